@@ -1,0 +1,58 @@
+/* vocab.h -- the domain vocabulary of DESIGN.md: discipline codes, the base
+ * expertise tags, network status, and the syntax of tags and ids. These are
+ * the codes used on the wire and in the interchange files. */
+#ifndef VW_VOCAB_H
+#define VW_VOCAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    VW_D_FYSIOTHERAPEUT,
+    VW_D_OEFENTHERAPEUT,
+    VW_D_ERGOTHERAPEUT,
+    VW_D_DIETIST,
+    VW_D_LOGOPEDIST,
+    VW_D_PSYCHOLOOG,
+    VW_D_MAATSCHAPPELIJK_WERKER,
+    VW_D_SEKSUOLOOG,
+    VW_D_HUIDTHERAPEUT,
+    VW_D_GEESTELIJK_VERZORGER,
+    VW_D_ONCOLOGIEVERPLEEGKUNDIGE,
+    VW_D_HUISARTS,
+    VW_D_POC,
+    VW_D_INLOOPHUIS,
+    VW_D_BEDRIJFSARTS,
+    VW_D_COUNT
+};
+
+/* Bitmask of the psychosocial disciplines (network criteria, DESIGN.md). */
+#define VW_D_PSYCHOSOCIAL_MASK                                                  \
+    ((1u << VW_D_PSYCHOLOOG) | (1u << VW_D_MAATSCHAPPELIJK_WERKER) |            \
+     (1u << VW_D_GEESTELIJK_VERZORGER) | (1u << VW_D_SEKSUOLOOG) | (1u << VW_D_POC))
+
+/* Discipline code -> index, or -1 when unknown. `s` need not be NUL-terminated. */
+int vw_discipline_parse(const char *s, size_t len);
+const char *vw_discipline_name(int d); /* NULL when out of range */
+
+/* The base expertise tags; data may add more (see vw_tag_valid). */
+#define VW_BASE_TAG_COUNT 10
+extern const char *const vw_base_tags[VW_BASE_TAG_COUNT];
+
+/* A tag or code: 1..32 chars of [a-z0-9_-], starting with a letter. */
+bool vw_tag_valid(const char *s, size_t len);
+/* An id (provider, network): 1..64 printable ASCII chars, no spaces, no ';' or ','. */
+bool vw_id_valid(const char *s, size_t len);
+
+enum { VW_NET_FORMING = 0, VW_NET_CERTIFIED = 1 };
+int vw_net_status_parse(const char *s, size_t len); /* -1 when unknown */
+const char *vw_net_status_name(int status);
+
+/* Dates are days since 1970-01-01 (UTC, proleptic Gregorian). */
+#define VW_DATE_NONE INT32_MIN
+int vw_date_parse(const char *s, size_t len, int32_t *days); /* YYYY-MM-DD, 0 ok / -1 */
+void vw_date_format(int32_t days, char out[11]);
+int32_t vw_date_today(void);
+
+#endif

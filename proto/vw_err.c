@@ -1,0 +1,31 @@
+/* vw_err.c -- setting and clearing vw_err values. */
+#include "vw_err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int vw_err_vset(vw_err *err, const char *code, const char *fmt, va_list ap)
+{
+    if (err == NULL)
+        return -1;
+    snprintf(err->code, sizeof err->code, "%s", code);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    return -1;
+}
+
+int vw_err_set(vw_err *err, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vw_err_vset(err, code, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void vw_err_clear(vw_err *err)
+{
+    if (err != NULL) {
+        err->code[0] = '\0';
+        err->message[0] = '\0';
+    }
+}

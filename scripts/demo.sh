@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# demo.sh -- from a fresh Debian 12 machine to a running Verwijs with a
+# national demo directory: installs dependencies, builds, generates a demo
+# dataset (20,000 providers; DEMO_PROVIDERS to change), imports it into SQLite,
+# starts verwijsd on 127.0.0.1:4747 (DEMO_PORT) and a Unix socket, and runs a
+# few example referral queries. The daemon keeps running afterwards; the last
+# lines say how to query and stop it.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+N=${DEMO_PROVIDERS:-20000}
+PORT=${DEMO_PORT:-4747}
+data="$src/demo-data"
+
+bash "$src/scripts/deps.sh"
+. "$src/scripts/geodata.sh"
+geodata=$(vw_find_geodata "$src")
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+say "build"
+cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVW_GEODATA_DIR="$geodata" >/dev/null
+cmake --build "$src/build" -j"$(nproc)" --target verwijsd verwijs >/dev/null
+V="$src/build/verwijs"
+D="$src/build/verwijsd"
+
+# A previous demo daemon holds the port: stop it first.
+if [ -f "$data/verwijsd.pid" ] && kill -0 "$(cat "$data/verwijsd.pid")" 2>/dev/null; then
+  kill "$(cat "$data/verwijsd.pid")"; sleep 1
+fi
+rm -rf "$data"; mkdir -p "$data"
+db="$data/verwijs.db"
+
+say "generate a national demo directory ($N providers, seed 42)"
+run "$V" gen --geodata "$geodata" --out "$data" --providers "$N" --seed 42
+
+say "import into SQLite ($db)"
+echo "The PC4 table has known-bad rows; a strict import refuses the file and changes nothing:"
+run "$V" import pc4 "$geodata/pc4_centroids.csv" --db "$db" || echo "(exit $?: rejected, as expected)"
+echo "With --skip-invalid the valid rows are committed and every rejected row is reported and logged:"
+run "$V" import pc4 "$geodata/pc4_centroids.csv" --db "$db" --skip-invalid
+run "$V" import networks "$data/networks.csv" --db "$db"
+run "$V" import providers "$data/providers.csv" --db "$db"
+run "$V" import registrations "$data/registrations.csv" --db "$db"
+run "$V" db info --db "$db"
+
+say "start verwijsd on 127.0.0.1:$PORT and $data/verwijsd.sock"
+nohup "$D" --db "$db" --listen "127.0.0.1:$PORT" --socket "$data/verwijsd.sock" \
+      --port-file "$data/verwijsd.port" >"$data/verwijsd.log" 2>&1 &
+echo $! >"$data/verwijsd.pid"
+for _ in $(seq 100); do [ -s "$data/verwijsd.port" ] && break; sleep 0.1; done
+if [ ! -s "$data/verwijsd.port" ]; then cat "$data/verwijsd.log"; exit 1; fi
+export VERWIJS_SERVER="127.0.0.1:$PORT"
+
+say "example referral queries"
+run "$V" ping
+echo; echo "# An oncology physiotherapist within 15 minutes by car of postcode 3511 (Utrecht):"
+run "$V" match --near 3511 --discipline fysiotherapeut --expertise oncologie --within 15 --limit 5
+echo; echo "# A dietitian for a patient at 7411 AB (Deventer), by bike, accepting new patients:"
+run "$V" match --near "7411AB" --discipline dietist --within 20 --mode bike --accepting-only --limit 5
+echo; echo "# Psychosocial help near a point in Groningen, including online services:"
+run "$V" match --near 53.22,6.57 --discipline psycholoog --discipline poc --expertise psycho-oncologie --include-online --limit 5
+echo; echo "# The same first query as JSON (what GP software receives, decoded):"
+"$V" match --near 3511 --discipline fysiotherapeut --expertise oncologie --within 15 --limit 1 --json
+first=$("$V" match --near 3511 --discipline fysiotherapeut --expertise oncologie --within 15 --limit 1 --json |
+        python3 -c 'import json,sys; r=json.load(sys.stdin)["providers"]; print(r[0]["id"] if r else "")')
+if [ -n "$first" ]; then
+  echo; run "$V" provider "$first"
+fi
+net=$(awk -F, 'NR==2{print $1}' "$data/networks.csv")
+echo; run "$V" network "$net"
+echo; echo "# A typo gets a clear error (exit 3):"
+run "$V" match --near 3511 --discipline fysio || true
+echo; run "$V" --socket "$data/verwijsd.sock" stats
+
+say "verwijsd is running (pid $(cat "$data/verwijsd.pid"))"
+cat <<MSG
+Query it:  $V --server 127.0.0.1:$PORT match --near 1012 --discipline dietist --within 15
+Log:       $data/verwijsd.log
+Stop it:   kill $(cat "$data/verwijsd.pid")
+MSG

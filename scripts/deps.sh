@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# deps.sh -- install the Debian 12 packages Verwijs needs to build, test and
+# run its demo. Idempotent: skips apt when everything is already present.
+set -euo pipefail
+
+PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
+      libevent-dev libmsgpack-dev libsqlite3-dev sqlite3 libgeos-dev libjson-c-dev libssl-dev
+      librsvg2-bin python3 redis-server haproxy)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

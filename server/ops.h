@@ -1,0 +1,58 @@
+/* ops.h -- the operations of PROTOCOL.md: decode one request body, run it
+ * against a snapshot, append the response frame. No I/O, no SQLite: the
+ * network layer calls vw_ops_handle() per complete frame, tests and fuzz
+ * targets call it directly. */
+#ifndef VW_OPS_H
+#define VW_OPS_H
+
+#include <msgpack.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../geodata/geo.h"
+#include "../proto/msg.h"
+#include "snapshot.h"
+
+/* Counters shared by all workers (relaxed atomics). */
+#define VW_OPS_MAX 16
+typedef struct vw_ops_stats {
+    atomic_ullong requests, errors;
+    atomic_ullong by_op[VW_OPS_MAX]; /* index: vw_ops_index() */
+    atomic_ullong conn_current, conn_total, conn_rejected;
+} vw_ops_stats;
+
+/* Facts about the running server that `stats` reports. */
+typedef struct vw_ops_server_info {
+    const char *version;
+    int64_t started_at;   /* unix seconds */
+    int workers;
+    int64_t loaded_at;    /* unix seconds when the snapshot was loaded */
+    double load_ms;
+    uint64_t generation;  /* 1 for the first snapshot, +1 per reload */
+} vw_ops_server_info;
+
+typedef struct vw_ops_ctx {
+    const vw_snapshot *snap;          /* NULL: no snapshot -> unavailable */
+    const vw_travel_model *tm;
+    const vw_limits *lim;
+    vw_ops_stats *stats;              /* may be NULL */
+    const vw_ops_server_info *info;   /* may be NULL */
+    msgpack_zone *zone;               /* scratch, cleared per request */
+    int32_t today;                    /* default as_of (days since epoch) */
+} vw_ops_ctx;
+
+/* Handle one frame body; appends exactly one response frame to `out`.
+ * Sets *log_line (may be NULL) to a short privacy-safe description of the
+ * request (op, PC4 or rounded coordinates, result count/error code). */
+void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
+                   msgpack_sbuffer *out, char *log_line, size_t log_cap);
+
+/* Appends an error frame (framing errors found by the network layer). */
+void vw_ops_error_frame(msgpack_sbuffer *out, uint64_t id, const char *code,
+                        const char *message);
+
+const char *vw_ops_name(int index);  /* NULL past the end */
+int vw_ops_index(const char *op, size_t len); /* -1 unknown */
+
+#endif
