@@ -37,8 +37,9 @@ typedef struct vw_match_hit {
     double minutes;
 } vw_match_hit;
 
-/* Located (non-online) providers. Returns the number of hits written to
- * `hits` (capacity >= q->limit). */
+/* All providers by their practice location (online providers included: they
+ * have one too). Returns the number of hits written to `hits` (capacity >=
+ * q->limit). */
 uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_match_query *q,
                   vw_match_hit *hits);
 

@@ -1,0 +1,211 @@
+/* snapshot.c -- the read API of an immutable snapshot, its reference count
+ * and its string arena. The builder is in snapshot_build.c. */
+#include "snapshot_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- arena --------------------------------------------------------------- */
+
+#define VW_ARENA_BLOCK (4u << 20) /* 4 MiB: few big allocations */
+
+char *vw_arena_strdup(vw_arena *a, const char *s, size_t len)
+{
+    vw_arena_block *b = a->head;
+    if (!b || b->cap - b->used < len + 1) {
+        size_t cap = len + 1 > VW_ARENA_BLOCK ? len + 1 : VW_ARENA_BLOCK;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->cap = cap;
+        b->used = 0;
+        b->next = a->head;
+        a->head = b;
+        a->bytes += sizeof *b + cap;
+    }
+    char *out = b->data + b->used;
+    memcpy(out, s, len);
+    out[len] = '\0';
+    b->used += len + 1;
+    return out;
+}
+
+void vw_arena_free(vw_arena *a)
+{
+    vw_arena_block *b = a->head;
+    while (b) {
+        vw_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+    a->bytes = 0;
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+void vw_snapshot_destroy(vw_snapshot *s)
+{
+    if (!s)
+        return;
+    vw_arena_free(&s->arena);
+    free(s->providers);
+    free(s->networks);
+    free(s->memberships);
+    free(s->members);
+    free(s->registrations);
+    free(s->pc4);
+    vw_index_free(s->index);
+    free(s);
+}
+
+vw_snapshot *vw_snapshot_retain(vw_snapshot *s)
+{
+    if (s)
+        atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    return s;
+}
+
+void vw_snapshot_release(vw_snapshot *s)
+{
+    if (!s)
+        return;
+    /* acq_rel: every reader's accesses happen before the free. */
+    if (atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
+        vw_snapshot_destroy(s);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+uint32_t vw_snapshot_provider_count(const vw_snapshot *s) { return s->n_providers; }
+
+const vw_provider *vw_snapshot_provider(const vw_snapshot *s, uint32_t i)
+{
+    return i < s->n_providers ? &s->providers[i] : NULL;
+}
+
+uint32_t vw_snapshot_network_count(const vw_snapshot *s) { return s->n_networks; }
+
+const vw_network *vw_snapshot_network(const vw_snapshot *s, uint32_t i)
+{
+    return i < s->n_networks ? &s->networks[i] : NULL;
+}
+
+/* strcmp order between a stored id and a (not NUL-terminated) key. */
+static int id_cmp(const char *stored, const char *key, size_t len)
+{
+    int c = strncmp(stored, key, len);
+    if (c != 0)
+        return c;
+    return stored[len] != '\0' ? 1 : 0;
+}
+
+/* Binary search over records of `stride` bytes whose first member is the id. */
+static int64_t find_id(const void *base, size_t stride, uint32_t n, const char *id, size_t len)
+{
+    if (!id || len == 0 || memchr(id, '\0', len))
+        return -1;
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const char *stored = *(const char *const *)((const char *)base + (size_t)mid * stride);
+        int c = id_cmp(stored, id, len);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+int64_t vw_snapshot_find_provider(const vw_snapshot *s, const char *id, size_t len)
+{
+    return find_id(s->providers, sizeof *s->providers, s->n_providers, id, len);
+}
+
+int64_t vw_snapshot_find_network(const vw_snapshot *s, const char *id, size_t len)
+{
+    return find_id(s->networks, sizeof *s->networks, s->n_networks, id, len);
+}
+
+const uint32_t *vw_snapshot_memberships(const vw_snapshot *s) { return s->memberships; }
+const uint32_t *vw_snapshot_members(const vw_snapshot *s) { return s->members; }
+const vw_registration *vw_snapshot_registrations(const vw_snapshot *s)
+{
+    return s->registrations;
+}
+
+int vw_snapshot_tag_bit(const vw_snapshot *s, const char *name, size_t len)
+{
+    if (!name || memchr(name, '\0', len))
+        return -1;
+    for (int i = 0; i < s->n_tags; i++)
+        if (strncmp(s->tags[i], name, len) == 0 && s->tags[i][len] == '\0')
+            return i;
+    return -1;
+}
+
+const char *vw_snapshot_tag_name(const vw_snapshot *s, int bit)
+{
+    return (bit >= 0 && bit < s->n_tags) ? s->tags[bit] : NULL;
+}
+
+int vw_snapshot_tag_count(const vw_snapshot *s) { return s->n_tags; }
+
+bool vw_snapshot_pc4(const vw_snapshot *s, int pc4, double *lat, double *lon,
+                     const char **place)
+{
+    if (pc4 < 0 || pc4 >= VW_PC4_SLOTS || !s->pc4[pc4].place)
+        return false;
+    if (lat)
+        *lat = s->pc4[pc4].lat;
+    if (lon)
+        *lon = s->pc4[pc4].lon;
+    if (place)
+        *place = s->pc4[pc4].place;
+    return true;
+}
+
+uint32_t vw_snapshot_pc4_count(const vw_snapshot *s) { return s->n_pc4; }
+
+static bool reg_valid(const vw_registration *r, int32_t as_of)
+{
+    return (r->valid_from == VW_DATE_NONE || r->valid_from <= as_of) &&
+           (r->valid_until == VW_DATE_NONE || as_of <= r->valid_until);
+}
+
+uint64_t vw_provider_tags_on(const vw_snapshot *s, uint32_t i, int32_t as_of)
+{
+    if (i >= s->n_providers)
+        return 0;
+    const vw_provider *p = &s->providers[i];
+    uint64_t have = p->expertise;
+    const vw_registration *r = s->registrations + p->reg_first;
+    for (uint32_t k = 0; k < p->reg_count; k++)
+        if (reg_valid(&r[k], as_of))
+            have |= UINT64_C(1) << r[k].tag;
+    return have;
+}
+
+bool vw_provider_has_tags(const vw_snapshot *s, uint32_t i, uint64_t tags, int32_t as_of)
+{
+    if (i >= s->n_providers)
+        return false;
+    const vw_provider *p = &s->providers[i];
+    if ((p->expertise & tags) == tags)
+        return true;
+    if (p->reg_count == 0)
+        return false;
+    return (vw_provider_tags_on(s, i, as_of) & tags) == tags;
+}
+
+size_t vw_snapshot_bytes(const vw_snapshot *s) { return s->bytes; }
+
+const uint32_t *vw_snapshot_discipline_counts(const vw_snapshot *s)
+{
+    return s->discipline_counts;
+}
+
+const vw_index *vw_snapshot_index(const vw_snapshot *s) { return s->index; }

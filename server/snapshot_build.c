@@ -1,0 +1,590 @@
+/* snapshot_build.c -- vw_snapbuild: collects providers, networks,
+ * registrations and PC4 centroids, then (finish) sorts by id, resolves
+ * references in both directions, builds the tag dictionary and the spatial
+ * index. Strings go into one arena that the snapshot takes over; low-variety
+ * strings (cities, places, registries, kinds) are interned. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot_int.h"
+
+#define MAX_STR (64u << 10) /* longest string field accepted */
+
+/* ---- string interning (open addressing over arena strings) -------------- */
+typedef struct interner {
+    const char **keys; /* id -> string */
+    uint32_t n, cap_keys;
+    uint32_t *slots; /* id + 1, 0 = empty */
+    uint32_t mask;
+} interner;
+
+static uint32_t hash_str(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int intern_grow(interner *in)
+{
+    uint32_t cap = in->mask ? (in->mask + 1) * 2 : 64;
+    uint32_t *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (uint32_t i = 0; i < in->n; i++) {
+        uint32_t h = hash_str(in->keys[i], strlen(in->keys[i])) & (cap - 1);
+        while (slots[h])
+            h = (h + 1) & (cap - 1);
+        slots[h] = i + 1;
+    }
+    free(in->slots);
+    in->slots = slots;
+    in->mask = cap - 1;
+    return 0;
+}
+
+/* The interned copy of s[0..len) (added to `arena` when new); *id its number. */
+static const char *intern(interner *in, vw_arena *arena, const char *s, size_t len,
+                          uint32_t *id)
+{
+    if ((in->n + 1) * 2 > in->mask + 1 && intern_grow(in) < 0)
+        return NULL;
+    uint32_t h = hash_str(s, len) & in->mask;
+    while (in->slots[h]) {
+        const char *k = in->keys[in->slots[h] - 1];
+        if (strncmp(k, s, len) == 0 && k[len] == '\0') {
+            if (id)
+                *id = in->slots[h] - 1;
+            return k;
+        }
+        h = (h + 1) & in->mask;
+    }
+    if (in->n == in->cap_keys) {
+        uint32_t cap = in->cap_keys ? in->cap_keys * 2 : 64;
+        const char **keys = realloc(in->keys, cap * sizeof *keys);
+        if (!keys)
+            return NULL;
+        in->keys = keys;
+        in->cap_keys = cap;
+    }
+    char *copy = vw_arena_strdup(arena, s, len);
+    if (!copy)
+        return NULL;
+    in->keys[in->n] = copy;
+    in->slots[h] = ++in->n;
+    if (id)
+        *id = in->n - 1;
+    return copy;
+}
+
+static void intern_free(interner *in)
+{
+    free(in->keys);
+    free(in->slots);
+}
+
+/* ---- the builder --------------------------------------------------------- */
+typedef struct reg_in {
+    const char *provider_id; /* first member: vw_sort_ids sorts on it */
+    vw_registration r;
+} reg_in;
+
+struct vw_snapbuild {
+    vw_arena arena;       /* strings of the snapshot (handed over at finish) */
+    vw_arena tmp;         /* network references, registration provider ids */
+    interner shared;      /* interned snapshot strings */
+    interner netrefs;     /* network ids named by providers -> ref number */
+    vw_provider *prov;    /* net_first/net_count index `refs` until finish */
+    uint32_t n_prov, cap_prov;
+    uint32_t *refs;
+    size_t n_refs, cap_refs;
+    vw_network *nets;
+    uint32_t n_nets, cap_nets;
+    reg_in *regs;
+    size_t n_regs, cap_regs;
+    const char *tags[VW_MAX_TAGS];
+    int n_tags;
+    vw_pc4_slot *pc4;
+    uint32_t n_pc4;
+};
+
+static const char empty_str[] = "";
+
+/* Grows *arr (element size `size`) to hold one more than `n`. */
+static int reserve(void **arr, size_t size, size_t n, size_t *cap, size_t max)
+{
+    if (n < *cap)
+        return 0;
+    if (n >= max)
+        return -1;
+    size_t c = *cap ? *cap * 2 : 1024;
+    if (c > max)
+        c = max;
+    void *p = realloc(*arr, c * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = c;
+    return 0;
+}
+
+vw_snapbuild *vw_snapbuild_new(void)
+{
+    vw_snapbuild *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->pc4 = calloc(VW_PC4_SLOTS, sizeof *b->pc4);
+    if (!b->pc4)
+        goto fail;
+    for (int i = 0; i < VW_BASE_TAG_COUNT; i++) {
+        b->tags[i] = intern(&b->shared, &b->arena, vw_base_tags[i], strlen(vw_base_tags[i]),
+                            NULL);
+        if (!b->tags[i])
+            goto fail;
+    }
+    b->n_tags = VW_BASE_TAG_COUNT;
+    return b;
+fail:
+    vw_snapbuild_free(b);
+    return NULL;
+}
+
+void vw_snapbuild_free(vw_snapbuild *b)
+{
+    if (!b)
+        return;
+    vw_arena_free(&b->arena);
+    vw_arena_free(&b->tmp);
+    intern_free(&b->shared);
+    intern_free(&b->netrefs);
+    free(b->prov);
+    free(b->refs);
+    free(b->nets);
+    free(b->regs);
+    free(b->pc4);
+    free(b);
+}
+
+static int oom(vw_err *err)
+{
+    return vw_err_set(err, VW_E_INTERNAL, "out of memory building the snapshot");
+}
+
+/* Copies an optional string: NULL stays NULL, "" is shared. */
+static int copy_str(vw_snapbuild *b, const char *s, bool share, const char **out,
+                    const char *what, vw_err *err)
+{
+    if (!s) {
+        *out = NULL;
+        return 0;
+    }
+    size_t len = strnlen(s, MAX_STR + 1);
+    if (len > MAX_STR)
+        return vw_err_set(err, VW_E_INVALID, "%s longer than %u bytes", what, MAX_STR);
+    if (len == 0)
+        *out = empty_str;
+    else if (share)
+        *out = intern(&b->shared, &b->arena, s, len, NULL);
+    else
+        *out = vw_arena_strdup(&b->arena, s, len);
+    return *out ? 0 : oom(err);
+}
+
+static bool id_ok(const char *id) { return id && vw_id_valid(id, strnlen(id, 65)); }
+
+/* The bit of tag `t`, adding it to the dictionary when new; -1 on error. */
+static int tag_bit(vw_snapbuild *b, const char *t, vw_err *err)
+{
+    size_t len = t ? strnlen(t, 33) : 0;
+    if (!t || !vw_tag_valid(t, len))
+        return vw_err_set(err, VW_E_INVALID, "invalid expertise tag '%.40s'", t ? t : "");
+    for (int i = 0; i < b->n_tags; i++)
+        if (strcmp(b->tags[i], t) == 0)
+            return i;
+    if (b->n_tags == VW_MAX_TAGS)
+        return vw_err_set(err, VW_E_INVALID,
+                          "more than %d expertise tags (at '%s'); the limit is %d",
+                          VW_MAX_TAGS, t, VW_MAX_TAGS);
+    const char *copy = intern(&b->shared, &b->arena, t, len, NULL);
+    if (!copy)
+        return oom(err);
+    b->tags[b->n_tags] = copy;
+    return b->n_tags++;
+}
+
+int vw_snapbuild_add_pc4(vw_snapbuild *b, int pc4, double lat, double lon, const char *place,
+                         vw_err *err)
+{
+    if (pc4 < 0 || pc4 >= VW_PC4_SLOTS)
+        return vw_err_set(err, VW_E_INVALID, "PC4 %d out of range 0000..9999", pc4);
+    if (!isfinite(lat) || !isfinite(lon) || fabs(lat) > 90.0 || fabs(lon) > 180.0)
+        return vw_err_set(err, VW_E_INVALID, "PC4 %04d: invalid coordinates", pc4);
+    if (b->pc4[pc4].place)
+        return vw_err_set(err, VW_E_INVALID, "duplicate PC4 %04d", pc4);
+    const char *pl = NULL;
+    if (copy_str(b, place ? place : "", true, &pl, "place", err) < 0)
+        return -1;
+    b->pc4[pc4].lat = lat;
+    b->pc4[pc4].lon = lon;
+    b->pc4[pc4].place = pl;
+    b->n_pc4++;
+    return 0;
+}
+
+int vw_snapbuild_add_network(vw_snapbuild *b, const vw_network_in *n, vw_err *err)
+{
+    vw_network net;
+    memset(&net, 0, sizeof net);
+    if (!n || !id_ok(n->id))
+        return vw_err_set(err, VW_E_INVALID, "invalid network id '%.64s'",
+                          n && n->id ? n->id : "");
+    if (n->status != VW_NET_FORMING && n->status != VW_NET_CERTIFIED)
+        return vw_err_set(err, VW_E_INVALID, "network '%s': invalid status %d", n->id,
+                          n->status);
+    size_t cap = b->cap_nets;
+    if (reserve((void **)&b->nets, sizeof *b->nets, b->n_nets, &cap, VW_INDEX_MAX_PROVIDERS) < 0)
+        return oom(err);
+    b->cap_nets = (uint32_t)cap;
+    net.status = (uint8_t)n->status;
+    net.certified_until = n->certified_until;
+    if (copy_str(b, n->id, false, &net.id, "network id", err) < 0 ||
+        copy_str(b, n->name ? n->name : "", false, &net.name, "network name", err) < 0 ||
+        copy_str(b, n->kind, true, &net.kind, "network kind", err) < 0 ||
+        copy_str(b, n->region_code, true, &net.region_code, "network region", err) < 0)
+        return -1;
+    b->nets[b->n_nets++] = net;
+    return 0;
+}
+
+int vw_snapbuild_add_provider(vw_snapbuild *b, const vw_provider_in *p, vw_err *err)
+{
+    vw_provider out;
+    memset(&out, 0, sizeof out);
+    if (!p || !id_ok(p->id))
+        return vw_err_set(err, VW_E_INVALID, "invalid provider id '%.64s'",
+                          p && p->id ? p->id : "");
+    if (p->discipline < 0 || p->discipline >= VW_D_COUNT)
+        return vw_err_set(err, VW_E_INVALID, "provider '%s': invalid discipline %d", p->id,
+                          p->discipline);
+    if (!isfinite(p->lat) || !isfinite(p->lon) || fabs(p->lat) > 90.0 || fabs(p->lon) > 180.0)
+        return vw_err_set(err, VW_E_INVALID, "provider '%s': invalid coordinates", p->id);
+    if (p->n_expertise > VW_MAX_TAGS || p->n_networks > 4096 ||
+        (p->n_expertise && !p->expertise) || (p->n_networks && !p->networks))
+        return vw_err_set(err, VW_E_INVALID, "provider '%s': too many expertise tags or networks",
+                          p->id);
+    if (b->n_prov >= VW_INDEX_MAX_PROVIDERS)
+        return vw_err_set(err, VW_E_TOO_LARGE, "more than %u providers", VW_INDEX_MAX_PROVIDERS);
+    for (size_t i = 0; i < p->n_networks; i++)
+        if (!id_ok(p->networks[i]))
+            return vw_err_set(err, VW_E_INVALID, "provider '%s': invalid network id '%.64s'",
+                              p->id, p->networks[i] ? p->networks[i] : "");
+    for (size_t i = 0; i < p->n_expertise; i++) {
+        int bit = tag_bit(b, p->expertise[i], err);
+        if (bit < 0)
+            return -1;
+        out.expertise |= UINT64_C(1) << bit;
+    }
+
+    size_t cap = b->cap_prov;
+    if (reserve((void **)&b->prov, sizeof *b->prov, b->n_prov, &cap, VW_INDEX_MAX_PROVIDERS) < 0)
+        return oom(err);
+    b->cap_prov = (uint32_t)cap;
+    while (b->n_refs + p->n_networks > b->cap_refs)
+        if (reserve((void **)&b->refs, sizeof *b->refs, b->cap_refs, &b->cap_refs,
+                    (size_t)UINT32_MAX) < 0)
+            return oom(err);
+
+    out.net_first = (uint32_t)b->n_refs;
+    for (size_t i = 0; i < p->n_networks; i++) {
+        uint32_t ref;
+        if (!intern(&b->netrefs, &b->tmp, p->networks[i], strlen(p->networks[i]), &ref))
+            return oom(err);
+        b->refs[b->n_refs++] = ref;
+    }
+    out.net_count = (uint32_t)p->n_networks;
+    out.lat = p->lat;
+    out.lon = p->lon;
+    out.discipline = (uint8_t)p->discipline;
+    out.accepting = p->accepting;
+    out.online = p->online;
+    out.geocoded = p->geocoded;
+    out.region = -1;
+    if (copy_str(b, p->id, false, &out.id, "provider id", err) < 0 ||
+        copy_str(b, p->name ? p->name : "", false, &out.name, "name", err) < 0 ||
+        copy_str(b, p->postcode, false, &out.postcode, "postcode", err) < 0 ||
+        copy_str(b, p->city, true, &out.city, "city", err) < 0 ||
+        copy_str(b, p->address, false, &out.address, "address", err) < 0 ||
+        copy_str(b, p->phone, false, &out.phone, "phone", err) < 0 ||
+        copy_str(b, p->email, false, &out.email, "email", err) < 0 ||
+        copy_str(b, p->website, false, &out.website, "website", err) < 0) {
+        b->n_refs = out.net_first;
+        return -1;
+    }
+    b->prov[b->n_prov++] = out;
+    return 0;
+}
+
+int vw_snapbuild_add_registration(vw_snapbuild *b, const char *provider_id, const char *tag,
+                                  const char *registry, int32_t valid_from,
+                                  int32_t valid_until, vw_err *err)
+{
+    reg_in r;
+    memset(&r, 0, sizeof r);
+    if (!id_ok(provider_id))
+        return vw_err_set(err, VW_E_INVALID, "registration: invalid provider id '%.64s'",
+                          provider_id ? provider_id : "");
+    if (valid_from != VW_DATE_NONE && valid_until != VW_DATE_NONE && valid_from > valid_until)
+        return vw_err_set(err, VW_E_INVALID,
+                          "registration of '%s': valid_from after valid_until", provider_id);
+    int bit = tag_bit(b, tag, err);
+    if (bit < 0)
+        return -1;
+    if (reserve((void **)&b->regs, sizeof *b->regs, b->n_regs, &b->cap_regs,
+                VW_INDEX_MAX_PROVIDERS) < 0)
+        return oom(err);
+    r.r.tag = (uint8_t)bit;
+    r.r.valid_from = valid_from;
+    r.r.valid_until = valid_until;
+    if (copy_str(b, registry ? registry : "", true, &r.r.registry, "registry", err) < 0)
+        return -1;
+    r.provider_id = vw_arena_strdup(&b->tmp, provider_id, strlen(provider_id));
+    if (!r.provider_id)
+        return oom(err);
+    b->regs[b->n_regs++] = r;
+    return 0;
+}
+
+/* ---- finish --------------------------------------------------------------- */
+
+/* Providers into id order, in place (following the permutation's cycles). */
+static int sort_providers(vw_snapbuild *b, vw_err *err)
+{
+    int rc = -1;
+    uint32_t n = b->n_prov;
+    uint32_t *perm = malloc((size_t)(n ? n : 1) * sizeof *perm);
+    if (!perm || vw_sort_ids(b->prov, sizeof *b->prov, n, perm) < 0) {
+        oom(err);
+        goto out;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        if (perm[k] == k)
+            continue;
+        vw_provider keep = b->prov[k];
+        uint32_t j = k;
+        for (;;) {
+            uint32_t src = perm[j];
+            perm[j] = j;
+            if (src == k) {
+                b->prov[j] = keep;
+                break;
+            }
+            b->prov[j] = b->prov[src];
+            j = src;
+        }
+    }
+    for (uint32_t i = 1; i < n; i++)
+        if (strcmp(b->prov[i - 1].id, b->prov[i].id) == 0) {
+            vw_err_set(err, VW_E_INVALID, "duplicate provider id '%s'", b->prov[i].id);
+            goto out;
+        }
+    rc = 0;
+out:
+    free(perm);
+    return rc;
+}
+
+static int net_cmp(const void *a, const void *b)
+{
+    return strcmp(((const vw_network *)a)->id, ((const vw_network *)b)->id);
+}
+
+static void sort_small(uint32_t *a, uint32_t n)
+{
+    for (uint32_t i = 1; i < n; i++) {
+        uint32_t x = a[i], j = i;
+        while (j > 0 && a[j - 1] > x) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+/* Network ids -> indices; memberships (provider -> networks) and members
+ * (network -> providers), both sorted. */
+static int link_networks(vw_snapbuild *b, vw_snapshot *s, vw_err *err)
+{
+    int rc = -1;
+    uint32_t *map = NULL;
+    if (b->n_nets > 1)
+        qsort(b->nets, b->n_nets, sizeof *b->nets, net_cmp);
+    for (uint32_t i = 1; i < b->n_nets; i++)
+        if (strcmp(b->nets[i - 1].id, b->nets[i].id) == 0) {
+            vw_err_set(err, VW_E_INVALID, "duplicate network id '%s'", b->nets[i].id);
+            goto out;
+        }
+    s->networks = b->nets;
+    s->n_networks = b->n_nets;
+    b->nets = NULL;
+
+    map = malloc((size_t)(b->netrefs.n ? b->netrefs.n : 1) * sizeof *map);
+    s->memberships = malloc((b->n_refs ? b->n_refs : 1) * sizeof *s->memberships);
+    if (!map || !s->memberships) {
+        oom(err);
+        goto out;
+    }
+    for (uint32_t r = 0; r < b->netrefs.n; r++) {
+        const char *id = b->netrefs.keys[r];
+        vw_network key = {.id = id};
+        const vw_network *hit =
+            s->n_networks ? bsearch(&key, s->networks, s->n_networks, sizeof *s->networks,
+                                    net_cmp)
+                          : NULL;
+        if (!hit) {
+            const char *who = "?";
+            for (uint32_t i = 0; i < b->n_prov; i++)
+                for (uint32_t k = 0; k < b->prov[i].net_count; k++)
+                    if (b->refs[b->prov[i].net_first + k] == r && who[0] == '?')
+                        who = b->prov[i].id;
+            vw_err_set(err, VW_E_INVALID, "provider '%s' names unknown network '%s'", who, id);
+            goto out;
+        }
+        map[r] = (uint32_t)(hit - s->networks);
+    }
+    size_t fill = 0;
+    for (uint32_t i = 0; i < b->n_prov; i++) {
+        vw_provider *p = &b->prov[i];
+        uint32_t *list = s->memberships + fill;
+        for (uint32_t k = 0; k < p->net_count; k++)
+            list[k] = map[b->refs[p->net_first + k]];
+        sort_small(list, p->net_count);
+        uint32_t m = 0; /* drop repeats of the same network */
+        for (uint32_t k = 0; k < p->net_count; k++)
+            if (m == 0 || list[m - 1] != list[k])
+                list[m++] = list[k];
+        p->net_first = (uint32_t)fill;
+        p->net_count = m;
+        fill += m;
+    }
+    s->n_memberships = fill;
+
+    /* Counting sort by network; visiting providers in order sorts each list. */
+    s->members = malloc((fill ? fill : 1) * sizeof *s->members);
+    if (!s->members) {
+        oom(err);
+        goto out;
+    }
+    for (uint32_t n = 0; n < s->n_networks; n++)
+        s->networks[n].member_count = 0;
+    for (size_t k = 0; k < fill; k++)
+        s->networks[s->memberships[k]].member_count++;
+    uint32_t run = 0;
+    for (uint32_t n = 0; n < s->n_networks; n++) {
+        s->networks[n].member_first = run;
+        run += s->networks[n].member_count;
+        s->networks[n].member_count = 0;
+    }
+    for (uint32_t i = 0; i < b->n_prov; i++) {
+        const vw_provider *p = &b->prov[i];
+        for (uint32_t k = 0; k < p->net_count; k++) {
+            vw_network *net = &s->networks[s->memberships[p->net_first + k]];
+            s->members[net->member_first + net->member_count++] = i;
+        }
+    }
+    rc = 0;
+out:
+    free(map);
+    return rc;
+}
+
+/* Registrations: sorted by provider id and merged with the providers. */
+static int attach_registrations(vw_snapbuild *b, vw_snapshot *s, vw_err *err)
+{
+    int rc = -1;
+    size_t n = b->n_regs;
+    uint32_t *perm = malloc((n ? n : 1) * sizeof *perm);
+    s->registrations = malloc((n ? n : 1) * sizeof *s->registrations);
+    if (!perm || !s->registrations || vw_sort_ids(b->regs, sizeof *b->regs, (uint32_t)n, perm) < 0) {
+        oom(err);
+        goto out;
+    }
+    uint32_t pi = 0;
+    for (size_t k = 0; k < n; k++) {
+        const reg_in *r = &b->regs[perm[k]];
+        int c = 1;
+        while (pi < b->n_prov && (c = strcmp(b->prov[pi].id, r->provider_id)) < 0)
+            pi++;
+        if (pi == b->n_prov || c != 0) {
+            vw_err_set(err, VW_E_INVALID, "registration names unknown provider '%s'",
+                       r->provider_id);
+            goto out;
+        }
+        vw_provider *p = &b->prov[pi];
+        if (p->reg_count == 0)
+            p->reg_first = (uint32_t)k;
+        p->reg_count++;
+        s->registrations[k] = r->r;
+    }
+    s->n_registrations = n;
+    rc = 0;
+out:
+    free(perm);
+    return rc;
+}
+
+vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
+{
+    vw_snapshot *s = NULL;
+    if (!b) {
+        oom(err);
+        return NULL;
+    }
+    s = calloc(1, sizeof *s);
+    if (!s) {
+        oom(err);
+        goto fail;
+    }
+    atomic_init(&s->refs, 1);
+    for (uint32_t i = 0; i < b->n_prov; i++) {
+        b->prov[i].reg_first = 0;
+        b->prov[i].reg_count = 0;
+    }
+    if (sort_providers(b, err) < 0 || link_networks(b, s, err) < 0 ||
+        attach_registrations(b, s, err) < 0)
+        goto fail;
+
+    if (b->n_prov < b->cap_prov) { /* give back the growth slack */
+        vw_provider *p = realloc(b->prov, (size_t)(b->n_prov ? b->n_prov : 1) * sizeof *p);
+        if (p)
+            b->prov = p;
+    }
+    s->providers = b->prov;
+    s->n_providers = b->n_prov;
+    b->prov = NULL;
+    for (uint32_t i = 0; i < s->n_providers; i++)
+        s->discipline_counts[s->providers[i].discipline]++;
+    memcpy(s->tags, b->tags, sizeof s->tags);
+    s->n_tags = b->n_tags;
+    s->pc4 = b->pc4;
+    s->n_pc4 = b->n_pc4;
+    b->pc4 = NULL;
+    s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
+                              s->n_registrations, err);
+    if (!s->index)
+        goto fail;
+    s->arena = b->arena;
+    b->arena.head = NULL;
+    s->bytes = sizeof *s + s->arena.bytes + (size_t)s->n_providers * sizeof *s->providers +
+               (size_t)s->n_networks * sizeof *s->networks +
+               s->n_memberships * 2 * sizeof *s->memberships +
+               s->n_registrations * sizeof *s->registrations +
+               (size_t)VW_PC4_SLOTS * sizeof *s->pc4 + s->index->bytes;
+    vw_snapbuild_free(b);
+    return s;
+fail:
+    vw_snapshot_destroy(s);
+    vw_snapbuild_free(b);
+    return NULL;
+}

@@ -1,0 +1,287 @@
+/* store.c -- opening the SQLite database: pragmas (WAL, busy timeout,
+ * foreign keys), the schema and its migrations (keyed by PRAGMA
+ * user_version), and small queries (counts, kind names).
+ *
+ * Migrations are a list of steps; step N brings a database from version N-1
+ * to N and runs in one transaction with the user_version bump, so a failed
+ * migration leaves the previous version intact. A database whose
+ * user_version is above VW_SCHEMA_VERSION was written by a newer build and is
+ * refused rather than guessed at. */
+#include "store_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* 'VWRJ': marks a Verwijs database, so we never migrate someone else's file. */
+#define VW_APPLICATION_ID 0x5657524A
+
+const char *const vw_store_region_codes[VW_REGION_COUNT] = {
+    "noord", "oost", "midden", "noordwest", "west", "zuidwest", "zuidoost"};
+
+int vw_store_region_index(const char *code, size_t len)
+{
+    for (int i = 0; i < VW_REGION_COUNT; i++)
+        if (strlen(vw_store_region_codes[i]) == len &&
+            memcmp(vw_store_region_codes[i], code, len) == 0)
+            return i;
+    return -1;
+}
+
+static const char schema_v1[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT) WITHOUT ROWID;\n"
+    "CREATE TABLE regions(code TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL) WITHOUT ROWID;\n"
+    "INSERT INTO regions(code, name) VALUES\n"
+    "  ('noord', 'Noord-Nederland'), ('oost', 'Oost-Nederland'),\n"
+    "  ('midden', 'Midden-Nederland'), ('noordwest', 'Noordwest-Nederland'),\n"
+    "  ('west', 'West-Nederland'), ('zuidwest', 'Zuidwest-Nederland'),\n"
+    "  ('zuidoost', 'Zuidoost-Nederland');\n"
+    "CREATE TABLE pc4(\n"
+    "  pc4 INTEGER PRIMARY KEY CHECK (pc4 BETWEEN 1000 AND 9999),\n"
+    "  place TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL);\n"
+    "CREATE TABLE networks(\n"
+    "  id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL DEFAULT '',\n"
+    "  status TEXT NOT NULL CHECK (status IN ('certified', 'forming')),\n"
+    "  certified_until TEXT,\n"
+    "  region TEXT REFERENCES regions(code) DEFERRABLE INITIALLY DEFERRED) WITHOUT ROWID;\n"
+    /* WITHOUT ROWID: rows are stored in id order, so loading in id order is a
+     * sequential scan. */
+    "CREATE TABLE providers(\n"
+    "  id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, discipline TEXT NOT NULL,\n"
+    "  expertise TEXT NOT NULL DEFAULT '',\n"
+    "  lat REAL NOT NULL, lon REAL NOT NULL,\n"
+    "  address TEXT, postcode TEXT, city TEXT, phone TEXT, email TEXT, website TEXT,\n"
+    "  accepting INTEGER NOT NULL CHECK (accepting IN (0, 1)),\n"
+    "  online INTEGER NOT NULL CHECK (online IN (0, 1)),\n"
+    "  geocoded INTEGER NOT NULL DEFAULT 0 CHECK (geocoded IN (0, 1))) WITHOUT ROWID;\n"
+    "CREATE TABLE memberships(\n"
+    "  provider_id TEXT NOT NULL REFERENCES providers(id) DEFERRABLE INITIALLY DEFERRED,\n"
+    "  network_id TEXT NOT NULL REFERENCES networks(id) DEFERRABLE INITIALLY DEFERRED,\n"
+    "  PRIMARY KEY (provider_id, network_id)) WITHOUT ROWID;\n"
+    "CREATE INDEX memberships_network ON memberships(network_id);\n"
+    "CREATE TABLE registrations(\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  provider_id TEXT NOT NULL REFERENCES providers(id) DEFERRABLE INITIALLY DEFERRED,\n"
+    "  tag TEXT NOT NULL, registry TEXT NOT NULL, valid_from TEXT, valid_until TEXT);\n"
+    "CREATE INDEX registrations_provider ON registrations(provider_id);\n"
+    "CREATE TABLE import_log(\n"
+    "  id INTEGER PRIMARY KEY, kind TEXT NOT NULL, file TEXT NOT NULL,\n"
+    "  started_at TEXT NOT NULL, finished_at TEXT,\n"
+    "  rows_read INTEGER NOT NULL DEFAULT 0, rows_ok INTEGER NOT NULL DEFAULT 0,\n"
+    "  rows_rejected INTEGER NOT NULL DEFAULT 0, warnings INTEGER NOT NULL DEFAULT 0,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('committed', 'rejected', 'committed_partial')),\n"
+    "  message TEXT);\n"
+    "CREATE TABLE import_rejects(\n"
+    "  import_id INTEGER NOT NULL REFERENCES import_log(id),\n"
+    "  line INTEGER NOT NULL, reason TEXT NOT NULL);\n"
+    "CREATE INDEX import_rejects_import ON import_rejects(import_id);\n"
+    "INSERT INTO meta(key, value) VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));\n";
+
+/* Step i brings the schema from version i to i + 1. */
+static const char *const migrations[] = {schema_v1};
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+_Static_assert(N_MIGRATIONS == VW_SCHEMA_VERSION, "one migration step per schema version");
+
+int vw_store_db_error(vw_store *st, vw_err *err, const char *what)
+{
+    return vw_err_set(err, VW_E_DB, "%s: %s", what, st && st->db ? sqlite3_errmsg(st->db) : "?");
+}
+
+int vw_store_exec(vw_store *st, const char *sql, vw_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        vw_err_set(err, VW_E_DB, "%s", msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* One integer from a query (PRAGMA or count); -1 with err set on failure. */
+static int query_int(vw_store *st, const char *sql, long long *out, vw_err *err)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        vw_store_db_error(st, err, sql);
+        goto out;
+    }
+    int step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        *out = sqlite3_column_int64(s, 0);
+    } else if (step == SQLITE_DONE) {
+        *out = 0;
+    } else {
+        vw_store_db_error(st, err, sql);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int migrate(vw_store *st, vw_err *err)
+{
+    long long ver = 0;
+    char sql[96];
+    if (vw_store_exec(st, "BEGIN IMMEDIATE", err) != 0)
+        return -1;
+    /* re-read inside the write lock: another process may have migrated */
+    if (query_int(st, "PRAGMA user_version", &ver, err) != 0)
+        goto fail;
+    for (int v = (int)ver; v < N_MIGRATIONS; v++) {
+        if (vw_store_exec(st, migrations[v], err) != 0)
+            goto fail;
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+        if (vw_store_exec(st, sql, err) != 0)
+            goto fail;
+    }
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d", VW_APPLICATION_ID);
+    if (vw_store_exec(st, sql, err) != 0 ||
+        vw_store_exec(st,
+                      "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', "
+                      "(SELECT user_version FROM pragma_user_version))",
+                      err) != 0 ||
+        vw_store_exec(st, "COMMIT", err) != 0)
+        goto fail;
+    st->version = N_MIGRATIONS;
+    return 0;
+fail:
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+/* Refuse files that are not ours or are newer than this build. */
+static int check_version(vw_store *st, const char *path, vw_err *err)
+{
+    long long app = 0, ver = 0, tables = 0;
+    if (query_int(st, "PRAGMA application_id", &app, err) != 0 ||
+        query_int(st, "PRAGMA user_version", &ver, err) != 0 ||
+        query_int(st, "SELECT count(*) FROM sqlite_master", &tables, err) != 0)
+        return -1;
+    if (app != 0 && app != VW_APPLICATION_ID)
+        return vw_err_set(err, VW_E_DB, "%s is not a Verwijs database (application_id %lld)",
+                          path, app);
+    if (ver > VW_SCHEMA_VERSION)
+        return vw_err_set(err, VW_E_DB,
+                          "%s has schema version %lld, newer than this build supports (%d); "
+                          "use a newer verwijs",
+                          path, ver, VW_SCHEMA_VERSION);
+    if (ver == 0 && tables > 0)
+        return vw_err_set(err, VW_E_DB,
+                          "%s is not a Verwijs database (it has tables but no schema version)",
+                          path);
+    st->version = (int)ver;
+    return 0;
+}
+
+int vw_store_open(const char *path, int flags, vw_store **out, vw_err *err)
+{
+    vw_store *st = NULL;
+    int rc = -1;
+    *out = NULL;
+    if (path == NULL || path[0] == '\0')
+        return vw_err_set(err, VW_E_DB, "no database path given");
+    st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return vw_err_set(err, VW_E_INTERNAL, "out of memory");
+    st->readonly = !(flags & VW_STORE_READWRITE);
+    /* NOMUTEX: a vw_store is used by one thread at a time (the daemon opens
+     * its own); saves a lock per sqlite3_column_* call when loading. */
+    int oflags = (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                 SQLITE_OPEN_NOMUTEX;
+    if ((flags & VW_STORE_CREATE) == VW_STORE_CREATE)
+        oflags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+        vw_err_set(err, VW_E_DB, "cannot open database %s: %s", path,
+                   st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, 5000);
+    /* Imports are big single transactions: a larger page cache helps the
+     * index inserts; NORMAL sync is durable enough in WAL mode (a power cut
+     * can lose the last commit, never corrupt). */
+    if (vw_store_exec(st, "PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768", err) != 0)
+        goto out;
+    if (check_version(st, path, err) != 0)
+        goto out;
+    if (!st->readonly) {
+        if (vw_store_exec(st,
+                          "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+                          "PRAGMA journal_size_limit = 67108864",
+                          err) != 0)
+            goto out;
+        if (st->version < VW_SCHEMA_VERSION && migrate(st, err) != 0)
+            goto out;
+    } else if (st->version < VW_SCHEMA_VERSION) {
+        vw_err_set(err, VW_E_DB,
+                   st->version == 0
+                       ? "%s has no Verwijs schema yet (create it with an import first)"
+                       : "%s has an old schema version; open it read-write once to migrate",
+                   path);
+        goto out;
+    }
+    *out = st;
+    st = NULL;
+    rc = 0;
+out:
+    vw_store_close(st);
+    return rc;
+}
+
+void vw_store_close(vw_store *st)
+{
+    if (st == NULL)
+        return;
+    sqlite3_close_v2(st->db);
+    free(st);
+}
+
+int vw_store_schema_version(vw_store *st) { return st ? st->version : -1; }
+
+static const char *const kind_names[] = {"providers", "networks", "pc4", "registrations"};
+
+int vw_import_kind_parse(const char *s, vw_import_kind *out)
+{
+    if (s == NULL)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, kind_names[i]) == 0) {
+            *out = (vw_import_kind)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *vw_import_kind_name(vw_import_kind k)
+{
+    return ((unsigned)k < 4) ? kind_names[k] : "?";
+}
+
+int vw_store_counts_get(vw_store *st, vw_store_counts *out, vw_err *err)
+{
+    static const char *const sql[] = {
+        "SELECT count(*) FROM providers", "SELECT count(*) FROM networks",
+        "SELECT count(*) FROM memberships", "SELECT count(*) FROM registrations",
+        "SELECT count(*) FROM pc4", "SELECT count(*) FROM import_log"};
+    long *dst[] = {&out->providers, &out->networks, &out->memberships,
+                   &out->registrations, &out->pc4, &out->imports};
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    /* one read transaction, so the counts are consistent with each other */
+    if (vw_store_exec(st, "BEGIN", err) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        long long v = 0;
+        if (query_int(st, sql[i], &v, err) != 0)
+            goto out;
+        *dst[i] = (long)v;
+    }
+    rc = 0;
+out:
+    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
