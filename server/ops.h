@@ -12,6 +12,8 @@
 
 #include "../geodata/geo.h"
 #include "../proto/msg.h"
+#include "problems.h"
+#include "refer.h"
 #include "snapshot.h"
 
 /* Counters shared by all workers (relaxed atomics). */
@@ -40,6 +42,8 @@ typedef struct vw_ops_ctx {
     const vw_ops_server_info *info;   /* may be NULL */
     msgpack_zone *zone;               /* scratch, cleared per request */
     int32_t today;                    /* default as_of (days since epoch) */
+    const vw_problems *problems;      /* problems table for refer; NULL: refer unavailable */
+    const vw_refer_config *refer_cfg; /* NULL: defaults */
 } vw_ops_ctx;
 
 /* Handle one frame body; appends exactly one response frame to `out`.

@@ -79,8 +79,9 @@ int imp_file_error(vw_imp *im, long line, const char *fmt, ...)
     va_end(ap);
     if (!im->file_rejected) {
         im->file_rejected = true;
+        /* Cut the reason to what fits after the line number. */
         if (line > 0)
-            snprintf(im->file_msg, sizeof im->file_msg, "line %ld: %s", line, msg);
+            snprintf(im->file_msg, sizeof im->file_msg, "line %ld: %.360s", line, msg);
         else
             snprintf(im->file_msg, sizeof im->file_msg, "%s", msg);
     }

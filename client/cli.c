@@ -1,0 +1,93 @@
+/* cli.c -- `verwijs`, the command-line tool: global options and dispatch. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef VW_VERSION
+#define VW_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *f)
+{
+    fputs(
+        "usage: verwijs [--server HOST:PORT | --socket PATH] [--timeout MS] COMMAND [ARGS]\n"
+        "\n"
+        "Queries (against a running verwijsd; default server $VERWIJS_SERVER or\n"
+        "127.0.0.1:4747, or $VERWIJS_SOCKET):\n"
+        "  ping                         is the daemon there?\n"
+        "  stats                        snapshot, connections, request counters\n"
+        "  match --near PC|LAT,LON ...  providers near a patient, nearest first\n"
+        "  refer --near PC --problem P  matched care: providers per problem + one network\n"
+        "  provider ID                  one provider\n"
+        "  network ID                   one network and its members\n"
+        "  networks near --near PC      certified networks serving a location\n"
+        "  networks audit               NVPO quality audit of the network register\n"
+        "Data (local SQLite file):\n"
+        "  import KIND FILE --db PATH   KIND: pc4, networks, providers, registrations\n"
+        "  db init|info --db PATH\n"
+        "  gen --geodata DIR --out DIR  write a realistic demo directory as CSV\n"
+        "\n"
+        "`verwijs COMMAND --help` describes a command. Query commands print a table;\n"
+        "--json prints the server's result as JSON.\n"
+        "Exit codes: 0 ok, 1 failure, 2 usage, 3 error answered by the server,\n"
+        "4 cannot connect.\n",
+        f);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"server", required_argument, NULL, 's'},
+                                         {"socket", required_argument, NULL, 'u'},
+                                         {"timeout", required_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
+    static const struct {
+        const char *name;
+        int (*fn)(const vw_cli *, int, char **);
+    } cmds[] = {
+        {"ping", vw_cmd_ping},         {"stats", vw_cmd_stats},   {"match", vw_cmd_match},
+        {"provider", vw_cmd_provider}, {"network", vw_cmd_network}, {"refer", vw_cmd_refer},
+        {"networks", vw_cmd_networks}, {"import", vw_cmd_import}, {"db", vw_cmd_db},
+        {"gen", vw_cmd_gen},
+    };
+    vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};
+    int c;
+    if (cli.server == NULL || cli.server[0] == '\0')
+        cli.server = "127.0.0.1:4747";
+    if (cli.socket && cli.socket[0] == '\0')
+        cli.socket = NULL;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': cli.server = optarg; cli.socket = NULL; break;
+        case 'u': cli.socket = optarg; break;
+        case 't':
+            cli.timeout_ms = atoi(optarg);
+            if (cli.timeout_ms <= 0) {
+                fprintf(stderr, "verwijs: --timeout must be a positive number of ms\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'V': printf("verwijs %s\n", VW_VERSION); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[optind];
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (strcmp(cmds[i].name, cmd) == 0) {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 0; /* glibc: re-initialise (permuting mode) for the command */
+            return cmds[i].fn(&cli, sub_argc, sub_argv);
+        }
+    fprintf(stderr, "verwijs: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,58 @@
+/* cli.h -- shared pieces of the `verwijs` command-line tool: global options,
+ * connecting, calling an op, reading result fields, printing tables. */
+#ifndef VW_CLI_H
+#define VW_CLI_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "verwijs.h"
+
+/* Exit codes (README). */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SERVER = 3, EXIT_CONNECT = 4 };
+
+typedef struct vw_cli {
+    const char *server;   /* HOST:PORT */
+    const char *socket;   /* Unix socket path, wins over server */
+    int timeout_ms;
+    bool json;
+} vw_cli;
+
+/* Calls `op` with packed `args` (may be NULL); prints the error and returns
+ * NULL with *exit_code set (3 server error, 4 cannot connect / io). */
+vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *args,
+                      int *exit_code);
+
+/* Result field access (NULL when absent or of another type). */
+const msgpack_object *vw_mp_get(const msgpack_object *map, const char *key);
+/* Copy a str field into buf ("" when absent/nil). */
+const char *vw_mp_str(const msgpack_object *map, const char *key, char *buf, size_t cap);
+double vw_mp_num(const msgpack_object *map, const char *key, double dflt);
+bool vw_mp_bool(const msgpack_object *map, const char *key);
+/* Join an array of strings (or of maps' `field`) with ", ". */
+const char *vw_mp_join(const msgpack_object *arr, const char *field, char *buf, size_t cap);
+
+/* Table cells: pad or cut (with an ellipsis) to `width` display columns,
+ * counting UTF-8 code points. */
+void vw_cell(FILE *f, const char *s, int width, bool right);
+
+/* Prints usage errors: "verwijs CMD: message" and returns EXIT_USAGE. */
+int vw_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse "3511", "3511AB", "3511 AB" or "52.09,5.12" and pack it as `near`. */
+int vw_cli_pack_near(msgpack_packer *pk, const char *near);
+
+/* Commands. argv[0] is the command name. */
+int vw_cmd_ping(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_stats(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_match(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_provider(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_network(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_refer(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_networks(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_import(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_db(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_gen(const vw_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,168 @@
+/* cli_import.c -- local data commands: import KIND FILE --db PATH, db init,
+ * db info. These open the SQLite file directly (the admin path); the daemon
+ * picks up changes on reload (SIGHUP). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../server/store.h"
+#include "cli.h"
+
+typedef struct import_ctx {
+    long errors, warnings, shown;
+    bool tty;
+    double t0, last;
+} import_ctx;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void on_diag(void *arg, const char *file, long line, vw_diag_level level,
+                    const char *reason)
+{
+    import_ctx *c = arg;
+    if (level == VW_DIAG_ERROR)
+        c->errors++;
+    else
+        c->warnings++;
+    if (c->tty && c->last > 0)
+        fputs("\r\033[K", stderr); /* clear the progress line */
+    if (line > 0)
+        fprintf(stderr, "%s:%ld: %s: %s\n", file, line,
+                level == VW_DIAG_ERROR ? "error" : "warning", reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", file, level == VW_DIAG_ERROR ? "error" : "warning",
+                reason);
+}
+
+static void on_progress(void *arg, long rows, long long bytes, long long total)
+{
+    import_ctx *c = arg;
+    double t = now_s();
+    if (!c->tty || t - c->last < 0.25)
+        return;
+    c->last = t;
+    double el = t - c->t0, rate = el > 0 ? (double)rows / el : 0;
+    double eta = (bytes > 0 && total > bytes) ? el * (double)(total - bytes) / (double)bytes : 0;
+    fprintf(stderr, "\r\033[K%ld rows, %.0f rows/s, %.0f%%, ETA %.0f s", rows, rate,
+            total > 0 ? 100.0 * (double)bytes / (double)total : 0, eta);
+}
+
+static const char import_help[] =
+    "usage: verwijs import pc4|networks|providers|registrations FILE --db PATH [--skip-invalid]\n"
+    "Imports a CSV file (UTF-8, header row; formats in docs/SCHEMA.md) into the SQLite\n"
+    "database, replacing all rows of that kind. Every invalid row is reported as\n"
+    "FILE:LINE: reason. The import commits whole or changes nothing (exit 1);\n"
+    "--skip-invalid commits the valid rows and records each rejected one in the import log.\n"
+    "Order: pc4, networks, providers, registrations.\n";
+
+int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"skip-invalid", no_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = NULL;
+    bool skip = false;
+    int c;
+    (void)cli;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 's': skip = true; break;
+        case 'h': fputs(import_help, stdout); return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2 || db == NULL)
+        return vw_cli_usage_error("import", "KIND FILE and --db PATH are required");
+    vw_import_kind kind;
+    if (vw_import_kind_parse(argv[optind], &kind) != 0)
+        return vw_cli_usage_error("import", "unknown kind '%s' (pc4, networks, providers, "
+                                            "registrations)", argv[optind]);
+    const char *file = argv[optind + 1];
+    vw_store *st = NULL;
+    vw_err err;
+    if (vw_store_open(db, VW_STORE_CREATE, &st, &err) != 0) {
+        fprintf(stderr, "verwijs import: %s\n", err.message);
+        return EXIT_FAIL;
+    }
+    import_ctx ctx = {.tty = isatty(STDERR_FILENO), .t0 = now_s()};
+    vw_import_opts o = {.on_diag = on_diag, .ctx = &ctx, .skip_invalid = skip,
+                        .on_progress = on_progress};
+    vw_import_result res = {0};
+    int rc = vw_store_import(st, kind, file, &o, &res, &err);
+    vw_store_close(st);
+    if (ctx.tty && ctx.last > 0)
+        fputs("\r\033[K", stderr);
+    if (rc != 0) {
+        if (res.rows_rejected > 0)
+            fprintf(stderr, "rejected: %ld of %ld rows invalid; nothing changed\n",
+                    res.rows_rejected, res.rows_read);
+        else
+            fprintf(stderr, "verwijs import: %s; nothing changed\n", err.message);
+        return EXIT_FAIL;
+    }
+    fprintf(stderr, "imported %ld of %ld %s rows into %s (%ld rejected, %ld warnings",
+            res.rows_ok, res.rows_read, vw_import_kind_name(kind), db, res.rows_rejected,
+            res.warnings);
+    if (res.rows_geocoded)
+        fprintf(stderr, ", %ld placed at their PC4 centroid", res.rows_geocoded);
+    fprintf(stderr, ") in %.1f s\n", now_s() - ctx.t0);
+    return EXIT_OK;
+}
+
+int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = NULL;
+    int c;
+    (void)cli;
+    if (argc < 2)
+        return vw_cli_usage_error("db", "init or info");
+    const char *sub = argv[1];
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'h') {
+            puts("usage: verwijs db init|info --db PATH\n"
+                 "init creates the database with the current schema; info prints its counts.");
+            return EXIT_OK;
+        } else
+            return EXIT_USAGE;
+    }
+    if (db == NULL)
+        return vw_cli_usage_error("db", "--db PATH is required");
+    bool init = strcmp(sub, "init") == 0;
+    if (!init && strcmp(sub, "info") != 0)
+        return vw_cli_usage_error("db", "unknown subcommand '%s' (init, info)", sub);
+    vw_store *st = NULL;
+    vw_err err;
+    if (vw_store_open(db, init ? VW_STORE_CREATE : VW_STORE_READONLY, &st, &err) != 0) {
+        fprintf(stderr, "verwijs db: %s\n", err.message);
+        return EXIT_FAIL;
+    }
+    vw_store_counts n;
+    int rc = EXIT_OK;
+    if (vw_store_counts_get(st, &n, &err) != 0) {
+        fprintf(stderr, "verwijs db: %s\n", err.message);
+        rc = EXIT_FAIL;
+    } else {
+        printf("%s: schema version %d\n", db, vw_store_schema_version(st));
+        printf("  pc4            %ld\n  networks       %ld\n  providers      %ld\n"
+               "  memberships    %ld\n  registrations  %ld\n  imports        %ld\n",
+               n.pc4, n.networks, n.providers, n.memberships, n.registrations, n.imports);
+    }
+    vw_store_close(st);
+    return rc;
+}

@@ -1,0 +1,398 @@
+/* cli_query.c -- the query commands: ping, stats, match, provider, network.
+ * Arguments are checked here first (exit 2 with a message) so that only
+ * well-formed requests reach the server. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/vocab.h"
+#include "cli.h"
+#include "json.h"
+
+#define MAX_LIST 16
+
+/* Print the result as JSON or through `table`; free the reply. */
+static int finish(const vw_cli *cli, vw_reply *r, void (*table)(const msgpack_object *))
+{
+    if (cli->json)
+        vw_json_write(stdout, vw_reply_result(r), true);
+    else
+        table(vw_reply_result(r));
+    vw_reply_free(r);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
+static bool parse_minutes(const char *s, double *out)
+{
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || *end || !isfinite(d) || d <= 0 || d > 600)
+        return false;
+    *out = d;
+    return true;
+}
+
+/* ---- ping / stats --------------------------------------------------------- */
+
+static void ping_table(const msgpack_object *res)
+{
+    (void)res;
+    printf("pong\n");
+}
+
+static int simple_opts(const vw_cli *cli_in, vw_cli *cli, int argc, char **argv,
+                       const char *help)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    *cli = *cli_in;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'j')
+            cli->json = true;
+        else if (c == 'h') {
+            fputs(help, stdout);
+            return EXIT_OK + 100;
+        } else
+            return EXIT_USAGE;
+    }
+    return -1;
+}
+
+int vw_cmd_ping(const vw_cli *cli_in, int argc, char **argv)
+{
+    vw_cli cli;
+    int rc = simple_opts(cli_in, &cli, argc, argv,
+                         "usage: verwijs ping [--json]\nChecks that verwijsd answers.\n");
+    if (rc >= 0)
+        return rc == 100 ? EXIT_OK : rc;
+    if (optind < argc)
+        return vw_cli_usage_error("ping", "unexpected argument '%s'", argv[optind]);
+    vw_reply *r = vw_cli_call(&cli, "ping", NULL, &rc);
+    return r ? finish(&cli, r, ping_table) : rc;
+}
+
+static void stats_table(const msgpack_object *res)
+{
+    char buf[128];
+    const msgpack_object *snap = vw_mp_get(res, "snapshot");
+    const msgpack_object *conns = vw_mp_get(res, "connections");
+    const msgpack_object *reqs = vw_mp_get(res, "requests");
+    printf("version      %s\n", vw_mp_str(res, "version", buf, sizeof buf));
+    printf("uptime       %.0f s\n", vw_mp_num(res, "uptime_s", 0));
+    printf("workers      %.0f\n", vw_mp_num(res, "workers", 0));
+    if (snap && snap->type == MSGPACK_OBJECT_MAP) {
+        printf("snapshot     generation %.0f: %.0f providers, %.0f networks, %.0f PC4, %.1f MB, "
+               "loaded in %.0f ms\n",
+               vw_mp_num(snap, "generation", 0), vw_mp_num(snap, "providers", 0),
+               vw_mp_num(snap, "networks", 0), vw_mp_num(snap, "pc4", 0),
+               vw_mp_num(snap, "bytes", 0) / 1e6, vw_mp_num(snap, "load_ms", 0));
+        const msgpack_object *d = vw_mp_get(snap, "disciplines");
+        if (d && d->type == MSGPACK_OBJECT_MAP)
+            for (uint32_t i = 0; i < d->via.map.size; i++) {
+                const msgpack_object_kv *kv = &d->via.map.ptr[i];
+                if (kv->key.type == MSGPACK_OBJECT_STR &&
+                    kv->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                    printf("  %-26.*s %8llu\n", (int)kv->key.via.str.size, kv->key.via.str.ptr,
+                           (unsigned long long)kv->val.via.u64);
+            }
+    } else {
+        printf("snapshot     none loaded\n");
+    }
+    printf("connections  %.0f open, %.0f total, %.0f rejected\n", vw_mp_num(conns, "current", 0),
+           vw_mp_num(conns, "total", 0), vw_mp_num(conns, "rejected", 0));
+    printf("requests     %.0f total, %.0f errors\n", vw_mp_num(reqs, "total", 0),
+           vw_mp_num(reqs, "errors", 0));
+}
+
+int vw_cmd_stats(const vw_cli *cli_in, int argc, char **argv)
+{
+    vw_cli cli;
+    int rc = simple_opts(cli_in, &cli, argc, argv,
+                         "usage: verwijs stats [--json]\nSnapshot, connection and request "
+                         "figures of the daemon.\n");
+    if (rc >= 0)
+        return rc == 100 ? EXIT_OK : rc;
+    vw_reply *r = vw_cli_call(&cli, "stats", NULL, &rc);
+    return r ? finish(&cli, r, stats_table) : rc;
+}
+
+/* ---- match ----------------------------------------------------------------- */
+
+void vw_cli_print_providers(const msgpack_object *list, bool with_distance);
+void vw_cli_print_providers(const msgpack_object *list, bool with_distance)
+{
+    char name[256], disc[64], exp[256], where[256], pc[32], city[128], nets[256];
+    if (list == NULL || list->type != MSGPACK_OBJECT_ARRAY)
+        return;
+    printf("  %-3s ", "#");
+    if (with_distance)
+        printf("%6s %6s ", "min", "km");
+    printf("%-28s %-14s %-20s %-22s %-3s %s\n", "name", "discipline", "expertise", "location",
+           "acc", "networks");
+    for (uint32_t i = 0; i < list->via.array.size; i++) {
+        const msgpack_object *p = &list->via.array.ptr[i];
+        printf("  %-3u ", i + 1);
+        if (with_distance)
+            printf("%6.1f %6.1f ", vw_mp_num(p, "minutes", 0), vw_mp_num(p, "km", 0));
+        vw_cell(stdout, vw_mp_str(p, "name", name, sizeof name), 28, false);
+        putchar(' ');
+        vw_cell(stdout, vw_mp_str(p, "discipline", disc, sizeof disc), 14, false);
+        putchar(' ');
+        vw_cell(stdout, vw_mp_join(vw_mp_get(p, "expertise"), NULL, exp, sizeof exp), 20, false);
+        putchar(' ');
+        snprintf(where, sizeof where, "%s %s", vw_mp_str(p, "postcode", pc, sizeof pc),
+                 vw_mp_str(p, "city", city, sizeof city));
+        vw_cell(stdout, vw_mp_bool(p, "online") && !with_distance ? "online" : where, 22, false);
+        printf(" %-3s ", vw_mp_bool(p, "accepting") ? "yes" : "no");
+        vw_cell(stdout, vw_mp_join(vw_mp_get(p, "networks"), "name", nets, sizeof nets), 24,
+                false);
+        putchar('\n');
+    }
+}
+
+static void print_origin(const msgpack_object *res)
+{
+    char pc[16], place[128], mode[16], as_of[16];
+    const msgpack_object *o = vw_mp_get(res, "origin");
+    vw_mp_str(o, "postcode", pc, sizeof pc);
+    vw_mp_str(o, "place", place, sizeof place);
+    if (pc[0])
+        printf("Near %s%s%s%s", pc, place[0] ? " (" : "", place, place[0] ? ")" : "");
+    else
+        printf("Near %.3f, %.3f", vw_mp_num(o, "lat", 0), vw_mp_num(o, "lon", 0));
+    printf(", %s", vw_mp_str(res, "mode", mode, sizeof mode));
+    double within = vw_mp_num(res, "within", -1);
+    if (within >= 0)
+        printf(", within %g min", within);
+    printf(", as of %s", vw_mp_str(res, "as_of", as_of, sizeof as_of));
+}
+
+static void match_table(const msgpack_object *res)
+{
+    const msgpack_object *prov = vw_mp_get(res, "providers");
+    const msgpack_object *online = vw_mp_get(res, "online");
+    uint32_t n = prov && prov->type == MSGPACK_OBJECT_ARRAY ? prov->via.array.size : 0;
+    print_origin(res);
+    printf(": %u provider%s\n", n, n == 1 ? "" : "s");
+    if (n)
+        vw_cli_print_providers(prov, true);
+    if (online && online->type == MSGPACK_OBJECT_ARRAY && online->via.array.size) {
+        printf("Online (national, no travel):\n");
+        vw_cli_print_providers(online, false);
+    }
+}
+
+static const char match_help[] =
+    "usage: verwijs match --near 3511|3511AB|52.09,5.12 [--discipline D]... [--expertise E]...\n"
+    "                     [--within MIN] [--mode car|bike|walk] [--limit N] [--accepting-only]\n"
+    "                     [--include-online] [--as-of YYYY-MM-DD] [--json]\n"
+    "Providers near a patient's postcode or point, nearest first (ties by id).\n"
+    "  --near        PC4, PC6 or lat,lon (WGS84)\n"
+    "  --discipline  e.g. fysiotherapeut, dietist, psycholoog (repeat for several)\n"
+    "  --expertise   e.g. oncologie, lymfoedeem (repeat: all required)\n"
+    "  --within      travel time limit in minutes (default: none)\n"
+    "  --mode        car (default), bike or walk\n"
+    "  --limit       1..100 (default 10)\n";
+
+int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"near", required_argument, NULL, 'n'},     {"discipline", required_argument, NULL, 'd'},
+        {"expertise", required_argument, NULL, 'e'}, {"within", required_argument, NULL, 'w'},
+        {"mode", required_argument, NULL, 'm'},     {"limit", required_argument, NULL, 'l'},
+        {"accepting-only", no_argument, NULL, 'a'}, {"include-online", no_argument, NULL, 'o'},
+        {"as-of", required_argument, NULL, 'D'},    {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    vw_cli cli = *cli_in;
+    const char *near = NULL, *mode = NULL, *as_of = NULL, *disc[MAX_LIST], *exp[MAX_LIST];
+    int nd = 0, ne = 0, c, rc;
+    double within = -1;
+    long limit = 0;
+    bool accepting = false, online = false;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': near = optarg; break;
+        case 'd':
+            if (nd == MAX_LIST)
+                return vw_cli_usage_error("match", "too many --discipline");
+            disc[nd++] = optarg;
+            break;
+        case 'e':
+            if (ne == MAX_LIST)
+                return vw_cli_usage_error("match", "too many --expertise");
+            exp[ne++] = optarg;
+            break;
+        case 'w':
+            if (!parse_minutes(optarg, &within))
+                return vw_cli_usage_error("match", "--within must be minutes, above 0, at most 600");
+            break;
+        case 'm': mode = optarg; break;
+        case 'l': {
+            char *end;
+            limit = strtol(optarg, &end, 10);
+            if (*end || limit < 1 || limit > 100)
+                return vw_cli_usage_error("match", "--limit must be 1..100");
+            break;
+        }
+        case 'a': accepting = true; break;
+        case 'o': online = true; break;
+        case 'D': as_of = optarg; break;
+        case 'j': cli.json = true; break;
+        case 'h': fputs(match_help, stdout); return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return vw_cli_usage_error("match", "unexpected argument '%s'", argv[optind]);
+    if (near == NULL)
+        return vw_cli_usage_error("match", "--near is required");
+    if (mode && strcmp(mode, "car") && strcmp(mode, "bike") && strcmp(mode, "walk"))
+        return vw_cli_usage_error("match", "--mode must be car, bike or walk");
+    int32_t day;
+    if (as_of && vw_date_parse(as_of, strlen(as_of), &day) != 0)
+        return vw_cli_usage_error("match", "--as-of must be a date YYYY-MM-DD");
+
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1 + (nd > 0) + (ne > 0) + (within > 0) + (mode != NULL) +
+                              (limit > 0) + accepting + online + (as_of != NULL));
+    vw_pack_cstr(&pk, "near");
+    if (vw_cli_pack_near(&pk, near) != 0) {
+        msgpack_sbuffer_destroy(&sb);
+        return vw_cli_usage_error("match", "--near must be a postcode (3511, 3511AB) or lat,lon");
+    }
+    if (nd) {
+        vw_pack_cstr(&pk, "discipline");
+        msgpack_pack_array(&pk, (size_t)nd);
+        for (int i = 0; i < nd; i++)
+            vw_pack_cstr(&pk, disc[i]);
+    }
+    if (ne) {
+        vw_pack_cstr(&pk, "expertise");
+        msgpack_pack_array(&pk, (size_t)ne);
+        for (int i = 0; i < ne; i++)
+            vw_pack_cstr(&pk, exp[i]);
+    }
+    if (within > 0)
+        vw_pack_kv_double(&pk, "within", within);
+    if (mode)
+        vw_pack_kv_str(&pk, "mode", mode);
+    if (limit > 0)
+        vw_pack_kv_int(&pk, "limit", limit);
+    if (accepting)
+        vw_pack_kv_bool(&pk, "accepting_only", true);
+    if (online)
+        vw_pack_kv_bool(&pk, "include_online", true);
+    if (as_of)
+        vw_pack_kv_str(&pk, "as_of", as_of);
+    vw_reply *r = vw_cli_call(&cli, "match", &sb, &rc);
+    msgpack_sbuffer_destroy(&sb);
+    return r ? finish(&cli, r, match_table) : rc;
+}
+
+/* ---- provider / network ---------------------------------------------------- */
+
+static void provider_table(const msgpack_object *p)
+{
+    char b1[256], b2[256], b3[256];
+    printf("%s  %s\n", vw_mp_str(p, "id", b1, sizeof b1), vw_mp_str(p, "name", b2, sizeof b2));
+    printf("  discipline  %s\n", vw_mp_str(p, "discipline", b1, sizeof b1));
+    printf("  expertise   %s\n", vw_mp_join(vw_mp_get(p, "expertise"), NULL, b1, sizeof b1));
+    printf("  address     %s, %s %s%s\n", vw_mp_str(p, "address", b1, sizeof b1),
+           vw_mp_str(p, "postcode", b2, sizeof b2), vw_mp_str(p, "city", b3, sizeof b3),
+           vw_mp_bool(p, "geocoded") ? "  (placed at its PC4 centroid)" : "");
+    printf("  position    %.5f, %.5f\n", vw_mp_num(p, "lat", 0), vw_mp_num(p, "lon", 0));
+    printf("  phone       %s\n", vw_mp_str(p, "phone", b1, sizeof b1));
+    printf("  email       %s\n", vw_mp_str(p, "email", b1, sizeof b1));
+    printf("  website     %s\n", vw_mp_str(p, "website", b1, sizeof b1));
+    printf("  accepting   %s\n", vw_mp_bool(p, "accepting") ? "yes" : "no");
+    printf("  online      %s\n", vw_mp_bool(p, "online") ? "yes" : "no");
+    printf("  networks    %s\n", vw_mp_join(vw_mp_get(p, "networks"), "name", b1, sizeof b1));
+    const msgpack_object *regs = vw_mp_get(p, "registrations");
+    if (regs && regs->type == MSGPACK_OBJECT_ARRAY)
+        for (uint32_t i = 0; i < regs->via.array.size; i++) {
+            const msgpack_object *g = &regs->via.array.ptr[i];
+            char f[16], u[16];
+            printf("  registered  %s in %s, %s..%s%s\n",
+                   vw_mp_str(g, "expertise", b1, sizeof b1), vw_mp_str(g, "registry", b2, sizeof b2),
+                   vw_mp_str(g, "valid_from", f, sizeof f), vw_mp_str(g, "valid_until", u, sizeof u),
+                   vw_mp_bool(g, "valid") ? "" : "  (not valid)");
+        }
+}
+
+static void network_table(const msgpack_object *n)
+{
+    char b1[256], b2[256], b3[64];
+    printf("%s  %s\n", vw_mp_str(n, "id", b1, sizeof b1), vw_mp_str(n, "name", b2, sizeof b2));
+    printf("  status       %s%s%s%s\n", vw_mp_str(n, "status", b1, sizeof b1),
+           vw_mp_str(n, "certified_until", b3, sizeof b3)[0] ? " until " : "", b3,
+           vw_mp_bool(n, "certification_valid") ? "" : "  (not valid today)");
+    printf("  region       %s\n", vw_mp_str(n, "region", b1, sizeof b1));
+    printf("  criteria     %s\n", vw_mp_bool(n, "meets_criteria") ? "met" : "NOT met");
+    printf("  disciplines  %s\n", vw_mp_join(vw_mp_get(n, "disciplines"), NULL, b1, sizeof b1));
+    const msgpack_object *m = vw_mp_get(n, "members");
+    printf("  members      %.0f\n", vw_mp_num(n, "member_count", 0));
+    if (m && m->type == MSGPACK_OBJECT_ARRAY)
+        for (uint32_t i = 0; i < m->via.array.size; i++) {
+            const msgpack_object *e = &m->via.array.ptr[i];
+            printf("    %-10s ", vw_mp_str(e, "id", b1, sizeof b1));
+            vw_cell(stdout, vw_mp_str(e, "name", b2, sizeof b2), 34, false);
+            printf(" %-24s %s\n", vw_mp_str(e, "discipline", b1, sizeof b1),
+                   vw_mp_str(e, "city", b3, sizeof b3));
+        }
+}
+
+static int get_by_id(const vw_cli *cli_in, int argc, char **argv, const char *op,
+                     void (*table)(const msgpack_object *))
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"as-of", required_argument, NULL, 'D'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    vw_cli cli = *cli_in;
+    const char *as_of = NULL;
+    int c, rc;
+    int32_t day;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'j')
+            cli.json = true;
+        else if (c == 'D')
+            as_of = optarg;
+        else if (c == 'h') {
+            printf("usage: verwijs %s ID [--as-of YYYY-MM-DD] [--json]\n", argv[0]);
+            return EXIT_OK;
+        } else
+            return EXIT_USAGE;
+    }
+    if (optind != argc - 1)
+        return vw_cli_usage_error(argv[0], "exactly one ID is required");
+    if (as_of && vw_date_parse(as_of, strlen(as_of), &day) != 0)
+        return vw_cli_usage_error(argv[0], "--as-of must be a date YYYY-MM-DD");
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, as_of ? 2 : 1);
+    vw_pack_kv_str(&pk, "id", argv[optind]);
+    if (as_of)
+        vw_pack_kv_str(&pk, "as_of", as_of);
+    vw_reply *r = vw_cli_call(&cli, op, &sb, &rc);
+    msgpack_sbuffer_destroy(&sb);
+    return r ? finish(&cli, r, table) : rc;
+}
+
+int vw_cmd_provider(const vw_cli *cli, int argc, char **argv)
+{
+    return get_by_id(cli, argc, argv, "provider.get", provider_table);
+}
+
+int vw_cmd_network(const vw_cli *cli, int argc, char **argv)
+{
+    return get_by_id(cli, argc, argv, "network.get", network_table);
+}

@@ -1,0 +1,163 @@
+/* cli_util.c -- connecting and calling, result field access, table cells. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../geodata/geo.h"
+#include "cli.h"
+
+vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *args,
+                      int *exit_code)
+{
+    vw_client_opts o;
+    vw_err err;
+    vw_client *c;
+    vw_client_opts_default(&o);
+    if (cli->timeout_ms > 0) {
+        o.connect_timeout_ms = cli->timeout_ms;
+        o.io_timeout_ms = cli->timeout_ms;
+    }
+    c = cli->socket ? vw_client_connect_unix(cli->socket, &o, &err)
+                    : vw_client_connect_tcp(cli->server, &o, &err);
+    if (c == NULL) {
+        fprintf(stderr, "verwijs: %s\n", err.message);
+        *exit_code = EXIT_CONNECT;
+        return NULL;
+    }
+    vw_reply *r = vw_client_call(c, op, args ? args->data : NULL, args ? args->size : 0, &err);
+    vw_client_free(c);
+    if (r == NULL) {
+        bool local = vw_err_is_local(&err);
+        fprintf(stderr, "%s: %s: %s\n", local ? "verwijs" : "error", err.code, err.message);
+        *exit_code = local ? EXIT_CONNECT : EXIT_SERVER;
+    }
+    return r;
+}
+
+const msgpack_object *vw_mp_get(const msgpack_object *map, const char *key)
+{
+    size_t kl = strlen(key);
+    if (map == NULL || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == kl &&
+            memcmp(k->via.str.ptr, key, kl) == 0)
+            return &map->via.map.ptr[i].val;
+    }
+    return NULL;
+}
+
+const char *vw_mp_str(const msgpack_object *map, const char *key, char *buf, size_t cap)
+{
+    const msgpack_object *v = vw_mp_get(map, key);
+    buf[0] = '\0';
+    if (v && v->type == MSGPACK_OBJECT_STR)
+        snprintf(buf, cap, "%.*s", (int)v->via.str.size, v->via.str.ptr);
+    return buf;
+}
+
+double vw_mp_num(const msgpack_object *map, const char *key, double dflt)
+{
+    const msgpack_object *v = vw_mp_get(map, key);
+    if (v == NULL)
+        return dflt;
+    switch (v->type) {
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: return v->via.f64;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)v->via.u64;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)v->via.i64;
+    default: return dflt;
+    }
+}
+
+bool vw_mp_bool(const msgpack_object *map, const char *key)
+{
+    const msgpack_object *v = vw_mp_get(map, key);
+    return v && v->type == MSGPACK_OBJECT_BOOLEAN && v->via.boolean;
+}
+
+const char *vw_mp_join(const msgpack_object *arr, const char *field, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY)
+        return buf;
+    for (uint32_t i = 0; i < arr->via.array.size && used < cap; i++) {
+        const msgpack_object *e = &arr->via.array.ptr[i];
+        if (field)
+            e = vw_mp_get(e, field);
+        if (e == NULL || e->type != MSGPACK_OBJECT_STR)
+            continue;
+        used += (size_t)snprintf(buf + used, cap - used, "%s%.*s", used ? ", " : "",
+                                 (int)e->via.str.size, e->via.str.ptr);
+    }
+    return buf;
+}
+
+/* Bytes of the first `cols` code points of s, and the code points counted. */
+static size_t utf8_prefix(const char *s, int cols, int *counted)
+{
+    size_t i = 0;
+    int n = 0;
+    while (s[i] && n < cols) {
+        i++;
+        while ((s[i] & 0xC0) == 0x80)
+            i++;
+        n++;
+    }
+    *counted = n;
+    return i;
+}
+
+void vw_cell(FILE *f, const char *s, int width, bool right)
+{
+    int n;
+    size_t total = utf8_prefix(s, 1 << 20, &n);
+    if (n > width) {
+        total = utf8_prefix(s, width - 1, &n);
+        fwrite(s, 1, total, f);
+        fputs("…", f);
+        return;
+    }
+    if (right)
+        fprintf(f, "%*s", width - n, "");
+    fwrite(s, 1, total, f);
+    if (!right)
+        fprintf(f, "%*s", width - n, "");
+}
+
+int vw_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "verwijs %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see verwijs %s --help)\n", cmd);
+    return EXIT_USAGE;
+}
+
+int vw_cli_pack_near(msgpack_packer *pk, const char *near)
+{
+    vw_postcode pc;
+    const char *comma = strchr(near, ',');
+    if (comma == NULL) {
+        if (vw_postcode_parse(near, strlen(near), &pc) != 0)
+            return -1;
+        vw_pack_cstr(pk, near);
+        return 0;
+    }
+    char *end;
+    double lat = strtod(near, &end);
+    if (end != comma)
+        return -1;
+    double lon = strtod(comma + 1, &end);
+    if (*end != '\0' || !isfinite(lat) || !isfinite(lon))
+        return -1;
+    msgpack_pack_array(pk, 2);
+    msgpack_pack_double(pk, lat);
+    msgpack_pack_double(pk, lon);
+    return 0;
+}

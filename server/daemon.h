@@ -1,0 +1,42 @@
+/* daemon.h -- verwijsd's server object: listeners, worker threads, the
+ * current snapshot and its reload. Implemented in daemon_net.c (network,
+ * workers, connections) and daemon_snap.c (snapshot holder, reload). */
+#ifndef VW_DAEMON_H
+#define VW_DAEMON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "daemon_config.h"
+#include "ops.h"
+#include "problems.h"
+#include "snapshot.h"
+
+typedef struct vw_server vw_server;
+
+/* Loads the first snapshot (fatal on failure), binds the listeners and starts
+ * the workers. Takes ownership of nothing; `cfg` must outlive the server. */
+vw_server *vw_server_new(const vw_config *cfg, vw_err *err);
+/* Runs the main loop until SIGTERM/SIGINT, then drains; returns 0. */
+int vw_server_run(vw_server *srv);
+void vw_server_free(vw_server *srv);
+
+/* ---- snapshot holder (daemon_snap.c) ---- */
+typedef struct vw_snapholder {
+    pthread_mutex_t mu;
+    vw_snapshot *current;        /* owned (one reference) */
+    vw_ops_server_info info;     /* guarded by mu */
+    char last_error[480];        /* last failed reload, "" if none */
+    bool reloading;
+} vw_snapholder;
+
+int vw_snapholder_init(vw_snapholder *h, const char *db, vw_err *err);
+void vw_snapholder_destroy(vw_snapholder *h);
+/* A reference to the current snapshot and a copy of its info; release with
+ * vw_snapshot_release. */
+vw_snapshot *vw_snapholder_acquire(vw_snapholder *h, vw_ops_server_info *info);
+/* Build a new snapshot from `db` and swap it in. On failure the old one keeps
+ * serving and the reason is kept in last_error. */
+int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err);
+
+#endif

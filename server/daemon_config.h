@@ -1,0 +1,38 @@
+/* daemon_config.h -- verwijsd's configuration: defaults, the config file
+ * ("key = value" lines, '#' comments; deploy/verwijsd.conf documents every
+ * key), and command-line overrides. */
+#ifndef VW_DAEMON_CONFIG_H
+#define VW_DAEMON_CONFIG_H
+
+#include <stdint.h>
+
+#include "../geodata/geo.h"
+#include "../proto/msg.h"
+#include "../proto/vw_err.h"
+#include "refer.h"
+
+typedef struct vw_config {
+    char db[1024];
+    char listen[256];          /* HOST:PORT, "" = no TCP listener */
+    char socket[1024];         /* Unix socket path, "" = none */
+    unsigned socket_mode;
+    char port_file[1024];
+    char problems_file[1024];  /* "" = built-in table */
+    char log_level[16];
+    int workers;
+    int max_connections;
+    int batch;
+    double idle_timeout, read_timeout, write_timeout, drain_timeout; /* seconds */
+    uint32_t output_high_water, max_output;
+    vw_limits limits;
+    vw_travel_model travel;
+    vw_refer_config refer;
+} vw_config;
+
+void vw_config_defaults(vw_config *c);
+/* Reads `path`; an unknown key or bad value is an error naming file:line. */
+int vw_config_load(vw_config *c, const char *path, vw_err *err);
+/* Sets one key (also used for command-line flags). */
+int vw_config_set(vw_config *c, const char *key, const char *value, vw_err *err);
+
+#endif

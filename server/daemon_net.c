@@ -1,0 +1,668 @@
+/* daemon_net.c -- verwijsd's network layer, memcached style.
+ *
+ * The main thread owns the listeners (TCP and Unix socket) and the signal
+ * events. Accepted sockets are handed out round-robin to N worker threads,
+ * each with its own event_base, through a mutex-protected queue and a wake-up
+ * byte on a pipe. A worker runs every connection it owns through an explicit
+ * state machine:
+ *
+ *   READING       frames are parsed and answered, at most `batch` per turn
+ *                 (a deferred event resumes the rest, so no client starves
+ *                 the others); read timeout = read_timeout while a frame is
+ *                 partial, idle_timeout otherwise.
+ *   BACKPRESSURE  unsent output above output_high_water: reading stops until
+ *                 the client has read everything; above max_output, close.
+ *   CLOSING       a framing error was answered; close once it is flushed.
+ *
+ * The snapshot is retained once per batch, so a reload never pulls it out
+ * from under a request. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../proto/frame.h"
+#include "../proto/vocab.h"
+#include "daemon.h"
+#include "daemon_log.h"
+
+#ifndef VW_VERSION
+#define VW_VERSION "0.1.0"
+#endif
+
+typedef enum { CONN_READING, CONN_BACKPRESSURE, CONN_CLOSING } conn_state;
+
+typedef struct vw_worker vw_worker;
+
+typedef struct vw_conn {
+    conn_state state;
+    struct bufferevent *bev;
+    struct event *resume;       /* deferred: continue after a full batch */
+    vw_worker *w;
+    struct vw_conn *prev, *next;
+} vw_conn;
+
+typedef struct fd_node {
+    int fd;
+    struct fd_node *next;
+} fd_node;
+
+struct vw_worker {
+    int index;
+    pthread_t thread;
+    struct event_base *base;
+    struct event *notify;
+    int pipe_r, pipe_w;
+    pthread_mutex_t qmu;
+    fd_node *qhead, *qtail;
+    bool draining;
+    vw_conn *conns;             /* all live connections of this worker */
+    msgpack_zone zone;
+    msgpack_sbuffer out;        /* one response at a time */
+    vw_server *srv;
+};
+
+struct vw_server {
+    const vw_config *cfg;
+    struct event_base *base;
+    struct evconnlistener *tcp, *unix_l;
+    struct event *ev_term, *ev_int, *ev_hup;
+    vw_worker *workers;
+    int n_workers, next_worker;
+    vw_snapholder snaps;
+    vw_problems *problems;
+    vw_ops_stats stats;
+    int64_t started_at;
+    pthread_t reload_thread;
+};
+
+/* ---- connections ---------------------------------------------------------- */
+
+static struct timeval tv_of(double s)
+{
+    struct timeval tv = {(time_t)s, (suseconds_t)((s - (double)(time_t)s) * 1e6)};
+    return tv;
+}
+
+static void conn_free(vw_conn *c)
+{
+    vw_worker *w = c->w;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    event_free(c->resume);
+    bufferevent_free(c->bev);
+    free(c);
+    atomic_fetch_sub_explicit(&w->srv->stats.conn_current, 1, memory_order_relaxed);
+}
+
+static void conn_answer_and_close(vw_conn *c, const char *code, const char *msg)
+{
+    vw_worker *w = c->w;
+    w->out.size = 0;
+    vw_ops_error_frame(&w->out, 0, code, msg);
+    evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
+    evbuffer_drain(bufferevent_get_input(c->bev),
+                   evbuffer_get_length(bufferevent_get_input(c->bev)));
+    bufferevent_disable(c->bev, EV_READ);
+    c->state = CONN_CLOSING;
+}
+
+static void conn_process(vw_conn *c)
+{
+    vw_worker *w = c->w;
+    const vw_config *cfg = w->srv->cfg;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    vw_snapshot *snap = NULL;
+    vw_ops_server_info info;
+    bool partial = false;
+    int done = 0;
+
+    while (c->state == CONN_READING) {
+        size_t avail = evbuffer_get_length(in);
+        uint8_t hdr[VW_FRAME_HEADER];
+        uint32_t blen = 0;
+        if (avail == 0)
+            break;
+        if (avail < VW_FRAME_HEADER) {
+            partial = true;
+            break;
+        }
+        evbuffer_copyout(in, hdr, sizeof hdr);
+        vw_frame_status st = vw_frame_parse(hdr, sizeof hdr, cfg->limits.max_frame, &blen);
+        if (st == VW_FRAME_TOO_LARGE || st == VW_FRAME_EMPTY) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "frame of %u bytes; the limit is %u (1..max_frame)", blen,
+                     cfg->limits.max_frame);
+            vw_log(VW_LOG_WARN, "closing connection: %s", msg);
+            conn_answer_and_close(c, st == VW_FRAME_EMPTY ? VW_E_BAD_REQUEST : VW_E_TOO_LARGE,
+                                  msg);
+            break;
+        }
+        if (avail < VW_FRAME_HEADER + (size_t)blen) {
+            partial = true;
+            break;
+        }
+        if (done == cfg->batch) {
+            event_active(c->resume, EV_TIMEOUT, 0); /* let other connections in first */
+            break;
+        }
+        if (snap == NULL)
+            snap = vw_snapholder_acquire(&w->srv->snaps, &info);
+        info.version = VW_VERSION;
+        info.started_at = w->srv->started_at;
+        info.workers = w->srv->n_workers;
+        const uint8_t *frame = evbuffer_pullup(in, (ev_ssize_t)(VW_FRAME_HEADER + blen));
+        char logline[256];
+        vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
+                          .stats = &w->srv->stats, .info = &info, .zone = &w->zone,
+                          .today = vw_date_today(), .problems = w->srv->problems,
+                          .refer_cfg = &cfg->refer};
+        w->out.size = 0;
+        vw_ops_handle(&ctx, frame + VW_FRAME_HEADER, blen, &w->out, logline, sizeof logline);
+        evbuffer_add(out, w->out.data, w->out.size);
+        evbuffer_drain(in, VW_FRAME_HEADER + blen);
+        done++;
+        if (vw_log_enabled(VW_LOG_DEBUG))
+            vw_log(VW_LOG_DEBUG, "w%d %s", w->index, logline);
+        size_t pending = evbuffer_get_length(out);
+        if (pending > cfg->max_output) {
+            vw_log(VW_LOG_WARN, "closing connection: %zu bytes unsent (max_output)", pending);
+            if (snap)
+                vw_snapshot_release(snap);
+            conn_free(c);
+            return;
+        }
+        if (pending > cfg->output_high_water) {
+            c->state = CONN_BACKPRESSURE;
+            bufferevent_disable(c->bev, EV_READ);
+        }
+    }
+    if (snap)
+        vw_snapshot_release(snap);
+    if (c->state == CONN_READING) {
+        struct timeval rt = tv_of(partial ? cfg->read_timeout : cfg->idle_timeout);
+        struct timeval wt = tv_of(cfg->write_timeout);
+        bufferevent_set_timeouts(c->bev, &rt, &wt);
+    }
+    if (w->draining && c->state == CONN_READING && !partial &&
+        evbuffer_get_length(out) == 0) {
+        conn_free(c);
+        return;
+    }
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_process(arg);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_process(arg);
+}
+
+/* Called when the output buffer has been written out completely. */
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    vw_conn *c = arg;
+    (void)bev;
+    if (c->state == CONN_CLOSING || (c->w->draining && c->state != CONN_READING)) {
+        conn_free(c);
+        return;
+    }
+    if (c->state == CONN_BACKPRESSURE) {
+        c->state = CONN_READING;
+        bufferevent_enable(c->bev, EV_READ);
+        conn_process(c);
+        return;
+    }
+    if (c->w->draining)
+        conn_process(c); /* frees it when nothing is left */
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    vw_conn *c = arg;
+    (void)bev;
+    if (what & BEV_EVENT_TIMEOUT)
+        vw_log(VW_LOG_DEBUG, "closing connection: %s timeout",
+               (what & BEV_EVENT_READING) ? "read" : "write");
+    conn_free(c);
+}
+
+static void conn_new(vw_worker *w, int fd)
+{
+    vw_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        close(fd);
+        atomic_fetch_sub_explicit(&w->srv->stats.conn_current, 1, memory_order_relaxed);
+        return;
+    }
+    c->w = w;
+    c->state = CONN_READING;
+    c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    c->resume = event_new(w->base, -1, 0, on_resume, c);
+    if (c->bev == NULL || c->resume == NULL) {
+        if (c->bev)
+            bufferevent_free(c->bev);
+        else
+            close(fd);
+        if (c->resume)
+            event_free(c->resume);
+        free(c);
+        atomic_fetch_sub_explicit(&w->srv->stats.conn_current, 1, memory_order_relaxed);
+        return;
+    }
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+    struct timeval rt = tv_of(w->srv->cfg->idle_timeout), wt = tv_of(w->srv->cfg->write_timeout);
+    bufferevent_set_timeouts(c->bev, &rt, &wt);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* ---- workers -------------------------------------------------------------- */
+
+static void worker_drain(vw_worker *w)
+{
+    w->draining = true;
+    event_del(w->notify);
+    for (vw_conn *c = w->conns, *next; c; c = next) {
+        next = c->next;
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        struct evbuffer *out = bufferevent_get_output(c->bev);
+        if (evbuffer_get_length(out) == 0 && c->state != CONN_CLOSING) {
+            if (evbuffer_get_length(in) == 0)
+                conn_free(c);
+            else
+                conn_process(c); /* answer what is complete, then close */
+        }
+    }
+    struct timeval dl = tv_of(w->srv->cfg->drain_timeout);
+    event_base_loopexit(w->base, &dl);
+}
+
+static void on_notify(evutil_socket_t fd, short what, void *arg)
+{
+    vw_worker *w = arg;
+    char buf[64];
+    ssize_t n = read(fd, buf, sizeof buf);
+    (void)what;
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] == 'q') {
+            worker_drain(w);
+            return;
+        }
+        pthread_mutex_lock(&w->qmu);
+        fd_node *node = w->qhead;
+        if (node) {
+            w->qhead = node->next;
+            if (w->qhead == NULL)
+                w->qtail = NULL;
+        }
+        pthread_mutex_unlock(&w->qmu);
+        if (node) {
+            conn_new(w, node->fd);
+            free(node);
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    vw_worker *w = arg;
+    event_base_dispatch(w->base);
+    while (w->conns) /* past the drain deadline */
+        conn_free(w->conns);
+    return NULL;
+}
+
+static void wake(vw_worker *w, char what)
+{
+    ssize_t ignored = write(w->pipe_w, &what, 1);
+    (void)ignored;
+}
+
+/* ---- listeners ------------------------------------------------------------ */
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int socklen, void *arg)
+{
+    vw_server *srv = arg;
+    (void)l;
+    (void)socklen;
+    atomic_fetch_add_explicit(&srv->stats.conn_total, 1, memory_order_relaxed);
+    unsigned long long cur =
+        atomic_fetch_add_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
+    if (cur >= (unsigned long long)srv->cfg->max_connections) {
+        /* Best effort: one error frame on the fresh socket, then close. */
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        vw_ops_error_frame(&sb, 0, VW_E_OVERLOADED, "too many connections; try again later");
+        ssize_t ignored = send(fd, sb.data, sb.size, MSG_NOSIGNAL | MSG_DONTWAIT);
+        (void)ignored;
+        msgpack_sbuffer_destroy(&sb);
+        close(fd);
+        atomic_fetch_sub_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&srv->stats.conn_rejected, 1, memory_order_relaxed);
+        return;
+    }
+    if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    fd_node *node = malloc(sizeof *node);
+    if (node == NULL) {
+        close(fd);
+        atomic_fetch_sub_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
+        return;
+    }
+    vw_worker *w = &srv->workers[srv->next_worker];
+    srv->next_worker = (srv->next_worker + 1) % srv->n_workers;
+    node->fd = fd;
+    node->next = NULL;
+    pthread_mutex_lock(&w->qmu);
+    if (w->qtail)
+        w->qtail->next = node;
+    else
+        w->qhead = node;
+    w->qtail = node;
+    pthread_mutex_unlock(&w->qmu);
+    wake(w, 'c');
+}
+
+static int split_hostport(const char *hp, char *host, size_t hcap, char *port, size_t pcap)
+{
+    const char *colon = strrchr(hp, ':');
+    if (colon == NULL || colon == hp || colon[1] == '\0')
+        return -1;
+    const char *h = hp;
+    size_t hl = (size_t)(colon - hp);
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
+        hl -= 2;
+    }
+    if (hl >= hcap || strlen(colon + 1) >= pcap)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    snprintf(port, pcap, "%s", colon + 1);
+    return 0;
+}
+
+static int listen_tcp(vw_server *srv, vw_err *err)
+{
+    char host[256], port[32];
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    if (split_hostport(srv->cfg->listen, host, sizeof host, port, sizeof port) != 0)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "listen must be HOST:PORT, not '%s'",
+                          srv->cfg->listen);
+    int rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc != 0)
+        return vw_err_set(err, VW_E_CONNECT, "cannot resolve %s: %s", srv->cfg->listen,
+                          gai_strerror(rc));
+    srv->tcp = evconnlistener_new_bind(srv->base, on_accept, srv,
+                                       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 1024,
+                                       ai->ai_addr, (int)ai->ai_addrlen);
+    freeaddrinfo(ai);
+    if (srv->tcp == NULL)
+        return vw_err_set(err, VW_E_CONNECT, "cannot listen on %s: %s", srv->cfg->listen,
+                          strerror(errno));
+    return 0;
+}
+
+static int listen_unix(vw_server *srv, vw_err *err)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    struct stat st;
+    const char *path = srv->cfg->socket;
+    if (strlen(path) >= sizeof sun.sun_path)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "socket path too long: %s", path);
+    memcpy(sun.sun_path, path, strlen(path) + 1);
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode))
+            return vw_err_set(err, VW_E_IO, "%s exists and is not a socket", path);
+        unlink(path); /* stale socket of an earlier run */
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+        chmod(path, srv->cfg->socket_mode) != 0 || listen(fd, 1024) != 0 ||
+        evutil_make_socket_nonblocking(fd) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return vw_err_set(err, VW_E_IO, "cannot listen on %s: %s", path, strerror(e));
+    }
+    srv->unix_l = evconnlistener_new(srv->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+    if (srv->unix_l == NULL) {
+        close(fd);
+        return vw_err_set(err, VW_E_IO, "cannot listen on %s", path);
+    }
+    return 0;
+}
+
+static int write_port_file(vw_server *srv, vw_err *err)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char tmp[1100];
+    int port = 0;
+    if (srv->tcp &&
+        getsockname(evconnlistener_get_fd(srv->tcp), (struct sockaddr *)&ss, &sl) == 0)
+        port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                              : ((struct sockaddr_in *)&ss)->sin_port);
+    snprintf(tmp, sizeof tmp, "%s.tmp", srv->cfg->port_file);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 ||
+        rename(tmp, srv->cfg->port_file) != 0)
+        return vw_err_set(err, VW_E_IO, "cannot write %s", srv->cfg->port_file);
+    vw_log(VW_LOG_INFO, "listening on port %d", port);
+    return 0;
+}
+
+/* ---- signals and reload --------------------------------------------------- */
+
+static void *reload_main(void *arg)
+{
+    vw_server *srv = arg;
+    vw_err err;
+    vw_snapholder_reload(&srv->snaps, srv->cfg->db, &err);
+    pthread_mutex_lock(&srv->snaps.mu);
+    srv->snaps.reloading = false;
+    pthread_mutex_unlock(&srv->snaps.mu);
+    return NULL;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    vw_server *srv = arg;
+    (void)what;
+    if (sig == SIGHUP) {
+        pthread_mutex_lock(&srv->snaps.mu);
+        bool busy = srv->snaps.reloading;
+        srv->snaps.reloading = true;
+        pthread_mutex_unlock(&srv->snaps.mu);
+        if (busy) {
+            vw_log(VW_LOG_WARN, "SIGHUP: a reload is already running");
+            return;
+        }
+        vw_log(VW_LOG_INFO, "SIGHUP: reloading snapshot from %s", srv->cfg->db);
+        pthread_t t;
+        if (pthread_create(&t, NULL, reload_main, srv) == 0) {
+            pthread_detach(t);
+        } else {
+            pthread_mutex_lock(&srv->snaps.mu);
+            srv->snaps.reloading = false;
+            pthread_mutex_unlock(&srv->snaps.mu);
+        }
+        return;
+    }
+    vw_log(VW_LOG_INFO, "%s: draining connections (at most %.0f s)",
+           sig == SIGTERM ? "SIGTERM" : "SIGINT", srv->cfg->drain_timeout);
+    if (srv->tcp) {
+        evconnlistener_free(srv->tcp);
+        srv->tcp = NULL;
+    }
+    if (srv->unix_l) {
+        evconnlistener_free(srv->unix_l);
+        srv->unix_l = NULL;
+        unlink(srv->cfg->socket);
+    }
+    for (int i = 0; i < srv->n_workers; i++)
+        wake(&srv->workers[i], 'q');
+    event_base_loopbreak(srv->base);
+}
+
+/* ---- server --------------------------------------------------------------- */
+
+vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
+{
+    vw_server *srv = calloc(1, sizeof *srv);
+    if (srv == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        return NULL;
+    }
+    srv->cfg = cfg;
+    srv->started_at = (int64_t)time(NULL);
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+
+    srv->problems = cfg->problems_file[0] ? vw_problems_load_file(cfg->problems_file, err)
+                                          : vw_problems_builtin(err);
+    if (srv->problems == NULL)
+        goto fail;
+    if (vw_snapholder_init(&srv->snaps, cfg->db, err) != 0)
+        goto fail_problems;
+    srv->base = event_base_new();
+    if (srv->base == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "event_base_new failed");
+        goto fail_snaps;
+    }
+    if ((cfg->listen[0] && listen_tcp(srv, err) != 0) ||
+        (cfg->socket[0] && listen_unix(srv, err) != 0))
+        goto fail_listen;
+    if (!srv->tcp && !srv->unix_l) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "nothing to listen on (set listen or socket)");
+        goto fail_listen;
+    }
+
+    srv->n_workers = cfg->workers;
+    srv->workers = calloc((size_t)srv->n_workers, sizeof *srv->workers);
+    if (srv->workers == NULL)
+        goto fail_listen;
+    for (int i = 0; i < srv->n_workers; i++) {
+        vw_worker *w = &srv->workers[i];
+        int p[2];
+        w->index = i;
+        w->srv = srv;
+        pthread_mutex_init(&w->qmu, NULL);
+        msgpack_zone_init(&w->zone, 8192);
+        msgpack_sbuffer_init(&w->out);
+        if (pipe(p) != 0 || (w->base = event_base_new()) == NULL) {
+            vw_err_set(err, VW_E_INTERNAL, "cannot create worker %d", i);
+            goto fail_listen; /* process exits on this error; see main */
+        }
+        w->pipe_r = p[0];
+        w->pipe_w = p[1];
+        evutil_make_socket_nonblocking(w->pipe_r);
+        w->notify = event_new(w->base, w->pipe_r, EV_READ | EV_PERSIST, on_notify, w);
+        event_add(w->notify, NULL);
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            vw_err_set(err, VW_E_INTERNAL, "cannot start worker %d", i);
+            goto fail_listen;
+        }
+    }
+    srv->ev_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
+    srv->ev_int = evsignal_new(srv->base, SIGINT, on_signal, srv);
+    srv->ev_hup = evsignal_new(srv->base, SIGHUP, on_signal, srv);
+    event_add(srv->ev_term, NULL);
+    event_add(srv->ev_int, NULL);
+    event_add(srv->ev_hup, NULL);
+    if (cfg->port_file[0] && write_port_file(srv, err) != 0)
+        goto fail_listen;
+    vw_log(VW_LOG_INFO, "verwijsd %s: %d workers, listen %s, socket %s", VW_VERSION,
+           srv->n_workers, cfg->listen[0] ? cfg->listen : "-", cfg->socket[0] ? cfg->socket : "-");
+    return srv;
+
+fail_listen:
+    /* Startup failures end the process (verwijsd exits 1), so threads that
+     * did start are not joined here. */
+    return NULL;
+fail_snaps:
+    vw_snapholder_destroy(&srv->snaps);
+fail_problems:
+    vw_problems_free(srv->problems);
+fail:
+    free(srv);
+    return NULL;
+}
+
+int vw_server_run(vw_server *srv)
+{
+    event_base_dispatch(srv->base);
+    for (int i = 0; i < srv->n_workers; i++)
+        pthread_join(srv->workers[i].thread, NULL);
+    vw_log(VW_LOG_INFO, "stopped: %llu requests served",
+           (unsigned long long)atomic_load(&srv->stats.requests));
+    return 0;
+}
+
+void vw_server_free(vw_server *srv)
+{
+    if (srv == NULL)
+        return;
+    for (int i = 0; i < srv->n_workers; i++) {
+        vw_worker *w = &srv->workers[i];
+        event_free(w->notify);
+        event_base_free(w->base);
+        close(w->pipe_r);
+        close(w->pipe_w);
+        msgpack_zone_destroy(&w->zone);
+        msgpack_sbuffer_destroy(&w->out);
+        pthread_mutex_destroy(&w->qmu);
+        while (w->qhead) {
+            fd_node *n = w->qhead;
+            w->qhead = n->next;
+            close(n->fd);
+            free(n);
+        }
+    }
+    free(srv->workers);
+    if (srv->tcp)
+        evconnlistener_free(srv->tcp);
+    if (srv->unix_l)
+        evconnlistener_free(srv->unix_l);
+    event_free(srv->ev_term);
+    event_free(srv->ev_int);
+    event_free(srv->ev_hup);
+    event_base_free(srv->base);
+    vw_snapholder_destroy(&srv->snaps);
+    vw_problems_free(srv->problems);
+    free(srv);
+}
