@@ -69,6 +69,12 @@ if [ -n "$first" ]; then
 fi
 net=$(awk -F, 'NR==2{print $1}' "$data/networks.csv")
 echo; run "$V" network "$net"
+echo; echo "# Matched care: colon cancer, diarrhoea, fatigue and sexual problems, near Deventer:"
+run "$V" refer --near 7411 --problem darmklachten --problem vermoeidheid --problem seksualiteit --score 6 --limit 2
+echo; echo "# Certified networks with the NVPO core disciplines within 20 minutes of Utrecht centre:"
+run "$V" networks near --near 3511 --limit 3
+echo; echo "# NVPO audit: certified networks that no longer meet the criteria or have expired:"
+"$V" networks audit | awk 'NR<=2 || /FLAGGED/' | head -8
 echo; echo "# A typo gets a clear error (exit 3):"
 run "$V" match --near 3511 --discipline fysio || true
 echo; run "$V" --socket "$data/verwijsd.sock" stats
