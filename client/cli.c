@@ -63,13 +63,16 @@ int main(int argc, char **argv)
         switch (c) {
         case 's': cli.server = optarg; cli.socket = NULL; break;
         case 'u': cli.socket = optarg; break;
-        case 't':
-            cli.timeout_ms = atoi(optarg);
+        case 't': {
+            char *end;
+            long ms = strtol(optarg, &end, 10);
+            cli.timeout_ms = (end != optarg && *end == '\0' && ms > 0 && ms <= 3600000) ? (int)ms : 0;
             if (cli.timeout_ms <= 0) {
-                fprintf(stderr, "verwijs: --timeout must be a positive number of ms\n");
+                fprintf(stderr, "verwijs: --timeout must be 1..3600000 ms\n");
                 return EXIT_USAGE;
             }
             break;
+        }
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("verwijs %s\n", VW_VERSION); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;

@@ -36,6 +36,8 @@ const char *vw_mp_join(const msgpack_object *arr, const char *field, char *buf, 
 /* Table cells: pad or cut (with an ellipsis) to `width` display columns,
  * counting UTF-8 code points. */
 void vw_cell(FILE *f, const char *s, int width, bool right);
+/* The last cell of a row: cut like vw_cell, but not padded. */
+void vw_cell_last(FILE *f, const char *s, int width);
 
 /* Prints usage errors: "verwijs CMD: message" and returns EXIT_USAGE. */
 int vw_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -9,11 +9,13 @@
  * centroid. Networks are centred on larger places and take members near the
  * centre; about 60% are composed to meet the NVPO criteria. Same seed, same
  * files. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../geodata/geo.h"
 #include "../proto/vocab.h"
@@ -590,7 +592,11 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
         }
     }
 
-    /* Write the files. */
+    /* Write the files (the output directory itself is created when missing). */
+    if (mkdir(out, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "verwijs gen: cannot create %s: %s\n", out, strerror(errno));
+        goto out;
+    }
     snprintf(path, sizeof path, "%s/networks.csv", out);
     fn = fopen(path, "w");
     snprintf(path, sizeof path, "%s/providers.csv", out);
@@ -598,7 +604,7 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
     snprintf(path, sizeof path, "%s/registrations.csv", out);
     fr = fopen(path, "w");
     if (!fn || !fp || !fr) {
-        fprintf(stderr, "verwijs gen: cannot write into %s\n", out);
+        fprintf(stderr, "verwijs gen: cannot write into %s: %s\n", out, strerror(errno));
         goto out;
     }
     long n_meets = 0, n_cert = 0, n_regs = 0, per_disc[VW_D_COUNT] = {0};

@@ -126,6 +126,13 @@ int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
     const char *db = NULL;
     int c;
     (void)cli;
+    static const char db_help[] =
+        "usage: verwijs db init|info --db PATH\n"
+        "init creates the database with the current schema; info prints its counts.\n";
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(db_help, stdout);
+        return EXIT_OK;
+    }
     if (argc < 2)
         return vw_cli_usage_error("db", "init or info");
     const char *sub = argv[1];
@@ -135,8 +142,7 @@ int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
         if (c == 'd')
             db = optarg;
         else if (c == 'h') {
-            puts("usage: verwijs db init|info --db PATH\n"
-                 "init creates the database with the current schema; info prints its counts.");
+            fputs(db_help, stdout);
             return EXIT_OK;
         } else
             return EXIT_USAGE;

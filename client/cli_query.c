@@ -127,17 +127,18 @@ void vw_cli_print_providers(const msgpack_object *list, bool with_distance)
     char name[256], disc[64], exp[256], where[256], pc[32], city[128], nets[256];
     if (list == NULL || list->type != MSGPACK_OBJECT_ARRAY)
         return;
-    printf("  %-3s ", "#");
+    /* Widths keep a row within 120 columns (cells are cut with an ellipsis). */
+    printf("%3s ", "#");
     if (with_distance)
-        printf("%6s %6s ", "min", "km");
-    printf("%-28s %-14s %-20s %-22s %-3s %s\n", "name", "discipline", "expertise", "location",
+        printf("%5s %5s ", "min", "km");
+    printf("%-26s %-14s %-20s %-20s %-3s %s\n", "name", "discipline", "expertise", "location",
            "acc", "networks");
     for (uint32_t i = 0; i < list->via.array.size; i++) {
         const msgpack_object *p = &list->via.array.ptr[i];
-        printf("  %-3u ", i + 1);
+        printf("%3u ", i + 1);
         if (with_distance)
-            printf("%6.1f %6.1f ", vw_mp_num(p, "minutes", 0), vw_mp_num(p, "km", 0));
-        vw_cell(stdout, vw_mp_str(p, "name", name, sizeof name), 28, false);
+            printf("%5.1f %5.1f ", vw_mp_num(p, "minutes", 0), vw_mp_num(p, "km", 0));
+        vw_cell(stdout, vw_mp_str(p, "name", name, sizeof name), 26, false);
         putchar(' ');
         vw_cell(stdout, vw_mp_str(p, "discipline", disc, sizeof disc), 14, false);
         putchar(' ');
@@ -145,10 +146,16 @@ void vw_cli_print_providers(const msgpack_object *list, bool with_distance)
         putchar(' ');
         snprintf(where, sizeof where, "%s %s", vw_mp_str(p, "postcode", pc, sizeof pc),
                  vw_mp_str(p, "city", city, sizeof city));
-        vw_cell(stdout, vw_mp_bool(p, "online") && !with_distance ? "online" : where, 22, false);
-        printf(" %-3s ", vw_mp_bool(p, "accepting") ? "yes" : "no");
-        vw_cell(stdout, vw_mp_join(vw_mp_get(p, "networks"), "name", nets, sizeof nets), 24,
-                false);
+        vw_cell(stdout, vw_mp_bool(p, "online") && !with_distance ? "online" : where, 20, false);
+        const char *acc = vw_mp_bool(p, "accepting") ? "yes" : "no";
+        /* Network ids, not names: names are long and alike ("Oncologienetwerk ..."),
+         * and an id is what `verwijs network ID` takes. */
+        if (vw_mp_join(vw_mp_get(p, "networks"), "id", nets, sizeof nets)[0]) {
+            printf(" %-3s ", acc);
+            vw_cell_last(stdout, nets, 15);
+        } else {
+            printf(" %s", acc); /* no trailing blanks */
+        }
         putchar('\n');
     }
 }

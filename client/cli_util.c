@@ -30,7 +30,10 @@ vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *
     if (r == NULL) {
         bool local = vw_err_is_local(&err);
         fprintf(stderr, "%s: %s: %s\n", local ? "verwijs" : "error", err.code, err.message);
-        *exit_code = local ? EXIT_CONNECT : EXIT_SERVER;
+        /* A reply that is not our protocol is neither the server's answer nor
+         * a connection problem. */
+        *exit_code = !local ? EXIT_SERVER
+                     : strcmp(err.code, VW_E_PROTOCOL) == 0 ? EXIT_FAIL : EXIT_CONNECT;
     }
     return r;
 }
@@ -111,7 +114,9 @@ static size_t utf8_prefix(const char *s, int cols, int *counted)
     return i;
 }
 
-void vw_cell(FILE *f, const char *s, int width, bool right)
+/* Writes s cut to `width` code points (the last one an ellipsis when cut);
+ * returns the code points written. */
+static int cell_cut(FILE *f, const char *s, int width)
 {
     int n;
     size_t total = utf8_prefix(s, 1 << 20, &n);
@@ -119,13 +124,26 @@ void vw_cell(FILE *f, const char *s, int width, bool right)
         total = utf8_prefix(s, width - 1, &n);
         fwrite(s, 1, total, f);
         fputs("…", f);
-        return;
+        return n + 1;
     }
-    if (right)
-        fprintf(f, "%*s", width - n, "");
     fwrite(s, 1, total, f);
-    if (!right)
+    return n;
+}
+
+void vw_cell(FILE *f, const char *s, int width, bool right)
+{
+    int n;
+    utf8_prefix(s, width + 1, &n);
+    if (right && n < width)
         fprintf(f, "%*s", width - n, "");
+    n = cell_cut(f, s, width);
+    if (!right && n < width)
+        fprintf(f, "%*s", width - n, "");
+}
+
+void vw_cell_last(FILE *f, const char *s, int width)
+{
+    cell_cut(f, s, width);
 }
 
 int vw_cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -1,6 +1,11 @@
 /* verwijs.c -- libverwijs: blocking client for verwijsd with timeouts and
  * pipelining (see verwijs.h). Responses are read through one buffer, so
- * several pipelined frames arriving in one read cost one system call. */
+ * several pipelined frames arriving in one read cost one system call.
+ *
+ * After a failed send, a timeout, the peer closing, or anything that is not
+ * our protocol, the position in the byte stream (or which answer belongs to
+ * which request) is no longer known: the connection is marked broken and
+ * every later send/recv fails at once with "io". Reconnect to go on. */
 #include "verwijs.h"
 
 #include <errno.h>
@@ -30,6 +35,7 @@ struct vw_client {
     uint8_t *buf;                    /* received, not yet consumed */
     size_t len, cap;
     msgpack_sbuffer sb;
+    bool broken;                     /* see the banner comment */
 };
 
 struct vw_reply {
@@ -47,6 +53,8 @@ void vw_client_opts_default(vw_client_opts *o)
 
 bool vw_err_is_local(const vw_err *err)
 {
+    if (err == NULL)
+        return false;
     return strcmp(err->code, VW_E_CONNECT) == 0 || strcmp(err->code, VW_E_IO) == 0 ||
            strcmp(err->code, VW_E_TIMEOUT) == 0 || strcmp(err->code, VW_E_PROTOCOL) == 0;
 }
@@ -222,10 +230,20 @@ static int write_all(vw_client *c, const char *p, size_t n, vw_err *err)
     return 0;
 }
 
+/* Refuse to use a connection after an earlier failure (see the banner). */
+static int check_usable(const vw_client *c, vw_err *err)
+{
+    if (c->broken)
+        return vw_err_set(err, VW_E_IO, "connection unusable after an earlier error; reconnect");
+    return 0;
+}
+
 uint64_t vw_client_send(vw_client *c, const char *op, const void *args, size_t args_len,
                         vw_err *err)
 {
     msgpack_packer pk;
+    if (check_usable(c, err) != 0)
+        return 0;
     if (c->count == MAX_INFLIGHT) {
         vw_err_set(err, VW_E_IO, "more than %d requests awaiting answers", MAX_INFLIGHT);
         return 0;
@@ -236,8 +254,10 @@ uint64_t vw_client_send(vw_client *c, const char *op, const void *args, size_t a
     size_t start = vw_frame_begin(&c->sb);
     vw_pack_request(&pk, id, op, args, args_len);
     vw_frame_end(&c->sb, start);
-    if (write_all(c, c->sb.data, c->sb.size, err) != 0)
+    if (write_all(c, c->sb.data, c->sb.size, err) != 0) {
+        c->broken = true; /* how much of the frame went out is unknown */
         return 0;
+    }
     c->inflight[(c->head + c->count) % MAX_INFLIGHT] = id;
     c->count++;
     return id;
@@ -277,7 +297,8 @@ static int fill(vw_client *c, size_t want, vw_err *err)
     }
 }
 
-vw_reply *vw_client_recv(vw_client *c, vw_err *err)
+/* Receives the next frame into a new reply; NULL with err on failure. */
+static vw_reply *recv_frame(vw_client *c, vw_err *err)
 {
     uint32_t blen = 0;
     vw_limits lim = {.max_frame = c->o.max_frame, .max_depth = 16, .max_elems = 100000,
@@ -290,7 +311,7 @@ vw_reply *vw_client_recv(vw_client *c, vw_err *err)
         if (st == VW_FRAME_OK)
             break;
         if (st != VW_FRAME_NEED_MORE) {
-            vw_err_set(err, VW_E_PROTOCOL, "the server sent a frame of %u bytes (limit %u)",
+            vw_err_set(err, VW_E_PROTOCOL, "the server sent a frame of %u bytes (limit 1..%u)",
                        blen, c->o.max_frame);
             return NULL;
         }
@@ -317,16 +338,37 @@ vw_reply *vw_client_recv(vw_client *c, vw_err *err)
         vw_reply_free(r);
         return NULL;
     }
+    return r;
+}
+
+vw_reply *vw_client_recv(vw_client *c, vw_err *err)
+{
+    vw_err local;
+    if (err == NULL)
+        err = &local;
+    if (check_usable(c, err) != 0)
+        return NULL;
+    if (c->count == 0) {
+        vw_err_set(err, VW_E_PROTOCOL, "no request is awaiting an answer");
+        return NULL;
+    }
+    vw_reply *r = recv_frame(c, err);
+    if (r == NULL) {
+        c->broken = true;
+        return NULL;
+    }
     /* Connection-level errors (id 0: framing, overload) answer no request. */
     if (r->resp.id == 0 && !r->resp.ok) {
         vw_reply_error(r, err);
         vw_reply_free(r);
+        c->broken = true; /* the server closes such a connection */
         return NULL;
     }
-    if (c->count == 0 || c->inflight[c->head] != r->resp.id) {
-        vw_err_set(err, VW_E_PROTOCOL, "answer for request %llu arrived out of order",
-                   (unsigned long long)r->resp.id);
+    if (c->inflight[c->head] != r->resp.id) {
+        vw_err_set(err, VW_E_PROTOCOL, "answer for request %llu arrived, expected %llu",
+                   (unsigned long long)r->resp.id, (unsigned long long)c->inflight[c->head]);
         vw_reply_free(r);
+        c->broken = true;
         return NULL;
     }
     c->head = (c->head + 1) % MAX_INFLIGHT;
@@ -337,6 +379,15 @@ vw_reply *vw_client_recv(vw_client *c, vw_err *err)
 vw_reply *vw_client_call(vw_client *c, const char *op, const void *args, size_t args_len,
                          vw_err *err)
 {
+    vw_err local;
+    if (err == NULL)
+        err = &local;
+    /* The next answer would belong to an earlier request, not to this one. */
+    if (c->count > 0) {
+        vw_err_set(err, VW_E_PROTOCOL, "%zu pipelined requests still await answers; "
+                   "vw_client_recv them first", c->count);
+        return NULL;
+    }
     if (vw_client_send(c, op, args, args_len, err) == 0)
         return NULL;
     vw_reply *r = vw_client_recv(c, err);

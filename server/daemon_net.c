@@ -111,6 +111,10 @@ static void conn_free(vw_conn *c)
     bufferevent_free(c->bev);
     free(c);
     atomic_fetch_sub_explicit(&w->srv->stats.conn_current, 1, memory_order_relaxed);
+    /* Draining ends as soon as the last connection is gone; the deadline
+     * timer of worker_drain() would otherwise keep the loop alive. */
+    if (w->draining && w->conns == NULL)
+        event_base_loopbreak(w->base);
 }
 
 static void conn_answer_and_close(vw_conn *c, const char *code, const char *msg)
@@ -304,6 +308,8 @@ static void worker_drain(vw_worker *w)
     }
     struct timeval dl = tv_of(w->srv->cfg->drain_timeout);
     event_base_loopexit(w->base, &dl);
+    if (w->conns == NULL)
+        event_base_loopbreak(w->base);
 }
 
 static void on_notify(evutil_socket_t fd, short what, void *arg)
