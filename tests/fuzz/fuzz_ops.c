@@ -1,0 +1,83 @@
+/* fuzz_ops.c -- libFuzzer target: one request body through vw_ops_handle()
+ * against a small fixed snapshot, as verwijsd's workers run it. Every op and
+ * argument decoder sees the input; the response must always be exactly one
+ * well-formed frame whose body passes vw_msg_check (the server never answers
+ * with something a client cannot parse). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../proto/frame.h"
+#include "../../proto/vocab.h"
+#include "../../server/ops.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static vw_snapshot *snap;
+static vw_problems *problems;
+
+static void setup(void)
+{
+    vw_err err;
+    vw_snapbuild *b = vw_snapbuild_new();
+    vw_snapbuild_add_pc4(b, 3511, 52.0884, 5.1177, "Utrecht", &err);
+    vw_snapbuild_add_pc4(b, 7411, 52.2500, 6.1600, "Deventer", &err);
+    vw_network_in n = {.id = "N1", .name = "Netwerk", .kind = "oncologienetwerk",
+                       .region_code = "midden", .status = VW_NET_CERTIFIED,
+                       .certified_until = 21000};
+    vw_snapbuild_add_network(b, &n, &err);
+    static const char *const tags[] = {"oncologie"};
+    static const char *const nets[] = {"N1"};
+    for (int i = 0; i < 40; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "P%03d", i);
+        vw_provider_in p = {.id = id, .name = id, .postcode = "3511 AB", .city = "Utrecht",
+                            .lat = 52.0 + i * 0.01, .lon = 5.1 + (i % 7) * 0.01,
+                            .discipline = i % VW_D_COUNT, .expertise = tags,
+                            .n_expertise = (size_t)(i % 2), .networks = nets,
+                            .n_networks = (size_t)(i % 3 == 0), .accepting = i % 4 != 0,
+                            .online = i % 9 == 0};
+        vw_snapbuild_add_provider(b, &p, &err);
+    }
+    vw_snapbuild_add_registration(b, "P001", "lymfoedeem", "kngf", 18000, 19000, &err);
+    snap = vw_snapbuild_finish(b, &err);
+    problems = vw_problems_builtin(&err);
+    if (snap == NULL || problems == NULL)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static msgpack_zone zone;
+    static msgpack_sbuffer out;
+    static vw_travel_model tm;
+    static vw_limits lim;
+    static vw_refer_config rc;
+    if (snap == NULL) {
+        setup();
+        msgpack_zone_init(&zone, 4096);
+        msgpack_sbuffer_init(&out);
+        vw_travel_model_default(&tm);
+        vw_limits_default(&lim);
+        vw_refer_config_default(&rc);
+    }
+    vw_ops_ctx ctx = {.snap = size % 17 == 5 ? NULL : snap, .tm = &tm, .lim = &lim,
+                      .zone = &zone, .today = 20416, .problems = problems, .refer_cfg = &rc};
+    char log[256];
+    out.size = 0;
+    vw_ops_handle(&ctx, data, size, &out, log, sizeof log);
+
+    /* Exactly one frame, and its body is valid within generous limits. */
+    uint32_t blen = 0;
+    if (vw_frame_parse((const uint8_t *)out.data, out.size, 64u << 20, &blen) != VW_FRAME_OK ||
+        out.size != VW_FRAME_HEADER + blen)
+        abort();
+    vw_limits big = {.max_frame = 64u << 20, .max_depth = 16, .max_elems = 1u << 20,
+                     .max_str = 1u << 20, .max_total = 1u << 24};
+    vw_err err;
+    if (vw_msg_check((const uint8_t *)out.data + VW_FRAME_HEADER, blen, &big, &err) != 0)
+        abort();
+    if (strlen(log) >= sizeof log)
+        abort();
+    return 0;
+}
