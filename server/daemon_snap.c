@@ -75,6 +75,9 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
     pthread_mutex_lock(&h->mu);
     if (fresh == NULL) {
         snprintf(h->last_error, sizeof h->last_error, "%s", err ? err->message : "load failed");
+        snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s",
+                 h->last_error);
+        h->info.reloads_failed++;
         pthread_mutex_unlock(&h->mu);
         vw_log(VW_LOG_ERROR, "reload failed, still serving generation %llu: %s",
                (unsigned long long)h->info.generation, h->last_error);
@@ -86,6 +89,7 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
     h->info.load_ms = ms;
     h->info.generation++;
     h->last_error[0] = '\0';
+    h->info.last_reload_error[0] = '\0';
     unsigned long long gen = h->info.generation;
     pthread_mutex_unlock(&h->mu);
     vw_snapshot_release(old); /* freed once the last query holding it is done */

@@ -32,6 +32,8 @@ typedef struct vw_ops_server_info {
     int64_t loaded_at;    /* unix seconds when the snapshot was loaded */
     double load_ms;
     uint64_t generation;  /* 1 for the first snapshot, +1 per reload */
+    uint64_t reloads_failed;
+    char last_reload_error[160]; /* "" when the last reload succeeded */
 } vw_ops_server_info;
 
 typedef struct vw_ops_ctx {

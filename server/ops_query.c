@@ -162,7 +162,7 @@ int vw_op_stats(const vw_op_call *c)
     if (vw_args_only(c->args, no_args, c->err) != 0)
         return -1;
 
-    msgpack_pack_map(pk, 6);
+    msgpack_pack_map(pk, 7);
     vw_pack_kv_str(pk, "version", info ? info->version : "?");
     vw_pack_kv_int(pk, "uptime_s", info ? (int64_t)time(NULL) - info->started_at : 0);
     vw_pack_kv_int(pk, "workers", info ? info->workers : 0);
@@ -184,6 +184,11 @@ int vw_op_stats(const vw_op_call *c)
         for (int d = 0; d < VW_D_COUNT; d++)
             vw_pack_kv_int(pk, vw_discipline_name(d), dc[d]);
     }
+    vw_pack_cstr(pk, "reload");
+    msgpack_pack_map(pk, 2);
+    vw_pack_kv_int(pk, "failed", info ? (int64_t)info->reloads_failed : 0);
+    vw_pack_kv_str(pk, "last_error",
+                   info && info->last_reload_error[0] ? info->last_reload_error : NULL);
     vw_pack_cstr(pk, "connections");
     msgpack_pack_map(pk, 3);
     vw_ops_stats *st = ctx->stats;
