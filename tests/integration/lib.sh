@@ -37,6 +37,7 @@ start_daemon() {
   "$D" --db "$db" --listen 127.0.0.1:0 --socket "$SOCK" --port-file "$T/port" \
        --log-level debug "$@" >>"$T/verwijsd.log" 2>&1 &
   DPID=$!
+  export DPID
   for _ in $(seq 200); do
     [ -s "$T/port" ] && break
     kill -0 "$DPID" 2>/dev/null || break
