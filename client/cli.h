@@ -45,6 +45,31 @@ int vw_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 /* Parse "3511", "3511AB", "3511 AB" or "52.09,5.12" and pack it as `near`. */
 int vw_cli_pack_near(msgpack_packer *pk, const char *near);
 
+/* Options shared by the query commands, with one meaning everywhere:
+ * --near, --within, --mode, --limit, --as-of, --accepting-only, --json.
+ * getopt codes: 'n' 'w' 'm' 'l' 'D' 'a' 'j'. */
+typedef struct vw_cli_qopts {
+    const char *near, *mode, *as_of;
+    double within;    /* -1: not given */
+    long limit;       /* 0: not given */
+    long max_limit;   /* the command's upper bound for --limit */
+    bool accepting;
+} vw_cli_qopts;
+
+/* Consumes getopt code `c` if it is a shared option: 1 consumed, 0 not a
+ * shared option, -1 usage error (printed). */
+int vw_cli_qopt(const char *cmd, int c, const char *arg, vw_cli_qopts *o, vw_cli *cli);
+/* Checks what getopt cannot (mode and date syntax); -1 usage error (printed). */
+int vw_cli_qopts_check(const char *cmd, const vw_cli_qopts *o);
+/* Number of map entries vw_cli_pack_qopts writes (near excluded). */
+int vw_cli_qopts_count(const vw_cli_qopts *o);
+void vw_cli_pack_qopts(msgpack_packer *pk, const vw_cli_qopts *o);
+
+/* Prints a reply's result as JSON (--json) or with `table`; frees the reply. */
+int vw_cli_finish(const vw_cli *cli, vw_reply *r, void (*table)(const msgpack_object *));
+/* A table of provider objects (with minutes and km when with_distance). */
+void vw_cli_print_providers(const msgpack_object *list, bool with_distance);
+
 /* Commands. argv[0] is the command name. */
 int vw_cmd_ping(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_stats(const vw_cli *cli, int argc, char **argv);

@@ -8,17 +8,6 @@
 #include "cli.h"
 #include "json.h"
 
-void vw_cli_print_providers(const msgpack_object *list, bool with_distance);
-
-static int finish(const vw_cli *cli, vw_reply *r, void (*table)(const msgpack_object *))
-{
-    if (cli->json)
-        vw_json_write(stdout, vw_reply_result(r), true);
-    else
-        table(vw_reply_result(r));
-    vw_reply_free(r);
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
-}
 
 /* ---- refer ------------------------------------------------------------------ */
 
@@ -120,16 +109,19 @@ int vw_cmd_refer(const vw_cli *cli_in, int argc, char **argv)
         {"as-of", required_argument, NULL, 'D'},  {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
-    const char *near = NULL, *mode = NULL, *as_of = NULL, *probs[12];
+    vw_cli_qopts q = {.within = -1, .max_limit = 20};
+    const char *probs[12];
     int np = 0, c, rc;
-    long score = -1, limit = 0, nets = 0;
-    double within = -1;
-    bool accepting = false;
+    long score = -1, nets = 0;
     char *end;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int used = vw_cli_qopt("refer", c, optarg, &q, &cli);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used)
+            continue;
         switch (c) {
-        case 'n': near = optarg; break;
         case 'p':
             if (np == 12)
                 return vw_cli_usage_error("refer", "at most 12 --problem");
@@ -140,71 +132,41 @@ int vw_cmd_refer(const vw_cli *cli_in, int argc, char **argv)
             if (*end || score < 0 || score > 10)
                 return vw_cli_usage_error("refer", "--score must be 0..10");
             break;
-        case 'w':
-            within = strtod(optarg, &end);
-            if (*end || !(within > 0 && within <= 600))
-                return vw_cli_usage_error("refer", "--within must be minutes, above 0, at most 600");
-            break;
-        case 'm': mode = optarg; break;
-        case 'l':
-            limit = strtol(optarg, &end, 10);
-            if (*end || limit < 1 || limit > 20)
-                return vw_cli_usage_error("refer", "--limit must be 1..20");
-            break;
         case 'N':
             nets = strtol(optarg, &end, 10);
             if (*end || nets < 1 || nets > 10)
                 return vw_cli_usage_error("refer", "--networks must be 1..10");
             break;
-        case 'a': accepting = true; break;
-        case 'D': as_of = optarg; break;
-        case 'j': cli.json = true; break;
         case 'h': fputs(refer_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
         }
     }
     if (optind < argc)
         return vw_cli_usage_error("refer", "unexpected argument '%s'", argv[optind]);
-    if (near == NULL || np == 0)
+    if (q.near == NULL || np == 0)
         return vw_cli_usage_error("refer", "--near and at least one --problem are required");
-    if (mode && strcmp(mode, "car") && strcmp(mode, "bike") && strcmp(mode, "walk"))
-        return vw_cli_usage_error("refer", "--mode must be car, bike or walk");
-    int32_t day;
-    if (as_of && vw_date_parse(as_of, strlen(as_of), &day) != 0)
-        return vw_cli_usage_error("refer", "--as-of must be a date YYYY-MM-DD");
+    if (vw_cli_qopts_check("refer", &q) != 0)
+        return EXIT_USAGE;
 
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 2 + (score >= 0) + (within > 0) + (mode != NULL) + (limit > 0) +
-                              (nets > 0) + accepting + (as_of != NULL));
+    msgpack_pack_map(&pk, 2 + (score >= 0) + (nets > 0) + vw_cli_qopts_count(&q));
     vw_pack_cstr(&pk, "near");
-    if (vw_cli_pack_near(&pk, near) != 0) {
-        msgpack_sbuffer_destroy(&sb);
-        return vw_cli_usage_error("refer", "--near must be a postcode (3511, 3511AB) or lat,lon");
-    }
+    vw_cli_pack_near(&pk, q.near);
     vw_pack_cstr(&pk, "problems");
     msgpack_pack_array(&pk, (size_t)np);
     for (int i = 0; i < np; i++)
         vw_pack_cstr(&pk, probs[i]);
     if (score >= 0)
         vw_pack_kv_int(&pk, "score", score);
-    if (within > 0)
-        vw_pack_kv_double(&pk, "within", within);
-    if (mode)
-        vw_pack_kv_str(&pk, "mode", mode);
-    if (limit > 0)
-        vw_pack_kv_int(&pk, "limit", limit);
     if (nets > 0)
         vw_pack_kv_int(&pk, "networks", nets);
-    if (accepting)
-        vw_pack_kv_bool(&pk, "accepting_only", true);
-    if (as_of)
-        vw_pack_kv_str(&pk, "as_of", as_of);
+    vw_cli_pack_qopts(&pk, &q);
     vw_reply *r = vw_cli_call(&cli, "refer", &sb, &rc);
     msgpack_sbuffer_destroy(&sb);
-    return r ? finish(&cli, r, refer_table) : rc;
+    return r ? vw_cli_finish(&cli, r, refer_table) : rc;
 }
 
 /* ---- networks near / audit -------------------------------------------------- */
@@ -304,11 +266,9 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
         {"as-of", required_argument, NULL, 'D'},  {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
-    const char *near = NULL, *mode = NULL, *as_of = NULL, *region = NULL, *format = "table";
-    double within = -1;
-    long limit = 0;
+    vw_cli_qopts q = {.within = -1, .max_limit = 20};
+    const char *region = NULL, *format = "table";
     int c, rc;
-    char *end;
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(networks_help, argc < 2 ? stderr : stdout);
@@ -321,69 +281,49 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int used = vw_cli_qopt("networks", c, optarg, &q, &cli);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used)
+            continue;
         switch (c) {
-        case 'n': near = optarg; break;
-        case 'w':
-            within = strtod(optarg, &end);
-            if (*end || !(within > 0 && within <= 600))
-                return vw_cli_usage_error("networks", "--within must be minutes, above 0, at most 600");
-            break;
-        case 'm': mode = optarg; break;
-        case 'l':
-            limit = strtol(optarg, &end, 10);
-            if (*end || limit < 1 || limit > 20)
-                return vw_cli_usage_error("networks", "--limit must be 1..20");
-            break;
         case 'r': region = optarg; break;
         case 'f': format = optarg; break;
-        case 'D': as_of = optarg; break;
-        case 'j': cli.json = true; break;
         case 'h': fputs(networks_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
         }
     }
     if (optind < argc)
         return vw_cli_usage_error("networks", "unexpected argument '%s'", argv[optind]);
-    int32_t day;
-    if (as_of && vw_date_parse(as_of, strlen(as_of), &day) != 0)
-        return vw_cli_usage_error("networks", "--as-of must be a date YYYY-MM-DD");
+    if (vw_cli_qopts_check("networks", &q) != 0)
+        return EXIT_USAGE;
     if (strcmp(format, "json") == 0)
         cli.json = true;
     else if (strcmp(format, "table") && strcmp(format, "csv"))
         return vw_cli_usage_error("networks", "--format must be table, csv or json");
+    if (is_near && q.near == NULL)
+        return vw_cli_usage_error("networks", "near needs --near");
+    if (!is_near && (q.near || q.within > 0 || q.mode || q.limit))
+        return vw_cli_usage_error("networks", "audit takes only --region, --as-of, --format");
 
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     if (is_near) {
-        if (near == NULL) {
-            msgpack_sbuffer_destroy(&sb);
-            return vw_cli_usage_error("networks", "near needs --near");
-        }
-        msgpack_pack_map(&pk, 1 + (within > 0) + (mode != NULL) + (limit > 0) + (as_of != NULL));
+        msgpack_pack_map(&pk, 1 + vw_cli_qopts_count(&q));
         vw_pack_cstr(&pk, "near");
-        if (vw_cli_pack_near(&pk, near) != 0) {
-            msgpack_sbuffer_destroy(&sb);
-            return vw_cli_usage_error("networks", "--near must be a postcode or lat,lon");
-        }
-        if (within > 0)
-            vw_pack_kv_double(&pk, "within", within);
-        if (mode)
-            vw_pack_kv_str(&pk, "mode", mode);
-        if (limit > 0)
-            vw_pack_kv_int(&pk, "limit", limit);
+        vw_cli_pack_near(&pk, q.near);
     } else {
-        msgpack_pack_map(&pk, (region != NULL) + (as_of != NULL));
+        msgpack_pack_map(&pk, (region != NULL) + vw_cli_qopts_count(&q));
         if (region)
             vw_pack_kv_str(&pk, "region", region);
     }
-    if (as_of)
-        vw_pack_kv_str(&pk, "as_of", as_of);
+    vw_cli_pack_qopts(&pk, &q);
     vw_reply *r = vw_cli_call(&cli, is_near ? "network.near" : "networks.audit", &sb, &rc);
     msgpack_sbuffer_destroy(&sb);
     if (r == NULL)
         return rc;
-    return finish(&cli, r,
-                  is_near ? near_table : (strcmp(format, "csv") == 0 ? audit_csv : audit_table));
+    return vw_cli_finish(&cli, r,
+                         is_near ? near_table : (strcmp(format, "csv") == 0 ? audit_csv : audit_table));
 }

@@ -2,6 +2,7 @@
  * db info. These open the SQLite file directly (the admin path); the daemon
  * picks up changes on reload (SIGHUP). */
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,7 @@ typedef struct import_ctx {
     long errors, warnings, shown;
     bool tty;
     double t0, last;
+    long kill_at_row; /* VW_FAULT_KILL_AT_ROW, tests only; 0 = off */
 } import_ctx;
 
 static double now_s(void)
@@ -44,6 +46,10 @@ static void on_diag(void *arg, const char *file, long line, vw_diag_level level,
 static void on_progress(void *arg, long rows, long long bytes, long long total)
 {
     import_ctx *c = arg;
+    /* Fault injection for the crash-safety test: die mid-transaction, after
+     * this many rows were written but before COMMIT. */
+    if (c->kill_at_row > 0 && rows >= c->kill_at_row)
+        raise(SIGKILL);
     double t = now_s();
     if (!c->tty || t - c->last < 0.25)
         return;
@@ -94,6 +100,9 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
         return EXIT_FAIL;
     }
     import_ctx ctx = {.tty = isatty(STDERR_FILENO), .t0 = now_s()};
+    const char *fault = getenv("VW_FAULT_KILL_AT_ROW");
+    if (fault != NULL)
+        ctx.kill_at_row = atol(fault);
     vw_import_opts o = {.on_diag = on_diag, .ctx = &ctx, .skip_invalid = skip,
                         .on_progress = on_progress};
     vw_import_result res = {0};

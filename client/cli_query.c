@@ -13,25 +13,7 @@
 #define MAX_LIST 16
 
 /* Print the result as JSON or through `table`; free the reply. */
-static int finish(const vw_cli *cli, vw_reply *r, void (*table)(const msgpack_object *))
-{
-    if (cli->json)
-        vw_json_write(stdout, vw_reply_result(r), true);
-    else
-        table(vw_reply_result(r));
-    vw_reply_free(r);
-    return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
-}
 
-static bool parse_minutes(const char *s, double *out)
-{
-    char *end;
-    double d = strtod(s, &end);
-    if (end == s || *end || !isfinite(d) || d <= 0 || d > 600)
-        return false;
-    *out = d;
-    return true;
-}
 
 /* ---- ping / stats --------------------------------------------------------- */
 
@@ -71,7 +53,7 @@ int vw_cmd_ping(const vw_cli *cli_in, int argc, char **argv)
     if (optind < argc)
         return vw_cli_usage_error("ping", "unexpected argument '%s'", argv[optind]);
     vw_reply *r = vw_cli_call(&cli, "ping", NULL, &rc);
-    return r ? finish(&cli, r, ping_table) : rc;
+    return r ? vw_cli_finish(&cli, r, ping_table) : rc;
 }
 
 static void stats_table(const msgpack_object *res)
@@ -116,12 +98,11 @@ int vw_cmd_stats(const vw_cli *cli_in, int argc, char **argv)
     if (rc >= 0)
         return rc == 100 ? EXIT_OK : rc;
     vw_reply *r = vw_cli_call(&cli, "stats", NULL, &rc);
-    return r ? finish(&cli, r, stats_table) : rc;
+    return r ? vw_cli_finish(&cli, r, stats_table) : rc;
 }
 
 /* ---- match ----------------------------------------------------------------- */
 
-void vw_cli_print_providers(const msgpack_object *list, bool with_distance);
 void vw_cli_print_providers(const msgpack_object *list, bool with_distance)
 {
     char name[256], disc[64], exp[256], where[256], pc[32], city[128], nets[256];
@@ -214,15 +195,18 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
         {"as-of", required_argument, NULL, 'D'},    {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
-    const char *near = NULL, *mode = NULL, *as_of = NULL, *disc[MAX_LIST], *exp[MAX_LIST];
+    vw_cli_qopts q = {.within = -1, .max_limit = 100};
+    const char *disc[MAX_LIST], *exp[MAX_LIST];
     int nd = 0, ne = 0, c, rc;
-    double within = -1;
-    long limit = 0;
-    bool accepting = false, online = false;
+    bool online = false;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int used = vw_cli_qopt("match", c, optarg, &q, &cli);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used)
+            continue;
         switch (c) {
-        case 'n': near = optarg; break;
         case 'd':
             if (nd == MAX_LIST)
                 return vw_cli_usage_error("match", "too many --discipline");
@@ -233,47 +217,25 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
                 return vw_cli_usage_error("match", "too many --expertise");
             exp[ne++] = optarg;
             break;
-        case 'w':
-            if (!parse_minutes(optarg, &within))
-                return vw_cli_usage_error("match", "--within must be minutes, above 0, at most 600");
-            break;
-        case 'm': mode = optarg; break;
-        case 'l': {
-            char *end;
-            limit = strtol(optarg, &end, 10);
-            if (*end || limit < 1 || limit > 100)
-                return vw_cli_usage_error("match", "--limit must be 1..100");
-            break;
-        }
-        case 'a': accepting = true; break;
         case 'o': online = true; break;
-        case 'D': as_of = optarg; break;
-        case 'j': cli.json = true; break;
         case 'h': fputs(match_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
         }
     }
     if (optind < argc)
         return vw_cli_usage_error("match", "unexpected argument '%s'", argv[optind]);
-    if (near == NULL)
+    if (q.near == NULL)
         return vw_cli_usage_error("match", "--near is required");
-    if (mode && strcmp(mode, "car") && strcmp(mode, "bike") && strcmp(mode, "walk"))
-        return vw_cli_usage_error("match", "--mode must be car, bike or walk");
-    int32_t day;
-    if (as_of && vw_date_parse(as_of, strlen(as_of), &day) != 0)
-        return vw_cli_usage_error("match", "--as-of must be a date YYYY-MM-DD");
+    if (vw_cli_qopts_check("match", &q) != 0)
+        return EXIT_USAGE;
 
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1 + (nd > 0) + (ne > 0) + (within > 0) + (mode != NULL) +
-                              (limit > 0) + accepting + online + (as_of != NULL));
+    msgpack_pack_map(&pk, 1 + (nd > 0) + (ne > 0) + online + vw_cli_qopts_count(&q));
     vw_pack_cstr(&pk, "near");
-    if (vw_cli_pack_near(&pk, near) != 0) {
-        msgpack_sbuffer_destroy(&sb);
-        return vw_cli_usage_error("match", "--near must be a postcode (3511, 3511AB) or lat,lon");
-    }
+    vw_cli_pack_near(&pk, q.near);
     if (nd) {
         vw_pack_cstr(&pk, "discipline");
         msgpack_pack_array(&pk, (size_t)nd);
@@ -286,21 +248,12 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
         for (int i = 0; i < ne; i++)
             vw_pack_cstr(&pk, exp[i]);
     }
-    if (within > 0)
-        vw_pack_kv_double(&pk, "within", within);
-    if (mode)
-        vw_pack_kv_str(&pk, "mode", mode);
-    if (limit > 0)
-        vw_pack_kv_int(&pk, "limit", limit);
-    if (accepting)
-        vw_pack_kv_bool(&pk, "accepting_only", true);
     if (online)
         vw_pack_kv_bool(&pk, "include_online", true);
-    if (as_of)
-        vw_pack_kv_str(&pk, "as_of", as_of);
+    vw_cli_pack_qopts(&pk, &q);
     vw_reply *r = vw_cli_call(&cli, "match", &sb, &rc);
     msgpack_sbuffer_destroy(&sb);
-    return r ? finish(&cli, r, match_table) : rc;
+    return r ? vw_cli_finish(&cli, r, match_table) : rc;
 }
 
 /* ---- provider / network ---------------------------------------------------- */
@@ -391,7 +344,7 @@ static int get_by_id(const vw_cli *cli_in, int argc, char **argv, const char *op
         vw_pack_kv_str(&pk, "as_of", as_of);
     vw_reply *r = vw_cli_call(&cli, op, &sb, &rc);
     msgpack_sbuffer_destroy(&sb);
-    return r ? finish(&cli, r, table) : rc;
+    return r ? vw_cli_finish(&cli, r, table) : rc;
 }
 
 int vw_cmd_provider(const vw_cli *cli, int argc, char **argv)

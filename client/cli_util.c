@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "../geodata/geo.h"
+#include "../proto/vocab.h"
 #include "cli.h"
+#include "json.h"
 
 vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *args,
                       int *exit_code)
@@ -178,4 +180,84 @@ int vw_cli_pack_near(msgpack_packer *pk, const char *near)
     msgpack_pack_double(pk, lat);
     msgpack_pack_double(pk, lon);
     return 0;
+}
+
+int vw_cli_qopt(const char *cmd, int c, const char *arg, vw_cli_qopts *o, vw_cli *cli)
+{
+    char *end;
+    switch (c) {
+    case 'n': o->near = arg; return 1;
+    case 'm': o->mode = arg; return 1;
+    case 'D': o->as_of = arg; return 1;
+    case 'a': o->accepting = true; return 1;
+    case 'j': cli->json = true; return 1;
+    case 'w':
+        o->within = strtod(arg, &end);
+        if (*end || !(o->within > 0 && o->within <= 600)) {
+            vw_cli_usage_error(cmd, "--within must be minutes, above 0, at most 600");
+            return -1;
+        }
+        return 1;
+    case 'l':
+        o->limit = strtol(arg, &end, 10);
+        if (*end || o->limit < 1 || o->limit > o->max_limit) {
+            vw_cli_usage_error(cmd, "--limit must be 1..%ld", o->max_limit);
+            return -1;
+        }
+        return 1;
+    default: return 0;
+    }
+}
+
+int vw_cli_qopts_check(const char *cmd, const vw_cli_qopts *o)
+{
+    int32_t day;
+    vw_postcode pc;
+    if (o->mode && strcmp(o->mode, "car") && strcmp(o->mode, "bike") && strcmp(o->mode, "walk"))
+        return vw_cli_usage_error(cmd, "--mode must be car, bike or walk"), -1;
+    if (o->as_of && vw_date_parse(o->as_of, strlen(o->as_of), &day) != 0)
+        return vw_cli_usage_error(cmd, "--as-of must be a date YYYY-MM-DD"), -1;
+    if (o->near) {
+        /* The same parser that packs it, into a scratch buffer. */
+        msgpack_sbuffer sb;
+        msgpack_packer pk;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        int bad = vw_cli_pack_near(&pk, o->near);
+        msgpack_sbuffer_destroy(&sb);
+        if (bad)
+            return vw_cli_usage_error(cmd, "--near must be a postcode (3511, 3511AB) or lat,lon"), -1;
+    }
+    (void)pc;
+    return 0;
+}
+
+int vw_cli_qopts_count(const vw_cli_qopts *o)
+{
+    return (o->within > 0) + (o->mode != NULL) + (o->limit > 0) + o->accepting +
+           (o->as_of != NULL);
+}
+
+void vw_cli_pack_qopts(msgpack_packer *pk, const vw_cli_qopts *o)
+{
+    if (o->within > 0)
+        vw_pack_kv_double(pk, "within", o->within);
+    if (o->mode)
+        vw_pack_kv_str(pk, "mode", o->mode);
+    if (o->limit > 0)
+        vw_pack_kv_int(pk, "limit", o->limit);
+    if (o->accepting)
+        vw_pack_kv_bool(pk, "accepting_only", true);
+    if (o->as_of)
+        vw_pack_kv_str(pk, "as_of", o->as_of);
+}
+
+int vw_cli_finish(const vw_cli *cli, vw_reply *r, void (*table)(const msgpack_object *))
+{
+    if (cli->json)
+        vw_json_write(stdout, vw_reply_result(r), true);
+    else
+        table(vw_reply_result(r));
+    vw_reply_free(r);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
