@@ -24,10 +24,15 @@ static void usage(FILE *f)
         "  network ID                   one network and its members\n"
         "  networks near --near PC      certified networks serving a location\n"
         "  networks audit               NVPO quality audit of the network register\n"
+        "  regions                      the 7 IZA regions and their figures\n"
+        "  coverage --discipline D --within MIN [--region R] [--format csv|geojson|svg|png]\n"
+        "                               white spots: where people cannot reach the care\n"
         "Data (local SQLite file):\n"
-        "  import KIND FILE --db PATH   KIND: pc4, networks, providers, registrations\n"
+        "  import KIND FILE --db PATH   KIND: pc4, places, regions, networks,\n"
+        "                               providers, registrations\n"
         "  db init|info --db PATH\n"
         "  gen --geodata DIR --out DIR  write a realistic demo directory as CSV\n"
+
         "\n"
         "`verwijs COMMAND --help` describes a command. Query commands print a table;\n"
         "--json prints the server's result as JSON.\n"
@@ -51,7 +56,7 @@ int main(int argc, char **argv)
         {"ping", vw_cmd_ping},         {"stats", vw_cmd_stats},   {"match", vw_cmd_match},
         {"provider", vw_cmd_provider}, {"network", vw_cmd_network}, {"refer", vw_cmd_refer},
         {"networks", vw_cmd_networks}, {"import", vw_cmd_import}, {"db", vw_cmd_db},
-        {"gen", vw_cmd_gen},
+        {"gen", vw_cmd_gen},           {"regions", vw_cmd_regions}, {"coverage", vw_cmd_coverage},
     };
     vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};
     int c;

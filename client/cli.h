@@ -46,10 +46,14 @@ int vw_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
 int vw_cli_pack_near(msgpack_packer *pk, const char *near);
 
 /* Options shared by the query commands, with one meaning everywhere:
- * --near, --within, --mode, --limit, --as-of, --accepting-only, --json.
- * getopt codes: 'n' 'w' 'm' 'l' 'D' 'a' 'j'. */
+ * --near, --within, --mode, --limit, --as-of, --accepting-only, --json,
+ * --region, --discipline (repeatable), --expertise (repeatable).
+ * getopt codes: 'n' 'w' 'm' 'l' 'D' 'a' 'j' 'r' 'd' 'e'. */
+#define VW_CLI_MAX_LIST 16
 typedef struct vw_cli_qopts {
-    const char *near, *mode, *as_of;
+    const char *near, *mode, *as_of, *region;
+    const char *disc[VW_CLI_MAX_LIST], *exp[VW_CLI_MAX_LIST];
+    int nd, ne;
     double within;    /* -1: not given */
     long limit;       /* 0: not given */
     long max_limit;   /* the command's upper bound for --limit */
@@ -81,5 +85,7 @@ int vw_cmd_networks(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_import(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_db(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_gen(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_regions(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_coverage(const vw_cli *cli, int argc, char **argv);
 
 #endif

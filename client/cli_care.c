@@ -267,7 +267,7 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
     vw_cli_qopts q = {.within = -1, .max_limit = 20};
-    const char *region = NULL, *format = "table";
+    const char *format = "table";
     int c, rc;
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -287,7 +287,6 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
         if (used)
             continue;
         switch (c) {
-        case 'r': region = optarg; break;
         case 'f': format = optarg; break;
         case 'h': fputs(networks_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
@@ -303,6 +302,9 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
         return vw_cli_usage_error("networks", "--format must be table, csv or json");
     if (is_near && q.near == NULL)
         return vw_cli_usage_error("networks", "near needs --near");
+    if (q.nd || q.ne || (is_near && q.region))
+        return vw_cli_usage_error("networks", "near takes no --region; neither takes "
+                                              "--discipline or --expertise");
     if (!is_near && (q.near || q.within > 0 || q.mode || q.limit))
         return vw_cli_usage_error("networks", "audit takes only --region, --as-of, --format");
 
@@ -315,9 +317,7 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
         vw_pack_cstr(&pk, "near");
         vw_cli_pack_near(&pk, q.near);
     } else {
-        msgpack_pack_map(&pk, (region != NULL) + vw_cli_qopts_count(&q));
-        if (region)
-            vw_pack_kv_str(&pk, "region", region);
+        msgpack_pack_map(&pk, vw_cli_qopts_count(&q));
     }
     vw_cli_pack_qopts(&pk, &q);
     vw_reply *r = vw_cli_call(&cli, is_near ? "network.near" : "networks.audit", &sb, &rc);

@@ -60,21 +60,64 @@ static void on_progress(void *arg, long rows, long long bytes, long long total)
             total > 0 ? 100.0 * (double)bytes / (double)total : 0, eta);
 }
 
+#ifndef VW_MAPPING_DEFAULT
+#define VW_MAPPING_DEFAULT "/usr/local/share/verwijs/iza_regions.csv"
+#endif
+
 static const char import_help[] =
-    "usage: verwijs import pc4|networks|providers|registrations FILE --db PATH [--skip-invalid]\n"
+    "usage: verwijs import pc4|places|networks|providers|registrations FILE --db PATH\n"
+    "                     [--skip-invalid]\n"
+    "       verwijs import regions BOUNDARIES.geojson --db PATH [--mapping CSV]\n"
     "Imports a CSV file (UTF-8, header row; formats in docs/SCHEMA.md) into the SQLite\n"
     "database, replacing all rows of that kind. Every invalid row is reported as\n"
     "FILE:LINE: reason. The import commits whole or changes nothing (exit 1);\n"
     "--skip-invalid commits the valid rows and records each rejected one in the import log.\n"
-    "Order: pc4, networks, providers, registrations.\n";
+    "Order: pc4, places, regions, networks, providers, registrations.\n"
+    "places: name,lat,lon,population[,geonameid] (weights of the PC4 demand points).\n"
+    "regions: municipality polygons (GeoJSON, properties statcode + corop_gebied) mapped to\n"
+    "the 7 IZA regions by --mapping (default " VW_MAPPING_DEFAULT ")\n"
+    "and unioned per region; see docs/GEOGRAPHY.md.\n";
+
+/* The installed table, else (running from a build tree) the source tree's. */
+static const char *default_mapping(void)
+{
+#ifdef VW_MAPPING_SOURCE
+    if (access(VW_MAPPING_DEFAULT, R_OK) != 0)
+        return VW_MAPPING_SOURCE;
+#endif
+    return VW_MAPPING_DEFAULT;
+}
+
+static int import_regions(const char *db, const char *boundaries, const char *mapping)
+{
+    vw_store *st = NULL;
+    vw_err err;
+    if (vw_store_open(db, VW_STORE_CREATE, &st, &err) != 0) {
+        fprintf(stderr, "verwijs import: %s\n", err.message);
+        return EXIT_FAIL;
+    }
+    import_ctx ctx = {.tty = false, .t0 = now_s()};
+    vw_import_opts o = {.on_diag = on_diag, .ctx = &ctx};
+    vw_import_result res = {0};
+    int rc = vw_store_import_regions(st, boundaries, mapping, &o, &res, &err);
+    vw_store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "verwijs import: %s; nothing changed\n", err.message);
+        return EXIT_FAIL;
+    }
+    fprintf(stderr, "imported 7 region polygons from %ld municipalities into %s (%ld warnings) in "
+            "%.1f s\n", res.rows_ok, db, res.warnings, now_s() - ctx.t0);
+    return EXIT_OK;
+}
 
 int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"skip-invalid", no_argument, NULL, 's'},
+                                         {"mapping", required_argument, NULL, 'm'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *db = NULL;
+    const char *db = NULL, *mapping = NULL;
     bool skip = false;
     int c;
     (void)cli;
@@ -82,16 +125,21 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
         switch (c) {
         case 'd': db = optarg; break;
         case 's': skip = true; break;
+        case 'm': mapping = optarg; break;
         case 'h': fputs(import_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
         }
     }
     if (argc - optind != 2 || db == NULL)
         return vw_cli_usage_error("import", "KIND FILE and --db PATH are required");
+    if (strcmp(argv[optind], "regions") == 0)
+        return import_regions(db, argv[optind + 1], mapping ? mapping : default_mapping());
+    if (mapping != NULL)
+        return vw_cli_usage_error("import", "--mapping is for import regions");
     vw_import_kind kind;
     if (vw_import_kind_parse(argv[optind], &kind) != 0)
-        return vw_cli_usage_error("import", "unknown kind '%s' (pc4, networks, providers, "
-                                            "registrations)", argv[optind]);
+        return vw_cli_usage_error("import", "unknown kind '%s' (pc4, places, regions, networks, "
+                                            "providers, registrations)", argv[optind]);
     const char *file = argv[optind + 1];
     vw_store *st = NULL;
     vw_err err;
@@ -175,8 +223,10 @@ int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
     } else {
         printf("%s: schema version %d\n", db, vw_store_schema_version(st));
         printf("  pc4            %ld\n  networks       %ld\n  providers      %ld\n"
-               "  memberships    %ld\n  registrations  %ld\n  imports        %ld\n",
-               n.pc4, n.networks, n.providers, n.memberships, n.registrations, n.imports);
+               "  memberships    %ld\n  registrations  %ld\n  places         %ld\n"
+               "  regions        %ld of 7 with a polygon\n  imports        %ld\n",
+               n.pc4, n.networks, n.providers, n.memberships, n.registrations, n.places,
+               n.regions_with_geometry, n.imports);
     }
     vw_store_close(st);
     return rc;

@@ -10,7 +10,6 @@
 #include "cli.h"
 #include "json.h"
 
-#define MAX_LIST 16
 
 /* Print the result as JSON or through `table`; free the reply. */
 
@@ -183,7 +182,9 @@ static const char match_help[] =
     "  --expertise   e.g. oncologie, lymfoedeem (repeat: all required)\n"
     "  --within      travel time limit in minutes (default: none)\n"
     "  --mode        car (default), bike or walk\n"
-    "  --limit       1..100 (default 10)\n";
+    "  --limit       1..100 (default 10)\n"
+    "  --region      only providers in this IZA region (noord, oost, midden, noordwest, west,\n"
+    "                zuidwest, zuidoost)\n";
 
 int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
 {
@@ -193,11 +194,11 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},     {"limit", required_argument, NULL, 'l'},
         {"accepting-only", no_argument, NULL, 'a'}, {"include-online", no_argument, NULL, 'o'},
         {"as-of", required_argument, NULL, 'D'},    {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+        {"region", required_argument, NULL, 'r'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
     vw_cli_qopts q = {.within = -1, .max_limit = 100};
-    const char *disc[MAX_LIST], *exp[MAX_LIST];
-    int nd = 0, ne = 0, c, rc;
+    int c, rc;
     bool online = false;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -207,16 +208,6 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
         if (used)
             continue;
         switch (c) {
-        case 'd':
-            if (nd == MAX_LIST)
-                return vw_cli_usage_error("match", "too many --discipline");
-            disc[nd++] = optarg;
-            break;
-        case 'e':
-            if (ne == MAX_LIST)
-                return vw_cli_usage_error("match", "too many --expertise");
-            exp[ne++] = optarg;
-            break;
         case 'o': online = true; break;
         case 'h': fputs(match_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
@@ -233,21 +224,9 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1 + (nd > 0) + (ne > 0) + online + vw_cli_qopts_count(&q));
+    msgpack_pack_map(&pk, 1 + online + vw_cli_qopts_count(&q));
     vw_pack_cstr(&pk, "near");
     vw_cli_pack_near(&pk, q.near);
-    if (nd) {
-        vw_pack_cstr(&pk, "discipline");
-        msgpack_pack_array(&pk, (size_t)nd);
-        for (int i = 0; i < nd; i++)
-            vw_pack_cstr(&pk, disc[i]);
-    }
-    if (ne) {
-        vw_pack_cstr(&pk, "expertise");
-        msgpack_pack_array(&pk, (size_t)ne);
-        for (int i = 0; i < ne; i++)
-            vw_pack_cstr(&pk, exp[i]);
-    }
     if (online)
         vw_pack_kv_bool(&pk, "include_online", true);
     vw_cli_pack_qopts(&pk, &q);

@@ -191,6 +191,18 @@ int vw_cli_qopt(const char *cmd, int c, const char *arg, vw_cli_qopts *o, vw_cli
     case 'D': o->as_of = arg; return 1;
     case 'a': o->accepting = true; return 1;
     case 'j': cli->json = true; return 1;
+    case 'r': o->region = arg; return 1;
+    case 'd':
+    case 'e': {
+        const char **list = c == 'd' ? o->disc : o->exp;
+        int *n = c == 'd' ? &o->nd : &o->ne;
+        if (*n == VW_CLI_MAX_LIST) {
+            vw_cli_usage_error(cmd, "too many --%s", c == 'd' ? "discipline" : "expertise");
+            return -1;
+        }
+        list[(*n)++] = arg;
+        return 1;
+    }
     case 'w':
         o->within = strtod(arg, &end);
         if (*end || !(o->within > 0 && o->within <= 600)) {
@@ -235,7 +247,17 @@ int vw_cli_qopts_check(const char *cmd, const vw_cli_qopts *o)
 int vw_cli_qopts_count(const vw_cli_qopts *o)
 {
     return (o->within > 0) + (o->mode != NULL) + (o->limit > 0) + o->accepting +
-           (o->as_of != NULL);
+           (o->as_of != NULL) + (o->region != NULL) + (o->nd > 0) + (o->ne > 0);
+}
+
+static void pack_list(msgpack_packer *pk, const char *key, const char *const *items, int n)
+{
+    if (n == 0)
+        return;
+    vw_pack_cstr(pk, key);
+    msgpack_pack_array(pk, (size_t)n);
+    for (int i = 0; i < n; i++)
+        vw_pack_cstr(pk, items[i]);
 }
 
 void vw_cli_pack_qopts(msgpack_packer *pk, const vw_cli_qopts *o)
@@ -250,6 +272,10 @@ void vw_cli_pack_qopts(msgpack_packer *pk, const vw_cli_qopts *o)
         vw_pack_kv_bool(pk, "accepting_only", true);
     if (o->as_of)
         vw_pack_kv_str(pk, "as_of", o->as_of);
+    if (o->region)
+        vw_pack_kv_str(pk, "region", o->region);
+    pack_list(pk, "discipline", o->disc, o->nd);
+    pack_list(pk, "expertise", o->exp, o->ne);
 }
 
 int vw_cli_finish(const vw_cli *cli, vw_reply *r, void (*table)(const msgpack_object *))

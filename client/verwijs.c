@@ -301,10 +301,7 @@ static int fill(vw_client *c, size_t want, vw_err *err)
 static vw_reply *recv_frame(vw_client *c, vw_err *err)
 {
     uint32_t blen = 0;
-    vw_limits lim = {.max_frame = c->o.max_frame, .max_depth = 16, .max_elems = 100000,
-                     .max_str = 1u << 20, .max_total = 10000000};
     vw_reply *r = NULL;
-    msgpack_object root;
 
     for (;;) {
         vw_frame_status st = vw_frame_parse(c->buf, c->len, c->o.max_frame, &blen);
@@ -321,15 +318,24 @@ static vw_reply *recv_frame(vw_client *c, vw_err *err)
         if (fill(c, want, err) != 0)
             return NULL;
     }
-    r = calloc(1, sizeof *r);
+    r = vw_reply_decode(c->buf + VW_FRAME_HEADER, blen, c->o.max_frame, err);
+    c->len -= VW_FRAME_HEADER + blen;
+    memmove(c->buf, c->buf + VW_FRAME_HEADER + blen, c->len);
+    return r;
+}
+
+vw_reply *vw_reply_decode(const uint8_t *body, size_t blen, uint32_t max_frame, vw_err *err)
+{
+    vw_limits lim = {.max_frame = max_frame, .max_depth = 16, .max_elems = 100000,
+                     .max_str = 1u << 20, .max_total = 10000000};
+    msgpack_object root;
+    vw_reply *r = calloc(1, sizeof *r);
     if (r == NULL || (r->body = malloc(blen ? blen : 1)) == NULL) {
         free(r);
         vw_err_set(err, VW_E_IO, "out of memory");
         return NULL;
     }
-    memcpy(r->body, c->buf + VW_FRAME_HEADER, blen);
-    c->len -= VW_FRAME_HEADER + blen;
-    memmove(c->buf, c->buf + VW_FRAME_HEADER + blen, c->len);
+    memcpy(r->body, body, blen);
     msgpack_zone_init(&r->zone, 4096);
     if (vw_msg_check(r->body, blen, &lim, err) != 0 ||
         vw_msg_unpack(r->body, blen, &r->zone, &root, err) != 0 ||

@@ -53,6 +53,9 @@ const msgpack_object *vw_reply_result(const vw_reply *r); /* NULL unless ok */
 /* Copies the server's error code/message into err (no-op when ok). */
 void vw_reply_error(const vw_reply *r, vw_err *err);
 void vw_reply_free(vw_reply *r);
+/* Decodes one response frame body (without its 4-byte header), copying it:
+ * for callers that got the bytes elsewhere (an in-process vw_ops_handle). */
+vw_reply *vw_reply_decode(const uint8_t *body, size_t len, uint32_t max_frame, vw_err *err);
 
 /* Is this a local (connection) error rather than a server answer? */
 bool vw_err_is_local(const vw_err *err);

@@ -25,6 +25,8 @@ static const struct {
     {"refer", vw_op_refer},
     {"network.near", vw_op_network_near},
     {"networks.audit", vw_op_networks_audit},
+    {"regions", vw_op_regions},
+    {"coverage", vw_op_coverage},
 };
 #define OP_COUNT (sizeof op_table / sizeof op_table[0])
 _Static_assert(OP_COUNT <= VW_OPS_MAX, "raise VW_OPS_MAX");

@@ -34,6 +34,8 @@ int vw_op_stats(const vw_op_call *c);
 int vw_op_refer(const vw_op_call *c);
 int vw_op_network_near(const vw_op_call *c);
 int vw_op_networks_audit(const vw_op_call *c);
+int vw_op_regions(const vw_op_call *c);
+int vw_op_coverage(const vw_op_call *c);
 
 /* ---- arguments ---- */
 
@@ -55,6 +57,8 @@ int vw_opa_mode(const vw_op_call *c, vw_mode *mode);
 int vw_opa_within(const vw_op_call *c, double *within);
 /* `as_of` date; ctx->today when absent. */
 int vw_opa_as_of(const vw_op_call *c, int32_t *as_of);
+/* `region` (a code) -> index, -1 when absent; unavailable without polygons. */
+int vw_opa_region(const vw_op_call *c, int *region);
 /* A required string argument (an id). */
 int vw_opa_id(const vw_op_call *c, const char *key, const char **s, size_t *len);
 

@@ -24,7 +24,7 @@ int vw_op_match(const vw_op_call *c)
 {
     static const char *const known[] = {"near", "discipline", "expertise", "within", "mode",
                                         "limit", "accepting_only", "include_online", "as_of",
-                                        NULL};
+                                        "region", NULL};
     const vw_snapshot *s = c->ctx->snap;
     vw_origin o;
     vw_match_query q = {.within_min = -1, .region = -1};
@@ -37,6 +37,7 @@ int vw_op_match(const vw_op_call *c)
         vw_opa_disciplines(c, "discipline", &q.disciplines) != 0 ||
         vw_opa_tags(c, "expertise", &q.tags) != 0 || vw_opa_within(c, &q.within_min) != 0 ||
         vw_opa_mode(c, &q.mode) != 0 || vw_opa_as_of(c, &q.as_of) != 0 ||
+        vw_opa_region(c, &q.region) != 0 ||
         vw_arg_uint(c->args, "limit", 1, VW_MATCH_MAX_LIMIT, &limit, &present, c->err) != 0 ||
         vw_arg_bool(c->args, "accepting_only", &q.accepting_only, &present, c->err) != 0 ||
         vw_arg_bool(c->args, "include_online", &include_online, &present, c->err) != 0)

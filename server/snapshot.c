@@ -54,6 +54,7 @@ void vw_snapshot_destroy(vw_snapshot *s)
     free(s->memberships);
     free(s->members);
     free(s->registrations);
+    vw_snapshot_geo_free(s);
     free(s->pc4);
     vw_index_free(s->index);
     free(s);

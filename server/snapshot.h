@@ -39,10 +39,11 @@ typedef struct vw_registration {
 } vw_registration;
 
 typedef struct vw_network {
-    const char *id, *name, *kind, *region_code;
+    const char *id, *name, *kind, *region_code; /* region_code: as imported ("" if none) */
     int32_t certified_until;   /* VW_DATE_NONE when empty */
     uint32_t member_first, member_count; /* into vw_snapshot_members(): provider indices */
     uint8_t status;            /* VW_NET_* */
+    int8_t region;             /* imported code, else the region most members are in; -1 */
 } vw_network;
 
 typedef struct vw_snapshot vw_snapshot;
@@ -71,6 +72,12 @@ int vw_snapbuild_add_pc4(vw_snapbuild *b, int pc4, double lat, double lon, const
                          vw_err *err);
 int vw_snapbuild_add_network(vw_snapbuild *b, const vw_network_in *n, vw_err *err);
 int vw_snapbuild_add_provider(vw_snapbuild *b, const vw_provider_in *p, vw_err *err);
+/* Geography: a place with its population, and one region's polygon (WKB,
+ * copied). Optional; see vw_pc4_info. */
+int vw_snapbuild_add_place(vw_snapbuild *b, double lat, double lon, uint32_t population,
+                           vw_err *err);
+int vw_snapbuild_set_region(vw_snapbuild *b, int region, const void *wkb, size_t len,
+                            vw_err *err);
 int vw_snapbuild_add_registration(vw_snapbuild *b, const char *provider_id, const char *tag,
                                   const char *registry, int32_t valid_from,
                                   int32_t valid_until, vw_err *err);
@@ -108,6 +115,36 @@ uint32_t vw_snapshot_pc4_count(const vw_snapshot *s);
 bool vw_provider_has_tags(const vw_snapshot *s, uint32_t i, uint64_t tags, int32_t as_of);
 /* The tags provider i holds on day `as_of`. */
 uint64_t vw_provider_tags_on(const vw_snapshot *s, uint32_t i, int32_t as_of);
+
+/* ---- geography (snapshot_geo.c) ------------------------------------------
+ * Present when the database holds region polygons (`verwijs import regions`)
+ * and places (`verwijs import places`); without them every region is -1 and
+ * every population 0. */
+typedef struct vw_pc4_info {
+    int pc4;
+    double lat, lon;
+    const char *place;
+    uint32_t population;
+    int region;                       /* -1: none */
+    const struct vw_shape *cell;      /* NULL: none */
+} vw_pc4_info;
+
+bool vw_snapshot_has_regions(const vw_snapshot *s);
+bool vw_snapshot_has_population(const vw_snapshot *s);
+uint64_t vw_snapshot_population(const vw_snapshot *s);
+/* The k-th PC4 in ascending order, k < vw_snapshot_pc4_count(). */
+void vw_snapshot_pc4_at(const vw_snapshot *s, uint32_t k, vw_pc4_info *out);
+/* false when the PC4 is not in the table. */
+bool vw_snapshot_pc4_info(const vw_snapshot *s, int pc4, vw_pc4_info *out);
+
+typedef struct vw_region_summary {
+    const struct vw_shape *outline;   /* NULL: no polygon */
+    double area_km2;
+    uint64_t population;
+    uint32_t pc4, providers, networks;
+} vw_region_summary;
+/* region in 0..VW_REGION_COUNT-1 (geodata/regions.h). */
+void vw_snapshot_region(const vw_snapshot *s, int region, vw_region_summary *out);
 
 /* Bytes of memory the snapshot holds (for stats). */
 size_t vw_snapshot_bytes(const vw_snapshot *s);

@@ -108,6 +108,7 @@ struct vw_snapbuild {
     int n_tags;
     vw_pc4_slot *pc4;
     uint32_t n_pc4;
+    vw_geo_in geo;
 };
 
 static const char empty_str[] = "";
@@ -164,6 +165,7 @@ void vw_snapbuild_free(vw_snapbuild *b)
     free(b->nets);
     free(b->regs);
     free(b->pc4);
+    vw_geo_in_free(&b->geo);
     free(b);
 }
 
@@ -230,6 +232,35 @@ int vw_snapbuild_add_pc4(vw_snapbuild *b, int pc4, double lat, double lon, const
     b->pc4[pc4].lon = lon;
     b->pc4[pc4].place = pl;
     b->n_pc4++;
+    return 0;
+}
+
+int vw_snapbuild_add_place(vw_snapbuild *b, double lat, double lon, uint32_t population,
+                           vw_err *err)
+{
+    vw_geo_in *g = &b->geo;
+    if (!isfinite(lat) || !isfinite(lon) || fabs(lat) > 90.0 || fabs(lon) > 180.0)
+        return vw_err_set(err, VW_E_INVALID, "place: invalid coordinates");
+    if (reserve((void **)&g->places, sizeof *g->places, g->n_places, &g->cap_places,
+                (size_t)1 << 24) < 0)
+        return oom(err);
+    g->places[g->n_places++] = (vw_place_in){lat, lon, population};
+    return 0;
+}
+
+int vw_snapbuild_set_region(vw_snapbuild *b, int region, const void *wkb, size_t len,
+                            vw_err *err)
+{
+    vw_geo_in *g = &b->geo;
+    if (region < 0 || region >= VW_REGION_COUNT || wkb == NULL || len == 0 || len > (64u << 20))
+        return vw_err_set(err, VW_E_INVALID, "region polygon: bad region or size");
+    unsigned char *copy = malloc(len);
+    if (copy == NULL)
+        return oom(err);
+    memcpy(copy, wkb, len);
+    free(g->wkb[region]);
+    g->wkb[region] = copy;
+    g->wkb_len[region] = len;
     return 0;
 }
 
@@ -570,6 +601,8 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     s->pc4 = b->pc4;
     s->n_pc4 = b->n_pc4;
     b->pc4 = NULL;
+    if (vw_snapshot_geo_build(s, &b->geo, err) < 0)
+        goto fail;
     s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
                               s->n_registrations, err);
     if (!s->index)

@@ -9,6 +9,7 @@
 
 #include "../proto/vocab.h"
 #include "index.h"
+#include "../geodata/regions.h"
 #include "snapshot.h"
 
 /* A bump allocator: strings live in a few big blocks, freed all at once. */
@@ -29,7 +30,33 @@ void vw_arena_free(vw_arena *a);
 typedef struct vw_pc4_slot {
     double lat, lon;
     const char *place; /* NULL: no such PC4 */
+    uint32_t population; /* people assigned to this PC4 (snapshot_geo.c); 0 without places */
+    int8_t region;       /* -1: none (no region polygons, or outside them) */
+    vw_shape *cell;      /* owned; Voronoi cell clipped to the region, NULL if none */
 } vw_pc4_slot;
+
+/* Geography inputs collected by the builder (snapshot_geo.c consumes them). */
+typedef struct vw_place_in {
+    double lat, lon;
+    uint32_t population;
+} vw_place_in;
+
+typedef struct vw_geo_in {
+    unsigned char *wkb[VW_REGION_COUNT]; /* owned copies; NULL: no polygon */
+    size_t wkb_len[VW_REGION_COUNT];
+    vw_place_in *places;
+    size_t n_places, cap_places;
+} vw_geo_in;
+
+void vw_geo_in_free(vw_geo_in *g);
+
+/* What the snapshot knows of each region. */
+typedef struct vw_region_info {
+    vw_shape *outline;         /* owned; NULL when the region has no polygon */
+    double area_km2;
+    uint64_t population;
+    uint32_t pc4, providers, networks;
+} vw_region_info;
 
 #define VW_PC4_SLOTS 10000
 
@@ -51,8 +78,19 @@ struct vw_snapshot {
     uint32_t n_pc4;
     uint32_t discipline_counts[VW_D_COUNT];
     vw_index *index;
+    uint16_t *pc4_codes;         /* the n_pc4 codes present, ascending */
+    bool has_regions;            /* region polygons were loaded */
+    bool has_population;         /* places were loaded */
+    uint64_t population;         /* sum over PC4s */
+    vw_region_info regions[VW_REGION_COUNT];
     size_t bytes;
 };
+
+/* Regions, populations and cells for a snapshot whose providers, networks
+ * and PC4s are in place (snapshot_geo.c). Consumes nothing; 0 or -1. */
+int vw_snapshot_geo_build(vw_snapshot *s, const vw_geo_in *in, vw_err *err);
+/* Frees what vw_snapshot_geo_build allocated. */
+void vw_snapshot_geo_free(vw_snapshot *s);
 
 /* Sorts n records of `stride` bytes whose first member is a NUL-terminated id
  * (const char *) into strcmp order, stably: perm[k] = position of the k-th

@@ -16,18 +16,6 @@
 /* 'VWRJ': marks a Verwijs database, so we never migrate someone else's file. */
 #define VW_APPLICATION_ID 0x5657524A
 
-const char *const vw_store_region_codes[VW_REGION_COUNT] = {
-    "noord", "oost", "midden", "noordwest", "west", "zuidwest", "zuidoost"};
-
-int vw_store_region_index(const char *code, size_t len)
-{
-    for (int i = 0; i < VW_REGION_COUNT; i++)
-        if (strlen(vw_store_region_codes[i]) == len &&
-            memcmp(vw_store_region_codes[i], code, len) == 0)
-            return i;
-    return -1;
-}
-
 static const char schema_v1[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value TEXT) WITHOUT ROWID;\n"
     "CREATE TABLE regions(code TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL) WITHOUT ROWID;\n"
@@ -78,7 +66,17 @@ static const char schema_v1[] =
     "INSERT INTO meta(key, value) VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));\n";
 
 /* Step i brings the schema from version i to i + 1. */
-static const char *const migrations[] = {schema_v1};
+/* v2: geography. Region polygons (WKB, built by `verwijs import regions`)
+ * and places with population (to weight PC4 demand points in coverage). */
+static const char schema_v2[] =
+    "ALTER TABLE regions ADD COLUMN geom BLOB;\n"
+    "ALTER TABLE regions ADD COLUMN areas INTEGER;\n"
+    "ALTER TABLE regions ADD COLUMN source TEXT;\n"
+    "CREATE TABLE places(\n"
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,\n"
+    "  population INTEGER NOT NULL CHECK (population >= 0), geonameid INTEGER);\n";
+
+static const char *const migrations[] = {schema_v1, schema_v2};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == VW_SCHEMA_VERSION, "one migration step per schema version");
 
@@ -242,13 +240,15 @@ void vw_store_close(vw_store *st)
 
 int vw_store_schema_version(vw_store *st) { return st ? st->version : -1; }
 
-static const char *const kind_names[] = {"providers", "networks", "pc4", "registrations"};
+static const char *const kind_names[] = {"providers", "networks", "pc4", "registrations",
+                                         "places"};
+#define N_KINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
 
 int vw_import_kind_parse(const char *s, vw_import_kind *out)
 {
     if (s == NULL)
         return -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < N_KINDS; i++)
         if (strcmp(s, kind_names[i]) == 0) {
             *out = (vw_import_kind)i;
             return 0;
@@ -258,7 +258,7 @@ int vw_import_kind_parse(const char *s, vw_import_kind *out)
 
 const char *vw_import_kind_name(vw_import_kind k)
 {
-    return ((unsigned)k < 4) ? kind_names[k] : "?";
+    return ((unsigned)k < (unsigned)N_KINDS) ? kind_names[k] : "?";
 }
 
 int vw_store_counts_get(vw_store *st, vw_store_counts *out, vw_err *err)
@@ -266,9 +266,10 @@ int vw_store_counts_get(vw_store *st, vw_store_counts *out, vw_err *err)
     static const char *const sql[] = {
         "SELECT count(*) FROM providers", "SELECT count(*) FROM networks",
         "SELECT count(*) FROM memberships", "SELECT count(*) FROM registrations",
-        "SELECT count(*) FROM pc4", "SELECT count(*) FROM import_log"};
-    long *dst[] = {&out->providers, &out->networks, &out->memberships,
-                   &out->registrations, &out->pc4, &out->imports};
+        "SELECT count(*) FROM pc4", "SELECT count(*) FROM import_log",
+        "SELECT count(*) FROM places", "SELECT count(*) FROM regions WHERE geom IS NOT NULL"};
+    long *dst[] = {&out->providers, &out->networks, &out->memberships, &out->registrations,
+                   &out->pc4,       &out->imports,  &out->places,      &out->regions_with_geometry};
     int rc = -1;
     memset(out, 0, sizeof *out);
     /* one read transaction, so the counts are consistent with each other */

@@ -14,7 +14,7 @@
 #include "../proto/vw_err.h"
 #include "snapshot.h"
 
-#define VW_SCHEMA_VERSION 1
+#define VW_SCHEMA_VERSION 2
 
 typedef struct vw_store vw_store;
 
@@ -34,7 +34,8 @@ typedef enum {
     VW_IMPORT_PROVIDERS,
     VW_IMPORT_NETWORKS,
     VW_IMPORT_PC4,
-    VW_IMPORT_REGISTRATIONS
+    VW_IMPORT_REGISTRATIONS,
+    VW_IMPORT_PLACES
 } vw_import_kind;
 int vw_import_kind_parse(const char *s, vw_import_kind *out);
 const char *vw_import_kind_name(vw_import_kind k);
@@ -72,13 +73,23 @@ typedef struct vw_import_result {
 int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
                     const vw_import_opts *opts, vw_import_result *res, vw_err *err);
 
+/* Region polygons: reads the municipality boundaries (GeoJSON) and the
+ * mapping table (geodata/iza_regions.csv format), unions them per region
+ * with GEOS and stores one polygon per region, replacing the old ones.
+ * Problems are reported through opts->on_diag (line 0 for GeoJSON
+ * features). Commits whole or changes nothing (skip_invalid is ignored: a
+ * municipality without a region would leave a hole in the map). */
+int vw_store_import_regions(vw_store *st, const char *boundaries_path, const char *mapping_path,
+                            const vw_import_opts *opts, vw_import_result *res, vw_err *err);
+
 /* Builds a snapshot from the current committed state (one read transaction,
  * so it is consistent). */
 vw_snapshot *vw_store_load(vw_store *st, vw_err *err);
 
 /* Counts of the main tables (for `verwijs db info`, stats). */
 typedef struct vw_store_counts {
-    long providers, networks, memberships, registrations, pc4, imports;
+    long providers, networks, memberships, registrations, pc4, imports, places;
+    long regions_with_geometry;
 } vw_store_counts;
 int vw_store_counts_get(vw_store *st, vw_store_counts *out, vw_err *err);
 

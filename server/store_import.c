@@ -133,6 +133,7 @@ static const imp_kind *kind_of(vw_import_kind k)
     case VW_IMPORT_NETWORKS: return &vw_imp_networks;
     case VW_IMPORT_PC4: return &vw_imp_pc4;
     case VW_IMPORT_REGISTRATIONS: return &vw_imp_registrations;
+    case VW_IMPORT_PLACES: return &vw_imp_places;
     }
     return NULL;
 }

@@ -62,7 +62,8 @@ struct vw_imp {
     void *state;        /* the kind's, owned by its end() */
 };
 
-extern const imp_kind vw_imp_pc4, vw_imp_networks, vw_imp_providers, vw_imp_registrations;
+extern const imp_kind vw_imp_pc4, vw_imp_networks, vw_imp_providers, vw_imp_registrations,
+    vw_imp_places;
 
 /* Row-level rejection reason (the driver reports it); returns 1. */
 int imp_reject(vw_imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -86,6 +87,10 @@ int imp_bind_text(sqlite3_stmt *s, int i, const char *v, size_t len, bool null_i
 /* ---- field parsing (no side effects; 0 ok, -1 invalid) --------------------- */
 int imp_parse_double(const char *s, size_t len, double *out); /* plain decimal */
 int imp_parse_bool(const char *s, size_t len, bool *out);
+/* lat and lon fields: plain decimal degrees inside the Netherlands' box.
+ * 0 ok, or 1 after imp_reject (the reason names which one is wrong). */
+int imp_parse_point(vw_imp *im, const char *lat_s, size_t lat_len, const char *lon_s,
+                    size_t lon_len, double *lat, double *lon);
 /* Next ';'-separated item of a list, trimmed, empty items skipped. Starts at
  * *pos, advances it; returns false at the end. Writes a NUL after the item. */
 bool imp_list_next(char *s, size_t len, size_t *pos, char **item, size_t *ilen);

@@ -66,7 +66,7 @@ static int net_row(vw_imp *im, char **f, size_t *len)
     if (len[N_UNTIL] && vw_date_parse(f[N_UNTIL], len[N_UNTIL], &until) != 0)
         return imp_reject(im, "network %s: certified_until \"%.32s\" is not a date (YYYY-MM-DD)",
                           f[N_ID], f[N_UNTIL]);
-    if (len[N_REGION] && vw_store_region_index(f[N_REGION], len[N_REGION]) < 0)
+    if (len[N_REGION] && vw_region_index(f[N_REGION], len[N_REGION]) < 0)
         return imp_reject(im, "network %s: unknown region \"%.32s\" (valid: noord, oost, midden, "
                               "noordwest, west, zuidwest, zuidoost, or empty)", f[N_ID], f[N_REGION]);
     for (int c = 0; c < N_N; c++)

@@ -199,15 +199,8 @@ static int row(vw_imp *im, char **f, size_t *len)
     } else if (len[C_LAT] == 0 || len[C_LON] == 0) {
         return imp_reject(im, "lat and lon must both be given or both be empty");
     } else {
-        if (imp_parse_double(f[C_LAT], len[C_LAT], &lat) != 0)
-            return imp_reject(im, "lat is not a number (plain decimal degrees expected)");
-        if (imp_parse_double(f[C_LON], len[C_LON], &lon) != 0)
-            return imp_reject(im, "lon is not a number (plain decimal degrees expected)");
-        if (!vw_geo_in_nl(lat, lon)) {
-            char where[32];
-            vw_geo_redact_coords(lat, lon, where);
-            return imp_reject(im, "coordinates outside the Netherlands (%s)", where);
-        }
+        if (imp_parse_point(im, f[C_LAT], len[C_LAT], f[C_LON], len[C_LON], &lat, &lon) != 0)
+            return 1;
     }
     while (imp_list_next(f[C_NETS], len[C_NETS], &pos, &item, &il)) {
         if (!vw_id_valid(item, il) || !network_known(s, item))

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "../proto/vocab.h"
+#include "../geodata/geo.h"
 #include "store_import.h"
 
 int imp_prepare(vw_imp *im, sqlite3_stmt **s, const char *sql)
@@ -118,3 +119,18 @@ int imp_tagset_add(imp_tagset *t, const char *tag, size_t len, bool *added)
     return t->n++;
 }
 
+
+int imp_parse_point(vw_imp *im, const char *lat_s, size_t lat_len, const char *lon_s,
+                    size_t lon_len, double *lat, double *lon)
+{
+    if (imp_parse_double(lat_s, lat_len, lat) != 0)
+        return imp_reject(im, "lat is not a number (plain decimal degrees expected)");
+    if (imp_parse_double(lon_s, lon_len, lon) != 0)
+        return imp_reject(im, "lon is not a number (plain decimal degrees expected)");
+    if (!vw_geo_in_nl(*lat, *lon)) {
+        char where[32];
+        vw_geo_redact_coords(*lat, *lon, where);
+        return imp_reject(im, "coordinates outside the Netherlands (%s)", where);
+    }
+    return 0;
+}

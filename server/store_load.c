@@ -82,19 +82,21 @@ typedef struct loader {
     vw_store *st;
     vw_snapbuild *b;
     vw_err *err;
-    sqlite3_stmt *q[5];
+    sqlite3_stmt *q[7];
     scratch tags, nets;
 } loader;
 
-enum { Q_PC4, Q_NET, Q_PROV, Q_MEM, Q_REG };
-static const char *const sql[5] = {
+enum { Q_PC4, Q_NET, Q_PROV, Q_MEM, Q_REG, Q_PLACES, Q_REGIONS, Q_N };
+static const char *const sql[Q_N] = {
     "SELECT pc4, lat, lon, place FROM pc4",
     "SELECT id, name, kind, status, certified_until, region FROM networks ORDER BY id",
     "SELECT id, name, discipline, expertise, lat, lon, address, postcode, city, phone, email, "
     "website, accepting, online, geocoded FROM providers ORDER BY id",
     "SELECT provider_id, network_id FROM memberships ORDER BY provider_id, network_id",
     "SELECT provider_id, tag, registry, valid_from, valid_until FROM registrations "
-    "ORDER BY provider_id, id"};
+    "ORDER BY provider_id, id",
+    "SELECT lat, lon, population FROM places ORDER BY id",
+    "SELECT code, geom FROM regions WHERE geom IS NOT NULL"};
 
 static int load_pc4(loader *L)
 {
@@ -200,6 +202,33 @@ static int load_registrations(loader *L)
     return rc == SQLITE_DONE ? 0 : vw_store_db_error(L->st, L->err, "reading registrations");
 }
 
+static int load_geography(loader *L)
+{
+    sqlite3_stmt *q = L->q[Q_PLACES];
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        sqlite3_int64 pop = sqlite3_column_int64(q, 2);
+        if (pop < 0 || pop > UINT32_MAX)
+            return vw_err_set(L->err, VW_E_DB, "a place has an invalid population in the database");
+        if (vw_snapbuild_add_place(L->b, sqlite3_column_double(q, 0), sqlite3_column_double(q, 1),
+                                   (uint32_t)pop, L->err) != 0)
+            return -1;
+    }
+    if (rc != SQLITE_DONE)
+        return vw_store_db_error(L->st, L->err, "reading places");
+    q = L->q[Q_REGIONS];
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *code = col(q, 0);
+        int r = code ? vw_region_index(code, strlen(code)) : -1;
+        if (r < 0)
+            return vw_err_set(L->err, VW_E_DB, "unknown region code in the database");
+        if (vw_snapbuild_set_region(L->b, r, sqlite3_column_blob(q, 1),
+                                    (size_t)sqlite3_column_bytes(q, 1), L->err) != 0)
+            return -1;
+    }
+    return rc == SQLITE_DONE ? 0 : vw_store_db_error(L->st, L->err, "reading regions");
+}
+
 vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
 {
     loader L;
@@ -217,7 +246,7 @@ vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
         vw_err_set(err, VW_E_INTERNAL, "out of memory");
         goto out;
     }
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < Q_N; i++)
         if (sqlite3_prepare_v2(st->db, sql[i], -1, &L.q[i], NULL) != SQLITE_OK) {
             vw_store_db_error(st, err, "preparing the load");
             goto out;
@@ -228,16 +257,16 @@ vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
         goto out;
     in_txn = true;
     if (load_pc4(&L) != 0 || load_networks(&L) != 0 || load_providers(&L) != 0 ||
-        load_registrations(&L) != 0)
+        load_registrations(&L) != 0 || load_geography(&L) != 0)
         goto out;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < Q_N; i++)
         sqlite3_reset(L.q[i]);
     sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     in_txn = false;
     snap = vw_snapbuild_finish(L.b, err); /* consumes the builder */
     L.b = NULL;
 out:
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < Q_N; i++)
         sqlite3_finalize(L.q[i]);
     if (in_txn)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);

@@ -17,9 +17,7 @@ int vw_store_db_error(vw_store *st, vw_err *err, const char *what);
 /* Runs SQL without results; -1 with err set on failure. */
 int vw_store_exec(vw_store *st, const char *sql, vw_err *err);
 
-/* The 7 IZA regions, in the order of the regions table seed. */
-#define VW_REGION_COUNT 7
-extern const char *const vw_store_region_codes[VW_REGION_COUNT];
-int vw_store_region_index(const char *code, size_t len); /* -1 when unknown */
+/* The 7 IZA regions (codes and order: geodata/regions.h). */
+#include "../geodata/regions.h"
 
 #endif

@@ -1,0 +1,283 @@
+/* map.c -- GeoJSON and SVG coverage maps (see map.h).
+ *
+ * Projection for the SVG: equirectangular around the map's mean latitude
+ * (x = lon * cos(lat0), y = -lat), which keeps shapes and the scale bar right
+ * to within a percent or so over a region the size of the Netherlands. */
+#include "map.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "geo.h"
+
+#define COLOR_COVERED "#cfe8cf"
+#define COLOR_UNCOVERED "#d7301f"
+#define COLOR_BORDER "#4d4d4d"
+#define COLOR_PROVIDER "#08519c"
+
+static json_object *get(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    return (o && json_object_object_get_ex(o, key, &v)) ? v : NULL;
+}
+
+static json_object *feature(const char *kind, json_object *geometry)
+{
+    json_object *f = json_object_new_object(), *props = json_object_new_object();
+    json_object_object_add(f, "type", json_object_new_string("Feature"));
+    json_object_object_add(props, "kind", json_object_new_string(kind));
+    json_object_object_add(f, "properties", props);
+    json_object_object_add(f, "geometry", geometry);
+    return f;
+}
+
+/* Copies every member of `from` except `skip` into the feature's properties. */
+static void copy_props(json_object *f, json_object *from, const char *skip)
+{
+    json_object *props = get(f, "properties");
+    json_object_object_foreach(from, k, v) {
+        if (strcmp(k, skip) != 0)
+            json_object_object_add(props, k, json_object_get(v));
+    }
+}
+
+json_object *vw_map_geojson(json_object *res, vw_err *err)
+{
+    json_object *regions = get(res, "regions"), *spots = get(res, "white_spots"),
+                *providers = get(res, "providers");
+    if (!json_object_is_type(regions, json_type_array) ||
+        !json_object_is_type(spots, json_type_array)) {
+        vw_err_set(err, VW_E_PROTOCOL, "the coverage result has no regions / white_spots");
+        return NULL;
+    }
+    json_object *fc = json_object_new_object(), *features = json_object_new_array();
+    json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
+    json_object *meta = json_object_new_object();
+    json_object_object_add(meta, "scope", json_object_get(get(res, "scope")));
+    json_object_object_add(meta, "need", json_object_get(get(res, "need")));
+    json_object_object_add(meta, "total", json_object_get(get(res, "total")));
+    json_object_object_add(fc, "properties", meta);
+    json_object_object_add(fc, "features", features);
+    for (size_t i = 0; i < json_object_array_length(regions); i++) {
+        json_object *r = json_object_array_get_idx(regions, i), *g = get(r, "geometry");
+        if (g == NULL || json_object_is_type(g, json_type_null))
+            continue;
+        json_object *f = feature("region", json_object_get(g));
+        copy_props(f, r, "geometry");
+        json_object_array_add(features, f);
+    }
+    for (size_t i = 0; i < json_object_array_length(spots); i++) {
+        json_object *s = json_object_array_get_idx(spots, i), *g = get(s, "cell");
+        if (g == NULL || json_object_is_type(g, json_type_null))
+            continue;
+        json_object *f = feature("white_spot", json_object_get(g));
+        copy_props(f, s, "cell");
+        json_object *near = get(s, "nearest");
+        json_object *props = get(f, "properties");
+        json_object_object_add(props, "nearest_minutes",
+                               json_object_get(get(near, "minutes")));
+        json_object_array_add(features, f);
+    }
+    for (size_t i = 0; providers && i < json_object_array_length(providers); i++) {
+        json_object *p = json_object_array_get_idx(providers, i);
+        if (json_object_array_length(p) != 3)
+            continue;
+        json_object *pt = json_object_new_object(), *c = json_object_new_array();
+        json_object_object_add(pt, "type", json_object_new_string("Point"));
+        json_object_array_add(c, json_object_get(json_object_array_get_idx(p, 1))); /* lon */
+        json_object_array_add(c, json_object_get(json_object_array_get_idx(p, 0))); /* lat */
+        json_object_object_add(pt, "coordinates", c);
+        json_object *f = feature("provider", pt);
+        json_object_object_add(get(f, "properties"), "id",
+                               json_object_get(json_object_array_get_idx(p, 2)));
+        json_object_array_add(features, f);
+    }
+    return fc;
+}
+
+/* ---- SVG -------------------------------------------------------------------- */
+
+typedef struct proj {
+    double min_lon, min_lat, max_lon, max_lat;
+    double kx, scale, ox, oy;
+} proj;
+
+static void px(const proj *p, double lon, double lat, double *x, double *y)
+{
+    *x = p->ox + (lon - p->min_lon) * p->kx * p->scale;
+    *y = p->oy + (p->max_lat - lat) * p->scale;
+}
+
+typedef void (*coord_fn)(void *ctx, double lon, double lat, int ring_pos);
+
+/* Calls fn for every position of a MultiPolygon / Polygon; ring_pos 0 starts
+ * a ring. */
+static void walk(json_object *geom, coord_fn fn, void *ctx)
+{
+    const char *type = json_object_get_string(get(geom, "type"));
+    json_object *coords = get(geom, "coordinates");
+    if (type == NULL || coords == NULL)
+        return;
+    bool multi = strcmp(type, "MultiPolygon") == 0;
+    if (!multi && strcmp(type, "Polygon") != 0)
+        return;
+    size_t np = multi ? json_object_array_length(coords) : 1;
+    for (size_t p = 0; p < np; p++) {
+        json_object *poly = multi ? json_object_array_get_idx(coords, p) : coords;
+        for (size_t r = 0; r < json_object_array_length(poly); r++) {
+            json_object *ring = json_object_array_get_idx(poly, r);
+            for (size_t i = 0; i < json_object_array_length(ring); i++) {
+                json_object *pos = json_object_array_get_idx(ring, i);
+                fn(ctx, json_object_get_double(json_object_array_get_idx(pos, 0)),
+                   json_object_get_double(json_object_array_get_idx(pos, 1)), (int)i);
+            }
+        }
+    }
+}
+
+static void extend(void *ctx, double lon, double lat, int ring_pos)
+{
+    proj *p = ctx;
+    (void)ring_pos;
+    p->min_lon = fmin(p->min_lon, lon);
+    p->max_lon = fmax(p->max_lon, lon);
+    p->min_lat = fmin(p->min_lat, lat);
+    p->max_lat = fmax(p->max_lat, lat);
+}
+
+typedef struct path_ctx {
+    const proj *p;
+    FILE *out;
+} path_ctx;
+
+static void path_point(void *ctx, double lon, double lat, int ring_pos)
+{
+    path_ctx *c = ctx;
+    double x, y;
+    px(c->p, lon, lat, &x, &y);
+    fprintf(c->out, "%s%.1f %.1f", ring_pos == 0 ? "M" : "L", x, y);
+}
+
+static void draw_kind(json_object *features, const char *kind, const proj *p, FILE *out,
+                      const char *style)
+{
+    path_ctx c = {p, out};
+    for (size_t i = 0; i < json_object_array_length(features); i++) {
+        json_object *f = json_object_array_get_idx(features, i);
+        const char *k = json_object_get_string(get(get(f, "properties"), "kind"));
+        if (k == NULL || strcmp(k, kind) != 0)
+            continue;
+        fprintf(out, "<path fill-rule=\"evenodd\" %s d=\"", style);
+        walk(get(f, "geometry"), path_point, &c);
+        fputs("\"/>\n", out);
+    }
+}
+
+static void draw_providers(json_object *features, const proj *p, FILE *out)
+{
+    fprintf(out, "<g fill=\"%s\" fill-opacity=\"0.75\">\n", COLOR_PROVIDER);
+    for (size_t i = 0; i < json_object_array_length(features); i++) {
+        json_object *f = json_object_array_get_idx(features, i);
+        const char *k = json_object_get_string(get(get(f, "properties"), "kind"));
+        if (k == NULL || strcmp(k, "provider") != 0)
+            continue;
+        json_object *c = get(get(f, "geometry"), "coordinates");
+        double x, y;
+        px(p, json_object_get_double(json_object_array_get_idx(c, 0)),
+           json_object_get_double(json_object_array_get_idx(c, 1)), &x, &y);
+        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\"/>\n", x, y);
+    }
+    fputs("</g>\n", out);
+}
+
+static void xml_text(FILE *out, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: fputc(*s, out);
+        }
+    }
+}
+
+/* A scale bar of a round length near a fifth of the map width. */
+static void scale_bar(const proj *p, double map_w, double x0, double y0, FILE *out)
+{
+    double km_per_px = (VW_EARTH_RADIUS_KM * M_PI / 180.0) / p->scale;
+    double want = map_w / 5 * km_per_px, nice[] = {1, 2, 5, 10, 20, 25, 50, 100, 200};
+    double km = nice[0];
+    for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++)
+        if (nice[i] <= want)
+            km = nice[i];
+    double len = km / km_per_px;
+    fprintf(out, "<g stroke=\"#222\" stroke-width=\"2\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+            "y2=\"%.1f\"/><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><line x1=\"%.1f\" "
+            "y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/></g>\n",
+            x0, y0, x0 + len, y0, x0, y0 - 5, x0, y0 + 5, x0 + len, y0 - 5, x0 + len, y0 + 5);
+    fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\">%.0f km</text>\n", x0 + len + 8,
+            y0 + 4, km);
+}
+
+int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
+{
+    json_object *features = get(fc, "features");
+    proj p = {INFINITY, INFINITY, -INFINITY, -INFINITY, 0, 0, 0, 0};
+    for (size_t i = 0; features && i < json_object_array_length(features); i++) {
+        json_object *f = json_object_array_get_idx(features, i);
+        const char *k = json_object_get_string(get(get(f, "properties"), "kind"));
+        if (k && strcmp(k, "region") == 0)
+            walk(get(f, "geometry"), extend, &p);
+    }
+    if (!(p.max_lon > p.min_lon && p.max_lat > p.min_lat))
+        return vw_err_set(err, VW_E_INVALID, "nothing to draw: no region geometry "
+                          "(were region polygons imported?)");
+    int width = o && o->width > 0 ? o->width : 900;
+    double header = 70, footer = 60, margin = 20;
+    p.kx = cos((p.min_lat + p.max_lat) / 2 * M_PI / 180.0);
+    double map_w = width - 2 * margin;
+    p.scale = map_w / ((p.max_lon - p.min_lon) * p.kx);
+    double map_h = (p.max_lat - p.min_lat) * p.scale;
+    if (map_h > 1.4 * width) { /* a tall region: fit the height instead */
+        map_h = 1.4 * width;
+        p.scale = map_h / (p.max_lat - p.min_lat);
+        map_w = (p.max_lon - p.min_lon) * p.kx * p.scale;
+    }
+    p.ox = margin + ((width - 2 * margin) - map_w) / 2;
+    p.oy = header;
+    double height = header + map_h + footer;
+    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%.0f\" "
+            "viewBox=\"0 0 %d %.0f\" font-family=\"DejaVu Sans, sans-serif\">\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
+            width, height, width, height);
+    fputs("<text x=\"20\" y=\"30\" font-size=\"20\" font-weight=\"bold\">", out);
+    xml_text(out, o && o->title ? o->title : "Coverage");
+    fputs("</text>\n<text x=\"20\" y=\"55\" font-size=\"15\">", out);
+    xml_text(out, o && o->subtitle ? o->subtitle : "");
+    fputs("</text>\n", out);
+    char style[160];
+    snprintf(style, sizeof style, "fill=\"%s\" stroke=\"%s\" stroke-width=\"1.2\"",
+             COLOR_COVERED, COLOR_BORDER);
+    draw_kind(features, "region", &p, out, style);
+    snprintf(style, sizeof style, "fill=\"%s\" fill-opacity=\"0.8\" stroke=\"#ffffff\" "
+             "stroke-width=\"0.3\"", COLOR_UNCOVERED);
+    draw_kind(features, "white_spot", &p, out, style);
+    snprintf(style, sizeof style, "fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\"", COLOR_BORDER);
+    draw_kind(features, "region", &p, out, style); /* borders on top of the cells */
+    draw_providers(features, &p, out);
+    double ly = header + map_h + 25;
+    fprintf(out, "<g font-size=\"13\"><rect x=\"20\" y=\"%.0f\" width=\"14\" height=\"14\" "
+            "fill=\"%s\" stroke=\"%s\"/><text x=\"40\" y=\"%.0f\">reachable in time</text>\n"
+            "<rect x=\"175\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"/><text x=\"195\" "
+            "y=\"%.0f\">white spot (PC4 area)</text>\n<circle cx=\"365\" cy=\"%.0f\" r=\"4\" "
+            "fill=\"%s\"/><text x=\"375\" y=\"%.0f\">provider</text></g>\n",
+            ly - 11, COLOR_COVERED, COLOR_BORDER, ly, ly - 11, COLOR_UNCOVERED, ly, ly - 4,
+            COLOR_PROVIDER, ly);
+    scale_bar(&p, map_w, width - margin - map_w / 5 - 60, ly - 4, out);
+    fputs("</svg>\n", out);
+    return ferror(out) ? vw_err_set(err, VW_E_IO, "writing the SVG failed") : 0;
+}

@@ -1,0 +1,29 @@
+/* map.h -- coverage maps: the GeoJSON FeatureCollection of a coverage result
+ * (for QGIS / Leaflet), and an SVG map drawn from that collection.
+ *
+ * Input is the `coverage` op's result with geometry, as a json-c object
+ * (regions[].geometry, white_spots[].cell, providers[[lat, lon, id]]).
+ * Features carry a "kind" property: "region", "white_spot" or "provider". */
+#ifndef VW_MAP_H
+#define VW_MAP_H
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "../proto/vw_err.h"
+
+/* A new FeatureCollection (caller owns: json_object_put), NULL on error. */
+json_object *vw_map_geojson(json_object *coverage_result, vw_err *err);
+
+typedef struct vw_map_opts {
+    const char *title;    /* e.g. "fysiotherapeut + oncologie within 15 min by car" */
+    const char *subtitle; /* e.g. "Noord-Nederland: 93.1% of people, 88.0% of PC4 areas" */
+    int width;            /* pixels, default 900 */
+} vw_map_opts;
+
+/* Writes an SVG map of the collection: regions shaded as covered, white-spot
+ * cells shaded as uncovered, providers as dots, title, legend and a scale
+ * bar. 0, or -1 (err) when the collection has no region geometry. */
+int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err);
+
+#endif

@@ -1,0 +1,130 @@
+/* coverage.c -- vw_coverage_run: covered / uncovered PC4 demand points for one
+ * need, per region. Reads the snapshot only; one allocation (the points). */
+#include "coverage.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "refer.h"
+
+#define NETWORK_SEARCH_MIN 600.0 /* network view: how far to look for the nearest network */
+
+void vw_coverage_free(vw_coverage *c)
+{
+    if (c == NULL)
+        return;
+    free(c->points);
+    c->points = NULL;
+    c->n = 0;
+}
+
+static uint32_t count_matching(const vw_snapshot *s, const vw_coverage_query *q)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < vw_snapshot_provider_count(s); i++) {
+        const vw_provider *p = vw_snapshot_provider(s, i);
+        if ((q->disciplines == 0 || (q->disciplines & (1u << p->discipline))) &&
+            (!q->accepting_only || p->accepting) &&
+            (q->tags == 0 || vw_provider_has_tags(s, i, q->tags, q->as_of)))
+            n++;
+    }
+    return n;
+}
+
+static void provider_point(const vw_snapshot *s, const vw_travel_model *tm,
+                           const vw_coverage_query *q, bool any, vw_coverage_point *pt,
+                           double lat, double lon)
+{
+    vw_match_query mq = {.lat = lat, .lon = lon, .disciplines = q->disciplines, .tags = q->tags,
+                         .within_min = -1, .mode = q->mode, .limit = 1,
+                         .accepting_only = q->accepting_only, .as_of = q->as_of, .region = -1};
+    vw_match_hit hit;
+    pt->nearest = -1;
+    if (any && vw_match(s, tm, &mq, &hit) == 1) {
+        pt->nearest = hit.provider;
+        pt->km = hit.km;
+        pt->minutes = hit.minutes;
+        pt->covered = hit.minutes <= q->within_min;
+    }
+}
+
+static double farthest_core(const vw_network_near *n, double *km)
+{
+    double m = 0;
+    *km = 0;
+    for (int k = 0; k < 3; k++)
+        if (n->core[k].minutes > m) {
+            m = n->core[k].minutes;
+            *km = n->core[k].km;
+        }
+    return m;
+}
+
+static void network_point(const vw_snapshot *s, const vw_travel_model *tm,
+                          const vw_coverage_query *q, vw_coverage_point *pt, double lat,
+                          double lon)
+{
+    vw_network_near best;
+    pt->nearest = -1;
+    if (vw_networks_near(s, tm, lat, lon, q->within_min, q->mode, q->as_of, &best, 1) == 1) {
+        pt->covered = true;
+    } else if (vw_networks_near(s, tm, lat, lon, NETWORK_SEARCH_MIN, q->mode, q->as_of, &best,
+                                1) != 1) {
+        return;
+    }
+    pt->nearest = best.network;
+    pt->minutes = farthest_core(&best, &pt->km);
+}
+
+int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_coverage_query *q,
+                    vw_coverage *out, void (*progress)(void *ctx, uint32_t done, uint32_t total),
+                    void *progress_ctx, vw_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!(q->within_min > 0) || q->region < -1 || q->region >= VW_REGION_COUNT)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "coverage needs within > 0 and a valid region");
+    if (q->region >= 0 && !vw_snapshot_has_regions(s))
+        return vw_err_set(err, VW_E_UNAVAILABLE, "no region polygons loaded (verwijs import "
+                          "regions)");
+    uint32_t total = vw_snapshot_pc4_count(s);
+    out->points = malloc((total ? total : 1) * sizeof *out->points);
+    if (out->points == NULL)
+        return vw_err_set(err, VW_E_INTERNAL, "out of memory");
+    bool any = true;
+    if (!q->networks) {
+        out->matching_providers = count_matching(s, q);
+        any = out->matching_providers > 0; /* else every walk would scan the whole grid */
+    }
+    for (uint32_t k = 0; k < total; k++) {
+        vw_pc4_info info;
+        vw_snapshot_pc4_at(s, k, &info);
+        if (progress && (k % 256) == 0)
+            progress(progress_ctx, k, total);
+        if (q->region >= 0 && info.region != q->region)
+            continue;
+        vw_coverage_point *pt = &out->points[out->n++];
+        memset(pt, 0, sizeof *pt);
+        pt->pc4 = info.pc4;
+        pt->region = info.region;
+        pt->population = info.population;
+        if (q->networks)
+            network_point(s, tm, q, pt, info.lat, info.lon);
+        else
+            provider_point(s, tm, q, any, pt, info.lat, info.lon);
+        vw_coverage_sum *sums[2] = {&out->total, info.region >= 0 ? &out->region[info.region] : NULL};
+        for (int j = 0; j < 2; j++) {
+            if (sums[j] == NULL)
+                continue;
+            sums[j]->pc4++;
+            sums[j]->population += pt->population;
+            if (pt->covered) {
+                sums[j]->covered_pc4++;
+                sums[j]->covered_population += pt->population;
+            }
+        }
+    }
+    if (progress)
+        progress(progress_ctx, total, total);
+    return 0;
+}
