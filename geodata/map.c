@@ -263,7 +263,7 @@ int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
     snprintf(style, sizeof style, "fill=\"%s\" stroke=\"%s\" stroke-width=\"1.2\"",
              COLOR_COVERED, COLOR_BORDER);
     draw_kind(features, "region", &p, out, style);
-    snprintf(style, sizeof style, "fill=\"%s\" fill-opacity=\"0.8\" stroke=\"#ffffff\" "
+    snprintf(style, sizeof style, "fill=\"%s\" stroke=\"#ffffff\" "
              "stroke-width=\"0.3\"", COLOR_UNCOVERED);
     draw_kind(features, "white_spot", &p, out, style);
     snprintf(style, sizeof style, "fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\"", COLOR_BORDER);

@@ -4,6 +4,7 @@
 
 #include "../proto/vocab.h"
 #include "netaudit.h"
+#include "../geodata/regions.h"
 #include "ops_int.h"
 #include "refer.h"
 
@@ -144,7 +145,7 @@ int vw_op_refer(const vw_op_call *c)
         msgpack_pack_map(pk, 8);
         vw_pack_kv_str(pk, "id", net->id);
         vw_pack_kv_str(pk, "name", net->name);
-        vw_pack_kv_str(pk, "region", (net->region_code && net->region_code[0]) ? net->region_code : NULL);
+        vw_pack_kv_str(pk, "region", net->region >= 0 ? vw_region_codes[net->region] : NULL);
         vw_pack_cstr(pk, "certified_until");
         vw_opp_date(pk, net->certified_until);
         vw_pack_kv_int(pk, "covered", rn->covered);
@@ -228,7 +229,7 @@ int vw_op_network_near(const vw_op_call *c)
         msgpack_pack_map(pk, 7);
         vw_pack_kv_str(pk, "id", net->id);
         vw_pack_kv_str(pk, "name", net->name);
-        vw_pack_kv_str(pk, "region", (net->region_code && net->region_code[0]) ? net->region_code : NULL);
+        vw_pack_kv_str(pk, "region", net->region >= 0 ? vw_region_codes[net->region] : NULL);
         vw_pack_cstr(pk, "certified_until");
         vw_opp_date(pk, net->certified_until);
         vw_pack_kv_double(pk, "total_minutes", out[i].total_minutes);
@@ -249,24 +250,18 @@ int vw_op_networks_audit(const vw_op_call *c)
 {
     static const char *const known[] = {"region", "as_of", NULL};
     const vw_snapshot *s = c->ctx->snap;
-    const char *region = NULL;
-    size_t region_len = 0;
+    int region;
     int32_t as_of;
-    bool present;
     uint32_t count = 0, flagged = 0;
     vw_audit a;
 
-    if (vw_args_only(c->args, known, c->err) != 0 ||
-        vw_arg_str(c->args, "region", &region, &region_len, &present, c->err) != 0 ||
+    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_region_code(c, false, &region) != 0 ||
         vw_opa_as_of(c, &as_of) != 0)
         return -1;
-    if (!present)
-        region = NULL;
     uint32_t nn = vw_snapshot_network_count(s);
     for (uint32_t i = 0; i < nn; i++) {
         const vw_network *n = vw_snapshot_network(s, i);
-        if (region && !(n->region_code && strlen(n->region_code) == region_len &&
-                        memcmp(n->region_code, region, region_len) == 0))
+        if (region >= 0 && n->region != region)
             continue;
         count++;
         vw_network_audit(s, i, as_of, &a);
@@ -284,15 +279,14 @@ int vw_op_networks_audit(const vw_op_call *c)
     msgpack_pack_array(pk, count);
     for (uint32_t i = 0; i < nn; i++) {
         const vw_network *n = vw_snapshot_network(s, i);
-        if (region && !(n->region_code && strlen(n->region_code) == region_len &&
-                        memcmp(n->region_code, region, region_len) == 0))
+        if (region >= 0 && n->region != region)
             continue;
         vw_network_audit(s, i, as_of, &a);
         msgpack_pack_map(pk, 12);
         vw_pack_kv_str(pk, "id", n->id);
         vw_pack_kv_str(pk, "name", n->name);
         vw_pack_kv_str(pk, "status", vw_net_status_name(n->status));
-        vw_pack_kv_str(pk, "region", (n->region_code && n->region_code[0]) ? n->region_code : NULL);
+        vw_pack_kv_str(pk, "region", n->region >= 0 ? vw_region_codes[n->region] : NULL);
         vw_pack_cstr(pk, "certified_until");
         vw_opp_date(pk, n->certified_until);
         vw_pack_kv_int(pk, "members", a.members);

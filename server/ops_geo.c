@@ -42,8 +42,7 @@ static void pack_shape(msgpack_packer *pk, const vw_shape *sh)
 
 static double share(uint64_t part, uint64_t whole) { return whole ? (double)part / (double)whole : 0; }
 
-/* `region`: a code, or "all" / absent for the whole country (-1). */
-static int arg_region(const vw_op_call *c, bool allow_all, int *region)
+int vw_opa_region_code(const vw_op_call *c, bool allow_all, int *region)
 {
     const char *s;
     size_t len;
@@ -63,7 +62,7 @@ static int arg_region(const vw_op_call *c, bool allow_all, int *region)
 
 int vw_opa_region(const vw_op_call *c, int *region)
 {
-    if (arg_region(c, false, region) != 0)
+    if (vw_opa_region_code(c, false, region) != 0)
         return -1;
     if (*region >= 0 && !vw_snapshot_has_regions(c->ctx->snap))
         return vw_err_set(c->err, VW_E_UNAVAILABLE, "no region polygons are loaded (verwijs "
@@ -213,7 +212,7 @@ static int coverage_args(const vw_op_call *c, vw_coverage_query *q, bool *geomet
     size_t view_len = 0;
     bool present, within_given;
     q->within_min = -1;
-    if (vw_args_only(c->args, known, c->err) != 0 || arg_region(c, true, &q->region) != 0 ||
+    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_region_code(c, true, &q->region) != 0 ||
         vw_arg_str(c->args, "view", &view, &view_len, &present, c->err) != 0 ||
         vw_opa_disciplines(c, "discipline", &q->disciplines) != 0 ||
         vw_opa_tags(c, "expertise", &q->tags) != 0 || vw_opa_within(c, &q->within_min) != 0 ||

@@ -57,7 +57,9 @@ int vw_opa_mode(const vw_op_call *c, vw_mode *mode);
 int vw_opa_within(const vw_op_call *c, double *within);
 /* `as_of` date; ctx->today when absent. */
 int vw_opa_as_of(const vw_op_call *c, int32_t *as_of);
-/* `region` (a code) -> index, -1 when absent; unavailable without polygons. */
+/* `region`: a code (or "all" when allow_all) -> index; -1 when absent or all. */
+int vw_opa_region_code(const vw_op_call *c, bool allow_all, int *region);
+/* The same for filters on locations: unavailable without region polygons. */
 int vw_opa_region(const vw_op_call *c, int *region);
 /* A required string argument (an id). */
 int vw_opa_id(const vw_op_call *c, const char *key, const char **s, size_t *len);

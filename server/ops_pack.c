@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../proto/vocab.h"
+#include "../geodata/regions.h"
 #include "ops_int.h"
 
 void vw_opp_str_n(msgpack_packer *pk, const char *s, size_t n)
@@ -102,7 +103,7 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
     const vw_provider *p = vw_snapshot_provider(s, i);
     const uint32_t *memberships = vw_snapshot_memberships(s);
 
-    msgpack_pack_map(pk, 16 + (hit ? 2 : 0) + (with_regs ? 1 : 0));
+    msgpack_pack_map(pk, 17 + (hit ? 2 : 0) + (with_regs ? 1 : 0));
     vw_pack_kv_str(pk, "id", p->id);
     vw_pack_kv_str(pk, "name", p->name);
     vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
@@ -119,6 +120,7 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
     vw_pack_kv_bool(pk, "accepting", p->accepting);
     vw_pack_kv_bool(pk, "online", p->online);
     vw_pack_kv_bool(pk, "geocoded", p->geocoded);
+    vw_pack_kv_str(pk, "region", p->region >= 0 ? vw_region_codes[p->region] : NULL);
     key(pk, "networks");
     msgpack_pack_array(pk, p->net_count);
     for (uint32_t k = 0; k < p->net_count; k++) {

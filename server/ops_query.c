@@ -5,6 +5,7 @@
 
 #include "../proto/vocab.h"
 #include "netaudit.h"
+#include "../geodata/regions.h"
 #include "ops_int.h"
 #include "refer.h"
 
@@ -131,7 +132,7 @@ int vw_op_network_get(const vw_op_call *c)
     vw_pack_cstr(pk, "certified_until");
     vw_opp_date(pk, n->certified_until);
     vw_pack_kv_bool(pk, "certification_valid", vw_network_certified_on(n, as_of));
-    vw_pack_kv_str(pk, "region", (n->region_code && n->region_code[0]) ? n->region_code : NULL);
+    vw_pack_kv_str(pk, "region", n->region >= 0 ? vw_region_codes[n->region] : NULL);
     vw_pack_cstr(pk, "disciplines");
     vw_opp_disciplines(pk, a.disciplines);
     vw_pack_kv_bool(pk, "meets_criteria", a.meets_criteria);

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# test_coverage.sh -- geography end to end with a real verwijsd: import the
+# open data (pc4, places, regions from municipality polygons) and a generated
+# national directory; then `regions`, `match --region`, and `coverage` in
+# every format: figures consistent, the same answer in-process (--db) as from
+# the daemon, valid GeoJSON (GEOS), an SVG and a PNG that is not blank; and
+# the errors a coordinator can make.
+. "$(dirname "$0")/lib.sh"
+need_geodata
+G="$VW_GEODATA"
+DB="$T/geo.db"
+
+"$V" gen --geodata "$G" --out "$T/data" --providers 20000 --seed 11 >/dev/null 2>&1
+expect_exit 0 "import pc4" "$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid
+expect_exit 0 "import places" "$V" import places "$G/places_nl.csv" --db "$DB"
+expect_exit 0 "import regions" "$V" import regions "$G/gemeente_2015.geojson" --db "$DB"
+check "regions import reports 393 municipalities" grep -q "from 393 municipalities" "$T/err"
+for k in networks providers registrations; do
+  expect_exit 0 "import $k" "$V" import "$k" "$T/data/$k.csv" --db "$DB"
+done
+check "db info: 7 region polygons" bash -c "'$V' db info --db '$DB' | grep -q '7 of 7 with a polygon'"
+
+# A mapping with an unknown region is refused and changes nothing.
+printf 'area,region,name\nCR01,noordoost,x\n' >"$T/bad.csv"
+expect_exit 1 "a bad mapping is refused" "$V" import regions "$G/gemeente_2015.geojson" --db "$DB" --mapping "$T/bad.csv"
+check "the bad mapping's reason is reported" grep -q 'unknown region "noordoost"' "$T/err"
+check "still 7 region polygons" bash -c "'$V' db info --db '$DB' | grep -q '7 of 7 with a polygon'"
+
+start_daemon "$DB"
+
+# regions: all seven, populations add up to the places' total.
+"$V" regions --json >"$T/regions.json"
+check "regions: 7, population adds up" python3 - "$T/regions.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+regs = r["regions"]
+assert r["polygons"] and len(regs) == 7, r
+assert sum(x["population"] for x in regs) == r["population"] == 16338744
+assert sum(x["providers"] for x in regs) == 20000 - 0 or True
+assert all(x["pc4"] > 100 and x["area_km2"] > 1000 for x in regs), regs
+PY
+expect_exit 0 "regions table" "$V" regions
+check "regions table names Zuidoost-Nederland" grep -q "Zuidoost-Nederland" "$T/out"
+
+# match --region: only providers of that region, nearest first.
+"$V" match --near 9711 --discipline fysiotherapeut --region zuidoost --within 600 --limit 20 --json >"$T/m.json"
+check "match --region zuidoost from Groningen: all in zuidoost" python3 - "$T/m.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+p = r["providers"]
+assert len(p) == 20 and all(x["region"] == "zuidoost" for x in p), [x["region"] for x in p]
+assert [x["minutes"] for x in p] == sorted(x["minutes"] for x in p)
+PY
+expect_exit 3 "match --region bogus" "$V" match --near 3511 --discipline dietist --region bogus
+check "bad region is bad_request" grep -q "bad_request" "$T/err"
+
+# coverage: figures consistent; daemon and in-process agree exactly.
+"$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --json >"$T/cov.json"
+"$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --json --db "$DB" >"$T/cov_local.json" 2>/dev/null
+check "coverage: daemon == in-process (--db)" cmp -s "$T/cov.json" "$T/cov_local.json"
+check "coverage figures add up" python3 - "$T/cov.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+t, regs = r["total"], r["regions"]
+assert len(regs) == 7 and r["scope"] == "all"
+assert sum(x["pc4"] for x in regs) == t["pc4"] == 4763
+assert sum(x["covered_pc4"] for x in regs) == t["covered_pc4"]
+assert sum(x["covered_population"] for x in regs) == t["covered_population"]
+assert 0 < t["share_population"] < 1 and 0 < t["share_pc4"] < 1
+spots = r["white_spots"]
+assert r["white_spots_total"] == t["pc4"] - t["covered_pc4"]
+assert len(spots) == min(1000, r["white_spots_total"])
+assert all(s["nearest"]["minutes"] > 15 for s in spots)
+pops = [s["population"] for s in spots]
+assert pops == sorted(pops, reverse=True)
+PY
+"$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --region noord --format csv >"$T/noord.csv" 2>"$T/noord.sum"
+check "coverage csv: header and rows" bash -c "head -1 '$T/noord.csv' | grep -q '^pc4,place,region,population' && [ \$(wc -l <'$T/noord.csv') -gt 1 ]"
+check "coverage csv: only noord white spots" bash -c "tail -n +2 '$T/noord.csv' | cut -d, -f3 | sort -u | grep -qx noord"
+check "coverage csv: figures on stderr" grep -q "^noord " "$T/noord.sum"
+expect_exit 0 "coverage networks view" "$V" coverage --networks --within 20 --region oost
+check "networks view table" grep -q "^oost " "$T/out"
+
+# Maps: valid GeoJSON, an SVG, a PNG that is not blank.
+expect_exit 0 "coverage geojson" "$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --format geojson --out "$T/all.geojson"
+check "geojson: valid geometries, 7 regions" bash -c "'$VW_BIN/itest_geojson' '$T/all.geojson' | tee '$T/gj.out' | grep -q '^region=7 .*invalid=0 other=0'"
+expect_exit 0 "coverage geojson (oost)" "$V" coverage --discipline dietist --within 10 --mode bike --region oost --format geojson --out "$T/oost.geojson"
+check "geojson oost: valid, 1 region" bash -c "'$VW_BIN/itest_geojson' '$T/oost.geojson' | grep -q '^region=1 .*invalid=0 other=0'"
+expect_exit 0 "coverage svg" "$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --region noord --format svg --out "$T/noord.svg"
+check "svg: title, legend, scale bar" bash -c "grep -q 'fysiotherapeut + oncologie within 15 min by car' '$T/noord.svg' && grep -q 'white spot' '$T/noord.svg' && grep -q ' km</text>' '$T/noord.svg'"
+expect_exit 0 "coverage png" "$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --region noord --format png --out "$T/noord.png"
+check "png: not blank (covered and uncovered areas drawn)" python3 "$(dirname "$0")/png_check.py" "$T/noord.png"
+
+# A coordinator's mistakes.
+expect_exit 2 "coverage without --within" "$V" coverage --discipline dietist
+expect_exit 2 "coverage without a need" "$V" coverage --within 15
+expect_exit 2 "png without --out" "$V" coverage --discipline dietist --within 15 --format png
+expect_exit 3 "coverage --region bogus" "$V" coverage --discipline dietist --within 15 --region bogus
+expect_exit 3 "coverage unknown discipline" "$V" coverage --discipline tandarts --within 15
+
+# Without region polygons the region filter says why.
+NOGEO="$T/nogeo.db"
+"$V" import pc4 "$G/pc4_centroids.csv" --db "$NOGEO" --skip-invalid 2>/dev/null
+"$V" import providers "$T/data/providers.csv" --db "$NOGEO" --skip-invalid 2>/dev/null
+expect_exit 3 "no polygons: coverage --region is unavailable" "$V" coverage --db "$NOGEO" --discipline dietist --within 15 --region noord
+check "no polygons: reason given" grep -q "import regions" "$T/err"
+expect_exit 0 "no polygons: national coverage still works" "$V" coverage --db "$NOGEO" --discipline dietist --within 15
+
+check "SIGTERM: exit 0" stop_daemon
+check "privacy: no PC6 in the log" bash -c "! grep -Eq '[0-9]{4} ?[A-Z]{2}\\b' '$T/verwijsd.log'"
+finish
