@@ -34,6 +34,7 @@ static void run(const vw_snapshot *s, const vw_travel_model *tm, const vw_covera
     double t[64];
     vw_coverage c;
     vw_err err;
+    vw_coverage_sum sum = {0};
     for (int i = 0; i < runs; i++) {
         double t0 = now_s();
         if (vw_coverage_run(s, tm, q, &c, NULL, NULL, &err) != 0) {
@@ -41,15 +42,15 @@ static void run(const vw_snapshot *s, const vw_travel_model *tm, const vw_covera
             exit(1);
         }
         t[i] = now_s() - t0;
-        if (i == runs - 1)
-            printf("%-40s %u PC4, covered %u (%.1f%% of people); fastest %.3f s", what, c.total.pc4,
-                   c.total.covered_pc4,
-                   c.total.population ? 100.0 * c.total.covered_population / c.total.population : 0,
-                   0.0);
+        sum = c.total;
         vw_coverage_free(&c);
     }
     qsort(t, (size_t)runs, sizeof *t, cmp_double);
-    printf("\r%-40s fastest %.3f s, median %.3f s over %d runs\n", what, t[0], t[runs / 2], runs);
+    printf("%s: %u PC4, %u covered (%.1f%% of people); fastest %.3f s, median %.3f s over %d "
+           "runs\n",
+           what, sum.pc4, sum.covered_pc4,
+           sum.population ? 100.0 * (double)sum.covered_population / (double)sum.population : 0,
+           t[0], t[runs / 2], runs);
 }
 
 int main(int argc, char **argv)

@@ -47,6 +47,8 @@ for n in ${sizes//,/ }; do
   "$B/verwijs" gen --geodata "$geodata" --out "$d" --providers "$n" --seed 42 2>/dev/null
   t0=$(date +%s.%N)
   "$B/verwijs" import pc4 "$geodata/pc4_centroids.csv" --db "$d/db" --skip-invalid 2>/dev/null
+  "$B/verwijs" import places "$geodata/places_nl.csv" --db "$d/db" --skip-invalid 2>/dev/null
+  "$B/verwijs" import regions "$geodata/gemeente_2015.geojson" --db "$d/db" 2>/dev/null
   "$B/verwijs" import networks "$d/networks.csv" --db "$d/db" 2>/dev/null
   "$B/verwijs" import providers "$d/providers.csv" --db "$d/db" 2>/dev/null
   "$B/verwijs" import registrations "$d/registrations.csv" --db "$d/db" 2>/dev/null

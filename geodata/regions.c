@@ -143,6 +143,9 @@ static void query(vw_regionset *rs, const GEOSGeometry *g, candidates *c)
         }
 }
 
+#define KM_PER_DEG_LAT 111.2
+#define MIN_LON_SCALE 0.55 /* cos(56.6 deg): well north of any Dutch point */
+
 static signed char classify_cell(vw_regionset *rs, int cx, int cy)
 {
     double x0 = VW_NL_LON_MIN + cx * GRID_DEG, y0 = VW_NL_LAT_MIN + cy * GRID_DEG;
@@ -161,6 +164,36 @@ static signed char classify_cell(vw_regionset *rs, int cx, int cy)
     return state;
 }
 
+/* Outside every polygon (at sea, over a border): the region nearest in the
+ * (lon, lat) degree plane -- GEOS's indexed prepared distance --, if its
+ * nearest point is within VW_REGION_SNAP_KM great-circle km. A degree of
+ * latitude is 111.2 km and one of longitude at least 0.59 of that over the
+ * Netherlands (0.55 taken), so only distances between those bounds need the
+ * point. */
+static int snap_nearest(vw_regionset *rs, const GEOSGeometry *pt, double lat, double lon)
+{
+    double best = INFINITY;
+    int found = -1;
+    for (int i = 0; i < VW_REGION_COUNT; i++) {
+        double d;
+        if (rs->prep[i] && GEOSPreparedDistance_r(rs->h, rs->prep[i], pt, &d) == 1 && d < best) {
+            best = d;
+            found = i;
+        }
+    }
+    if (found < 0 || best * KM_PER_DEG_LAT <= VW_REGION_SNAP_KM)
+        return found;
+    if (best * KM_PER_DEG_LAT * MIN_LON_SCALE > VW_REGION_SNAP_KM)
+        return -1;
+    GEOSCoordSequence *np = GEOSPreparedNearestPoints_r(rs->h, rs->prep[found], pt);
+    double x, y, km = INFINITY;
+    if (np && GEOSCoordSeq_getXY_r(rs->h, np, 0, &x, &y))
+        km = vw_geo_km(lat, lon, y, x);
+    if (np)
+        GEOSCoordSeq_destroy_r(rs->h, np);
+    return km <= VW_REGION_SNAP_KM ? found : -1;
+}
+
 static int locate_exact(vw_regionset *rs, double lat, double lon)
 {
     GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(rs->h, lon, lat);
@@ -172,26 +205,8 @@ static int locate_exact(vw_regionset *rs, double lat, double lon)
     for (int k = 0; k < c.n && found < 0; k++)
         if (GEOSPreparedContains_r(rs->h, rs->prep[c.idx[k]], pt) == 1)
             found = c.idx[k];
-    if (found < 0) {
-        /* Outside every polygon: the nearest one, if close enough, measured
-         * as great-circle km to the nearest point of the polygon. */
-        double best = INFINITY;
-        for (int i = 0; i < VW_REGION_COUNT; i++) {
-            GEOSCoordSequence *np = rs->geom[i] ? GEOSNearestPoints_r(rs->h, rs->geom[i], pt) : NULL;
-            double x, y;
-            if (np && GEOSCoordSeq_getXY_r(rs->h, np, 0, &x, &y)) {
-                double km = vw_geo_km(lat, lon, y, x);
-                if (km < best) {
-                    best = km;
-                    found = i;
-                }
-            }
-            if (np)
-                GEOSCoordSeq_destroy_r(rs->h, np);
-        }
-        if (best > VW_REGION_SNAP_KM)
-            found = -1;
-    }
+    if (found < 0)
+        found = snap_nearest(rs, pt, lat, lon);
     GEOSGeom_destroy_r(rs->h, pt);
     return found;
 }

@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "refer.h"
-
-#define NETWORK_SEARCH_MIN 600.0 /* network view: how far to look for the nearest network */
+#include "coverage_net.h"
 
 void vw_coverage_free(vw_coverage *c)
 {
@@ -49,32 +47,14 @@ static void provider_point(const vw_snapshot *s, const vw_travel_model *tm,
     }
 }
 
-static double farthest_core(const vw_network_near *n, double *km)
+static void network_point(vw_netcov *nc, const vw_travel_model *tm, const vw_coverage_query *q,
+                          vw_coverage_point *pt, double lat, double lon)
 {
-    double m = 0;
-    *km = 0;
-    for (int k = 0; k < 3; k++)
-        if (n->core[k].minutes > m) {
-            m = n->core[k].minutes;
-            *km = n->core[k].km;
-        }
-    return m;
-}
-
-static void network_point(const vw_snapshot *s, const vw_travel_model *tm,
-                          const vw_coverage_query *q, vw_coverage_point *pt, double lat,
-                          double lon)
-{
-    vw_network_near best;
-    pt->nearest = -1;
-    if (vw_networks_near(s, tm, lat, lon, q->within_min, q->mode, q->as_of, &best, 1) == 1) {
-        pt->covered = true;
-    } else if (vw_networks_near(s, tm, lat, lon, NETWORK_SEARCH_MIN, q->mode, q->as_of, &best,
-                                1) != 1) {
+    pt->nearest = vw_netcov_nearest(nc, lat, lon, &pt->km);
+    if (pt->nearest < 0)
         return;
-    }
-    pt->nearest = best.network;
-    pt->minutes = farthest_core(&best, &pt->km);
+    pt->minutes = vw_geo_minutes(tm, q->mode, pt->km);
+    pt->covered = pt->minutes <= q->within_min;
 }
 
 int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_coverage_query *q,
@@ -92,6 +72,11 @@ int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_co
     if (out->points == NULL)
         return vw_err_set(err, VW_E_INTERNAL, "out of memory");
     bool any = true;
+    vw_netcov *nc = NULL;
+    if (q->networks && (nc = vw_netcov_new(s, q->as_of)) == NULL) {
+        vw_coverage_free(out);
+        return vw_err_set(err, VW_E_INTERNAL, "out of memory");
+    }
     if (!q->networks) {
         out->matching_providers = count_matching(s, q);
         any = out->matching_providers > 0; /* else every walk would scan the whole grid */
@@ -109,7 +94,7 @@ int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_co
         pt->region = info.region;
         pt->population = info.population;
         if (q->networks)
-            network_point(s, tm, q, pt, info.lat, info.lon);
+            network_point(nc, tm, q, pt, info.lat, info.lon);
         else
             provider_point(s, tm, q, any, pt, info.lat, info.lon);
         vw_coverage_sum *sums[2] = {&out->total, info.region >= 0 ? &out->region[info.region] : NULL};
@@ -124,6 +109,7 @@ int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_co
             }
         }
     }
+    vw_netcov_free(nc);
     if (progress)
         progress(progress_ctx, total, total);
     return 0;

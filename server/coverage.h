@@ -9,7 +9,8 @@
  *
  * Network view (q->networks): a PC4 is covered when a certified network
  * (valid on as_of) has a current fysiotherapeut, psychosocial and dietist
- * member each within reach (vw_networks_near). */
+ * member each within reach (as vw_networks_near); its nearest network is the
+ * one whose farthest needed core member is nearest (coverage_net.h). */
 #ifndef VW_COVERAGE_H
 #define VW_COVERAGE_H
 
@@ -37,7 +38,7 @@ typedef struct vw_coverage_point {
     uint32_t population;
     bool covered;
     int64_t nearest;      /* provider (or network) index; -1: none anywhere */
-    double km, minutes;   /* to it; network view: the farthest of the three core members */
+    double km, minutes;   /* to it; network view: to the farthest of its three nearest core members */
 } vw_coverage_point;
 
 typedef struct vw_coverage_sum {

@@ -222,7 +222,7 @@ int vw_refer(const vw_snapshot *s, const vw_travel_model *tm, const vw_problems 
 
 /* ---- networks near a location ------------------------------------------- */
 
-static int core_slot(int discipline)
+int vw_core_slot(int discipline)
 {
     if (discipline == VW_D_FYSIOTHERAPEUT)
         return 0;
@@ -264,7 +264,7 @@ uint32_t vw_networks_near(const vw_snapshot *s, const vw_travel_model *tm, doubl
             if (minutes > within_min)
                 continue;
             c.disciplines |= 1u << p->discipline;
-            int slot = core_slot(p->discipline);
+            int slot = vw_core_slot(p->discipline);
             if (slot >= 0 && better_member(&c.core[slot], 0, km, pi)) {
                 c.core[slot].provider = pi;
                 c.core[slot].option = 0;

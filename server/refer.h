@@ -110,6 +110,10 @@ uint32_t vw_networks_near(const vw_snapshot *s, const vw_travel_model *tm, doubl
                           double lon, double within_min, vw_mode mode, int32_t as_of,
                           vw_network_near *out, uint32_t cap);
 
+/* The core need a discipline fills in a network: 0 fysiotherapeut,
+ * 1 psychosocial (psycholoog, poc, ...), 2 dietist; -1 none. */
+int vw_core_slot(int discipline);
+
 /* Is network i's certification valid on `as_of` (status certified and
  * certified_until empty or >= as_of)? */
 bool vw_network_certified_on(const vw_network *n, int32_t as_of);

@@ -25,6 +25,8 @@
 #include "../../geodata/regions.h"
 #include "../../proto/vocab.h"
 #include "../../server/coverage.h"
+#include "../../server/coverage_net.h"
+#include "../../server/refer.h"
 #include "t.h"
 
 static vw_err err;
@@ -211,9 +213,80 @@ static void test_brute(void)
     vw_snapshot_release(s);
 }
 
+/* Network view on a random directory with networks: the pruned walk finds the
+ * same nearest network and reach as a scan of every member, and "covered"
+ * agrees with vw_networks_near within T. */
+static void test_networks(void)
+{
+    vw_travel_model tm;
+    vw_travel_model_default(&tm);
+    srand(11);
+    vw_snapbuild *b = vw_snapbuild_new();
+    for (int pc = 1000; pc < 1400; pc++)
+        vw_snapbuild_add_pc4(b, pc, 51 + 2.5 * rand() / RAND_MAX, 3.6 + 3.3 * rand() / RAND_MAX,
+                             "X", &err);
+    char ids[40][16];
+    for (int k = 0; k < 40; k++) {
+        snprintf(ids[k], sizeof ids[k], "N%02d", k);
+        vw_network_in n = {.id = ids[k], .name = ids[k], .kind = "netwerk",
+                           .status = k % 5 == 4 ? VW_NET_FORMING : VW_NET_CERTIFIED,
+                           .certified_until = VW_DATE_NONE};
+        CHECK(vw_snapbuild_add_network(b, &n, &err) == 0);
+    }
+    const int disc[] = {VW_D_FYSIOTHERAPEUT, VW_D_PSYCHOLOOG, VW_D_DIETIST, VW_D_POC,
+                        VW_D_ERGOTHERAPEUT};
+    for (int i = 0; i < 1500; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "M%05d", i);
+        int k = rand() % 40;
+        /* members cluster around their network's home, some far away */
+        double lat = 51 + 2.5 * ((k * 7) % 40) / 40.0 + 0.3 * rand() / RAND_MAX;
+        double lon = 3.6 + 3.3 * ((k * 13) % 40) / 40.0 + 0.3 * rand() / RAND_MAX;
+        if (rand() % 20 == 0)
+            lat = 51 + 2.5 * rand() / RAND_MAX;
+        const char *nets[1] = {ids[k]};
+        vw_provider_in p = {.id = id, .name = id, .postcode = "1000", .city = "X", .lat = lat,
+                            .lon = lon, .discipline = disc[rand() % 5], .networks = nets,
+                            .n_networks = rand() % 10 ? 1 : 0, .accepting = true};
+        CHECK(vw_snapbuild_add_provider(b, &p, &err) == 0);
+    }
+    vw_snapshot *s = vw_snapbuild_finish(b, &err);
+    CHECK(s != NULL);
+    if (s == NULL)
+        return;
+    vw_netcov *nc = vw_netcov_new(s, 0);
+    CHECK(nc != NULL && vw_netcov_networks(nc) > 10 && vw_netcov_networks(nc) < 40);
+    int mismatches = 0, covered_total = 0;
+    const double within[] = {10, 20, 45};
+    for (int w = 0; w < 3; w++) {
+        vw_coverage_query q = {.region = -1, .networks = true, .within_min = within[w],
+                               .mode = VW_MODE_CAR};
+        vw_coverage c;
+        CHECK(vw_coverage_run(s, &tm, &q, &c, NULL, NULL, &err) == 0);
+        for (uint32_t k = 0; k < c.n; k++) {
+            vw_pc4_info info;
+            vw_snapshot_pc4_info(s, c.points[k].pc4, &info);
+            double km;
+            int64_t best = vw_netcov_nearest_brute(s, 0, info.lat, info.lon, &km);
+            vw_network_near near[1];
+            bool cov = vw_networks_near(s, &tm, info.lat, info.lon, q.within_min, q.mode, 0,
+                                        near, 1) == 1;
+            covered_total += cov;
+            if (best != c.points[k].nearest || km != c.points[k].km || cov != c.points[k].covered)
+                mismatches++;
+        }
+        vw_coverage_free(&c);
+    }
+    CHECK(mismatches == 0);
+    CHECK(covered_total > 0 && covered_total < 3 * 400); /* both kinds of point occur */
+    vw_netcov_free(nc);
+    vw_snapshot_release(s);
+}
+
 int main(void)
 {
     test_fixture();
     test_brute();
+    test_networks();
     return T_DONE();
 }

@@ -1,0 +1,37 @@
+/* coverage_net.h -- the network view of coverage (internal to coverage.c and
+ * its tests).
+ *
+ * For a demand point p the reach of a network N is
+ *     reach(N, p) = max over the core needs (fysiotherapeut, psychosocial,
+ *                   dietist) of the km to N's nearest current member of it,
+ * i.e. how far p must look before N covers every core need. Only networks
+ * certified on as_of with a current member of each core need count. The
+ * nearest network is the one with the smallest reach (ties: lower network
+ * index); p is covered when vw_geo_minutes(reach) <= T, which is exactly
+ * "vw_networks_near(p, T) finds at least one network". */
+#ifndef VW_COVERAGE_NET_H
+#define VW_COVERAGE_NET_H
+
+#include <stdint.h>
+
+#include "match.h"
+#include "snapshot.h"
+
+typedef struct vw_netcov vw_netcov;
+
+/* The core members of every eligible network, with a bounding circle per
+ * network for pruning. NULL on OOM. */
+vw_netcov *vw_netcov_new(const vw_snapshot *s, int32_t as_of);
+void vw_netcov_free(vw_netcov *nc);
+uint32_t vw_netcov_networks(const vw_netcov *nc); /* eligible networks */
+
+/* Nearest network of (lat, lon) as defined above: its index, or -1 when no
+ * network is eligible; `km` = its reach. Uses scratch space in `nc`: one
+ * vw_netcov per thread. */
+int64_t vw_netcov_nearest(vw_netcov *nc, double lat, double lon, double *km);
+
+/* The same by scanning every member of every network; for tests. */
+int64_t vw_netcov_nearest_brute(const vw_snapshot *s, int32_t as_of, double lat, double lon,
+                                double *km);
+
+#endif
