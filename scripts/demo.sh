@@ -39,6 +39,10 @@ echo "The PC4 table has known-bad rows; a strict import refuses the file and cha
 run "$V" import pc4 "$geodata/pc4_centroids.csv" --db "$db" || echo "(exit $?: rejected, as expected)"
 echo "With --skip-invalid the valid rows are committed and every rejected row is reported and logged:"
 run "$V" import pc4 "$geodata/pc4_centroids.csv" --db "$db" --skip-invalid
+echo "Places with population weigh the PC4 demand points of coverage (two rows lack a population):"
+run "$V" import places "$geodata/places_nl.csv" --db "$db" --skip-invalid
+echo "The 7 IZA regions: municipality polygons unioned per region (geodata/iza_regions.csv):"
+run "$V" import regions "$geodata/gemeente_2015.geojson" --db "$db"
 run "$V" import networks "$data/networks.csv" --db "$db"
 run "$V" import providers "$data/providers.csv" --db "$db"
 run "$V" import registrations "$data/registrations.csv" --db "$db"
@@ -75,6 +79,16 @@ echo; echo "# Certified networks with the NVPO core disciplines within 20 minute
 run "$V" networks near --near 3511 --limit 3
 echo; echo "# NVPO audit: certified networks that no longer meet the criteria or have expired:"
 "$V" networks audit | awk 'NR<=2 || /FLAGGED/' | head -8
+echo; echo "# The 7 IZA regions with their counts:"
+run "$V" regions
+echo; echo "# Region Oost: where is there no oncology physiotherapist within 15 minutes by car?"
+run "$V" coverage --region oost --discipline fysiotherapeut --expertise oncologie --within 15 --white-spots 5
+echo; echo "# The same as a map (SVG and PNG) and as GeoJSON for QGIS / Leaflet:"
+run "$V" coverage --region oost --discipline fysiotherapeut --expertise oncologie --within 15 --format svg --out "$data/oost-fysio-15.svg"
+run "$V" coverage --region oost --discipline fysiotherapeut --expertise oncologie --within 15 --format png --out "$data/oost-fysio-15.png"
+run "$V" coverage --region all --discipline fysiotherapeut --expertise oncologie --within 15 --format geojson --out "$data/nl-fysio-15.geojson"
+echo; echo "# Network view: share of each region within 20 minutes of a complete certified network:"
+run "$V" coverage --region all --networks --within 20 --white-spots 0
 echo; echo "# A typo gets a clear error (exit 3):"
 run "$V" match --near 3511 --discipline fysio || true
 echo; run "$V" --socket "$data/verwijsd.sock" stats
@@ -82,6 +96,7 @@ echo; run "$V" --socket "$data/verwijsd.sock" stats
 say "verwijsd is running (pid $(cat "$data/verwijsd.pid"))"
 cat <<MSG
 Query it:  $V --server 127.0.0.1:$PORT match --near 1012 --discipline dietist --within 15
+Maps:      $data/oost-fysio-15.svg  $data/oost-fysio-15.png  $data/nl-fysio-15.geojson
 Log:       $data/verwijsd.log
 Stop it:   kill $(cat "$data/verwijsd.pid")
 MSG

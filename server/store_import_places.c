@@ -64,8 +64,13 @@ static int row(vw_imp *im, char **f, size_t *len)
     if (imp_parse_point(im, f[C_LAT], len[C_LAT], f[C_LON], len[C_LON], &lat, &lon) != 0)
         return 1;
     if (parse_count(f[C_POP], len[C_POP], POP_MAX, &pop) != 0)
-        return imp_reject(im, "population \"%.20s\" is not a whole number 0..%lld", f[C_POP],
+        return imp_reject(im, "population \"%.20s\" is not a whole number 1..%lld", f[C_POP],
                           POP_MAX);
+    /* A place of nobody would still be the nearest place of its PC4 areas and
+     * give them no weight: a missing figure, not a fact. */
+    if (pop == 0)
+        return imp_reject(im, "population is 0 (a missing figure?): its PC4 areas would weigh "
+                          "nothing");
     if (len[C_GEONAMEID]) {
         if (parse_count(f[C_GEONAMEID], len[C_GEONAMEID], 1LL << 53, &gid) != 0 || gid == 0)
             return imp_reject(im, "geonameid \"%.20s\" is not a positive whole number",

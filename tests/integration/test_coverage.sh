@@ -12,7 +12,12 @@ DB="$T/geo.db"
 
 "$V" gen --geodata "$G" --out "$T/data" --providers 20000 --seed 11 >/dev/null 2>&1
 expect_exit 0 "import pc4" "$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid
-expect_exit 0 "import places" "$V" import places "$G/places_nl.csv" --db "$DB"
+# places_nl.csv has two places with population 0 (Bergen, Son en Breugel):
+# refused strictly, reported and skipped with --skip-invalid.
+expect_exit 1 "strict places import refuses the bad rows" "$V" import places "$G/places_nl.csv" --db "$DB"
+check "the zero population is reported with its line" grep -q "places_nl.csv:1247: .*population is 0" "$T/err"
+expect_exit 0 "import places" "$V" import places "$G/places_nl.csv" --db "$DB" --skip-invalid
+check "1405 places imported" grep -q "imported 1405 of 1407" "$T/err"
 expect_exit 0 "import regions" "$V" import regions "$G/gemeente_2015.geojson" --db "$DB"
 check "regions import reports 393 municipalities" grep -q "from 393 municipalities" "$T/err"
 for k in networks providers registrations; do
