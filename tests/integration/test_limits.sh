@@ -26,45 +26,14 @@ max_connections = 40
 CONF
 start_daemon "$DB" --config "$T/limits.conf"
 
-python3 - "$PORT" > "$T/py.out" 2>&1 <<'PY'
+PYTHONPATH="$(dirname "$0")" python3 - "$PORT" > "$T/py.out" 2>&1 <<'PY'
 import socket, struct, sys, time, os
+from vwwire import enc, frame, req, read_frame, closed, Checks
+import vwwire
 port = int(sys.argv[1])
-ok = 0; fail = 0
-def check(what, cond):
-    global ok, fail
-    if cond: ok += 1
-    else:
-        fail += 1; print("FAIL:", what)
-def enc(o):
-    if o is True: return b'\xc3'
-    if isinstance(o, int): return bytes([o]) if 0 <= o < 128 else b'\xcf' + struct.pack('>Q', o)
-    if isinstance(o, float): return b'\xcb' + struct.pack('>d', o)
-    if isinstance(o, str):
-        b = o.encode(); return bytes([0xa0 | len(b)]) + b if len(b) < 32 else b'\xd9' + bytes([len(b)]) + b
-    if isinstance(o, list): return bytes([0x90 | len(o)]) + b''.join(enc(x) for x in o)
-    if isinstance(o, dict): return bytes([0x80 | len(o)]) + b''.join(enc(k) + enc(v) for k, v in o.items())
-def frame(body): return struct.pack('>I', len(body)) + body
-def req(i, op, args): return frame(enc({"v": 1, "id": i, "op": op, "args": args}))
-def conn():
-    s = socket.create_connection(("127.0.0.1", port)); s.settimeout(5); return s
-def read_frame(s):
-    h = b''
-    while len(h) < 4:
-        c = s.recv(4 - len(h))
-        if not c: return None
-        h += c
-    n = struct.unpack('>I', h)[0]; b = b''
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        if not c: return None
-        b += c
-    return b
-def closed(s):
-    try:
-        s.settimeout(3)
-        return s.recv(1) == b''
-    except (ConnectionResetError, socket.timeout):
-        return False
+t = Checks("limits")
+check = t.check
+def conn(): return vwwire.conn(port)
 match = req(1, "match", {"near": "3511", "discipline": "fysiotherapeut", "within": 20.0})
 
 # a good client, used between the misbehaving ones
@@ -133,8 +102,7 @@ check("connections over max_connections are answered overloaded", over >= 5)
 for c in extra: c.close()
 time.sleep(0.3)
 check("good client unaffected (5)", good_ok())
-print(f"limits: {ok} passed, {fail} failed")
-sys.exit(1 if fail else 0)
+sys.exit(t.done())
 PY
 rc=$?
 cat "$T/py.out"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# test_drain.sh -- SIGTERM drains, within a deadline, then exits 0:
+#  - requests a client pipelined before the signal are all answered, then
+#    that connection is closed;
+#  - new connections are refused once the signal has arrived;
+#  - a client that never reads its answers does not hold the daemon up past
+#    drain_timeout (3 s here): verwijsd exits 0 within it (+ 2 s slack).
+. "$(dirname "$0")/lib.sh"
+need_geodata
+G="$VW_GEODATA"
+"$V" gen --geodata "$G" --out "$T" --providers 2000 --seed 5 2>/dev/null
+DB="$T/db"
+"$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid 2>/dev/null
+"$V" import networks "$T/networks.csv" --db "$DB" 2>/dev/null
+"$V" import providers "$T/providers.csv" --db "$DB" 2>/dev/null
+cat > "$T/drain.conf" <<CONF
+drain_timeout = 3
+output_high_water = 65536
+CONF
+start_daemon "$DB" --config "$T/drain.conf"
+
+PYTHONPATH="$(dirname "$0")" python3 - "$PORT" "$DPID" > "$T/py.out" 2>&1 <<'PY'
+import os, signal, socket, sys, time
+import vwwire
+from vwwire import req, read_frame, closed, is_ok, Checks
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+t = Checks("drain")
+match = lambda i: req(i, "match", {"near": "3511", "discipline": "fysiotherapeut", "within": 20.0})
+
+def state(pid):
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("State:"):
+                return line.split()[1]
+    except FileNotFoundError:
+        return "gone"
+
+# A client that pipelines thousands of requests and never reads: the daemon
+# stops reading it at output_high_water, its answers stay unsent.
+stuck = vwwire.conn(port)
+stuck.setblocking(False)
+blob = b''.join(match(i + 1) for i in range(100000))
+sent, t0 = 0, time.time()
+while sent < len(blob) and time.time() - t0 < 2:
+    try:
+        sent += stuck.send(blob[sent:])
+    except BlockingIOError:
+        time.sleep(0.05)
+t.check("the non-reading client filled its buffers", sent < len(blob))
+
+# A good client with 300 requests in flight when SIGTERM arrives.
+good = vwwire.conn(port)
+n = 300
+good.sendall(b''.join(match(i + 1) for i in range(n)))
+time.sleep(0.05)
+t_term = time.time()
+os.kill(pid, signal.SIGTERM)
+answered = 0
+for i in range(n):
+    if is_ok(read_frame(good)):
+        answered += 1
+t.check(f"all {n} in-flight requests answered after SIGTERM ({answered})", answered == n)
+t.check("then that connection is closed", closed(good))
+
+time.sleep(0.3)
+try:
+    s = socket.create_connection(("127.0.0.1", port), timeout=1)
+    s.settimeout(1)
+    s.sendall(match(1))
+    refused = read_frame(s) is None
+except OSError:
+    refused = True
+t.check("new connections are refused while draining", refused)
+
+while state(pid) not in ("Z", "gone") and time.time() - t_term < 10:
+    time.sleep(0.05)
+took = time.time() - t_term
+print(f"verwijsd exited {took:.1f} s after SIGTERM (drain_timeout 3 s, one client never reads)")
+t.check(f"verwijsd exits despite the non-reading client ({took:.1f} s after SIGTERM)",
+        state(pid) in ("Z", "gone"))
+t.check("  ...within drain_timeout + 2 s", took < 5)
+stuck.close()
+sys.exit(t.done())
+PY
+rc=$?
+cat "$T/py.out"
+[ $rc -eq 0 ] && ok || bad "drain checks"
+wait "$DPID"; drc=$?
+DPID=""
+check "SIGTERM with a stuck client: exit 0 (got $drc)" test "$drc" = 0
+check "the log says it drained" grep -q "draining connections" "$T/verwijsd.log"
+finish
