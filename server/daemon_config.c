@@ -25,6 +25,11 @@ void vw_config_defaults(vw_config *c)
     c->drain_timeout = 10;
     c->output_high_water = 1u << 20;
     c->max_output = 8u << 20;
+    c->http_max_header = 8192;
+    c->http_max_body = 4096;
+    c->http_max_params = 64;
+    c->http_max_output = 8u << 20;
+    c->http_timeout = 10;
     vw_limits_default(&c->limits);
     vw_travel_model_default(&c->travel);
     vw_refer_config_default(&c->refer);
@@ -69,6 +74,8 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     STR("socket", socket)
     STR("port_file", port_file)
     STR("problems_file", problems_file)
+    STR("http_listen", http_listen)
+    STR("http_port_file", http_port_file)
     if (strcmp(key, "log_level") == 0) {
         if (strcmp(v, "error") && strcmp(v, "warn") && strcmp(v, "info") && strcmp(v, "debug"))
             return vw_err_set(err, VW_E_BAD_REQUEST, "log_level must be error|warn|info|debug");
@@ -91,6 +98,12 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("drain_timeout", 0, 3600, c->drain_timeout)
     NUM("output_high_water", 4096, 1 << 30, c->output_high_water)
     NUM("max_output", 4096, 1u << 31, c->max_output)
+    NUM("http_workers", 0, 256, c->http_workers)
+    NUM("http_max_header", 1024, 1 << 20, c->http_max_header)
+    NUM("http_max_body", 0, 1 << 20, c->http_max_body)
+    NUM("http_max_params", 1, 1024, c->http_max_params)
+    NUM("http_max_output", 4096, 1u << 31, c->http_max_output)
+    NUM("http_timeout", 0.1, 3600, c->http_timeout)
     NUM("max_frame", 64, 64u << 20, c->limits.max_frame)
     NUM("max_depth", 2, 32, c->limits.max_depth)
     NUM("max_elems", 1, 1 << 20, c->limits.max_elems)

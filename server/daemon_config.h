@@ -24,6 +24,15 @@ typedef struct vw_config {
     int batch;
     double idle_timeout, read_timeout, write_timeout, drain_timeout; /* seconds */
     uint32_t output_high_water, max_output;
+    /* HTTP/JSON gateway (daemon_http.c); off while http_listen is "" */
+    char http_listen[256];     /* HOST:PORT */
+    char http_port_file[1024]; /* write the bound HTTP port here once ready */
+    int http_workers;          /* threads with an evhttp each; 0 = workers */
+    uint32_t http_max_header;  /* bytes of request line + headers */
+    uint32_t http_max_body;    /* bytes of a request body (GET/HEAD take none) */
+    uint32_t http_max_params;  /* query parameters in one request */
+    uint32_t http_max_output;  /* bytes of one JSON response */
+    double http_timeout;       /* seconds: read/write of one request, keep-alive idle */
     vw_limits limits;
     vw_travel_model travel;
     vw_refer_config refer;

@@ -15,9 +15,11 @@ static void usage(FILE *f)
 {
     fputs("usage: verwijsd --db PATH [--listen HOST:PORT] [--socket PATH] [--config FILE]\n"
           "                [--workers N] [--port-file PATH] [--log-level L]\n"
+          "                [--http HOST:PORT] [--http-port-file PATH]\n"
           "\n"
           "Serves the Verwijs referral directory (a snapshot of the SQLite database) over\n"
-          "the msgpack protocol of proto/PROTOCOL.md, on TCP and/or a Unix socket.\n"
+          "the msgpack protocol of proto/PROTOCOL.md, on TCP and/or a Unix socket, and\n"
+          "as HTTP/JSON when the config sets http_listen (docs/openapi.yaml).\n"
           "\n"
           "  --db PATH          SQLite database (verwijs import ... --db PATH)\n"
           "  --listen HOST:PORT TCP address (default 127.0.0.1:4747; port 0 = any free port;\n"
@@ -27,6 +29,8 @@ static void usage(FILE *f)
           "  --config FILE      key = value settings (see deploy/verwijsd.conf)\n"
           "  --workers N        worker threads (default: number of CPUs)\n"
           "  --port-file PATH   write the bound TCP port here once ready\n"
+          "  --http HOST:PORT   also serve HTTP/JSON there (config http_listen; off by default)\n"
+          "  --http-port-file PATH  write the bound HTTP port here once ready\n"
           "  --log-level L      error|warn|info|debug (debug logs every request, privacy-safe)\n"
           "\n"
           "Signals: SIGHUP reloads the snapshot from the database (the old one keeps serving\n"
@@ -41,6 +45,7 @@ int main(int argc, char **argv)
         {"socket", required_argument, NULL, 's'},    {"config", required_argument, NULL, 'c'},
         {"workers", required_argument, NULL, 'w'},   {"port-file", required_argument, NULL, 'p'},
         {"log-level", required_argument, NULL, 'v'}, {"no-tcp", no_argument, NULL, 'n'},
+        {"http", required_argument, NULL, 'H'},      {"http-port-file", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     static vw_config cfg;
@@ -59,6 +64,8 @@ int main(int argc, char **argv)
         case 'w': key = "workers"; break;
         case 'p': key = "port_file"; break;
         case 'v': key = "log_level"; break;
+        case 'H': key = "http_listen"; break;
+        case 'P': key = "http_port_file"; break;
         case 'n': keys[nset] = "listen"; vals[nset++] = ""; continue;
         case 'c': config_file = optarg; continue;
         case 'h': usage(stdout); return 0;

@@ -38,6 +38,7 @@
 #include "../proto/frame.h"
 #include "../proto/vocab.h"
 #include "daemon.h"
+#include "daemon_http.h"
 #include "daemon_log.h"
 
 #ifndef VW_VERSION
@@ -88,6 +89,7 @@ struct vw_server {
     vw_ops_stats stats;
     int64_t started_at;
     pthread_t reload_thread;
+    vw_http *http;              /* HTTP/JSON gateway, NULL when http_listen is "" */
 };
 
 /* ---- connections ---------------------------------------------------------- */
@@ -401,7 +403,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     wake(w, 'c');
 }
 
-static int split_hostport(const char *hp, char *host, size_t hcap, char *port, size_t pcap)
+int vw_split_hostport(const char *hp, char *host, size_t hcap, char *port, size_t pcap)
 {
     const char *colon = strrchr(hp, ':');
     if (colon == NULL || colon == hp || colon[1] == '\0')
@@ -426,7 +428,7 @@ static int listen_tcp(vw_server *srv, vw_err *err)
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
-    if (split_hostport(srv->cfg->listen, host, sizeof host, port, sizeof port) != 0)
+    if (vw_split_hostport(srv->cfg->listen, host, sizeof host, port, sizeof port) != 0)
         return vw_err_set(err, VW_E_BAD_REQUEST, "listen must be HOST:PORT, not '%s'",
                           srv->cfg->listen);
     int rc = getaddrinfo(host, port, &hints, &ai);
@@ -473,22 +475,22 @@ static int listen_unix(vw_server *srv, vw_err *err)
     return 0;
 }
 
-static int write_port_file(vw_server *srv, vw_err *err)
+int vw_write_port_file(const char *path, int fd, const char *what, vw_err *err)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     char tmp[1100];
     int port = 0;
-    if (srv->tcp &&
-        getsockname(evconnlistener_get_fd(srv->tcp), (struct sockaddr *)&ss, &sl) == 0)
+    if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
         port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                               : ((struct sockaddr_in *)&ss)->sin_port);
-    snprintf(tmp, sizeof tmp, "%s.tmp", srv->cfg->port_file);
+    vw_log(VW_LOG_INFO, "%s on port %d", what, port);
+    if (path[0] == '\0')
+        return 0;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
-    if (f == NULL || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 ||
-        rename(tmp, srv->cfg->port_file) != 0)
-        return vw_err_set(err, VW_E_IO, "cannot write %s", srv->cfg->port_file);
-    vw_log(VW_LOG_INFO, "listening on port %d", port);
+    if (f == NULL || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+        return vw_err_set(err, VW_E_IO, "cannot write %s", path);
     return 0;
 }
 
@@ -542,6 +544,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     }
     for (int i = 0; i < srv->n_workers; i++)
         wake(&srv->workers[i], 'q');
+    vw_http_stop(srv->http);
     event_base_loopbreak(srv->base);
 }
 
@@ -573,7 +576,7 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     if ((cfg->listen[0] && listen_tcp(srv, err) != 0) ||
         (cfg->socket[0] && listen_unix(srv, err) != 0))
         goto fail_listen;
-    if (!srv->tcp && !srv->unix_l) {
+    if (!srv->tcp && !srv->unix_l && !cfg->http_listen[0]) {
         vw_err_set(err, VW_E_BAD_REQUEST, "nothing to listen on (set listen or socket)");
         goto fail_listen;
     }
@@ -610,10 +613,21 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     event_add(srv->ev_term, NULL);
     event_add(srv->ev_int, NULL);
     event_add(srv->ev_hup, NULL);
-    if (cfg->port_file[0] && write_port_file(srv, err) != 0)
+    if (cfg->http_listen[0]) {
+        vw_http_env env = {.cfg = cfg, .snaps = &srv->snaps, .problems = srv->problems,
+                           .stats = &srv->stats, .started_at = srv->started_at,
+                           .workers = srv->n_workers};
+        srv->http = vw_http_new(&env, err);
+        if (srv->http == NULL)
+            goto fail_listen;
+    }
+    if (cfg->port_file[0] &&
+        vw_write_port_file(cfg->port_file, srv->tcp ? evconnlistener_get_fd(srv->tcp) : -1,
+                           "listening", err) != 0)
         goto fail_listen;
-    vw_log(VW_LOG_INFO, "verwijsd %s: %d workers, listen %s, socket %s", VW_VERSION,
-           srv->n_workers, cfg->listen[0] ? cfg->listen : "-", cfg->socket[0] ? cfg->socket : "-");
+    vw_log(VW_LOG_INFO, "verwijsd %s: %d workers, listen %s, socket %s, http %s", VW_VERSION,
+           srv->n_workers, cfg->listen[0] ? cfg->listen : "-", cfg->socket[0] ? cfg->socket : "-",
+           cfg->http_listen[0] ? cfg->http_listen : "-");
     return srv;
 
 fail_listen:
@@ -643,6 +657,7 @@ void vw_server_free(vw_server *srv)
 {
     if (srv == NULL)
         return;
+    vw_http_free(srv->http);
     for (int i = 0; i < srv->n_workers; i++) {
         vw_worker *w = &srv->workers[i];
         event_free(w->notify);

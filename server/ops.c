@@ -6,9 +6,11 @@
  * is packed in their place. */
 #include "ops.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../proto/frame.h"
 #include "ops_int.h"
@@ -44,6 +46,39 @@ int vw_ops_index(const char *op, size_t len)
     return -1;
 }
 
+static const char *const code_names[VW_OPS_CODES] = {
+    "ok", VW_E_BAD_REQUEST, VW_E_UNKNOWN_OP, VW_E_NOT_FOUND, VW_E_TOO_LARGE,
+    VW_E_UNAVAILABLE, VW_E_FORBIDDEN, VW_E_OVERLOADED, VW_E_TIMEOUT, VW_E_INTERNAL};
+
+static const double lat_bounds[VW_OPS_LAT_BUCKETS - 1] = {
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+    0.025,   0.05,   0.1,     0.25,   0.5,   1,      2.5};
+
+const char *vw_ops_code_name(int index)
+{
+    return (index >= 0 && index < VW_OPS_CODES) ? code_names[index] : NULL;
+}
+
+int vw_ops_code_index(const char *code)
+{
+    for (int i = 0; i < VW_OPS_CODES; i++)
+        if (strcmp(code_names[i], code) == 0)
+            return i;
+    return VW_OPS_CODES - 1; /* internal */
+}
+
+double vw_ops_lat_bound(int bucket)
+{
+    return (bucket >= 0 && bucket < VW_OPS_LAT_BUCKETS - 1) ? lat_bounds[bucket] : INFINITY;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void vw_op_log(const vw_op_call *c, const char *fmt, ...)
 {
     if (c->log == NULL || c->log_cap == 0)
@@ -66,15 +101,27 @@ void vw_ops_error_frame(msgpack_sbuffer *out, uint64_t id, const char *code, con
     vw_frame_end(out, start);
 }
 
-static void count(const vw_ops_ctx *ctx, int op, bool failed)
+static void count(const vw_ops_ctx *ctx, int op, const char *code, int64_t t0)
 {
-    if (ctx->stats == NULL)
+    vw_ops_stats *st = ctx->stats;
+    if (st == NULL)
         return;
-    atomic_fetch_add_explicit(&ctx->stats->requests, 1, memory_order_relaxed);
-    if (failed)
-        atomic_fetch_add_explicit(&ctx->stats->errors, 1, memory_order_relaxed);
+    int o = op >= 0 ? op : VW_OPS_MAX;
+    int p = (ctx->proto >= 0 && ctx->proto < VW_OPS_PROTOS) ? ctx->proto : 0;
+    double secs = (double)(now_ns() - t0) / 1e9;
+    int b = 0;
+    while (b < VW_OPS_LAT_BUCKETS - 1 && secs > lat_bounds[b])
+        b++;
+    atomic_fetch_add_explicit(&st->requests, 1, memory_order_relaxed);
+    if (code)
+        atomic_fetch_add_explicit(&st->errors, 1, memory_order_relaxed);
     if (op >= 0)
-        atomic_fetch_add_explicit(&ctx->stats->by_op[op], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&st->by_op[op], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->by_code[p][o][code ? vw_ops_code_index(code) : 0], 1,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->lat_bucket[o][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->lat_sum_ns[o], (unsigned long long)(secs * 1e9),
+                              memory_order_relaxed);
 }
 
 void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
@@ -86,6 +133,7 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
     msgpack_packer pk;
     int op = -1;
     size_t frame;
+    int64_t t0 = ctx->stats ? now_ns() : 0;
 
     vw_err_clear(&err);
     if (log_line && log_cap)
@@ -116,7 +164,7 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
     if (op_table[op].fn(&call) != 0)
         goto fail; /* fail: drops the ok head and the partial result */
     vw_frame_end(out, frame);
-    count(ctx, op, false);
+    count(ctx, op, NULL, t0);
     return;
 
 fail:
@@ -128,5 +176,5 @@ fail:
         size_t used = strlen(log_line);
         snprintf(log_line + used, log_cap - used, "%serror=%s", used ? " " : "", err.code);
     }
-    count(ctx, op, true);
+    count(ctx, op, err.code[0] ? err.code : VW_E_INTERNAL, t0);
 }

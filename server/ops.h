@@ -16,12 +16,24 @@
 #include "refer.h"
 #include "snapshot.h"
 
-/* Counters shared by all workers (relaxed atomics). */
+/* Counters shared by all workers (relaxed atomics: one uncontended add per
+ * counter per request; /metrics sums nothing, it reads them). */
 #define VW_OPS_MAX 16
+#define VW_OPS_PROTOS 2      /* protocol of a request: VW_PROTO_* */
+#define VW_PROTO_MSGPACK 0
+#define VW_PROTO_HTTP 1
+#define VW_OPS_CODES 10      /* index 0 = ok, then the error codes: vw_ops_code_name() */
+#define VW_OPS_LAT_BUCKETS 16 /* upper bounds: vw_ops_lat_bound(); the last is +Inf */
 typedef struct vw_ops_stats {
     atomic_ullong requests, errors;
     atomic_ullong by_op[VW_OPS_MAX]; /* index: vw_ops_index() */
     atomic_ullong conn_current, conn_total, conn_rejected;
+    /* [protocol][op, VW_OPS_MAX = no valid op][code] */
+    atomic_ullong by_code[VW_OPS_PROTOS][VW_OPS_MAX + 1][VW_OPS_CODES];
+    /* time in vw_ops_handle per op (both protocols): bucket counts (not
+     * cumulative) and the sum in nanoseconds */
+    atomic_ullong lat_bucket[VW_OPS_MAX + 1][VW_OPS_LAT_BUCKETS];
+    atomic_ullong lat_sum_ns[VW_OPS_MAX + 1];
 } vw_ops_stats;
 
 /* Facts about the running server that `stats` reports. */
@@ -46,6 +58,7 @@ typedef struct vw_ops_ctx {
     int32_t today;                    /* default as_of (days since epoch) */
     const vw_problems *problems;      /* problems table for refer; NULL: refer unavailable */
     const vw_refer_config *refer_cfg; /* NULL: defaults */
+    int proto;                        /* VW_PROTO_*, for the counters */
 } vw_ops_ctx;
 
 /* Handle one frame body; appends exactly one response frame to `out`.
@@ -60,5 +73,8 @@ void vw_ops_error_frame(msgpack_sbuffer *out, uint64_t id, const char *code,
 
 const char *vw_ops_name(int index);  /* NULL past the end */
 int vw_ops_index(const char *op, size_t len); /* -1 unknown */
+const char *vw_ops_code_name(int index); /* "ok", "bad_request", ...; NULL past the end */
+int vw_ops_code_index(const char *code);  /* unknown codes count as "internal" */
+double vw_ops_lat_bound(int bucket);      /* seconds; INFINITY for the last bucket */
 
 #endif

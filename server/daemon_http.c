@@ -1,0 +1,436 @@
+/* daemon_http.c -- the HTTP/JSON gateway (see daemon_http.h, docs/HTTP.md).
+ *
+ * Design: http_workers threads (default: as many as the msgpack workers),
+ * each with its own event_base and evhttp, all accepting on one listening
+ * socket (the kernel hands each connection to one of them). A request is
+ * answered synchronously on its thread: the route and the query string become
+ * a msgpack request (ops_http.c), vw_ops_handle answers it exactly as for a
+ * socket client -- same code, same argument checks, same vw_limits -- and the
+ * response frame is written out as JSON, bounded by http_max_output.
+ *
+ * Limits set on evhttp: request line + headers <= http_max_header (larger:
+ * libevent answers 413 itself and closes), body <= http_max_body, read/write
+ * and keep-alive idle timeout http_timeout. Every method reaches our callback
+ * so that anything but GET/HEAD gets a JSON 405 (evhttp's own refusal would be
+ * a 501 with an HTML body). Request URIs are never logged: they hold
+ * postcodes; the debug line is the ops layer's privacy-safe summary. */
+#include "daemon_http.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../proto/vocab.h"
+#include "daemon_log.h"
+#include "ops_http.h"
+
+#ifndef VW_VERSION
+#define VW_VERSION "0.1.0"
+#endif
+
+typedef struct hworker {
+    int index;
+    pthread_t thread;
+    bool started;
+    struct event_base *base;
+    struct evhttp *http;
+    msgpack_zone zone;
+    msgpack_sbuffer req;   /* the msgpack request built from the URL */
+    msgpack_sbuffer resp;  /* the response frame of vw_ops_handle */
+    vw_http *h;
+} hworker;
+
+struct vw_http {
+    vw_http_env env;
+    vw_http_stats stats;
+    hworker *w;
+    int n;
+};
+
+static const int statuses[VW_HTTP_STATUSES - 1] = {200, 400, 403, 404, 405, 413, 500, 503, 504};
+
+int vw_http_status_index(int status)
+{
+    for (int i = 0; i < VW_HTTP_STATUSES - 1; i++)
+        if (statuses[i] == status)
+            return i;
+    return VW_HTTP_STATUSES - 1;
+}
+
+int vw_http_status_of_index(int index)
+{
+    return (index >= 0 && index < VW_HTTP_STATUSES - 1) ? statuses[index] : 0;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Content Too Large";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Internal Server Error";
+    }
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+typedef struct out_sink {
+    struct evbuffer *buf;
+    size_t n, max;
+} out_sink;
+
+static int sink_write(void *ctx, const char *p, size_t n)
+{
+    out_sink *s = ctx;
+    if (s->n + n > s->max || evbuffer_add(s->buf, p, n) != 0)
+        return -1;
+    s->n += n;
+    return 0;
+}
+
+static void reply(hworker *w, struct evhttp_request *req, int status, const char *ctype)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    evhttp_add_header(oh, "Content-Type", ctype);
+    evhttp_add_header(oh, "Cache-Control", "no-store");
+    evhttp_send_reply(req, status, reason(status), NULL);
+    atomic_fetch_add_explicit(&w->h->stats.by_status[vw_http_status_index(status)], 1,
+                              memory_order_relaxed);
+}
+
+static void reply_error(hworker *w, struct evhttp_request *req, int status, const char *code,
+                        const char *message)
+{
+    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    out_sink s = {b, 0, (size_t)-1};
+    evbuffer_drain(b, evbuffer_get_length(b));
+    vw_http_error_json(code, message, sink_write, &s);
+    evbuffer_add(b, "\n", 1);
+    reply(w, req, status, "application/json");
+}
+
+static void reply_text(hworker *w, struct evhttp_request *req, int status, const char *json)
+{
+    evbuffer_add_printf(evhttp_request_get_output_buffer(req), "%s\n", json);
+    reply(w, req, status, "application/json");
+}
+
+/* ---- ops routes --------------------------------------------------------- */
+
+static void run_op(hworker *w, struct evhttp_request *req, const char *op, const char *id,
+                   const char *query)
+{
+    const vw_http_env *env = &w->h->env;
+    const vw_config *cfg = env->cfg;
+    vw_err err;
+    vw_ops_server_info info;
+    char logline[256];
+    int status;
+
+    w->req.size = 0;
+    if (vw_http_build_request(&w->req, op, id, query, cfg->http_max_params, &err) != 0) {
+        /* Not through the ops layer: count it as that op's error here. */
+        int o = vw_ops_index(op, strlen(op));
+        atomic_fetch_add_explicit(&env->stats->by_code[VW_PROTO_HTTP][o < 0 ? VW_OPS_MAX : o]
+                                                      [vw_ops_code_index(err.code)],
+                                  1, memory_order_relaxed);
+        reply_error(w, req, vw_http_status(err.code), err.code, err.message);
+        return;
+    }
+    vw_snapshot *snap = vw_snapholder_acquire(env->snaps, &info);
+    info.version = VW_VERSION;
+    info.started_at = env->started_at;
+    info.workers = env->workers;
+    vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
+                      .stats = env->stats, .info = &info, .zone = &w->zone,
+                      .today = vw_date_today(), .problems = env->problems,
+                      .refer_cfg = &cfg->refer, .proto = VW_PROTO_HTTP};
+    w->resp.size = 0;
+    vw_ops_handle(&ctx, (const uint8_t *)w->req.data, w->req.size, &w->resp, logline,
+                  sizeof logline);
+    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    out_sink s = {b, 0, cfg->http_max_output};
+    if (vw_http_render((const uint8_t *)w->resp.data + 4, w->resp.size - 4, &w->zone,
+                       sink_write, &s, &status) != 0) {
+        if (status == 200) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "the answer exceeds http_max_output (%u bytes); ask for less",
+                     cfg->http_max_output);
+            reply_error(w, req, 413, VW_E_TOO_LARGE, msg);
+        } else {
+            reply_error(w, req, 500, VW_E_INTERNAL, "response could not be rendered");
+        }
+    } else {
+        evbuffer_add(b, "\n", 1);
+        reply(w, req, status, "application/json");
+    }
+    if (snap)
+        vw_snapshot_release(snap);
+    if (vw_log_enabled(VW_LOG_DEBUG))
+        vw_log(VW_LOG_DEBUG, "http%d %s status=%d", w->index, logline, status);
+}
+
+/* ---- health ------------------------------------------------------------- */
+
+static void readyz(hworker *w, struct evhttp_request *req)
+{
+    vw_ops_server_info info;
+    vw_snapshot *snap = vw_snapholder_acquire(w->h->env.snaps, &info);
+    char json[192];
+    if (snap == NULL || vw_snapshot_pc4_count(snap) == 0) {
+        if (snap)
+            vw_snapshot_release(snap);
+        reply_error(w, req, 503, VW_E_UNAVAILABLE, "no valid snapshot is loaded");
+        return;
+    }
+    snprintf(json, sizeof json,
+             "{\"status\":\"ready\",\"generation\":%llu,\"providers\":%u,\"networks\":%u}",
+             (unsigned long long)info.generation, vw_snapshot_provider_count(snap),
+             vw_snapshot_network_count(snap));
+    vw_snapshot_release(snap);
+    reply_text(w, req, 200, json);
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+static const struct {
+    const char *path;
+    const char *op;
+    bool with_id; /* path is a prefix; the rest is the id */
+} routes[] = {
+    {"/v1/match", "match", false},
+    {"/v1/refer", "refer", false},
+    {"/v1/networks/near", "network.near", false},
+    {"/v1/networks/audit", "networks.audit", false},
+    {"/v1/coverage", "coverage", false},
+    {"/v1/regions", "regions", false},
+    {"/v1/stats", "stats", false},
+    {"/v1/ping", "ping", false},
+    {"/v1/providers/", "provider.get", true},
+    {"/v1/networks/", "network.get", true},
+};
+
+/* Percent-decodes a path segment into dst (cap bytes); -1 when malformed. */
+static int decode_segment(const char *seg, char *dst, size_t cap)
+{
+    size_t sz = 0;
+    char *d = evhttp_uridecode(seg, 0, &sz);
+    int rc = -1;
+    if (d && sz > 0 && sz < cap && memchr(d, '\0', sz) == NULL && strchr(d, '/') == NULL) {
+        memcpy(dst, d, sz + 1);
+        rc = 0;
+    }
+    free(d);
+    return rc;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    hworker *w = arg;
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+
+    if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        reply_error(w, req, 405, VW_E_BAD_REQUEST, "method not allowed; use GET or HEAD");
+        return;
+    }
+    if (path == NULL || path[0] == '\0') {
+        reply_error(w, req, 400, VW_E_BAD_REQUEST, "request target has no path");
+        return;
+    }
+    if (strcmp(path, "/healthz") == 0) {
+        reply_text(w, req, 200, "{\"status\":\"ok\"}");
+        return;
+    }
+    if (strcmp(path, "/readyz") == 0) {
+        readyz(w, req);
+        return;
+    }
+    if (strcmp(path, "/metrics") == 0) {
+        vw_metrics_write(evhttp_request_get_output_buffer(req), &w->h->env, &w->h->stats);
+        reply(w, req, 200, "text/plain; version=0.0.4; charset=utf-8");
+        return;
+    }
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        size_t pl = strlen(routes[i].path);
+        if (!routes[i].with_id) {
+            if (strcmp(path, routes[i].path) == 0) {
+                run_op(w, req, routes[i].op, NULL, query);
+                return;
+            }
+            continue;
+        }
+        if (strncmp(path, routes[i].path, pl) != 0)
+            continue;
+        char id[256];
+        if (decode_segment(path + pl, id, sizeof id) != 0) {
+            reply_error(w, req, 400, VW_E_BAD_REQUEST,
+                        "the id in the path must be 1..255 bytes, percent-encoded, without '/'");
+            return;
+        }
+        run_op(w, req, routes[i].op, id, query);
+        return;
+    }
+    reply_error(w, req, 404, VW_E_UNKNOWN_OP, "no such route; see docs/openapi.yaml");
+}
+
+static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
+{
+    hworker *w = arg;
+    atomic_fetch_add_explicit(&w->h->stats.conn_total, 1, memory_order_relaxed);
+    return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+static void *hworker_main(void *arg)
+{
+    hworker *w = arg;
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+static int hworker_init(vw_http *h, hworker *w, int index, vw_err *err)
+{
+    const vw_config *cfg = h->env.cfg;
+    struct timeval tv = {(time_t)cfg->http_timeout,
+                         (suseconds_t)((cfg->http_timeout - (double)(time_t)cfg->http_timeout) * 1e6)};
+    w->index = index;
+    w->h = h;
+    msgpack_zone_init(&w->zone, 8192);
+    msgpack_sbuffer_init(&w->req);
+    msgpack_sbuffer_init(&w->resp);
+    w->base = event_base_new();
+    w->http = w->base ? evhttp_new(w->base) : NULL;
+    if (w->http == NULL)
+        return vw_err_set(err, VW_E_INTERNAL, "cannot create HTTP worker %d", index);
+    evhttp_set_gencb(w->http, on_request, w);
+    evhttp_set_bevcb(w->http, on_new_conn, w);
+    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+                                            EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(w->http, (ev_ssize_t)cfg->http_max_header);
+    evhttp_set_max_body_size(w->http, (ev_ssize_t)cfg->http_max_body);
+    evhttp_set_timeout_tv(w->http, &tv);
+    evhttp_set_default_content_type(w->http, "application/json");
+    return 0;
+}
+
+vw_http *vw_http_new(const vw_http_env *env, vw_err *err)
+{
+    const vw_config *cfg = env->cfg;
+    char host[256], port[32];
+    vw_http *h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        return NULL;
+    }
+    h->env = *env;
+    h->n = cfg->http_workers > 0 ? cfg->http_workers : env->workers;
+    h->w = calloc((size_t)h->n, sizeof *h->w);
+    if (h->w == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        goto fail;
+    }
+    if (vw_split_hostport(cfg->http_listen, host, sizeof host, port, sizeof port) != 0) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen must be HOST:PORT, not '%s'",
+                   cfg->http_listen);
+        goto fail;
+    }
+    char *end;
+    long pn = strtol(port, &end, 10);
+    if (*end || pn < 0 || pn > 65535) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen: bad port '%s'", port);
+        goto fail;
+    }
+    int fd = -1;
+    for (int i = 0; i < h->n; i++) {
+        if (hworker_init(h, &h->w[i], i, err) != 0)
+            goto fail;
+        if (i == 0) {
+            struct evhttp_bound_socket *bs =
+                evhttp_bind_socket_with_handle(h->w[0].http, host, (ev_uint16_t)pn);
+            if (bs == NULL) {
+                vw_err_set(err, VW_E_CONNECT, "cannot listen (HTTP) on %s", cfg->http_listen);
+                goto fail;
+            }
+            fd = evhttp_bound_socket_get_fd(bs);
+        } else {
+            /* Each evhttp closes its own copy of the listening socket. */
+            int dfd = dup(fd);
+            if (dfd < 0 || evhttp_accept_socket_with_handle(h->w[i].http, dfd) == NULL) {
+                if (dfd >= 0)
+                    close(dfd);
+                vw_err_set(err, VW_E_INTERNAL, "cannot share the HTTP socket with worker %d", i);
+                goto fail;
+            }
+        }
+    }
+    if (vw_write_port_file(cfg->http_port_file, fd, "HTTP gateway", err) != 0)
+        goto fail;
+    for (int i = 0; i < h->n; i++) {
+        if (pthread_create(&h->w[i].thread, NULL, hworker_main, &h->w[i]) != 0) {
+            vw_err_set(err, VW_E_INTERNAL, "cannot start HTTP worker %d", i);
+            vw_http_stop(h);
+            goto fail;
+        }
+        h->w[i].started = true;
+    }
+    return h;
+
+fail:
+    vw_http_free(h);
+    return NULL;
+}
+
+void vw_http_stop(vw_http *h)
+{
+    struct timeval flush = {0, 200000};
+    if (h == NULL)
+        return;
+    for (int i = 0; i < h->n; i++)
+        if (h->w[i].started)
+            event_base_loopexit(h->w[i].base, &flush);
+    for (int i = 0; i < h->n; i++)
+        if (h->w[i].started) {
+            pthread_join(h->w[i].thread, NULL);
+            h->w[i].started = false;
+        }
+}
+
+void vw_http_free(vw_http *h)
+{
+    if (h == NULL)
+        return;
+    vw_http_stop(h);
+    for (int i = 0; h->w && i < h->n; i++) {
+        hworker *w = &h->w[i];
+        if (w->h == NULL)
+            continue; /* never initialised */
+        if (w->http)
+            evhttp_free(w->http);
+        if (w->base)
+            event_base_free(w->base);
+        msgpack_zone_destroy(&w->zone);
+        msgpack_sbuffer_destroy(&w->req);
+        msgpack_sbuffer_destroy(&w->resp);
+    }
+    free(h->w);
+    free(h);
+}

@@ -1,0 +1,47 @@
+/* daemon_http.h -- verwijsd's HTTP/JSON gateway (libevent evhttp): the ops
+ * of PROTOCOL.md as GET routes (docs/openapi.yaml), /healthz, /readyz and
+ * /metrics. Threads of its own, each an event_base with an evhttp accepting
+ * on the one shared listening socket. Implemented in daemon_http.c; the
+ * Prometheus text in daemon_metrics.c. */
+#ifndef VW_DAEMON_HTTP_H
+#define VW_DAEMON_HTTP_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "daemon.h"
+
+/* What the gateway borrows from the server (all must outlive it). */
+typedef struct vw_http_env {
+    const vw_config *cfg;
+    vw_snapholder *snaps;
+    const vw_problems *problems;
+    vw_ops_stats *stats;
+    int64_t started_at;
+    int workers;
+} vw_http_env;
+
+/* HTTP-level counters (answers the gateway gives itself: routes, methods,
+ * limits) -- ops answers are counted in vw_ops_stats. */
+#define VW_HTTP_STATUSES 10
+typedef struct vw_http_stats {
+    atomic_ullong conn_total;                 /* connections accepted */
+    atomic_ullong by_status[VW_HTTP_STATUSES]; /* index: vw_http_status_index() */
+} vw_http_stats;
+int vw_http_status_index(int status);  /* the last index counts any other status */
+int vw_http_status_of_index(int index); /* 0 for "other" */
+
+typedef struct vw_http vw_http;
+
+/* Binds cfg->http_listen, writes http_port_file, starts the threads. */
+vw_http *vw_http_new(const vw_http_env *env, vw_err *err);
+/* Stops accepting and ends the threads (answers already queued get a short
+ * moment to flush); returns once they have ended. */
+void vw_http_stop(vw_http *h);
+void vw_http_free(vw_http *h);
+
+/* Appends the Prometheus text exposition of all counters (daemon_metrics.c). */
+struct evbuffer;
+void vw_metrics_write(struct evbuffer *out, const vw_http_env *env, const vw_http_stats *hs);
+
+#endif
