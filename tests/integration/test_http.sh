@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# test_http.sh -- the HTTP/JSON gateway of a real verwijsd on loopback:
+# every route, parameter and error of docs/openapi.yaml (http_check.py), the
+# JSON of /v1/match, /v1/refer and /v1/providers/{id} equal to the CLI's --json
+# over the msgpack protocol for the same query, /readyz and /healthz, metrics
+# of both protocols, logs without postcodes' letters or fine coordinates, and
+# a clean SIGTERM with the gateway on.
+. "$(dirname "$0")/lib.sh"
+need_geodata
+G="$VW_GEODATA"
+if ! python3 -c 'import yaml' 2>/dev/null; then
+  echo "python3-yaml is missing (bash scripts/deps.sh)" >&2
+  exit 1
+fi
+
+expect_exit 0 "gen" "$V" gen --geodata "$G" --out "$T" --providers 2000 --seed 11
+DB="$T/verwijs.db"
+expect_exit 0 "import pc4" "$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid
+expect_exit 0 "import networks" "$V" import networks "$T/networks.csv" --db "$DB"
+expect_exit 0 "import providers" "$V" import providers "$T/providers.csv" --db "$DB"
+expect_exit 0 "import registrations" "$V" import registrations "$T/registrations.csv" --db "$DB"
+
+start_daemon "$DB" --http 127.0.0.1:0 --http-port-file "$T/hport"
+for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done
+HP=$(cat "$T/hport")
+H="http://127.0.0.1:$HP"
+
+get() { curl -s -o "$T/body" -w '%{http_code}' "$H$1"; }
+
+check "healthz 200" test "$(get /healthz)" = 200
+check "readyz 200 with a snapshot" test "$(get /readyz)" = 200
+check "readyz names the snapshot" python3 -c "
+import json; r=json.load(open('$T/body')); assert r['status']=='ready' and r['providers']==2000, r"
+
+unknown_pc4=$(python3 -c "
+import csv
+have={r['pc4'] for r in csv.DictReader(open('$G/pc4_centroids.csv'))}
+print(next(str(p) for p in range(1000,10000) if str(p) not in have))")
+python3 "$VW_SRC/tests/integration/http_check.py" 127.0.0.1 "$HP" "$VW_SRC/docs/openapi.yaml" \
+  "$unknown_pc4" >"$T/check.out" 2>&1
+rc=$?
+tail -1 "$T/check.out"
+check "every documented route, parameter and error (http_check.py)" test "$rc" = 0
+[ "$rc" = 0 ] || cat "$T/check.out" >&2
+
+# Same query, both protocols: the JSON must be equal (as JSON values).
+same_json() { # WHAT URL CLI-ARGS...
+  local what="$1" url="$2"; shift 2
+  local code; code=$(get "$url")
+  "$V" "$@" --json >"$T/cli.json" 2>"$T/cli.err"
+  check "$what: HTTP 200" test "$code" = 200
+  check "$what: HTTP JSON == verwijs --json" python3 -c "
+import json,sys
+a=json.load(open('$T/body')); b=json.load(open('$T/cli.json'))
+sys.exit(0 if a==b else 'differ:\n%s\n%s' % (json.dumps(a)[:400], json.dumps(b)[:400]))"
+}
+same_json "match" "/v1/match?near=3511&discipline=fysiotherapeut&expertise=oncologie&within=15&mode=car&limit=5" \
+  match --near 3511 --discipline fysiotherapeut --expertise oncologie --within 15 --mode car --limit 5
+same_json "match PC6, two disciplines, bike" "/v1/match?near=3511AB&discipline=dietist&discipline=psycholoog&within=30&mode=bike&limit=20&accepting_only=true" \
+  match --near 3511AB --discipline dietist --discipline psycholoog --within 30 --mode bike --limit 20 --accepting-only
+same_json "match by point" "/v1/match?near=52.37,4.90&discipline=dietist&within=20" \
+  match --near 52.37,4.90 --discipline dietist --within 20
+same_json "refer" "/v1/refer?near=7411&problem=darmklachten&problem=vermoeidheid&score=6" \
+  refer --near 7411 --problem darmklachten --problem vermoeidheid --score 6
+same_json "provider" "/v1/providers/P0000001" provider P0000001
+same_json "network" "/v1/networks/N0001" network N0001
+
+# Both protocols are counted, per op and code.
+curl -s "$H/metrics" >"$T/metrics"
+check "msgpack match counted" grep -qE '^verwijs_requests_total\{proto="msgpack",op="match",code="ok"\} [1-9]' "$T/metrics"
+check "http match counted" grep -qE '^verwijs_requests_total\{proto="http",op="match",code="ok"\} [1-9]' "$T/metrics"
+check "http errors counted by code" grep -qE '^verwijs_requests_total\{proto="http",op="match",code="bad_request"\} [1-9]' "$T/metrics"
+check "snapshot size" grep -qE '^verwijs_snapshot_providers 2000$' "$T/metrics"
+
+# A reload is counted and keeps the gateway ready.
+kill -HUP "$DPID"
+for _ in $(seq 100); do
+  curl -s "$H/metrics" | grep -q '^verwijs_reloads_total{result="ok"} 1$' && break
+  sleep 0.1
+done
+check "reload counted in /metrics" bash -c "curl -s '$H/metrics' | grep -q '^verwijs_reloads_total{result=\"ok\"} 1$'"
+check "readyz after reload names generation 2" bash -c "curl -s '$H/readyz' | grep -q '\"generation\":2'"
+
+# Privacy: query strings hold postcodes and points; the log holds neither the
+# letters of a PC6 nor coordinates finer than 2 decimals, nor raw URIs.
+get "/v1/match?near=3511XY&discipline=dietist" >/dev/null
+get "/v1/match?near=52.123456,5.654321&discipline=dietist" >/dev/null
+get "/v1/match?near=9999ZZ" >/dev/null
+check "log has the HTTP requests" grep -q 'http[0-9]* op=match' "$T/verwijsd.log"
+check "no PC6 letters in the log" bash -c "! grep -qiE '3511 ?XY|9999 ?ZZ' '$T/verwijsd.log'"
+check "no fine coordinates in the log" bash -c "! grep -qE '52\.123|5\.654' '$T/verwijsd.log'"
+check "no URIs in the log" bash -c "! grep -q '/v1/' '$T/verwijsd.log'"
+
+check "SIGTERM with the gateway on exits 0" stop_daemon
+finish
