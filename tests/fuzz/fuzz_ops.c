@@ -2,7 +2,11 @@
  * against a small fixed snapshot, as verwijsd's workers run it. Every op and
  * argument decoder sees the input; the response must always be exactly one
  * well-formed frame whose body passes vw_msg_check (the server never answers
- * with something a client cannot parse). */
+ * with something a client cannot parse).
+ *
+ * Inputs that start with "GET " take the HTTP gateway's path instead
+ * ("GET op?query"): the query string becomes a request (ops_http.c), the op
+ * answers it, and the JSON written from the answer must parse (json-c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +14,9 @@
 #include "../../proto/frame.h"
 #include "../../proto/vocab.h"
 #include "../../server/ops.h"
+#include "../../server/ops_http.h"
+
+#include <json-c/json.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,6 +53,64 @@ static void setup(void)
         abort();
 }
 
+typedef struct fz_buf {
+    char *p;
+    size_t n, cap;
+} fz_buf;
+
+static int fz_sink(void *ctx, const char *p, size_t n)
+{
+    fz_buf *b = ctx;
+    if (b->n + n + 1 > b->cap)
+        return -1;
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+    return 0;
+}
+
+/* "GET op?query" through the HTTP gateway's conversion, as daemon_http.c runs it. */
+static void http_path(const vw_ops_ctx *ctx, const uint8_t *data, size_t size,
+                      msgpack_sbuffer *out)
+{
+    static char buf[1 << 16], json[1 << 20];
+    static msgpack_sbuffer req;
+    static msgpack_zone rzone;
+    static int init;
+    vw_err err;
+    char log[256];
+    int status;
+    if (!init) {
+        msgpack_sbuffer_init(&req);
+        msgpack_zone_init(&rzone, 4096);
+        init = 1;
+    }
+    size_t n = size - 4 < sizeof buf - 1 ? size - 4 : sizeof buf - 1;
+    memcpy(buf, data + 4, n);
+    buf[n] = '\0';
+    char *q = strchr(buf, '?');
+    if (q)
+        *q++ = '\0';
+    req.size = 0;
+    if (vw_http_build_request(&req, buf, NULL, q, 64, &err) != 0) {
+        if (vw_http_status(err.code) >= 500)
+            abort(); /* a query is refused as the client's fault */
+        return;
+    }
+    out->size = 0;
+    vw_ops_handle(ctx, (const uint8_t *)req.data, req.size, out, log, sizeof log);
+    fz_buf b = {json, 0, sizeof json};
+    if (vw_http_render((const uint8_t *)out->data + VW_FRAME_HEADER, out->size - VW_FRAME_HEADER,
+                       &rzone, fz_sink, &b, &status) != 0)
+        return; /* only over the output cap */
+    json_tokener *tok = json_tokener_new_ex(64);
+    json_object *o = json_tokener_parse_ex(tok, json, (int)b.n);
+    if (o == NULL || json_tokener_get_parse_end(tok) != b.n || status < 200 || status > 599)
+        abort();
+    json_object_put(o);
+    json_tokener_free(tok);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static msgpack_zone zone;
@@ -64,6 +129,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vw_ops_ctx ctx = {.snap = size % 17 == 5 ? NULL : snap, .tm = &tm, .lim = &lim,
                       .zone = &zone, .today = 20416, .problems = problems, .refer_cfg = &rc};
     char log[256];
+    if (size >= 4 && memcmp(data, "GET ", 4) == 0) {
+        http_path(&ctx, data, size, &out);
+        return 0;
+    }
     out.size = 0;
     vw_ops_handle(&ctx, data, size, &out, log, sizeof log);
 
