@@ -36,7 +36,10 @@ typedef struct vw_snapholder {
     bool reloading;
 } vw_snapholder;
 
-int vw_snapholder_init(vw_snapholder *h, const char *db, vw_err *err);
+/* Loads the first snapshot. With allow_empty, a failed load is logged and the
+ * holder starts empty (ops answer `unavailable`, /readyz 503) until a reload
+ * succeeds; otherwise it is an error. */
+int vw_snapholder_init(vw_snapholder *h, const char *db, bool allow_empty, vw_err *err);
 void vw_snapholder_destroy(vw_snapholder *h);
 /* A reference to the current snapshot and a copy of its info; release with
  * vw_snapshot_release. */

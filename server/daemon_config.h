@@ -19,6 +19,7 @@ typedef struct vw_config {
     char port_file[1024];
     char problems_file[1024];  /* "" = built-in table */
     char log_level[16];
+    int start_without_snapshot; /* 1: start unready when the database cannot be loaded */
     int workers;
     int max_connections;
     int batch;

@@ -566,7 +566,7 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
                                           : vw_problems_builtin(err);
     if (srv->problems == NULL)
         goto fail;
-    if (vw_snapholder_init(&srv->snaps, cfg->db, err) != 0)
+    if (vw_snapholder_init(&srv->snaps, cfg->db, cfg->start_without_snapshot != 0, err) != 0)
         goto fail_problems;
     srv->base = event_base_new();
     if (srv->base == NULL) {

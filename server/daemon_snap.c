@@ -34,14 +34,22 @@ static vw_snapshot *load(const char *db, double *ms, vw_err *err)
     return s;
 }
 
-int vw_snapholder_init(vw_snapholder *h, const char *db, vw_err *err)
+int vw_snapholder_init(vw_snapholder *h, const char *db, bool allow_empty, vw_err *err)
 {
     double ms = 0;
     memset(h, 0, sizeof *h);
     pthread_mutex_init(&h->mu, NULL);
     h->current = load(db, &ms, err);
-    if (h->current == NULL)
-        return -1;
+    if (h->current == NULL) {
+        if (!allow_empty)
+            return -1;
+        snprintf(h->last_error, sizeof h->last_error, "%s", err ? err->message : "load failed");
+        snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s",
+                 h->last_error);
+        vw_log(VW_LOG_WARN, "starting without a snapshot (not ready until a reload loads one): %s",
+               h->last_error);
+        return 0;
+    }
     h->info.loaded_at = (int64_t)time(NULL);
     h->info.load_ms = ms;
     h->info.generation = 1;

@@ -92,4 +92,31 @@ check "no fine coordinates in the log" bash -c "! grep -qE '52\.123|5\.654' '$T/
 check "no URIs in the log" bash -c "! grep -q '/v1/' '$T/verwijsd.log'"
 
 check "SIGTERM with the gateway on exits 0" stop_daemon
+
+# Readiness: a replica started before its snapshot exists (start_without_snapshot)
+# is alive but not ready, answers `unavailable`, and turns ready on reload.
+DB2="$T/later.db"
+expect_exit 0 "a database without PC4 table" "$V" import networks "$T/networks.csv" --db "$DB2"
+echo "start_without_snapshot = 1" >"$T/later.conf"
+rm -f "$T/hport"
+start_daemon "$DB2" --config "$T/later.conf" --http 127.0.0.1:0 --http-port-file "$T/hport"
+for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done
+H="http://127.0.0.1:$(cat "$T/hport")"
+check "no snapshot: healthz 200" test "$(get /healthz)" = 200
+check "no snapshot: readyz 503" test "$(get /readyz)" = 503
+check "no snapshot: readyz says unavailable" grep -q '"code":"unavailable"' "$T/body"
+check "no snapshot: match 503 unavailable" test "$(get '/v1/match?near=3511')" = 503
+check "no snapshot: the error is JSON" python3 -c "
+import json; assert json.load(open('$T/body'))['error']['code']=='unavailable'"
+check "no snapshot: stats still 200" test "$(get /v1/stats)" = 200
+check "no snapshot: metrics say so" bash -c "curl -s '$H/metrics' | grep -q '^verwijs_snapshot_loaded 0$'"
+expect_exit 3 "no snapshot: msgpack match is unavailable too" "$V" match --near 3511
+check "msgpack error code" grep -q unavailable "$T/err"
+expect_exit 0 "import pc4 later" "$V" import pc4 "$G/pc4_centroids.csv" --db "$DB2" --skip-invalid
+expect_exit 0 "import providers later" "$V" import providers "$T/providers.csv" --db "$DB2"
+kill -HUP "$DPID"
+for _ in $(seq 100); do [ "$(get /readyz)" = 200 ] && break; sleep 0.1; done
+check "ready once a reload loaded the snapshot" test "$(get /readyz)" = 200
+check "and it answers queries" test "$(get '/v1/match?near=3511&limit=1')" = 200
+check "SIGTERM exits 0" stop_daemon
 finish
