@@ -196,4 +196,7 @@ awk -v k="$T_KILL" -v d="$T_DOWN" 'BEGIN { printf "kill -> DOWN seen: %.0f ms (b
 for i in 1 3; do
   check "replica $i still ready" bash -c "curl -sf http://127.0.0.1:$(cat "$T/r$i.hport")/readyz >/dev/null"
 done
+# privacy: no replica log (nor HAProxy's) holds a PC6 or a precise coordinate
+for i in 1 2 3; do privacy_check "$T/r$i.log"; done
+privacy_check "$T/haproxy.log"
 finish
