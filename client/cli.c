@@ -32,6 +32,9 @@ static void usage(FILE *f)
         "                               providers, registrations\n"
         "  db init|info --db PATH\n"
         "  gen --geodata DIR --out DIR  write a realistic demo directory as CSV\n"
+        "Admin (a running verwijsd's admin socket, or admin TCP with a token):\n"
+        "  admin reload                 build a new snapshot from the database\n"
+        "  admin import KIND FILE       import a server-side file, whole or nothing, then reload\n"
 
         "\n"
         "`verwijs COMMAND --help` describes a command. Query commands print a table;\n"
@@ -57,6 +60,7 @@ int main(int argc, char **argv)
         {"provider", vw_cmd_provider}, {"network", vw_cmd_network}, {"refer", vw_cmd_refer},
         {"networks", vw_cmd_networks}, {"import", vw_cmd_import}, {"db", vw_cmd_db},
         {"gen", vw_cmd_gen},           {"regions", vw_cmd_regions}, {"coverage", vw_cmd_coverage},
+        {"admin", vw_cmd_admin},
     };
     vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};
     int c;

@@ -17,6 +17,7 @@ typedef struct vw_cli {
     const char *socket;   /* Unix socket path, wins over server */
     int timeout_ms;
     bool json;
+    const char *auth;     /* admin token (verwijs admin --token-file), NULL: none */
 } vw_cli;
 
 /* Calls `op` with packed `args` (may be NULL); prints the error and returns
@@ -87,5 +88,6 @@ int vw_cmd_db(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_gen(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_regions(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_coverage(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_admin(const vw_cli *cli, int argc, char **argv);
 
 #endif

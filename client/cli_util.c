@@ -20,6 +20,7 @@ vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *
         o.connect_timeout_ms = cli->timeout_ms;
         o.io_timeout_ms = cli->timeout_ms;
     }
+    o.auth = cli->auth;
     c = cli->socket ? vw_client_connect_unix(cli->socket, &o, &err)
                     : vw_client_connect_tcp(cli->server, &o, &err);
     if (c == NULL) {

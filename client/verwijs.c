@@ -49,6 +49,7 @@ void vw_client_opts_default(vw_client_opts *o)
     o->connect_timeout_ms = 5000;
     o->io_timeout_ms = 10000;
     o->max_frame = 16u << 20;
+    o->auth = NULL;
 }
 
 bool vw_err_is_local(const vw_err *err)
@@ -252,7 +253,7 @@ uint64_t vw_client_send(vw_client *c, const char *op, const void *args, size_t a
     c->sb.size = 0;
     msgpack_packer_init(&pk, &c->sb, msgpack_sbuffer_write);
     size_t start = vw_frame_begin(&c->sb);
-    vw_pack_request(&pk, id, op, args, args_len);
+    vw_pack_request_auth(&pk, id, op, c->o.auth, args, args_len);
     vw_frame_end(&c->sb, start);
     if (write_all(c, c->sb.data, c->sb.size, err) != 0) {
         c->broken = true; /* how much of the frame went out is unknown */

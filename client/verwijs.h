@@ -21,6 +21,8 @@ typedef struct vw_client_opts {
     int connect_timeout_ms; /* default 5000 */
     int io_timeout_ms;      /* per read/write wait, default 10000 */
     uint32_t max_frame;     /* largest response accepted, default 16 MiB */
+    const char *auth;       /* admin token sent as "auth" in every request (admin over
+                             * TCP); NULL: none. Not copied: must outlive the client. */
 } vw_client_opts;
 void vw_client_opts_default(vw_client_opts *o);
 

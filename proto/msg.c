@@ -105,7 +105,7 @@ int vw_request_parse(const msgpack_object *root, vw_request *out, vw_err *err)
         }
     }
 
-    bool seen_v = false, seen_id = false, seen_op = false, seen_args = false;
+    bool seen_v = false, seen_id = false, seen_op = false, seen_args = false, seen_auth = false;
     for (uint32_t i = 0; i < m->size; i++) {
         const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
         bool *seen;
@@ -118,6 +118,8 @@ int vw_request_parse(const msgpack_object *root, vw_request *out, vw_err *err)
             seen = &seen_op;
         else if (str_is(k, "args"))
             seen = &seen_args;
+        else if (str_is(k, "auth"))
+            seen = &seen_auth;
         else
             goto unknown;
         if (*seen)
@@ -139,6 +141,12 @@ int vw_request_parse(const msgpack_object *root, vw_request *out, vw_err *err)
                                   type_name(v));
             out->op = v->via.str.ptr;
             out->op_len = v->via.str.size;
+        } else if (seen == &seen_auth) {
+            if (v->type != MSGPACK_OBJECT_STR)
+                return vw_err_set(err, VW_E_BAD_REQUEST, "'auth' must be a string, not %s",
+                                  type_name(v));
+            out->auth = v->via.str.ptr;
+            out->auth_len = v->via.str.size;
         } else {
             if (v->type != MSGPACK_OBJECT_MAP)
                 return vw_err_set(err, VW_E_BAD_REQUEST, "'args' must be a map, not %s",
@@ -373,9 +381,9 @@ void vw_pack_kv_bool(msgpack_packer *pk, const char *k, bool v)
         msgpack_pack_false(pk);
 }
 
-static void pack_envelope_head(msgpack_packer *pk, uint64_t id)
+static void pack_envelope_head(msgpack_packer *pk, uint64_t id, uint32_t entries)
 {
-    msgpack_pack_map(pk, 4);
+    msgpack_pack_map(pk, entries);
     vw_pack_cstr(pk, "v");
     msgpack_pack_uint64(pk, VW_PROTO_VERSION);
     vw_pack_cstr(pk, "id");
@@ -384,14 +392,14 @@ static void pack_envelope_head(msgpack_packer *pk, uint64_t id)
 
 void vw_pack_ok_head(msgpack_packer *pk, uint64_t id)
 {
-    pack_envelope_head(pk, id);
+    pack_envelope_head(pk, id, 4);
     vw_pack_kv_bool(pk, "ok", true);
     vw_pack_cstr(pk, "result");
 }
 
 void vw_pack_error(msgpack_packer *pk, uint64_t id, const char *code, const char *message)
 {
-    pack_envelope_head(pk, id);
+    pack_envelope_head(pk, id, 4);
     vw_pack_kv_bool(pk, "ok", false);
     vw_pack_cstr(pk, "error");
     msgpack_pack_map(pk, 2);
@@ -402,8 +410,16 @@ void vw_pack_error(msgpack_packer *pk, uint64_t id, const char *code, const char
 void vw_pack_request(msgpack_packer *pk, uint64_t id, const char *op, const void *args,
                      size_t args_len)
 {
-    pack_envelope_head(pk, id);
+    vw_pack_request_auth(pk, id, op, NULL, args, args_len);
+}
+
+void vw_pack_request_auth(msgpack_packer *pk, uint64_t id, const char *op, const char *auth,
+                          const void *args, size_t args_len)
+{
+    pack_envelope_head(pk, id, auth ? 5 : 4);
     vw_pack_kv_str(pk, "op", op);
+    if (auth)
+        vw_pack_kv_str(pk, "auth", auth);
     vw_pack_cstr(pk, "args");
     if (args == NULL || args_len == 0)
         msgpack_pack_map(pk, 0);

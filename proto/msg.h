@@ -54,9 +54,11 @@ typedef struct vw_request {
     const char *op;               /* points into the unpacked object; not NUL-terminated */
     size_t op_len;
     const msgpack_object *args;   /* a map, or NULL when absent */
+    const char *auth;             /* the optional "auth" token (admin over TCP); not NUL-terminated */
+    size_t auth_len;
 } vw_request;
 
-/* Parse the envelope {"v":1,"id":uint,"op":str,"args":map}. Unknown envelope
+/* Parse the envelope {"v":1,"id":uint,"op":str,"args":map[,"auth":str]}. Unknown envelope
  * keys, a wrong "v", a missing "op" and wrong types are bad_request. On error
  * the id is still filled in when it could be read, so the error can carry it. */
 int vw_request_parse(const msgpack_object *root, vw_request *out, vw_err *err);
@@ -99,6 +101,9 @@ void vw_pack_error(msgpack_packer *pk, uint64_t id, const char *code, const char
  * is copied in verbatim. */
 void vw_pack_request(msgpack_packer *pk, uint64_t id, const char *op, const void *args,
                      size_t args_len);
+/* The same with an "auth" token in the envelope (NULL: none). */
+void vw_pack_request_auth(msgpack_packer *pk, uint64_t id, const char *op, const char *auth,
+                          const void *args, size_t args_len);
 
 /* Helpers for packing NUL-terminated strings and key/value pairs. */
 void vw_pack_cstr(msgpack_packer *pk, const char *s); /* NULL packs nil */

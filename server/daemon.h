@@ -30,6 +30,7 @@ int vw_split_hostport(const char *hp, char *host, size_t hcap, char *port, size_
 /* ---- snapshot holder (daemon_snap.c) ---- */
 typedef struct vw_snapholder {
     pthread_mutex_t mu;
+    pthread_mutex_t reload_mu;   /* one reload at a time (SIGHUP, admin reload, import) */
     vw_snapshot *current;        /* owned (one reference) */
     vw_ops_server_info info;     /* guarded by mu */
     char last_error[480];        /* last failed reload, "" if none */
@@ -47,5 +48,19 @@ vw_snapshot *vw_snapholder_acquire(vw_snapholder *h, vw_ops_server_info *info);
 /* Build a new snapshot from `db` and swap it in. On failure the old one keeps
  * serving and the reason is kept in last_error. */
 int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err);
+/* Generation, load time and counts of the current snapshot. */
+void vw_snapholder_summary(vw_snapholder *h, vw_ops_snap_summary *out);
+
+/* ---- admin path (daemon_admin.c) ---- */
+typedef struct vw_admin_env {
+    vw_snapholder *snaps;
+    const vw_config *cfg;
+} vw_admin_env;
+/* Fills the callbacks of the admin ops (`reload`, `import`); `env` must
+ * outlive `a`. The token is set per listener by the caller. */
+void vw_admin_setup(vw_ops_admin *a, vw_admin_env *env);
+/* Reads admin_token / admin_token_file into `out` (trailing newline cut).
+ * An empty token is an error. */
+int vw_admin_token_load(const vw_config *cfg, char *out, size_t cap, vw_err *err);
 
 #endif

@@ -15,6 +15,8 @@ void vw_config_defaults(vw_config *c)
     snprintf(c->listen, sizeof c->listen, "127.0.0.1:4747");
     snprintf(c->log_level, sizeof c->log_level, "info");
     c->socket_mode = 0660;
+    c->admin_socket_mode = 0600;
+    c->handshake_timeout = 10;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     c->workers = ncpu > 0 ? (int)ncpu : 2;
     c->max_connections = 10000;
@@ -56,6 +58,16 @@ static int set_num(double *out, const char *key, const char *v, double min, doub
     return 0;
 }
 
+static int set_mode(unsigned *out, const char *key, const char *v, vw_err *err)
+{
+    char *end;
+    unsigned long m = strtoul(v, &end, 8);
+    if (end == v || *end || m > 0777)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "%s must be octal, e.g. 0660", key);
+    *out = (unsigned)m;
+    return 0;
+}
+
 int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
 {
     double d;
@@ -76,19 +88,23 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     STR("problems_file", problems_file)
     STR("http_listen", http_listen)
     STR("http_port_file", http_port_file)
+    STR("admin_socket", admin_socket)
+    STR("admin_listen", admin_listen)
+    STR("admin_token", admin_token)
+    STR("admin_token_file", admin_token_file)
+    STR("tls_listen", tls_listen)
+    STR("tls_cert", tls_cert)
+    STR("tls_key", tls_key)
+    STR("tls_client_ca", tls_client_ca)
     if (strcmp(key, "log_level") == 0) {
         if (strcmp(v, "error") && strcmp(v, "warn") && strcmp(v, "info") && strcmp(v, "debug"))
             return vw_err_set(err, VW_E_BAD_REQUEST, "log_level must be error|warn|info|debug");
         return set_str(c->log_level, sizeof c->log_level, key, v, err);
     }
-    if (strcmp(key, "socket_mode") == 0) {
-        char *end;
-        unsigned long m = strtoul(v, &end, 8);
-        if (end == v || *end || m > 0777)
-            return vw_err_set(err, VW_E_BAD_REQUEST, "socket_mode must be octal, e.g. 0660");
-        c->socket_mode = (unsigned)m;
-        return 0;
-    }
+    if (strcmp(key, "socket_mode") == 0)
+        return set_mode(&c->socket_mode, key, v, err);
+    if (strcmp(key, "admin_socket_mode") == 0)
+        return set_mode(&c->admin_socket_mode, key, v, err);
     NUM("workers", 1, 256, c->workers)
     NUM("max_connections", 1, 1000000, c->max_connections)
     NUM("batch", 1, 1024, c->batch)
@@ -96,6 +112,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("read_timeout", 0.1, 3600, c->read_timeout)
     NUM("write_timeout", 0.1, 3600, c->write_timeout)
     NUM("drain_timeout", 0, 3600, c->drain_timeout)
+    NUM("handshake_timeout", 0.1, 600, c->handshake_timeout)
     NUM("output_high_water", 4096, 1 << 30, c->output_high_water)
     NUM("max_output", 4096, 1u << 31, c->max_output)
     NUM("start_without_snapshot", 0, 1, c->start_without_snapshot)

@@ -16,6 +16,17 @@ typedef struct vw_config {
     char listen[256];          /* HOST:PORT, "" = no TCP listener */
     char socket[1024];         /* Unix socket path, "" = none */
     unsigned socket_mode;
+    /* admin path: reload/import only here (see PROTOCOL.md "Admin path") */
+    char admin_socket[1024];   /* "" = none */
+    unsigned admin_socket_mode; /* default 0600 */
+    char admin_listen[256];    /* HOST:PORT, "" = none; needs a token */
+    char admin_token[256];
+    char admin_token_file[1024];
+    /* TLS listener (libevent + OpenSSL); "" = none */
+    char tls_listen[256];
+    char tls_cert[1024], tls_key[1024];
+    char tls_client_ca[1024];  /* set: client certificates required and verified */
+    double handshake_timeout;  /* seconds */
     char port_file[1024];
     char problems_file[1024];  /* "" = built-in table */
     char log_level[16];

@@ -31,8 +31,12 @@ static void usage(FILE *f)
           "  --port-file PATH   write the bound TCP port here once ready\n"
           "  --http HOST:PORT   also serve HTTP/JSON there (config http_listen; off by default)\n"
           "  --http-port-file PATH  write the bound HTTP port here once ready\n"
+          "  --port-file PATH   write the bound TCP port here once ready (the admin and TLS\n"
+          "                     ports, when they listen, to PATH.admin and PATH.tls)\n"
           "  --log-level L      error|warn|info|debug (debug logs every request, privacy-safe)\n"
           "\n"
+          "Admin (reload, import): config admin_socket / admin_listen + admin_token_file;\n"
+          "the query listeners refuse admin ops.\n"
           "Signals: SIGHUP reloads the snapshot from the database (the old one keeps serving\n"
           "if the new one fails); SIGTERM/SIGINT stop accepting, drain, exit 0.\n",
           f);

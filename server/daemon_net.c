@@ -47,10 +47,25 @@
 
 typedef enum { CONN_READING, CONN_BACKPRESSURE, CONN_CLOSING } conn_state;
 
+/* What a listener serves. Admin listeners hand their connections to the
+ * admin worker (the last one), whose ops context carries the admin actions;
+ * every other listener serves queries only. */
+typedef enum { LK_QUERY, LK_ADMIN_LOCAL, LK_ADMIN_TCP, LK_TLS } listener_kind;
+
+typedef struct vw_listener {
+    vw_server *srv;
+    listener_kind kind;
+    struct evconnlistener *l;
+    const char *addr;           /* config string: HOST:PORT or a socket path */
+    bool is_unix;
+} vw_listener;
+#define MAX_LISTENERS 5
+
 typedef struct vw_worker vw_worker;
 
 typedef struct vw_conn {
     conn_state state;
+    listener_kind kind;
     struct bufferevent *bev;
     struct event *resume;       /* deferred: continue after a full batch */
     vw_worker *w;
@@ -59,6 +74,7 @@ typedef struct vw_conn {
 
 typedef struct fd_node {
     int fd;
+    listener_kind kind;
     struct fd_node *next;
 } fd_node;
 
@@ -80,10 +96,15 @@ struct vw_worker {
 struct vw_server {
     const vw_config *cfg;
     struct event_base *base;
-    struct evconnlistener *tcp, *unix_l;
+    vw_listener lis[MAX_LISTENERS];
+    int n_lis;
     struct event *ev_term, *ev_int, *ev_hup;
     vw_worker *workers;
-    int n_workers, next_worker;
+    int n_workers, next_worker; /* query workers; round-robin */
+    int n_all;                  /* + the admin worker, when there is an admin listener */
+    vw_admin_env admin_env;
+    vw_ops_admin admin_tmpl;    /* callbacks; token per listener kind */
+    char admin_token[256];
     vw_snapholder snaps;
     vw_problems *problems;
     vw_ops_stats stats;
@@ -178,17 +199,33 @@ static void conn_process(vw_conn *c)
         info.workers = w->srv->n_workers;
         const uint8_t *frame = evbuffer_pullup(in, (ev_ssize_t)(VW_FRAME_HEADER + blen));
         char logline[256];
+        vw_ops_admin admin = w->srv->admin_tmpl;
+        if (c->kind == LK_ADMIN_TCP) {
+            admin.token = w->srv->admin_token;
+            admin.token_len = strlen(w->srv->admin_token);
+        }
         vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
                           .stats = &w->srv->stats, .info = &info, .zone = &w->zone,
                           .today = vw_date_today(), .problems = w->srv->problems,
-                          .refer_cfg = &cfg->refer};
+                          .refer_cfg = &cfg->refer,
+                          .admin = (c->kind == LK_ADMIN_LOCAL || c->kind == LK_ADMIN_TCP)
+                                       ? &admin : NULL};
         w->out.size = 0;
         vw_ops_handle(&ctx, frame + VW_FRAME_HEADER, blen, &w->out, logline, sizeof logline);
         evbuffer_add(out, w->out.data, w->out.size);
         evbuffer_drain(in, VW_FRAME_HEADER + blen);
         done++;
-        if (vw_log_enabled(VW_LOG_DEBUG))
-            vw_log(VW_LOG_DEBUG, "w%d %s", w->index, logline);
+        if (vw_log_enabled(VW_LOG_DEBUG) || ctx.admin)
+            vw_log(ctx.admin ? VW_LOG_INFO : VW_LOG_DEBUG, "w%d %s%s", w->index,
+                   ctx.admin ? "admin " : "", logline);
+        if (admin.denied) {
+            /* A wrong or missing token: answered `forbidden`, then closed. */
+            vw_log(VW_LOG_WARN, "admin: closing a connection without a valid token");
+            evbuffer_drain(in, evbuffer_get_length(in));
+            bufferevent_disable(c->bev, EV_READ);
+            c->state = CONN_CLOSING;
+            break;
+        }
         size_t pending = evbuffer_get_length(out);
         if (pending > cfg->max_output) {
             vw_log(VW_LOG_WARN, "closing connection: %zu bytes unsent (max_output)", pending);
@@ -258,7 +295,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     conn_free(c);
 }
 
-static void conn_new(vw_worker *w, int fd)
+static void conn_new(vw_worker *w, int fd, listener_kind kind)
 {
     vw_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
@@ -267,6 +304,7 @@ static void conn_new(vw_worker *w, int fd)
         return;
     }
     c->w = w;
+    c->kind = kind;
     c->state = CONN_READING;
     c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
     c->resume = event_new(w->base, -1, 0, on_resume, c);
@@ -334,7 +372,7 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
         }
         pthread_mutex_unlock(&w->qmu);
         if (node) {
-            conn_new(w, node->fd);
+            conn_new(w, node->fd, node->kind);
             free(node);
         }
     }
@@ -360,13 +398,15 @@ static void wake(vw_worker *w, char what)
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                       int socklen, void *arg)
 {
-    vw_server *srv = arg;
+    vw_listener *li = arg;
+    vw_server *srv = li->srv;
     (void)l;
     (void)socklen;
     atomic_fetch_add_explicit(&srv->stats.conn_total, 1, memory_order_relaxed);
     unsigned long long cur =
         atomic_fetch_add_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
-    if (cur >= (unsigned long long)srv->cfg->max_connections) {
+    bool admin = li->kind == LK_ADMIN_LOCAL || li->kind == LK_ADMIN_TCP;
+    if (!admin && cur >= (unsigned long long)srv->cfg->max_connections) {
         /* Best effort: one error frame on the fresh socket, then close. */
         msgpack_sbuffer sb;
         msgpack_sbuffer_init(&sb);
@@ -389,9 +429,15 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         atomic_fetch_sub_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
         return;
     }
-    vw_worker *w = &srv->workers[srv->next_worker];
-    srv->next_worker = (srv->next_worker + 1) % srv->n_workers;
+    vw_worker *w;
+    if (li->kind == LK_ADMIN_LOCAL || li->kind == LK_ADMIN_TCP) {
+        w = &srv->workers[srv->n_workers]; /* the admin worker */
+    } else {
+        w = &srv->workers[srv->next_worker];
+        srv->next_worker = (srv->next_worker + 1) % srv->n_workers;
+    }
     node->fd = fd;
+    node->kind = li->kind;
     node->next = NULL;
     pthread_mutex_lock(&w->qmu);
     if (w->qtail)
@@ -422,34 +468,47 @@ int vw_split_hostport(const char *hp, char *host, size_t hcap, char *port, size_
     return 0;
 }
 
-static int listen_tcp(vw_server *srv, vw_err *err)
+static vw_listener *listener_add(vw_server *srv, listener_kind kind, const char *addr,
+                                 bool is_unix)
+{
+    vw_listener *li = &srv->lis[srv->n_lis++];
+    li->srv = srv;
+    li->kind = kind;
+    li->addr = addr;
+    li->is_unix = is_unix;
+    return li;
+}
+
+static int listen_tcp(vw_server *srv, const char *addr, listener_kind kind, vw_err *err)
 {
     char host[256], port[32];
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
-    if (vw_split_hostport(srv->cfg->listen, host, sizeof host, port, sizeof port) != 0)
-        return vw_err_set(err, VW_E_BAD_REQUEST, "listen must be HOST:PORT, not '%s'",
-                          srv->cfg->listen);
+    if (vw_split_hostport(addr, host, sizeof host, port, sizeof port) != 0)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "listen addresses must be HOST:PORT, not '%s'",
+                          addr);
     int rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0)
-        return vw_err_set(err, VW_E_CONNECT, "cannot resolve %s: %s", srv->cfg->listen,
-                          gai_strerror(rc));
-    srv->tcp = evconnlistener_new_bind(srv->base, on_accept, srv,
-                                       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 1024,
-                                       ai->ai_addr, (int)ai->ai_addrlen);
+        return vw_err_set(err, VW_E_CONNECT, "cannot resolve %s: %s", addr, gai_strerror(rc));
+    vw_listener *li = listener_add(srv, kind, addr, false);
+    li->l = evconnlistener_new_bind(srv->base, on_accept, li,
+                                    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 1024,
+                                    ai->ai_addr, (int)ai->ai_addrlen);
     freeaddrinfo(ai);
-    if (srv->tcp == NULL)
-        return vw_err_set(err, VW_E_CONNECT, "cannot listen on %s: %s", srv->cfg->listen,
-                          strerror(errno));
+    if (li->l == NULL)
+        return vw_err_set(err, VW_E_CONNECT, "cannot listen on %s: %s", addr, strerror(errno));
     return 0;
 }
 
-static int listen_unix(vw_server *srv, vw_err *err)
+/* The socket file gets its mode before listen(), and bind() creates it under
+ * a umask that already allows no more than `mode`, so nobody can connect
+ * through wider permissions in between. (Startup is single-threaded here.) */
+static int listen_unix(vw_server *srv, const char *path, unsigned mode, listener_kind kind,
+                       vw_err *err)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     struct stat st;
-    const char *path = srv->cfg->socket;
     if (strlen(path) >= sizeof sun.sun_path)
         return vw_err_set(err, VW_E_BAD_REQUEST, "socket path too long: %s", path);
     memcpy(sun.sun_path, path, strlen(path) + 1);
@@ -458,17 +517,20 @@ static int listen_unix(vw_server *srv, vw_err *err)
             return vw_err_set(err, VW_E_IO, "%s exists and is not a socket", path);
         unlink(path); /* stale socket of an earlier run */
     }
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
-        chmod(path, srv->cfg->socket_mode) != 0 || listen(fd, 1024) != 0 ||
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    mode_t old = umask((mode_t)(~mode & 0777));
+    int brc = fd >= 0 ? bind(fd, (struct sockaddr *)&sun, sizeof sun) : -1;
+    umask(old);
+    if (fd < 0 || brc != 0 || chmod(path, mode) != 0 || listen(fd, 1024) != 0 ||
         evutil_make_socket_nonblocking(fd) != 0) {
         int e = errno;
         if (fd >= 0)
             close(fd);
         return vw_err_set(err, VW_E_IO, "cannot listen on %s: %s", path, strerror(e));
     }
-    srv->unix_l = evconnlistener_new(srv->base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE, -1, fd);
-    if (srv->unix_l == NULL) {
+    vw_listener *li = listener_add(srv, kind, path, true);
+    li->l = evconnlistener_new(srv->base, on_accept, li, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+    if (li->l == NULL) {
         close(fd);
         return vw_err_set(err, VW_E_IO, "cannot listen on %s", path);
     }
@@ -491,6 +553,65 @@ int vw_write_port_file(const char *path, int fd, const char *what, vw_err *err)
     FILE *f = fopen(tmp, "w");
     if (f == NULL || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
         return vw_err_set(err, VW_E_IO, "cannot write %s", path);
+    return 0;
+}
+
+/* The socket of the TCP listener of `kind`, -1 when none. */
+static int listener_fd(const vw_server *srv, listener_kind kind)
+{
+    for (int i = 0; i < srv->n_lis; i++) {
+        const vw_listener *li = &srv->lis[i];
+        if (li->kind == kind && !li->is_unix && li->l != NULL)
+            return evconnlistener_get_fd(li->l);
+    }
+    return -1;
+}
+
+/* port_file gets the query port; PORT_FILE.admin and PORT_FILE.tls the
+ * admin and TLS ports when those listen. The query file is written last:
+ * it is the "ready" signal. */
+static int write_port_files(vw_server *srv, vw_err *err)
+{
+    char path[1100];
+    static const struct {
+        listener_kind kind;
+        const char *suffix, *what;
+    } extra[] = {{LK_ADMIN_TCP, "admin", "admin listening"}, {LK_TLS, "tls", "TLS listening"}};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+        int fd = listener_fd(srv, extra[i].kind);
+        snprintf(path, sizeof path, "%s.%s", srv->cfg->port_file, extra[i].suffix);
+        if (fd >= 0 && vw_write_port_file(path, fd, extra[i].what, err) != 0)
+            return -1;
+    }
+    return vw_write_port_file(srv->cfg->port_file, listener_fd(srv, LK_QUERY), "listening", err);
+}
+
+static void listeners_close(vw_server *srv)
+{
+    for (int i = 0; i < srv->n_lis; i++) {
+        vw_listener *li = &srv->lis[i];
+        if (li->l == NULL)
+            continue;
+        evconnlistener_free(li->l);
+        li->l = NULL;
+        if (li->is_unix)
+            unlink(li->addr);
+    }
+}
+
+static int listeners_open(vw_server *srv, vw_err *err)
+{
+    const vw_config *cfg = srv->cfg;
+    if ((cfg->listen[0] && listen_tcp(srv, cfg->listen, LK_QUERY, err) != 0) ||
+        (cfg->socket[0] && listen_unix(srv, cfg->socket, cfg->socket_mode, LK_QUERY, err) != 0) ||
+        (cfg->tls_listen[0] && listen_tcp(srv, cfg->tls_listen, LK_TLS, err) != 0) ||
+        (cfg->admin_socket[0] &&
+         listen_unix(srv, cfg->admin_socket, cfg->admin_socket_mode, LK_ADMIN_LOCAL, err) != 0) ||
+        (cfg->admin_listen[0] && listen_tcp(srv, cfg->admin_listen, LK_ADMIN_TCP, err) != 0))
+        return -1;
+    if (!cfg->listen[0] && !cfg->socket[0] && !cfg->tls_listen[0] && !cfg->http_listen[0])
+        return vw_err_set(err, VW_E_BAD_REQUEST,
+                          "nothing to listen on (set listen, socket, tls_listen or http_listen)");
     return 0;
 }
 
@@ -533,16 +654,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     }
     vw_log(VW_LOG_INFO, "%s: draining connections (at most %.0f s)",
            sig == SIGTERM ? "SIGTERM" : "SIGINT", srv->cfg->drain_timeout);
-    if (srv->tcp) {
-        evconnlistener_free(srv->tcp);
-        srv->tcp = NULL;
-    }
-    if (srv->unix_l) {
-        evconnlistener_free(srv->unix_l);
-        srv->unix_l = NULL;
-        unlink(srv->cfg->socket);
-    }
-    for (int i = 0; i < srv->n_workers; i++)
+    listeners_close(srv);
+    for (int i = 0; i < srv->n_all; i++)
         wake(&srv->workers[i], 'q');
     vw_http_stop(srv->http);
     event_base_loopbreak(srv->base);
@@ -573,19 +686,21 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
         vw_err_set(err, VW_E_INTERNAL, "event_base_new failed");
         goto fail_snaps;
     }
-    if ((cfg->listen[0] && listen_tcp(srv, err) != 0) ||
-        (cfg->socket[0] && listen_unix(srv, err) != 0))
+    srv->admin_env.snaps = &srv->snaps;
+    srv->admin_env.cfg = cfg;
+    vw_admin_setup(&srv->admin_tmpl, &srv->admin_env);
+    if (cfg->admin_listen[0] &&
+        vw_admin_token_load(cfg, srv->admin_token, sizeof srv->admin_token, err) != 0)
         goto fail_listen;
-    if (!srv->tcp && !srv->unix_l && !cfg->http_listen[0]) {
-        vw_err_set(err, VW_E_BAD_REQUEST, "nothing to listen on (set listen or socket)");
+    if (listeners_open(srv, err) != 0)
         goto fail_listen;
-    }
 
     srv->n_workers = cfg->workers;
-    srv->workers = calloc((size_t)srv->n_workers, sizeof *srv->workers);
+    srv->n_all = srv->n_workers + ((cfg->admin_socket[0] || cfg->admin_listen[0]) ? 1 : 0);
+    srv->workers = calloc((size_t)srv->n_all, sizeof *srv->workers);
     if (srv->workers == NULL)
         goto fail_listen;
-    for (int i = 0; i < srv->n_workers; i++) {
+    for (int i = 0; i < srv->n_all; i++) {
         vw_worker *w = &srv->workers[i];
         int p[2];
         w->index = i;
@@ -621,13 +736,14 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
         if (srv->http == NULL)
             goto fail_listen;
     }
-    if (cfg->port_file[0] &&
-        vw_write_port_file(cfg->port_file, srv->tcp ? evconnlistener_get_fd(srv->tcp) : -1,
-                           "listening", err) != 0)
+    if (cfg->port_file[0] && write_port_files(srv, err) != 0)
         goto fail_listen;
-    vw_log(VW_LOG_INFO, "verwijsd %s: %d workers, listen %s, socket %s, http %s", VW_VERSION,
-           srv->n_workers, cfg->listen[0] ? cfg->listen : "-", cfg->socket[0] ? cfg->socket : "-",
-           cfg->http_listen[0] ? cfg->http_listen : "-");
+    vw_log(VW_LOG_INFO, "verwijsd %s: %d workers, listen %s, socket %s, http %s, tls %s, "
+           "admin socket %s, admin tcp %s", VW_VERSION, srv->n_workers,
+           cfg->listen[0] ? cfg->listen : "-", cfg->socket[0] ? cfg->socket : "-",
+           cfg->http_listen[0] ? cfg->http_listen : "-", cfg->tls_listen[0] ? cfg->tls_listen : "-",
+           cfg->admin_socket[0] ? cfg->admin_socket : "-",
+           cfg->admin_listen[0] ? cfg->admin_listen : "-");
     return srv;
 
 fail_listen:
@@ -646,7 +762,7 @@ fail:
 int vw_server_run(vw_server *srv)
 {
     event_base_dispatch(srv->base);
-    for (int i = 0; i < srv->n_workers; i++)
+    for (int i = 0; i < srv->n_all; i++)
         pthread_join(srv->workers[i].thread, NULL);
     vw_log(VW_LOG_INFO, "stopped: %llu requests served",
            (unsigned long long)atomic_load(&srv->stats.requests));
@@ -658,7 +774,7 @@ void vw_server_free(vw_server *srv)
     if (srv == NULL)
         return;
     vw_http_free(srv->http);
-    for (int i = 0; i < srv->n_workers; i++) {
+    for (int i = 0; i < srv->n_all; i++) {
         vw_worker *w = &srv->workers[i];
         event_free(w->notify);
         event_base_free(w->base);
@@ -675,10 +791,7 @@ void vw_server_free(vw_server *srv)
         }
     }
     free(srv->workers);
-    if (srv->tcp)
-        evconnlistener_free(srv->tcp);
-    if (srv->unix_l)
-        evconnlistener_free(srv->unix_l);
+    listeners_close(srv);
     event_free(srv->ev_term);
     event_free(srv->ev_int);
     event_free(srv->ev_hup);

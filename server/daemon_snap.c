@@ -39,6 +39,7 @@ int vw_snapholder_init(vw_snapholder *h, const char *db, bool allow_empty, vw_er
     double ms = 0;
     memset(h, 0, sizeof *h);
     pthread_mutex_init(&h->mu, NULL);
+    pthread_mutex_init(&h->reload_mu, NULL);
     h->current = load(db, &ms, err);
     if (h->current == NULL) {
         if (!allow_empty)
@@ -64,6 +65,7 @@ void vw_snapholder_destroy(vw_snapholder *h)
     vw_snapshot_release(h->current);
     h->current = NULL;
     pthread_mutex_destroy(&h->mu);
+    pthread_mutex_destroy(&h->reload_mu);
 }
 
 vw_snapshot *vw_snapholder_acquire(vw_snapholder *h, vw_ops_server_info *info)
@@ -76,9 +78,26 @@ vw_snapshot *vw_snapholder_acquire(vw_snapholder *h, vw_ops_server_info *info)
     return s;
 }
 
+void vw_snapholder_summary(vw_snapholder *h, vw_ops_snap_summary *out)
+{
+    vw_ops_server_info info;
+    vw_snapshot *s = vw_snapholder_acquire(h, &info);
+    memset(out, 0, sizeof *out);
+    out->generation = info.generation;
+    out->loaded_at = info.loaded_at;
+    out->load_ms = info.load_ms;
+    if (s) {
+        out->providers = vw_snapshot_provider_count(s);
+        out->networks = vw_snapshot_network_count(s);
+        out->pc4 = vw_snapshot_pc4_count(s);
+        vw_snapshot_release(s);
+    }
+}
+
 int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
 {
     double ms = 0;
+    pthread_mutex_lock(&h->reload_mu);
     vw_snapshot *fresh = load(db, &ms, err);
     pthread_mutex_lock(&h->mu);
     if (fresh == NULL) {
@@ -86,9 +105,11 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
         snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s",
                  h->last_error);
         h->info.reloads_failed++;
+        unsigned long long serving = h->info.generation;
         pthread_mutex_unlock(&h->mu);
-        vw_log(VW_LOG_ERROR, "reload failed, still serving generation %llu: %s",
-               (unsigned long long)h->info.generation, h->last_error);
+        vw_log(VW_LOG_ERROR, "reload failed, still serving generation %llu: %s", serving,
+               err ? err->message : "load failed");
+        pthread_mutex_unlock(&h->reload_mu);
         return -1;
     }
     vw_snapshot *old = h->current;
@@ -103,5 +124,6 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
     vw_snapshot_release(old); /* freed once the last query holding it is done */
     vw_log(VW_LOG_INFO, "reloaded snapshot generation %llu: %u providers in %.0f ms", gen,
            vw_snapshot_provider_count(fresh), ms);
+    pthread_mutex_unlock(&h->reload_mu); /* `fresh` stays current until here */
     return 0;
 }

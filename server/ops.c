@@ -29,6 +29,8 @@ static const struct {
     {"networks.audit", vw_op_networks_audit},
     {"regions", vw_op_regions},
     {"coverage", vw_op_coverage},
+    {"reload", vw_op_reload},
+    {"import", vw_op_import},
 };
 #define OP_COUNT (sizeof op_table / sizeof op_table[0])
 _Static_assert(OP_COUNT <= VW_OPS_MAX, "raise VW_OPS_MAX");
@@ -48,7 +50,8 @@ int vw_ops_index(const char *op, size_t len)
 
 static const char *const code_names[VW_OPS_CODES] = {
     "ok", VW_E_BAD_REQUEST, VW_E_UNKNOWN_OP, VW_E_NOT_FOUND, VW_E_TOO_LARGE,
-    VW_E_UNAVAILABLE, VW_E_FORBIDDEN, VW_E_OVERLOADED, VW_E_TIMEOUT, VW_E_INTERNAL};
+    VW_E_UNAVAILABLE, VW_E_FORBIDDEN, VW_E_OVERLOADED, VW_E_TIMEOUT, VW_E_INVALID,
+    VW_E_INTERNAL};
 
 static const double lat_bounds[VW_OPS_LAT_BUCKETS - 1] = {
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -146,13 +149,27 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
         vw_msg_unpack(body, len, ctx->zone, &root, &err) != 0 ||
         vw_request_parse(&root, &req, &err) != 0)
         goto fail;
+    if (ctx->admin && ctx->admin->token &&
+        (req.auth == NULL ||
+         !vw_ops_token_eq(req.auth, req.auth_len, ctx->admin->token, ctx->admin->token_len))) {
+        ctx->admin->denied = true;
+        vw_err_set(&err, VW_E_FORBIDDEN, "this admin listener needs a valid 'auth' token");
+        goto fail;
+    }
     op = vw_ops_index(req.op, req.op_len);
     if (op < 0) {
         vw_err_set(&err, VW_E_UNKNOWN_OP, "unknown op '%.*s'", (int)(req.op_len > 64 ? 64 : req.op_len),
                    req.op);
         goto fail;
     }
-    if (ctx->snap == NULL && strcmp(op_table[op].name, "ping") != 0 &&
+    bool admin_op = vw_ops_is_admin(req.op, req.op_len);
+    if (admin_op && ctx->admin == NULL) {
+        vw_err_set(&err, VW_E_FORBIDDEN,
+                   "'%s' is an admin op: use the admin socket (verwijs admin), not the query port",
+                   op_table[op].name);
+        goto fail;
+    }
+    if (ctx->snap == NULL && !admin_op && strcmp(op_table[op].name, "ping") != 0 &&
         strcmp(op_table[op].name, "stats") != 0) {
         vw_err_set(&err, VW_E_UNAVAILABLE, "no snapshot is loaded");
         goto fail;

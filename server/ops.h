@@ -22,7 +22,7 @@
 #define VW_OPS_PROTOS 2      /* protocol of a request: VW_PROTO_* */
 #define VW_PROTO_MSGPACK 0
 #define VW_PROTO_HTTP 1
-#define VW_OPS_CODES 10      /* index 0 = ok, then the error codes: vw_ops_code_name() */
+#define VW_OPS_CODES 11      /* index 0 = ok, then the error codes: vw_ops_code_name() */
 #define VW_OPS_LAT_BUCKETS 16 /* upper bounds: vw_ops_lat_bound(); the last is +Inf */
 typedef struct vw_ops_stats {
     atomic_ullong requests, errors;
@@ -48,6 +48,38 @@ typedef struct vw_ops_server_info {
     char last_reload_error[160]; /* "" when the last reload succeeded */
 } vw_ops_server_info;
 
+/* What an import through the admin path reports back (bounded). */
+#define VW_ADMIN_MAX_ROW_ERRORS 20
+typedef struct vw_ops_import_result {
+    long rows_read, rows_ok, rows_rejected, warnings, rows_geocoded;
+    int n_errors;                                   /* <= VW_ADMIN_MAX_ROW_ERRORS */
+    char errors[VW_ADMIN_MAX_ROW_ERRORS][200];      /* "FILE:LINE: reason" */
+} vw_ops_import_result;
+
+/* The snapshot serving after an admin reload or import. */
+typedef struct vw_ops_snap_summary {
+    uint64_t generation;
+    int64_t loaded_at;
+    double load_ms;
+    uint32_t providers, networks, pc4;
+} vw_ops_snap_summary;
+
+/* The admin path (admin listeners only; NULL on query listeners, where the
+ * admin ops answer `forbidden` and change nothing). The daemon supplies the
+ * actions; vwops does no I/O itself. */
+typedef struct vw_ops_admin {
+    const char *token;  /* required as the envelope's "auth" (admin over TCP); NULL: not needed */
+    size_t token_len;
+    bool denied;        /* set by vw_ops_handle when the token was missing or wrong */
+    /* Builds a new snapshot and swaps it in; fills *after. 0 / -1 with err. */
+    int (*reload)(void *ud, vw_ops_snap_summary *after, vw_err *err);
+    /* Imports `path` (a server-side file) as `kind`, whole or nothing, then
+     * reloads. 0 / -1 with err (res still says what was rejected). */
+    int (*import)(void *ud, const char *kind, const char *path, vw_ops_import_result *res,
+                  vw_ops_snap_summary *after, vw_err *err);
+    void *ud;
+} vw_ops_admin;
+
 typedef struct vw_ops_ctx {
     const vw_snapshot *snap;          /* NULL: no snapshot -> unavailable */
     const vw_travel_model *tm;
@@ -59,6 +91,7 @@ typedef struct vw_ops_ctx {
     const vw_problems *problems;      /* problems table for refer; NULL: refer unavailable */
     const vw_refer_config *refer_cfg; /* NULL: defaults */
     int proto;                        /* VW_PROTO_*, for the counters */
+    vw_ops_admin *admin;              /* NULL: a query listener (admin ops forbidden) */
 } vw_ops_ctx;
 
 /* Handle one frame body; appends exactly one response frame to `out`.
@@ -70,6 +103,11 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
 /* Appends an error frame (framing errors found by the network layer). */
 void vw_ops_error_frame(msgpack_sbuffer *out, uint64_t id, const char *code,
                         const char *message);
+
+/* Is `op` one of the admin ops (reload, import)? */
+bool vw_ops_is_admin(const char *op, size_t len);
+/* Compares a token in time independent of where it differs. */
+bool vw_ops_token_eq(const char *given, size_t given_len, const char *want, size_t want_len);
 
 const char *vw_ops_name(int index);  /* NULL past the end */
 int vw_ops_index(const char *op, size_t len); /* -1 unknown */

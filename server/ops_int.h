@@ -36,6 +36,8 @@ int vw_op_network_near(const vw_op_call *c);
 int vw_op_networks_audit(const vw_op_call *c);
 int vw_op_regions(const vw_op_call *c);
 int vw_op_coverage(const vw_op_call *c);
+int vw_op_reload(const vw_op_call *c);
+int vw_op_import(const vw_op_call *c);
 
 /* ---- arguments ---- */
 

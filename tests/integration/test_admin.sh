@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# test_admin.sh -- admin path vs query path, against a real verwijsd:
+#  - the admin socket is created with mode 0600 (admin_socket_mode);
+#  - `verwijs admin import` and `admin reload` over the admin socket change the
+#    answers (a provider removed from the file is gone; put back after a reload);
+#  - a rejected import answers the bad rows and changes nothing;
+#  - the same ops on the query port (TCP and the query Unix socket) answer
+#    `forbidden`: the database file and the answers stay the same;
+#  - admin over TCP without a token or with a wrong one is refused (and closed),
+#    with the right token it works;
+#  - the log holds no full PC6 (privacy).
+. "$(dirname "$0")/lib.sh"
+need_geodata
+G="$VW_GEODATA"
+"$V" gen --geodata "$G" --out "$T" --providers 1500 --seed 5 2>/dev/null
+DB="$T/db"
+"$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid 2>/dev/null
+"$V" import networks "$T/networks.csv" --db "$DB" 2>/dev/null
+"$V" import providers "$T/providers.csv" --db "$DB" 2>/dev/null
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/token"
+echo "wrong-token-0123456789abcdef" > "$T/badtoken"
+ASOCK="$T/admin.sock"
+cat > "$T/admin.conf" <<CONF
+admin_socket = $ASOCK
+admin_listen = 127.0.0.1:0
+admin_token_file = $T/token
+CONF
+start_daemon "$DB" --config "$T/admin.conf"
+APORT=$(cat "$T/port.admin")
+
+check "admin socket mode is 0600" test "$(stat -c %a "$ASOCK")" = 600
+check "query socket keeps its own mode (0660)" test "$(stat -c %a "$SOCK")" = 660
+
+gen() { "$V" stats --json | python3 -c "import json,sys; print(json.load(sys.stdin)['snapshot']['generation'])"; }
+nearest() { "$V" match --near 3511 --limit 1 --json | python3 -c "import json,sys; print(json.load(sys.stdin)['providers'][0]['id'])"; }
+# The data (a rejected import only adds a row to import_log, by design).
+sum() {
+  sqlite3 "$DB" "SELECT * FROM providers ORDER BY id; SELECT * FROM memberships ORDER BY 1, 2;
+                 SELECT * FROM networks ORDER BY id; SELECT * FROM pc4 ORDER BY 1;" | sha256sum | cut -d' ' -f1
+}
+
+P1=$(nearest)
+check "generation 1 at start" test "$(gen)" = 1
+
+# ---- the query port cannot change anything --------------------------------
+grep -v "^$P1," "$T/providers.csv" > "$T/providers_minus.csv"
+before_db=$(sum)
+before_match=$("$V" match --near 3511 --json)
+expect_exit 3 "import on the query TCP port" \
+  "$V" admin import providers "$T/providers_minus.csv" --server "127.0.0.1:$PORT" --token-file "$T/token"
+check "... answered forbidden" grep -q forbidden "$T/err"
+expect_exit 3 "reload on the query TCP port" \
+  "$V" admin reload --server "127.0.0.1:$PORT" --token-file "$T/token"
+check "... answered forbidden" grep -q forbidden "$T/err"
+expect_exit 3 "import on the query Unix socket" \
+  "$V" admin import providers "$T/providers_minus.csv" --admin-socket "$SOCK"
+check "... answered forbidden" grep -q forbidden "$T/err"
+expect_exit 3 "reload on the query Unix socket" "$V" admin reload --admin-socket "$SOCK"
+check "... answered forbidden" grep -q forbidden "$T/err"
+# A raw request (no CLI) with an auth field, on the query port: still forbidden.
+python3 - "$PORT" "$T/providers_minus.csv" "$(cat "$T/token")" > "$T/py.out" 2>&1 <<'PY'
+import socket, struct, sys
+port, path, tok = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def s8(x): b = x.encode(); return (bytes([0xa0 | len(b)]) if len(b) < 32 else b'\xd9' + bytes([len(b)])) + b
+def req(i, op, args):
+    body = b'\x85' + s8("v") + b'\x01' + s8("id") + bytes([i]) + s8("op") + s8(op) + s8("auth") + s8(tok) + s8("args")
+    body += bytes([0x80 | len(args)]) + b''.join(s8(k) + s8(v) for k, v in args.items())
+    return struct.pack('>I', len(body)) + body
+s = socket.create_connection(("127.0.0.1", port)); s.settimeout(5)
+s.sendall(req(1, "import", {"kind": "providers", "file": path}) + req(2, "reload", {}))
+data = b''
+while data.count(b'forbidden') < 2:
+    c = s.recv(65536)
+    if not c: break
+    data += c
+print("forbidden x%d" % data.count(b'forbidden'))
+PY
+check "raw import+reload with auth on the query port: both forbidden" grep -q "forbidden x2" "$T/py.out"
+check "query port: database unchanged" test "$(sum)" = "$before_db"
+check "query port: still generation 1" test "$(gen)" = 1
+check "query port: answers unchanged" test "$("$V" match --near 3511 --json)" = "$before_match"
+
+# ---- admin TCP needs the token -----------------------------------------------
+expect_exit 3 "admin TCP with a wrong token" \
+  "$V" admin reload --server "127.0.0.1:$APORT" --token-file "$T/badtoken"
+check "... answered forbidden" grep -q forbidden "$T/err"
+python3 - "$APORT" > "$T/py.out" 2>&1 <<'PY'
+import socket, struct, sys
+def s8(x): b = x.encode(); return bytes([0xa0 | len(b)]) + b
+body = b'\x84' + s8("v") + b'\x01' + s8("id") + b'\x07' + s8("op") + s8("reload") + s8("args") + b'\x80'
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1]))); s.settimeout(5)
+s.sendall(struct.pack('>I', len(body)) + body)
+data = b''
+while True:
+    c = s.recv(65536)
+    if not c: break
+    data += c
+print("forbidden" if b'forbidden' in data else "not refused", "closed")
+PY
+check "admin TCP without a token: forbidden, then closed" grep -q "forbidden closed" "$T/py.out"
+check "refused admin requests: still generation 1" test "$(gen)" = 1
+check "refused admin requests: database unchanged" test "$(sum)" = "$before_db"
+expect_exit 0 "admin TCP with the right token: reload" \
+  "$V" admin reload --server "127.0.0.1:$APORT" --token-file "$T/token"
+check "... generation 2" test "$(gen)" = 2
+
+# ---- the admin socket works ----------------------------------------------------
+expect_exit 0 "admin import over the admin socket" \
+  "$V" admin import providers "$T/providers_minus.csv" --admin-socket "$ASOCK" --json
+check "import answer counts the rows" python3 -c "
+import json; r=json.load(open('$T/out'))
+assert r['rows_ok'] == $(($(wc -l < "$T/providers_minus.csv") - 1)) and r['rows_rejected'] == 0, r
+assert r['snapshot']['generation'] == 3, r"
+check "the import changed the answers (provider $P1 gone)" \
+  bash -c "! '$V' match --near 3511 --limit 50 --json | grep -q '\"$P1\"'"
+check "the database changed" test "$(sum)" != "$before_db"
+
+# A rejected import: the bad rows are answered, nothing changes.
+{ cat "$T/providers_minus.csv"; echo "bad-1,Kapot,fysiotherapeut,,99.9,5.1,,,,,,,,,,"; } > "$T/providers_bad.csv"
+mid_db=$(sum)
+expect_exit 3 "admin import of a file with a bad row" \
+  "$V" admin import providers "$T/providers_bad.csv" --admin-socket "$ASOCK"
+check "... answered invalid with the bad line" grep -qE "invalid.*|providers_bad.csv:[0-9]+" "$T/err"
+check "... names the line" grep -q "providers_bad.csv:$(wc -l < "$T/providers_bad.csv")" "$T/err"
+check "rejected import: database unchanged" test "$(sum)" = "$mid_db"
+check "rejected import: still generation 3" test "$(gen)" = 3
+
+# admin reload after a local import puts the provider back.
+"$V" import providers "$T/providers.csv" --db "$DB" 2>/dev/null
+check "a local import alone does not change the answers" \
+  bash -c "! '$V' match --near 3511 --limit 50 --json | grep -q '\"$P1\"'"
+expect_exit 0 "admin reload over the admin socket" "$V" admin reload --admin-socket "$ASOCK"
+check "... prints the new generation" grep -q "generation 4" "$T/out"
+check "after the reload the provider is back" test "$(nearest)" = "$P1"
+expect_exit 2 "admin without a connection" env -u VERWIJS_ADMIN_SOCKET "$V" admin reload
+
+check "privacy: no PC6 in the log" bash -c "! grep -Eq '[0-9]{4} ?[A-Z]{2}\\b' '$T/verwijsd.log'"
+check "admin ops are logged" grep -q "admin: import providers" "$T/verwijsd.log"
+check "SIGTERM: verwijsd exits 0" stop_daemon
+check "admin socket removed on exit" test ! -e "$ASOCK"
+finish
