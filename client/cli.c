@@ -13,6 +13,12 @@ static void usage(FILE *f)
 {
     fputs(
         "usage: verwijs [--server HOST:PORT | --socket PATH] [--timeout MS] COMMAND [ARGS]\n"
+        "               [--tls [--ca FILE] [--cert FILE --key FILE] [--tls-name NAME]]\n"
+        "\n"
+        "TLS (verwijsd tls_listen): --tls verifies the server's certificate against --ca\n"
+        "(default: the system's CAs) and its name (default: HOST of --server);\n"
+        "--cert/--key present a client certificate (mutual TLS). Environment:\n"
+        "VERWIJS_TLS=1, VERWIJS_CA, VERWIJS_CERT, VERWIJS_KEY.\n"
         "\n"
         "Queries (against a running verwijsd; default server $VERWIJS_SERVER or\n"
         "127.0.0.1:4747, or $VERWIJS_SOCKET):\n"
@@ -44,11 +50,21 @@ static void usage(FILE *f)
         f);
 }
 
+static const char *nonempty(const char *s)
+{
+    return s && s[0] ? s : NULL;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"server", required_argument, NULL, 's'},
                                          {"socket", required_argument, NULL, 'u'},
                                          {"timeout", required_argument, NULL, 't'},
+                                         {"tls", no_argument, NULL, 'T'},
+                                         {"ca", required_argument, NULL, 'C'},
+                                         {"cert", required_argument, NULL, 'E'},
+                                         {"key", required_argument, NULL, 'K'},
+                                         {"tls-name", required_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
                                          {NULL, 0, NULL, 0}};
@@ -64,6 +80,11 @@ int main(int argc, char **argv)
     };
     vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};
     int c;
+    const char *tls_env = getenv("VERWIJS_TLS");
+    cli.tls = tls_env && strcmp(tls_env, "1") == 0;
+    cli.ca = nonempty(getenv("VERWIJS_CA"));
+    cli.cert = nonempty(getenv("VERWIJS_CERT"));
+    cli.key = nonempty(getenv("VERWIJS_KEY"));
     if (cli.server == NULL || cli.server[0] == '\0')
         cli.server = "127.0.0.1:4747";
     if (cli.socket && cli.socket[0] == '\0')
@@ -72,6 +93,11 @@ int main(int argc, char **argv)
         switch (c) {
         case 's': cli.server = optarg; cli.socket = NULL; break;
         case 'u': cli.socket = optarg; break;
+        case 'T': cli.tls = true; break;
+        case 'C': cli.ca = optarg; break;
+        case 'E': cli.cert = optarg; break;
+        case 'K': cli.key = optarg; break;
+        case 'N': cli.tls_name = optarg; break;
         case 't': {
             char *end;
             long ms = strtol(optarg, &end, 10);
@@ -86,6 +112,14 @@ int main(int argc, char **argv)
         case 'V': printf("verwijs %s\n", VW_VERSION); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
+    }
+    if ((cli.cert != NULL) != (cli.key != NULL)) {
+        fprintf(stderr, "verwijs: --cert and --key go together\n");
+        return EXIT_USAGE;
+    }
+    if (cli.tls && cli.socket) {
+        fprintf(stderr, "verwijs: --tls is for --server, not --socket\n");
+        return EXIT_USAGE;
     }
     if (optind >= argc) {
         usage(stderr);

@@ -18,6 +18,8 @@ typedef struct vw_cli {
     int timeout_ms;
     bool json;
     const char *auth;     /* admin token (verwijs admin --token-file), NULL: none */
+    bool tls;             /* --tls / VERWIJS_TLS=1: TLS to --server */
+    const char *ca, *cert, *key, *tls_name; /* --ca, --cert, --key, --tls-name */
 } vw_cli;
 
 /* Calls `op` with packed `args` (may be NULL); prints the error and returns

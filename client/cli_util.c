@@ -21,6 +21,11 @@ vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *
         o.io_timeout_ms = cli->timeout_ms;
     }
     o.auth = cli->auth;
+    o.tls = cli->tls;
+    o.tls_ca = cli->ca;
+    o.tls_cert = cli->cert;
+    o.tls_key = cli->key;
+    o.tls_server_name = cli->tls_name;
     c = cli->socket ? vw_client_connect_unix(cli->socket, &o, &err)
                     : vw_client_connect_tcp(cli->server, &o, &err);
     if (c == NULL) {

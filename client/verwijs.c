@@ -5,15 +5,25 @@
  * After a failed send, a timeout, the peer closing, or anything that is not
  * our protocol, the position in the byte stream (or which answer belongs to
  * which request) is no longer known: the connection is marked broken and
- * every later send/recv fails at once with "io". Reconnect to go on. */
+ * every later send/recv fails at once with "io". Reconnect to go on.
+ *
+ * TLS goes through OpenSSL on the same non-blocking socket: io_read/io_write
+ * say which readiness to wait for (OpenSSL may need to read in order to
+ * write), and the waiting with timeouts stays in one place. */
 #include "verwijs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +46,8 @@ struct vw_client {
     size_t len, cap;
     msgpack_sbuffer sb;
     bool broken;                     /* see the banner comment */
+    SSL_CTX *ssl_ctx;                /* TLS only; owned */
+    SSL *ssl;
 };
 
 struct vw_reply {
@@ -50,6 +62,8 @@ void vw_client_opts_default(vw_client_opts *o)
     o->io_timeout_ms = 10000;
     o->max_frame = 16u << 20;
     o->auth = NULL;
+    o->tls = false;
+    o->tls_ca = o->tls_cert = o->tls_key = o->tls_server_name = NULL;
 }
 
 bool vw_err_is_local(const vw_err *err)
@@ -109,6 +123,87 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t sl, int 
     return 0;
 }
 
+/* An SSL_read/SSL_write result: bytes, or -1 with *want set (0: failed). */
+static ssize_t ssl_result(vw_client *c, int r, short *want)
+{
+    if (r > 0)
+        return r;
+    switch (SSL_get_error(c->ssl, r)) {
+    case SSL_ERROR_WANT_READ: *want = POLLIN; break;
+    case SSL_ERROR_WANT_WRITE: *want = POLLOUT; break;
+    case SSL_ERROR_ZERO_RETURN: return 0;
+    default: *want = 0; errno = errno ? errno : EPROTO; break;
+    }
+    ERR_clear_error();
+    return -1;
+}
+
+/* err = what + OpenSSL's reason (with the verification result when the
+ * certificate was the problem); returns -1. */
+static int tls_error(vw_client *c, const char *what, vw_err *err)
+{
+    char reason[256] = "";
+    unsigned long e = ERR_peek_last_error();
+    if (e)
+        ERR_error_string_n(e, reason, sizeof reason);
+    ERR_clear_error();
+    if (c->ssl && SSL_get_verify_result(c->ssl) != X509_V_OK)
+        snprintf(reason, sizeof reason, "certificate verify failed: %s",
+                 X509_verify_cert_error_string(SSL_get_verify_result(c->ssl)));
+    return vw_err_set(err, VW_E_CONNECT, "%s: %s", what,
+                      reason[0] ? reason : "the server closed the connection");
+}
+
+/* TLS >= 1.2 on the connected socket: CA, client certificate, server name
+ * (a DNS name or an IP literal) checked, handshake within connect_timeout. */
+static int tls_start(vw_client *c, const char *name, vw_err *err)
+{
+    const vw_client_opts *o = &c->o;
+    unsigned char ip[16];
+    bool is_ip = inet_pton(AF_INET, name, ip) == 1 || inet_pton(AF_INET6, name, ip) == 1;
+    c->ssl_ctx = SSL_CTX_new(TLS_client_method());
+    if (c->ssl_ctx == NULL)
+        return tls_error(c, "TLS setup failed", err);
+    SSL_CTX_set_min_proto_version(c->ssl_ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(c->ssl_ctx, SSL_VERIFY_PEER, NULL);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+    SSL_CTX_set_options(c->ssl_ctx, SSL_OP_IGNORE_UNEXPECTED_EOF); /* a close is a close */
+#endif
+    if (o->tls_ca ? SSL_CTX_load_verify_locations(c->ssl_ctx, o->tls_ca, NULL) != 1
+                  : SSL_CTX_set_default_verify_paths(c->ssl_ctx) != 1)
+        return tls_error(c, "cannot load the CA file", err);
+    if ((o->tls_cert != NULL) != (o->tls_key != NULL))
+        return vw_err_set(err, VW_E_CONNECT, "a client certificate needs both cert and key");
+    if (o->tls_cert &&
+        (SSL_CTX_use_certificate_chain_file(c->ssl_ctx, o->tls_cert) != 1 ||
+         SSL_CTX_use_PrivateKey_file(c->ssl_ctx, o->tls_key, SSL_FILETYPE_PEM) != 1 ||
+         SSL_CTX_check_private_key(c->ssl_ctx) != 1))
+        return tls_error(c, "cannot load the client certificate or key", err);
+    c->ssl = SSL_new(c->ssl_ctx);
+    if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
+        return tls_error(c, "TLS setup failed", err);
+    if (is_ip) {
+        X509_VERIFY_PARAM *vp = SSL_get0_param(c->ssl);
+        if (X509_VERIFY_PARAM_set1_ip_asc(vp, name) != 1)
+            return tls_error(c, "bad server address", err);
+    } else if (SSL_set_tlsext_host_name(c->ssl, name) != 1 || SSL_set1_host(c->ssl, name) != 1) {
+        return tls_error(c, "bad server name", err);
+    }
+    for (;;) {
+        ERR_clear_error();
+        int r = SSL_connect(c->ssl);
+        if (r == 1)
+            return 0;
+        short want = 0;
+        if (ssl_result(c, r, &want) != -1 || want == 0)
+            return tls_error(c, "TLS handshake failed", err);
+        int w = wait_fd(c->fd, want, o->connect_timeout_ms);
+        if (w <= 0)
+            return vw_err_set(err, VW_E_CONNECT, "TLS handshake: no answer within %d ms",
+                              o->connect_timeout_ms);
+    }
+}
+
 vw_client *vw_client_connect_tcp(const char *hostport, const vw_client_opts *o, vw_err *err)
 {
     vw_client_opts def;
@@ -166,6 +261,11 @@ vw_client *vw_client_connect_tcp(const char *hostport, const vw_client_opts *o, 
     if (c == NULL) {
         close(fd);
         vw_err_set(err, VW_E_CONNECT, "out of memory");
+        return NULL;
+    }
+    if (o->tls && tls_start(c, o->tls_server_name ? o->tls_server_name : host, err) != 0) {
+        vw_client_free(c);
+        return NULL;
     }
     return c;
 }
@@ -203,20 +303,73 @@ void vw_client_free(vw_client *c)
 {
     if (c == NULL)
         return;
+    if (c->ssl) {
+        SSL_shutdown(c->ssl); /* best effort, non-blocking */
+        SSL_free(c->ssl);
+    }
+    SSL_CTX_free(c->ssl_ctx);
     close(c->fd);
     free(c->buf);
     msgpack_sbuffer_destroy(&c->sb);
     free(c);
 }
 
+/* One non-blocking read: bytes, 0 when the peer closed, or -1 with *want the
+ * readiness to wait for (0: a real error, errno set). */
+static ssize_t io_read(vw_client *c, void *buf, size_t n, short *want)
+{
+    if (c->ssl) {
+        ERR_clear_error();
+        return ssl_result(c, SSL_read(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n), want);
+    }
+    for (;;) {
+        ssize_t r = recv(c->fd, buf, n, MSG_DONTWAIT);
+        if (r < 0 && errno == EINTR)
+            continue;
+        *want = (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) ? POLLIN : 0;
+        return r;
+    }
+}
+
+/* One non-blocking write, as io_read. OpenSSL writes with write(2), so
+ * SIGPIPE is held back (and a pending one consumed) on this thread only: a
+ * library must not change the process's signal handling. */
+static ssize_t io_write(vw_client *c, const void *buf, size_t n, short *want)
+{
+    if (c->ssl) {
+        sigset_t pipe_set, old;
+        sigemptyset(&pipe_set);
+        sigaddset(&pipe_set, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+        ERR_clear_error();
+        errno = 0;
+        int r = SSL_write(c->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n);
+        int e = errno;
+        if (r <= 0 && e == EPIPE) {
+            struct timespec zero = {0, 0};
+            sigtimedwait(&pipe_set, NULL, &zero);
+        }
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        errno = e;
+        ssize_t w = ssl_result(c, r, want);
+        return w == 0 ? -1 : w; /* a close while writing is an error */
+    }
+    for (;;) {
+        ssize_t w = send(c->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w < 0 && errno == EINTR)
+            continue;
+        *want = (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) ? POLLOUT : 0;
+        return w;
+    }
+}
+
 static int write_all(vw_client *c, const char *p, size_t n, vw_err *err)
 {
     while (n > 0) {
-        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            int r = wait_fd(c->fd, POLLOUT, c->o.io_timeout_ms);
+        short want = 0;
+        ssize_t w = io_write(c, p, n, &want);
+        if (w < 0 && want) {
+            int r = wait_fd(c->fd, want, c->o.io_timeout_ms);
             if (r == 0)
                 return vw_err_set(err, VW_E_TIMEOUT, "timed out sending to the server");
             if (r < 0)
@@ -224,7 +377,7 @@ static int write_all(vw_client *c, const char *p, size_t n, vw_err *err)
             continue;
         }
         if (w <= 0)
-            return vw_err_set(err, VW_E_IO, "send: %s", strerror(errno));
+            return vw_err_set(err, VW_E_IO, "send: %s", strerror(errno ? errno : EPIPE));
         p += w;
         n -= (size_t)w;
     }
@@ -278,18 +431,17 @@ static int fill(vw_client *c, size_t want, vw_err *err)
         c->cap = cap;
     }
     for (;;) {
-        ssize_t r = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
+        short ready = 0;
+        ssize_t r = io_read(c, c->buf + c->len, c->cap - c->len, &ready);
         if (r > 0) {
             c->len += (size_t)r;
             return 0;
         }
         if (r == 0)
             return vw_err_set(err, VW_E_IO, "the server closed the connection");
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
+        if (ready == 0)
             return vw_err_set(err, VW_E_IO, "recv: %s", strerror(errno));
-        int w = wait_fd(c->fd, POLLIN, c->o.io_timeout_ms);
+        int w = wait_fd(c->fd, ready, c->o.io_timeout_ms);
         if (w == 0)
             return vw_err_set(err, VW_E_TIMEOUT, "no answer from the server within %d ms",
                               c->o.io_timeout_ms);

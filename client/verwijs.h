@@ -1,6 +1,7 @@
 /* verwijs.h -- libverwijs, the C client library for verwijsd.
  *
- * Blocking I/O with timeouts on one connection (TCP or Unix socket).
+ * Blocking I/O with timeouts on one connection (TCP, TLS over TCP, or a Unix
+ * socket).
  * Requests may be pipelined: vw_client_send() several, then vw_client_recv()
  * the responses in the same order. Not thread-safe per connection; use one
  * vw_client per thread. */
@@ -23,6 +24,12 @@ typedef struct vw_client_opts {
     uint32_t max_frame;     /* largest response accepted, default 16 MiB */
     const char *auth;       /* admin token sent as "auth" in every request (admin over
                              * TCP); NULL: none. Not copied: must outlive the client. */
+    /* TLS (vw_client_connect_tcp only): TLS >= 1.2, the server's certificate
+     * verified against tls_ca (NULL: the system's CAs) and its name against
+     * tls_server_name (NULL: the HOST of HOST:PORT, a DNS name or an IP).
+     * tls_cert + tls_key: a client certificate for mutual TLS. */
+    bool tls;
+    const char *tls_ca, *tls_cert, *tls_key, *tls_server_name;
 } vw_client_opts;
 void vw_client_opts_default(vw_client_opts *o);
 

@@ -63,4 +63,13 @@ void vw_admin_setup(vw_ops_admin *a, vw_admin_env *env);
  * An empty token is an error. */
 int vw_admin_token_load(const vw_config *cfg, char *out, size_t cap, vw_err *err);
 
+/* ---- TLS (daemon_tls.c) ---- */
+typedef struct ssl_ctx_st SSL_CTX;
+/* The server context of tls_listen (TLS >= 1.2; client certificates required
+ * and verified against tls_client_ca when set). NULL with err. */
+SSL_CTX *vw_tls_server_ctx(const vw_config *cfg, vw_err *err);
+/* A short, data-free reason for an OpenSSL error code (0: peer went away or
+ * spoke no TLS). */
+void vw_tls_reason(unsigned long e, char *buf, size_t cap);
+
 #endif

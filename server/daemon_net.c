@@ -14,18 +14,25 @@
  *                 the client has read everything; above max_output, close.
  *   CLOSING       a framing error was answered; close once it is flushed.
  *
+ * TLS connections (tls_listen) run through libevent's OpenSSL bufferevents:
+ * the handshake must finish within handshake_timeout, a failed one is logged
+ * (reason only) and closed; after it, the same states and limits apply.
+ *
  * The snapshot is retained once per batch, so a reload never pulls it out
  * from under a request. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +73,7 @@ typedef struct vw_worker vw_worker;
 typedef struct vw_conn {
     conn_state state;
     listener_kind kind;
+    bool handshaking;           /* TLS: until BEV_EVENT_CONNECTED */
     struct bufferevent *bev;
     struct event *resume;       /* deferred: continue after a full batch */
     vw_worker *w;
@@ -105,6 +113,7 @@ struct vw_server {
     vw_admin_env admin_env;
     vw_ops_admin admin_tmpl;    /* callbacks; token per listener kind */
     char admin_token[256];
+    SSL_CTX *tls_ctx;           /* tls_listen, else NULL */
     vw_snapholder snaps;
     vw_problems *problems;
     vw_ops_stats stats;
@@ -288,7 +297,27 @@ static void on_write(struct bufferevent *bev, void *arg)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     vw_conn *c = arg;
-    (void)bev;
+    if (what & BEV_EVENT_CONNECTED) { /* TLS handshake done */
+        const vw_config *cfg = c->w->srv->cfg;
+        struct timeval rt = tv_of(cfg->idle_timeout), wt = tv_of(cfg->write_timeout);
+        c->handshaking = false;
+        bufferevent_set_timeouts(bev, &rt, &wt);
+        return;
+    }
+    if (c->handshaking) {
+        char reason[160];
+        unsigned long e = bufferevent_get_openssl_error(bev);
+        if (what & BEV_EVENT_TIMEOUT)
+            snprintf(reason, sizeof reason, "no handshake within %.0f s",
+                     c->w->srv->cfg->handshake_timeout);
+        else
+            vw_tls_reason(e, reason, sizeof reason);
+        while (bufferevent_get_openssl_error(bev) != 0)
+            ; /* drop the rest of this connection's queue */
+        vw_log(VW_LOG_WARN, "TLS handshake failed: %s", reason);
+        conn_free(c);
+        return;
+    }
     if (what & BEV_EVENT_TIMEOUT)
         vw_log(VW_LOG_DEBUG, "closing connection: %s timeout",
                (what & BEV_EVENT_READING) ? "read" : "write");
@@ -306,7 +335,20 @@ static void conn_new(vw_worker *w, int fd, listener_kind kind)
     c->w = w;
     c->kind = kind;
     c->state = CONN_READING;
-    c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (kind == LK_TLS) {
+        SSL *ssl = SSL_new(w->srv->tls_ctx);
+        c->bev = ssl ? bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                      BEV_OPT_CLOSE_ON_FREE)
+                     : NULL;
+        if (c->bev == NULL && ssl)
+            SSL_free(ssl);
+        if (c->bev) {
+            bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+            c->handshaking = true;
+        }
+    } else {
+        c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
     c->resume = event_new(w->base, -1, 0, on_resume, c);
     if (c->bev == NULL || c->resume == NULL) {
         if (c->bev)
@@ -324,7 +366,9 @@ static void conn_new(vw_worker *w, int fd, listener_kind kind)
         w->conns->prev = c;
     w->conns = c;
     bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-    struct timeval rt = tv_of(w->srv->cfg->idle_timeout), wt = tv_of(w->srv->cfg->write_timeout);
+    const vw_config *cfg = w->srv->cfg;
+    struct timeval rt = tv_of(c->handshaking ? cfg->handshake_timeout : cfg->idle_timeout);
+    struct timeval wt = tv_of(c->handshaking ? cfg->handshake_timeout : cfg->write_timeout);
     bufferevent_set_timeouts(c->bev, &rt, &wt);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
@@ -407,13 +451,16 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
         atomic_fetch_add_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
     bool admin = li->kind == LK_ADMIN_LOCAL || li->kind == LK_ADMIN_TCP;
     if (!admin && cur >= (unsigned long long)srv->cfg->max_connections) {
-        /* Best effort: one error frame on the fresh socket, then close. */
-        msgpack_sbuffer sb;
-        msgpack_sbuffer_init(&sb);
-        vw_ops_error_frame(&sb, 0, VW_E_OVERLOADED, "too many connections; try again later");
-        ssize_t ignored = send(fd, sb.data, sb.size, MSG_NOSIGNAL | MSG_DONTWAIT);
-        (void)ignored;
-        msgpack_sbuffer_destroy(&sb);
+        /* Best effort: one error frame on the fresh socket, then close
+         * (TLS clients just see the close: no handshake yet). */
+        if (li->kind != LK_TLS) {
+            msgpack_sbuffer sb;
+            msgpack_sbuffer_init(&sb);
+            vw_ops_error_frame(&sb, 0, VW_E_OVERLOADED, "too many connections; try again later");
+            ssize_t ignored = send(fd, sb.data, sb.size, MSG_NOSIGNAL | MSG_DONTWAIT);
+            (void)ignored;
+            msgpack_sbuffer_destroy(&sb);
+        }
         close(fd);
         atomic_fetch_sub_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&srv->stats.conn_rejected, 1, memory_order_relaxed);
@@ -692,6 +739,8 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     if (cfg->admin_listen[0] &&
         vw_admin_token_load(cfg, srv->admin_token, sizeof srv->admin_token, err) != 0)
         goto fail_listen;
+    if (cfg->tls_listen[0] && (srv->tls_ctx = vw_tls_server_ctx(cfg, err)) == NULL)
+        goto fail_listen;
     if (listeners_open(srv, err) != 0)
         goto fail_listen;
 
@@ -792,6 +841,7 @@ void vw_server_free(vw_server *srv)
     }
     free(srv->workers);
     listeners_close(srv);
+    SSL_CTX_free(srv->tls_ctx);
     event_free(srv->ev_term);
     event_free(srv->ev_int);
     event_free(srv->ev_hup);

@@ -1,6 +1,7 @@
 /* itest_client.c -- drives a running verwijsd through libverwijs.
  *
  * usage: itest_client (--server HOST:PORT | --socket PATH) --db PATH [--queries N]
+ *                     [--tls-ca FILE [--tls-cert FILE --tls-key FILE]]  (TLS to --server)
  *
  * Checks ping; match by PC4, PC6 and point; that the daemon's answers equal a
  * brute-force scan of the same database (vw_store_load + vw_match_brute) on
@@ -20,12 +21,13 @@
 
 static const char *server, *sock, *db;
 static int n_queries = 300;
+static vw_client_opts copts;
 
 static vw_client *connect_client(void)
 {
     vw_err err;
-    vw_client *c = sock ? vw_client_connect_unix(sock, NULL, &err)
-                        : vw_client_connect_tcp(server, NULL, &err);
+    vw_client *c = sock ? vw_client_connect_unix(sock, &copts, &err)
+                        : vw_client_connect_tcp(server, &copts, &err);
     if (c == NULL)
         fprintf(stderr, "connect: %s\n", err.message);
     return c;
@@ -251,8 +253,12 @@ int main(int argc, char **argv)
                                          {"socket", required_argument, NULL, 'u'},
                                          {"db", required_argument, NULL, 'd'},
                                          {"queries", required_argument, NULL, 'q'},
+                                         {"tls-ca", required_argument, NULL, 'C'},
+                                         {"tls-cert", required_argument, NULL, 'E'},
+                                         {"tls-key", required_argument, NULL, 'K'},
                                          {NULL, 0, NULL, 0}};
     int c;
+    vw_client_opts_default(&copts);
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 's')
             server = optarg;
@@ -262,6 +268,13 @@ int main(int argc, char **argv)
             db = optarg;
         else if (c == 'q')
             n_queries = atoi(optarg);
+        else if (c == 'C') {
+            copts.tls = true;
+            copts.tls_ca = optarg;
+        } else if (c == 'E')
+            copts.tls_cert = optarg;
+        else if (c == 'K')
+            copts.tls_key = optarg;
         else
             return 2;
     }
