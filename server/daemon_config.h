@@ -22,6 +22,7 @@ typedef struct vw_config {
     char admin_listen[256];    /* HOST:PORT, "" = none; needs a token */
     char admin_token[256];
     char admin_token_file[1024];
+    int admin_tls;             /* 1: admin_listen speaks TLS (tls_cert/tls_key/tls_client_ca) */
     /* TLS listener (libevent + OpenSSL); "" = none */
     char tls_listen[256];
     char tls_cert[1024], tls_key[1024];

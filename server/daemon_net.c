@@ -326,6 +326,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 static void conn_new(vw_worker *w, int fd, listener_kind kind)
 {
+    const vw_config *cfg = w->srv->cfg;
     vw_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
         close(fd);
@@ -335,7 +336,7 @@ static void conn_new(vw_worker *w, int fd, listener_kind kind)
     c->w = w;
     c->kind = kind;
     c->state = CONN_READING;
-    if (kind == LK_TLS) {
+    if (kind == LK_TLS || (kind == LK_ADMIN_TCP && cfg->admin_tls)) {
         SSL *ssl = SSL_new(w->srv->tls_ctx);
         c->bev = ssl ? bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                                       BEV_OPT_CLOSE_ON_FREE)
@@ -366,7 +367,6 @@ static void conn_new(vw_worker *w, int fd, listener_kind kind)
         w->conns->prev = c;
     w->conns = c;
     bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-    const vw_config *cfg = w->srv->cfg;
     struct timeval rt = tv_of(c->handshaking ? cfg->handshake_timeout : cfg->idle_timeout);
     struct timeval wt = tv_of(c->handshaking ? cfg->handshake_timeout : cfg->write_timeout);
     bufferevent_set_timeouts(c->bev, &rt, &wt);
@@ -453,7 +453,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     if (!admin && cur >= (unsigned long long)srv->cfg->max_connections) {
         /* Best effort: one error frame on the fresh socket, then close
          * (TLS clients just see the close: no handshake yet). */
-        if (li->kind != LK_TLS) {
+        if (li->kind != LK_TLS) { /* (admin listeners are never refused) */
             msgpack_sbuffer sb;
             msgpack_sbuffer_init(&sb);
             vw_ops_error_frame(&sb, 0, VW_E_OVERLOADED, "too many connections; try again later");
@@ -739,7 +739,8 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     if (cfg->admin_listen[0] &&
         vw_admin_token_load(cfg, srv->admin_token, sizeof srv->admin_token, err) != 0)
         goto fail_listen;
-    if (cfg->tls_listen[0] && (srv->tls_ctx = vw_tls_server_ctx(cfg, err)) == NULL)
+    if ((cfg->tls_listen[0] || (cfg->admin_listen[0] && cfg->admin_tls)) &&
+        (srv->tls_ctx = vw_tls_server_ctx(cfg, err)) == NULL)
         goto fail_listen;
     if (listeners_open(srv, err) != 0)
         goto fail_listen;

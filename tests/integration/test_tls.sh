@@ -8,6 +8,8 @@
 #    with a certificate from the untrusted CA, and serves the trusted one;
 #  - a plain-text client and a silent client on the TLS port are cut off
 #    (handshake failure / handshake_timeout) without harming the daemon;
+#  - admin over TCP with admin_tls: works over TLS with the token, a wrong token
+#    is forbidden, a plain-text admin client gets nothing;
 #  - failed handshakes are logged without data; no PC6 in the log.
 . "$(dirname "$0")/lib.sh"
 need_geodata
@@ -37,7 +39,12 @@ mkcert client ca "huisarts-test" "extendedKeyUsage=clientAuth"
 mkcert intruder evil "huisarts-test" "extendedKeyUsage=clientAuth"
 check "certificates made" test -s "$C/server.pem" -a -s "$C/client.pem" -a -s "$C/intruder.pem"
 
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/token"
+echo "wrong-token-0123456789abcdef" > "$T/badtoken"
 cat > "$T/tls.conf" <<CONF
+admin_listen = 127.0.0.1:0
+admin_tls = 1
+admin_token_file = $T/token
 tls_listen = 127.0.0.1:0
 tls_cert = $C/server.pem
 tls_key = $C/server.key
@@ -92,6 +99,18 @@ check "silent client on the TLS port: closed after handshake_timeout" grep -q "s
 check "the daemon is still running" kill -0 "$DPID"
 expect_exit 0 "TLS still works afterwards" "$V" "${TLS[@]}" ping
 check "failed handshakes are logged" grep -q "TLS handshake failed" "$T/verwijsd.log"
+
+# Admin over TLS (admin_tls = 1): the token still decides.
+APORT=$(cat "$T/port.admin")
+expect_exit 0 "admin reload over TLS with the token" \
+  "$V" --tls --ca "$C/ca.pem" admin reload --server "127.0.0.1:$APORT" --token-file "$T/token"
+check "... a new generation" grep -q "generation 2" "$T/out"
+expect_exit 3 "admin over TLS with a wrong token" \
+  "$V" --tls --ca "$C/ca.pem" admin reload --server "127.0.0.1:$APORT" --token-file "$T/badtoken"
+check "... forbidden" grep -q forbidden "$T/err"
+expect_exit 4 "admin in plain text on the admin TLS port gets nothing" \
+  "$V" --timeout 3000 admin reload --server "127.0.0.1:$APORT" --token-file "$T/token"
+check "still generation 2" bash -c "'$V' stats --json | grep -q '\"generation\": *2'"
 check "SIGTERM: verwijsd exits 0" stop_daemon
 
 # ---- mutual TLS ---------------------------------------------------------------
