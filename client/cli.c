@@ -32,6 +32,7 @@ static void usage(FILE *f)
         "                               providers, registrations\n"
         "  db init|info --db PATH\n"
         "  gen --geodata DIR --out DIR  write a realistic demo directory as CSV\n"
+        "  export fhir --db PATH        the directory as a FHIR R4 Bundle (JSON)\n"
 
         "\n"
         "`verwijs COMMAND --help` describes a command. Query commands print a table;\n"
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
         {"provider", vw_cmd_provider}, {"network", vw_cmd_network}, {"refer", vw_cmd_refer},
         {"networks", vw_cmd_networks}, {"import", vw_cmd_import}, {"db", vw_cmd_db},
         {"gen", vw_cmd_gen},           {"regions", vw_cmd_regions}, {"coverage", vw_cmd_coverage},
+        {"export", vw_cmd_export},
     };
     vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};
     int c;
