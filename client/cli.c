@@ -35,8 +35,8 @@ static void usage(FILE *f)
         "  export fhir --db PATH        the directory as a FHIR R4 Bundle (JSON)\n"
 
         "\n"
-        "`verwijs COMMAND --help` describes a command. Query commands print a table;\n"
-        "--json prints the server's result as JSON.\n"
+        "`verwijs COMMAND --help` (or `verwijs help COMMAND`) describes a command.\n"
+        "Query commands print a table; --json prints the server's result as JSON.\n"
         "Exit codes: 0 ok, 1 failure, 2 usage, 3 error answered by the server,\n"
         "4 cannot connect.\n",
         f);
@@ -62,6 +62,11 @@ int main(int argc, char **argv)
     };
     vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};
     int c;
+    static char help_opt[] = "--help";
+    /* -h means --help everywhere (before a "--"). */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-h") == 0)
+            argv[i] = help_opt;
     if (cli.server == NULL || cli.server[0] == '\0')
         cli.server = "127.0.0.1:4747";
     if (cli.socket && cli.socket[0] == '\0')
@@ -90,6 +95,17 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[optind];
+    /* `verwijs help [COMMAND]` = `verwijs [COMMAND] --help` */
+    if (strcmp(cmd, "help") == 0) {
+        if (optind + 1 >= argc) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        cmd = argv[optind + 1];
+        argv[optind] = argv[optind + 1];
+        argv[optind + 1] = help_opt;
+        argc = optind + 2;
+    }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmds[i].name, cmd) == 0) {
             int sub_argc = argc - optind;
