@@ -40,7 +40,7 @@ static int export_fhir(const char *db, const char *out, const vw_fhir_opts *o)
         perror(out);
         goto done;
     }
-    vw_progress_start(&prog, "providers");
+    vw_progress_start(&prog, "export fhir", "providers");
     int w = vw_fhir_write_bundle(snap, o, f, on_progress, &prog, &err);
     vw_progress_clear(&prog);
     if (f != stdout && fclose(f) != 0 && w == 0)

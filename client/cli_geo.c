@@ -52,7 +52,7 @@ static vw_reply *call_local(const char *db, const char *op, const msgpack_sbuffe
     vw_limits lim;
     vw_travel_model_default(&tm);
     vw_limits_default(&lim);
-    vw_progress_start(&prog, "PC4 areas");
+    vw_progress_start(&prog, op, "PC4 areas");
     vw_ops_ctx ctx = {.snap = snap, .tm = &tm, .lim = &lim, .zone = &zone,
                       .today = vw_date_today(), .progress = coverage_progress,
                       .progress_ctx = &prog};

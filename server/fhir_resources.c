@@ -278,14 +278,13 @@ static void add_ref_array(json_object *r, const char *key, json_object *ref)
 }
 
 /* The fields a provider's roles share: practitioner, location, service,
- * code and specialty, telecom, accepting. */
+ * specialty, telecom, accepting. */
 static void role_common(const vw_fhir_opts *o, const vw_provider *p, json_object *r)
 {
     json_object_object_add(r, "active", json_object_new_boolean(1));
     json_object_object_add(r, "practitioner", reference("Practitioner", "prac-", p->id, p->name));
     add_ref_array(r, "location", reference("Location", "loc-", p->id, NULL));
     add_ref_array(r, "healthcareService", reference("HealthcareService", "hs-", p->id, NULL));
-    add_ref_array(r, "code", vw_fhir_discipline_concept(o, p->discipline));
     add_ref_array(r, "specialty", vw_fhir_discipline_concept(o, p->discipline));
     add_telecom(r, p);
     json_object *exts = json_object_new_array();
@@ -346,7 +345,6 @@ static json_object *service(const vw_snapshot *s, const vw_fhir_opts *o, uint32_
     json_object *r = provider_head(o, "HealthcareService", "hs-", p),
                 *chars = json_object_new_array();
     json_object_object_add(r, "providedBy", reference("Organization", "org-", p->id, p->name));
-    add_ref_array(r, "type", vw_fhir_discipline_concept(o, p->discipline));
     add_ref_array(r, "specialty", vw_fhir_discipline_concept(o, p->discipline));
     add_ref_array(r, "location", reference("Location", "loc-", p->id, NULL));
     json_object_object_add(r, "name", json_object_new_string(p->name));

@@ -174,7 +174,7 @@ static void check_resource(checker *c, json_object *r, const char *type, const c
         need(c, r, "managingOrganization", where);
     } else if (strcmp(type, "HealthcareService") == 0) {
         need(c, r, "providedBy", where);
-        need(c, r, "type", where);
+        need(c, r, "specialty", where);
     } else {
         fail(c, "unexpected resource type", type);
     }
