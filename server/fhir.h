@@ -9,6 +9,8 @@
  *   vw_fhir_write_bundle()  the same, streamed to a FILE one resource at a time
  *                           (national exports do not hold every resource in
  *                           memory at once)
+ *   vw_fhir_read()          one resource by type and id
+ *   vw_fhir_outcome()       an error as an OperationOutcome
  *   vw_fhir_search()        a searchset Bundle for the common searches:
  *                           PractitionerRole?specialty=..&location.near=..,
  *                           Location?near=.., Organization?type=.., _count
@@ -76,5 +78,15 @@ typedef struct vw_fhir_param {
  * Unknown resources: not_found; unknown or malformed parameters: bad_request. */
 int vw_fhir_search(const vw_snapshot *s, const vw_fhir_opts *o, const char *resource,
                    const vw_fhir_param *params, size_t n, json_object **out, vw_err *err);
+
+/* One resource by type and id (GET /fhir/Type/id): *out is the resource.
+ * not_found when there is none. */
+int vw_fhir_read(const vw_snapshot *s, const vw_fhir_opts *o, const char *resource,
+                 const char *id, json_object **out, vw_err *err);
+
+/* An OperationOutcome for an error (bad_request -> issue code "invalid",
+ * not_found -> "not-found", others -> "exception"), and the HTTP status that
+ * goes with it (400, 404, 500). */
+json_object *vw_fhir_outcome(const vw_err *err, int *http_status);
 
 #endif

@@ -2,8 +2,9 @@
  * small fixed snapshot, with the parameters an HTTP gateway would pass on
  * after URL-decoding. Input: the resource type on the first line, then
  * `name=value` pairs separated by '&' (bytes as they come, NULs cut the
- * string). Every answer must be either a searchset Bundle that serialises, or
- * an error with one of the stable codes and no result. */
+ * string); a first line `Type/id` reads one resource instead. Every answer
+ * must be either a searchset Bundle (or the resource) that serialises, or an
+ * error with one of the stable codes and no result. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vw_fhir_opts o = {.as_of = 20000, .timestamp = "2024-10-04T00:00:00Z"};
     json_object *out = (json_object *)1;
     vw_err err;
+    char *slash = strchr(buf, '/');
+    if (slash) { /* Type/id: the read interaction */
+        *slash = '\0';
+        int rc = vw_fhir_read(snap, &o, buf, slash + 1, &out, &err);
+        if ((rc == 0) != (out != NULL) ||
+            (rc != 0 && strcmp(err.code, VW_E_NOT_FOUND) && strcmp(err.code, VW_E_BAD_REQUEST)))
+            abort();
+        json_object_put(vw_fhir_outcome(&err, NULL));
+        json_object_put(out);
+        free(buf);
+        return 0;
+    }
     int rc = vw_fhir_search(snap, &o, buf, params, n, &out, &err);
     if (rc == 0) {
         if (out == NULL || json_object_to_json_string(out) == NULL)

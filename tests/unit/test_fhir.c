@@ -6,7 +6,8 @@
  * the bundle of a random directory; resource counts must equal the
  * snapshot's providers, networks and memberships; registrations appear only
  * while valid, with their period; the streamed bundle equals the in-memory
- * one. `near` searches are compared with a brute-force haversine scan. */
+ * one; every resource reads back by type and id. `near` searches are
+ * compared with a brute-force haversine scan. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -282,6 +283,39 @@ static void test_bundle(const vw_snapshot *s, uint32_t memberships)
                                                       JSON_C_TO_STRING_NOSLASHESCAPE);
     CHECK(strstr(role, "\"urn:oid:2.16.840.1.113883.2.4.6.7\",\"code\":\"0400\"") != NULL);
     CHECK(strstr(role, "\"http://snomed.info/sct\",\"code\":\"36682004\"") != NULL);
+
+    /* read: every resource of the bundle, by type and id, is the same. */
+    json_object *entries = get(b, "entry");
+    int read_bad = 0;
+    for (size_t i = 0; i < json_object_array_length(entries); i++) {
+        json_object *r = get(json_object_array_get_idx(entries, i), "resource"), *got = NULL;
+        if (vw_fhir_read(s, &o, json_object_get_string(get(r, "resourceType")),
+                         json_object_get_string(get(r, "id")), &got, &err) != 0 ||
+            !json_object_equal(got, r))
+            read_bad++;
+        json_object_put(got);
+    }
+    CHECK(read_bad == 0);
+    static const char *const missing[][2] = {
+        {"Organization", "net-NOPE"}, {"Organization", "org-NOPE"}, {"Organization", "P00001"},
+        {"Practitioner", "org-P00001"}, {"PractitionerRole", "role-P00001-net-NOPE"},
+        {"PractitionerRole", "role-P00001-net-"}, {"Patient", "pat-1"}, {"Location", ""}};
+    for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
+        json_object *got = NULL;
+        CHECK(vw_fhir_read(s, &o, missing[i][0], missing[i][1], &got, &err) == -1 &&
+              got == NULL && strcmp(err.code, VW_E_NOT_FOUND) == 0);
+    }
+    int status = 0;
+    json_object *oo = vw_fhir_outcome(&err, &status);
+    const char *ot = json_object_to_json_string_ext(oo, JSON_C_TO_STRING_PLAIN);
+    CHECK(status == 404);
+    CHECK(strstr(ot, "\"resourceType\":\"OperationOutcome\"") != NULL);
+    CHECK(strstr(ot, "\"code\":\"not-found\"") != NULL);
+    CHECK(strstr(ot, "\"diagnostics\":\"not_found\"") != NULL);
+    json_object_put(oo);
+    vw_err_set(&err, VW_E_BAD_REQUEST, "x");
+    json_object_put(vw_fhir_outcome(&err, &status));
+    CHECK(status == 400);
 
     /* The streamed bundle is the same document. */
     char *buf = NULL;
