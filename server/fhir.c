@@ -15,8 +15,8 @@ json_object *vw_fhir_entry(const vw_fhir_opts *o, json_object *resource, const c
     if (!json_object_object_get_ex(resource, "resourceType", &t) ||
         !json_object_object_get_ex(resource, "id", &id))
         return NULL;
-    snprintf(url, sizeof url, "%s/%s/%s", vw_fhir_base(o), json_object_get_string(t),
-             json_object_get_string(id));
+    snprintf(url, sizeof url, "%s/%s/%s", o->server_base ? o->server_base : vw_fhir_base(o),
+             json_object_get_string(t), json_object_get_string(id));
     json_object_object_add(e, "fullUrl", json_object_new_string(url));
     json_object_object_add(e, "resource", resource);
     if (search_mode) {

@@ -11,6 +11,7 @@
  *                           memory at once)
  *   vw_fhir_read()          one resource by type and id
  *   vw_fhir_outcome()       an error as an OperationOutcome
+ *   vw_fhir_capabilities()  the CapabilityStatement
  *   vw_fhir_search()        a searchset Bundle for the common searches:
  *                           PractitionerRole?specialty=..&location.near=..,
  *                           Location?near=.., Organization?type=.., _count
@@ -38,8 +39,11 @@
 #include "snapshot.h"
 
 typedef struct vw_fhir_opts {
-    const char *base;        /* canonical base URL for fullUrl and our code systems;
-                                NULL: VW_FHIR_DEFAULT_BASE */
+    const char *base;        /* canonical base URL of our code systems, naming systems
+                                and extensions (stable: consumers search by them), and of
+                                fullUrl; NULL: VW_FHIR_DEFAULT_BASE */
+    const char *server_base; /* fullUrl base instead (the server's own address, e.g.
+                                http://HOST/fhir); NULL: `base` */
     int32_t as_of;           /* day for registration/certification validity */
     const char *timestamp;   /* Bundle.timestamp (FHIR instant); NULL: now (UTC) */
     const vw_travel_model *tm; /* for `near` (NULL: the default model) */
@@ -85,8 +89,12 @@ int vw_fhir_read(const vw_snapshot *s, const vw_fhir_opts *o, const char *resour
                  const char *id, json_object **out, vw_err *err);
 
 /* An OperationOutcome for an error (bad_request -> issue code "invalid",
- * not_found -> "not-found", others -> "exception"), and the HTTP status that
- * goes with it (400, 404, 500). */
+ * not_found -> "not-found", unavailable -> "transient", too_large ->
+ * "too-costly", others -> "exception"), and the HTTP status that goes with
+ * it (400, 404, 503, 413, 500). */
 json_object *vw_fhir_outcome(const vw_err *err, int *http_status);
+
+/* The CapabilityStatement (GET /fhir/metadata). */
+json_object *vw_fhir_capabilities(const vw_fhir_opts *o);
 
 #endif

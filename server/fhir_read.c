@@ -73,17 +73,27 @@ int vw_fhir_read(const vw_snapshot *s, const vw_fhir_opts *o, const char *resour
 
 json_object *vw_fhir_outcome(const vw_err *err, int *http_status)
 {
-    bool bad = strcmp(err->code, VW_E_BAD_REQUEST) == 0,
-         missing = strcmp(err->code, VW_E_NOT_FOUND) == 0;
+    static const struct {
+        const char *code, *issue;
+        int status;
+    } map[] = {{VW_E_BAD_REQUEST, "invalid", 400},
+               {VW_E_NOT_FOUND, "not-found", 404},
+               {VW_E_UNAVAILABLE, "transient", 503},
+               {VW_E_TOO_LARGE, "too-costly", 413}};
+    const char *issue_code = "exception";
+    int status = 500;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(err->code, map[i].code) == 0) {
+            issue_code = map[i].issue;
+            status = map[i].status;
+        }
     json_object *oo = json_object_new_object(), *issues = json_object_new_array(),
                 *issue = json_object_new_object(), *details = json_object_new_object();
     if (http_status)
-        *http_status = bad ? 400 : missing ? 404 : 500;
+        *http_status = status;
     json_object_object_add(oo, "resourceType", json_object_new_string("OperationOutcome"));
     json_object_object_add(issue, "severity", json_object_new_string("error"));
-    json_object_object_add(issue, "code", json_object_new_string(bad       ? "invalid"
-                                                                 : missing ? "not-found"
-                                                                           : "exception"));
+    json_object_object_add(issue, "code", json_object_new_string(issue_code));
     json_object_object_add(details, "text", json_object_new_string(err->message));
     json_object_object_add(issue, "details", details);
     /* The protocol's stable error code, for clients of both interfaces. */
