@@ -31,7 +31,7 @@ static json_object *reference(const char *type, const char *prefix, const char *
 
 static json_object *resource(const char *type, const char *prefix, const char *id)
 {
-    char rid[128];
+    char rid[256]; /* prefix + up to 64 + "-net-" + 64 */
     json_object *r = json_object_new_object();
     snprintf(rid, sizeof rid, "%s%s", prefix, id);
     json_object_object_add(r, "resourceType", json_object_new_string(type));

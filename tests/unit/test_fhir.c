@@ -521,6 +521,41 @@ static void test_search_misc(const vw_snapshot *s)
                          &err) == -1);
 }
 
+/* Ids at their longest (64 bytes): nothing is cut, membership roles read back. */
+static void test_long_ids(void)
+{
+    vw_err err;
+    char pid[65], nid[65], want[256];
+    memset(pid, 'p', 64);
+    memset(nid, 'n', 64);
+    pid[64] = nid[64] = '\0';
+    vw_snapbuild *b = vw_snapbuild_new();
+    CHECK(vw_snapbuild_add_network(b, &(vw_network_in){.id = nid, .name = "N", .kind = "k",
+                                                         .status = VW_NET_FORMING,
+                                                         .certified_until = VW_DATE_NONE},
+                                   &err) == 0);
+    const char *nets[] = {nid};
+    CHECK(vw_snapbuild_add_provider(b, &(vw_provider_in){.id = pid, .name = "P", .lat = 52,
+                                                          .lon = 5, .networks = nets,
+                                                          .n_networks = 1},
+                                    &err) == 0);
+    vw_snapshot *s = vw_snapbuild_finish(b, &err);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    vw_fhir_opts o = {.base = BASE, .as_of = TODAY};
+    json_object *bundle = vw_fhir_bundle(s, &o, &err), *got = NULL;
+    int counts[5];
+    CHECK(bundle && check_bundle(bundle, "collection", counts) == 0);
+    snprintf(want, sizeof want, "role-%s-net-%s", pid, nid);
+    CHECK(find(bundle, "PractitionerRole", want) != NULL);
+    CHECK(vw_fhir_read(s, &o, "PractitionerRole", want, &got, &err) == 0 &&
+          strcmp(json_object_get_string(get(got, "id")), want) == 0);
+    json_object_put(got);
+    json_object_put(bundle);
+    vw_snapshot_release(s);
+}
+
 int main(void)
 {
     uint32_t memberships;
@@ -531,6 +566,7 @@ int main(void)
         test_near(s);
         test_search_misc(s);
     }
+    test_long_ids();
     vw_snapshot_release(s);
     return T_DONE();
 }
