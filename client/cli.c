@@ -38,13 +38,14 @@ static void usage(FILE *f)
         "                               providers, registrations\n"
         "  db init|info --db PATH\n"
         "  gen --geodata DIR --out DIR  write a realistic demo directory as CSV\n"
+        "  export fhir --db PATH        the directory as a FHIR R4 Bundle (JSON)\n"
         "Admin (a running verwijsd's admin socket, or admin TCP with a token):\n"
         "  admin reload                 build a new snapshot from the database\n"
         "  admin import KIND FILE       import a server-side file, whole or nothing, then reload\n"
 
         "\n"
-        "`verwijs COMMAND --help` describes a command. Query commands print a table;\n"
-        "--json prints the server's result as JSON.\n"
+        "`verwijs COMMAND --help` (or `verwijs help COMMAND`) describes a command.\n"
+        "Query commands print a table; --json prints the server's result as JSON.\n"
         "Exit codes: 0 ok, 1 failure, 2 usage, 3 error answered by the server,\n"
         "4 cannot connect.\n",
         f);
@@ -77,9 +78,15 @@ int main(int argc, char **argv)
         {"networks", vw_cmd_networks}, {"import", vw_cmd_import}, {"db", vw_cmd_db},
         {"gen", vw_cmd_gen},           {"regions", vw_cmd_regions}, {"coverage", vw_cmd_coverage},
         {"admin", vw_cmd_admin},
+        {"export", vw_cmd_export},
     };
     vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};
     int c;
+    static char help_opt[] = "--help";
+    /* -h means --help everywhere (before a "--"). */
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-h") == 0)
+            argv[i] = help_opt;
     const char *tls_env = getenv("VERWIJS_TLS");
     cli.tls = tls_env && strcmp(tls_env, "1") == 0;
     cli.ca = nonempty(getenv("VERWIJS_CA"));
@@ -126,6 +133,17 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[optind];
+    /* `verwijs help [COMMAND]` = `verwijs [COMMAND] --help` */
+    if (strcmp(cmd, "help") == 0) {
+        if (optind + 1 >= argc) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        cmd = argv[optind + 1];
+        argv[optind] = argv[optind + 1];
+        argv[optind + 1] = help_opt;
+        argc = optind + 2;
+    }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmds[i].name, cmd) == 0) {
             int sub_argc = argc - optind;

@@ -77,6 +77,11 @@ int vw_cli_finish(const vw_cli *cli, vw_reply *r, void (*table)(const msgpack_ob
 /* A table of provider objects (with minutes and km when with_distance). */
 void vw_cli_print_providers(const msgpack_object *list, bool with_distance);
 
+/* Loads the snapshot of a local database (read-only), reporting on stderr;
+ * NULL after printing why. Release with vw_snapshot_release. */
+struct vw_snapshot;
+struct vw_snapshot *vw_cli_load_snapshot(const char *db);
+
 /* Commands. argv[0] is the command name. */
 int vw_cmd_ping(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_stats(const vw_cli *cli, int argc, char **argv);
@@ -91,5 +96,6 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_regions(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_coverage(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_admin(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_export(const vw_cli *cli, int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@
 #include "../proto/vocab.h"
 #include "../server/csv.h"
 #include "cli.h"
+#include "cli_progress.h"
 
 #define MAX_PROVIDERS 1000000
 #define KM_PER_DEG 111.195
@@ -478,8 +479,12 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
         disc_cum[d] = (acc += mix[d]);
 
     /* Providers. */
+    vw_progress prog;
+    vw_progress_start(&prog, "gen: placing", "providers");
     for (long i = 0; i < n_prov; i++) {
         prov *p = &pv[i];
+        if ((i & 1023) == 0)
+            vw_progress_update(&prog, (double)i, (double)n_prov, 0);
         double x = rng_unit(&r) * total;
         int lo = 0, hi = g.n_places - 1;
         while (lo < hi) {
@@ -523,6 +528,7 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
         pg.next[i] = pg.first[cell];
         pg.first[cell] = (int)i;
     }
+    vw_progress_clear(&prog);
 
     /* Networks: centred on places of 20,000+ inhabitants, weighted by population. */
     int big = 0;
@@ -625,8 +631,11 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
     fprintf(fp, "id,name,discipline,expertise,lat,lon,address,postcode,city,phone,email,"
                 "website,networks,accepting,online\n");
     fprintf(fr, "provider_id,expertise,registry,valid_from,valid_until\n");
+    vw_progress_start(&prog, "gen: writing", "providers");
     for (long i = 0; i < n_prov; i++) {
         const prov *p = &pv[i];
+        if ((i & 1023) == 0)
+            vw_progress_update(&prog, (double)i, (double)n_prov, 0);
         const char *sur = surnames[rng_int(&r, (int)(sizeof surnames / sizeof *surnames))];
         char name[160], letters[3];
         int style = rng_int(&r, 10);
@@ -675,6 +684,7 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
             n_regs++;
         }
     }
+    vw_progress_clear(&prog);
     if (fclose(fn) | fclose(fp) | fclose(fr)) {
         fn = fp = fr = NULL;
         fprintf(stderr, "verwijs gen: write error in %s\n", out);

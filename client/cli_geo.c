@@ -21,56 +21,47 @@
 #include "../server/ops.h"
 #include "../server/store.h"
 #include "cli.h"
+#include "cli_progress.h"
 #include "json.h"
 
 extern char **environ;
 
-static double now_s(void)
+static void coverage_progress(void *arg, uint32_t done, uint32_t total)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    vw_progress_update(arg, done, total, 0);
 }
 
 /* Runs `op` in-process against the database's current state. */
 static vw_reply *call_local(const char *db, const char *op, const msgpack_sbuffer *args,
                             int *exit_code)
 {
-    vw_store *st = NULL;
     vw_snapshot *snap = NULL;
     vw_reply *r = NULL;
     vw_err err;
     msgpack_sbuffer req, out;
     msgpack_packer pk;
     msgpack_zone zone;
-    bool tty = isatty(STDERR_FILENO);
-    double t0 = now_s();
+    vw_progress prog;
     msgpack_sbuffer_init(&req);
     msgpack_sbuffer_init(&out);
     msgpack_zone_init(&zone, 4096);
     *exit_code = EXIT_FAIL;
-    if (tty)
-        fprintf(stderr, "loading %s ...", db);
-    if (vw_store_open(db, VW_STORE_READONLY, &st, &err) != 0 ||
-        (snap = vw_store_load(st, &err)) == NULL) {
-        fprintf(stderr, "%sverwijs: %s\n", tty ? "\n" : "", err.message);
+    if ((snap = vw_cli_load_snapshot(db)) == NULL)
         goto out;
-    }
-    if (tty)
-        fprintf(stderr, "\r\033[Kloaded %u providers in %.1f s; running %s ...",
-                vw_snapshot_provider_count(snap), now_s() - t0, op);
     vw_travel_model tm;
     vw_limits lim;
     vw_travel_model_default(&tm);
     vw_limits_default(&lim);
+    vw_progress_start(&prog, op, "PC4 areas");
     vw_ops_ctx ctx = {.snap = snap, .tm = &tm, .lim = &lim, .zone = &zone,
-                      .today = vw_date_today()};
+                      .today = vw_date_today(), .progress = coverage_progress,
+                      .progress_ctx = &prog};
     msgpack_packer_init(&pk, &req, msgpack_sbuffer_write);
     vw_pack_request(&pk, 1, op, args ? args->data : NULL, args ? args->size : 0);
-    double t1 = now_s();
     vw_ops_handle(&ctx, (const uint8_t *)req.data, req.size, &out, NULL, 0);
-    if (tty)
-        fprintf(stderr, "\r\033[K%s in %.2f s\n", op, now_s() - t1);
+    vw_progress_clear(&prog);
+    if (prog.tty)
+        fprintf(stderr, "%s in %.2f s\n", op, vw_progress_elapsed(&prog));
     r = vw_reply_decode((const uint8_t *)out.data + VW_FRAME_HEADER, out.size - VW_FRAME_HEADER,
                         UINT32_MAX, &err);
     if (r == NULL) {
@@ -86,7 +77,6 @@ static vw_reply *call_local(const char *db, const char *op, const msgpack_sbuffe
     }
 out:
     vw_snapshot_release(snap);
-    vw_store_close(st);
     msgpack_zone_destroy(&zone);
     msgpack_sbuffer_destroy(&req);
     msgpack_sbuffer_destroy(&out);
@@ -99,12 +89,12 @@ static vw_reply *call(const vw_cli *cli, const char *db, const char *op,
     if (db)
         return call_local(db, op, args, exit_code);
     bool tty = isatty(STDERR_FILENO);
-    double t0 = now_s();
+    double t0 = vw_now_s();
     if (tty)
         fprintf(stderr, "asking the server for %s ...", op);
     vw_reply *r = vw_cli_call(cli, op, args, exit_code);
     if (tty)
-        fprintf(stderr, "\r\033[K%s%s in %.2f s\n", op, r ? "" : " failed", now_s() - t0);
+        fprintf(stderr, "\r\033[K%s%s in %.2f s\n", op, r ? "" : " failed", vw_now_s() - t0);
     return r;
 }
 

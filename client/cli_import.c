@@ -5,25 +5,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../server/store.h"
 #include "cli.h"
+#include "cli_progress.h"
 
 typedef struct import_ctx {
     long errors, warnings, shown;
-    bool tty;
-    double t0, last;
+    vw_progress prog; /* rows/s and ETA (by bytes read) on a terminal */
     long kill_at_row; /* VW_FAULT_KILL_AT_ROW, tests only; 0 = off */
 } import_ctx;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void on_diag(void *arg, const char *file, long line, vw_diag_level level,
                     const char *reason)
@@ -33,8 +25,7 @@ static void on_diag(void *arg, const char *file, long line, vw_diag_level level,
         c->errors++;
     else
         c->warnings++;
-    if (c->tty && c->last > 0)
-        fputs("\r\033[K", stderr); /* clear the progress line */
+    vw_progress_clear(&c->prog);
     if (line > 0)
         fprintf(stderr, "%s:%ld: %s: %s\n", file, line,
                 level == VW_DIAG_ERROR ? "error" : "warning", reason);
@@ -50,14 +41,8 @@ static void on_progress(void *arg, long rows, long long bytes, long long total)
      * this many rows were written but before COMMIT. */
     if (c->kill_at_row > 0 && rows >= c->kill_at_row)
         raise(SIGKILL);
-    double t = now_s();
-    if (!c->tty || t - c->last < 0.25)
-        return;
-    c->last = t;
-    double el = t - c->t0, rate = el > 0 ? (double)rows / el : 0;
-    double eta = (bytes > 0 && total > bytes) ? el * (double)(total - bytes) / (double)bytes : 0;
-    fprintf(stderr, "\r\033[K%ld rows, %.0f rows/s, %.0f%%, ETA %.0f s", rows, rate,
-            total > 0 ? 100.0 * (double)bytes / (double)total : 0, eta);
+    vw_progress_update(&c->prog, (double)rows, 0,
+                       total > 0 ? (double)bytes / (double)total : 0);
 }
 
 #ifndef VW_MAPPING_DEFAULT
@@ -96,7 +81,8 @@ static int import_regions(const char *db, const char *boundaries, const char *ma
         fprintf(stderr, "verwijs import: %s\n", err.message);
         return EXIT_FAIL;
     }
-    import_ctx ctx = {.tty = false, .t0 = now_s()};
+    import_ctx ctx = {0};
+    vw_progress_start(&ctx.prog, "import regions", "municipalities");
     vw_import_opts o = {.on_diag = on_diag, .ctx = &ctx};
     vw_import_result res = {0};
     int rc = vw_store_import_regions(st, boundaries, mapping, &o, &res, &err);
@@ -106,7 +92,7 @@ static int import_regions(const char *db, const char *boundaries, const char *ma
         return EXIT_FAIL;
     }
     fprintf(stderr, "imported 7 region polygons from %ld municipalities into %s (%ld warnings) in "
-            "%.1f s\n", res.rows_ok, db, res.warnings, now_s() - ctx.t0);
+            "%.1f s\n", res.rows_ok, db, res.warnings, vw_progress_elapsed(&ctx.prog));
     return EXIT_OK;
 }
 
@@ -147,7 +133,10 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
         fprintf(stderr, "verwijs import: %s\n", err.message);
         return EXIT_FAIL;
     }
-    import_ctx ctx = {.tty = isatty(STDERR_FILENO), .t0 = now_s()};
+    import_ctx ctx = {0};
+    char label[48];
+    snprintf(label, sizeof label, "import %s", vw_import_kind_name(kind));
+    vw_progress_start(&ctx.prog, label, "rows");
     const char *fault = getenv("VW_FAULT_KILL_AT_ROW");
     if (fault != NULL)
         ctx.kill_at_row = atol(fault);
@@ -156,8 +145,7 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
     vw_import_result res = {0};
     int rc = vw_store_import(st, kind, file, &o, &res, &err);
     vw_store_close(st);
-    if (ctx.tty && ctx.last > 0)
-        fputs("\r\033[K", stderr);
+    vw_progress_clear(&ctx.prog);
     if (rc != 0) {
         if (res.rows_rejected > 0)
             fprintf(stderr, "rejected: %ld of %ld rows invalid; nothing changed\n",
@@ -171,7 +159,7 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
             res.warnings);
     if (res.rows_geocoded)
         fprintf(stderr, ", %ld placed at their PC4 centroid", res.rows_geocoded);
-    fprintf(stderr, ") in %.1f s\n", now_s() - ctx.t0);
+    fprintf(stderr, ") in %.1f s\n", vw_progress_elapsed(&ctx.prog));
     return EXIT_OK;
 }
 

@@ -184,7 +184,11 @@ static const char match_help[] =
     "  --mode        car (default), bike or walk\n"
     "  --limit       1..100 (default 10)\n"
     "  --region      only providers in this IZA region (noord, oost, midden, noordwest, west,\n"
-    "                zuidwest, zuidoost)\n";
+    "                zuidwest, zuidoost)\n"
+    "  --accepting-only  only providers accepting new patients\n"
+    "  --include-online  also list online providers (national, no distance)\n"
+    "  --as-of       the day registrations are checked on (default today)\n"
+    "  --json        the server's result as JSON\n";
 
 int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
 {
@@ -304,7 +308,12 @@ static int get_by_id(const vw_cli *cli_in, int argc, char **argv, const char *op
         else if (c == 'D')
             as_of = optarg;
         else if (c == 'h') {
-            printf("usage: verwijs %s ID [--as-of YYYY-MM-DD] [--json]\n", argv[0]);
+            printf("usage: verwijs %s ID [--as-of YYYY-MM-DD] [--json]\n%s", argv[0],
+                   strcmp(op, "provider.get") == 0
+                       ? "One provider: discipline, expertise, address, position, contact,\n"
+                         "accepting, networks and registrations (valid on --as-of, default today).\n"
+                       : "One network: certification (valid on --as-of, default today), region,\n"
+                         "NVPO criteria, current disciplines and members.\n");
             return EXIT_OK;
         } else
             return EXIT_USAGE;

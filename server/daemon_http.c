@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "../proto/vocab.h"
+#include "daemon_fhir.h"
 #include "daemon_log.h"
 #include "ops_http.h"
 
@@ -203,6 +204,22 @@ static void readyz(hworker *w, struct evhttp_request *req)
     reply_text(w, req, 200, json);
 }
 
+/* ---- FHIR (daemon_fhir.c) ------------------------------------------------- */
+
+static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
+                       const char *query)
+{
+    const vw_config *cfg = w->h->env.cfg;
+    vw_ops_server_info info;
+    vw_snapshot *snap = vw_snapholder_acquire(w->h->env.snaps, &info);
+    const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+    int status = vw_http_fhir(snap, rest, query, host, cfg->http_max_params,
+                              cfg->http_max_output, evhttp_request_get_output_buffer(req));
+    if (snap)
+        vw_snapshot_release(snap);
+    reply(w, req, status, "application/fhir+json");
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 static const struct {
@@ -264,6 +281,10 @@ static void on_request(struct evhttp_request *req, void *arg)
     if (strcmp(path, "/metrics") == 0) {
         vw_metrics_write(evhttp_request_get_output_buffer(req), &w->h->env, &w->h->stats);
         reply(w, req, 200, "text/plain; version=0.0.4; charset=utf-8");
+        return;
+    }
+    if (strncmp(path, "/fhir/", 6) == 0) {
+        fhir_route(w, req, path + 6, query);
         return;
     }
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {

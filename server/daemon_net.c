@@ -280,10 +280,11 @@ static void on_write(struct bufferevent *bev, void *arg)
 {
     vw_conn *c = arg;
     (void)bev;
-    if (c->state == CONN_CLOSING || (c->w->draining && c->state != CONN_READING)) {
+    if (c->state == CONN_CLOSING) {
         conn_free(c);
         return;
     }
+    /* Also while draining: requests already received are answered first. */
     if (c->state == CONN_BACKPRESSURE) {
         c->state = CONN_READING;
         bufferevent_enable(c->bev, EV_READ);

@@ -92,6 +92,9 @@ typedef struct vw_ops_ctx {
     const vw_refer_config *refer_cfg; /* NULL: defaults */
     int proto;                        /* VW_PROTO_*, for the counters */
     vw_ops_admin *admin;              /* NULL: a query listener (admin ops forbidden) */
+    /* Progress of long ops (coverage: PC4 points done of total); may be NULL. */
+    void (*progress)(void *progress_ctx, uint32_t done, uint32_t total);
+    void *progress_ctx;
 } vw_ops_ctx;
 
 /* Handle one frame body; appends exactly one response frame to `out`.

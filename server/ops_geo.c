@@ -250,7 +250,7 @@ int vw_op_coverage(const vw_op_call *c)
     uint64_t spots_limit = WHITE_SPOTS_DEFAULT;
     memset(&q, 0, sizeof q);
     if (coverage_args(c, &q, &geometry, &spots_limit) != 0 ||
-        vw_coverage_run(s, c->ctx->tm, &q, &cov, NULL, NULL, c->err) != 0)
+        vw_coverage_run(s, c->ctx->tm, &q, &cov, c->ctx->progress, c->ctx->progress_ctx, c->err) != 0)
         return -1;
     vw_op_log(c, " region=%s n=%u", q.region >= 0 ? vw_region_codes[q.region] : "all", cov.n);
 

@@ -29,6 +29,19 @@ need_geodata() {
   fi
 }
 
+# gen_db PROVIDERS SEED: a generated demo directory (CSV files in $T) imported
+# whole into DB=$T/verwijs.db (pc4, networks, providers, registrations).
+gen_db() {
+  need_geodata
+  expect_exit 0 "gen" "$V" gen --geodata "$VW_GEODATA" --out "$T" --providers "$1" --seed "$2"
+  DB="$T/verwijs.db"
+  expect_exit 0 "import pc4" "$V" import pc4 "$VW_GEODATA/pc4_centroids.csv" --db "$DB" --skip-invalid
+  local kind
+  for kind in networks providers registrations; do
+    expect_exit 0 "import $kind" "$V" import "$kind" "$T/$kind.csv" --db "$DB"
+  done
+}
+
 # start_daemon DB [extra args...]: sets PORT, SOCK, DPID
 start_daemon() {
   local db="$1"; shift

@@ -31,6 +31,29 @@ check "the bad row is named with file and line" grep -q 'bad.csv:51: error' "$T/
 "$V" db info --db "$DB" > "$T/info"
 check "db unchanged after the rejected import" grep -qE 'providers +3000' "$T/info"
 
+# FHIR export of the same database: one Bundle, one resource set per provider.
+expect_exit 0 "export fhir" "$V" export fhir --db "$DB" --out "$T/fhir.json" --as-of 2026-01-01
+check "FHIR bundle counts match the database" python3 -c "
+import json,collections
+b=json.load(open('$T/fhir.json'))
+assert b['resourceType']=='Bundle' and b['type']=='collection', b['type']
+c=collections.Counter(e['resource']['resourceType'] for e in b['entry'])
+nets=sum(1 for _ in open('$T/networks.csv'))-1
+assert c['Practitioner']==c['Location']==c['HealthcareService']==3000, c
+assert c['Organization']==3000+nets, c
+ids={e['resource']['resourceType']+'/'+e['resource']['id'] for e in b['entry']}
+refs=[v for e in b['entry'] for k,v in e['resource'].items() if k in ('managingOrganization','providedBy','organization','practitioner','partOf')]
+assert all(r['reference'] in ids for r in refs)
+"
+expect_exit 0 "export fhir to stdout" "$V" export fhir --db "$DB"
+check "stdout export is the same bundle" python3 -c "
+import json
+a=json.load(open('$T/out')); b=json.load(open('$T/fhir.json'))
+assert len(a['entry'])==len(b['entry'])"
+expect_exit 2 "export without a format" "$V" export --db "$DB"
+expect_exit 2 "export with a bad date" "$V" export fhir --db "$DB" --as-of 2026-13-01
+expect_exit 1 "export of a missing database" "$V" export fhir --db "$T/nope.db"
+
 start_daemon "$DB"
 
 expect_exit 0 "ping" "$V" ping

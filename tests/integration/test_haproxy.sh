@@ -136,7 +136,7 @@ load_tcp() {
     local s=$EPOCHREALTIME
     if "$V" --server "127.0.0.1:$FP_TCP" --timeout 5000 match --near 3511 --discipline dietist \
          --limit 3 --json >/dev/null 2>>"$T/load_tcp.err"; then
-      echo "$s ok"; else echo "$s fail"; fi
+      echo "$s $EPOCHREALTIME ok"; else echo "$s $EPOCHREALTIME fail"; fi
   done >"$T/load_tcp"
 }
 load_http() {
@@ -144,7 +144,7 @@ load_http() {
     local s=$EPOCHREALTIME
     local code; code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
       "http://127.0.0.1:$FP_HTTP/v1/match?near=7411&discipline=fysiotherapeut&limit=3")
-    if [ "$code" = 200 ]; then echo "$s ok"; else echo "$s fail $code"; fi
+    if [ "$code" = 200 ]; then echo "$s $EPOCHREALTIME ok"; else echo "$s $EPOCHREALTIME fail $code"; fi
   done >"$T/load_http"
 }
 load_tcp & LOADPIDS+=($!)
@@ -180,10 +180,12 @@ LOADPIDS=()
 for p in tcp http; do
   f="$T/load_$p"
   total=$(wc -l <"$f")
-  before=$(awk -v k="$T_KILL" '$1 < k && $2 == "fail"' "$f" | wc -l)
-  window=$(awk -v k="$T_KILL" -v d="$T_DOWN" '$1 >= k && $1 <= d && $2 == "fail"' "$f" | wc -l)
+  # A request still in flight at the kill may fail (the replica died under
+  # it): "before" counts requests that ended before the kill.
+  before=$(awk -v k="$T_KILL" '$2 < k && $3 == "fail"' "$f" | wc -l)
+  window=$(awk -v k="$T_KILL" -v d="$T_DOWN" '$2 >= k && $1 <= d && $3 == "fail"' "$f" | wc -l)
   n_after=$(after_down "$f")
-  failed_after=$(awk -v d="$T_DOWN" '$1 > d && $2 == "fail"' "$f" | wc -l)
+  failed_after=$(awk -v d="$T_DOWN" '$1 > d && $3 == "fail"' "$f" | wc -l)
   echo "load $p: $total requests; failed before the kill: $before; between kill and DOWN: $window;" \
        "after DOWN: $failed_after of $n_after"
   check "$p: no failure before the kill" test "$before" = 0

@@ -13,12 +13,7 @@ if ! python3 -c 'import yaml' 2>/dev/null; then
   exit 1
 fi
 
-expect_exit 0 "gen" "$V" gen --geodata "$G" --out "$T" --providers 2000 --seed 11
-DB="$T/verwijs.db"
-expect_exit 0 "import pc4" "$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid
-expect_exit 0 "import networks" "$V" import networks "$T/networks.csv" --db "$DB"
-expect_exit 0 "import providers" "$V" import providers "$T/providers.csv" --db "$DB"
-expect_exit 0 "import registrations" "$V" import registrations "$T/registrations.csv" --db "$DB"
+gen_db 2000 11
 
 start_daemon "$DB" --http 127.0.0.1:0 --http-port-file "$T/hport"
 for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done

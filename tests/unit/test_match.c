@@ -12,17 +12,9 @@
 #include "../../server/match.h"
 #include "../../server/snapshot.h"
 #include "t.h"
+#include "t_rng.h"
 
 /* ---- deterministic randomness -------------------------------------------- */
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-static uint64_t rnd(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-static double unif(void) { return (double)(rnd() >> 11) * (1.0 / 9007199254740992.0); }
 static uint32_t below(uint32_t n) { return (uint32_t)(unif() * n); }
 static double gauss(void)
 {

@@ -1,0 +1,140 @@
+/* daemon_fhir.c -- the FHIR routes of the HTTP gateway (see daemon_fhir.h):
+ * URL -> vw_fhir_read / vw_fhir_search / vw_fhir_capabilities -> JSON, every
+ * input bounded (path segments, parameter count, output size). */
+#include "daemon_fhir.h"
+
+#include <sys/queue.h> /* TAILQ_* for evkeyvalq */
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/vocab.h"
+#include "fhir.h"
+
+#define MAX_PARAMS 64
+
+/* A Host header we are willing to echo into fullUrls. */
+static bool host_ok(const char *h)
+{
+    size_t n = h ? strlen(h) : 0;
+    if (n == 0 || n > 100)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+              (h[i] >= '0' && h[i] <= '9') || strchr(".-:[]", h[i])))
+            return false;
+    return true;
+}
+
+static bool type_ok(const char *t, size_t n)
+{
+    if (n == 0 || n > 40)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z')))
+            return false;
+    return true;
+}
+
+/* The search parameters of the query string, _format checked and dropped. */
+static int parse_query(const char *query, struct evkeyvalq *q, vw_fhir_param *params, size_t *n,
+                       uint32_t max_params, vw_err *err)
+{
+    struct evkeyval *kv;
+    size_t count = 0;
+    *n = 0;
+    if (query == NULL || query[0] == '\0')
+        return 0;
+    if (evhttp_parse_query_str(query, q) != 0)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "malformed query string");
+    TAILQ_FOREACH(kv, q, next)
+    {
+        if (++count > max_params || *n == MAX_PARAMS)
+            return vw_err_set(err, VW_E_TOO_LARGE, "too many query parameters (at most %u)",
+                              max_params < MAX_PARAMS ? max_params : MAX_PARAMS);
+        if (strcmp(kv->key, "_format") == 0) {
+            if (strcmp(kv->value, "json") && strcmp(kv->value, "application/fhir+json") &&
+                strcmp(kv->value, "application/json"))
+                return vw_err_set(err, VW_E_BAD_REQUEST, "_format: only JSON is served");
+            continue;
+        }
+        params[*n].name = kv->key;
+        params[*n].value = kv->value;
+        (*n)++;
+    }
+    return 0;
+}
+
+static int answer(const vw_snapshot *snap, const vw_fhir_opts *o, const char *rest,
+                  const char *query, uint32_t max_params, json_object **res, vw_err *err)
+{
+    struct evkeyvalq q;
+    vw_fhir_param params[MAX_PARAMS];
+    size_t n = 0;
+    int rc;
+    TAILQ_INIT(&q);
+    const char *slash = strchr(rest, '/');
+    size_t tl = slash ? (size_t)(slash - rest) : strlen(rest);
+    char type[48];
+    if (strcmp(rest, "metadata") == 0) {
+        *res = vw_fhir_capabilities(o);
+        return 0;
+    }
+    if (!type_ok(rest, tl))
+        return vw_err_set(err, VW_E_NOT_FOUND, "no such FHIR resource type");
+    if (snap == NULL)
+        return vw_err_set(err, VW_E_UNAVAILABLE, "no snapshot loaded yet");
+    memcpy(type, rest, tl);
+    type[tl] = '\0';
+    if (slash) {
+        size_t sz = 0;
+        char *id = evhttp_uridecode(slash + 1, 0, &sz);
+        if (id == NULL || sz == 0 || sz > 200 || memchr(id, '\0', sz) || strchr(id, '/')) {
+            free(id);
+            return vw_err_set(err, VW_E_BAD_REQUEST,
+                              "the id in the path must be 1..200 bytes without '/'");
+        }
+        rc = vw_fhir_read(snap, o, type, id, res, err);
+        free(id);
+        return rc;
+    }
+    rc = parse_query(query, &q, params, &n, max_params, err);
+    if (rc == 0)
+        rc = vw_fhir_search(snap, o, type, params, n, res, err);
+    evhttp_clear_headers(&q);
+    return rc;
+}
+
+int vw_http_fhir(const vw_snapshot *snap, const char *rest, const char *query, const char *host,
+                 uint32_t max_params, size_t max_output, struct evbuffer *out)
+{
+    char base[160];
+    vw_fhir_opts o = {.as_of = vw_date_today()};
+    json_object *res = NULL;
+    vw_err err;
+    int status = 200;
+    if (host_ok(host)) {
+        snprintf(base, sizeof base, "http://%s/fhir", host);
+        o.server_base = base;
+    }
+    if (answer(snap, &o, rest, query, max_params, &res, &err) != 0)
+        res = vw_fhir_outcome(&err, &status);
+    const char *txt = res ? json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN |
+                                                                    JSON_C_TO_STRING_NOSLASHESCAPE)
+                          : NULL;
+    if (txt == NULL || strlen(txt) > max_output) {
+        json_object_put(res);
+        vw_err_set(&err, txt ? VW_E_TOO_LARGE : VW_E_INTERNAL,
+                   txt ? "the answer exceeds http_max_output; ask for less (_count)"
+                       : "out of memory");
+        res = vw_fhir_outcome(&err, &status);
+        txt = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN);
+    }
+    evbuffer_add_printf(out, "%s\n", txt);
+    json_object_put(res);
+    return status;
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# test_fhir_http.sh -- the FHIR routes of a real verwijsd's HTTP gateway:
+# /fhir/metadata, searches (near through the match engine: the same
+# providers, order and distances as `verwijs match` over msgpack), reads
+# equal to the resources of `verwijs export fhir`, OperationOutcome errors
+# with the protocol's codes and fixed statuses, and a privacy-clean log.
+. "$(dirname "$0")/lib.sh"
+need_geodata
+
+gen_db 2000 11
+TODAY=$(date -u +%F)
+expect_exit 0 "export fhir" "$V" export fhir --db "$DB" --out "$T/bundle.json" --as-of "$TODAY"
+
+start_daemon "$DB" --http 127.0.0.1:0 --http-port-file "$T/hport"
+for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done
+HP=$(cat "$T/hport")
+H="http://127.0.0.1:$HP"
+# get NAME PATH: body in $T/NAME.json, headers in $T/NAME.h; prints the status
+get() { curl -s -D "$T/$1.h" -o "$T/$1.json" -w '%{http_code}' "$H$2"; }
+
+check "metadata 200" test "$(get meta /fhir/metadata)" = 200
+check "metadata is a CapabilityStatement in application/fhir+json" python3 -c "
+import json; c=json.load(open('$T/meta.json'))
+assert c['resourceType']=='CapabilityStatement' and c['fhirVersion']=='4.0.1'
+assert {r['type'] for r in c['rest'][0]['resource']}=={'Organization','Practitioner','PractitionerRole','Location','HealthcareService'}
+assert 'application/fhir+json' in open('$T/meta.h').read()"
+check "HEAD /fhir/metadata" test "$(curl -s -I -o /dev/null -w '%{http_code}' "$H/fhir/metadata")" = 200
+
+# near == verwijs match (msgpack), same providers, order and km.
+for q in "fysiotherapeut|" "dietist|" "fysiotherapeut|oncologie" "psycholoog|"; do
+  d=${q%%|*}; e=${q#*|}
+  eflag=(); fparam=""
+  if [ -n "$e" ]; then eflag=(--expertise "$e"); fparam="&expertise=$e"; fi
+  "$V" match --near 52.09,5.12 --discipline "$d" "${eflag[@]}" --limit 25 --json > "$T/match.json"
+  check "near search $d $e" test "$(get near "/fhir/PractitionerRole?specialty=$d$fparam&location.near=52.09%7C5.12%7C12%7Ckm&_count=25")" = 200
+  check "near $d $e == verwijs match" python3 -c "
+import json
+m=json.load(open('$T/match.json'))['providers']
+want=[(p['id'],p['km']) for p in m if p['km']<=12]
+b=json.load(open('$T/near.json'))
+got=[(e['resource']['id'][5:], e['search']['extension'][0]['valueDistance']['value']) for e in b['entry']]
+assert b['type']=='searchset' and all(e['search']['mode']=='match' for e in b['entry'])
+assert [i for i,_ in got]==[i for i,_ in want], (got[:5], want[:5])
+assert all(abs(a-w)<0.0006 for (_,a),(_,w) in zip(got,want)), (got[:3], want[:3])
+assert len(got)>0"
+done
+
+# reads equal the exported resources (sample over every type, membership roles included)
+python3 - "$T/bundle.json" > "$T/ids" <<'PY'
+import json, sys, random
+b = json.load(open(sys.argv[1]))
+rs = [e['resource'] for e in b['entry']]
+random.seed(3)
+pick = random.sample(rs, 40) + [r for r in rs if '-net-' in r['id']][:5]
+for r in pick:
+    print(r['resourceType'], r['id'])
+PY
+n=0
+while read -r type id; do
+  n=$((n + 1))
+  echo "$(get "read$n" "/fhir/$type/$id") $type $id" >> "$T/reads"
+done < "$T/ids"
+check "45 reads equal the exported resources" python3 -c "
+import json
+b=json.load(open('$T/bundle.json'))
+res={(e['resource']['resourceType'], e['resource']['id']): e['resource'] for e in b['entry']}
+lines=open('$T/reads').read().split(chr(10))[:-1]
+assert len(lines)==45
+for n, line in enumerate(lines, 1):
+    status, t, i = line.split()
+    got=json.load(open('$T/read%d.json' % n))
+    assert status=='200' and got==res[(t, i)], (line, got.get('resourceType'))"
+
+check "Organization?type=network counts every network" test "$(get orgs '/fhir/Organization?type=network&_count=1')" = 200
+check "network total" python3 -c "
+import json; b=json.load(open('$T/orgs.json'))
+assert b['total']==sum(1 for _ in open('$T/networks.csv'))-1 and len(b['entry'])==1, b['total']"
+check "fullUrl is the server's address" python3 -c "
+import json; b=json.load(open('$T/orgs.json'))
+assert b['entry'][0]['fullUrl'].startswith('http://127.0.0.1:$HP/fhir/Organization/net-'), b['entry'][0]['fullUrl']"
+
+# errors: OperationOutcome, the protocol's code as diagnostics, fixed statuses
+outcome() { python3 -c "
+import json; o=json.load(open('$T/$1.json'))
+assert o['resourceType']=='OperationOutcome' and o['issue'][0]['diagnostics']=='$2', o"; }
+check "unknown resource type 404" test "$(get e1 /fhir/Patient)" = 404
+check "unknown resource type: not_found" outcome e1 not_found
+check "unknown id 404" test "$(get e2 /fhir/Location/loc-NOPE)" = 404
+check "unknown id: not_found" outcome e2 not_found
+check "bad near 400" test "$(get e3 '/fhir/Location?near=52.1%7Cx')" = 400
+check "bad near: bad_request" outcome e3 bad_request
+check "unknown parameter 400" test "$(get e4 '/fhir/Location?bogus=1')" = 400
+check "_count over 100 400" test "$(get e5 '/fhir/Location?_count=1000')" = 400
+many=$(python3 -c "print('&'.join(f'p{i}=1' for i in range(70)))")
+check "too many parameters 413" test "$(get e6 "/fhir/Location?$many")" = 413
+check "too many parameters: too_large" outcome e6 too_large
+check "_format=xml refused" test "$(get e7 '/fhir/Location?_format=xml')" = 400
+check "POST is 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$H/fhir/Location")" = 405
+check "the gateway still answers" test "$(get ok /fhir/Location?_count=1)" = 200
+
+check "SIGTERM: clean exit" stop_daemon
+privacy_check "$T/verwijsd.log"
+finish

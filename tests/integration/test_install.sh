@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test_install.sh -- `cmake --install` into a scratch prefix: the installed
+# binaries run, the man pages render without warnings, the example config,
+# the systemd unit (pointing at the installed daemon, verified with
+# systemd-analyze when present), the sysusers entry, the region mapping table
+# and the bash completion are in place, and the completion completes.
+. "$(dirname "$0")/lib.sh"
+P="$T/prefix"
+
+expect_exit 0 "cmake --install" cmake --install "$VW_BIN" --prefix "$P"
+
+expect_exit 0 "installed verwijs --help" "$P/bin/verwijs" --help
+check "verwijs --help prints the usage on stdout" grep -q '^usage: verwijs' "$T/out"
+expect_exit 0 "installed verwijsd --help" "$P/sbin/verwijsd" --help
+check "verwijsd --help prints the usage on stdout" grep -q '^usage: verwijsd' "$T/out"
+expect_exit 0 "installed verwijsd --version" "$P/sbin/verwijsd" --version
+
+for f in share/man/man1/verwijs.1 share/man/man8/verwijsd.8 \
+         share/doc/verwijs/examples/verwijsd.conf lib/systemd/system/verwijsd.service \
+         lib/sysusers.d/verwijs.conf share/verwijs/iza_regions.csv \
+         share/bash-completion/completions/verwijs include/verwijs/verwijs.h \
+         share/doc/verwijs/FHIR.md; do
+  check "installed $f" test -s "$P/$f"
+done
+
+if command -v man >/dev/null; then
+  for page in man1/verwijs.1 man8/verwijsd.8; do
+    MANWIDTH=80 man -l "$P/share/man/$page" >"$T/man.out" 2>"$T/man.err"
+    check "man -l $page renders" grep -q '^NAME' "$T/man.out"
+    check "man -l $page has no warnings" test ! -s "$T/man.err"
+  done
+  if command -v groff >/dev/null; then
+    check "groff -ww finds nothing to warn about" \
+      test -z "$(groff -man -ww -z "$P/share/man/man1/verwijs.1" "$P/share/man/man8/verwijsd.8" 2>&1)"
+  fi
+else
+  echo "man not installed: skipping the man page rendering checks" >&2
+fi
+
+unit="$P/lib/systemd/system/verwijsd.service"
+check "the unit starts the installed daemon" grep -q "^ExecStart=$P/sbin/verwijsd " "$unit"
+for key in 'User=verwijs' 'StateDirectory=verwijs' 'RuntimeDirectory=verwijs' \
+           'ProtectSystem=strict' 'ProtectHome=yes' 'NoNewPrivileges=yes' 'PrivateTmp=yes' \
+           'PrivateDevices=yes' 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' \
+           'SystemCallFilter=@system-service' 'ExecReload=/bin/kill -HUP $MAINPID' 'LimitNOFILE='; do
+  check "unit has $key" grep -qF "$key" "$unit"
+done
+if command -v systemd-analyze >/dev/null; then
+  # Documentation=man:... is resolved through MANPATH.
+  check "systemd-analyze verify" \
+    env MANPATH="$P/share/man:" systemd-analyze verify "$unit"
+else
+  echo "systemd-analyze not installed: skipping the unit check" >&2
+fi
+
+# The completion completes commands, options and codes.
+complete_words() {
+  bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _verwijs; echo "${COMPREPLY[*]}"' \
+    _ "$P/share/bash-completion/completions/verwijs" "$@"
+}
+check "completion: commands" test "$(complete_words verwijs ma)" = "match"
+check "completion: options" test "$(complete_words verwijs coverage --wh)" = "--white-spots"
+check "completion: disciplines" test "$(complete_words verwijs match --discipline fys)" = "fysiotherapeut"
+check "completion: import kinds" test "$(complete_words verwijs import reg)" = "regions registrations"
+
+finish
