@@ -130,9 +130,8 @@ static void plan_networks(const vw_snapshot *s, const vw_travel_model *tm,
         if (!vw_network_certified_on(net, q->as_of))
             continue;
         vw_refer_network c;
+        memset(&c, 0, sizeof c); /* members unset are provider -1, below */
         c.network = ni;
-        c.covered = 0;
-        c.total_minutes = 0;
         for (int j = 0; j < r->n_needs; j++)
             c.member[j].provider = -1;
         for (uint32_t m = 0; m < net->member_count; m++) {
