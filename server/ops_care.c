@@ -163,7 +163,7 @@ int vw_op_refer(const vw_op_call *c)
             msgpack_pack_map(pk, 6);
             vw_pack_kv_str(pk, "need", need_code(t, &r.needs[j]));
             vw_pack_kv_str(pk, "id", p->id);
-            vw_pack_kv_str(pk, "name", p->name);
+            vw_pack_kv_str(pk, "name", vw_provider_name(p));
             vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
             vw_pack_kv_double(pk, "km", m->km);
             vw_pack_kv_double(pk, "minutes", m->minutes);

@@ -102,21 +102,23 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
     const uint32_t *memberships = vw_snapshot_memberships(s);
+    vw_provider_text t;
+    vw_provider_text_get(p, &t);
 
     msgpack_pack_map(pk, 17 + (hit ? 2 : 0) + (with_regs ? 1 : 0));
     vw_pack_kv_str(pk, "id", p->id);
-    vw_pack_kv_str(pk, "name", p->name);
+    vw_pack_kv_str(pk, "name", t.name);
     vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
     key(pk, "expertise");
     pack_tags(pk, s, vw_provider_tags_on(s, i, as_of));
     vw_pack_kv_double(pk, "lat", p->lat);
     vw_pack_kv_double(pk, "lon", p->lon);
-    kv_opt(pk, "address", p->address);
-    kv_opt(pk, "postcode", p->postcode);
+    kv_opt(pk, "address", t.address);
+    kv_opt(pk, "postcode", t.postcode);
     kv_opt(pk, "city", p->city);
-    kv_opt(pk, "phone", p->phone);
-    kv_opt(pk, "email", p->email);
-    kv_opt(pk, "website", p->website);
+    kv_opt(pk, "phone", t.phone);
+    kv_opt(pk, "email", t.email);
+    kv_opt(pk, "website", t.website);
     vw_pack_kv_bool(pk, "accepting", p->accepting);
     vw_pack_kv_bool(pk, "online", p->online);
     vw_pack_kv_bool(pk, "geocoded", p->geocoded);
@@ -146,7 +148,7 @@ void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double 
     const vw_provider *p = vw_snapshot_provider(s, i);
     msgpack_pack_map(pk, 5);
     vw_pack_kv_str(pk, "id", p->id);
-    vw_pack_kv_str(pk, "name", p->name);
+    vw_pack_kv_str(pk, "name", vw_provider_name(p));
     vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
     vw_pack_kv_double(pk, "km", km);
     vw_pack_kv_double(pk, "minutes", minutes);

@@ -143,7 +143,7 @@ int vw_op_network_get(const vw_op_call *c)
         const vw_provider *p = vw_snapshot_provider(s, members[n->member_first + m]);
         msgpack_pack_map(pk, 4);
         vw_pack_kv_str(pk, "id", p->id);
-        vw_pack_kv_str(pk, "name", p->name);
+        vw_pack_kv_str(pk, "name", vw_provider_name(p));
         vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
         vw_pack_kv_str(pk, "city", (p->city && p->city[0]) ? p->city : NULL);
     }

@@ -9,11 +9,11 @@
 
 #define VW_ARENA_BLOCK (4u << 20) /* 4 MiB: few big allocations */
 
-char *vw_arena_strdup(vw_arena *a, const char *s, size_t len)
+char *vw_arena_alloc(vw_arena *a, size_t len)
 {
     vw_arena_block *b = a->head;
-    if (!b || b->cap - b->used < len + 1) {
-        size_t cap = len + 1 > VW_ARENA_BLOCK ? len + 1 : VW_ARENA_BLOCK;
+    if (!b || b->cap - b->used < len) {
+        size_t cap = len > VW_ARENA_BLOCK ? len : VW_ARENA_BLOCK;
         b = malloc(sizeof *b + cap);
         if (!b)
             return NULL;
@@ -24,9 +24,17 @@ char *vw_arena_strdup(vw_arena *a, const char *s, size_t len)
         a->bytes += sizeof *b + cap;
     }
     char *out = b->data + b->used;
+    b->used += len;
+    return out;
+}
+
+char *vw_arena_strdup(vw_arena *a, const char *s, size_t len)
+{
+    char *out = vw_arena_alloc(a, len + 1);
+    if (!out)
+        return NULL;
     memcpy(out, s, len);
     out[len] = '\0';
-    b->used += len + 1;
     return out;
 }
 
@@ -83,6 +91,28 @@ uint32_t vw_snapshot_provider_count(const vw_snapshot *s) { return s->n_provider
 const vw_provider *vw_snapshot_provider(const vw_snapshot *s, uint32_t i)
 {
     return i < s->n_providers ? &s->providers[i] : NULL;
+}
+
+const char *vw_provider_name(const vw_provider *p) { return p->id + strlen(p->id) + 1; }
+
+void vw_provider_text_get(const vw_provider *p, vw_provider_text *out)
+{
+    const char *f[VW_PT_COUNT];
+    const char *at = vw_provider_name(p);
+    for (int k = 0; k < VW_PT_COUNT; k++) {
+        if (p->text_set & (1u << k)) {
+            f[k] = at;
+            at += strlen(at) + 1;
+        } else {
+            f[k] = NULL;
+        }
+    }
+    out->name = f[VW_PT_NAME] ? f[VW_PT_NAME] : "";
+    out->postcode = f[VW_PT_POSTCODE];
+    out->address = f[VW_PT_ADDRESS];
+    out->phone = f[VW_PT_PHONE];
+    out->email = f[VW_PT_EMAIL];
+    out->website = f[VW_PT_WEBSITE];
 }
 
 uint32_t vw_snapshot_network_count(const vw_snapshot *s) { return s->n_networks; }

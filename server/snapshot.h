@@ -19,8 +19,13 @@
 
 #define VW_MAX_TAGS 64 /* expertise tags in one snapshot (bitmask width) */
 
+/* One provider: 64 bytes (one cache line). The text fields a client is shown
+ * (name, postcode, address, phone, e-mail, web site) are not pointers here:
+ * they are packed right after the id in the snapshot's arena, read with
+ * vw_provider_name() / vw_provider_text() (docs/ENGINE.md). */
 typedef struct vw_provider {
-    const char *id, *name, *postcode, *city, *address, *phone, *email, *website;
+    const char *id;            /* NUL-terminated; the packed text follows it */
+    const char *city;          /* interned; NULL when unknown */
     double lat, lon;           /* degrees; always set (geocoded rows too) */
     uint64_t expertise;        /* tags held without a validity period */
     uint32_t net_first, net_count; /* into vw_snapshot_memberships(): network indices */
@@ -28,7 +33,22 @@ typedef struct vw_provider {
     uint8_t discipline;        /* VW_D_* */
     uint8_t accepting, online, geocoded;
     int16_t region;            /* -1 until regions exist */
+    uint8_t text_set;          /* bit VW_PT_x: field x is present (else NULL) */
 } vw_provider;
+
+/* The packed text fields, in their order after the id. */
+enum { VW_PT_NAME, VW_PT_POSTCODE, VW_PT_ADDRESS, VW_PT_PHONE, VW_PT_EMAIL, VW_PT_WEBSITE,
+       VW_PT_COUNT };
+
+typedef struct vw_provider_text {
+    const char *name;          /* never NULL ("" when unnamed) */
+    const char *postcode, *address, *phone, *email, *website; /* NULL: not set */
+} vw_provider_text;
+
+/* The provider's name (never NULL); cheap: it directly follows the id. */
+const char *vw_provider_name(const vw_provider *p);
+/* All text fields; pointers into the snapshot, valid while it is held. */
+void vw_provider_text_get(const vw_provider *p, vw_provider_text *out);
 
 /* An expertise held through a registration with a validity period. */
 typedef struct vw_registration {

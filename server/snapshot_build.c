@@ -194,6 +194,43 @@ static int copy_str(vw_snapbuild *b, const char *s, bool share, const char **out
     return *out ? 0 : oom(err);
 }
 
+/* The id and the text fields, packed in one arena run: id NUL, then each
+ * present field (VW_PT_* order) NUL-terminated; absent ones take no space
+ * and have their bit clear in out->text_set. The name is always present. */
+static int pack_text(vw_snapbuild *b, const vw_provider_in *p, vw_provider *out, vw_err *err)
+{
+    static const char *const what[VW_PT_COUNT] = {"name",  "postcode", "address",
+                                                  "phone", "email",    "website"};
+    const char *f[VW_PT_COUNT] = {p->name ? p->name : "", p->postcode, p->address,
+                                  p->phone, p->email, p->website};
+    size_t len[VW_PT_COUNT];
+    size_t id_len = strlen(p->id), total = id_len + 1;
+    out->text_set = 0;
+    for (int k = 0; k < VW_PT_COUNT; k++) {
+        if (!f[k])
+            continue;
+        len[k] = strnlen(f[k], MAX_STR + 1);
+        if (len[k] > MAX_STR)
+            return vw_err_set(err, VW_E_INVALID, "%s longer than %u bytes", what[k], MAX_STR);
+        total += len[k] + 1;
+        out->text_set |= (uint8_t)(1u << k);
+    }
+    char *at = vw_arena_alloc(&b->arena, total);
+    if (!at)
+        return oom(err);
+    out->id = at;
+    memcpy(at, p->id, id_len + 1);
+    at += id_len + 1;
+    for (int k = 0; k < VW_PT_COUNT; k++) {
+        if (!f[k])
+            continue;
+        memcpy(at, f[k], len[k]);
+        at[len[k]] = '\0';
+        at += len[k] + 1;
+    }
+    return 0;
+}
+
 static bool id_ok(const char *id) { return id && vw_id_valid(id, strnlen(id, 65)); }
 
 /* The bit of tag `t`, adding it to the dictionary when new; -1 on error. */
@@ -342,14 +379,8 @@ int vw_snapbuild_add_provider(vw_snapbuild *b, const vw_provider_in *p, vw_err *
     out.online = p->online;
     out.geocoded = p->geocoded;
     out.region = -1;
-    if (copy_str(b, p->id, false, &out.id, "provider id", err) < 0 ||
-        copy_str(b, p->name ? p->name : "", false, &out.name, "name", err) < 0 ||
-        copy_str(b, p->postcode, false, &out.postcode, "postcode", err) < 0 ||
-        copy_str(b, p->city, true, &out.city, "city", err) < 0 ||
-        copy_str(b, p->address, false, &out.address, "address", err) < 0 ||
-        copy_str(b, p->phone, false, &out.phone, "phone", err) < 0 ||
-        copy_str(b, p->email, false, &out.email, "email", err) < 0 ||
-        copy_str(b, p->website, false, &out.website, "website", err) < 0) {
+    if (copy_str(b, p->city, true, &out.city, "city", err) < 0 ||
+        pack_text(b, p, &out, err) < 0) {
         b->n_refs = out.net_first;
         return -1;
     }

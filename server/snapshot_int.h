@@ -25,6 +25,7 @@ typedef struct vw_arena {
 } vw_arena;
 
 char *vw_arena_strdup(vw_arena *a, const char *s, size_t len); /* NULL on OOM */
+char *vw_arena_alloc(vw_arena *a, size_t len); /* len uninitialised bytes; NULL on OOM */
 void vw_arena_free(vw_arena *a);
 
 typedef struct vw_pc4_slot {

@@ -304,8 +304,11 @@ static void test_valid_set(void)
         if (i1 == 0 && i2 == 1 && i3 == 2) {
             const vw_provider *p1 = vw_snapshot_provider(s, 0), *p2 = vw_snapshot_provider(s, 1),
                               *p3 = vw_snapshot_provider(s, 2);
-            CHECK_STR(p1->name, "Fysio Centrum, Utrecht");
-            CHECK_STR(p1->postcode, "3511 AB");
+            vw_provider_text t1;
+            vw_provider_text_get(p1, &t1);
+            CHECK_STR(vw_provider_name(p1), "Fysio Centrum, Utrecht");
+            CHECK_STR(t1.name, "Fysio Centrum, Utrecht");
+            CHECK_STR(t1.postcode, "3511 AB");
             CHECK(p1->expertise == 3 && p1->discipline == 0 && p1->accepting && !p1->online);
             CHECK(p1->net_count == 1 && !p1->geocoded);
             CHECK(p2->geocoded && fabs(p2->lat - 52.0880) < 1e-9 && fabs(p2->lon - 5.1230) < 1e-9);

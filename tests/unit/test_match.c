@@ -73,6 +73,11 @@ static void test_builder(void)
     p.n_networks = 1;
     p.city = "Utrecht";
     p.online = true;
+    p.name = "Praktijk Een";
+    p.postcode = "3511 AB";
+    p.phone = ""; /* empty stays empty, absent (address) stays NULL */
+    p.email = "info@een.example";
+    p.website = "https://een.example";
     CHECK(vw_snapbuild_add_provider(b, &p, &err) == 0);
     CHECK(vw_snapbuild_add_registration(b, "P3", "voeding", "reg", 100, 200, &err) == 0);
     CHECK(vw_snapbuild_add_registration(b, "P1", "oncologie", "reg", VW_DATE_NONE, 150, &err) == 0);
@@ -108,6 +113,20 @@ static void test_builder(void)
     CHECK(vw_snapshot_network_count(s) == 2);
     CHECK_STR(vw_snapshot_network(s, 0)->id, "N1");
     CHECK(vw_snapshot_find_network(s, "N2", 2) == 1);
+    /* packed text fields: present, empty and absent ones */
+    vw_provider_text t;
+    vw_provider_text_get(vw_snapshot_provider(s, 0), &t);
+    CHECK_STR(vw_provider_name(vw_snapshot_provider(s, 0)), "Praktijk Een");
+    CHECK_STR(t.name, "Praktijk Een");
+    CHECK_STR(t.postcode, "3511 AB");
+    CHECK(t.address == NULL);
+    CHECK_STR(t.phone, "");
+    CHECK_STR(t.email, "info@een.example");
+    CHECK_STR(t.website, "https://een.example");
+    vw_provider_text_get(vw_snapshot_provider(s, 2), &t);
+    CHECK_STR(t.name, "P3");
+    CHECK(!t.postcode && !t.address && !t.phone && !t.email && !t.website);
+    CHECK(sizeof(vw_provider) == 64);
     /* cities interned: same pointer */
     CHECK(vw_snapshot_provider(s, 0)->city == vw_snapshot_provider(s, 1)->city);
     CHECK(vw_snapshot_provider(s, 2)->city == NULL);
