@@ -3,13 +3,19 @@
 # same dataset and the same queries, at several directory sizes.
 #
 #   bash bench/run.sh [--sizes 20000,100000,1000000] [--duration 10] [--geodata DIR]
+#   (quick check of the script itself: --sizes 20000 --duration 2)
 #
 # Per size: generate (seed 42) and import a dataset, start verwijsd (Release
 # build) and redis-server on free loopback ports, load Redis with one GEO key
 # per discipline and discipline x expertise, then run bench/vwload with the
 # same population-weighted queries against both: 50 connections pipelined 16
-# deep, and 50 connections without pipelining. Also records snapshot load
-# time, verwijsd's resident memory, and the in-process engine microbenchmark.
+# deep, and 50 connections without pipelining (closed loop: maximum
+# throughput; at saturation the latency is queueing). Then verwijsd alone in
+# an open loop (vwload --rate: fixed schedule, latency from each request's
+# scheduled time): 50 connections without pipelining at 5,000 q/s and at half
+# of the closed-loop unpipelined maximum just measured. Also records snapshot
+# load time, verwijsd's resident memory, and the in-process engine
+# microbenchmark.
 # Everything runs on loopback and stops by itself. Results: a markdown table
 # on stdout and bench/results-latest.json.
 set -euo pipefail
@@ -39,7 +45,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 rss_mb() { awk '/VmRSS/{printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
 "$B/vwload" --make-queries --geodata "$geodata" --count 20000 --seed 7 > "$W/queries.txt"
-echo "| providers | target | conns | pipeline | q/s | p50 us | p90 us | p99 us | p99.9 us | errors |"
+echo "| providers | target | conns | pipeline | q/s | p50 us | p90 us | p99 us | p99.9 us | errors (+ unfinished) |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 json="["
 for n in ${sizes//,/ }; do
@@ -68,17 +74,30 @@ for n in ${sizes//,/ }; do
     "$B/vwload" --redis-load "127.0.0.1:$rport" 2>/dev/null
   redis_rss=$(redis-cli -p "$rport" info memory | awk -F: '/^used_memory_rss:/{printf "%.0f", $2/1048576}')
 
+  # one vwload run: target, pipeline depth, open-loop rate (0: closed loop)
+  load_run() {
+    local target=$1 depth=$2 qrate=$3 port=$vport label=$2
+    if [ "$target" = redis ]; then port=$rport; fi
+    if [ "$qrate" != 0 ]; then label="$depth, open $qrate/s"; fi
+    "$B/vwload" --target "$target" --addr "127.0.0.1:$port" --queries "$W/queries.txt" \
+      --connections 50 --pipeline "$depth" --duration "$duration" --warmup 2 \
+      --rate "$qrate" --json "$W/r.json" >/dev/null || true
+    r=$(cat "$W/r.json")
+    python3 -c "import json;r=json.load(open('$W/r.json'));print('| $n | $target | 50 | $label | %.0f | %.1f | %.1f | %.1f | %.1f | %d |'%(r['qps'],r['p50_us'],r['p90_us'],r['p99_us'],r['p999_us'],r['errors']+r.get('unfinished',0)))"
+    json="$json{\"providers\":$n,${r#\{},"
+  }
+  closed_max=0
   for mode in "16" "1"; do
     for target in verwijs redis; do
-      port=$vport; [ "$target" = redis ] && port=$rport
-      out=$("$B/vwload" --target "$target" --addr "127.0.0.1:$port" --queries "$W/queries.txt" \
-             --connections 50 --pipeline "$mode" --duration "$duration" --warmup 2 \
-             --json "$W/r.json" || true)
-      r=$(cat "$W/r.json")
-      q=$(python3 -c "import json;r=json.load(open('$W/r.json'));print('| $n | $target | 50 | $mode | %.0f | %.1f | %.1f | %.1f | %.1f | %d |'%(r['qps'],r['p50_us'],r['p90_us'],r['p99_us'],r['p999_us'],r['errors']))")
-      echo "$q"
-      json="$json{\"providers\":$n,${r#\{},"
+      load_run "$target" "$mode" 0
+      if [ "$target" = verwijs ] && [ "$mode" = 1 ]; then
+        closed_max=$(python3 -c "import json;print(int(json.load(open('$W/r.json'))['qps']))")
+      fi
     done
+  done
+  half=$((closed_max / 2))
+  for qrate in 5000 "$half"; do
+    if [ "$qrate" -gt 0 ]; then load_run verwijs 1 "$qrate"; fi
   done
   rss_after=$(rss_mb "$DPID")
   micro=$("$B/microbench" --providers "$n" --places "$geodata/places_nl.csv" --json 2>/dev/null | tail -1 || echo '{}')

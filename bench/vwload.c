@@ -5,6 +5,7 @@
  *   vwload --redis-load HOST:PORT < rows.txt      (id|discipline|expertise|lat|lon)
  *   vwload --target verwijs|redis --addr HOST:PORT --queries FILE
  *          [--connections 50] [--pipeline 1] [--duration 10] [--warmup 2] [--json FILE]
+ *          [--rate Q]
  *
  * Query origins are drawn population-weighted: each place of places_nl.csv
  * gives its population to the nearest PC4 centroid, and PC4s are drawn by
@@ -14,12 +15,26 @@
  * of the travel-time limit. Latency is measured per request from write to the
  * end of its answer, in a log-linear histogram (1% resolution); no allocation
  * per request. One thread, epoll, non-blocking sockets. Bounded: it stops
- * after --duration seconds. */
+ * after --duration seconds.
+ *
+ * Two ways to load:
+ *  - closed loop (default): each connection sends its next request as soon
+ *    as an answer frees a pipeline slot. This finds the maximum throughput,
+ *    but at saturation its latency is mostly queueing (Little's law).
+ *  - open loop (--rate Q): requests follow a fixed schedule of Q per second
+ *    in total, request k due at start + k/Q and given to connection k mod
+ *    connections. A request is sent when it is due and its connection has a
+ *    free pipeline slot; its latency runs from its *scheduled* time, so a
+ *    slow answer that holds up the requests behind it is charged to all of
+ *    them (no coordinated omission). Requests still unanswered 5 s after the
+ *    end are counted as "unfinished" and enter the histogram with the time
+ *    they had waited. A timerfd wakes the loop at the next due time. */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -28,7 +43,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -213,11 +230,21 @@ typedef struct conn {
     int head, inflight;
     char *out;
     size_t out_len, out_off;
+    int ci;           /* index of the connection */
+    uint64_t sched;   /* open loop: this connection's next request number */
+    double next_due;  /* open loop: when it is due */
 } conn;
 
-static int is_redis, pipeline = 1;
-static uint64_t done_req, errors, next_q;
-static double measure_from, stop_at;
+static int is_redis, pipeline = 1, nconns;
+static uint64_t done_req, errors, next_q, unfinished;
+static double measure_from, stop_at, rate, t_start;
+
+/* Open loop: the due time of connection ci's request number j (the
+ * (j * nconns + ci)-th request overall). */
+static double due_time(int ci, uint64_t j)
+{
+    return t_start + (double)(j * (uint64_t)nconns + (uint64_t)ci) / rate;
+}
 
 static int dial(const char *hostport)
 {
@@ -245,14 +272,27 @@ static int dial(const char *hostport)
 
 static void queue_requests(conn *c, double t)
 {
-    while (c->inflight < pipeline && t < stop_at) {
-        query *q = &qs[next_q++ % (uint64_t)nq];
+    for (;;) {
+        double at = t; /* closed loop: now; open loop: the scheduled time */
+        if (c->inflight >= pipeline)
+            break;
+        if (rate > 0) {
+            if (c->next_due > t || c->next_due >= stop_at)
+                break;
+            at = c->next_due;
+        } else if (t >= stop_at) {
+            break;
+        }
+        query *q = &qs[next_q % (uint64_t)nq];
         if (c->out_len + q->wire_len > 1 << 20)
             break;
+        next_q++;
         memcpy(c->out + c->out_len, q->wire, q->wire_len);
         c->out_len += q->wire_len;
-        c->sent_at[(c->head + c->inflight) % 256] = t;
+        c->sent_at[(c->head + c->inflight) % 256] = at;
         c->inflight++;
+        if (rate > 0)
+            c->next_due = due_time(c->ci, ++c->sched);
     }
 }
 
@@ -316,15 +356,79 @@ static int on_readable(conn *c, double t)
     return 0;
 }
 
+/* Open loop: arms the timer for the earliest due request of a connection
+ * with a free slot (others wake up when an answer arrives). */
+static void arm_timer(int tfd, const conn *cs, int nconn)
+{
+    double next = INFINITY;
+    for (int i = 0; i < nconn; i++)
+        if (cs[i].inflight < pipeline && cs[i].next_due < stop_at && cs[i].next_due < next)
+            next = cs[i].next_due;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    if (isfinite(next)) {
+        its.it_value.tv_sec = (time_t)next;
+        its.it_value.tv_nsec = (long)((next - (double)(time_t)next) * 1e9);
+        if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+            its.it_value.tv_nsec = 1; /* 0 would disarm */
+    }
+    timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Open loop, at the end: requests of the measured window that never got an
+ * answer (in flight, or never sent) enter the histogram with the time they
+ * had waited by `t`, and are counted as unfinished. */
+static void count_unfinished(conn *cs, int nconn, double t)
+{
+    for (int i = 0; i < nconn; i++) {
+        conn *c = &cs[i];
+        for (int k = 0; k < c->inflight; k++) {
+            double at = c->sent_at[(c->head + k) % 256];
+            if (at >= measure_from) {
+                hist[hbucket((t - at) * 1e6)]++;
+                hcount++;
+                unfinished++;
+            }
+        }
+        for (double at = c->next_due; rate > 0 && at < stop_at; at = due_time(i, ++c->sched))
+            if (at >= measure_from) {
+                hist[hbucket((t - at) * 1e6)]++;
+                hcount++;
+                unfinished++;
+            }
+    }
+}
+
+static bool busy(const conn *cs, int nconn)
+{
+    for (int i = 0; i < nconn; i++)
+        if (cs[i].inflight > 0 || (rate > 0 && cs[i].next_due < stop_at))
+            return true;
+    return false;
+}
+
 static int run_load(const char *addr, int nconn, double duration, double warmup,
                     const char *json_path, const char *label)
 {
     conn *cs = calloc((size_t)nconn, sizeof *cs);
-    int ep = epoll_create1(0);
+    int ep = epoll_create1(0), tfd = -1;
     double t0 = now_s();
+    nconns = nconn;
+    t_start = t0;
     measure_from = t0 + warmup;
     stop_at = measure_from + duration;
+    if (rate > 0) {
+        prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* wake up on time, not up to 50 us late */
+        tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+        if (tfd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev) != 0) {
+            fprintf(stderr, "vwload: timerfd failed\n");
+            return 1;
+        }
+    }
     for (int i = 0; i < nconn; i++) {
+        cs[i].ci = i;
+        cs[i].next_due = due_time(i, 0);
         cs[i].fd = dial(addr);
         if (cs[i].fd < 0) {
             fprintf(stderr, "vwload: cannot connect to %s\n", addr);
@@ -334,52 +438,81 @@ static int run_load(const char *addr, int nconn, double duration, double warmup,
         cs[i].out = malloc(1 << 20);
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = &cs[i]};
         epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+    }
+    if (rate > 0) { /* the schedule starts now that every connection is open */
+        t_start = now_s();
+        for (int i = 0; i < nconn; i++)
+            cs[i].next_due = due_time(i, 0);
+        measure_from = t_start + warmup;
+        stop_at = measure_from + duration;
+    }
+    for (int i = 0; i < nconn; i++) {
         queue_requests(&cs[i], now_s());
         flush_out(&cs[i]);
     }
     struct epoll_event evs[256];
+    double t;
     for (;;) {
-        double t = now_s();
-        if (t >= stop_at) {
-            int busy = 0;
-            for (int i = 0; i < nconn; i++)
-                busy += cs[i].inflight;
-            if (busy == 0 || t > stop_at + 5)
-                break;
-        }
+        t = now_s();
+        if (t >= stop_at && (!busy(cs, nconn) || t > stop_at + 5))
+            break;
+        if (rate > 0)
+            arm_timer(tfd, cs, nconn);
         int n = epoll_wait(ep, evs, 256, 100);
         t = now_s();
         for (int i = 0; i < n; i++) {
             conn *c = evs[i].data.ptr;
+            if (c == NULL) { /* the timer: send whatever is due, below */
+                uint64_t ticks;
+                if (read(tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+                    return 1;
+                continue;
+            }
             if ((evs[i].events & EPOLLIN) && on_readable(c, t) != 0) {
                 fprintf(stderr, "vwload: connection lost\n");
                 return 1;
             }
-            queue_requests(c, t);
-            if (flush_out(c) != 0) {
-                fprintf(stderr, "vwload: write failed\n");
-                return 1;
+            if (rate <= 0) {
+                queue_requests(c, t);
+                if (flush_out(c) != 0) {
+                    fprintf(stderr, "vwload: write failed\n");
+                    return 1;
+                }
             }
         }
+        if (rate > 0)
+            for (int i = 0; i < nconn; i++) {
+                queue_requests(&cs[i], t);
+                if (flush_out(&cs[i]) != 0) {
+                    fprintf(stderr, "vwload: write failed\n");
+                    return 1;
+                }
+            }
     }
+    count_unfinished(cs, nconn, t);
     double qps = (double)done_req / duration;
-    printf("%-8s conns %3d pipeline %2d: %9.0f q/s  p50 %7.1f  p90 %7.1f  p99 %7.1f  p99.9 %7.1f "
-           "us  errors %llu\n",
-           label, nconn, pipeline, qps, hpct(50), hpct(90), hpct(99), hpct(99.9),
-           (unsigned long long)errors);
+    char mode[48] = "closed";
+    if (rate > 0)
+        snprintf(mode, sizeof mode, "open %.0f/s", rate);
+    printf("%-8s conns %3d pipeline %2d %s: %9.0f q/s  p50 %7.1f  p90 %7.1f  p99 %7.1f  "
+           "p99.9 %7.1f us  errors %llu  unfinished %llu\n",
+           label, nconn, pipeline, mode, qps, hpct(50), hpct(90), hpct(99), hpct(99.9),
+           (unsigned long long)errors, (unsigned long long)unfinished);
     if (json_path) {
         FILE *f = fopen(json_path, "w");
         if (f) {
             fprintf(f,
-                    "{\"target\":\"%s\",\"connections\":%d,\"pipeline\":%d,\"duration_s\":%.1f,"
+                    "{\"target\":\"%s\",\"connections\":%d,\"pipeline\":%d,\"mode\":\"%s\","
+                    "\"rate_qps\":%.1f,\"duration_s\":%.1f,"
                     "\"requests\":%llu,\"qps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,"
-                    "\"p99_us\":%.1f,\"p999_us\":%.1f,\"errors\":%llu}\n",
-                    label, nconn, pipeline, duration, (unsigned long long)done_req, qps, hpct(50),
-                    hpct(90), hpct(99), hpct(99.9), (unsigned long long)errors);
+                    "\"p99_us\":%.1f,\"p999_us\":%.1f,\"errors\":%llu,\"unfinished\":%llu}\n",
+                    label, nconn, pipeline, rate > 0 ? "open" : "closed", rate > 0 ? rate : 0.0,
+                    duration, (unsigned long long)done_req, qps, hpct(50), hpct(90), hpct(99),
+                    hpct(99.9), (unsigned long long)errors, (unsigned long long)unfinished);
             fclose(f);
         }
     }
-    return errors ? 1 : 0;
+    return (errors || unfinished) ? 1 : 0;
 }
 
 /* ---- making queries ---------------------------------------------------------- */
@@ -547,7 +680,7 @@ int main(int argc, char **argv)
         {"queries", required_argument, NULL, 'q'}, {"connections", required_argument, NULL, 'n'},
         {"pipeline", required_argument, NULL, 'p'}, {"duration", required_argument, NULL, 'd'},
         {"warmup", required_argument, NULL, 'W'}, {"json", required_argument, NULL, 'j'},
-        {NULL, 0, NULL, 0}};
+        {"rate", required_argument, NULL, 'r'},   {NULL, 0, NULL, 0}};
     int make = 0, count = 20000, nconn = 50, c;
     unsigned seed = 42;
     const char *geo = NULL, *workload = "fysio-onco", *target = NULL, *addr = NULL,
@@ -569,6 +702,7 @@ int main(int argc, char **argv)
         case 'd': duration = atof(optarg); break;
         case 'W': warmup = atof(optarg); break;
         case 'j': json = optarg; break;
+        case 'r': rate = atof(optarg); break;
         default: return 2;
         }
     }
@@ -577,7 +711,7 @@ int main(int argc, char **argv)
     if (rload)
         return redis_load(rload);
     if (!target || !addr || !qfile || nconn < 1 || nconn > 10000 || pipeline < 1 ||
-        pipeline > 128 || duration <= 0 || duration > 600) {
+        pipeline > 128 || duration <= 0 || duration > 600 || !(rate >= 0 && rate <= 1e7)) {
         fprintf(stderr, "usage: see the comment at the top of bench/vwload.c\n");
         return 2;
     }
