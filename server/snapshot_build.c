@@ -420,8 +420,9 @@ int vw_snapbuild_add_registration(vw_snapbuild *b, const char *provider_id, cons
 
 /* ---- finish --------------------------------------------------------------- */
 
-/* Providers into id order, in place (following the permutation's cycles). */
-static int sort_providers(vw_snapbuild *b, vw_err *err)
+/* Providers into id order, in place (following the permutation's cycles);
+ * order[k] = the position in which final provider k was added. */
+static int sort_providers(vw_snapbuild *b, uint32_t *order, vw_err *err)
 {
     int rc = -1;
     uint32_t n = b->n_prov;
@@ -430,6 +431,7 @@ static int sort_providers(vw_snapbuild *b, vw_err *err)
         oom(err);
         goto out;
     }
+    memcpy(order, perm, (size_t)n * sizeof *perm);
     for (uint32_t k = 0; k < n; k++) {
         if (perm[k] == k)
             continue;
@@ -599,12 +601,16 @@ out:
 vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
 {
     vw_snapshot *s = NULL;
+    vw_geo_job geo;
+    uint32_t *order = NULL;
+    memset(&geo, 0, sizeof geo);
     if (!b) {
         oom(err);
         return NULL;
     }
     s = calloc(1, sizeof *s);
-    if (!s) {
+    order = malloc((size_t)(b->n_prov ? b->n_prov : 1) * sizeof *order);
+    if (!s || !order) {
         oom(err);
         goto fail;
     }
@@ -613,7 +619,14 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
         b->prov[i].reg_first = 0;
         b->prov[i].reg_count = 0;
     }
-    if (sort_providers(b, err) < 0 || link_networks(b, s, err) < 0 ||
+    /* The geography (GEOS: PC4 cells, the region of every point) runs on a
+     * second thread meanwhile; it owns the PC4 slots until joined. */
+    s->pc4 = b->pc4;
+    s->n_pc4 = b->n_pc4;
+    b->pc4 = NULL;
+    if (vw_geo_job_start(&geo, s, &b->geo, b->prov, b->n_prov, err) < 0)
+        goto fail;
+    if (sort_providers(b, order, err) < 0 || link_networks(b, s, err) < 0 ||
         attach_registrations(b, s, err) < 0)
         goto fail;
 
@@ -629,14 +642,9 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
         s->discipline_counts[s->providers[i].discipline]++;
     memcpy(s->tags, b->tags, sizeof s->tags);
     s->n_tags = b->n_tags;
-    s->pc4 = b->pc4;
-    s->n_pc4 = b->n_pc4;
-    b->pc4 = NULL;
-    if (vw_snapshot_geo_build(s, &b->geo, err) < 0)
-        goto fail;
     s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
                               s->n_registrations, err);
-    if (!s->index)
+    if (!s->index || vw_geo_job_finish(&geo, s, order, err) < 0)
         goto fail;
     s->arena = b->arena;
     b->arena.head = NULL;
@@ -645,9 +653,12 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
                s->n_memberships * 2 * sizeof *s->memberships +
                s->n_registrations * sizeof *s->registrations +
                (size_t)VW_PC4_SLOTS * sizeof *s->pc4 + s->index->bytes;
+    free(order);
     vw_snapbuild_free(b);
     return s;
 fail:
+    vw_geo_job_finish(&geo, s, NULL, NULL); /* the thread must be done with s and b */
+    free(order);
     vw_snapshot_destroy(s);
     vw_snapbuild_free(b);
     return NULL;

@@ -12,7 +12,13 @@
  *
  * Regions: see geodata/regions.h. A network's region is its imported region
  * code, else the region where most of its members practise (ties: lower
- * region index), else -1. */
+ * region index), else -1.
+ *
+ * All of this except the last step runs on a second thread (vw_geo_job)
+ * while the builder sorts, links and indexes the providers: it reads only
+ * the PC4 slots, the geography inputs and its own copy of the provider
+ * coordinates, and writes only the PC4 slots, regions[] and its own array of
+ * provider regions; the builder's thread applies those after joining. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +138,8 @@ static void network_regions(vw_snapshot *s)
     }
 }
 
-static int regions_build(vw_snapshot *s, const vw_geo_in *in, vw_err *err)
+static int regions_build(vw_snapshot *s, const vw_geo_in *in, const vw_geo_job *j,
+                         vw_err *err)
 {
     vw_regionset *rs = vw_regionset_new((const unsigned char *const *)in->wkb, in->wkb_len, err);
     double *lat = NULL, *lon = NULL;
@@ -161,12 +168,8 @@ static int regions_build(vw_snapshot *s, const vw_geo_in *in, vw_err *err)
             s->regions[c->region].population += c->population;
         }
     }
-    for (uint32_t i = 0; i < s->n_providers; i++) {
-        vw_provider *p = &s->providers[i];
-        p->region = (int16_t)vw_regionset_locate(rs, p->lat, p->lon);
-        if (p->region >= 0)
-            s->regions[p->region].providers++;
-    }
+    for (uint32_t i = 0; i < j->n; i++)
+        j->region[i] = (int8_t)vw_regionset_locate(rs, j->lat[i], j->lon[i]);
     for (int r = 0; r < VW_REGION_COUNT; r++) {
         if (!vw_regionset_has(rs, r))
             continue;
@@ -193,8 +196,13 @@ out:
     return rc;
 }
 
-int vw_snapshot_geo_build(vw_snapshot *s, const vw_geo_in *in, vw_err *err)
+/* Everything but the provider and network counts and the network regions. */
+static int geo_build(vw_geo_job *j)
 {
+    vw_snapshot *s = j->s;
+    const vw_geo_in *in = j->in;
+    vw_err *err = &j->err;
+    memset(j->region, -1, j->n ? j->n : 1);
     s->pc4_codes = malloc((s->n_pc4 + 1) * sizeof *s->pc4_codes);
     if (s->pc4_codes == NULL)
         return vw_err_set(err, VW_E_INTERNAL, "out of memory");
@@ -209,10 +217,71 @@ int vw_snapshot_geo_build(vw_snapshot *s, const vw_geo_in *in, vw_err *err)
         any_region |= in->wkb[r] != NULL;
     if (in->n_places > 0 && s->n_pc4 > 0 && distribute_population(s, in, err) != 0)
         return -1;
-    if (any_region && regions_build(s, in, err) != 0)
+    if (any_region && regions_build(s, in, j, err) != 0)
         return -1;
-    network_regions(s);
     return 0;
+}
+
+static void *geo_main(void *arg)
+{
+    vw_geo_job *j = arg;
+    j->rc = geo_build(j);
+    return NULL;
+}
+
+static void job_free(vw_geo_job *j)
+{
+    free(j->lat);
+    free(j->lon);
+    free(j->region);
+    j->lat = j->lon = NULL;
+    j->region = NULL;
+}
+
+int vw_geo_job_start(vw_geo_job *j, vw_snapshot *s, const vw_geo_in *in, const vw_provider *prov,
+                     uint32_t n, vw_err *err)
+{
+    memset(j, 0, sizeof *j);
+    j->s = s;
+    j->in = in;
+    j->n = n;
+    j->lat = malloc((n ? n : 1) * sizeof *j->lat);
+    j->lon = malloc((n ? n : 1) * sizeof *j->lon);
+    j->region = malloc(n ? n : 1);
+    if (!j->lat || !j->lon || !j->region) {
+        job_free(j);
+        return vw_err_set(err, VW_E_INTERNAL, "out of memory");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        j->lat[i] = prov[i].lat;
+        j->lon[i] = prov[i].lon;
+    }
+    /* No thread (resource limits): do the work here, same result. */
+    j->started = pthread_create(&j->thread, NULL, geo_main, j) == 0;
+    if (!j->started)
+        geo_main(j);
+    return 0;
+}
+
+int vw_geo_job_finish(vw_geo_job *j, vw_snapshot *s, const uint32_t *order, vw_err *err)
+{
+    if (j->started)
+        pthread_join(j->thread, NULL);
+    j->started = false;
+    int rc = 0;
+    if (order != NULL && j->rc != 0)
+        rc = vw_err_set(err, j->err.code, "%s", j->err.message);
+    else if (order != NULL && j->region != NULL) {
+        for (uint32_t k = 0; k < s->n_providers; k++) {
+            vw_provider *p = &s->providers[k];
+            p->region = j->region[order[k]];
+            if (p->region >= 0)
+                s->regions[p->region].providers++;
+        }
+        network_regions(s);
+    }
+    job_free(j);
+    return rc;
 }
 
 /* ---- reading --------------------------------------------------------------- */

@@ -3,7 +3,9 @@
 #ifndef VW_SNAPSHOT_INT_H
 #define VW_SNAPSHOT_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,10 +89,33 @@ struct vw_snapshot {
     size_t bytes;
 };
 
-/* Regions, populations and cells for a snapshot whose providers, networks
- * and PC4s are in place (snapshot_geo.c). Consumes nothing; 0 or -1. */
-int vw_snapshot_geo_build(vw_snapshot *s, const vw_geo_in *in, vw_err *err);
-/* Frees what vw_snapshot_geo_build allocated. */
+/* The geography of a snapshot, built on a second thread while the builder
+ * sorts and indexes the providers (snapshot_geo.c). The job owns the
+ * snapshot's PC4 slots, pc4_codes, population and regions[] (all but the
+ * provider and network counts) from start until finish. */
+typedef struct vw_geo_job {
+    pthread_t thread;
+    bool started;            /* a thread runs (else the work was done inline) */
+    vw_snapshot *s;
+    const vw_geo_in *in;     /* the builder's, alive until finish */
+    double *lat, *lon;       /* provider coordinates in the order added (owned) */
+    int8_t *region;          /* their regions, same order (owned) */
+    uint32_t n;
+    int rc;
+    vw_err err;
+} vw_geo_job;
+
+/* Starts the job on s (its pc4 slots in place) for the n providers `prov` in
+ * the order added (their coordinates are copied). 0, or -1 on OOM. */
+int vw_geo_job_start(vw_geo_job *j, vw_snapshot *s, const vw_geo_in *in, const vw_provider *prov,
+                     uint32_t n, vw_err *err);
+/* Waits for the job and frees it. With `order` (order[k] = the position in
+ * which final provider k was added) and s's providers, memberships and
+ * members in place, also gives every provider and network its region: 0 or
+ * -1 with err set. With order NULL it only waits and frees (failure paths).
+ * A zeroed job that was never started is fine. */
+int vw_geo_job_finish(vw_geo_job *j, vw_snapshot *s, const uint32_t *order, vw_err *err);
+/* Frees what the geography job put into the snapshot. */
 void vw_snapshot_geo_free(vw_snapshot *s);
 
 /* Sorts n records of `stride` bytes whose first member is a NUL-terminated id
