@@ -101,6 +101,12 @@ int vw_snapbuild_set_region(vw_snapbuild *b, int region, const void *wkb, size_t
 int vw_snapbuild_add_registration(vw_snapbuild *b, const char *provider_id, const char *tag,
                                   const char *registry, int32_t valid_from,
                                   int32_t valid_until, vw_err *err);
+/* Optional: declares the PC4s, places and region polygons complete and
+ * starts the geography (populations, regions, PC4 cells) on a second thread,
+ * so it runs while providers are still being added; later add_pc4,
+ * add_place or set_region calls fail. finish starts it when not yet
+ * started. 0 or -1. */
+int vw_snapbuild_geo_start(vw_snapbuild *b, vw_err *err);
 /* Sorts, resolves ids (unknown network/provider ids are an error), builds the
  * spatial index. Always consumes `b` (frees it, also on failure). */
 vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err);

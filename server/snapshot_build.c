@@ -109,6 +109,8 @@ struct vw_snapbuild {
     vw_pc4_slot *pc4;
     uint32_t n_pc4;
     vw_geo_in geo;
+    vw_snapshot *snap;    /* made when the geography starts; finish completes it */
+    vw_geo_job job;       /* valid while `snap` is set */
 };
 
 static const char empty_str[] = "";
@@ -156,6 +158,10 @@ void vw_snapbuild_free(vw_snapbuild *b)
 {
     if (!b)
         return;
+    if (b->snap) { /* the geography thread reads b->geo and writes b->snap */
+        vw_geo_job_finish(&b->job, b->snap, NULL, NULL);
+        vw_snapshot_destroy(b->snap);
+    }
     vw_arena_free(&b->arena);
     vw_arena_free(&b->tmp);
     intern_free(&b->shared);
@@ -253,9 +259,40 @@ static int tag_bit(vw_snapbuild *b, const char *t, vw_err *err)
     return b->n_tags++;
 }
 
+static int geo_closed(vw_snapbuild *b, vw_err *err)
+{
+    return b->snap ? vw_err_set(err, VW_E_INVALID,
+                                "PC4s, places and regions must come before the geography starts")
+                   : 0;
+}
+
+int vw_snapbuild_geo_start(vw_snapbuild *b, vw_err *err)
+{
+    if (b->snap)
+        return 0;
+    vw_snapshot *s = calloc(1, sizeof *s);
+    if (!s)
+        return oom(err);
+    atomic_init(&s->refs, 1);
+    s->pc4 = b->pc4; /* the job's until finish */
+    s->n_pc4 = b->n_pc4;
+    b->pc4 = NULL;
+    b->snap = s;
+    if (vw_geo_job_start(&b->job, s, &b->geo, err) < 0) {
+        b->pc4 = s->pc4;
+        s->pc4 = NULL;
+        b->snap = NULL;
+        vw_snapshot_destroy(s);
+        return -1;
+    }
+    return 0;
+}
+
 int vw_snapbuild_add_pc4(vw_snapbuild *b, int pc4, double lat, double lon, const char *place,
                          vw_err *err)
 {
+    if (geo_closed(b, err) < 0)
+        return -1;
     if (pc4 < 0 || pc4 >= VW_PC4_SLOTS)
         return vw_err_set(err, VW_E_INVALID, "PC4 %d out of range 0000..9999", pc4);
     if (!isfinite(lat) || !isfinite(lon) || fabs(lat) > 90.0 || fabs(lon) > 180.0)
@@ -276,6 +313,8 @@ int vw_snapbuild_add_place(vw_snapbuild *b, double lat, double lon, uint32_t pop
                            vw_err *err)
 {
     vw_geo_in *g = &b->geo;
+    if (geo_closed(b, err) < 0)
+        return -1;
     if (!isfinite(lat) || !isfinite(lon) || fabs(lat) > 90.0 || fabs(lon) > 180.0)
         return vw_err_set(err, VW_E_INVALID, "place: invalid coordinates");
     if (reserve((void **)&g->places, sizeof *g->places, g->n_places, &g->cap_places,
@@ -289,6 +328,8 @@ int vw_snapbuild_set_region(vw_snapbuild *b, int region, const void *wkb, size_t
                             vw_err *err)
 {
     vw_geo_in *g = &b->geo;
+    if (geo_closed(b, err) < 0)
+        return -1;
     if (region < 0 || region >= VW_REGION_COUNT || wkb == NULL || len == 0 || len > (64u << 20))
         return vw_err_set(err, VW_E_INVALID, "region polygon: bad region or size");
     unsigned char *copy = malloc(len);
@@ -601,30 +642,26 @@ out:
 vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
 {
     vw_snapshot *s = NULL;
-    vw_geo_job geo;
     uint32_t *order = NULL;
-    memset(&geo, 0, sizeof geo);
     if (!b) {
         oom(err);
         return NULL;
     }
-    s = calloc(1, sizeof *s);
+    /* The geography (GEOS: PC4 cells, the region of every point) runs on a
+     * second thread while the providers are sorted and indexed. */
+    if (vw_snapbuild_geo_start(b, err) < 0)
+        goto fail;
+    s = b->snap;
     order = malloc((size_t)(b->n_prov ? b->n_prov : 1) * sizeof *order);
-    if (!s || !order) {
+    if (!order) {
         oom(err);
         goto fail;
     }
-    atomic_init(&s->refs, 1);
     for (uint32_t i = 0; i < b->n_prov; i++) {
         b->prov[i].reg_first = 0;
         b->prov[i].reg_count = 0;
     }
-    /* The geography (GEOS: PC4 cells, the region of every point) runs on a
-     * second thread meanwhile; it owns the PC4 slots until joined. */
-    s->pc4 = b->pc4;
-    s->n_pc4 = b->n_pc4;
-    b->pc4 = NULL;
-    if (vw_geo_job_start(&geo, s, &b->geo, b->prov, b->n_prov, err) < 0)
+    if (vw_geo_job_points(&b->job, b->prov, b->n_prov, err) < 0)
         goto fail;
     if (sort_providers(b, order, err) < 0 || link_networks(b, s, err) < 0 ||
         attach_registrations(b, s, err) < 0)
@@ -644,8 +681,11 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     s->n_tags = b->n_tags;
     s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
                               s->n_registrations, err);
-    if (!s->index || vw_geo_job_finish(&geo, s, order, err) < 0)
+    if (!s->index)
         goto fail;
+    b->snap = NULL; /* joined below, one way or the other */
+    if (vw_geo_job_finish(&b->job, s, order, err) < 0)
+        goto fail_joined;
     s->arena = b->arena;
     b->arena.head = NULL;
     s->bytes = sizeof *s + s->arena.bytes + (size_t)s->n_providers * sizeof *s->providers +
@@ -656,10 +696,10 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     free(order);
     vw_snapbuild_free(b);
     return s;
-fail:
-    vw_geo_job_finish(&geo, s, NULL, NULL); /* the thread must be done with s and b */
-    free(order);
+fail_joined:
     vw_snapshot_destroy(s);
-    vw_snapbuild_free(b);
+fail:
+    free(order);
+    vw_snapbuild_free(b); /* stops and joins the geography, frees b->snap */
     return NULL;
 }

@@ -138,9 +138,11 @@ static void network_regions(vw_snapshot *s)
     }
 }
 
-static int regions_build(vw_snapshot *s, const vw_geo_in *in, const vw_geo_job *j,
-                         vw_err *err)
+/* Phase 1 with region polygons: the regionset (kept for phase 2), PC4
+ * regions, outlines and cells. */
+static int regions_build(vw_snapshot *s, vw_geo_job *j, vw_err *err)
 {
+    const vw_geo_in *in = j->in;
     vw_regionset *rs = vw_regionset_new((const unsigned char *const *)in->wkb, in->wkb_len, err);
     double *lat = NULL, *lon = NULL;
     int *reg = NULL;
@@ -168,8 +170,6 @@ static int regions_build(vw_snapshot *s, const vw_geo_in *in, const vw_geo_job *
             s->regions[c->region].population += c->population;
         }
     }
-    for (uint32_t i = 0; i < j->n; i++)
-        j->region[i] = (int8_t)vw_regionset_locate(rs, j->lat[i], j->lon[i]);
     for (int r = 0; r < VW_REGION_COUNT; r++) {
         if (!vw_regionset_has(rs, r))
             continue;
@@ -186,6 +186,8 @@ static int regions_build(vw_snapshot *s, const vw_geo_in *in, const vw_geo_job *
         cells[k] = NULL;
     }
     s->has_regions = true;
+    j->rs = rs;
+    rs = NULL;
     rc = 0;
 out:
     free(lat);
@@ -196,13 +198,12 @@ out:
     return rc;
 }
 
-/* Everything but the provider and network counts and the network regions. */
-static int geo_build(vw_geo_job *j)
+/* Phase 1: everything that needs only the PC4s, places and polygons. */
+static int geo_pc4(vw_geo_job *j)
 {
     vw_snapshot *s = j->s;
     const vw_geo_in *in = j->in;
     vw_err *err = &j->err;
-    memset(j->region, -1, j->n ? j->n : 1);
     s->pc4_codes = malloc((s->n_pc4 + 1) * sizeof *s->pc4_codes);
     if (s->pc4_codes == NULL)
         return vw_err_set(err, VW_E_INTERNAL, "out of memory");
@@ -217,61 +218,100 @@ static int geo_build(vw_geo_job *j)
         any_region |= in->wkb[r] != NULL;
     if (in->n_places > 0 && s->n_pc4 > 0 && distribute_population(s, in, err) != 0)
         return -1;
-    if (any_region && regions_build(s, in, j, err) != 0)
+    if (any_region && regions_build(s, j, err) != 0)
         return -1;
     return 0;
+}
+
+/* Phase 2: the region of every provider (-1 without polygons). */
+static void geo_points(vw_geo_job *j)
+{
+    if (j->region == NULL)
+        return;
+    memset(j->region, -1, j->n ? j->n : 1);
+    if (j->rc == 0 && j->rs != NULL)
+        for (uint32_t i = 0; i < j->n; i++)
+            j->region[i] = (int8_t)vw_regionset_locate(j->rs, j->lat[i], j->lon[i]);
+    vw_regionset_free(j->rs);
+    j->rs = NULL;
 }
 
 static void *geo_main(void *arg)
 {
     vw_geo_job *j = arg;
-    j->rc = geo_build(j);
+    j->rc = geo_pc4(j);
+    pthread_mutex_lock(&j->mu);
+    while (!j->have_points)
+        pthread_cond_wait(&j->cv, &j->mu);
+    pthread_mutex_unlock(&j->mu);
+    geo_points(j);
     return NULL;
 }
 
-static void job_free(vw_geo_job *j)
-{
-    free(j->lat);
-    free(j->lon);
-    free(j->region);
-    j->lat = j->lon = NULL;
-    j->region = NULL;
-}
-
-int vw_geo_job_start(vw_geo_job *j, vw_snapshot *s, const vw_geo_in *in, const vw_provider *prov,
-                     uint32_t n, vw_err *err)
+int vw_geo_job_start(vw_geo_job *j, vw_snapshot *s, const vw_geo_in *in, vw_err *err)
 {
     memset(j, 0, sizeof *j);
     j->s = s;
     j->in = in;
+    if (pthread_mutex_init(&j->mu, NULL) != 0)
+        return vw_err_set(err, VW_E_INTERNAL, "mutex init failed");
+    if (pthread_cond_init(&j->cv, NULL) != 0) {
+        pthread_mutex_destroy(&j->mu);
+        return vw_err_set(err, VW_E_INTERNAL, "condition init failed");
+    }
+    j->started = pthread_create(&j->thread, NULL, geo_main, j) == 0;
+    if (!j->started) /* no thread (resource limits): in line, same result */
+        j->rc = geo_pc4(j);
+    return 0;
+}
+
+/* Tells the thread the coordinates (possibly none) are there. */
+static void hand_over(vw_geo_job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    j->have_points = true;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    if (!j->started)
+        geo_points(j);
+}
+
+int vw_geo_job_points(vw_geo_job *j, const vw_provider *prov, uint32_t n, vw_err *err)
+{
     j->n = n;
     j->lat = malloc((n ? n : 1) * sizeof *j->lat);
     j->lon = malloc((n ? n : 1) * sizeof *j->lon);
     j->region = malloc(n ? n : 1);
     if (!j->lat || !j->lon || !j->region) {
-        job_free(j);
+        j->n = 0;
+        hand_over(j);
         return vw_err_set(err, VW_E_INTERNAL, "out of memory");
     }
     for (uint32_t i = 0; i < n; i++) {
         j->lat[i] = prov[i].lat;
         j->lon[i] = prov[i].lon;
     }
-    /* No thread (resource limits): do the work here, same result. */
-    j->started = pthread_create(&j->thread, NULL, geo_main, j) == 0;
-    if (!j->started)
-        geo_main(j);
+    hand_over(j);
     return 0;
 }
 
 int vw_geo_job_finish(vw_geo_job *j, vw_snapshot *s, const uint32_t *order, vw_err *err)
 {
+    if (!j->have_points) {
+        j->n = 0; /* stopping early: phase 2 has nothing to do */
+        hand_over(j);
+    }
     if (j->started)
         pthread_join(j->thread, NULL);
     j->started = false;
+    vw_regionset_free(j->rs); /* left over when phase 2 never ran */
+    j->rs = NULL;
     int rc = 0;
     if (order != NULL && j->rc != 0)
         rc = vw_err_set(err, j->err.code, "%s", j->err.message);
-    else if (order != NULL && j->region != NULL) {
+    else if (order != NULL && j->region == NULL)
+        rc = vw_err_set(err, VW_E_INTERNAL, "out of memory");
+    else if (order != NULL) {
         for (uint32_t k = 0; k < s->n_providers; k++) {
             vw_provider *p = &s->providers[k];
             p->region = j->region[order[k]];
@@ -280,7 +320,13 @@ int vw_geo_job_finish(vw_geo_job *j, vw_snapshot *s, const uint32_t *order, vw_e
         }
         network_regions(s);
     }
-    job_free(j);
+    free(j->lat);
+    free(j->lon);
+    free(j->region);
+    j->lat = j->lon = NULL;
+    j->region = NULL;
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
     return rc;
 }
 

@@ -89,15 +89,22 @@ struct vw_snapshot {
     size_t bytes;
 };
 
-/* The geography of a snapshot, built on a second thread while the builder
- * sorts and indexes the providers (snapshot_geo.c). The job owns the
- * snapshot's PC4 slots, pc4_codes, population and regions[] (all but the
- * provider and network counts) from start until finish. */
+/* The geography of a snapshot, built on a second thread (snapshot_geo.c) in
+ * two phases: the PC4 part (populations, PC4 regions, outlines, cells) as
+ * soon as the PC4s, places and region polygons are in (while the loader
+ * still reads providers), then the region of every provider once their
+ * coordinates are handed over (while the builder sorts and indexes). The job
+ * owns the snapshot's PC4 slots, pc4_codes, population and regions[] (all
+ * but the provider and network counts) from start until finish. */
 typedef struct vw_geo_job {
     pthread_t thread;
-    bool started;            /* a thread runs (else the work was done inline) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool started;            /* a thread runs (else the phases run in line) */
+    bool have_points;        /* coordinates handed over (or none will come) */
     vw_snapshot *s;
     const vw_geo_in *in;     /* the builder's, alive until finish */
+    struct vw_regionset *rs; /* between the phases */
     double *lat, *lon;       /* provider coordinates in the order added (owned) */
     int8_t *region;          /* their regions, same order (owned) */
     uint32_t n;
@@ -105,15 +112,16 @@ typedef struct vw_geo_job {
     vw_err err;
 } vw_geo_job;
 
-/* Starts the job on s (its pc4 slots in place) for the n providers `prov` in
- * the order added (their coordinates are copied). 0, or -1 on OOM. */
-int vw_geo_job_start(vw_geo_job *j, vw_snapshot *s, const vw_geo_in *in, const vw_provider *prov,
-                     uint32_t n, vw_err *err);
+/* Starts the PC4 phase on s (its pc4 slots in place). 0, or -1 (err). */
+int vw_geo_job_start(vw_geo_job *j, vw_snapshot *s, const vw_geo_in *in, vw_err *err);
+/* Hands over the n providers `prov` in the order added (coordinates are
+ * copied) for the second phase. 0, or -1 on OOM. */
+int vw_geo_job_points(vw_geo_job *j, const vw_provider *prov, uint32_t n, vw_err *err);
 /* Waits for the job and frees it. With `order` (order[k] = the position in
  * which final provider k was added) and s's providers, memberships and
  * members in place, also gives every provider and network its region: 0 or
- * -1 with err set. With order NULL it only waits and frees (failure paths).
- * A zeroed job that was never started is fine. */
+ * -1 with err set. With order NULL it only stops, waits and frees (failure
+ * paths). Only for a started job. */
 int vw_geo_job_finish(vw_geo_job *j, vw_snapshot *s, const uint32_t *order, vw_err *err);
 /* Frees what the geography job put into the snapshot. */
 void vw_snapshot_geo_free(vw_snapshot *s);
