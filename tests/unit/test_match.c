@@ -277,6 +277,43 @@ static void test_builder_errors(void)
 }
 
 /* Many ids with a long shared prefix exercise every level of the id sort. */
+/* The geography may start before the providers come (the store's loader
+ * does that); PC4s, places and regions after it are refused, and a builder
+ * dropped while the geography thread runs is freed cleanly. */
+static void test_builder_geo_early(void)
+{
+    vw_err err;
+    vw_snapbuild *b = vw_snapbuild_new();
+    CHECK(vw_snapbuild_add_pc4(b, 3511, 52.09, 5.11, "Utrecht", &err) == 0);
+    CHECK(vw_snapbuild_add_place(b, 52.09, 5.11, 360000, &err) == 0);
+    CHECK(vw_snapbuild_geo_start(b, &err) == 0);
+    CHECK(vw_snapbuild_geo_start(b, &err) == 0); /* idempotent */
+    CHECK(vw_snapbuild_add_pc4(b, 3512, 52.09, 5.12, "Utrecht", &err) < 0);
+    CHECK(vw_snapbuild_add_place(b, 52.0, 5.0, 1, &err) < 0);
+    vw_provider_in p = prov("P2", VW_D_DIETIST, 52.0, 5.0);
+    CHECK(vw_snapbuild_add_provider(b, &p, &err) == 0);
+    p = prov("P1", VW_D_DIETIST, 52.1, 5.1);
+    CHECK(vw_snapbuild_add_provider(b, &p, &err) == 0);
+    vw_snapshot *s = vw_snapbuild_finish(b, &err);
+    CHECK(s != NULL);
+    if (s) {
+        CHECK(vw_snapshot_pc4_count(s) == 1 && vw_snapshot_population(s) == 360000);
+        CHECK_STR(vw_snapshot_provider(s, 0)->id, "P1");
+        CHECK(vw_snapshot_provider(s, 0)->region == -1); /* no polygons */
+        vw_snapshot_release(s);
+    }
+    b = vw_snapbuild_new(); /* dropped with the geography running */
+    CHECK(vw_snapbuild_add_pc4(b, 3511, 52.09, 5.11, "Utrecht", &err) == 0);
+    CHECK(vw_snapbuild_geo_start(b, &err) == 0);
+    vw_snapbuild_free(b);
+    b = vw_snapbuild_new(); /* finish failing after the geography started */
+    CHECK(vw_snapbuild_geo_start(b, &err) == 0);
+    p = prov("P1", VW_D_DIETIST, 52.1, 5.1);
+    CHECK(vw_snapbuild_add_provider(b, &p, &err) == 0);
+    CHECK(vw_snapbuild_add_provider(b, &p, &err) == 0); /* duplicate id: finish fails */
+    CHECK(vw_snapbuild_finish(b, &err) == NULL);
+}
+
 static void test_sort_ids(void)
 {
     vw_err err;
@@ -572,6 +609,7 @@ static void test_random_equivalence(void)
 int main(void)
 {
     test_builder();
+    test_builder_geo_early();
     test_builder_errors();
     test_sort_ids();
     test_known_distances();
