@@ -4,17 +4,45 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 /* ---- arena --------------------------------------------------------------- */
 
 #define VW_ARENA_BLOCK (4u << 20) /* 4 MiB: few big allocations */
+
+/* Blocks are mapped directly, not taken from malloc: malloc's dynamic mmap
+ * threshold grows during a load (to the largest chunk freed, up to 32 MiB),
+ * after which 4 MiB blocks would come from its heap, and a snapshot freed
+ * after a reload would leave them there, resident (RSS grew by ~130 MB per
+ * reload at 1M providers). A mapping goes back to the system when freed. */
+static vw_arena_block *block_new(size_t bytes)
+{
+#if defined(MAP_ANONYMOUS)
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+#else
+    return malloc(bytes);
+#endif
+}
+
+static void block_free(vw_arena_block *b)
+{
+#if defined(MAP_ANONYMOUS)
+    munmap(b, sizeof *b + b->cap);
+#else
+    free(b);
+#endif
+}
 
 char *vw_arena_alloc(vw_arena *a, size_t len)
 {
     vw_arena_block *b = a->head;
     if (!b || b->cap - b->used < len) {
         size_t cap = len > VW_ARENA_BLOCK ? len : VW_ARENA_BLOCK;
-        b = malloc(sizeof *b + cap);
+        b = block_new(sizeof *b + cap);
         if (!b)
             return NULL;
         b->cap = cap;
@@ -43,7 +71,7 @@ void vw_arena_free(vw_arena *a)
     vw_arena_block *b = a->head;
     while (b) {
         vw_arena_block *next = b->next;
-        free(b);
+        block_free(b);
         b = next;
     }
     a->head = NULL;
@@ -66,6 +94,13 @@ void vw_snapshot_destroy(vw_snapshot *s)
     free(s->pc4);
     vw_index_free(s->index);
     free(s);
+#if defined(__GLIBC__)
+    /* Chunks under malloc's (grown) mmap threshold -- the index's entries
+     * after a reload, among others -- were in its heap: give their pages
+     * back now, or every reload leaves tens of MB resident. Under 1 ms at
+     * a million providers, once per reload. */
+    malloc_trim(0);
+#endif
 }
 
 vw_snapshot *vw_snapshot_retain(vw_snapshot *s)
