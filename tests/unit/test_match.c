@@ -360,7 +360,27 @@ static void test_sort_ids(void)
                 bad++;
         }
     CHECK(bad == 0);
+
     vw_snapshot_release(s);
+
+    /* Already in order (the loader's case: the sort is skipped) and in order
+     * but for the last one (the full sort). */
+    static const char *const in_order[] = {"A1", "B", "B0", "P0000009", "P0000010", "A0"};
+    for (int last = 5; last <= 6; last++) {
+        b = vw_snapbuild_new();
+        for (int i = 0; i < last; i++) {
+            vw_provider_in p = prov(in_order[i], 0, 52, 5);
+            CHECK(vw_snapbuild_add_provider(b, &p, &err) == 0);
+        }
+        s = vw_snapbuild_finish(b, &err);
+        CHECK(s != NULL);
+        if (!s)
+            continue;
+        CHECK_STR(vw_snapshot_provider(s, 0)->id, last == 6 ? "A0" : "A1");
+        CHECK_STR(vw_snapshot_provider(s, (uint32_t)last - 1)->id, "P0000010");
+        CHECK_STR(vw_provider_name(vw_snapshot_provider(s, 2)), last == 6 ? "B" : "B0");
+        vw_snapshot_release(s);
+    }
 }
 
 /* ---- small hand-computed case --------------------------------------------- */
