@@ -14,6 +14,7 @@
 /* ---- string interning (open addressing over arena strings) -------------- */
 typedef struct interner {
     const char **keys; /* id -> string */
+    uint32_t *lens;    /* id -> strlen(string) */
     uint32_t n, cap_keys;
     uint32_t *slots; /* id + 1, 0 = empty */
     uint32_t mask;
@@ -34,7 +35,7 @@ static int intern_grow(interner *in)
     if (!slots)
         return -1;
     for (uint32_t i = 0; i < in->n; i++) {
-        uint32_t h = hash_str(in->keys[i], strlen(in->keys[i])) & (cap - 1);
+        uint32_t h = hash_str(in->keys[i], in->lens[i]) & (cap - 1);
         while (slots[h])
             h = (h + 1) & (cap - 1);
         slots[h] = i + 1;
@@ -53,8 +54,9 @@ static const char *intern(interner *in, vw_arena *arena, const char *s, size_t l
         return NULL;
     uint32_t h = hash_str(s, len) & in->mask;
     while (in->slots[h]) {
-        const char *k = in->keys[in->slots[h] - 1];
-        if (strncmp(k, s, len) == 0 && k[len] == '\0') {
+        uint32_t at = in->slots[h] - 1;
+        const char *k = in->keys[at];
+        if (in->lens[at] == len && memcmp(k, s, len) == 0) {
             if (id)
                 *id = in->slots[h] - 1;
             return k;
@@ -67,12 +69,17 @@ static const char *intern(interner *in, vw_arena *arena, const char *s, size_t l
         if (!keys)
             return NULL;
         in->keys = keys;
+        uint32_t *lens = realloc(in->lens, cap * sizeof *lens);
+        if (!lens)
+            return NULL;
+        in->lens = lens;
         in->cap_keys = cap;
     }
     char *copy = vw_arena_strdup(arena, s, len);
     if (!copy)
         return NULL;
     in->keys[in->n] = copy;
+    in->lens[in->n] = (uint32_t)len;
     in->slots[h] = ++in->n;
     if (id)
         *id = in->n - 1;
@@ -82,6 +89,7 @@ static const char *intern(interner *in, vw_arena *arena, const char *s, size_t l
 static void intern_free(interner *in)
 {
     free(in->keys);
+    free(in->lens);
     free(in->slots);
 }
 
