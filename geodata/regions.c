@@ -41,6 +41,7 @@ struct vw_regionset {
     GEOSGeometry *geom[VW_REGION_COUNT];          /* owned; NULL: none */
     const GEOSPreparedGeometry *prep[VW_REGION_COUNT];
     GEOSSTRtree *tree;                            /* items: region index + 1 */
+    double env[VW_REGION_COUNT][4];               /* envelope: xmin, ymin, xmax, ymax */
     signed char *grid;                            /* GRID_W * GRID_H */
     char msg[256];                                /* last GEOS error */
 };
@@ -100,6 +101,14 @@ vw_regionset *vw_regionset_new(const unsigned char *const wkb[VW_REGION_COUNT],
             goto fail;
         }
         GEOSSTRtree_insert_r(rs->h, rs->tree, rs->geom[i], (void *)(intptr_t)(i + 1));
+        double *e = rs->env[i];
+        if (GEOSGeom_getXMin_r(rs->h, rs->geom[i], &e[0]) != 1 ||
+            GEOSGeom_getYMin_r(rs->h, rs->geom[i], &e[1]) != 1 ||
+            GEOSGeom_getXMax_r(rs->h, rs->geom[i], &e[2]) != 1 ||
+            GEOSGeom_getYMax_r(rs->h, rs->geom[i], &e[3]) != 1) {
+            vw_err_set(err, VW_E_DB, "region %s: no envelope (%s)", vw_region_codes[i], rs->msg);
+            goto fail;
+        }
     }
     GEOSWKBReader_destroy_r(rs->h, rd);
     return rs;
@@ -172,11 +181,32 @@ static signed char classify_cell(vw_regionset *rs, int cx, int cy)
  * point. */
 static int snap_nearest(vw_regionset *rs, const GEOSGeometry *pt, double lat, double lon)
 {
+    /* The nearest region, lowest index on ties. Regions are measured in
+     * order of the distance to their envelope, a lower bound of the distance
+     * to the polygon; once that bound exceeds the best distance (by more than
+     * 1e-9 degree, far above rounding) no later region can beat or tie it. */
+    int ord[VW_REGION_COUNT], n = 0;
+    double lo[VW_REGION_COUNT];
+    for (int i = 0; i < VW_REGION_COUNT; i++) {
+        if (!rs->prep[i])
+            continue;
+        const double *e = rs->env[i];
+        double dx = fmax(fmax(e[0] - lon, lon - e[2]), 0), dy = fmax(fmax(e[1] - lat, lat - e[3]), 0);
+        lo[i] = sqrt(dx * dx + dy * dy);
+        int k = n++;
+        for (; k > 0 && lo[ord[k - 1]] > lo[i]; k--)
+            ord[k] = ord[k - 1];
+        ord[k] = i;
+    }
     double best = INFINITY;
     int found = -1;
-    for (int i = 0; i < VW_REGION_COUNT; i++) {
+    for (int k = 0; k < n; k++) {
+        int i = ord[k];
         double d;
-        if (rs->prep[i] && GEOSPreparedDistance_r(rs->h, rs->prep[i], pt, &d) == 1 && d < best) {
+        if (lo[i] > best + 1e-9)
+            break;
+        if (GEOSPreparedDistance_r(rs->h, rs->prep[i], pt, &d) == 1 &&
+            (d < best || (d == best && i < found))) {
             best = d;
             found = i;
         }
