@@ -110,7 +110,9 @@ static json_object *period(int32_t from, int32_t until)
 static json_object *telecom(const vw_provider *p)
 {
     static const char *const sys[] = {"phone", "email", "url"};
-    const char *vals[] = {p->phone, p->email, p->website};
+    vw_provider_text txt;
+    vw_provider_text_get(p, &txt);
+    const char *vals[] = {txt.phone, txt.email, txt.website};
     json_object *arr = json_object_new_array();
     for (int k = 0; k < 3; k++) {
         if (!vals[k] || !vals[k][0])
@@ -132,15 +134,17 @@ static void add_telecom(json_object *r, const vw_provider *p)
 static json_object *address(const vw_provider *p)
 {
     json_object *a = json_object_new_object();
+    vw_provider_text t;
+    vw_provider_text_get(p, &t);
     json_object_object_add(a, "use", json_object_new_string("work"));
     json_object_object_add(a, "type", json_object_new_string("physical"));
-    if (p->address && p->address[0]) {
+    if (t.address && t.address[0]) {
         json_object *lines = json_object_new_array();
-        json_object_array_add(lines, json_object_new_string(p->address));
+        json_object_array_add(lines, json_object_new_string(t.address));
         json_object_object_add(a, "line", lines);
     }
     add_str(a, "city", p->city);
-    add_str(a, "postalCode", p->postcode);
+    add_str(a, "postalCode", t.postcode);
     json_object_object_add(a, "country", json_object_new_string("NL"));
     return a;
 }
@@ -215,7 +219,7 @@ static json_object *practice(const vw_snapshot *s, const vw_fhir_opts *o, uint32
     json_object_array_add(types, own_concept(o, "organization-type", "practice", "Praktijk"));
     json_object_array_add(types, vw_fhir_discipline_concept(o, p->discipline));
     json_object_object_add(r, "type", types);
-    json_object_object_add(r, "name", json_object_new_string(p->name));
+    json_object_object_add(r, "name", json_object_new_string(vw_provider_name(p)));
     add_telecom(r, p);
     json_object *addr = json_object_new_array();
     json_object_array_add(addr, address(p));
@@ -253,7 +257,7 @@ static json_object *practitioner(const vw_snapshot *s, const vw_fhir_opts *o, ui
     json_object *r = provider_head(o, "Practitioner", "prac-", p),
                 *names = json_object_new_array(), *name = json_object_new_object(),
                 *quals = json_object_new_array();
-    json_object_object_add(name, "text", json_object_new_string(p->name));
+    json_object_object_add(name, "text", json_object_new_string(vw_provider_name(p)));
     json_object_array_add(names, name);
     json_object_object_add(r, "name", names);
     add_telecom(r, p);
@@ -282,7 +286,7 @@ static void add_ref_array(json_object *r, const char *key, json_object *ref)
 static void role_common(const vw_fhir_opts *o, const vw_provider *p, json_object *r)
 {
     json_object_object_add(r, "active", json_object_new_boolean(1));
-    json_object_object_add(r, "practitioner", reference("Practitioner", "prac-", p->id, p->name));
+    json_object_object_add(r, "practitioner", reference("Practitioner", "prac-", p->id, vw_provider_name(p)));
     add_ref_array(r, "location", reference("Location", "loc-", p->id, NULL));
     add_ref_array(r, "healthcareService", reference("HealthcareService", "hs-", p->id, NULL));
     add_ref_array(r, "specialty", vw_fhir_discipline_concept(o, p->discipline));
@@ -298,7 +302,7 @@ static json_object *role(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i
     const vw_provider *p = vw_snapshot_provider(s, i);
     json_object *r = resource("PractitionerRole", "role-", p->id);
     role_common(o, p, r);
-    json_object_object_add(r, "organization", reference("Organization", "org-", p->id, p->name));
+    json_object_object_add(r, "organization", reference("Organization", "org-", p->id, vw_provider_name(p)));
     return r;
 }
 
@@ -320,7 +324,7 @@ static json_object *location(const vw_snapshot *s, const vw_fhir_opts *o, uint32
     const vw_provider *p = vw_snapshot_provider(s, i);
     json_object *r = provider_head(o, "Location", "loc-", p), *pos = json_object_new_object();
     json_object_object_add(r, "status", json_object_new_string("active"));
-    json_object_object_add(r, "name", json_object_new_string(p->name));
+    json_object_object_add(r, "name", json_object_new_string(vw_provider_name(p)));
     json_object_object_add(r, "mode", json_object_new_string("instance"));
     add_telecom(r, p);
     json_object_object_add(r, "address", address(p));
@@ -328,7 +332,7 @@ static json_object *location(const vw_snapshot *s, const vw_fhir_opts *o, uint32
     json_object_object_add(pos, "latitude", num6(p->lat));
     json_object_object_add(r, "position", pos);
     json_object_object_add(r, "managingOrganization",
-                           reference("Organization", "org-", p->id, p->name));
+                           reference("Organization", "org-", p->id, vw_provider_name(p)));
     json_object *exts = json_object_new_array();
     if (p->geocoded)
         json_object_array_add(exts, ext(o, "position-from-postcode", "valueBoolean",
@@ -344,10 +348,10 @@ static json_object *service(const vw_snapshot *s, const vw_fhir_opts *o, uint32_
     const vw_provider *p = vw_snapshot_provider(s, i);
     json_object *r = provider_head(o, "HealthcareService", "hs-", p),
                 *chars = json_object_new_array();
-    json_object_object_add(r, "providedBy", reference("Organization", "org-", p->id, p->name));
+    json_object_object_add(r, "providedBy", reference("Organization", "org-", p->id, vw_provider_name(p)));
     add_ref_array(r, "specialty", vw_fhir_discipline_concept(o, p->discipline));
     add_ref_array(r, "location", reference("Location", "loc-", p->id, NULL));
-    json_object_object_add(r, "name", json_object_new_string(p->name));
+    json_object_object_add(r, "name", json_object_new_string(vw_provider_name(p)));
     add_telecom(r, p);
     uint64_t tags = vw_provider_tags_on(s, i, o->as_of);
     for (int b = 0; b < vw_snapshot_tag_count(s); b++)

@@ -298,7 +298,7 @@ static uint32_t search_orgs(const vw_snapshot *s, const vw_fhir_opts *o, const s
     for (uint32_t i = 0; i < np; i++) {
         const vw_provider *p = vw_snapshot_provider(s, i);
         if ((q->id && (strncmp(q->id, "org-", 4) || strcmp(q->id + 4, p->id))) ||
-            !org_type_ok(o, q, false, NULL) || !name_ok(q, p->name))
+            !org_type_ok(o, q, false, NULL) || !name_ok(q, vw_provider_name(p)))
             continue;
         if (total++ < q->count)
             add_hit(entries, o, vw_fhir_provider_resource(s, o, i, VW_FHIR_R_PRACTICE), -1);
