@@ -65,8 +65,19 @@ check "the daemon is still running" kill -0 "$DPID"
 expect_exit 0 "stats after the soak" "$V" stats --json
 check "stats saw the load" python3 -c "
 import json; s=json.load(open('$T/out'))
-assert s['requests']['total'] > $CONNS, s['requests']
-assert s['connections']['current'] < 50, s['connections']"
+assert s['requests']['total'] > $CONNS, s['requests']"
+# The soak's clients have hung up; the daemon notices each close as an event,
+# so give it a moment on a busy machine before counting.
+conns_closed() {
+  for _ in $(seq 100); do
+    "$V" stats --json >"$T/st" 2>/dev/null &&
+      python3 -c "import json,sys; sys.exit(json.load(open('$T/st'))['connections']['current'] >= 50)" &&
+      return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "the soak's connections are closed in the daemon too" conns_closed
 check "privacy: no PC6 in the log" bash -c "! grep -Eq '[0-9]{4} ?[A-Z]{2}\\b' '$T/verwijsd.log'"
 check "SIGTERM: verwijsd exits 0" stop_daemon
 finish
