@@ -14,6 +14,8 @@
 #include "csv.h"
 #include "store.h"
 
+#include "fuzz_file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char input_path[64], pc4_path[64], nets_path[64];
@@ -25,22 +27,6 @@ static void cleanup(void)
     unlink(nets_path);
 }
 
-static int make_file(char path[64], const char *tag, const void *data, size_t len)
-{
-    if (path[0] == '\0') {
-        snprintf(path, 64, "/tmp/fuzz_csv_%s_XXXXXX", tag);
-        int fd = mkstemp(path);
-        if (fd < 0)
-            return -1;
-        close(fd);
-    }
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return -1;
-    fwrite(data, 1, len, f);
-    fclose(f);
-    return 0;
-}
 
 static void read_all(const uint8_t *data, size_t size, const vw_csv_limits *lim)
 {
@@ -83,13 +69,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     read_all(data, size, &tiny);
 
     if (!ready) {
-        if (make_file(pc4_path, "pc4", pc4, sizeof pc4 - 1) != 0 ||
-            make_file(nets_path, "nets", nets, sizeof nets - 1) != 0)
+        if (vw_fuzz_write_file(pc4_path, "csv_pc4", pc4, sizeof pc4 - 1) != 0 ||
+            vw_fuzz_write_file(nets_path, "csv_nets", nets, sizeof nets - 1) != 0)
             return 0;
         atexit(cleanup);
         ready = 1;
     }
-    if (make_file(input_path, "in", data, size) != 0)
+    if (vw_fuzz_write_file(input_path, "csv_in", data, size) != 0)
         return 0;
     if (vw_store_open(":memory:", VW_STORE_CREATE, &st, &err) != 0)
         abort();

@@ -18,6 +18,8 @@
 #include "../../geodata/regions.h"
 #include "../../geodata/shape.h"
 
+#include "fuzz_file.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_INPUT 16384
@@ -34,23 +36,6 @@ static void cleanup(void)
     unlink(map_path);
 }
 
-static int make_file(char path[64], const char *tag, const void *data, size_t len)
-{
-    if (path[0] == '\0') {
-        snprintf(path, 64, "/tmp/fuzz_regions_%s_XXXXXX", tag);
-        int fd = mkstemp(path);
-        if (fd < 0)
-            return -1;
-        close(fd);
-        atexit(cleanup);
-    }
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return -1;
-    fwrite(data, 1, len, f);
-    fclose(f);
-    return 0;
-}
 
 /* Seven 0.3-degree squares across the Netherlands, one per COROP code. */
 static size_t fixed_geojson(char *out, size_t cap)
@@ -102,14 +87,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char geo[4096];
     if (size < 1 || size > MAX_INPUT)
         return 0;
+    static bool cleanup_registered;
+    if (!cleanup_registered) {
+        atexit(cleanup);
+        cleanup_registered = true;
+    }
     bool mapping_fuzzed = data[0] & 1;
     int rc;
     if (mapping_fuzzed) {
         size_t n = fixed_geojson(geo, sizeof geo);
-        rc = make_file(geo_path, "geo", geo, n) | make_file(map_path, "map", data + 1, size - 1);
+        rc = vw_fuzz_write_file(geo_path, "regions_geo", geo, n) |
+             vw_fuzz_write_file(map_path, "regions_map", data + 1, size - 1);
     } else {
-        rc = make_file(geo_path, "geo", data + 1, size - 1) |
-             make_file(map_path, "map", fixed_mapping, sizeof fixed_mapping - 1);
+        rc = vw_fuzz_write_file(geo_path, "regions_geo", data + 1, size - 1) |
+             vw_fuzz_write_file(map_path, "regions_map", fixed_mapping, sizeof fixed_mapping - 1);
     }
     if (rc != 0)
         return 0;

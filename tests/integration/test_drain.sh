@@ -6,13 +6,7 @@
 #  - a client that never reads its answers does not hold the daemon up past
 #    drain_timeout (3 s here): verwijsd exits 0 at that deadline.
 . "$(dirname "$0")/lib.sh"
-need_geodata
-G="$VW_GEODATA"
-"$V" gen --geodata "$G" --out "$T" --providers 2000 --seed 5 2>/dev/null
-DB="$T/db"
-"$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid 2>/dev/null
-"$V" import networks "$T/networks.csv" --db "$DB" 2>/dev/null
-"$V" import providers "$T/providers.csv" --db "$DB" 2>/dev/null
+gen_db 2000 5
 cat > "$T/drain.conf" <<CONF
 drain_timeout = 3
 output_high_water = 65536

@@ -12,13 +12,7 @@
 #    is forbidden, a plain-text admin client gets nothing;
 #  - failed handshakes are logged without data; no PC6 in the log.
 . "$(dirname "$0")/lib.sh"
-need_geodata
-G="$VW_GEODATA"
-"$V" gen --geodata "$G" --out "$T" --providers 1500 --seed 7 2>/dev/null
-DB="$T/db"
-"$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid 2>/dev/null
-"$V" import networks "$T/networks.csv" --db "$DB" 2>/dev/null
-"$V" import providers "$T/providers.csv" --db "$DB" 2>/dev/null
+gen_db 1500 7
 
 # ---- certificates ---------------------------------------------------------------
 C="$T/certs"; mkdir -p "$C"
