@@ -14,8 +14,8 @@
 # an open loop (vwload --rate: fixed schedule, latency from each request's
 # scheduled time): 50 connections without pipelining at 5,000 q/s and at half
 # of the closed-loop unpipelined maximum just measured. Also records snapshot
-# load time, verwijsd's resident memory, and the in-process engine
-# microbenchmark.
+# load time, verwijsd's resident memory, the in-process engine
+# microbenchmark and a national coverage run per need (coveragebench).
 # Everything runs on loopback and stops by itself. Results: a markdown table
 # on stdout and bench/results-latest.json.
 set -euo pipefail
@@ -36,7 +36,7 @@ done
 bash "$src/scripts/deps.sh"
 B="$src/build-bench"
 cmake -S "$src" -B "$B" -DCMAKE_BUILD_TYPE=Release -DVW_GEODATA_DIR="$geodata" >/dev/null
-cmake --build "$B" -j"$(nproc)" --target verwijsd verwijs vwload microbench >/dev/null
+cmake --build "$B" -j"$(nproc)" --target verwijsd verwijs vwload microbench coveragebench >/dev/null
 W=$(mktemp -d "${TMPDIR:-/tmp}/vwbench.XXXXXX")
 DPID=""; RPID=""
 cleanup() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; [ -n "$RPID" ] && kill "$RPID" 2>/dev/null; rm -rf "$W"; }
@@ -106,6 +106,8 @@ for n in ${sizes//,/ }; do
   json="$json{\"providers\":$n,\"load_ms\":${load_ms:-0},\"rss_mb\":$rss_after,\"redis_rss_mb\":${redis_rss:-0},\"microbench\":$micro},"
   kill "$DPID"; wait "$DPID" || true; DPID=""
   kill "$RPID"; wait "$RPID" || true; RPID=""
+  # National coverage for one need (issue 4), in-process, with the daemon stopped.
+  "$B/coveragebench" --db "$d/db" --runs 5 | sed -n 's/^national: \(.*\)$/| '"$n"' | coverage, national, \1 |||||||||/p'
 done
 echo "${json%,}]" > "$src/bench/results-latest.json"
 echo "(machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F))"
