@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "utf8.h"
 
 int vw_msg_unpack(const uint8_t *buf, size_t len, msgpack_zone *zone, msgpack_object *out,
                   vw_err *err)
@@ -399,12 +400,15 @@ void vw_pack_ok_head(msgpack_packer *pk, uint64_t id)
 
 void vw_pack_error(msgpack_packer *pk, uint64_t id, const char *code, const char *message)
 {
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", message ? message : "");
+    vw_utf8_fix(msg);
     pack_envelope_head(pk, id, 4);
     vw_pack_kv_bool(pk, "ok", false);
     vw_pack_cstr(pk, "error");
     msgpack_pack_map(pk, 2);
     vw_pack_kv_str(pk, "code", code ? code : VW_E_INTERNAL);
-    vw_pack_kv_str(pk, "message", message ? message : "");
+    vw_pack_kv_str(pk, "message", msg);
 }
 
 void vw_pack_request(msgpack_packer *pk, uint64_t id, const char *op, const void *args,

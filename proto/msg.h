@@ -95,7 +95,8 @@ void vw_frame_end(msgpack_sbuffer *sb, size_t start);
 /* Packs the map header and "v","id","ok":true,"result" keys; the caller then
  * packs exactly one result object. */
 void vw_pack_ok_head(msgpack_packer *pk, uint64_t id);
-/* Packs a whole error response. */
+/* Packs a whole error response; the message is cut to 1023 bytes and made
+ * valid UTF-8 (vw_utf8_fix), as every msgpack str must be. */
 void vw_pack_error(msgpack_packer *pk, uint64_t id, const char *code, const char *message);
 /* Packs a whole request; `args` (msgpack bytes of one map, may be NULL = {})
  * is copied in verbatim. */

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
 /* msgpack-c's unpacker keeps at most MSGPACK_EMBED_STACK_SIZE (32) open
  * containers; a deeper message could pass here and still fail there, so the
  * configured max_depth is capped at the same value. */
@@ -31,50 +33,6 @@ static uint64_t be(const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         v = (v << 8) | p[i];
     return v;
-}
-
-/* Returns the offset (relative to s) of the first invalid byte, or n when all
- * of s[0..n) is UTF-8 without overlongs, surrogates, code points above
- * U+10FFFF, or U+0000 (NUL would silently cut strings short in C consumers). */
-static size_t utf8_bad(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        size_t need;
-        uint8_t lo = 0x80, hi = 0xbf; /* range of the second byte */
-        if (c == 0x00)
-            return i;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            if (c == 0xe0)
-                lo = 0xa0; /* overlong */
-            else if (c == 0xed)
-                hi = 0x9f; /* UTF-16 surrogates */
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            if (c == 0xf0)
-                lo = 0x90; /* overlong */
-            else if (c == 0xf4)
-                hi = 0x8f; /* above U+10FFFF */
-        } else {
-            return i; /* continuation byte as lead, 0xc0/0xc1, 0xf5.. */
-        }
-        if (n - i <= need)
-            return i; /* sequence cut off by the end of the string */
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return i;
-        for (size_t k = 2; k <= need; k++)
-            if (s[i + k] < 0x80 || s[i + k] > 0xbf)
-                return i;
-        i += need + 1;
-    }
-    return n;
 }
 
 int vw_msg_check(const uint8_t *buf, size_t len, const vw_limits *lim, vw_err *err)
@@ -204,7 +162,7 @@ int vw_msg_check(const uint8_t *buf, size_t len, const vw_limits *lim, vw_err *e
         pos += 1 + hdr;
 
         if (is_str) {
-            size_t bad = utf8_bad(buf + pos, (size_t)body);
+            size_t bad = vw_utf8_bad(buf + pos, (size_t)body);
             if (bad != (size_t)body)
                 return vw_err_set(err, VW_E_BAD_REQUEST,
                                   "invalid UTF-8 in the string at byte %zu (byte %zu)", at,

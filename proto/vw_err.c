@@ -1,8 +1,12 @@
-/* vw_err.c -- setting and clearing vw_err values. */
+/* vw_err.c -- setting and clearing vw_err values. Messages quote user input
+ * (often cut with %.*s) and are cut to the buffer, so each is repaired to
+ * valid UTF-8 here: it goes into msgpack str and JSON, which require it. */
 #include "vw_err.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include "utf8.h"
 
 int vw_err_vset(vw_err *err, const char *code, const char *fmt, va_list ap)
 {
@@ -10,6 +14,8 @@ int vw_err_vset(vw_err *err, const char *code, const char *fmt, va_list ap)
         return -1;
     snprintf(err->code, sizeof err->code, "%s", code);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
+    vw_utf8_fix(err->code);
+    vw_utf8_fix(err->message);
     return -1;
 }
 

@@ -30,7 +30,9 @@ typedef struct vw_err {
     char message[480];
 } vw_err;
 
-/* Set code and printf-style message; a NULL err is ignored. Always returns -1
+/* Set code and printf-style message; a NULL err is ignored. The message is
+ * made valid UTF-8 (vw_utf8_fix: a character cut by truncation is dropped,
+ * other invalid bytes become '?'). Always returns -1
  * so callers can write `return vw_err_set(err, ...);`. */
 int vw_err_set(vw_err *err, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/utf8.h"
+
 #define IN_BUF_SIZE (64u * 1024u)
 
 enum { ST_START, ST_UNQUOTED, ST_QUOTED, ST_QUOTE_SEEN };
@@ -111,45 +113,7 @@ void vw_csv_set_limits(vw_csv *r, const vw_csv_limits *lim)
 long long vw_csv_offset(const vw_csv *r) { return r->consumed + (long long)r->pos; }
 const char *vw_csv_name(const vw_csv *r) { return r->name; }
 
-int vw_utf8_valid(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s, *e = p + len;
-    while (p < e) {
-        unsigned c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t need;
-        unsigned lo = 0x80, hi = 0xBF; /* allowed range of the 2nd byte */
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            else if (c == 0xED)
-                hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong */
-            else if (c == 0xF4)
-                hi = 0x8F; /* > U+10FFFF */
-        } else {
-            return 0;
-        }
-        if ((size_t)(e - p) <= need)
-            return 0;
-        if (p[1] < lo || p[1] > hi)
-            return 0;
-        for (size_t i = 2; i <= need; i++)
-            if ((p[i] & 0xC0) != 0x80)
-                return 0;
-        p += need + 1;
-    }
-    return 1;
-}
+int vw_utf8_valid(const char *s, size_t len) { return vw_utf8_bad(s, len) == len; }
 
 /* Refill the input window; 1 = more bytes, 0 = end of input, -1 = read error. */
 static int fill(vw_csv *r)

@@ -66,7 +66,7 @@ int vw_csv_next(vw_csv *r, char ***fields, size_t **lens, size_t *n, long *line,
 long long vw_csv_offset(const vw_csv *r);
 const char *vw_csv_name(const vw_csv *r);
 
-/* Is [s, s+len) valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF)? */
+/* Is [s, s+len) valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF, no NUL)? */
 int vw_utf8_valid(const char *s, size_t len);
 
 #endif

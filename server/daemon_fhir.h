@@ -21,4 +21,11 @@ struct evbuffer;
 int vw_http_fhir(const vw_snapshot *snap, const char *rest, const char *query, const char *host,
                  uint32_t max_params, size_t max_output, struct evbuffer *out);
 
+/* The same behind a TLS-terminating proxy: `fwd_proto` is the request's
+ * X-Forwarded-Proto header (may be NULL); "https" makes fullUrls
+ * https://HOST/fhir/..., anything else http://. */
+int vw_http_fhir_fwd(const vw_snapshot *snap, const char *rest, const char *query,
+                     const char *host, const char *fwd_proto, uint32_t max_params,
+                     size_t max_output, struct evbuffer *out);
+
 #endif

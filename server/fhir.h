@@ -52,6 +52,7 @@ typedef struct vw_fhir_opts {
 #define VW_FHIR_DEFAULT_BASE "https://verwijs.example.org/fhir"
 #define VW_FHIR_MAX_COUNT 100u   /* _count upper bound (= VW_MATCH_MAX_LIMIT) */
 #define VW_FHIR_DEFAULT_COUNT 20u
+#define VW_FHIR_MAX_PARAMS 64u   /* search parameters per request (more: too_large) */
 
 /* The directory as one Bundle (type collection). NULL (err set) on OOM. */
 json_object *vw_fhir_bundle(const vw_snapshot *s, const vw_fhir_opts *o, vw_err *err);
@@ -79,12 +80,14 @@ typedef struct vw_fhir_param {
  *                                 exact: the match engine, distance default 10 km)
  *   Organization: type=[system|]code (network kind, or "practice"), name (prefix)
  *   all: _count (1..100, default 20), _id
- * Unknown resources: not_found; unknown or malformed parameters: bad_request. */
+ * Unknown resources: not_found; unknown or malformed parameters (and values
+ * that are not UTF-8): bad_request; more than VW_FHIR_MAX_PARAMS: too_large. */
 int vw_fhir_search(const vw_snapshot *s, const vw_fhir_opts *o, const char *resource,
                    const vw_fhir_param *params, size_t n, json_object **out, vw_err *err);
 
 /* One resource by type and id (GET /fhir/Type/id): *out is the resource.
- * not_found when there is none. */
+ * not_found when there is none; bad_request when the id is over 200 bytes or
+ * not UTF-8. */
 int vw_fhir_read(const vw_snapshot *s, const vw_fhir_opts *o, const char *resource,
                  const char *id, json_object **out, vw_err *err);
 

@@ -4,6 +4,7 @@
  * hs-PID. */
 #include <string.h>
 
+#include "../proto/utf8.h"
 #include "fhir_int.h"
 
 static int64_t find_provider(const vw_snapshot *s, const char *id, const char *prefix)
@@ -48,9 +49,12 @@ int vw_fhir_read(const vw_snapshot *s, const vw_fhir_opts *o, const char *resour
         {"Location", "loc-", VW_FHIR_R_LOCATION},
         {"HealthcareService", "hs-", VW_FHIR_R_SERVICE},
     };
+    size_t il = strlen(id);
     *out = NULL;
-    if (strlen(id) > 200)
+    if (il > 200)
         return vw_err_set(err, VW_E_BAD_REQUEST, "id too long");
+    if (vw_utf8_bad(id, il) != il)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "the id must be UTF-8");
     if (strcmp(resource, "Organization") == 0 && strncmp(id, "net-", 4) == 0) {
         int64_t k = vw_snapshot_find_network(s, id + 4, strlen(id + 4));
         if (k >= 0)

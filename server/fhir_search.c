@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../proto/utf8.h"
 #include "../proto/vocab.h"
 #include "fhir_int.h"
 #include "match.h"
@@ -116,7 +117,10 @@ static int parse_param(const vw_snapshot *s, const vw_fhir_opts *o, bool org,
                        const vw_fhir_param *pm, search_q *q, char *tokbuf, vw_err *err)
 {
     const char *n = pm->name, *v = pm->value ? pm->value : "";
-    if (strlen(v) >= MAX_VALUE)
+    size_t nl = strlen(n), vl = strlen(v);
+    if (vw_utf8_bad(n, nl) != nl || vw_utf8_bad(v, vl) != vl)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "search parameters must be UTF-8");
+    if (vl >= MAX_VALUE)
         return vw_err_set(err, VW_E_BAD_REQUEST, "parameter %.40s: value too long", n);
     if (strcmp(n, "_count") == 0) {
         char *end;
@@ -318,8 +322,9 @@ int vw_fhir_search(const vw_snapshot *s, const vw_fhir_opts *o, const char *reso
             r = &resources[k];
     if (r == NULL)
         return vw_err_set(err, VW_E_NOT_FOUND, "no search on resource type '%.40s'", resource);
-    if (n > 32)
-        return vw_err_set(err, VW_E_BAD_REQUEST, "too many search parameters (at most 32)");
+    if (n > VW_FHIR_MAX_PARAMS)
+        return vw_err_set(err, VW_E_TOO_LARGE, "too many search parameters (at most %u)",
+                          VW_FHIR_MAX_PARAMS);
     for (size_t k = 0; k < n; k++)
         if (parse_param(s, o, r->kind < 0, &params[k], &q, tokbuf, err) != 0)
             return -1;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../proto/msg.h"
+#include "../proto/utf8.h"
 
 typedef struct qparam {
     const char *key, *val; /* decoded, NUL-terminated, in the scratch buffer */
@@ -45,8 +46,7 @@ static int hexval(int c)
     return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
-/* Decodes src[0..n) into dst (at most n bytes + NUL). */
-static int pct_decode(const char *src, size_t n, char *dst, vw_err *err)
+int vw_http_pct_decode(const char *src, size_t n, char *dst, vw_err *err)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
@@ -168,11 +168,11 @@ int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *pat
                 goto out;
             }
             char *k = scratch + used;
-            if (pct_decode(p, kl, k, err) != 0)
+            if (vw_http_pct_decode(p, kl, k, err) != 0)
                 goto out;
             used += strlen(k) + 1;
             char *v = scratch + used;
-            if (pct_decode(eq ? eq + 1 : p + seg, eq ? seg - kl - 1 : 0, v, err) != 0)
+            if (vw_http_pct_decode(eq ? eq + 1 : p + seg, eq ? seg - kl - 1 : 0, v, err) != 0)
                 goto out;
             used += strlen(v) + 1;
             ps[np].key = strcmp(k, "problem") == 0 ? "problems" : k;
@@ -185,6 +185,10 @@ int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *pat
         for (size_t j = 0; j < i; j++)
             if (strcmp(ps[j].key, ps[i].key) == 0)
                 first = false;
+        if (!first && type_of(ps[i].key) == T_LOC) {
+            vw_err_set(err, VW_E_BAD_REQUEST, "%s given twice (one point or postcode)", ps[i].key);
+            goto out;
+        }
         nkeys += first;
     }
 
@@ -236,13 +240,16 @@ int vw_http_error_json(const char *code, const char *message, vw_mpjson_sink sin
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_unpacked up;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", message ? message : "");
+    vw_utf8_fix(msg); /* JSON text must be UTF-8 */
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 1);
     vw_pack_cstr(&pk, "error");
     msgpack_pack_map(&pk, 2);
     vw_pack_kv_str(&pk, "code", code);
-    vw_pack_kv_str(&pk, "message", message);
+    vw_pack_kv_str(&pk, "message", msg);
     msgpack_unpacked_init(&up);
     if (msgpack_unpack_next(&up, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS)
         vw_mpjson_write(&up.data, false, sink, ctx);

@@ -25,6 +25,11 @@
 int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *path_id,
                           const char *query, uint32_t max_params, vw_err *err);
 
+/* Decodes the query-string part src[0..n) (%XX and '+' as space) into dst,
+ * which has room for n + 1 bytes; NUL-terminates it. bad_request on bad
+ * percent-encoding or a NUL byte (which would silently cut the value). */
+int vw_http_pct_decode(const char *src, size_t n, char *dst, vw_err *err);
+
 /* The fixed HTTP status of a protocol error code (PROTOCOL.md, docs/HTTP.md). */
 int vw_http_status(const char *code);
 

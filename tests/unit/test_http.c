@@ -98,6 +98,9 @@ static void test_build(void)
     /* invalid UTF-8 is refused by the msgpack checks, as for a socket client */
     CHECK(build("match", NULL, "near=%ff", 64, &sb, &err) == NULL &&
           strcmp(err.code, VW_E_BAD_REQUEST) == 0);
+    /* near is one point: twice is an error that says so (not "needs two numbers") */
+    CHECK(build("match", NULL, "near=3511&discipline=dietist&near=3512", 64, &sb, &err) == NULL &&
+          strcmp(err.code, VW_E_BAD_REQUEST) == 0 && strstr(err.message, "near given twice"));
     msgpack_sbuffer_destroy(&sb);
 }
 
@@ -139,6 +142,13 @@ static void test_render(void)
     CHECK(vw_http_render((const uint8_t *)sb.data, sb.size, &zone, cap_sink, &out, &status) == 0);
     CHECK(status == 404);
     CHECK_STR(out.data, "{\"error\":{\"code\":\"not_found\",\"message\":\"no provider with id 'X'\"}}");
+
+    /* an error message that is not UTF-8 (cut mid-character, raw bytes) is
+     * repaired before it becomes JSON */
+    out.n = 0;
+    status = vw_http_error_json(VW_E_NOT_FOUND, "no 'x\xc3\xa9\xff\xc3", cap_sink, &out);
+    CHECK(status == 404);
+    CHECK_STR(out.data, "{\"error\":{\"code\":\"not_found\",\"message\":\"no 'x\xc3\xa9?\"}}");
 
     /* the output cap stops the writer */
     sb.size = 0;

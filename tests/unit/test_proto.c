@@ -9,6 +9,7 @@
 #include "frame.h"
 #include "msg.h"
 #include "t.h"
+#include "utf8.h"
 #include "vocab.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
@@ -1131,6 +1132,56 @@ static void test_vocab(void)
     CHECK(today > date("2020-01-01") && today < date("2999-12-31"));
 }
 
+/* vw_utf8_bad / vw_utf8_fix, and error messages always valid UTF-8. */
+static void test_utf8_repair(void)
+{
+    CHECK(vw_utf8_bad("", 0) == 0);
+    CHECK(vw_utf8_bad("a\xc3\xa9\xf0\x9f\x98\x80", 7) == 7);
+    CHECK(vw_utf8_bad("ab\xc3", 3) == 2);         /* cut by the end */
+    CHECK(vw_utf8_bad("a\0b", 3) == 1);           /* NUL */
+    CHECK(vw_utf8_bad("\xed\xa0\x80", 3) == 0);   /* surrogate */
+    CHECK(vw_utf8_bad("\xc0\xaf", 2) == 0);        /* overlong */
+    CHECK(vw_utf8_bad("\xf4\x90\x80\x80", 4) == 0); /* above U+10FFFF */
+
+    char s1[] = "x\xc3\xa9\xc3"; /* cut mid-character: dropped */
+    vw_utf8_fix(s1);
+    CHECK_STR(s1, "x\xc3\xa9");
+    char s2[] = "a\xff" "b\xc3'c\xe2\x82"; /* raw byte, cut char inside, cut at end */
+    vw_utf8_fix(s2);
+    CHECK_STR(s2, "a?b?'c");
+    char s3[] = "\xf0\x9f\x98\x80 ok";
+    vw_utf8_fix(s3);
+    CHECK_STR(s3, "\xf0\x9f\x98\x80 ok");
+    vw_utf8_fix(NULL);
+
+    /* %.*s of user input cut in the middle of a 2-byte character */
+    char id[201];
+    for (int i = 0; i < 100; i++)
+        memcpy(id + 2 * i, "\xc3\xa9", 2);
+    id[200] = '\0';
+    vw_err err;
+    vw_err_set(&err, VW_E_NOT_FOUND, "no provider with id 'x%.*s'", 63, id);
+    CHECK(vw_utf8_bad(err.message, strlen(err.message)) == strlen(err.message));
+    CHECK(strstr(err.message, "\xc3\xa9?'") != NULL);
+    /* cut by the message buffer itself */
+    char big[1001];
+    for (int i = 0; i < 500; i++)
+        memcpy(big + 2 * i, "\xc3\xa9", 2);
+    big[1000] = '\0';
+    vw_err_set(&err, VW_E_BAD_REQUEST, "%s", big);
+    CHECK(vw_utf8_bad(err.message, strlen(err.message)) == strlen(err.message));
+    CHECK(strlen(err.message) == sizeof err.message - 2); /* 239 chars, the half dropped */
+
+    /* vw_pack_error repairs a message that did not come through vw_err_set */
+    enc e;
+    enc_init(&e);
+    vw_pack_error(&e.pk, 1, VW_E_NOT_FOUND, "bad \xff byte \xc3");
+    vw_limits lim;
+    vw_limits_default(&lim);
+    CHECK(vw_msg_check((const uint8_t *)e.sb.data, e.sb.size, &lim, &err) == 0);
+    enc_free(&e);
+}
+
 int main(void)
 {
     test_frames();
@@ -1144,5 +1195,6 @@ int main(void)
     test_accessors();
     test_args_only_edges();
     test_vocab();
+    test_utf8_repair();
     return T_DONE();
 }
