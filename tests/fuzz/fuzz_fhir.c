@@ -4,11 +4,14 @@
  * `name=value` pairs separated by '&' (bytes as they come, NULs cut the
  * string); a first line `Type/id` reads one resource instead. Every answer
  * must be either a searchset Bundle (or the resource) that serialises, or an
- * error with one of the stable codes and no result. */
+ * error with one of the stable codes and no result; every message is UTF-8
+ * and every JSON text (answer or OperationOutcome) is valid UTF-8 that
+ * parses back as JSON. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../proto/utf8.h"
 #include "../../proto/vocab.h"
 #include "../../server/fhir.h"
 #include "fuzz_snap.h"
@@ -16,6 +19,34 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static vw_snapshot *snap;
+
+/* The JSON text the gateway would send: valid UTF-8, parses strictly. Takes o. */
+static void check_json(json_object *o)
+{
+    const char *txt =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (txt == NULL)
+        abort();
+    size_t n = strlen(txt);
+    if (vw_utf8_bad(txt, n) != n)
+        abort();
+    json_tokener *tok = json_tokener_new();
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *back = json_tokener_parse_ex(tok, txt, (int)n);
+    if (back == NULL || json_tokener_get_parse_end(tok) != n)
+        abort();
+    json_object_put(back);
+    json_tokener_free(tok);
+    json_object_put(o);
+}
+
+static void check_error(const vw_err *err)
+{
+    size_t n = strlen(err->message);
+    if (vw_utf8_bad(err->message, n) != n)
+        abort();
+    check_json(vw_fhir_outcome(err, NULL));
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -56,8 +87,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ((rc == 0) != (out != NULL) ||
             (rc != 0 && strcmp(err.code, VW_E_NOT_FOUND) && strcmp(err.code, VW_E_BAD_REQUEST)))
             abort();
-        json_object_put(vw_fhir_outcome(&err, NULL));
-        json_object_put(out);
+        if (rc == 0)
+            check_json(out);
+        else
+            check_error(&err);
         free(buf);
         return 0;
     }
@@ -69,10 +102,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!json_object_object_get_ex(out, "type", &t) ||
             strcmp(json_object_get_string(t), "searchset") != 0)
             abort();
-        json_object_put(out);
+        check_json(out);
     } else if (out != NULL || (strcmp(err.code, VW_E_BAD_REQUEST) != 0 &&
-                               strcmp(err.code, VW_E_NOT_FOUND) != 0)) {
+                               strcmp(err.code, VW_E_NOT_FOUND) != 0 &&
+                               strcmp(err.code, VW_E_TOO_LARGE) != 0)) {
         abort();
+    } else {
+        check_error(&err);
     }
     free(buf);
     return 0;

@@ -6,12 +6,15 @@
  *
  * Inputs that start with "GET " take the HTTP gateway's path instead
  * ("GET op?query"): the query string becomes a request (ops_http.c), the op
- * answers it, and the JSON written from the answer must parse (json-c). */
+ * answers it, and the JSON written from the answer must be valid UTF-8 and
+ * parse strictly (json-c). Every error message, of either path, is UTF-8
+ * (msgpack str and JSON require it). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../proto/frame.h"
+#include "../../proto/utf8.h"
 #include "../../proto/vocab.h"
 #include "../../server/ops.h"
 #include "../../server/ops_http.h"
@@ -49,6 +52,21 @@ static int fz_sink(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+/* Exactly one frame, and its body is valid within generous limits (every
+ * str UTF-8: vw_msg_check). */
+static void check_frame(const msgpack_sbuffer *out)
+{
+    uint32_t blen = 0;
+    if (vw_frame_parse((const uint8_t *)out->data, out->size, 64u << 20, &blen) != VW_FRAME_OK ||
+        out->size != VW_FRAME_HEADER + blen)
+        abort();
+    vw_limits big = {.max_frame = 64u << 20, .max_depth = 16, .max_elems = 1u << 20,
+                     .max_str = 1u << 20, .max_total = 1u << 24};
+    vw_err err;
+    if (vw_msg_check((const uint8_t *)out->data + VW_FRAME_HEADER, blen, &big, &err) != 0)
+        abort();
+}
+
 /* "GET op?query" through the HTTP gateway's conversion, as daemon_http.c runs it. */
 static void http_path(const vw_ops_ctx *ctx, const uint8_t *data, size_t size,
                       msgpack_sbuffer *out)
@@ -73,17 +91,22 @@ static void http_path(const vw_ops_ctx *ctx, const uint8_t *data, size_t size,
         *q++ = '\0';
     req.size = 0;
     if (vw_http_build_request(&req, buf, NULL, q, 64, &err) != 0) {
-        if (vw_http_status(err.code) >= 500)
-            abort(); /* a query is refused as the client's fault */
+        if (vw_http_status(err.code) >= 500 ||
+            vw_utf8_bad(err.message, strlen(err.message)) != strlen(err.message))
+            abort(); /* a query is refused as the client's fault, in UTF-8 */
         return;
     }
     out->size = 0;
     vw_ops_handle(ctx, (const uint8_t *)req.data, req.size, out, log, sizeof log);
+    check_frame(out);
     fz_buf b = {json, 0, sizeof json};
     if (vw_http_render((const uint8_t *)out->data + VW_FRAME_HEADER, out->size - VW_FRAME_HEADER,
                        &rzone, fz_sink, &b, &status) != 0)
         return; /* only over the output cap */
+    if (vw_utf8_bad(json, b.n) != b.n)
+        abort();
     json_tokener *tok = json_tokener_new_ex(64);
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     json_object *o = json_tokener_parse_ex(tok, json, (int)b.n);
     if (o == NULL || json_tokener_get_parse_end(tok) != b.n || status < 200 || status > 599)
         abort();
@@ -115,17 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     out.size = 0;
     vw_ops_handle(&ctx, data, size, &out, log, sizeof log);
-
-    /* Exactly one frame, and its body is valid within generous limits. */
-    uint32_t blen = 0;
-    if (vw_frame_parse((const uint8_t *)out.data, out.size, 64u << 20, &blen) != VW_FRAME_OK ||
-        out.size != VW_FRAME_HEADER + blen)
-        abort();
-    vw_limits big = {.max_frame = 64u << 20, .max_depth = 16, .max_elems = 1u << 20,
-                     .max_str = 1u << 20, .max_total = 1u << 24};
-    vw_err err;
-    if (vw_msg_check((const uint8_t *)out.data + VW_FRAME_HEADER, blen, &big, &err) != 0)
-        abort();
+    check_frame(&out);
     if (strlen(log) >= sizeof log)
         abort();
     return 0;
