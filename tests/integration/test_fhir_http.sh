@@ -95,6 +95,27 @@ many=$(python3 -c "print('&'.join(f'p{i}=1' for i in range(70)))")
 check "too many parameters 413" test "$(get e6 "/fhir/Location?$many")" = 413
 check "too many parameters: too_large" outcome e6 too_large
 check "_format=xml refused" test "$(get e7 '/fhir/Location?_format=xml')" = 400
+mid=$(python3 -c "print('&'.join(['_count=5']*40)+'&_count=1')")
+check "40 parameters are within the limit (64)" test "$(get e8 "/fhir/Location?$mid")" = 200
+check "71 parameters 413, the same limit and code as any above 64" test "$(get e9 "/fhir/Location?$many&_count=1")" = 413
+check "the limit is named" grep -q 'at most 64' "$T/e9.json"
+# names are percent-decoded like values; NUL and non-UTF-8 are refused
+check "location%2Enear is location.near" test "$(get e10 '/fhir/Location?location%2Enear=52.09%7C5.12%7C5&_count=1')" = 200
+check "decoded name: a near search" python3 -c "
+import json; b=json.load(open('$T/e10.json'))
+assert b['entry'][0]['search']['extension'][0]['valueDistance']['value'] <= 5, b"
+check "%00 in a value 400" test "$(get e11 '/fhir/Location?_id=loc-P0000001%00junk')" = 400
+check "%00: bad_request" outcome e11 bad_request
+check "%FF in a value 400" test "$(get e12 '/fhir/Location?specialty=%FF')" = 400
+check "%FF in an id 400" test "$(get e13 '/fhir/Location/%FF')" = 400
+longe=$(python3 -c "print('x'+'%C3%A9'*100)")
+check "long multi-byte code 400" test "$(get e14 "/fhir/Location?specialty=$longe")" = 400
+check "long multi-byte id 404" test "$(get e15 "/fhir/Location/${longe:0:541}")" = 404
+check "every error above is strict UTF-8 JSON" python3 -c "
+import json
+for n in range(8, 16):
+    raw=open('$T/e%d.json' % n,'rb').read()
+    json.loads(raw.decode('utf-8', errors='strict'))"
 check "POST is 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$H/fhir/Location")" = 405
 check "the gateway still answers" test "$(get ok /fhir/Location?_count=1)" = 200
 

@@ -60,6 +60,21 @@ same_json "refer" "/v1/refer?near=7411&problem=darmklachten&problem=vermoeidheid
 same_json "provider" "/v1/providers/P0000001" provider P0000001
 same_json "network" "/v1/networks/N0001" network N0001
 
+# Error messages quote user input cut to a length; a cut inside a multi-byte
+# character must not make the answer invalid UTF-8 (msgpack str, JSON).
+longid="x$(printf 'é%.0s' {1..100})"
+expect_exit 3 "provider with a long multi-byte id: not_found (exit 3)" "$V" provider "$longid"
+longe=$(python3 -c "print('x'+'%C3%A9'*100)")
+utf8_json() { python3 -c "
+import json; e=json.loads(open('$T/body','rb').read().decode('utf-8', errors='strict'))['error']
+assert e['code']=='$1', e"; }
+check "long multi-byte provider id over HTTP 404" test "$(get "/v1/providers/$longe")" = 404
+check "... strict UTF-8 JSON" utf8_json not_found
+check "long multi-byte discipline 400" test "$(get "/v1/match?near=3511&discipline=$longe")" = 400
+check "... strict UTF-8 JSON" utf8_json bad_request
+check "near twice 400" test "$(get "/v1/match?near=3511&near=3512")" = 400
+check "near twice: says so" grep -q 'near given twice' "$T/body"
+
 # Both protocols are counted, per op and code.
 curl -s "$H/metrics" >"$T/metrics"
 check "msgpack match counted" grep -qE '^verwijs_requests_total\{proto="msgpack",op="match",code="ok"\} [1-9]' "$T/metrics"
