@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_haproxy.sh -- scale-out on loopback: 3 verwijsd replicas serving one
-# read-only SQLite snapshot file, HAProxy in front (msgpack in mode tcp, HTTP
-# in mode http, both checked on /readyz), a query load through HAProxy on both
+# read-only SQLite snapshot file, HAProxy in front with the shipped
+# deploy/haproxy/haproxy.cfg (ports and addresses adapted: msgpack in mode tcp,
+# HTTP in mode http, both TLS-terminated, both checked on /readyz; its
+# path-only access log checked), a query load through HAProxy on both
 # protocols, one replica killed with SIGKILL. Asserts: no request that started
 # after HAProxy marked the replica DOWN failed; reports how many failed between
 # the kill and that moment. Bound: checks every INTER_MS, DOWN after FALL
@@ -50,68 +52,57 @@ for i in 1 2 3; do
   if [ ! -s "$T/r$i.hport" ]; then echo "replica $i did not start" >&2; cat "$T/r$i.log" >&2; exit 1; fi
 done
 
-# ---- HAProxy, unprivileged, in the foreground, with a generated config ----------
+# ---- HAProxy, unprivileged, in the foreground, with the shipped config ----------
+# deploy/haproxy/haproxy.cfg with loopback ports, the replicas' addresses, a
+# test certificate, the test's check intervals, the access log on stdout and
+# no privileged bits (stats socket, user/group, global maxconn above the FD
+# limit); everything else as shipped.
 read -r FP_TCP FP_HTTP FP_STATS < <(python3 -c "
 import socket
 ss=[socket.socket() for _ in range(3)]
 for s in ss: s.bind(('127.0.0.1',0))
 print(*[s.getsockname()[1] for s in ss])")
-servers() { # PORTFILE-SUFFIX CHECK-EXTRA
-  for i in 1 2 3; do
-    echo "    server r$i 127.0.0.1:$(cat "$T/r$i.$1") check $2 $(eval echo "$3")"
-  done
-}
-{
-  cat <<CFG
-global
-    maxconn 2000
-defaults
-    timeout connect 500ms
-    timeout client 30s
-    timeout server 30s
-    timeout check ${TIMEOUT_CHECK_MS}ms
-    retries 2
-    option redispatch 1
-    default-server inter ${INTER_MS}ms fastinter ${INTER_MS}ms downinter ${INTER_MS}ms fall $FALL rise $RISE on-marked-down shutdown-sessions
-frontend msgpack_in
-    mode tcp
-    bind 127.0.0.1:$FP_TCP
-    default_backend msgpack
-backend msgpack
-    mode tcp
-    balance roundrobin
-    option httpchk
-    http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host verwijsd
-    http-check expect status 200
-CFG
-  for i in 1 2 3; do
-    echo "    server r$i 127.0.0.1:$(cat "$T/r$i.port") check port $(cat "$T/r$i.hport")"
-  done
-  cat <<CFG
-frontend http_in
-    mode http
-    bind 127.0.0.1:$FP_HTTP
-    default_backend http
-backend http
-    mode http
-    balance roundrobin
-    option httpchk
-    http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host verwijsd
-    http-check expect status 200
-    retry-on conn-failure empty-response response-timeout
-CFG
-  for i in 1 2 3; do
-    echo "    server r$i 127.0.0.1:$(cat "$T/r$i.hport") check"
-  done
-  cat <<CFG
-listen stats
-    mode http
-    bind 127.0.0.1:$FP_STATS
-    stats enable
-    stats uri /stats
-CFG
-} >"$T/haproxy.cfg"
-check "generated haproxy config is valid" "$HAPROXY" -q -c -f "$T/haproxy.cfg"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+  -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null
+cat "$T/tls.crt" "$T/tls.key" >"$T/verwijs.pem"
+python3 - "$VW_SRC/deploy/haproxy/haproxy.cfg" "$T" "$FP_TCP" "$FP_HTTP" "$FP_STATS" \
+  "$INTER_MS" "$FALL" "$RISE" "$TIMEOUT_CHECK_MS" \
+  "$(cat "$T/r1.port") $(cat "$T/r2.port") $(cat "$T/r3.port")" \
+  "$(cat "$T/r1.hport") $(cat "$T/r2.hport") $(cat "$T/r3.hport")" >"$T/haproxy.cfg" <<'PY'
+import re, sys
+src, T, tcp, http, stats, inter, fall, rise, tcheck, ports, hports = sys.argv[1:]
+ports, hports = ports.split(), hports.split()
+out, n = [], {}
+def sub(pat, rep, line):
+    new = re.sub(pat, rep, line)
+    n[pat] = n.get(pat, 0) + (new != line)
+    return new
+for line in open(src):
+    if re.match(r'\s*(stats socket|user|group) ', line):
+        continue
+    line = sub(r'^(\s*)log /dev/log local0 info', r'\1log stdout format raw local0 info', line)
+    line = sub(r'^(\s*)maxconn 20000', r'\1maxconn 2000', line)  # within an unprivileged FD limit
+    line = sub(r'crt /etc/haproxy/verwijs\.pem', 'crt %s/verwijs.pem' % T, line)
+    line = sub(r'bind :4747 ', 'bind 127.0.0.1:%s ' % tcp, line)
+    line = sub(r'bind :8080 ', 'bind 127.0.0.1:%s ' % http, line)
+    line = sub(r'bind 127\.0\.0\.1:8404', 'bind 127.0.0.1:%s' % stats, line)
+    line = sub(r'timeout check 1s', 'timeout check %sms' % tcheck, line)
+    line = sub(r'inter 1s fastinter 500ms downinter 1s fall 2 rise 2',
+               'inter {0}ms fastinter {0}ms downinter {0}ms fall {1} rise {2}'.format(inter, fall, rise), line)
+    m = re.match(r'(\s*server v(\d) )10\.0\.0\.1\d:(4747 check port 8080|8080 check)', line)
+    if m:
+        i = int(m.group(2)) - 1
+        line = m.group(1) + ('127.0.0.1:%s check port %s' % (ports[i], hports[i])
+                             if m.group(3).startswith('4747') else '127.0.0.1:%s check' % hports[i]) + '\n'
+        n['server'] = n.get('server', 0) + 1
+    out.append(line)
+missing = [p for p, k in n.items() if k == 0]
+if missing or n['server'] != 6:
+    sys.exit('the shipped haproxy.cfg changed shape; update test_haproxy.sh: %s' % missing)
+sys.stdout.write(''.join(out))
+PY
+check "the shipped haproxy.cfg, adapted, is valid" "$HAPROXY" -q -c -f "$T/haproxy.cfg"
 "$HAPROXY" -db -f "$T/haproxy.cfg" >>"$T/haproxy.log" 2>&1 &
 HPID=$!
 
@@ -121,20 +112,22 @@ status() {
     awk -F, -v b="$1" -v s="$2" '$1==b && $2==s {print $18}'
 }
 all_up() {
-  for b in msgpack http; do for s in r1 r2 r3; do
+  for b in verwijs_msgpack verwijs_http; do for s in v1 v2 v3; do
     [ "$(status $b $s)" = UP ] || return 1
   done; done
 }
 for _ in $(seq 200); do all_up && break; sleep 0.05; done
 check "all 6 servers UP in HAProxy" all_up
-check "HTTP through HAProxy" bash -c "curl -sf 'http://127.0.0.1:$FP_HTTP/v1/match?near=3511&discipline=dietist&limit=2' | grep -q '\"count\":2'"
-expect_exit 0 "msgpack through HAProxy" "$V" --server "127.0.0.1:$FP_TCP" match --near 3511 --discipline dietist --limit 2
+VTLS=(--tls --ca "$T/tls.crt")
+check "plain HTTP is not served on the TLS frontend" bash -c "! curl -sf --max-time 2 'http://127.0.0.1:$FP_HTTP/healthz' >/dev/null"
+check "HTTPS through HAProxy" bash -c "curl -sf --cacert '$T/tls.crt' 'https://127.0.0.1:$FP_HTTP/v1/match?near=3511&discipline=dietist&limit=2' | grep -q '\"count\":2'"
+expect_exit 0 "msgpack over TLS through HAProxy" "$V" --server "127.0.0.1:$FP_TCP" "${VTLS[@]}" match --near 3511 --discipline dietist --limit 2
 
 # ---- the load: one request per connection, start time and outcome ---------------
 load_tcp() {
   while [ ! -e "$T/stop" ]; do
     local s=$EPOCHREALTIME
-    if "$V" --server "127.0.0.1:$FP_TCP" --timeout 5000 match --near 3511 --discipline dietist \
+    if "$V" --server "127.0.0.1:$FP_TCP" "${VTLS[@]}" --timeout 5000 match --near 3511 --discipline dietist \
          --limit 3 --json >/dev/null 2>>"$T/load_tcp.err"; then
       echo "$s $EPOCHREALTIME ok"; else echo "$s $EPOCHREALTIME fail"; fi
   done >"$T/load_tcp"
@@ -142,8 +135,8 @@ load_tcp() {
 load_http() {
   while [ ! -e "$T/stop" ]; do
     local s=$EPOCHREALTIME
-    local code; code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
-      "http://127.0.0.1:$FP_HTTP/v1/match?near=7411&discipline=fysiotherapeut&limit=3")
+    local code; code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$T/tls.crt" \
+      "https://127.0.0.1:$FP_HTTP/v1/match?near=7411&discipline=fysiotherapeut&limit=3")
     if [ "$code" = 200 ]; then echo "$s $EPOCHREALTIME ok"; else echo "$s $EPOCHREALTIME fail $code"; fi
   done >"$T/load_http"
 }
@@ -160,12 +153,12 @@ T_KILL=$EPOCHREALTIME
 kill -9 "${RPIDS[1]}"
 wait "${RPIDS[1]}" 2>/dev/null
 for _ in $(seq 600); do
-  [ "$(status msgpack r2)" = DOWN ] && [ "$(status http r2)" = DOWN ] && break
+  [ "$(status verwijs_msgpack v2)" = DOWN ] && [ "$(status verwijs_http v2)" = DOWN ] && break
   sleep 0.01
 done
 T_DOWN=$EPOCHREALTIME
-check "r2 marked DOWN in both backends" test "$(status msgpack r2)/$(status http r2)" = DOWN/DOWN
-check "r1 and r3 stay UP" test "$(status http r1)$(status http r3)$(status msgpack r1)$(status msgpack r3)" = UPUPUPUP
+check "v2 marked DOWN in both backends" test "$(status verwijs_msgpack v2)/$(status verwijs_http v2)" = DOWN/DOWN
+check "v1 and v3 stay UP" test "$(status verwijs_http v1)$(status verwijs_http v3)$(status verwijs_msgpack v1)$(status verwijs_msgpack v3)" = UPUPUPUP
 
 # keep the load going until each protocol has 100 more requests after DOWN
 after_down() { awk -v t="$T_DOWN" '$1 > t' "$1" | wc -l; }
@@ -200,5 +193,10 @@ for i in 1 3; do
 done
 # privacy: no replica log (nor HAProxy's) holds a PC6 or a precise coordinate
 for i in 1 2 3; do privacy_check "$T/r$i.log"; done
+# HAProxy's access log (the shipped path-only log-format, on stdout here) is
+# written, names the route, and holds no query string
+check "HAProxy access log has the HTTP requests" grep -q 'verwijs_http_in.* GET /v1/match' "$T/haproxy.log"
+check "HAProxy access log has the msgpack sessions" grep -q 'verwijs_msgpack_in' "$T/haproxy.log"
+check "HAProxy access log holds no query string" bash -c "! grep -qE 'near=|discipline=|[?]' '$T/haproxy.log'"
 privacy_check "$T/haproxy.log"
 finish
