@@ -53,7 +53,7 @@ check("good client unaffected (1)", good_ok())
 s = conn(); s.sendall(struct.pack('>I', 100) + b'\x84')
 t0 = time.time(); c = closed(s)
 check("stalled partial frame is closed", c)
-check("  ...after about read_timeout", 0.5 < time.time() - t0 < 4)
+check("  ...after about read_timeout", 0.5 < time.time() - t0 < 10)
 
 # 3. malformed msgpack inside a good frame: bad_request, connection stays usable
 s = conn(); s.sendall(frame(b'\x84\xa1v\x01\xa2id\xc1'))   # 0xc1 is never valid
