@@ -19,7 +19,7 @@ for f in share/man/man1/verwijs.1 share/man/man8/verwijsd.8 \
          share/doc/verwijs/examples/verwijsd.conf lib/systemd/system/verwijsd.service \
          lib/sysusers.d/verwijs.conf share/verwijs/iza_regions.csv \
          share/bash-completion/completions/verwijs include/verwijs/verwijs.h \
-         share/doc/verwijs/FHIR.md; do
+         share/doc/verwijs/FHIR.md share/doc/verwijs/openapi.yaml; do
   check "installed $f" test -s "$P/$f"
 done
 
@@ -62,5 +62,19 @@ check "completion: commands" test "$(complete_words verwijs ma)" = "match"
 check "completion: options" test "$(complete_words verwijs coverage --wh)" = "--white-spots"
 check "completion: disciplines" test "$(complete_words verwijs match --discipline fys)" = "fysiotherapeut"
 check "completion: import kinds" test "$(complete_words verwijs import reg)" = "regions registrations"
+check "completion: admin subcommands" test "$(complete_words verwijs admin "")" = "reload import"
+check "completion: admin options" test "$(complete_words verwijs admin reload --to)" = "--token-file"
+check "completion: TLS options" test "$(complete_words verwijs --tls --ca ca.pem --tls-n)" = "--tls-name"
+check "completion: the command after TLS options" test "$(complete_words verwijs --tls --ca ca.pem admin "")" = "reload import"
+
+# Every key of the example config is described in verwijsd(8).
+# (set keys, and commented ones: "# key = one-value [# note]")
+conf_keys=$(grep -E '^(# )?[a-z_]+ = [^ ]+( +#.*)?$' "$P/share/doc/verwijs/examples/verwijsd.conf" |
+            sed -E 's/^(# )?([a-z_]+) =.*/\2/' | sort -u)
+missing=""
+for k in $conf_keys; do
+  grep -qE "^\.B $k(,|\$)|^\.B .*, $k\$" "$P/share/man/man8/verwijsd.8" || missing="$missing $k"
+done
+check "verwijsd(8) describes every key of verwijsd.conf (missing:$missing)" test -z "$missing"
 
 finish
