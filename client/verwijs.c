@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "../proto/frame.h"
+#include "../proto/utf8.h"
 
 #define MAX_INFLIGHT 4096
 
@@ -580,6 +581,7 @@ void vw_reply_error(const vw_reply *r, vw_err *err)
     snprintf(err->code, sizeof err->code, "%.*s", (int)r->resp.err_code_len, r->resp.err_code);
     snprintf(err->message, sizeof err->message, "%.*s", (int)r->resp.err_message_len,
              r->resp.err_message);
+    vw_utf8_fix(err->message); /* a long message may have been cut mid-character */
 }
 
 void vw_reply_free(vw_reply *r)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../proto/utf8.h"
 #include "daemon.h"
 #include "daemon_log.h"
 #include "store.h"
@@ -47,6 +48,7 @@ int vw_snapholder_init(vw_snapholder *h, const char *db, bool allow_empty, vw_er
         snprintf(h->last_error, sizeof h->last_error, "%s", err ? err->message : "load failed");
         snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s",
                  h->last_error);
+        vw_utf8_fix(h->info.last_reload_error); /* cut to 150 bytes; `stats` sends it */
         vw_log(VW_LOG_WARN, "starting without a snapshot (not ready until a reload loads one): %s",
                h->last_error);
         return 0;
@@ -104,6 +106,7 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
         snprintf(h->last_error, sizeof h->last_error, "%s", err ? err->message : "load failed");
         snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s",
                  h->last_error);
+        vw_utf8_fix(h->info.last_reload_error); /* cut to 150 bytes; `stats` sends it */
         h->info.reloads_failed++;
         unsigned long long serving = h->info.generation;
         pthread_mutex_unlock(&h->mu);
