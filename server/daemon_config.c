@@ -32,6 +32,8 @@ void vw_config_defaults(vw_config *c)
     c->http_max_params = 64;
     c->http_max_output = 8u << 20;
     c->http_timeout = 10;
+    c->http_max_connections = 10000;
+    c->admin_import_max_bytes = 2147483648.0;
     vw_limits_default(&c->limits);
     vw_travel_model_default(&c->travel);
     vw_refer_config_default(&c->refer);
@@ -92,6 +94,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     STR("admin_listen", admin_listen)
     STR("admin_token", admin_token)
     STR("admin_token_file", admin_token_file)
+    STR("admin_import_dir", admin_import_dir)
     STR("tls_listen", tls_listen)
     STR("tls_cert", tls_cert)
     STR("tls_key", tls_key)
@@ -123,6 +126,8 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("http_max_params", 1, 1024, c->http_max_params)
     NUM("http_max_output", 4096, 1u << 31, c->http_max_output)
     NUM("http_timeout", 0.1, 3600, c->http_timeout)
+    NUM("http_max_connections", 1, 1000000, c->http_max_connections)
+    NUM("admin_import_max_bytes", 1, 1099511627776.0, c->admin_import_max_bytes)
     NUM("max_frame", 64, 64u << 20, c->limits.max_frame)
     NUM("max_depth", 2, 32, c->limits.max_depth)
     NUM("max_elems", 1, 1 << 20, c->limits.max_elems)

@@ -23,6 +23,8 @@ typedef struct vw_config {
     char admin_token[256];
     char admin_token_file[1024];
     int admin_tls;             /* 1: admin_listen speaks TLS (tls_cert/tls_key/tls_client_ca) */
+    char admin_import_dir[1024]; /* admin imports only from files inside it; "" = none allowed */
+    double admin_import_max_bytes; /* size cap of one admin import file */
     /* TLS listener (libevent + OpenSSL); "" = none */
     char tls_listen[256];
     char tls_cert[1024], tls_key[1024];
@@ -46,6 +48,7 @@ typedef struct vw_config {
     uint32_t http_max_params;  /* query parameters in one request */
     uint32_t http_max_output;  /* bytes of one JSON response */
     double http_timeout;       /* seconds: read/write of one request, keep-alive idle */
+    int http_max_connections;  /* open HTTP connections; over: 503 overloaded */
     vw_limits limits;
     vw_travel_model travel;
     vw_refer_config refer;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "../proto/vocab.h"
+#include "daemon_fds.h"
 #include "daemon_fhir.h"
 #include "daemon_log.h"
 #include "ops_http.h"
@@ -42,6 +43,10 @@ typedef struct hworker {
     bool started;
     struct event_base *base;
     struct evhttp *http;
+    vw_accept_guard *guard;   /* owned; freed before http (which frees the listener) */
+    struct event *adopt;      /* counts the connections of `fresh` */
+    struct bufferevent *fresh[64]; /* created by evhttp since the last adopt */
+    int n_fresh;
     msgpack_zone zone;
     msgpack_sbuffer req;   /* the msgpack request built from the URL */
     msgpack_sbuffer resp;  /* the response frame of vw_ops_handle */
@@ -261,6 +266,14 @@ static void on_request(struct evhttp_request *req, void *arg)
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
 
+    if (atomic_load_explicit(&w->h->stats.conn_open, memory_order_relaxed) >
+        (long long)w->h->env.cfg->http_max_connections) {
+        atomic_fetch_add_explicit(&w->h->stats.conn_rejected, 1, memory_order_relaxed);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        reply_error(w, req, 503, VW_E_OVERLOADED,
+                    "too many connections (http_max_connections); try again later");
+        return;
+    }
     if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
         reply_error(w, req, 405, VW_E_BAD_REQUEST, "method not allowed; use GET or HEAD");
@@ -310,11 +323,47 @@ static void on_request(struct evhttp_request *req, void *arg)
     reply_error(w, req, 404, VW_E_UNKNOWN_OP, "no such route; see docs/openapi.yaml");
 }
 
+/* ---- counting connections ------------------------------------------------
+ * libevent 2.1's evhttp has no connection cap and no new-connection hook.
+ * evhttp asks us for each connection's bufferevent (on_new_conn) and then
+ * builds the connection around it in the same call; the `adopt` event,
+ * made active there, runs right after (same loop turn, before any I/O of the
+ * new connection) and finds the connection through the bufferevent's
+ * callback argument, to count it and be told of its close. */
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+    hworker *w = arg;
+    (void)evcon;
+    atomic_fetch_sub_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
+}
+
+static void on_adopt(evutil_socket_t fd, short what, void *arg)
+{
+    hworker *w = arg;
+    (void)fd;
+    (void)what;
+    for (int i = 0; i < w->n_fresh; i++) {
+        void *cbarg = NULL;
+        bufferevent_getcb(w->fresh[i], NULL, NULL, NULL, &cbarg);
+        if (cbarg == NULL)
+            continue;
+        evhttp_connection_set_closecb(cbarg, on_conn_close, w);
+        atomic_fetch_add_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
+    }
+    w->n_fresh = 0;
+}
+
 static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
 {
     hworker *w = arg;
     atomic_fetch_add_explicit(&w->h->stats.conn_total, 1, memory_order_relaxed);
-    return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (bev && w->n_fresh < (int)(sizeof w->fresh / sizeof w->fresh[0])) {
+        w->fresh[w->n_fresh++] = bev;
+        event_active(w->adopt, EV_TIMEOUT, 0);
+    }
+    return bev;
 }
 
 /* ---- threads ------------------------------------------------------------ */
@@ -338,7 +387,8 @@ static int hworker_init(vw_http *h, hworker *w, int index, vw_err *err)
     msgpack_sbuffer_init(&w->resp);
     w->base = event_base_new();
     w->http = w->base ? evhttp_new(w->base) : NULL;
-    if (w->http == NULL)
+    w->adopt = w->base ? event_new(w->base, -1, 0, on_adopt, w) : NULL;
+    if (w->http == NULL || w->adopt == NULL)
         return vw_err_set(err, VW_E_INTERNAL, "cannot create HTTP worker %d", index);
     evhttp_set_gencb(w->http, on_request, w);
     evhttp_set_bevcb(w->http, on_new_conn, w);
@@ -382,11 +432,11 @@ vw_http *vw_http_new(const vw_http_env *env, vw_err *err)
     }
     int fd = -1;
     for (int i = 0; i < h->n; i++) {
+        struct evhttp_bound_socket *bs;
         if (hworker_init(h, &h->w[i], i, err) != 0)
             goto fail;
         if (i == 0) {
-            struct evhttp_bound_socket *bs =
-                evhttp_bind_socket_with_handle(h->w[0].http, host, (ev_uint16_t)pn);
+            bs = evhttp_bind_socket_with_handle(h->w[0].http, host, (ev_uint16_t)pn);
             if (bs == NULL) {
                 vw_err_set(err, VW_E_CONNECT, "cannot listen (HTTP) on %s", cfg->http_listen);
                 goto fail;
@@ -395,13 +445,15 @@ vw_http *vw_http_new(const vw_http_env *env, vw_err *err)
         } else {
             /* Each evhttp closes its own copy of the listening socket. */
             int dfd = dup(fd);
-            if (dfd < 0 || evhttp_accept_socket_with_handle(h->w[i].http, dfd) == NULL) {
+            bs = dfd < 0 ? NULL : evhttp_accept_socket_with_handle(h->w[i].http, dfd);
+            if (bs == NULL) {
                 if (dfd >= 0)
                     close(dfd);
                 vw_err_set(err, VW_E_INTERNAL, "cannot share the HTTP socket with worker %d", i);
                 goto fail;
             }
         }
+        h->w[i].guard = vw_accept_guard_new(evhttp_bound_socket_get_listener(bs), "HTTP");
     }
     if (vw_write_port_file(cfg->http_port_file, fd, "HTTP gateway", err) != 0)
         goto fail;
@@ -444,8 +496,11 @@ void vw_http_free(vw_http *h)
         hworker *w = &h->w[i];
         if (w->h == NULL)
             continue; /* never initialised */
+        vw_accept_guard_free(w->guard);
         if (w->http)
             evhttp_free(w->http);
+        if (w->adopt)
+            event_free(w->adopt);
         if (w->base)
             event_base_free(w->base);
         msgpack_zone_destroy(&w->zone);

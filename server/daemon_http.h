@@ -26,6 +26,8 @@ typedef struct vw_http_env {
 #define VW_HTTP_STATUSES 10
 typedef struct vw_http_stats {
     atomic_ullong conn_total;                 /* connections accepted */
+    atomic_llong conn_open;                   /* open (from their first byte to the close) */
+    atomic_ullong conn_rejected;              /* answered 503 over http_max_connections */
     atomic_ullong by_status[VW_HTTP_STATUSES]; /* index: vw_http_status_index() */
 } vw_http_stats;
 int vw_http_status_index(int status);  /* the last index counts any other status */

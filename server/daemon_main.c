@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "daemon_fds.h"
 #include "daemon_log.h"
 
 #ifndef VW_VERSION
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
     vw_log_level lvl;
     vw_log_level_parse(cfg.log_level, &lvl);
     vw_log_set_level(lvl);
+    vw_fd_budget(&cfg);
 
     vw_server *srv = vw_server_new(&cfg, &err);
     if (srv == NULL) {

@@ -74,18 +74,22 @@ static void http_level(struct evbuffer *b, const vw_ops_stats *st, const vw_http
 {
     evbuffer_add_printf(b, "# HELP verwijs_connections_open Open msgpack connections (TCP and "
                            "Unix socket).\n# TYPE verwijs_connections_open gauge\n"
-                           "verwijs_connections_open{proto=\"msgpack\"} %llu\n",
-                        LOAD(st->conn_current));
+                           "verwijs_connections_open{proto=\"msgpack\"} %llu\n"
+                           "verwijs_connections_open{proto=\"http\"} %lld\n",
+                        LOAD(st->conn_current),
+                        (long long)atomic_load_explicit(&hs->conn_open, memory_order_relaxed));
     evbuffer_add_printf(b, "# HELP verwijs_connections_total Connections accepted.\n"
                            "# TYPE verwijs_connections_total counter\n"
                            "verwijs_connections_total{proto=\"msgpack\"} %llu\n"
                            "verwijs_connections_total{proto=\"http\"} %llu\n",
                         LOAD(st->conn_total), LOAD(hs->conn_total));
-    evbuffer_add_printf(b, "# HELP verwijs_connections_rejected_total msgpack connections "
-                           "refused at max_connections.\n"
+    evbuffer_add_printf(b, "# HELP verwijs_connections_rejected_total Connections refused at "
+                           "max_connections (msgpack) or answered 503 over http_max_connections "
+                           "(http).\n"
                            "# TYPE verwijs_connections_rejected_total counter\n"
-                           "verwijs_connections_rejected_total{proto=\"msgpack\"} %llu\n",
-                        LOAD(st->conn_rejected));
+                           "verwijs_connections_rejected_total{proto=\"msgpack\"} %llu\n"
+                           "verwijs_connections_rejected_total{proto=\"http\"} %llu\n",
+                        LOAD(st->conn_rejected), LOAD(hs->conn_rejected));
     evbuffer_add_printf(b, "# HELP verwijs_http_responses_total HTTP responses by status "
                            "(status 0: any other).\n# TYPE verwijs_http_responses_total counter\n");
     for (int i = 0; i < VW_HTTP_STATUSES; i++)

@@ -45,6 +45,7 @@
 #include "../proto/frame.h"
 #include "../proto/vocab.h"
 #include "daemon.h"
+#include "daemon_fds.h"
 #include "daemon_http.h"
 #include "daemon_log.h"
 
@@ -63,6 +64,7 @@ typedef struct vw_listener {
     vw_server *srv;
     listener_kind kind;
     struct evconnlistener *l;
+    vw_accept_guard *guard;     /* owned; freed before l */
     const char *addr;           /* config string: HOST:PORT or a socket path */
     bool is_unix;
 } vw_listener;
@@ -546,6 +548,7 @@ static int listen_tcp(vw_server *srv, const char *addr, listener_kind kind, vw_e
     freeaddrinfo(ai);
     if (li->l == NULL)
         return vw_err_set(err, VW_E_CONNECT, "cannot listen on %s: %s", addr, strerror(errno));
+    li->guard = vw_accept_guard_new(li->l, addr);
     return 0;
 }
 
@@ -582,6 +585,7 @@ static int listen_unix(vw_server *srv, const char *path, unsigned mode, listener
         close(fd);
         return vw_err_set(err, VW_E_IO, "cannot listen on %s", path);
     }
+    li->guard = vw_accept_guard_new(li->l, path);
     return 0;
 }
 
@@ -640,6 +644,8 @@ static void listeners_close(vw_server *srv)
         vw_listener *li = &srv->lis[i];
         if (li->l == NULL)
             continue;
+        vw_accept_guard_free(li->guard);
+        li->guard = NULL;
         evconnlistener_free(li->l);
         li->l = NULL;
         if (li->is_unix)
@@ -722,6 +728,7 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     srv->started_at = (int64_t)time(NULL);
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
+    vw_libevent_log_setup();
 
     srv->problems = cfg->problems_file[0] ? vw_problems_load_file(cfg->problems_file, err)
                                           : vw_problems_builtin(err);
