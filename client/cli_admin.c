@@ -11,7 +11,10 @@
 
 static const char admin_help[] =
     "usage: verwijs admin reload [CONNECTION] [--json]\n"
-    "       verwijs admin import KIND FILE [CONNECTION] [--json]\n"
+    "       verwijs admin import KIND FILE [--mapping FILE] [CONNECTION] [--json]\n"
+    "KIND: pc4, places, networks, providers, registrations, or regions (FILE: the\n"
+    "      municipality GeoJSON, --mapping: the region mapping CSV). Files are read\n"
+    "      by the daemon, from its admin_import_dir only.\n"
     "CONNECTION: --admin-socket PATH (default $VERWIJS_ADMIN_SOCKET)\n"
     "         or --server HOST:PORT --token-file F (admin_listen; default\n"
     "            $VERWIJS_ADMIN_TOKEN_FILE); with admin_tls, the global TLS options:\n"
@@ -66,6 +69,7 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     static const struct option opts[] = {{"admin-socket", required_argument, NULL, 'a'},
                                          {"server", required_argument, NULL, 's'},
                                          {"token-file", required_argument, NULL, 't'},
+                                         {"mapping", required_argument, NULL, 'm'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -73,12 +77,14 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     vw_cli cli = *cli_in;
     const char *sock = getenv("VERWIJS_ADMIN_SOCKET"), *server = NULL;
     const char *token_file = getenv("VERWIJS_ADMIN_TOKEN_FILE");
+    const char *mapping = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'a': sock = optarg; break;
         case 's': server = optarg; break;
         case 't': token_file = optarg; break;
+        case 'm': mapping = optarg; break;
         case 'j': cli.json = true; break;
         case 'h': fputs(admin_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
@@ -114,15 +120,19 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    char abs[PATH_MAX];
+    char abs[PATH_MAX], abs_map[PATH_MAX];
     if (import) {
-        /* The daemon reads the file: send an absolute path. */
+        /* The daemon reads the files: send absolute paths. */
         const char *file = argv[optind + 2];
         if (realpath(file, abs) == NULL)
             snprintf(abs, sizeof abs, "%s", file); /* not here: maybe on the server */
-        msgpack_pack_map(&pk, 2);
+        if (mapping && realpath(mapping, abs_map) == NULL)
+            snprintf(abs_map, sizeof abs_map, "%s", mapping);
+        msgpack_pack_map(&pk, mapping ? 3 : 2);
         vw_pack_kv_str(&pk, "kind", argv[optind + 1]);
         vw_pack_kv_str(&pk, "file", abs);
+        if (mapping)
+            vw_pack_kv_str(&pk, "mapping", abs_map);
     } else {
         msgpack_pack_map(&pk, 0);
     }

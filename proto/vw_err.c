@@ -12,8 +12,12 @@ int vw_err_vset(vw_err *err, const char *code, const char *fmt, va_list ap)
 {
     if (err == NULL)
         return -1;
+    /* Through a copy: callers may pass err->message as an argument
+     * ("context: %s", err->message), which must not overlap the output. */
+    char msg[sizeof err->message];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     snprintf(err->code, sizeof err->code, "%s", code);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    memcpy(err->message, msg, sizeof msg);
     vw_utf8_fix(err->code);
     vw_utf8_fix(err->message);
     return -1;

@@ -5,6 +5,7 @@
 #define VW_DAEMON_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "daemon_config.h"
@@ -55,6 +56,7 @@ void vw_snapholder_summary(vw_snapholder *h, vw_ops_snap_summary *out);
 typedef struct vw_admin_env {
     vw_snapholder *snaps;
     const vw_config *cfg;
+    const atomic_bool *stopping; /* set on SIGTERM/SIGINT: a running import rolls back */
 } vw_admin_env;
 /* Fills the callbacks of the admin ops (`reload`, `import`); `env` must
  * outlive `a`. The token is set per listener by the caller. */

@@ -2,9 +2,16 @@
  * snapshot reload as SIGHUP) and `import` (the same store import as
  * `verwijs import`, whole or nothing, then a reload), and loading the admin
  * token. Runs on the admin worker thread only, so query workers keep
- * answering from the old snapshot while a new one is built. */
+ * answering from the old snapshot while a new one is built.
+ *
+ * Import files: only regular files (never a FIFO or device: those would hang
+ * the admin worker), of at most admin_import_max_bytes, whose real path
+ * (symlinks resolved) lies inside admin_import_dir; with no admin_import_dir
+ * admin imports are refused. A SIGTERM during an import rolls it back. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon.h"
@@ -62,22 +69,74 @@ static int import_failed(const vw_ops_import_result *res, vw_err *err)
     return vw_err_set(err, code, "%s", msg);
 }
 
-static int admin_import(void *ud, const char *kind_s, const char *path,
+/* `path` resolved into `real` (PATH_MAX) and checked: inside
+ * admin_import_dir, a regular file, not above admin_import_max_bytes. The
+ * file is only opened once its real path is known to be inside the
+ * directory, so nothing outside it is ever read (or quoted in an error). */
+static int check_file(const vw_admin_env *env, const char *path, const vw_import_opts *o,
+                      char *real, vw_err *err)
+{
+    const char *dir = env->cfg->admin_import_dir;
+    char rdir[PATH_MAX];
+    if (dir[0] == '\0')
+        return vw_err_set(err, VW_E_FORBIDDEN, "admin imports are off: set admin_import_dir in "
+                          "the daemon's config (the directory import files are read from)");
+    if (realpath(dir, rdir) == NULL)
+        return vw_err_set(err, VW_E_INTERNAL, "admin_import_dir %.300s: %s", dir, strerror(errno));
+    if (realpath(path, real) == NULL)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "cannot open %.300s: %s", path, strerror(errno));
+    size_t dl = strlen(rdir);
+    if (strncmp(real, rdir, dl) != 0 || (real[dl] != '/' && !(dl == 1 && rdir[0] == '/')))
+        return vw_err_set(err, VW_E_FORBIDDEN, "%.300s is outside admin_import_dir (%.300s); "
+                          "admin imports read only files there", path, dir);
+    long long size;
+    FILE *f = vw_import_open(real, o, &size, err);
+    if (f == NULL)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "%s", err->message);
+    fclose(f);
+    return 0;
+}
+
+static int admin_import(void *ud, const char *kind_s, const char *path, const char *mapping,
                         vw_ops_import_result *res, vw_ops_snap_summary *after, vw_err *err)
 {
     vw_admin_env *env = ud;
-    vw_import_kind kind;
+    vw_import_kind kind = VW_IMPORT_PROVIDERS;
+    bool regions = strcmp(kind_s, "regions") == 0;
     vw_store *st = NULL;
     vw_import_result r = {0};
-    if (vw_import_kind_parse(kind_s, &kind) != 0)
+    char real[PATH_MAX], real_map[PATH_MAX];
+    if (!regions && vw_import_kind_parse(kind_s, &kind) != 0)
         return vw_err_set(err, VW_E_BAD_REQUEST, "unknown import kind '%.32s' (pc4, places, "
-                          "networks, providers, registrations)", kind_s);
-    vw_log(VW_LOG_INFO, "admin: import %s", vw_import_kind_name(kind));
+                          "networks, providers, registrations, regions)", kind_s);
+    if (regions != (mapping != NULL))
+        return vw_err_set(err, VW_E_BAD_REQUEST, regions
+                              ? "kind regions needs 'mapping' (the region mapping CSV) besides "
+                                "'file' (the municipality boundaries GeoJSON)"
+                              : "'mapping' is for kind regions only");
+    const char *kname = regions ? "regions" : vw_import_kind_name(kind);
+    vw_import_opts o = {.on_diag = on_diag, .ctx = res, .regular_only = true,
+                        .max_bytes = (long long)env->cfg->admin_import_max_bytes,
+                        .stop = env->stopping};
+    if (check_file(env, path, &o, real, err) != 0 ||
+        (regions && check_file(env, mapping, &o, real_map, err) != 0)) {
+        vw_log(VW_LOG_WARN, "admin: import %s refused: %s", kname, err->code);
+        return -1;
+    }
+    vw_log(VW_LOG_INFO, "admin: import %s", kname);
     if (vw_store_open(env->cfg->db, VW_STORE_READWRITE, &st, err) != 0)
         return vw_err_set(err, VW_E_INTERNAL, "cannot open the database: %.300s", err->message);
-    vw_import_opts o = {.on_diag = on_diag, .ctx = res};
-    int rc = vw_store_import(st, kind, path, &o, &r, err);
+    int rc = regions ? vw_store_import_regions(st, real, real_map, &o, &r, err)
+                     : vw_store_import(st, kind, real, &o, &r, err);
     vw_store_close(st);
+    if (rc != 0 && strcmp(err->code, VW_E_UNAVAILABLE) == 0) {
+        vw_log(VW_LOG_WARN, "admin: import %s interrupted (verwijsd is stopping); nothing "
+               "changed", kname);
+        return -1;
+    }
+    if (env->stopping && atomic_load(env->stopping))
+        return vw_err_set(err, VW_E_UNAVAILABLE, "verwijsd is stopping; the import %s, the "
+                          "snapshot was not reloaded", rc == 0 ? "committed" : "failed");
     res->rows_read = r.rows_read;
     res->rows_ok = r.rows_ok;
     res->rows_rejected = r.rows_rejected;
@@ -85,10 +144,10 @@ static int admin_import(void *ud, const char *kind_s, const char *path,
     res->rows_geocoded = r.rows_geocoded;
     if (rc != 0) {
         vw_log(VW_LOG_WARN, "admin: import %s rejected (%ld of %ld rows invalid); nothing changed",
-               vw_import_kind_name(kind), r.rows_rejected, r.rows_read);
+               kname, r.rows_rejected, r.rows_read);
         return import_failed(res, err);
     }
-    vw_log(VW_LOG_INFO, "admin: imported %ld %s rows", r.rows_ok, vw_import_kind_name(kind));
+    vw_log(VW_LOG_INFO, "admin: imported %ld %s rows", r.rows_ok, kname);
     if (vw_snapholder_reload(env->snaps, env->cfg->db, err) != 0)
         return vw_err_set(err, VW_E_INVALID, "imported, but the new snapshot failed validation "
                           "(the old one keeps serving): %.300s", err->message);

@@ -20,6 +20,7 @@
  *
  * The snapshot is retained once per batch, so a reload never pulls it out
  * from under a request. */
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
@@ -120,6 +121,8 @@ struct vw_server {
     vw_problems *problems;
     vw_ops_stats stats;
     int64_t started_at;
+    atomic_bool stopping;       /* SIGTERM/SIGINT seen: admin imports roll back */
+    bool abandoned;             /* a worker outlived the drain: leave its memory alone */
     pthread_t reload_thread;
     vw_http *http;              /* HTTP/JSON gateway, NULL when http_listen is "" */
 };
@@ -708,6 +711,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     }
     vw_log(VW_LOG_INFO, "%s: draining connections (at most %.0f s)",
            sig == SIGTERM ? "SIGTERM" : "SIGINT", srv->cfg->drain_timeout);
+    atomic_store(&srv->stopping, true);
     listeners_close(srv);
     for (int i = 0; i < srv->n_all; i++)
         wake(&srv->workers[i], 'q');
@@ -743,6 +747,7 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     }
     srv->admin_env.snaps = &srv->snaps;
     srv->admin_env.cfg = cfg;
+    srv->admin_env.stopping = &srv->stopping;
     vw_admin_setup(&srv->admin_tmpl, &srv->admin_env);
     if (cfg->admin_listen[0] &&
         vw_admin_token_load(cfg, srv->admin_token, sizeof srv->admin_token, err) != 0)
@@ -817,11 +822,36 @@ fail:
     return NULL;
 }
 
+/* Waits for the workers, but not past the drain deadline (+ a little): the
+ * admin worker may be inside an import that is still rolling back or a
+ * regions build that does not look at the stop flag. A worker left behind
+ * is logged and its memory is never freed (the process exits anyway; SQLite
+ * rolls an unfinished transaction back on the next open). */
+static void join_workers(vw_server *srv)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    double wait = srv->cfg->drain_timeout + 2.0;
+    dl.tv_sec += (time_t)wait;
+    dl.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    for (int i = 0; i < srv->n_all; i++) {
+        int rc = pthread_timedjoin_np(srv->workers[i].thread, NULL, &dl);
+        if (rc != 0) {
+            vw_log(VW_LOG_WARN, "worker %d%s still busy past drain_timeout; exiting without it",
+                   i, i == srv->n_workers ? " (admin)" : "");
+            srv->abandoned = true;
+        }
+    }
+}
+
 int vw_server_run(vw_server *srv)
 {
     event_base_dispatch(srv->base);
-    for (int i = 0; i < srv->n_all; i++)
-        pthread_join(srv->workers[i].thread, NULL);
+    join_workers(srv);
     vw_log(VW_LOG_INFO, "stopped: %llu requests served",
            (unsigned long long)atomic_load(&srv->stats.requests));
     return 0;
@@ -829,7 +859,7 @@ int vw_server_run(vw_server *srv)
 
 void vw_server_free(vw_server *srv)
 {
-    if (srv == NULL)
+    if (srv == NULL || srv->abandoned)
         return;
     vw_http_free(srv->http);
     for (int i = 0; i < srv->n_all; i++) {

@@ -74,9 +74,10 @@ typedef struct vw_ops_admin {
     /* Builds a new snapshot and swaps it in; fills *after. 0 / -1 with err. */
     int (*reload)(void *ud, vw_ops_snap_summary *after, vw_err *err);
     /* Imports `path` (a server-side file) as `kind`, whole or nothing, then
-     * reloads. 0 / -1 with err (res still says what was rejected). */
-    int (*import)(void *ud, const char *kind, const char *path, vw_ops_import_result *res,
-                  vw_ops_snap_summary *after, vw_err *err);
+     * reloads; `mapping` is the second file of kind "regions" (NULL when the
+     * request names none). 0 / -1 with err (res still says what was rejected). */
+    int (*import)(void *ud, const char *kind, const char *path, const char *mapping,
+                  vw_ops_import_result *res, vw_ops_snap_summary *after, vw_err *err);
     void *ud;
 } vw_ops_admin;
 

@@ -53,12 +53,12 @@ int vw_op_reload(const vw_op_call *c)
 
 int vw_op_import(const vw_op_call *c)
 {
-    static const char *const known[] = {"kind", "file", NULL};
+    static const char *const known[] = {"kind", "file", "mapping", NULL};
     vw_ops_admin *a = c->ctx->admin;
-    const char *kind_s, *file_s;
-    size_t kind_len, file_len;
-    bool present;
-    char kind[32], file[1024];
+    const char *kind_s, *file_s, *map_s;
+    size_t kind_len, file_len, map_len;
+    bool present, map_present;
+    char kind[32], file[1024], mapping[1024];
     vw_ops_import_result res;
     vw_ops_snap_summary after = {0};
 
@@ -67,19 +67,29 @@ int vw_op_import(const vw_op_call *c)
         return -1;
     if (!present || kind_len == 0 || kind_len >= sizeof kind)
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "'kind' is required (pc4, places, networks, "
-                          "providers, registrations)");
+                          "providers, registrations, regions)");
     if (vw_arg_str(c->args, "file", &file_s, &file_len, &present, c->err) != 0)
         return -1;
     if (!present || file_len == 0 || file_len >= sizeof file || file_s[0] != '/')
         return vw_err_set(c->err, VW_E_BAD_REQUEST,
                           "'file' is required: an absolute path on the server");
+    if (vw_arg_str(c->args, "mapping", &map_s, &map_len, &map_present, c->err) != 0)
+        return -1;
+    if (map_present && (map_len == 0 || map_len >= sizeof mapping || map_s[0] != '/'))
+        return vw_err_set(c->err, VW_E_BAD_REQUEST,
+                          "'mapping' must be an absolute path on the server");
     memcpy(kind, kind_s, kind_len);
     kind[kind_len] = '\0';
     memcpy(file, file_s, file_len);
     file[file_len] = '\0';
+    if (map_present) {
+        memcpy(mapping, map_s, map_len);
+        mapping[map_len] = '\0';
+    }
     memset(&res, 0, sizeof res);
     vw_op_log(c, " kind=%s", kind);
-    if (a->import == NULL || a->import(a->ud, kind, file, &res, &after, c->err) != 0)
+    if (a->import == NULL ||
+        a->import(a->ud, kind, file, map_present ? mapping : NULL, &res, &after, c->err) != 0)
         return -1;
     msgpack_pack_map(c->pk, 7);
     vw_pack_kv_str(c->pk, "kind", kind);

@@ -8,6 +8,8 @@
 #ifndef VW_STORE_H
 #define VW_STORE_H
 
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -56,6 +58,14 @@ typedef struct vw_import_opts {
     bool skip_invalid;
     /* Progress callback (rows read so far, bytes read, file size), may be NULL. */
     void (*on_progress)(void *ctx, long rows, long long bytes, long long total);
+    /* The file is opened without blocking (O_NONBLOCK) and must not be a
+     * directory. regular_only: it must be a regular file (no FIFO, device,
+     * socket); max_bytes > 0: at most that size (the daemon's admin imports). */
+    bool regular_only;
+    long long max_bytes;
+    /* When set, polled every few thousand rows: once true the import stops,
+     * rolls back and fails with code "unavailable" (a daemon shutting down). */
+    const atomic_bool *stop;
 } vw_import_opts;
 
 typedef struct vw_import_result {
@@ -81,6 +91,11 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
  * municipality without a region would leave a hole in the map). */
 int vw_store_import_regions(vw_store *st, const char *boundaries_path, const char *mapping_path,
                             const vw_import_opts *opts, vw_import_result *res, vw_err *err);
+
+/* Opens `path` for an import as opts asks (see vw_import_opts: no blocking
+ * open, no directory; regular_only, max_bytes). *size = its size (-1 when not
+ * a regular file). VW_E_IO with a message naming the file on failure. */
+FILE *vw_import_open(const char *path, const vw_import_opts *opts, long long *size, vw_err *err);
 
 /* Builds a snapshot from the current committed state (one read transaction,
  * so it is consistent). */

@@ -12,17 +12,20 @@
 #include "store_import.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "csv.h"
 
 #define SAVED_MAX 100        /* reasons kept for the log of a rejected import */
 #define PROGRESS_EVERY 50000 /* rows between on_progress calls */
+#define STOP_EVERY 1024      /* rows between looks at opts->stop */
 
 typedef struct saved_reject {
     long line;
@@ -124,6 +127,42 @@ static int reject_row(driver *d, long line, const char *reason)
 
 /* ---- the driver ------------------------------------------------------------ */
 
+FILE *vw_import_open(const char *path, const vw_import_opts *opts, long long *size, vw_err *err)
+{
+    static const vw_import_opts no_opts;
+    struct stat sb;
+    FILE *f = NULL;
+    if (opts == NULL)
+        opts = &no_opts;
+    /* O_NONBLOCK: opening a FIFO without a writer must not hang. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        vw_err_set(err, VW_E_IO, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &sb) != 0) {
+        vw_err_set(err, VW_E_IO, "cannot open %s: %s", path, strerror(errno));
+    } else if (S_ISDIR(sb.st_mode)) {
+        vw_err_set(err, VW_E_IO, "%s is a directory, not a file", path);
+    } else if (opts->regular_only && !S_ISREG(sb.st_mode)) {
+        vw_err_set(err, VW_E_IO, "%s is not a regular file (a FIFO, device or socket is never "
+                   "imported here)", path);
+    } else if (opts->max_bytes > 0 && (long long)sb.st_size > opts->max_bytes) {
+        vw_err_set(err, VW_E_IO, "%s is %lld bytes; the limit is %lld", path,
+                   (long long)sb.st_size, opts->max_bytes);
+    } else {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 || (f = fdopen(fd, "rb")) == NULL)
+            vw_err_set(err, VW_E_IO, "cannot open %s: %s", path, strerror(errno));
+    }
+    if (f == NULL) {
+        close(fd);
+        return NULL;
+    }
+    *size = S_ISREG(sb.st_mode) ? (long long)sb.st_size : -1;
+    return f;
+}
+
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 static const imp_kind *kind_of(vw_import_kind k)
@@ -207,6 +246,10 @@ static int read_rows(driver *d, long long total)
         }
         im->res->rows_read++;
         im->line = line;
+        if (im->o->stop && im->res->rows_read % STOP_EVERY == 0 &&
+            atomic_load_explicit(im->o->stop, memory_order_relaxed))
+            return vw_err_set(im->err, VW_E_UNAVAILABLE,
+                              "import interrupted at line %ld: the daemon is stopping", line);
         if (im->o->on_progress && im->res->rows_read % PROGRESS_EVERY == 0)
             im->o->on_progress(im->o->ctx, im->res->rows_read, vw_csv_offset(d->csv), total);
         if (rc == VW_CSV_BAD) {
@@ -379,11 +422,10 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
         return vw_err_set(err, VW_E_INTERNAL, "unknown import kind %d", (int)kind);
     if (st == NULL || st->readonly)
         return vw_err_set(err, VW_E_DB, "the database is open read-only");
-    f = fopen(path, "rb");
+    long long total;
+    f = vw_import_open(path, opts, &total, err);
     if (f == NULL)
-        return vw_err_set(err, VW_E_IO, "cannot open %s: %s", path, strerror(errno));
-    struct stat sb;
-    long long total = fstat(fileno(f), &sb) == 0 ? (long long)sb.st_size : -1;
+        return -1;
 
     d = calloc(1, sizeof *d);
     if (d == NULL || (d->csv = vw_csv_new(f, path)) == NULL) {

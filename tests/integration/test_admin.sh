@@ -8,6 +8,12 @@
 #    `forbidden`: the database file and the answers stay the same;
 #  - admin over TCP without a token or with a wrong one is refused (and closed),
 #    with the right token it works;
+#  - admin imports read only regular files inside admin_import_dir: /dev/zero,
+#    a FIFO, a directory, a file outside it and a symlink leading out are
+#    refused with a clear error (and without hanging);
+#  - admin import of kind regions (GeoJSON + mapping, both inside the dir);
+#  - SIGTERM during a long admin import: exit 0 within drain_timeout + slack,
+#    the import rolled back (database unchanged);
 #  - the log holds no full PC6 (privacy).
 . "$(dirname "$0")/lib.sh"
 need_geodata
@@ -24,6 +30,8 @@ cat > "$T/admin.conf" <<CONF
 admin_socket = $ASOCK
 admin_listen = 127.0.0.1:0
 admin_token_file = $T/token
+admin_import_dir = $T
+drain_timeout = 2
 CONF
 start_daemon "$DB" --config "$T/admin.conf"
 APORT=$(cat "$T/port.admin")
@@ -134,8 +142,69 @@ check "... prints the new generation" grep -q "generation 4" "$T/out"
 check "after the reload the provider is back" test "$(nearest)" = "$P1"
 expect_exit 2 "admin without a connection" env -u VERWIJS_ADMIN_SOCKET "$V" admin reload
 
+# ---- what an admin import may read --------------------------------------------
+refused() { # WHAT PATTERN FILE [KIND]: refused (exit 3, no hang), message matches
+  local what="$1" pat="$2" file="$3" kind="${4:-providers}"
+  expect_exit 3 "$what" timeout 20 "$V" admin import "$kind" "$file" --admin-socket "$ASOCK"
+  check "$what: says why ($pat)" grep -q "$pat" "$T/err"
+}
+before_db=$(sum)
+refused "admin import of /dev/zero" "outside admin_import_dir" /dev/zero
+mkfifo "$T/fifo.csv"
+refused "admin import of a FIFO" "not a regular file" "$T/fifo.csv"
+mkdir -p "$T/adir"
+refused "admin import of a directory" "is a directory" "$T/adir"
+refused "admin import of a file outside the dir" "outside admin_import_dir" "$VW_GEODATA/pc4_centroids.csv" pc4
+ln -s "$VW_GEODATA/pc4_centroids.csv" "$T/link.csv"
+refused "admin import through a symlink leading out" "outside admin_import_dir" "$T/link.csv" pc4
+refused "admin import of a missing file" "No such file" "$T/missing.csv"
+check "refused imports: database unchanged" test "$(sum)" = "$before_db"
+check "refused imports are logged" grep -q "admin: import providers refused" "$T/verwijsd.log"
+
+# regions: the boundaries and the mapping, both inside the dir
+cp "$VW_GEODATA/gemeente_2015.geojson" "$T/gemeente.geojson"
+cp "$VW_SRC/geodata/iza_regions.csv" "$T/mapping.csv"
+expect_exit 3 "regions without a mapping is refused" \
+  "$V" admin import regions "$T/gemeente.geojson" --admin-socket "$ASOCK"
+check "... says it needs the mapping" grep -q "needs 'mapping'" "$T/err"
+expect_exit 3 "regions with a mapping outside the dir is refused" \
+  "$V" admin import regions "$T/gemeente.geojson" --mapping "$VW_SRC/geodata/iza_regions.csv" --admin-socket "$ASOCK"
+check "... says why" grep -q "outside admin_import_dir" "$T/err"
+expect_exit 0 "admin import regions" \
+  "$V" admin import regions "$T/gemeente.geojson" --mapping "$T/mapping.csv" --admin-socket "$ASOCK"
+check "... 7 region polygons in the database" \
+  test "$(sqlite3 "$DB" 'SELECT count(*) FROM regions WHERE geom IS NOT NULL')" = 7
+
 check "privacy: no PC6 in the log" bash -c "! grep -Eq '[0-9]{4} ?[A-Z]{2}\\b' '$T/verwijsd.log'"
 check "admin ops are logged" grep -q "admin: import providers" "$T/verwijsd.log"
 check "SIGTERM: verwijsd exits 0" stop_daemon
 check "admin socket removed on exit" test ! -e "$ASOCK"
+
+# ---- a daemon without admin_import_dir refuses admin imports ---------------------
+printf 'admin_socket = %s\n' "$ASOCK" > "$T/nodir.conf"
+start_daemon "$DB" --config "$T/nodir.conf"
+refused "no admin_import_dir: admin import refused" "admin imports are off" "$T/providers.csv"
+check "SIGTERM: verwijsd exits 0" stop_daemon
+
+# ---- SIGTERM during a long admin import ----------------------------------------
+"$V" gen --geodata "$G" --out "$T/big" --providers 300000 --networks 0 --seed 4 2>/dev/null
+before_db=$(sum)
+start_daemon "$DB" --config "$T/admin.conf"
+"$V" admin import providers "$T/big/providers.csv" --admin-socket "$ASOCK" >"$T/imp.out" 2>&1 &
+IPID=$!
+for _ in $(seq 200); do grep -q "admin: import providers$" "$T/verwijsd.log" && break; sleep 0.05; done
+sleep 0.3
+t0=$(date +%s.%N)
+kill -TERM "$DPID"
+wait "$DPID"; drc=$?
+t1=$(date +%s.%N)
+DPID=""
+wait "$IPID"
+check "SIGTERM during an import: exit 0 (was $drc)" test "$drc" = 0
+check "... within drain_timeout + slack ($(echo "$t1 - $t0" | bc) s)" \
+  test "$(echo "$t1 - $t0 < 2 + 8" | bc)" = 1
+check "... the import was interrupted, not finished" grep -q "import providers interrupted" "$T/verwijsd.log"
+check "... the client was told" grep -q "unavailable\|stopping" "$T/imp.out"
+check "... database unchanged" test "$(sum)" = "$before_db"
+check "... database intact" test "$(sqlite3 "$DB" 'pragma integrity_check')" = ok
 finish

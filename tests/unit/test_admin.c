@@ -24,10 +24,11 @@ static int fake_reload(void *ud, vw_ops_snap_summary *after, vw_err *err)
     return 0;
 }
 
-static int fake_import(void *ud, const char *kind, const char *path, vw_ops_import_result *res,
-                       vw_ops_snap_summary *after, vw_err *err)
+static int fake_import(void *ud, const char *kind, const char *path, const char *mapping,
+                       vw_ops_import_result *res, vw_ops_snap_summary *after, vw_err *err)
 {
     (void)ud;
+    (void)mapping;
     imports++;
     if (strcmp(path, "/bad.csv") == 0)
         return vw_err_set(err, VW_E_INVALID, "rejected: 1 of 3 rows invalid; nothing changed");
