@@ -27,6 +27,7 @@ void vw_config_defaults(vw_config *c)
     c->drain_timeout = 10;
     c->output_high_water = 1u << 20;
     c->max_output = 8u << 20;
+    c->max_input_total = 256u << 20;
     c->http_max_header = 8192;
     c->http_max_body = 4096;
     c->http_max_params = 64;
@@ -119,6 +120,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("admin_tls", 0, 1, c->admin_tls)
     NUM("output_high_water", 4096, 1 << 30, c->output_high_water)
     NUM("max_output", 4096, 1u << 31, c->max_output)
+    NUM("max_input_total", 65536, 1099511627776.0, c->max_input_total)
     NUM("start_without_snapshot", 0, 1, c->start_without_snapshot)
     NUM("http_workers", 0, 256, c->http_workers)
     NUM("http_max_header", 1024, 1 << 20, c->http_max_header)

@@ -39,6 +39,7 @@ typedef struct vw_config {
     int batch;
     double idle_timeout, read_timeout, write_timeout, drain_timeout; /* seconds */
     uint32_t output_high_water, max_output;
+    uint64_t max_input_total;  /* bytes of partial msgpack frames, all connections together */
     /* HTTP/JSON gateway (daemon_http.c); off while http_listen is "" */
     char http_listen[256];     /* HOST:PORT */
     char http_port_file[1024]; /* write the bound HTTP port here once ready */

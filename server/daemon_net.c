@@ -9,7 +9,12 @@
  *   READING       frames are parsed and answered, at most `batch` per turn
  *                 (a deferred event resumes the rest, so no client starves
  *                 the others); read timeout = read_timeout while a frame is
- *                 partial, idle_timeout otherwise.
+ *                 partial, idle_timeout otherwise. A frame must also be
+ *                 complete within read_timeout of the moment its first
+ *                 bytes were seen (a deadline, not an inactivity timer: a
+ *                 client trickling a byte a second is cut off too), and the
+ *                 bytes of all partial frames together are bounded by
+ *                 max_input_total (over it: `overloaded`, closed).
  *   BACKPRESSURE  unsent output above output_high_water: reading stops until
  *                 the client has read everything; above max_output, close.
  *   CLOSING       a framing error was answered; close once it is flushed.
@@ -79,6 +84,8 @@ typedef struct vw_conn {
     bool handshaking;           /* TLS: until BEV_EVENT_CONNECTED */
     struct bufferevent *bev;
     struct event *resume;       /* deferred: continue after a full batch */
+    struct event *deadline;     /* the partial frame must be complete by then */
+    uint32_t reserved;          /* bytes of the partial frame counted in input_total */
     vw_worker *w;
     struct vw_conn *prev, *next;
 } vw_conn;
@@ -125,6 +132,7 @@ struct vw_server {
     bool abandoned;             /* a worker outlived the drain: leave its memory alone */
     pthread_t reload_thread;
     vw_http *http;              /* HTTP/JSON gateway, NULL when http_listen is "" */
+    atomic_ullong input_total;  /* declared bytes of all partial frames (max_input_total) */
 };
 
 /* ---- connections ---------------------------------------------------------- */
@@ -144,6 +152,8 @@ static void conn_free(vw_conn *c)
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    atomic_fetch_sub_explicit(&w->srv->input_total, c->reserved, memory_order_relaxed);
+    event_free(c->deadline);
     event_free(c->resume);
     bufferevent_free(c->bev);
     free(c);
@@ -166,6 +176,45 @@ static void conn_answer_and_close(vw_conn *c, const char *code, const char *msg)
     c->state = CONN_CLOSING;
 }
 
+/* The partial frame of `c` is done (answered, or the connection is going):
+ * its deadline and its share of input_total end. */
+static void frame_end(vw_conn *c)
+{
+    event_del(c->deadline);
+    atomic_fetch_sub_explicit(&c->w->srv->input_total, c->reserved, memory_order_relaxed);
+    c->reserved = 0;
+}
+
+/* A frame of `blen` body bytes has begun: start its deadline and count its
+ * bytes (once). -1 when that would pass max_input_total. */
+static int frame_begin(vw_conn *c, uint32_t blen)
+{
+    const vw_config *cfg = c->w->srv->cfg;
+    if (!event_pending(c->deadline, EV_TIMEOUT, NULL)) {
+        struct timeval dl = tv_of(cfg->read_timeout);
+        event_add(c->deadline, &dl);
+    }
+    if (blen > c->reserved) {
+        unsigned long long add = blen - c->reserved;
+        unsigned long long was =
+            atomic_fetch_add_explicit(&c->w->srv->input_total, add, memory_order_relaxed);
+        c->reserved = blen;
+        if (was + add > cfg->max_input_total)
+            return -1;
+    }
+    return 0;
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    vw_conn *c = arg;
+    (void)fd;
+    (void)what;
+    vw_log(VW_LOG_WARN, "closing connection: a frame was not complete within read_timeout "
+           "(%.1f s) of its first bytes", c->w->srv->cfg->read_timeout);
+    conn_free(c);
+}
+
 static void conn_process(vw_conn *c)
 {
     vw_worker *w = c->w;
@@ -185,6 +234,7 @@ static void conn_process(vw_conn *c)
             break;
         if (avail < VW_FRAME_HEADER) {
             partial = true;
+            frame_begin(c, 0);
             break;
         }
         evbuffer_copyout(in, hdr, sizeof hdr);
@@ -200,8 +250,18 @@ static void conn_process(vw_conn *c)
         }
         if (avail < VW_FRAME_HEADER + (size_t)blen) {
             partial = true;
+            if (frame_begin(c, blen) != 0) {
+                vw_log(VW_LOG_WARN, "closing connection: partial frames of all connections "
+                       "above max_input_total (%llu bytes)",
+                       (unsigned long long)cfg->max_input_total);
+                frame_end(c);
+                conn_answer_and_close(c, VW_E_OVERLOADED,
+                                      "the server is buffering too many partial requests; "
+                                      "try again later");
+            }
             break;
         }
+        frame_end(c); /* complete: the next frame gets its own deadline */
         if (done == cfg->batch) {
             event_active(c->resume, EV_TIMEOUT, 0); /* let other connections in first */
             break;
@@ -357,13 +417,16 @@ static void conn_new(vw_worker *w, int fd, listener_kind kind)
         c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
     }
     c->resume = event_new(w->base, -1, 0, on_resume, c);
-    if (c->bev == NULL || c->resume == NULL) {
+    c->deadline = evtimer_new(w->base, on_deadline, c);
+    if (c->bev == NULL || c->resume == NULL || c->deadline == NULL) {
         if (c->bev)
             bufferevent_free(c->bev);
         else
             close(fd);
         if (c->resume)
             event_free(c->resume);
+        if (c->deadline)
+            event_free(c->deadline);
         free(c);
         atomic_fetch_sub_explicit(&w->srv->stats.conn_current, 1, memory_order_relaxed);
         return;

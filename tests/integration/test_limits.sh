@@ -2,6 +2,9 @@
 # test_limits.sh -- bounds on every input, against a real verwijsd:
 #  - a frame above max_frame is answered too_large (id 0) and the connection closed;
 #  - a client that sends part of a frame and stalls is cut off after read_timeout;
+#  - a client that trickles a frame (a byte every 0.3 s, read_timeout 1) is cut
+#    off too: a frame must be complete within read_timeout of its first bytes;
+#  - partial frames of all connections together are bounded by max_input_total;
 #  - malformed msgpack in a good frame is answered bad_request, connection stays usable;
 #  - a client that pipelines requests and never reads does not grow the server's
 #    memory without bound (reading stops at output_high_water);
@@ -23,6 +26,7 @@ idle_timeout = 30
 output_high_water = 65536
 max_output = 1048576
 max_connections = 40
+max_input_total = 65536
 CONF
 start_daemon "$DB" --config "$T/limits.conf"
 
@@ -54,6 +58,49 @@ s = conn(); s.sendall(struct.pack('>I', 100) + b'\x84')
 t0 = time.time(); c = closed(s)
 check("stalled partial frame is closed", c)
 check("  ...after about read_timeout", 0.5 < time.time() - t0 < 10)
+
+# 2b. trickling: one byte every 0.3 s keeps the inactivity timer happy, but
+# the frame (100 bytes: 30 s at this pace) must be complete within 1 s
+s = conn(); s.sendall(struct.pack('>I', 100))
+t0 = time.time(); cut = False
+while time.time() - t0 < 20:
+    time.sleep(0.3)
+    try:
+        s.sendall(b'\x84')
+    except OSError:
+        cut = True; break
+    s.settimeout(0.01)
+    try:
+        if s.recv(1) == b'':
+            cut = True; break
+    except socket.timeout:
+        pass
+    except OSError:
+        cut = True; break
+check("trickling client is cut off", cut)
+check("  ...within a few read_timeouts (%.1f s)" % (time.time() - t0), time.time() - t0 < 6)
+s.close()
+check("good client unaffected (2b)", good_ok())
+
+# 2c. max_input_total (64 KiB): partial frames of 40000 bytes on two
+# connections -- the second does not fit and is answered overloaded
+a = conn(); a.sendall(struct.pack('>I', 40000) + b'\x84')
+time.sleep(0.2)
+b2 = conn(); b2.sendall(struct.pack('>I', 40000) + b'\x84')
+r = read_frame(b2)
+check("partial frames above max_input_total: overloaded", r is not None and b'overloaded' in r)
+check("  ...and closed", closed(b2))
+a.close()
+time.sleep(0.2)
+c2 = conn(); c2.sendall(struct.pack('>I', 40000) + b'\x84')
+c2.settimeout(0.5)
+try:
+    r = c2.recv(1)
+    check("after the first closes, a partial frame fits again", False)
+except socket.timeout:
+    check("after the first closes, a partial frame fits again", True)
+c2.close()
+check("good client unaffected (2c)", good_ok())
 
 # 3. malformed msgpack inside a good frame: bad_request, connection stays usable
 s = conn(); s.sendall(frame(b'\x84\xa1v\x01\xa2id\xc1'))   # 0xc1 is never valid
