@@ -130,7 +130,8 @@ struct vw_server {
     int64_t started_at;
     atomic_bool stopping;       /* SIGTERM/SIGINT seen: admin imports roll back */
     bool abandoned;             /* a worker outlived the drain: leave its memory alone */
-    pthread_t reload_thread;
+    pthread_t reload_thread;    /* SIGHUP's reload; joined before the next one and at exit */
+    bool reload_started;
     vw_http *http;              /* HTTP/JSON gateway, NULL when http_listen is "" */
     atomic_ullong input_total;  /* declared bytes of all partial frames (max_input_total) */
 };
@@ -762,10 +763,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
             return;
         }
         vw_log(VW_LOG_INFO, "SIGHUP: reloading snapshot from %s", srv->cfg->db);
-        pthread_t t;
-        if (pthread_create(&t, NULL, reload_main, srv) == 0) {
-            pthread_detach(t);
-        } else {
+        if (srv->reload_started) /* the previous one has finished (not busy) */
+            pthread_join(srv->reload_thread, NULL);
+        srv->reload_started = pthread_create(&srv->reload_thread, NULL, reload_main, srv) == 0;
+        if (!srv->reload_started) {
             pthread_mutex_lock(&srv->snaps.mu);
             srv->snaps.reloading = false;
             pthread_mutex_unlock(&srv->snaps.mu);
@@ -885,7 +886,8 @@ fail:
     return NULL;
 }
 
-/* Waits for the workers, but not past the drain deadline (+ a little): the
+/* Waits for the workers and a running SIGHUP reload, but not past the drain
+ * deadline (+ a little): the
  * admin worker may be inside an import that is still rolling back or a
  * regions build that does not look at the stop flag. A worker left behind
  * is logged and its memory is never freed (the process exits anyway; SQLite
@@ -908,6 +910,15 @@ static void join_workers(vw_server *srv)
                    i, i == srv->n_workers ? " (admin)" : "");
             srv->abandoned = true;
         }
+    }
+    /* A SIGHUP reload still building uses srv->snaps: wait for it too. */
+    if (srv->reload_started) {
+        if (pthread_timedjoin_np(srv->reload_thread, NULL, &dl) != 0) {
+            vw_log(VW_LOG_WARN, "the SIGHUP reload is still running past drain_timeout; "
+                   "exiting without it");
+            srv->abandoned = true;
+        }
+        srv->reload_started = false;
     }
 }
 

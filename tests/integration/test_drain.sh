@@ -4,7 +4,9 @@
 #    that connection is closed;
 #  - new connections are refused once the signal has arrived;
 #  - a client that never reads its answers does not hold the daemon up past
-#    drain_timeout (3 s here): verwijsd exits 0 at that deadline.
+#    drain_timeout (3 s here): verwijsd exits 0 at that deadline;
+#  - SIGTERM right after SIGHUP: the reload thread is joined before the server
+#    is freed (it finishes, or is left behind at the drain deadline), exit 0.
 . "$(dirname "$0")/lib.sh"
 gen_db 2000 5
 cat > "$T/drain.conf" <<CONF
@@ -92,4 +94,23 @@ wait "$DPID"; drc=$?
 DPID=""
 check "SIGTERM with a stuck client: exit 0 (got $drc)" test "$drc" = 0
 check "the log says it drained" grep -q "draining connections" "$T/verwijsd.log"
+
+# SIGTERM during a SIGHUP reload: the reload (about 100 ms for this database)
+# must end before the snapshot holder is freed -- it is joined, so its
+# "reloaded" line is in the log before "stopped" and the exit is clean.
+: > "$T/verwijsd.log"
+start_daemon "$DB" --config "$T/drain.conf"
+for i in 1 2 3; do
+  : > "$T/verwijsd.log"
+  kill -HUP "$DPID"
+  for _ in $(seq 100); do grep -q "SIGHUP: reloading" "$T/verwijsd.log" && break; sleep 0.01; done
+  [ "$i" = 3 ] && break
+  for _ in $(seq 200); do grep -q "reloaded snapshot" "$T/verwijsd.log" && break; sleep 0.05; done
+done
+kill -TERM "$DPID"
+wait "$DPID"; drc=$?
+DPID=""
+check "SIGTERM during a SIGHUP reload: exit 0 (got $drc)" test "$drc" = 0
+check "... the reload finished before the server was freed" \
+  bash -c "grep -n 'reloaded snapshot generation 4\|stopped:' '$T/verwijsd.log' | head -1 | grep -q reloaded"
 finish
