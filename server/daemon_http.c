@@ -37,6 +37,13 @@
 #define VW_VERSION "0.1.0"
 #endif
 
+/* One open connection of an HTTP thread (from adopt to its close callback). */
+typedef struct hconn {
+    struct hworker *w;
+    struct evhttp_connection *evcon;
+    struct hconn *prev, *next;
+} hconn;
+
 typedef struct hworker {
     int index;
     pthread_t thread;
@@ -47,6 +54,10 @@ typedef struct hworker {
     struct event *adopt;      /* counts the connections of `fresh` */
     struct bufferevent *fresh[64]; /* created by evhttp since the last adopt */
     int n_fresh;
+    struct hconn *conns;      /* this thread's open connections (owned, freed on close) */
+    struct evhttp_bound_socket *bound; /* the accepting socket, NULL once draining */
+    bool draining;            /* SIGTERM: no accepts, answers close their connection */
+    struct event *drain_check; /* while draining: end the loop once conns is empty */
     msgpack_zone zone;
     msgpack_sbuffer req;   /* the msgpack request built from the URL */
     msgpack_sbuffer resp;  /* the response frame of vw_ops_handle */
@@ -109,6 +120,8 @@ static int sink_write(void *ctx, const char *p, size_t n)
 static void reply(hworker *w, struct evhttp_request *req, int status, const char *ctype)
 {
     struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    if (w->draining && evhttp_find_header(oh, "Connection") == NULL)
+        evhttp_add_header(oh, "Connection", "close"); /* shutting down: last answer */
     evhttp_add_header(oh, "Content-Type", ctype);
     evhttp_add_header(oh, "Cache-Control", "no-store");
     evhttp_send_reply(req, status, reason(status), NULL);
@@ -333,9 +346,28 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
-    hworker *w = arg;
+    hconn *c = arg;
+    hworker *w = c->w;
     (void)evcon;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    free(c);
     atomic_fetch_sub_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
+}
+
+/* Draining: connections idle this long are closed (answers in progress keep
+ * their connection as long as they move). */
+static void drain_idle_timeout(hworker *w, struct evhttp_connection *evcon)
+{
+    double s = w->h->env.cfg->drain_timeout < 0.5 ? w->h->env.cfg->drain_timeout : 0.5;
+    struct timeval tv = {0, (suseconds_t)(s * 1e6)};
+    if (tv.tv_usec < 1000)
+        tv.tv_usec = 1000;
+    evhttp_connection_set_timeout_tv(evcon, &tv);
 }
 
 static void on_adopt(evutil_socket_t fd, short what, void *arg)
@@ -346,10 +378,19 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
     for (int i = 0; i < w->n_fresh; i++) {
         void *cbarg = NULL;
         bufferevent_getcb(w->fresh[i], NULL, NULL, NULL, &cbarg);
-        if (cbarg == NULL)
-            continue;
-        evhttp_connection_set_closecb(cbarg, on_conn_close, w);
+        hconn *c = cbarg ? calloc(1, sizeof *c) : NULL;
+        if (c == NULL)
+            continue; /* not counted: out of memory */
+        c->w = w;
+        c->evcon = cbarg;
+        c->next = w->conns;
+        if (w->conns)
+            w->conns->prev = c;
+        w->conns = c;
+        evhttp_connection_set_closecb(cbarg, on_conn_close, c);
         atomic_fetch_add_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
+        if (w->draining)
+            drain_idle_timeout(w, cbarg);
     }
     w->n_fresh = 0;
 }
@@ -364,6 +405,43 @@ static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
         event_active(w->adopt, EV_TIMEOUT, 0);
     }
     return bev;
+}
+
+/* ---- draining (SIGTERM) ---------------------------------------------------
+ * Each thread stops accepting, answers what it is reading (with
+ * Connection: close), closes connections idle for 0.5 s, and ends its loop
+ * when it has no connection left or at drain_timeout, whichever is first. */
+
+static void on_drain_check(evutil_socket_t fd, short what, void *arg)
+{
+    hworker *w = arg;
+    (void)fd;
+    (void)what;
+    if (w->conns == NULL && w->n_fresh == 0)
+        event_base_loopbreak(w->base);
+}
+
+static void on_drain_start(evutil_socket_t fd, short what, void *arg)
+{
+    hworker *w = arg;
+    const vw_config *cfg = w->h->env.cfg;
+    struct timeval every = {0, 20000};
+    struct timeval dl = {(time_t)cfg->drain_timeout,
+                         (suseconds_t)((cfg->drain_timeout - (double)(time_t)cfg->drain_timeout) *
+                                       1e6)};
+    (void)fd;
+    (void)what;
+    w->draining = true;
+    vw_accept_guard_free(w->guard); /* (it points at the listener freed next) */
+    w->guard = NULL;
+    if (w->bound)
+        evhttp_del_accept_socket(w->http, w->bound);
+    w->bound = NULL;
+    for (hconn *c = w->conns; c; c = c->next)
+        drain_idle_timeout(w, c->evcon);
+    event_add(w->drain_check, &every);
+    event_base_loopexit(w->base, &dl);
+    on_drain_check(-1, 0, w);
 }
 
 /* ---- threads ------------------------------------------------------------ */
@@ -388,7 +466,8 @@ static int hworker_init(vw_http *h, hworker *w, int index, vw_err *err)
     w->base = event_base_new();
     w->http = w->base ? evhttp_new(w->base) : NULL;
     w->adopt = w->base ? event_new(w->base, -1, 0, on_adopt, w) : NULL;
-    if (w->http == NULL || w->adopt == NULL)
+    w->drain_check = w->base ? event_new(w->base, -1, EV_PERSIST, on_drain_check, w) : NULL;
+    if (w->http == NULL || w->adopt == NULL || w->drain_check == NULL)
         return vw_err_set(err, VW_E_INTERNAL, "cannot create HTTP worker %d", index);
     evhttp_set_gencb(w->http, on_request, w);
     evhttp_set_bevcb(w->http, on_new_conn, w);
@@ -453,6 +532,7 @@ vw_http *vw_http_new(const vw_http_env *env, vw_err *err)
                 goto fail;
             }
         }
+        h->w[i].bound = bs;
         h->w[i].guard = vw_accept_guard_new(evhttp_bound_socket_get_listener(bs), "HTTP");
     }
     if (vw_write_port_file(cfg->http_port_file, fd, "HTTP gateway", err) != 0)
@@ -474,12 +554,13 @@ fail:
 
 void vw_http_stop(vw_http *h)
 {
-    struct timeval flush = {0, 200000};
+    struct timeval now = {0, 0};
     if (h == NULL)
         return;
     for (int i = 0; i < h->n; i++)
-        if (h->w[i].started)
-            event_base_loopexit(h->w[i].base, &flush);
+        if (h->w[i].started &&
+            event_base_once(h->w[i].base, -1, EV_TIMEOUT, on_drain_start, &h->w[i], &now) != 0)
+            event_base_loopexit(h->w[i].base, NULL); /* out of memory: stop now */
     for (int i = 0; i < h->n; i++)
         if (h->w[i].started) {
             pthread_join(h->w[i].thread, NULL);
@@ -501,6 +582,8 @@ void vw_http_free(vw_http *h)
             evhttp_free(w->http);
         if (w->adopt)
             event_free(w->adopt);
+        if (w->drain_check)
+            event_free(w->drain_check);
         if (w->base)
             event_base_free(w->base);
         msgpack_zone_destroy(&w->zone);

@@ -37,8 +37,10 @@ typedef struct vw_http vw_http;
 
 /* Binds cfg->http_listen, writes http_port_file, starts the threads. */
 vw_http *vw_http_new(const vw_http_env *env, vw_err *err);
-/* Stops accepting and ends the threads (answers already queued get a short
- * moment to flush); returns once they have ended. */
+/* Drains: stops accepting; requests being read are answered (with
+ * Connection: close), connections idle for 0.5 s are closed; each thread
+ * ends when its connections are gone or at drain_timeout. Returns once the
+ * threads have ended. */
 void vw_http_stop(vw_http *h);
 void vw_http_free(vw_http *h);
 

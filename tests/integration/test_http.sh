@@ -101,6 +101,53 @@ check "no PC6 letters in the log" bash -c "! grep -qiE '3511 ?XY|9999 ?ZZ' '$T/v
 check "no fine coordinates in the log" bash -c "! grep -qE '52\.123|5\.654' '$T/verwijsd.log'"
 check "no URIs in the log" bash -c "! grep -q '/v1/' '$T/verwijsd.log'"
 
+# SIGTERM drains HTTP like msgpack: a request being sent when the signal
+# arrives is still answered (with Connection: close), an idle keep-alive
+# connection is closed, new connections are refused, exit 0 within
+# drain_timeout (10 s) + slack.
+PYTHONPATH="$(dirname "$0")" python3 - "$HP" "$DPID" > "$T/drain.out" 2>&1 <<'PY'
+import os, signal, socket, sys, time
+from vwwire import Checks
+hport, pid = int(sys.argv[1]), int(sys.argv[2])
+t = Checks("http drain")
+def hconn():
+    s = socket.create_connection(("127.0.0.1", hport)); s.settimeout(10); return s
+idle = hconn()
+idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+first = idle.recv(4096)
+t.check("keep-alive connection answered before the signal", b" 200 " in first)
+busy = hconn()
+head = b"GET /v1/match?near=3511&limit=1 HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 15
+busy.sendall(head[:20])
+t0 = time.time()
+os.kill(pid, signal.SIGTERM)
+for i in range(20, len(head)):   # the rest of the head, a byte every 0.1 s
+    time.sleep(0.1)
+    busy.sendall(head[i:i + 1])
+busy.sendall(b"\r\n\r\n")
+data = b''
+while True:
+    c = busy.recv(65536)
+    if not c: break
+    data += c
+t.check("request in flight at SIGTERM answered 200", data.startswith(b"HTTP/1.1 200"))
+t.check("... with Connection: close", b"Connection: close" in data)
+try:
+    idle.settimeout(10)
+    t.check("idle keep-alive connection closed", idle.recv(1) == b'')
+except OSError:
+    t.check("idle keep-alive connection closed", True)
+try:
+    socket.create_connection(("127.0.0.1", hport), timeout=2).close()
+    refused = False
+except OSError:
+    refused = True
+t.check("new HTTP connections refused while draining", refused)
+sys.exit(t.done())
+PY
+rc=$?
+cat "$T/drain.out"
+check "HTTP drain on SIGTERM" test "$rc" = 0
 check "SIGTERM with the gateway on exits 0" stop_daemon
 
 # Readiness: a replica started before its snapshot exists (start_without_snapshot)
