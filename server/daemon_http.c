@@ -71,7 +71,8 @@ struct vw_http {
     int n;
 };
 
-static const int statuses[VW_HTTP_STATUSES - 1] = {200, 400, 403, 404, 405, 413, 500, 503, 504};
+static const int statuses[VW_HTTP_STATUSES - 1] = {200, 400, 403, 404, 405, 413, 500, 501,
+                                                   503, 504};
 
 int vw_http_status_index(int status)
 {
@@ -124,9 +125,7 @@ static void reply(hworker *w, struct evhttp_request *req, int status, const char
         evhttp_add_header(oh, "Connection", "close"); /* shutting down: last answer */
     evhttp_add_header(oh, "Content-Type", ctype);
     evhttp_add_header(oh, "Cache-Control", "no-store");
-    evhttp_send_reply(req, status, reason(status), NULL);
-    atomic_fetch_add_explicit(&w->h->stats.by_status[vw_http_status_index(status)], 1,
-                              memory_order_relaxed);
+    evhttp_send_reply(req, status, reason(status), NULL); /* counted in on_output */
 }
 
 static void reply_error(hworker *w, struct evhttp_request *req, int status, const char *code,
@@ -184,6 +183,15 @@ static void run_op(hworker *w, struct evhttp_request *req, const char *op, const
     if (vw_http_render((const uint8_t *)w->resp.data + 4, w->resp.size - 4, &w->zone,
                        sink_write, &s, &status) != 0) {
         if (status == 200) {
+            /* The ops layer counted an ok answer; what goes out is too_large. */
+            int o = vw_ops_index(op, strlen(op));
+            o = o < 0 ? VW_OPS_MAX : o;
+            atomic_fetch_sub_explicit(&env->stats->by_code[VW_PROTO_HTTP][o][0], 1,
+                                      memory_order_relaxed);
+            atomic_fetch_add_explicit(&env->stats->by_code[VW_PROTO_HTTP][o]
+                                                          [vw_ops_code_index(VW_E_TOO_LARGE)],
+                                      1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&env->stats->errors, 1, memory_order_relaxed);
             char msg[128];
             snprintf(msg, sizeof msg, "the answer exceeds http_max_output (%u bytes); ask for less",
                      cfg->http_max_output);
@@ -224,6 +232,26 @@ static void readyz(hworker *w, struct evhttp_request *req)
 
 /* ---- FHIR (daemon_fhir.c) ------------------------------------------------- */
 
+/* Counted like an op (proto http, op "fhir"): the status's error code and
+ * the time to answer. */
+static void fhir_count(vw_http_stats *st, int status, double secs)
+{
+    const char *code = status == 200   ? NULL
+                       : status == 400 ? VW_E_BAD_REQUEST
+                       : status == 404 ? VW_E_NOT_FOUND
+                       : status == 413 ? VW_E_TOO_LARGE
+                       : status == 503 ? VW_E_UNAVAILABLE
+                                       : VW_E_INTERNAL;
+    int b = 0;
+    while (b < VW_OPS_LAT_BUCKETS - 1 && secs > vw_ops_lat_bound(b))
+        b++;
+    atomic_fetch_add_explicit(&st->fhir_by_code[code ? vw_ops_code_index(code) : 0], 1,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->fhir_lat_bucket[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->fhir_lat_sum_ns, (unsigned long long)(secs * 1e9),
+                              memory_order_relaxed);
+}
+
 static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
                        const char *query)
 {
@@ -231,10 +259,15 @@ static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
     vw_ops_server_info info;
     vw_snapshot *snap = vw_snapholder_acquire(w->h->env.snaps, &info);
     const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int status = vw_http_fhir(snap, rest, query, host, cfg->http_max_params,
                               cfg->http_max_output, evhttp_request_get_output_buffer(req));
     if (snap)
         vw_snapshot_release(snap);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fhir_count(&w->h->stats, status,
+               (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     reply(w, req, status, "application/fhir+json");
 }
 
@@ -370,6 +403,22 @@ static void drain_idle_timeout(hworker *w, struct evhttp_connection *evcon)
     evhttp_connection_set_timeout_tv(evcon, &tv);
 }
 
+/* Every response starts with its status line, added to an empty output
+ * buffer (evhttp answers one request at a time): count it by status here,
+ * ours and libevent's own (400, 413, 501) alike. */
+static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    hworker *w = arg;
+    char line[16];
+    if (info->orig_size != 0 || info->n_added < 12 ||
+        evbuffer_copyout(buf, line, 12) != 12 || memcmp(line, "HTTP/1.", 7) != 0)
+        return;
+    line[12] = '\0';
+    int status = atoi(line + 9);
+    atomic_fetch_add_explicit(&w->h->stats.by_status[vw_http_status_index(status)], 1,
+                              memory_order_relaxed);
+}
+
 static void on_adopt(evutil_socket_t fd, short what, void *arg)
 {
     hworker *w = arg;
@@ -388,6 +437,7 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
             w->conns->prev = c;
         w->conns = c;
         evhttp_connection_set_closecb(cbarg, on_conn_close, c);
+        evbuffer_add_cb(bufferevent_get_output(w->fresh[i]), on_output, w);
         atomic_fetch_add_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
         if (w->draining)
             drain_idle_timeout(w, cbarg);

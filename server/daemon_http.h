@@ -23,12 +23,20 @@ typedef struct vw_http_env {
 
 /* HTTP-level counters (answers the gateway gives itself: routes, methods,
  * limits) -- ops answers are counted in vw_ops_stats. */
-#define VW_HTTP_STATUSES 10
+#define VW_HTTP_STATUSES 11
 typedef struct vw_http_stats {
     atomic_ullong conn_total;                 /* connections accepted */
+    /* FHIR requests (they do not go through the ops layer): by code (ok or
+     * the error code of their status) and time to answer */
+    atomic_ullong fhir_by_code[VW_OPS_CODES];
+    atomic_ullong fhir_lat_bucket[VW_OPS_LAT_BUCKETS];
+    atomic_ullong fhir_lat_sum_ns;
     atomic_llong conn_open;                   /* open (from their first byte to the close) */
     atomic_ullong conn_rejected;              /* answered 503 over http_max_connections */
-    atomic_ullong by_status[VW_HTTP_STATUSES]; /* index: vw_http_status_index() */
+    /* every response written, counted from its status line on the wire (so
+     * libevent's own 400/413/501 answers are in too); index:
+     * vw_http_status_index() */
+    atomic_ullong by_status[VW_HTTP_STATUSES];
 } vw_http_stats;
 int vw_http_status_index(int status);  /* the last index counts any other status */
 int vw_http_status_of_index(int index); /* 0 for "other" */

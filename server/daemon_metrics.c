@@ -15,7 +15,7 @@ static const char *op_label(int o)
     return o < VW_OPS_MAX ? vw_ops_name(o) : "none";
 }
 
-static void requests(struct evbuffer *b, const vw_ops_stats *st)
+static void requests(struct evbuffer *b, const vw_ops_stats *st, const vw_http_stats *hs)
 {
     static const char *const protos[VW_OPS_PROTOS] = {"msgpack", "http"};
     evbuffer_add_printf(b, "# HELP verwijs_requests_total Requests answered by the ops layer, by "
@@ -35,39 +35,51 @@ static void requests(struct evbuffer *b, const vw_ops_stats *st)
                                     protos[p], op_label(o), vw_ops_code_name(c), v);
             }
         }
+    /* FHIR routes: counted in the gateway, as op "fhir" */
+    for (int c = 0; c < VW_OPS_CODES; c++) {
+        unsigned long long v = LOAD(hs->fhir_by_code[c]);
+        if (v != 0 || c == 0)
+            evbuffer_add_printf(b, "verwijs_requests_total{proto=\"http\",op=\"fhir\",code=\"%s\"} "
+                                   "%llu\n", vw_ops_code_name(c), v);
+    }
 }
 
-static void latency(struct evbuffer *b, const vw_ops_stats *st)
+static void histogram(struct evbuffer *b, const char *op, const atomic_ullong *bucket,
+                      unsigned long long sum_ns)
+{
+    unsigned long long cum = 0;
+    for (int k = 0; k < VW_OPS_LAT_BUCKETS; k++) {
+        cum += (unsigned long long)atomic_load_explicit(&bucket[k], memory_order_relaxed);
+        double le = vw_ops_lat_bound(k);
+        if (isinf(le))
+            evbuffer_add_printf(b, "verwijs_request_duration_seconds_bucket{op=\"%s\",le=\"+Inf\"} "
+                                   "%llu\n", op, cum);
+        else
+            evbuffer_add_printf(b, "verwijs_request_duration_seconds_bucket{op=\"%s\",le=\"%g\"} "
+                                   "%llu\n", op, le, cum);
+    }
+    evbuffer_add_printf(b, "verwijs_request_duration_seconds_sum{op=\"%s\"} %.9f\n", op,
+                        (double)sum_ns / 1e9);
+    evbuffer_add_printf(b, "verwijs_request_duration_seconds_count{op=\"%s\"} %llu\n", op, cum);
+}
+
+static void latency(struct evbuffer *b, const vw_ops_stats *st, const vw_http_stats *hs)
 {
     evbuffer_add_printf(b, "# HELP verwijs_request_duration_seconds Time to answer one request in "
-                           "the ops layer (decode, query, encode), both protocols.\n"
+                           "the ops layer (decode, query, encode), both protocols; op fhir: the "
+                           "FHIR routes.\n"
                            "# TYPE verwijs_request_duration_seconds histogram\n");
     for (int o = 0; o <= VW_OPS_MAX; o++) {
         if (o < VW_OPS_MAX && vw_ops_name(o) == NULL)
             continue;
-        unsigned long long cum = 0;
+        unsigned long long n = 0;
         for (int k = 0; k < VW_OPS_LAT_BUCKETS; k++)
-            cum += LOAD(st->lat_bucket[o][k]);
-        if (cum == 0 && o == VW_OPS_MAX)
+            n += LOAD(st->lat_bucket[o][k]);
+        if (n == 0 && o == VW_OPS_MAX)
             continue;
-        cum = 0;
-        for (int k = 0; k < VW_OPS_LAT_BUCKETS; k++) {
-            cum += LOAD(st->lat_bucket[o][k]);
-            double le = vw_ops_lat_bound(k);
-            if (isinf(le))
-                evbuffer_add_printf(b,
-                                    "verwijs_request_duration_seconds_bucket{op=\"%s\",le=\"+Inf\"} %llu\n",
-                                    op_label(o), cum);
-            else
-                evbuffer_add_printf(b,
-                                    "verwijs_request_duration_seconds_bucket{op=\"%s\",le=\"%g\"} %llu\n",
-                                    op_label(o), le, cum);
-        }
-        evbuffer_add_printf(b, "verwijs_request_duration_seconds_sum{op=\"%s\"} %.9f\n",
-                            op_label(o), (double)LOAD(st->lat_sum_ns[o]) / 1e9);
-        evbuffer_add_printf(b, "verwijs_request_duration_seconds_count{op=\"%s\"} %llu\n",
-                            op_label(o), cum);
+        histogram(b, op_label(o), st->lat_bucket[o], LOAD(st->lat_sum_ns[o]));
     }
+    histogram(b, "fhir", hs->fhir_lat_bucket, LOAD(hs->fhir_lat_sum_ns));
 }
 
 static void http_level(struct evbuffer *b, const vw_ops_stats *st, const vw_http_stats *hs)
@@ -140,8 +152,8 @@ static void snapshot(struct evbuffer *b, const vw_http_env *env)
 
 void vw_metrics_write(struct evbuffer *out, const vw_http_env *env, const vw_http_stats *hs)
 {
-    requests(out, env->stats);
-    latency(out, env->stats);
+    requests(out, env->stats, hs);
+    latency(out, env->stats, hs);
     http_level(out, env->stats, hs);
     snapshot(out, env);
 }

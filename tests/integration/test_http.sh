@@ -82,6 +82,34 @@ check "http match counted" grep -qE '^verwijs_requests_total\{proto="http",op="m
 check "http errors counted by code" grep -qE '^verwijs_requests_total\{proto="http",op="match",code="bad_request"\} [1-9]' "$T/metrics"
 check "snapshot size" grep -qE '^verwijs_snapshot_providers 2000$' "$T/metrics"
 
+# FHIR routes are counted (op "fhir") with a latency histogram.
+get /fhir/metadata >/dev/null
+get /fhir/NoSuchType >/dev/null
+curl -s "$H/metrics" >"$T/metrics"
+check "FHIR answers counted" grep -qE '^verwijs_requests_total\{proto="http",op="fhir",code="ok"\} [1-9]' "$T/metrics"
+check "FHIR errors counted by code" grep -qE '^verwijs_requests_total\{proto="http",op="fhir",code="not_found"\} [1-9]' "$T/metrics"
+check "FHIR latency histogram" grep -qE '^verwijs_request_duration_seconds_count\{op="fhir"\} [2-9]' "$T/metrics"
+
+# libevent's own answers (a head above http_max_header, a method it does not
+# know) are counted by status like ours.
+status_count() { curl -s "$H/metrics" | sed -n "s/^verwijs_http_responses_total{status=\"$1\"} //p"; }
+raw_status() { # REQUEST-BYTES -> the status libevent answered
+  python3 -c "
+import socket,sys
+s=socket.create_connection(('127.0.0.1',$HP)); s.settimeout(5)
+s.sendall(sys.argv[1].encode().decode('unicode_escape').encode('latin-1'))
+d=s.recv(100); print(d.split()[1].decode() if d else 0)" "$1"
+}
+big="GET /healthz HTTP/1.1\\r\\nHost: x\\r\\nX-Big: $(head -c 9000 /dev/zero | tr '\0' a)\\r\\n\\r\\n"
+for req in "$big" "FOO /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"; do
+  st=$(raw_status "$req")
+  before=$(status_count "$st")
+  st2=$(raw_status "$req")
+  after=$(status_count "$st")
+  check "libevent's own $st answer is counted ($before -> $after)" \
+    test "$st" = "$st2" -a "$st" != 0 -a "$st" != 200 -a "${after:-0}" -gt "${before:-0}"
+done
+
 # A reload is counted and keeps the gateway ready.
 kill -HUP "$DPID"
 for _ in $(seq 100); do
@@ -154,7 +182,7 @@ check "SIGTERM with the gateway on exits 0" stop_daemon
 # is alive but not ready, answers `unavailable`, and turns ready on reload.
 DB2="$T/later.db"
 expect_exit 0 "a database without PC4 table" "$V" import networks "$T/networks.csv" --db "$DB2"
-echo "start_without_snapshot = 1" >"$T/later.conf"
+printf 'start_without_snapshot = 1\nhttp_max_output = 4096\n' >"$T/later.conf"
 rm -f "$T/hport"
 start_daemon "$DB2" --config "$T/later.conf" --http 127.0.0.1:0 --http-port-file "$T/hport"
 for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done
@@ -175,5 +203,12 @@ kill -HUP "$DPID"
 for _ in $(seq 100); do [ "$(get /readyz)" = 200 ] && break; sleep 0.1; done
 check "ready once a reload loaded the snapshot" test "$(get /readyz)" = 200
 check "and it answers queries" test "$(get '/v1/match?near=3511&limit=1')" = 200
+# An answer above http_max_output (4 KiB here) is 413 too_large, and counted
+# as too_large, not as the ok the ops layer first saw.
+check "an answer above http_max_output: 413" test "$(get '/v1/match?near=3511&limit=100')" = 413
+curl -s "$H/metrics" >"$T/metrics"
+check "... counted too_large" grep -qE '^verwijs_requests_total\{proto="http",op="match",code="too_large"\} 1$' "$T/metrics"
+check "... not counted ok (only the one 200 match)" grep -qE '^verwijs_requests_total\{proto="http",op="match",code="ok"\} 1$' "$T/metrics"
+check "... and 413 among the responses" grep -qE '^verwijs_http_responses_total\{status="413"\} [1-9]' "$T/metrics"
 check "SIGTERM exits 0" stop_daemon
 finish
