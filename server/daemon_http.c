@@ -41,6 +41,7 @@
 typedef struct hconn {
     struct hworker *w;
     struct evhttp_connection *evcon;
+    struct event *deadline;   /* owned: the request being received must be complete by then */
     struct hconn *prev, *next;
 } hconn;
 
@@ -388,6 +389,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    event_free(c->deadline);
     free(c);
     atomic_fetch_sub_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
 }
@@ -408,15 +410,42 @@ static void drain_idle_timeout(hworker *w, struct evhttp_connection *evcon)
  * ours and libevent's own (400, 413, 501) alike. */
 static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
-    hworker *w = arg;
+    hconn *c = arg;
+    hworker *w = c->w;
     char line[16];
     if (info->orig_size != 0 || info->n_added < 12 ||
         evbuffer_copyout(buf, line, 12) != 12 || memcmp(line, "HTTP/1.", 7) != 0)
         return;
+    event_del(c->deadline); /* answered: the request was complete */
     line[12] = '\0';
     int status = atoi(line + 9);
     atomic_fetch_add_explicit(&w->h->stats.by_status[vw_http_status_index(status)], 1,
                               memory_order_relaxed);
+}
+
+/* The request head deadline (evhttp's own timer is an inactivity timer): a
+ * request must be complete within http_timeout of its first bytes, so a
+ * client trickling its headers is cut off. Armed by the first bytes after
+ * an answer, disarmed when the next answer starts (on_output). */
+static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    hconn *c = arg;
+    (void)buf;
+    if (info->n_added > 0 && !event_pending(c->deadline, EV_TIMEOUT, NULL)) {
+        double t = c->w->h->env.cfg->http_timeout;
+        struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+        event_add(c->deadline, &tv);
+    }
+}
+
+static void on_head_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    hconn *c = arg;
+    (void)fd;
+    (void)what;
+    vw_log(VW_LOG_DEBUG, "http%d: closing a connection: request not complete within "
+           "http_timeout of its first bytes", c->w->index);
+    evhttp_connection_free(c->evcon); /* its close callback frees c */
 }
 
 static void on_adopt(evutil_socket_t fd, short what, void *arg)
@@ -428,8 +457,12 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
         void *cbarg = NULL;
         bufferevent_getcb(w->fresh[i], NULL, NULL, NULL, &cbarg);
         hconn *c = cbarg ? calloc(1, sizeof *c) : NULL;
-        if (c == NULL)
+        if (c)
+            c->deadline = evtimer_new(w->base, on_head_deadline, c);
+        if (c == NULL || c->deadline == NULL) {
+            free(c);
             continue; /* not counted: out of memory */
+        }
         c->w = w;
         c->evcon = cbarg;
         c->next = w->conns;
@@ -437,7 +470,8 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
             w->conns->prev = c;
         w->conns = c;
         evhttp_connection_set_closecb(cbarg, on_conn_close, c);
-        evbuffer_add_cb(bufferevent_get_output(w->fresh[i]), on_output, w);
+        evbuffer_add_cb(bufferevent_get_output(w->fresh[i]), on_output, c);
+        evbuffer_add_cb(bufferevent_get_input(w->fresh[i]), on_input, c);
         atomic_fetch_add_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
         if (w->draining)
             drain_idle_timeout(w, cbarg);

@@ -182,7 +182,7 @@ check "SIGTERM with the gateway on exits 0" stop_daemon
 # is alive but not ready, answers `unavailable`, and turns ready on reload.
 DB2="$T/later.db"
 expect_exit 0 "a database without PC4 table" "$V" import networks "$T/networks.csv" --db "$DB2"
-printf 'start_without_snapshot = 1\nhttp_max_output = 4096\n' >"$T/later.conf"
+printf 'start_without_snapshot = 1\nhttp_max_output = 4096\nhttp_timeout = 2\n' >"$T/later.conf"
 rm -f "$T/hport"
 start_daemon "$DB2" --config "$T/later.conf" --http 127.0.0.1:0 --http-port-file "$T/hport"
 for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done
@@ -210,5 +210,30 @@ curl -s "$H/metrics" >"$T/metrics"
 check "... counted too_large" grep -qE '^verwijs_requests_total\{proto="http",op="match",code="too_large"\} 1$' "$T/metrics"
 check "... not counted ok (only the one 200 match)" grep -qE '^verwijs_requests_total\{proto="http",op="match",code="ok"\} 1$' "$T/metrics"
 check "... and 413 among the responses" grep -qE '^verwijs_http_responses_total\{status="413"\} [1-9]' "$T/metrics"
+# A client trickling its request head (a byte every 0.3 s: never idle for
+# http_timeout = 2 s) is cut off: the request must be complete within
+# http_timeout of its first bytes.
+python3 - "$(cat "$T/hport")" > "$T/trickle.out" 2>&1 <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+head = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100
+t0 = time.time(); cut = False
+for i in range(len(head)):
+    if time.time() - t0 > 20: break
+    try:
+        s.sendall(head[i:i + 1])
+        s.settimeout(0.3)
+        if s.recv(1) == b'':
+            cut = True; break
+    except socket.timeout:
+        pass
+    except OSError:
+        cut = True; break
+print("cut" if cut else "not cut", "after %.1f s" % (time.time() - t0))
+sys.exit(0 if cut and time.time() - t0 < 8 else 1)
+PY
+rc=$?
+check "a trickled HTTP request head is cut off ($(cat "$T/trickle.out"))" test "$rc" = 0
+check "... and the gateway still answers" test "$(get /healthz)" = 200
 check "SIGTERM exits 0" stop_daemon
 finish
