@@ -376,7 +376,10 @@ static void on_request(struct evhttp_request *req, void *arg)
  * builds the connection around it in the same call; the `adopt` event,
  * made active there, runs right after (same loop turn, before any I/O of the
  * new connection) and finds the connection through the bufferevent's
- * callback argument, to count it and be told of its close. */
+ * callback argument, to count it and be told of its close. (Known limit:
+ * should evhttp fail to build a connection around our bufferevent -- out of
+ * memory -- it frees it, and the pointer in `fresh` would dangle until
+ * adopt; libevent 2.1 offers no hook to learn of it.) */
 
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
@@ -483,8 +486,13 @@ static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
 {
     hworker *w = arg;
     atomic_fetch_add_explicit(&w->h->stats.conn_total, 1, memory_order_relaxed);
+    /* The connections of the earlier bufferevents are complete by now
+     * (evhttp built each before accepting the next): adopt them when the
+     * list is full, so a burst of accepts in one loop turn loses none. */
+    if (w->n_fresh == (int)(sizeof w->fresh / sizeof w->fresh[0]))
+        on_adopt(-1, 0, w);
     struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    if (bev && w->n_fresh < (int)(sizeof w->fresh / sizeof w->fresh[0])) {
+    if (bev) {
         w->fresh[w->n_fresh++] = bev;
         event_active(w->adopt, EV_TIMEOUT, 0);
     }

@@ -127,6 +127,18 @@ while time.time() < deadline and not (ok_http and ok_mp):
         time.sleep(0.2)
 check("released: /healthz answers 200", ok_http)
 check("released: msgpack ping answers", ok_mp)
+# every connection counted at accept was uncounted at its close: the open
+# HTTP gauge comes back to 1 (the scrape's own connection)
+gauge = None
+deadline = time.time() + 20
+while time.time() < deadline:
+    s = hconn(); st, _, body = http_get(s, "/metrics"); s.close()
+    for line in body.decode().splitlines():
+        if line.startswith('verwijs_connections_open{proto="http"}'):
+            gauge = int(line.split()[-1])
+    if gauge == 1: break
+    time.sleep(0.2)
+check("open HTTP connections gauge back to 1 (was %r)" % gauge, gauge == 1)
 sys.exit(t.done())
 PY
 rc=$?
