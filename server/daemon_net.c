@@ -20,7 +20,8 @@
  *   CLOSING       a framing error was answered; close once it is flushed.
  *
  * TLS connections (tls_listen) run through libevent's OpenSSL bufferevents:
- * the handshake must finish within handshake_timeout, a failed one is logged
+ * the handshake must finish within handshake_timeout (a deadline from the
+ * accept, not an inactivity timer), a failed one is logged
  * (reason only) and closed; after it, the same states and limits apply.
  *
  * The snapshot is retained once per batch, so a reload never pulls it out
@@ -211,8 +212,12 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     vw_conn *c = arg;
     (void)fd;
     (void)what;
-    vw_log(VW_LOG_WARN, "closing connection: a frame was not complete within read_timeout "
-           "(%.1f s) of its first bytes", c->w->srv->cfg->read_timeout);
+    if (c->handshaking)
+        vw_log(VW_LOG_WARN, "TLS handshake failed: not complete within %.0f s",
+               c->w->srv->cfg->handshake_timeout);
+    else
+        vw_log(VW_LOG_WARN, "closing connection: a frame was not complete within read_timeout "
+               "(%.1f s) of its first bytes", c->w->srv->cfg->read_timeout);
     conn_free(c);
 }
 
@@ -368,6 +373,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         const vw_config *cfg = c->w->srv->cfg;
         struct timeval rt = tv_of(cfg->idle_timeout), wt = tv_of(cfg->write_timeout);
         c->handshaking = false;
+        event_del(c->deadline);
         bufferevent_set_timeouts(bev, &rt, &wt);
         return;
     }
@@ -440,6 +446,10 @@ static void conn_new(vw_worker *w, int fd, listener_kind kind)
     struct timeval rt = tv_of(c->handshaking ? cfg->handshake_timeout : cfg->idle_timeout);
     struct timeval wt = tv_of(c->handshaking ? cfg->handshake_timeout : cfg->write_timeout);
     bufferevent_set_timeouts(c->bev, &rt, &wt);
+    if (c->handshaking) { /* a deadline too: a trickled handshake is cut off */
+        struct timeval hd = tv_of(cfg->handshake_timeout);
+        event_add(c->deadline, &hd);
+    }
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 

@@ -86,10 +86,24 @@ s = socket.create_connection(("127.0.0.1", port)); s.sendall(b'GET / HTTP/1.0\r\
 print("garbage", "closed" if closed(s) else "open")
 s = socket.create_connection(("127.0.0.1", port))
 print("silent", "closed" if closed(s) else "open")
+# a handshake record header announcing 500 bytes, then one byte every 0.3 s:
+# never idle for handshake_timeout (1 s), but not done within it either
+s = socket.create_connection(("127.0.0.1", port)); s.sendall(b'\x16\x03\x01\x01\xf4')
+t0 = time.time(); cut = False
+while time.time() - t0 < 20 and not cut:
+    time.sleep(0.3)
+    try:
+        s.sendall(b'\x01')
+        s.settimeout(0.01)
+        cut = s.recv(1) == b''
+    except socket.timeout: pass
+    except OSError: cut = True
+print("trickle", "closed" if cut and time.time() - t0 < 8 else "open", "%.1f" % (time.time() - t0))
 PY
 check "plain-text frame on the TLS port: connection closed" grep -q "plaintext closed" "$T/py.out"
 check "garbage on the TLS port: connection closed" grep -q "garbage closed" "$T/py.out"
 check "silent client on the TLS port: closed after handshake_timeout" grep -q "silent closed" "$T/py.out"
+check "trickled handshake: closed at handshake_timeout (a deadline)" grep -q "trickle closed" "$T/py.out"
 check "the daemon is still running" kill -0 "$DPID"
 expect_exit 0 "TLS still works afterwards" "$V" "${TLS[@]}" ping
 check "failed handshakes are logged" grep -q "TLS handshake failed" "$T/verwijsd.log"
@@ -122,6 +136,7 @@ expect_exit 4 "mTLS: a certificate from an untrusted CA is refused" \
   "$V" "${TLS[@]}" --cert "$C/intruder.pem" --key "$C/intruder.key" match --near 3511
 expect_exit 0 "libverwijs over mutual TLS" "$VW_BIN/itest_client" --server "127.0.0.1:$TPORT" \
   --tls-ca "$C/ca.pem" --tls-cert "$C/client.pem" --tls-key "$C/client.key" --db "$DB" --queries 100
+check "trickled handshake: closed at handshake_timeout (a deadline)" grep -q "trickle closed" "$T/py.out"
 check "the daemon is still running" kill -0 "$DPID"
 check "refused client certificates are logged" grep -qi "certificate" "$T/verwijsd.log"
 
