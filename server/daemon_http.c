@@ -9,7 +9,7 @@
  * response frame is written out as JSON, bounded by http_max_output.
  *
  * Limits set on evhttp: request line + headers <= http_max_header (larger:
- * libevent answers 413 itself and closes), body <= http_max_body, read/write
+ * libevent answers 400 itself and closes), body <= http_max_body, read/write
  * and keep-alive idle timeout http_timeout. Every method reaches our callback
  * so that anything but GET/HEAD gets a JSON 405 (evhttp's own refusal would be
  * a 501 with an HTML body). Request URIs are never logged: they hold
@@ -259,11 +259,14 @@ static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
     const vw_config *cfg = w->h->env.cfg;
     vw_ops_server_info info;
     vw_snapshot *snap = vw_snapholder_acquire(w->h->env.snaps, &info);
-    const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+    struct evkeyvalq *hdr = evhttp_request_get_input_headers(req);
+    const char *host = evhttp_find_header(hdr, "Host");
+    /* Behind HAProxy (TLS terminated there) fullUrls say https. */
+    const char *proto = evhttp_find_header(hdr, "X-Forwarded-Proto");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int status = vw_http_fhir(snap, rest, query, host, cfg->http_max_params,
-                              cfg->http_max_output, evhttp_request_get_output_buffer(req));
+    int status = vw_http_fhir_fwd(snap, rest, query, host, proto, cfg->http_max_params,
+                                  cfg->http_max_output, evhttp_request_get_output_buffer(req));
     if (snap)
         vw_snapshot_release(snap);
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -29,7 +29,6 @@ static void usage(FILE *f)
           "  --socket PATH      also listen on a Unix socket (mode: config socket_mode)\n"
           "  --config FILE      key = value settings (see deploy/verwijsd.conf)\n"
           "  --workers N        worker threads (default: number of CPUs)\n"
-          "  --port-file PATH   write the bound TCP port here once ready\n"
           "  --http HOST:PORT   also serve HTTP/JSON there (config http_listen; off by default)\n"
           "  --http-port-file PATH  write the bound HTTP port here once ready\n"
           "  --port-file PATH   write the bound TCP port here once ready (the admin and TLS\n"

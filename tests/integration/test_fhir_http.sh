@@ -78,6 +78,11 @@ assert b['total']==sum(1 for _ in open('$T/networks.csv'))-1 and len(b['entry'])
 check "fullUrl is the server's address" python3 -c "
 import json; b=json.load(open('$T/orgs.json'))
 assert b['entry'][0]['fullUrl'].startswith('http://127.0.0.1:$HP/fhir/Organization/net-'), b['entry'][0]['fullUrl']"
+# behind a TLS-terminating proxy (HAProxy sets X-Forwarded-Proto) fullUrls say https
+curl -s -H 'X-Forwarded-Proto: https' -o "$T/orgs_tls.json" "$H/fhir/Organization?type=network&_count=1"
+check "fullUrl behind TLS termination is https" python3 -c "
+import json; b=json.load(open('$T/orgs_tls.json'))
+assert b['entry'][0]['fullUrl'].startswith('https://127.0.0.1:$HP/fhir/Organization/net-'), b['entry'][0]['fullUrl']"
 
 # errors: OperationOutcome, the protocol's code as diagnostics, fixed statuses
 outcome() { python3 -c "
