@@ -862,6 +862,13 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     srv->ev_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
     srv->ev_int = evsignal_new(srv->base, SIGINT, on_signal, srv);
     srv->ev_hup = evsignal_new(srv->base, SIGHUP, on_signal, srv);
+    /* libevent restores the disposition it found when these events are freed
+     * at the very end: make that "ignore", so a second SIGTERM (or a SIGHUP)
+     * arriving during the final teardown cannot kill the process with 143
+     * after a clean drain. The drain itself is bounded by drain_timeout. */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     event_add(srv->ev_term, NULL);
     event_add(srv->ev_int, NULL);
     event_add(srv->ev_hup, NULL);
