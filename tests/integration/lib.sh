@@ -78,14 +78,17 @@ trap cleanup EXIT
 # privacy_check FILE: no full PC6 (1234AB / 1234 AB) and no coordinate with
 # more than 2 decimals (a number 50.xxx..53.xxx or 3.xxx..7.xxx) in a log.
 privacy_check() {
-  local f="$1" pc6 coord
+  local f="$1" text pc6 coord
   [ -f "$f" ] || return 0
+  # Paths of the test's scratch files (mktemp names like test_x.6771nC) are
+  # not patient data: leave them out; ISO timestamps (16:28:52.423Z) too.
+  text=$(sed -E -e "s|${VW_TEST_TMP:-/nonexistent}[^ ]*||g" -e "s|$T[^ ]*||g" \
+               -e 's/[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+Z?//g' "$f") ||
+    { bad "privacy: cannot read $f"; return; }
   # four digits, an optional space, two letters; not "2000 of", "130 ms", ...
-  pc6=$(grep -oE '\b[1-9][0-9]{3} ?[A-Za-z]{2}\b' "$f" |
+  pc6=$(grep -oE '\b[1-9][0-9]{3} ?[A-Za-z]{2}\b' <<<"$text" |
         grep -viE '^[0-9]{4} ?(ms|mb|kb|gb|of|in|at|on|to|is|or|by|ok)$' | head -3)
-  # (timestamps such as 16:28:52.423Z are not coordinates)
-  coord=$(sed -E 's/[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]+Z?//g' "$f" |
-          grep -oE '(^|[^0-9.])(5[0-3]|[3-7])\.[0-9]{3,}' | head -3)
+  coord=$(grep -oE '(^|[^0-9.])(5[0-3]|[3-7])\.[0-9]{3,}' <<<"$text" | head -3)
   if [ -n "$pc6" ]; then bad "privacy: PC6 in $f: $pc6"
   elif [ -n "$coord" ]; then bad "privacy: precise coordinate in $f: $coord"
   else ok; fi
