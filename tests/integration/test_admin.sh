@@ -18,11 +18,7 @@
 . "$(dirname "$0")/lib.sh"
 need_geodata
 G="$VW_GEODATA"
-"$V" gen --geodata "$G" --out "$T" --providers 1500 --seed 5 2>/dev/null
-DB="$T/db"
-"$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid 2>/dev/null
-"$V" import networks "$T/networks.csv" --db "$DB" 2>/dev/null
-"$V" import providers "$T/providers.csv" --db "$DB" 2>/dev/null
+gen_db 1500 5
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/token"
 echo "wrong-token-0123456789abcdef" > "$T/badtoken"
 ASOCK="$T/admin.sock"

@@ -22,7 +22,7 @@ INTER_MS=100 FALL=2 RISE=2 TIMEOUT_CHECK_MS=100
 BOUND_MS=$((INTER_MS * FALL + TIMEOUT_CHECK_MS))
 
 expect_exit 0 "gen" "$V" gen --geodata "$G" --out "$T" --providers 2000 --seed 5
-DB="$T/work.db"
+DB="$T/source.db"
 expect_exit 0 "import pc4" "$V" import pc4 "$G/pc4_centroids.csv" --db "$DB" --skip-invalid
 expect_exit 0 "import networks" "$V" import networks "$T/networks.csv" --db "$DB"
 expect_exit 0 "import providers" "$V" import providers "$T/providers.csv" --db "$DB"
