@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../proto/vocab.h"
-#include "../server/coverage.h"
-#include "../server/store.h"
+#include "proto/vocab.h"
+#include "server/engine/coverage.h"
+#include "server/store/store.h"
 
 static double now_s(void)
 {

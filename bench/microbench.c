@@ -19,9 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../proto/vocab.h"
-#include "../server/match.h"
-#include "../server/snapshot.h"
+#include "proto/vocab.h"
+#include "server/engine/match.h"
+#include "server/engine/snapshot.h"
 
 typedef struct place {
     char name[48];

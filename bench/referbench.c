@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../proto/vocab.h"
-#include "../server/refer.h"
-#include "../server/store.h"
+#include "proto/vocab.h"
+#include "server/engine/refer.h"
+#include "server/store/store.h"
 
 static double now_ns(void)
 {

@@ -49,8 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../proto/frame.h"
-#include "../proto/msg.h"
+#include "proto/frame.h"
+#include "proto/msg.h"
 
 #define MAXQ 200000
 #define INBUF (1 << 20)

@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "../proto/vw_err.h"
+#include "proto/vw_err.h"
 
 /* A new FeatureCollection (caller owns: json_object_put), NULL on error. */
 json_object *vw_map_geojson(json_object *coverage_result, vw_err *err);

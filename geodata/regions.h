@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../proto/vw_err.h"
+#include "proto/vw_err.h"
 #include "shape.h"
 
 #define VW_REGION_COUNT 7

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csv.h"
-#include "store.h"
+#include "server/csv/csv.h"
+#include "server/store/store.h"
 
 #include "fuzz_file.h"
 

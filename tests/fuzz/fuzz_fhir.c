@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/utf8.h"
-#include "../../proto/vocab.h"
-#include "../../server/fhir.h"
+#include "proto/utf8.h"
+#include "proto/vocab.h"
+#include "server/fhir/fhir.h"
 #include "fuzz_snap.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -5,7 +5,7 @@
  * with something a client cannot parse).
  *
  * Inputs that start with "GET " take the HTTP gateway's path instead
- * ("GET op?query"): the query string becomes a request (ops_http.c), the op
+ * ("GET op?query"): the query string becomes a request (server/ops/http.c), the op
  * answers it, and the JSON written from the answer must be valid UTF-8 and
  * parse strictly (json-c). Every error message, of either path, is UTF-8
  * (msgpack str and JSON require it). */
@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/frame.h"
-#include "../../proto/utf8.h"
-#include "../../proto/vocab.h"
-#include "../../server/ops.h"
-#include "../../server/ops_http.h"
+#include "proto/frame.h"
+#include "proto/utf8.h"
+#include "proto/vocab.h"
+#include "server/ops/ops.h"
+#include "server/ops/http.h"
 #include "fuzz_snap.h"
 
 #include <json-c/json.h>
@@ -67,7 +67,7 @@ static void check_frame(const msgpack_sbuffer *out)
         abort();
 }
 
-/* "GET op?query" through the HTTP gateway's conversion, as daemon_http.c runs it. */
+/* "GET op?query" through the HTTP gateway's conversion, as server/daemon/http.c runs it. */
 static void http_path(const vw_ops_ctx *ctx, const uint8_t *data, size_t size,
                       msgpack_sbuffer *out)
 {

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../geodata/regions.h"
-#include "../../geodata/shape.h"
+#include "geodata/regions.h"
+#include "geodata/shape.h"
 
 #include "fuzz_file.h"
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
-#include "msg.h"
+#include "proto/frame.h"
+#include "proto/msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

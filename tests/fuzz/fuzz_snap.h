@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../proto/vocab.h"
-#include "../../server/snapshot.h"
+#include "proto/vocab.h"
+#include "server/engine/snapshot.h"
 
 static vw_snapshot *fuzz_snapshot(void)
 {

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../client/verwijs.h"
-#include "../../proto/vocab.h"
-#include "../../server/match.h"
-#include "../../server/store.h"
+#include "client/lib/verwijs.h"
+#include "proto/vocab.h"
+#include "server/engine/match.h"
+#include "server/store/store.h"
 #include "t.h"
 
 static const char *server, *sock, *db;

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../client/verwijs.h"
-#include "../../proto/vocab.h"
-#include "../../server/match.h"
-#include "../../server/store.h"
+#include "client/lib/verwijs.h"
+#include "proto/vocab.h"
+#include "server/engine/match.h"
+#include "server/store/store.h"
 #include "t.h"
 
 #define NQ 64

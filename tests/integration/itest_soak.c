@@ -37,8 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../client/verwijs.h"
-#include "../../proto/frame.h"
+#include "client/lib/verwijs.h"
+#include "proto/frame.h"
 
 typedef enum { K_GOOD, K_STALL, K_OVERSIZE, K_GARBAGE, K_NOREAD, K_COUNT } kind;
 static const char *const kind_name[K_COUNT] = {"good", "stall", "oversize", "garbage", "noread"};

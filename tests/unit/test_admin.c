@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../client/verwijs.h"
-#include "../../proto/frame.h"
-#include "../../server/ops.h"
+#include "client/lib/verwijs.h"
+#include "proto/frame.h"
+#include "server/ops/ops.h"
 #include "t.h"
 
 static int reloads, imports;

@@ -1,4 +1,4 @@
-/* test_client.c -- libverwijs (client/verwijs.c) against scripted fake servers
+/* test_client.c -- libverwijs (client/lib/verwijs.c) against scripted fake servers
  * on loopback: the paths a well-behaved verwijsd never takes. Several frames
  * in one read, a frame trickling in byte by byte, answers out of order, a
  * frame above max_frame, malformed bodies, the peer closing, the peer going
@@ -20,8 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../client/verwijs.h"
-#include "../../proto/frame.h"
+#include "client/lib/verwijs.h"
+#include "proto/frame.h"
 #include "t.h"
 
 typedef struct script {

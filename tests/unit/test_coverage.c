@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../geodata/regions.h"
-#include "../../proto/vocab.h"
-#include "../../server/coverage.h"
-#include "../../server/coverage_net.h"
-#include "../../server/refer.h"
+#include "geodata/regions.h"
+#include "proto/vocab.h"
+#include "server/engine/coverage.h"
+#include "server/engine/coverage_net.h"
+#include "server/engine/refer.h"
 #include "t.h"
 
 static vw_err err;

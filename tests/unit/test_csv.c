@@ -1,11 +1,11 @@
-/* test_csv.c -- the bounded RFC 4180 reader (server/csv.h): quoting, line
+/* test_csv.c -- the bounded RFC 4180 reader (server/csv/csv.h): quoting, line
  * numbers, BOM and CRLF, every rejection reason, recovery after a bad
  * record, limits, and the FILE* reader across buffer boundaries. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
+#include "server/csv/csv.h"
 #include "t.h"
 
 /* Reads all records of `s` into a printable trace: "L<line>[f1|f2]" per

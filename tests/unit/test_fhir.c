@@ -1,4 +1,4 @@
-/* test_fhir.c -- the FHIR export and searches (server/fhir*.c).
+/* test_fhir.c -- the FHIR export and searches (server/fhir/).
  *
  * A small structural checker for the resources used (required fields,
  * references that resolve inside the bundle, codings with system and code,
@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/vocab.h"
-#include "../../server/fhir.h"
-#include "../../server/snapshot.h"
+#include "proto/vocab.h"
+#include "server/fhir/fhir.h"
+#include "server/engine/snapshot.h"
 #include "t.h"
 #include "t_rng.h"
 

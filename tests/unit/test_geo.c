@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geo.h"
+#include "geodata/geo.h"
 #include "t.h"
 
 static int near_(double a, double b, double tol)

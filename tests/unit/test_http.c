@@ -1,4 +1,4 @@
-/* test_http.c -- the HTTP face of the ops without sockets (server/ops_http.c):
+/* test_http.c -- the HTTP face of the ops without sockets (server/ops/http.c):
  * query strings become the msgpack request a socket client would send (typing
  * by key, repeated keys as lists, percent-decoding, the parameter cap, path
  * ids), error codes map to their fixed statuses, and response frames become
@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/msg.h"
-#include "../../server/ops_http.h"
+#include "proto/msg.h"
+#include "server/ops/http.h"
 #include "t.h"
 
 static msgpack_zone zone;

@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "snapshot.h"
-#include "store.h"
+#include "server/engine/snapshot.h"
+#include "server/store/store.h"
 #include "t.h"
 
 static char tmpdir[512];

@@ -1,4 +1,4 @@
-/* test_json.c -- the msgpack -> JSON writer of the verwijs CLI (client/json.c):
+/* test_json.c -- the msgpack -> JSON writer of the verwijs CLI (client/cli/json.c):
  * string escaping, nesting and indentation, floats (round trip, NaN/inf),
  * bin/ext as base64, non-string map keys. Every output is also fed to json-c's
  * parser, so "valid JSON" is checked by a real parser, not by eye.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../client/json.c"
+#include "client/cli/json.c"
 #include "t.h"
 
 /* The JSON text of the msgpack bytes in `sb` (caller frees), or NULL. */

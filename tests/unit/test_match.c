@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../proto/vocab.h"
-#include "../../server/match.h"
-#include "../../server/snapshot.h"
+#include "proto/vocab.h"
+#include "server/engine/match.h"
+#include "server/engine/snapshot.h"
 #include "t.h"
 #include "t_rng.h"
 

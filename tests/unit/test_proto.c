@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
-#include "msg.h"
+#include "proto/frame.h"
+#include "proto/msg.h"
 #include "t.h"
-#include "utf8.h"
-#include "vocab.h"
+#include "proto/utf8.h"
+#include "proto/vocab.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../proto/vocab.h"
-#include "../../server/netaudit.h"
-#include "../../server/refer.h"
+#include "proto/vocab.h"
+#include "server/engine/netaudit.h"
+#include "server/engine/refer.h"
 #include "t.h"
 
 #define ORIGIN_LAT 52.2500

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../geodata/regions.h"
-#include "../../server/store.h"
+#include "geodata/regions.h"
+#include "server/store/store.h"
 #include "t.h"
 
 static char tmp[600];

@@ -1,0 +1,145 @@
+/* admin.c -- `verwijs admin reload|import`: the admin ops over the
+ * daemon's admin socket (file permissions guard it) or its admin TCP port
+ * (a token guards it). The query port answers these ops `forbidden`. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char admin_help[] =
+    "usage: verwijs admin reload [CONNECTION] [--json]\n"
+    "       verwijs admin import KIND FILE [--mapping FILE] [CONNECTION] [--json]\n"
+    "KIND: pc4, places, networks, providers, registrations, or regions (FILE: the\n"
+    "      municipality GeoJSON, --mapping: the region mapping CSV). Files are read\n"
+    "      by the daemon, from its admin_import_dir only.\n"
+    "CONNECTION: --admin-socket PATH (default $VERWIJS_ADMIN_SOCKET)\n"
+    "         or --server HOST:PORT --token-file F (admin_listen; default\n"
+    "            $VERWIJS_ADMIN_TOKEN_FILE); with admin_tls, the global TLS options:\n"
+    "            verwijs --tls --ca FILE admin reload --server ... --token-file F\n"
+    "reload builds a new snapshot from the database and swaps it in; import reads\n"
+    "FILE on the server (KIND: pc4, places, networks, providers, registrations),\n"
+    "commits it whole or changes nothing, then reloads. Prints the snapshot now\n"
+    "serving, or the reason (rejected rows) with exit 3.\n";
+
+static void snapshot_line(const msgpack_object *snap)
+{
+    printf("serving generation %.0f: %.0f providers, %.0f networks, %.0f pc4 (built in %.0f ms)\n",
+           vw_mp_num(snap, "generation", 0), vw_mp_num(snap, "providers", 0),
+           vw_mp_num(snap, "networks", 0), vw_mp_num(snap, "pc4", 0),
+           vw_mp_num(snap, "load_ms", 0));
+}
+
+static void reload_table(const msgpack_object *res)
+{
+    snapshot_line(vw_mp_get(res, "snapshot"));
+}
+
+static void import_table(const msgpack_object *res)
+{
+    char kind[32];
+    printf("imported %.0f of %.0f %s rows (%.0f warnings)\n", vw_mp_num(res, "rows_ok", 0),
+           vw_mp_num(res, "rows_read", 0), vw_mp_str(res, "kind", kind, sizeof kind),
+           vw_mp_num(res, "warnings", 0));
+    snapshot_line(vw_mp_get(res, "snapshot"));
+}
+
+static int read_token(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "verwijs admin: cannot read %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (fgets(buf, (int)cap, f) == NULL)
+        buf[0] = '\0';
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    if (buf[0] == '\0') {
+        fprintf(stderr, "verwijs admin: %s holds no token\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
+{
+    static const struct option opts[] = {{"admin-socket", required_argument, NULL, 'a'},
+                                         {"server", required_argument, NULL, 's'},
+                                         {"token-file", required_argument, NULL, 't'},
+                                         {"mapping", required_argument, NULL, 'm'},
+                                         {"json", no_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    static char token[512];
+    vw_cli cli = *cli_in;
+    const char *sock = getenv("VERWIJS_ADMIN_SOCKET"), *server = NULL;
+    const char *token_file = getenv("VERWIJS_ADMIN_TOKEN_FILE");
+    const char *mapping = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'a': sock = optarg; break;
+        case 's': server = optarg; break;
+        case 't': token_file = optarg; break;
+        case 'm': mapping = optarg; break;
+        case 'j': cli.json = true; break;
+        case 'h': fputs(admin_help, stdout); return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc)
+        return vw_cli_usage_error("admin", "reload or import KIND FILE");
+    const char *sub = argv[optind];
+    bool import = strcmp(sub, "import") == 0;
+    if (!import && strcmp(sub, "reload") != 0)
+        return vw_cli_usage_error("admin", "unknown subcommand '%s' (reload, import)", sub);
+    if (argc - optind != (import ? 3 : 1))
+        return vw_cli_usage_error("admin", import ? "import needs KIND FILE" :
+                                                    "reload takes no arguments");
+    if (server) {
+        if (token_file == NULL || token_file[0] == '\0')
+            return vw_cli_usage_error("admin", "--server needs --token-file F");
+        if (read_token(token_file, token, sizeof token) != 0)
+            return EXIT_FAIL;
+        cli.server = server;
+        cli.socket = NULL;
+        cli.auth = token;
+    } else if (sock && sock[0]) {
+        cli.socket = sock;
+    } else {
+        return vw_cli_usage_error("admin", "--admin-socket PATH or --server HOST:PORT "
+                                           "--token-file F is required");
+    }
+    if (cli.timeout_ms <= 0)
+        cli.timeout_ms = 600000; /* an import of the national PC4 table takes a while */
+
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    char abs[PATH_MAX], abs_map[PATH_MAX];
+    if (import) {
+        /* The daemon reads the files: send absolute paths. */
+        const char *file = argv[optind + 2];
+        if (realpath(file, abs) == NULL)
+            snprintf(abs, sizeof abs, "%s", file); /* not here: maybe on the server */
+        if (mapping && realpath(mapping, abs_map) == NULL)
+            snprintf(abs_map, sizeof abs_map, "%s", mapping);
+        msgpack_pack_map(&pk, mapping ? 3 : 2);
+        vw_pack_kv_str(&pk, "kind", argv[optind + 1]);
+        vw_pack_kv_str(&pk, "file", abs);
+        if (mapping)
+            vw_pack_kv_str(&pk, "mapping", abs_map);
+    } else {
+        msgpack_pack_map(&pk, 0);
+    }
+    int code = EXIT_OK;
+    vw_reply *r = vw_cli_call(&cli, import ? "import" : "reload", &sb, &code);
+    msgpack_sbuffer_destroy(&sb);
+    if (r == NULL)
+        return code;
+    return vw_cli_finish(&cli, r, import ? import_table : reload_table);
+}

@@ -1,0 +1,512 @@
+/* geo.c -- geography commands: `verwijs regions` (the 7 IZA regions and
+ * their figures) and `verwijs coverage` (white spots for one need, per
+ * region, as a table, CSV, JSON, GeoJSON, SVG or PNG map).
+ *
+ * Both ask the daemon, or with --db PATH run the same op in-process on a
+ * snapshot loaded from the SQLite file (for coordinators without a daemon;
+ * the answer is byte-for-byte what the daemon would send). */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "geodata/map.h"
+#include "proto/frame.h"
+#include "proto/vocab.h"
+#include "server/ops/ops.h"
+#include "server/store/store.h"
+#include "cli.h"
+#include "progress.h"
+#include "json.h"
+
+extern char **environ;
+
+static void coverage_progress(void *arg, uint32_t done, uint32_t total)
+{
+    vw_progress_update(arg, done, total, 0);
+}
+
+/* Runs `op` in-process against the database's current state. */
+static vw_reply *call_local(const char *db, const char *op, const msgpack_sbuffer *args,
+                            int *exit_code)
+{
+    vw_snapshot *snap = NULL;
+    vw_reply *r = NULL;
+    vw_err err;
+    msgpack_sbuffer req, out;
+    msgpack_packer pk;
+    msgpack_zone zone;
+    vw_progress prog;
+    msgpack_sbuffer_init(&req);
+    msgpack_sbuffer_init(&out);
+    msgpack_zone_init(&zone, 4096);
+    *exit_code = EXIT_FAIL;
+    if ((snap = vw_cli_load_snapshot(db)) == NULL)
+        goto out;
+    vw_travel_model tm;
+    vw_limits lim;
+    vw_travel_model_default(&tm);
+    vw_limits_default(&lim);
+    vw_progress_start(&prog, op, "PC4 areas");
+    vw_ops_ctx ctx = {.snap = snap, .tm = &tm, .lim = &lim, .zone = &zone,
+                      .today = vw_date_today(), .progress = coverage_progress,
+                      .progress_ctx = &prog};
+    msgpack_packer_init(&pk, &req, msgpack_sbuffer_write);
+    vw_pack_request(&pk, 1, op, args ? args->data : NULL, args ? args->size : 0);
+    vw_ops_handle(&ctx, (const uint8_t *)req.data, req.size, &out, NULL, 0);
+    vw_progress_clear(&prog);
+    if (prog.tty)
+        fprintf(stderr, "%s in %.2f s\n", op, vw_progress_elapsed(&prog));
+    r = vw_reply_decode((const uint8_t *)out.data + VW_FRAME_HEADER, out.size - VW_FRAME_HEADER,
+                        UINT32_MAX, &err);
+    if (r == NULL) {
+        fprintf(stderr, "verwijs: %s\n", err.message);
+        goto out;
+    }
+    if (!vw_reply_ok(r)) {
+        vw_reply_error(r, &err);
+        fprintf(stderr, "verwijs: %s: %s\n", err.code, err.message);
+        vw_reply_free(r);
+        r = NULL;
+        *exit_code = EXIT_SERVER;
+    }
+out:
+    vw_snapshot_release(snap);
+    msgpack_zone_destroy(&zone);
+    msgpack_sbuffer_destroy(&req);
+    msgpack_sbuffer_destroy(&out);
+    return r;
+}
+
+static vw_reply *call(const vw_cli *cli, const char *db, const char *op,
+                      const msgpack_sbuffer *args, int *exit_code)
+{
+    if (db)
+        return call_local(db, op, args, exit_code);
+    bool tty = isatty(STDERR_FILENO);
+    double t0 = vw_now_s();
+    if (tty)
+        fprintf(stderr, "asking the server for %s ...", op);
+    vw_reply *r = vw_cli_call(cli, op, args, exit_code);
+    if (tty)
+        fprintf(stderr, "\r\033[K%s%s in %.2f s\n", op, r ? "" : " failed", vw_now_s() - t0);
+    return r;
+}
+
+/* The result as a json-c object (via the JSON writer; depth-bounded parse). */
+static json_object *to_json(const msgpack_object *o)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL)
+        return NULL;
+    vw_json_write(m, o, false);
+    fclose(m);
+    json_tokener *tok = json_tokener_new_ex(64);
+    json_object *j = tok ? json_tokener_parse_ex(tok, buf, (int)len) : NULL;
+    if (tok)
+        json_tokener_free(tok);
+    free(buf);
+    return j;
+}
+
+static FILE *open_out(const char *path)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return stdout;
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        perror(path);
+    return f;
+}
+
+static int close_out(FILE *f, const char *path)
+{
+    int bad = ferror(f);
+    if (f != stdout)
+        bad |= fclose(f) != 0;
+    else
+        bad |= fflush(f) != 0;
+    if (bad)
+        fprintf(stderr, "verwijs: writing %s failed\n", path ? path : "stdout");
+    return bad ? EXIT_FAIL : EXIT_OK;
+}
+
+/* ---- regions ------------------------------------------------------------------ */
+
+static void regions_table(const msgpack_object *res)
+{
+    const msgpack_object *list = vw_mp_get(res, "regions");
+    char b1[64], b2[64];
+    if (!vw_mp_bool(res, "polygons"))
+        printf("(no region polygons loaded: verwijs import regions BOUNDARIES.geojson)\n");
+    printf("%-10s %-22s %10s %11s %6s %9s %8s\n", "code", "name", "area km2", "population",
+           "pc4", "providers", "networks");
+    for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size;
+         i++) {
+        const msgpack_object *r = &list->via.array.ptr[i];
+        printf("%-10s %-22s %10.0f %11.0f %6.0f %9.0f %8.0f\n",
+               vw_mp_str(r, "code", b1, sizeof b1), vw_mp_str(r, "name", b2, sizeof b2),
+               vw_mp_num(r, "area_km2", 0), vw_mp_num(r, "population", 0),
+               vw_mp_num(r, "pc4", 0), vw_mp_num(r, "providers", 0), vw_mp_num(r, "networks", 0));
+    }
+}
+
+static const char regions_help[] =
+    "usage: verwijs regions [--json] [--db PATH]\n"
+    "The 7 IZA regions with area, population (PC4 weights), PC4 areas, providers and\n"
+    "networks. --db runs on the SQLite file instead of asking the server.\n";
+
+int vw_cmd_regions(const vw_cli *cli_in, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"db", required_argument, NULL, 'b'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    vw_cli cli = *cli_in;
+    const char *db = NULL;
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': cli.json = true; break;
+        case 'b': db = optarg; break;
+        case 'h': fputs(regions_help, stdout); return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return vw_cli_usage_error("regions", "unexpected argument '%s'", argv[optind]);
+    vw_reply *r = call(&cli, db, "regions", NULL, &rc);
+    return r ? vw_cli_finish(&cli, r, regions_table) : rc;
+}
+
+/* ---- coverage ----------------------------------------------------------------- */
+
+typedef enum { F_TABLE, F_CSV, F_JSON, F_GEOJSON, F_SVG, F_PNG } out_format;
+
+static void print_sum_row(FILE *f, const msgpack_object *m, const char *code)
+{
+    fprintf(f, "%-10s %11.0f %11.0f %7.1f%% %6.0f %6.0f %7.1f%%\n", code,
+            vw_mp_num(m, "population", 0), vw_mp_num(m, "covered_population", 0),
+            100 * vw_mp_num(m, "share_population", 0), vw_mp_num(m, "pc4", 0),
+            vw_mp_num(m, "covered_pc4", 0), 100 * vw_mp_num(m, "share_pc4", 0));
+}
+
+/* Per-region figures (to `f`: stdout for the table, stderr next to CSV). */
+static void coverage_summary(FILE *f, const msgpack_object *res)
+{
+    const msgpack_object *list = vw_mp_get(res, "regions");
+    char code[32];
+    fprintf(f, "%-10s %11s %11s %8s %6s %6s %8s\n", "region", "population", "covered", "share",
+            "pc4", "cov", "share");
+    for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size;
+         i++)
+        print_sum_row(f, &list->via.array.ptr[i],
+                      vw_mp_str(&list->via.array.ptr[i], "code", code, sizeof code));
+    print_sum_row(f, vw_mp_get(res, "total"), "total");
+    if (!vw_mp_bool(res, "population_known"))
+        fprintf(f, "(no places imported: population figures are 0; see verwijs import places)\n");
+}
+
+static void coverage_table(const msgpack_object *res)
+{
+    coverage_summary(stdout, res);
+    const msgpack_object *spots = vw_mp_get(res, "white_spots");
+    uint32_t n = spots && spots->type == MSGPACK_OBJECT_ARRAY ? spots->via.array.size : 0;
+    printf("\nwhite spots: %.0f PC4 areas without a match in time", vw_mp_num(res, "white_spots_total", 0));
+    printf(n ? " (most people first)\n%-5s %-22s %-10s %10s  %s\n" : "\n", "pc4", "place",
+           "region", "population", "nearest");
+    for (uint32_t i = 0; i < n && i < 25; i++) {
+        const msgpack_object *s = &spots->via.array.ptr[i], *near = vw_mp_get(s, "nearest");
+        char pc[8], place[64], region[16], who[96];
+        vw_cell(stdout, vw_mp_str(s, "pc4", pc, sizeof pc), 5, false);
+        putchar(' ');
+        vw_cell(stdout, vw_mp_str(s, "place", place, sizeof place), 22, false);
+        printf(" %-10s %10.0f  ", vw_mp_str(s, "region", region, sizeof region),
+               vw_mp_num(s, "population", 0));
+        if (near && near->type == MSGPACK_OBJECT_MAP) {
+            const char *name = vw_mp_str(near, "name", who, sizeof who);
+            printf("%.1f min  %s\n", vw_mp_num(near, "minutes", 0), name);
+        } else {
+            printf("none\n");
+        }
+    }
+    if (n > 25)
+        printf("... %u more (--format csv lists them all)\n", n - 25);
+}
+
+static void csv_text(FILE *f, const char *s)
+{
+    bool quote = strpbrk(s, ",\"\n\r") != NULL;
+    if (!quote) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void coverage_csv(FILE *f, const msgpack_object *res)
+{
+    const msgpack_object *spots = vw_mp_get(res, "white_spots");
+    bool networks = false;
+    char b[160];
+    const msgpack_object *need = vw_mp_get(res, "need");
+    networks = strcmp(vw_mp_str(need, "view", b, sizeof b), "networks") == 0;
+    fprintf(f, "pc4,place,region,population,lat,lon,nearest_%s,nearest_name,minutes,km\n",
+            networks ? "network" : "provider");
+    for (uint32_t i = 0; spots && spots->type == MSGPACK_OBJECT_ARRAY && i < spots->via.array.size;
+         i++) {
+        const msgpack_object *s = &spots->via.array.ptr[i], *near = vw_mp_get(s, "nearest");
+        fprintf(f, "%s,", vw_mp_str(s, "pc4", b, sizeof b));
+        csv_text(f, vw_mp_str(s, "place", b, sizeof b));
+        fprintf(f, ",%s,%.0f,%.5f,%.5f,", vw_mp_str(s, "region", b, sizeof b),
+                vw_mp_num(s, "population", 0), vw_mp_num(s, "lat", 0), vw_mp_num(s, "lon", 0));
+        if (near && near->type == MSGPACK_OBJECT_MAP) {
+            csv_text(f, vw_mp_str(near, networks ? "network" : "id", b, sizeof b));
+            fputc(',', f);
+            csv_text(f, vw_mp_str(near, "name", b, sizeof b));
+            fprintf(f, ",%.1f,%.2f\n", vw_mp_num(near, "minutes", 0), vw_mp_num(near, "km", 0));
+        } else {
+            fputs(",,,\n", f);
+        }
+    }
+}
+
+/* "fysiotherapeut + oncologie within 15 min by car" */
+static void map_title(const msgpack_object *res, char *out, size_t cap)
+{
+    const msgpack_object *need = vw_mp_get(res, "need");
+    char view[16], disc[160], exp[160], mode[16];
+    vw_mp_str(need, "view", view, sizeof view);
+    vw_mp_join(vw_mp_get(need, "discipline"), NULL, disc, sizeof disc);
+    vw_mp_join(vw_mp_get(need, "expertise"), NULL, exp, sizeof exp);
+    vw_mp_str(need, "mode", mode, sizeof mode);
+    if (strcmp(view, "networks") == 0)
+        snprintf(out, cap, "Certified network with fysio, psychosocial and dietist within %.0f "
+                 "min by %s", vw_mp_num(need, "within", 0), mode);
+    else
+        snprintf(out, cap, "%.100s%s%.100s within %.0f min by %s%s", disc, exp[0] ? " + " : "", exp,
+                 vw_mp_num(need, "within", 0), mode,
+                 vw_mp_bool(need, "accepting_only") ? " (accepting)" : "");
+}
+
+static void map_subtitle(const msgpack_object *res, char *out, size_t cap)
+{
+    const msgpack_object *total = vw_mp_get(res, "total");
+    char scope[32] = "", name[64] = "";
+    vw_mp_str(res, "scope", scope, sizeof scope);
+    const msgpack_object *regions = vw_mp_get(res, "regions");
+    if (strcmp(scope, "all") != 0 && regions && regions->type == MSGPACK_OBJECT_ARRAY &&
+        regions->via.array.size == 1)
+        vw_mp_str(&regions->via.array.ptr[0], "name", name, sizeof name);
+    snprintf(out, cap, "%s: %.1f%% of people and %.1f%% of PC4 areas covered; %.0f white spots",
+             name[0] ? name : "Netherlands", 100 * vw_mp_num(total, "share_population", 0),
+             100 * vw_mp_num(total, "share_pc4", 0), vw_mp_num(res, "white_spots_total", 0));
+}
+
+/* SVG to a temporary file, then rsvg-convert (librsvg2-bin) to the PNG. */
+static int render_png(const char *svg_text, size_t len, const char *png_path)
+{
+    char tmpl[] = "/tmp/verwijs-map-XXXXXX.svg";
+    int fd = mkstemps(tmpl, 4), rc = EXIT_FAIL;
+    if (fd < 0) {
+        perror("mkstemps");
+        return EXIT_FAIL;
+    }
+    if (write(fd, svg_text, len) != (ssize_t)len) {
+        perror(tmpl);
+        close(fd);
+        goto out;
+    }
+    close(fd);
+    char *args[] = {"rsvg-convert", "--format", "png", "--output", (char *)png_path, tmpl, NULL};
+    pid_t pid;
+    int status = 0;
+    int e = posix_spawnp(&pid, "rsvg-convert", NULL, NULL, args, environ);
+    if (e != 0) {
+        fprintf(stderr, "verwijs: cannot run rsvg-convert (%s); install librsvg2-bin or use "
+                "--format svg\n", strerror(e));
+        goto out;
+    }
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "verwijs: rsvg-convert failed\n");
+        goto out;
+    }
+    rc = EXIT_OK;
+out:
+    unlink(tmpl);
+    return rc;
+}
+
+static int write_map(const msgpack_object *res, out_format fmt, const char *path)
+{
+    vw_err err;
+    json_object *j = to_json(res), *fc = j ? vw_map_geojson(j, &err) : NULL;
+    int rc = EXIT_FAIL;
+    if (fc == NULL) {
+        fprintf(stderr, "verwijs: %s\n", j ? err.message : "cannot convert the result");
+        goto out;
+    }
+    if (fmt == F_GEOJSON) {
+        FILE *f = open_out(path);
+        if (f == NULL)
+            goto out;
+        fputs(json_object_to_json_string_ext(fc, JSON_C_TO_STRING_PLAIN), f);
+        fputc('\n', f);
+        rc = close_out(f, path);
+        goto out;
+    }
+    char title[320], subtitle[256];
+    map_title(res, title, sizeof title);
+    map_subtitle(res, subtitle, sizeof subtitle);
+    vw_map_opts mo = {.title = title, .subtitle = subtitle, .width = 900};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (m == NULL || vw_map_svg(fc, &mo, m, &err) != 0) {
+        if (m)
+            fclose(m);
+        free(buf);
+        fprintf(stderr, "verwijs: %s\n", m ? err.message : "out of memory");
+        goto out;
+    }
+    fclose(m);
+    if (fmt == F_PNG) {
+        rc = render_png(buf, len, path);
+    } else {
+        FILE *f = open_out(path);
+        if (f != NULL) {
+            fwrite(buf, 1, len, f);
+            rc = close_out(f, path);
+        }
+    }
+    free(buf);
+out:
+    json_object_put(fc);
+    json_object_put(j);
+    return rc;
+}
+
+static const char coverage_help[] =
+    "usage: verwijs coverage --discipline D [--expertise E]... --within MIN [--region R|all]\n"
+    "                        [--mode car|bike|walk] [--accepting-only] [--as-of YYYY-MM-DD]\n"
+    "                        [--networks] [--white-spots N]\n"
+    "                        [--format table|csv|json|geojson|svg|png] [--out FILE] [--db PATH]\n"
+    "Per region, the share of people and of PC4 areas with a matching provider within MIN\n"
+    "minutes, and the white spots (PC4 areas without one) with their nearest provider.\n"
+    "  --networks     coverage by certified networks with a fysiotherapeut, psychosocial\n"
+    "                 provider and dietist each within reach (no --discipline then)\n"
+    "  --white-spots  how many white spots to list (default 1000, max 10000)\n"
+    "  --format       csv: the white spots (figures on stderr); geojson: regions, white-spot\n"
+    "                 cells and providers for QGIS/Leaflet; svg/png: a map (png needs\n"
+    "                 rsvg-convert and --out)\n"
+    "  --db PATH      compute from the SQLite file instead of asking the server\n";
+
+int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"discipline", required_argument, NULL, 'd'}, {"expertise", required_argument, NULL, 'e'},
+        {"within", required_argument, NULL, 'w'},     {"mode", required_argument, NULL, 'm'},
+        {"region", required_argument, NULL, 'r'},     {"accepting-only", no_argument, NULL, 'a'},
+        {"as-of", required_argument, NULL, 'D'},      {"json", no_argument, NULL, 'j'},
+        {"networks", no_argument, NULL, 'N'},         {"white-spots", required_argument, NULL, 'S'},
+        {"format", required_argument, NULL, 'f'},     {"out", required_argument, NULL, 'o'},
+        {"db", required_argument, NULL, 'b'},         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    static const char *const formats[] = {"table", "csv", "json", "geojson", "svg", "png", NULL};
+    vw_cli cli = *cli_in;
+    vw_cli_qopts q = {.within = -1, .max_limit = 1};
+    const char *db = NULL, *out = NULL, *format = "table";
+    long spots = -1;
+    bool networks = false;
+    int c, rc;
+    char *end;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int used = vw_cli_qopt("coverage", c, optarg, &q, &cli);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used)
+            continue;
+        switch (c) {
+        case 'N': networks = true; break;
+        case 'f': format = optarg; break;
+        case 'o': out = optarg; break;
+        case 'b': db = optarg; break;
+        case 'S':
+            spots = strtol(optarg, &end, 10);
+            if (*end || spots < 0 || spots > 10000)
+                return vw_cli_usage_error("coverage", "--white-spots must be 0..10000");
+            break;
+        case 'h': fputs(coverage_help, stdout); return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return vw_cli_usage_error("coverage", "unexpected argument '%s'", argv[optind]);
+    out_format fmt = F_TABLE;
+    while (formats[fmt] && strcmp(formats[fmt], format) != 0)
+        fmt++;
+    if (formats[fmt] == NULL)
+        return vw_cli_usage_error("coverage", "--format must be table, csv, json, geojson, svg "
+                                              "or png");
+    if (cli.json)
+        fmt = F_JSON;
+    if (q.within <= 0)
+        return vw_cli_usage_error("coverage", "--within MIN is required");
+    if (networks == (q.nd > 0))
+        return vw_cli_usage_error("coverage", "give --discipline, or --networks");
+    if (fmt == F_PNG && out == NULL)
+        return vw_cli_usage_error("coverage", "--format png needs --out FILE");
+    if (vw_cli_qopts_check("coverage", &q) != 0)
+        return EXIT_USAGE;
+    bool geometry = fmt == F_GEOJSON || fmt == F_SVG || fmt == F_PNG;
+
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, vw_cli_qopts_count(&q) + networks + geometry + (spots >= 0));
+    vw_cli_pack_qopts(&pk, &q);
+    if (networks)
+        vw_pack_kv_str(&pk, "view", "networks");
+    if (geometry)
+        vw_pack_kv_bool(&pk, "geometry", true);
+    if (spots >= 0)
+        vw_pack_kv_int(&pk, "white_spots_limit", spots);
+    vw_reply *r = call(&cli, db, "coverage", &sb, &rc);
+    msgpack_sbuffer_destroy(&sb);
+    if (r == NULL)
+        return rc;
+    const msgpack_object *res = vw_reply_result(r);
+    if (fmt == F_TABLE || fmt == F_JSON || fmt == F_CSV) {
+        FILE *f = open_out(out);
+        rc = EXIT_FAIL;
+        if (f != NULL) {
+            if (fmt == F_JSON)
+                vw_json_write(f, res, true);
+            else if (fmt == F_CSV)
+                coverage_csv(f, res);
+            else
+                coverage_table(res);
+            if (fmt == F_CSV)
+                coverage_summary(stderr, res);
+            rc = close_out(f, out);
+        }
+    } else {
+        rc = write_map(res, fmt, out);
+    }
+    vw_reply_free(r);
+    return rc;
+}

@@ -1,0 +1,221 @@
+/* import.c -- local data commands: import KIND FILE --db PATH, db init,
+ * db info. These open the SQLite file directly (the admin path); the daemon
+ * picks up changes on reload (SIGHUP). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/store/store.h"
+#include "cli.h"
+#include "progress.h"
+
+typedef struct import_ctx {
+    long errors, warnings, shown;
+    vw_progress prog; /* rows/s and ETA (by bytes read) on a terminal */
+    long kill_at_row; /* VW_FAULT_KILL_AT_ROW, tests only; 0 = off */
+} import_ctx;
+
+static void on_diag(void *arg, const char *file, long line, vw_diag_level level,
+                    const char *reason)
+{
+    import_ctx *c = arg;
+    if (level == VW_DIAG_ERROR)
+        c->errors++;
+    else
+        c->warnings++;
+    vw_progress_clear(&c->prog);
+    if (line > 0)
+        fprintf(stderr, "%s:%ld: %s: %s\n", file, line,
+                level == VW_DIAG_ERROR ? "error" : "warning", reason);
+    else
+        fprintf(stderr, "%s: %s: %s\n", file, level == VW_DIAG_ERROR ? "error" : "warning",
+                reason);
+}
+
+static void on_progress(void *arg, long rows, long long bytes, long long total)
+{
+    import_ctx *c = arg;
+    /* Fault injection for the crash-safety test: die mid-transaction, after
+     * this many rows were written but before COMMIT. */
+    if (c->kill_at_row > 0 && rows >= c->kill_at_row)
+        raise(SIGKILL);
+    vw_progress_update(&c->prog, (double)rows, 0,
+                       total > 0 ? (double)bytes / (double)total : 0);
+}
+
+#ifndef VW_MAPPING_DEFAULT
+#define VW_MAPPING_DEFAULT "/usr/local/share/verwijs/iza_regions.csv"
+#endif
+
+static const char import_help[] =
+    "usage: verwijs import pc4|places|networks|providers|registrations FILE --db PATH\n"
+    "                     [--skip-invalid]\n"
+    "       verwijs import regions BOUNDARIES.geojson --db PATH [--mapping CSV]\n"
+    "Imports a CSV file (UTF-8, header row; formats in docs/SCHEMA.md) into the SQLite\n"
+    "database, replacing all rows of that kind. Every invalid row is reported as\n"
+    "FILE:LINE: reason. The import commits whole or changes nothing (exit 1);\n"
+    "--skip-invalid commits the valid rows and records each rejected one in the import log.\n"
+    "Order: pc4, places, regions, networks, providers, registrations.\n"
+    "places: name,lat,lon,population[,geonameid] (weights of the PC4 demand points).\n"
+    "regions: municipality polygons (GeoJSON, properties statcode + corop_gebied) mapped to\n"
+    "the 7 IZA regions by --mapping (default " VW_MAPPING_DEFAULT ")\n"
+    "and unioned per region; see docs/GEOGRAPHY.md.\n";
+
+/* The installed table, else (running from a build tree) the source tree's. */
+static const char *default_mapping(void)
+{
+#ifdef VW_MAPPING_SOURCE
+    if (access(VW_MAPPING_DEFAULT, R_OK) != 0)
+        return VW_MAPPING_SOURCE;
+#endif
+    return VW_MAPPING_DEFAULT;
+}
+
+static int import_regions(const char *db, const char *boundaries, const char *mapping)
+{
+    vw_store *st = NULL;
+    vw_err err;
+    if (vw_store_open(db, VW_STORE_CREATE, &st, &err) != 0) {
+        fprintf(stderr, "verwijs import: %s\n", err.message);
+        return EXIT_FAIL;
+    }
+    import_ctx ctx = {0};
+    vw_progress_start(&ctx.prog, "import regions", "municipalities");
+    vw_import_opts o = {.on_diag = on_diag, .ctx = &ctx};
+    vw_import_result res = {0};
+    int rc = vw_store_import_regions(st, boundaries, mapping, &o, &res, &err);
+    vw_store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "verwijs import: %s; nothing changed\n", err.message);
+        return EXIT_FAIL;
+    }
+    fprintf(stderr, "imported 7 region polygons from %ld municipalities into %s (%ld warnings) in "
+            "%.1f s\n", res.rows_ok, db, res.warnings, vw_progress_elapsed(&ctx.prog));
+    return EXIT_OK;
+}
+
+int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"skip-invalid", no_argument, NULL, 's'},
+                                         {"mapping", required_argument, NULL, 'm'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = NULL, *mapping = NULL;
+    bool skip = false;
+    int c;
+    (void)cli;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 's': skip = true; break;
+        case 'm': mapping = optarg; break;
+        case 'h': fputs(import_help, stdout); return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2 || db == NULL)
+        return vw_cli_usage_error("import", "KIND FILE and --db PATH are required");
+    if (strcmp(argv[optind], "regions") == 0)
+        return import_regions(db, argv[optind + 1], mapping ? mapping : default_mapping());
+    if (mapping != NULL)
+        return vw_cli_usage_error("import", "--mapping is for import regions");
+    vw_import_kind kind;
+    if (vw_import_kind_parse(argv[optind], &kind) != 0)
+        return vw_cli_usage_error("import", "unknown kind '%s' (pc4, places, regions, networks, "
+                                            "providers, registrations)", argv[optind]);
+    const char *file = argv[optind + 1];
+    vw_store *st = NULL;
+    vw_err err;
+    if (vw_store_open(db, VW_STORE_CREATE, &st, &err) != 0) {
+        fprintf(stderr, "verwijs import: %s\n", err.message);
+        return EXIT_FAIL;
+    }
+    import_ctx ctx = {0};
+    char label[48];
+    snprintf(label, sizeof label, "import %s", vw_import_kind_name(kind));
+    vw_progress_start(&ctx.prog, label, "rows");
+    const char *fault = getenv("VW_FAULT_KILL_AT_ROW");
+    if (fault != NULL)
+        ctx.kill_at_row = atol(fault);
+    vw_import_opts o = {.on_diag = on_diag, .ctx = &ctx, .skip_invalid = skip,
+                        .on_progress = on_progress};
+    vw_import_result res = {0};
+    int rc = vw_store_import(st, kind, file, &o, &res, &err);
+    vw_store_close(st);
+    vw_progress_clear(&ctx.prog);
+    if (rc != 0) {
+        if (res.rows_rejected > 0)
+            fprintf(stderr, "rejected: %ld of %ld rows invalid; nothing changed\n",
+                    res.rows_rejected, res.rows_read);
+        else
+            fprintf(stderr, "verwijs import: %s; nothing changed\n", err.message);
+        return EXIT_FAIL;
+    }
+    fprintf(stderr, "imported %ld of %ld %s rows into %s (%ld rejected, %ld warnings",
+            res.rows_ok, res.rows_read, vw_import_kind_name(kind), db, res.rows_rejected,
+            res.warnings);
+    if (res.rows_geocoded)
+        fprintf(stderr, ", %ld placed at their PC4 centroid", res.rows_geocoded);
+    fprintf(stderr, ") in %.1f s\n", vw_progress_elapsed(&ctx.prog));
+    return EXIT_OK;
+}
+
+int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *db = NULL;
+    int c;
+    (void)cli;
+    static const char db_help[] =
+        "usage: verwijs db init|info --db PATH\n"
+        "init creates the database with the current schema; info prints its counts.\n";
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(db_help, stdout);
+        return EXIT_OK;
+    }
+    if (argc < 2)
+        return vw_cli_usage_error("db", "init or info");
+    const char *sub = argv[1];
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'd')
+            db = optarg;
+        else if (c == 'h') {
+            fputs(db_help, stdout);
+            return EXIT_OK;
+        } else
+            return EXIT_USAGE;
+    }
+    if (db == NULL)
+        return vw_cli_usage_error("db", "--db PATH is required");
+    bool init = strcmp(sub, "init") == 0;
+    if (!init && strcmp(sub, "info") != 0)
+        return vw_cli_usage_error("db", "unknown subcommand '%s' (init, info)", sub);
+    vw_store *st = NULL;
+    vw_err err;
+    if (vw_store_open(db, init ? VW_STORE_CREATE : VW_STORE_READONLY, &st, &err) != 0) {
+        fprintf(stderr, "verwijs db: %s\n", err.message);
+        return EXIT_FAIL;
+    }
+    vw_store_counts n;
+    int rc = EXIT_OK;
+    if (vw_store_counts_get(st, &n, &err) != 0) {
+        fprintf(stderr, "verwijs db: %s\n", err.message);
+        rc = EXIT_FAIL;
+    } else {
+        printf("%s: schema version %d\n", db, vw_store_schema_version(st));
+        printf("  pc4            %ld\n  networks       %ld\n  providers      %ld\n"
+               "  memberships    %ld\n  registrations  %ld\n  places         %ld\n"
+               "  regions        %ld of 7 with a polygon\n  imports        %ld\n",
+               n.pc4, n.networks, n.providers, n.memberships, n.registrations, n.places,
+               n.regions_with_geometry, n.imports);
+    }
+    vw_store_close(st);
+    return rc;
+}

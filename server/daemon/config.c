@@ -1,0 +1,195 @@
+/* config.c -- configuration defaults, file parsing and overrides. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void vw_config_defaults(vw_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen, sizeof c->listen, "127.0.0.1:4747");
+    snprintf(c->log_level, sizeof c->log_level, "info");
+    c->socket_mode = 0660;
+    c->admin_socket_mode = 0600;
+    c->handshake_timeout = 10;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    c->workers = ncpu > 0 ? (int)ncpu : 2;
+    c->max_connections = 10000;
+    c->batch = 16;
+    c->idle_timeout = 300;
+    c->read_timeout = 10;
+    c->write_timeout = 30;
+    c->drain_timeout = 10;
+    c->output_high_water = 1u << 20;
+    c->max_output = 8u << 20;
+    c->max_input_total = 256u << 20;
+    c->http_max_header = 8192;
+    c->http_max_body = 4096;
+    c->http_max_params = 64;
+    c->http_max_output = 8u << 20;
+    c->http_timeout = 10;
+    c->http_max_connections = 10000;
+    c->admin_import_max_bytes = 2147483648.0;
+    vw_limits_default(&c->limits);
+    vw_travel_model_default(&c->travel);
+    vw_refer_config_default(&c->refer);
+}
+
+static int set_str(char *dst, size_t cap, const char *key, const char *v, vw_err *err)
+{
+    if (strlen(v) >= cap)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "%s: value too long", key);
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+static int set_num(double *out, const char *key, const char *v, double min, double max,
+                   vw_err *err)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !isfinite(d) || d < min || d > max)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "%s must be a number from %g to %g", key, min,
+                          max);
+    *out = d;
+    return 0;
+}
+
+static int set_mode(unsigned *out, const char *key, const char *v, vw_err *err)
+{
+    char *end;
+    unsigned long m = strtoul(v, &end, 8);
+    if (end == v || *end || m > 0777)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "%s must be octal, e.g. 0660", key);
+    *out = (unsigned)m;
+    return 0;
+}
+
+int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
+{
+    double d;
+#define STR(k, f)                                                    \
+    if (strcmp(key, k) == 0)                                         \
+        return set_str(c->f, sizeof c->f, key, v, err);
+#define NUM(k, lo, hi, dst)                                          \
+    if (strcmp(key, k) == 0) {                                       \
+        if (set_num(&d, key, v, lo, hi, err) != 0)                   \
+            return -1;                                               \
+        dst = d;                                                     \
+        return 0;                                                    \
+    }
+    STR("db", db)
+    STR("listen", listen)
+    STR("socket", socket)
+    STR("port_file", port_file)
+    STR("problems_file", problems_file)
+    STR("http_listen", http_listen)
+    STR("http_port_file", http_port_file)
+    STR("admin_socket", admin_socket)
+    STR("admin_listen", admin_listen)
+    STR("admin_token", admin_token)
+    STR("admin_token_file", admin_token_file)
+    STR("admin_import_dir", admin_import_dir)
+    STR("tls_listen", tls_listen)
+    STR("tls_cert", tls_cert)
+    STR("tls_key", tls_key)
+    STR("tls_client_ca", tls_client_ca)
+    if (strcmp(key, "log_level") == 0) {
+        if (strcmp(v, "error") && strcmp(v, "warn") && strcmp(v, "info") && strcmp(v, "debug"))
+            return vw_err_set(err, VW_E_BAD_REQUEST, "log_level must be error|warn|info|debug");
+        return set_str(c->log_level, sizeof c->log_level, key, v, err);
+    }
+    if (strcmp(key, "socket_mode") == 0)
+        return set_mode(&c->socket_mode, key, v, err);
+    if (strcmp(key, "admin_socket_mode") == 0)
+        return set_mode(&c->admin_socket_mode, key, v, err);
+    NUM("workers", 1, 256, c->workers)
+    NUM("max_connections", 1, 1000000, c->max_connections)
+    NUM("batch", 1, 1024, c->batch)
+    NUM("idle_timeout", 0.1, 86400, c->idle_timeout)
+    NUM("read_timeout", 0.1, 3600, c->read_timeout)
+    NUM("write_timeout", 0.1, 3600, c->write_timeout)
+    NUM("drain_timeout", 0, 3600, c->drain_timeout)
+    NUM("handshake_timeout", 0.1, 600, c->handshake_timeout)
+    NUM("admin_tls", 0, 1, c->admin_tls)
+    NUM("output_high_water", 4096, 1 << 30, c->output_high_water)
+    NUM("max_output", 4096, 1u << 31, c->max_output)
+    NUM("max_input_total", 65536, 1099511627776.0, c->max_input_total)
+    NUM("start_without_snapshot", 0, 1, c->start_without_snapshot)
+    NUM("http_workers", 0, 256, c->http_workers)
+    NUM("http_max_header", 1024, 1 << 20, c->http_max_header)
+    NUM("http_max_body", 0, 1 << 20, c->http_max_body)
+    NUM("http_max_params", 1, 1024, c->http_max_params)
+    NUM("http_max_output", 4096, 1u << 31, c->http_max_output)
+    NUM("http_timeout", 0.1, 3600, c->http_timeout)
+    NUM("http_max_connections", 1, 1000000, c->http_max_connections)
+    NUM("admin_import_max_bytes", 1, 1099511627776.0, c->admin_import_max_bytes)
+    NUM("max_frame", 64, 64u << 20, c->limits.max_frame)
+    NUM("max_depth", 2, 32, c->limits.max_depth)
+    NUM("max_elems", 1, 1 << 20, c->limits.max_elems)
+    NUM("max_str", 16, 16 << 20, c->limits.max_str)
+    NUM("max_total", 16, 1 << 24, c->limits.max_total)
+    NUM("car_detour", 1, 5, c->travel.detour[VW_MODE_CAR])
+    NUM("car_speed_kmh", 1, 200, c->travel.speed_kmh[VW_MODE_CAR])
+    NUM("bike_detour", 1, 5, c->travel.detour[VW_MODE_BIKE])
+    NUM("bike_speed_kmh", 1, 60, c->travel.speed_kmh[VW_MODE_BIKE])
+    NUM("walk_detour", 1, 5, c->travel.detour[VW_MODE_WALK])
+    NUM("walk_speed_kmh", 1, 15, c->travel.speed_kmh[VW_MODE_WALK])
+    NUM("refer_self_care_below", 0, 11, c->refer.self_care_below)
+    NUM("refer_psychosocial_from", 0, 11, c->refer.psychosocial_from)
+#undef STR
+#undef NUM
+    return vw_err_set(err, VW_E_BAD_REQUEST, "unknown key '%s'", key);
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int vw_config_load(vw_config *c, const char *path, vw_err *err)
+{
+    char line[2048];
+    long lineno = 0;
+    int rc = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return vw_err_set(err, VW_E_IO, "cannot open config %s: %s", path, strerror(errno));
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        if (strchr(line, '\n') == NULL && !feof(f)) {
+            rc = vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: line too long", path, lineno);
+            break;
+        }
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *s = trim(line);
+        if (*s == '\0')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            rc = vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: expected key = value", path, lineno);
+            break;
+        }
+        *eq = '\0';
+        vw_err e2;
+        if (vw_config_set(c, trim(s), trim(eq + 1), &e2) != 0) {
+            rc = vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: %s", path, lineno, e2.message);
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}

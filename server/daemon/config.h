@@ -1,0 +1,64 @@
+/* config.h -- verwijsd's configuration: defaults, the config file
+ * ("key = value" lines, '#' comments; deploy/verwijsd.conf documents every
+ * key), and command-line overrides. */
+#ifndef VW_DAEMON_CONFIG_H
+#define VW_DAEMON_CONFIG_H
+
+#include <stdint.h>
+
+#include "geodata/geo.h"
+#include "proto/msg.h"
+#include "proto/vw_err.h"
+#include "server/engine/refer.h"
+
+typedef struct vw_config {
+    char db[1024];
+    char listen[256];          /* HOST:PORT, "" = no TCP listener */
+    char socket[1024];         /* Unix socket path, "" = none */
+    unsigned socket_mode;
+    /* admin path: reload/import only here (see PROTOCOL.md "Admin path") */
+    char admin_socket[1024];   /* "" = none */
+    unsigned admin_socket_mode; /* default 0600 */
+    char admin_listen[256];    /* HOST:PORT, "" = none; needs a token */
+    char admin_token[256];
+    char admin_token_file[1024];
+    int admin_tls;             /* 1: admin_listen speaks TLS (tls_cert/tls_key/tls_client_ca) */
+    char admin_import_dir[1024]; /* admin imports only from files inside it; "" = none allowed */
+    double admin_import_max_bytes; /* size cap of one admin import file */
+    /* TLS listener (libevent + OpenSSL); "" = none */
+    char tls_listen[256];
+    char tls_cert[1024], tls_key[1024];
+    char tls_client_ca[1024];  /* set: client certificates required and verified */
+    double handshake_timeout;  /* seconds */
+    char port_file[1024];
+    char problems_file[1024];  /* "" = built-in table */
+    char log_level[16];
+    int start_without_snapshot; /* 1: start unready when the database cannot be loaded */
+    int workers;
+    int max_connections;
+    int batch;
+    double idle_timeout, read_timeout, write_timeout, drain_timeout; /* seconds */
+    uint32_t output_high_water, max_output;
+    uint64_t max_input_total;  /* bytes of partial msgpack frames, all connections together */
+    /* HTTP/JSON gateway (http.c); off while http_listen is "" */
+    char http_listen[256];     /* HOST:PORT */
+    char http_port_file[1024]; /* write the bound HTTP port here once ready */
+    int http_workers;          /* threads with an evhttp each; 0 = workers */
+    uint32_t http_max_header;  /* bytes of request line + headers */
+    uint32_t http_max_body;    /* bytes of a request body (GET/HEAD take none) */
+    uint32_t http_max_params;  /* query parameters in one request */
+    uint32_t http_max_output;  /* bytes of one JSON response */
+    double http_timeout;       /* seconds: read/write of one request, keep-alive idle */
+    int http_max_connections;  /* open HTTP connections; over: 503 overloaded */
+    vw_limits limits;
+    vw_travel_model travel;
+    vw_refer_config refer;
+} vw_config;
+
+void vw_config_defaults(vw_config *c);
+/* Reads `path`; an unknown key or bad value is an error naming file:line. */
+int vw_config_load(vw_config *c, const char *path, vw_err *err);
+/* Sets one key (also used for command-line flags). */
+int vw_config_set(vw_config *c, const char *key, const char *value, vw_err *err);
+
+#endif

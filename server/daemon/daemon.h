@@ -1,0 +1,77 @@
+/* daemon.h -- verwijsd's server object: listeners, worker threads, the
+ * current snapshot and its reload. Implemented in net.c (network,
+ * workers, connections) and snap.c (snapshot holder, reload). */
+#ifndef VW_DAEMON_H
+#define VW_DAEMON_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "server/ops/ops.h"
+#include "server/engine/problems.h"
+#include "server/engine/snapshot.h"
+
+typedef struct vw_server vw_server;
+
+/* Loads the first snapshot (fatal on failure), binds the listeners and starts
+ * the workers. Takes ownership of nothing; `cfg` must outlive the server. */
+vw_server *vw_server_new(const vw_config *cfg, vw_err *err);
+/* Runs the main loop until SIGTERM/SIGINT, then drains; returns 0. */
+int vw_server_run(vw_server *srv);
+void vw_server_free(vw_server *srv);
+
+/* "HOST:PORT" or "[V6]:PORT" -> host and port strings; -1 when malformed. */
+/* Writes the port bound to listening socket `fd` (0 when fd < 0) to `path`
+ * (atomically; nothing when path is "") and logs it as "WHAT on port N". */
+int vw_write_port_file(const char *path, int fd, const char *what, vw_err *err);
+int vw_split_hostport(const char *hp, char *host, size_t hcap, char *port, size_t pcap);
+
+/* ---- snapshot holder (snap.c) ---- */
+typedef struct vw_snapholder {
+    pthread_mutex_t mu;
+    pthread_mutex_t reload_mu;   /* one reload at a time (SIGHUP, admin reload, import) */
+    vw_snapshot *current;        /* owned (one reference) */
+    vw_ops_server_info info;     /* guarded by mu */
+    char last_error[480];        /* last failed reload, "" if none */
+    bool reloading;
+} vw_snapholder;
+
+/* Loads the first snapshot. With allow_empty, a failed load is logged and the
+ * holder starts empty (ops answer `unavailable`, /readyz 503) until a reload
+ * succeeds; otherwise it is an error. */
+int vw_snapholder_init(vw_snapholder *h, const char *db, bool allow_empty, vw_err *err);
+void vw_snapholder_destroy(vw_snapholder *h);
+/* A reference to the current snapshot and a copy of its info; release with
+ * vw_snapshot_release. */
+vw_snapshot *vw_snapholder_acquire(vw_snapholder *h, vw_ops_server_info *info);
+/* Build a new snapshot from `db` and swap it in. On failure the old one keeps
+ * serving and the reason is kept in last_error. */
+int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err);
+/* Generation, load time and counts of the current snapshot. */
+void vw_snapholder_summary(vw_snapholder *h, vw_ops_snap_summary *out);
+
+/* ---- admin path (admin.c) ---- */
+typedef struct vw_admin_env {
+    vw_snapholder *snaps;
+    const vw_config *cfg;
+    const atomic_bool *stopping; /* set on SIGTERM/SIGINT: a running import rolls back */
+} vw_admin_env;
+/* Fills the callbacks of the admin ops (`reload`, `import`); `env` must
+ * outlive `a`. The token is set per listener by the caller. */
+void vw_admin_setup(vw_ops_admin *a, vw_admin_env *env);
+/* Reads admin_token / admin_token_file into `out` (trailing newline cut).
+ * An empty token is an error. */
+int vw_admin_token_load(const vw_config *cfg, char *out, size_t cap, vw_err *err);
+
+/* ---- TLS (tls.c) ---- */
+typedef struct ssl_ctx_st SSL_CTX;
+/* The server context of tls_listen (TLS >= 1.2; client certificates required
+ * and verified against tls_client_ca when set). NULL with err. */
+SSL_CTX *vw_tls_server_ctx(const vw_config *cfg, vw_err *err);
+/* A short, data-free reason for an OpenSSL error code (0: peer went away or
+ * spoke no TLS). */
+void vw_tls_reason(unsigned long e, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,206 @@
+/* fds.c -- verwijsd under descriptor pressure (see fds.h).
+ *
+ * Without an error callback, libevent's listener answers a failing accept()
+ * (EMFILE: the process is out of descriptors) by printing a warning and
+ * returning; the listening socket stays readable, so the loop spins at full
+ * CPU and the log fills. The guard here pauses the listener instead and
+ * re-enables it from a timer; connections wait in the kernel's backlog. */
+#include "fds.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "log.h"
+
+#define PAUSE_US 100000      /* accepting pauses this long after a failure */
+#define WARN_EVERY_S 10      /* one accept warning per listener per this many s */
+#define EVLOG_PER_S 5        /* libevent log lines per second, at most */
+
+struct vw_accept_guard {
+    struct evconnlistener *l;   /* borrowed */
+    struct event *resume;       /* owned: re-enables l */
+    const char *what;
+    time_t last_warn;
+    unsigned long failures;     /* since the last warning */
+};
+
+static void on_resume(evutil_socket_t fd, short ev, void *arg)
+{
+    vw_accept_guard *g = arg;
+    (void)fd;
+    (void)ev;
+    evconnlistener_enable(g->l);
+}
+
+/* The error callback gets the listener's own argument (ours for the msgpack
+ * listeners, the evhttp's for HTTP), so guards are found by listener here. */
+#define MAX_GUARDS 320
+static pthread_mutex_t guards_mu = PTHREAD_MUTEX_INITIALIZER;
+static vw_accept_guard *guards[MAX_GUARDS];
+
+static vw_accept_guard *guard_of(const struct evconnlistener *l)
+{
+    vw_accept_guard *g = NULL;
+    pthread_mutex_lock(&guards_mu);
+    for (int i = 0; i < MAX_GUARDS && g == NULL; i++)
+        if (guards[i] && guards[i]->l == l)
+            g = guards[i];
+    pthread_mutex_unlock(&guards_mu);
+    return g;
+}
+
+static int guard_register(vw_accept_guard *g, vw_accept_guard *old)
+{
+    int rc = -1;
+    pthread_mutex_lock(&guards_mu);
+    for (int i = 0; i < MAX_GUARDS && rc != 0; i++)
+        if (guards[i] == old) {
+            guards[i] = g;
+            rc = 0;
+        }
+    pthread_mutex_unlock(&guards_mu);
+    return rc;
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+    vw_accept_guard *g = guard_of(l);
+    int e = EVUTIL_SOCKET_ERROR();
+    (void)arg;
+    if (g == NULL)
+        return;
+    struct timeval pause = {0, PAUSE_US};
+    time_t now = time(NULL);
+    g->failures++;
+    if (now - g->last_warn >= WARN_EVERY_S) {
+        vw_log(VW_LOG_WARN, "%s: accept failed: %s (%lu times since the last warning); "
+               "pausing accepts for %d ms%s", g->what, strerror(e), g->failures, PAUSE_US / 1000,
+               (e == EMFILE || e == ENFILE) ? " -- out of file descriptors: see max_connections "
+                                              "and http_max_connections" : "");
+        g->last_warn = now;
+        g->failures = 0;
+    }
+    /* Any accept error pauses: the ones that clear by themselves (a client
+     * that reset before accept) cost 100 ms at worst. */
+    evconnlistener_disable(l);
+    event_add(g->resume, &pause);
+}
+
+vw_accept_guard *vw_accept_guard_new(struct evconnlistener *l, const char *what)
+{
+    vw_accept_guard *g = calloc(1, sizeof *g);
+    if (g == NULL)
+        return NULL;
+    g->l = l;
+    g->what = what;
+    g->resume = evtimer_new(evconnlistener_get_base(l), on_resume, g);
+    if (g->resume == NULL || guard_register(g, NULL) != 0) {
+        if (g->resume)
+            event_free(g->resume);
+        free(g);
+        return NULL;
+    }
+    evconnlistener_set_error_cb(l, on_accept_error);
+    return g;
+}
+
+void vw_accept_guard_free(vw_accept_guard *g)
+{
+    if (g == NULL)
+        return;
+    evconnlistener_set_error_cb(g->l, NULL);
+    guard_register(NULL, g);
+    event_free(g->resume);
+    free(g);
+}
+
+/* ---- libevent's own log ------------------------------------------------- */
+
+static pthread_mutex_t evlog_mu = PTHREAD_MUTEX_INITIALIZER;
+static time_t evlog_window;
+static unsigned evlog_in_window;
+static unsigned long evlog_suppressed;
+
+static void on_evlog(int severity, const char *msg)
+{
+    time_t now = time(NULL);
+    unsigned long dropped = 0;
+    bool emit;
+    pthread_mutex_lock(&evlog_mu);
+    if (now != evlog_window) {
+        evlog_window = now;
+        evlog_in_window = 0;
+        dropped = evlog_suppressed;
+        evlog_suppressed = 0;
+    }
+    emit = evlog_in_window < EVLOG_PER_S;
+    if (emit)
+        evlog_in_window++;
+    else
+        evlog_suppressed++;
+    pthread_mutex_unlock(&evlog_mu);
+    if (dropped)
+        vw_log(VW_LOG_WARN, "libevent: %lu messages suppressed", dropped);
+    if (emit)
+        vw_log(severity >= EVENT_LOG_ERR ? VW_LOG_ERROR
+               : severity == EVENT_LOG_WARN ? VW_LOG_WARN
+               : severity == EVENT_LOG_MSG ? VW_LOG_INFO : VW_LOG_DEBUG,
+               "libevent: %.300s", msg);
+}
+
+void vw_libevent_log_setup(void)
+{
+    event_set_log_callback(on_evlog);
+}
+
+/* ---- the descriptor budget ---------------------------------------------- */
+
+int vw_fd_margin(const vw_config *cfg)
+{
+    int http_workers = cfg->http_listen[0] ? (cfg->http_workers > 0 ? cfg->http_workers
+                                                                     : cfg->workers)
+                                           : 0;
+    /* stdio, listeners, SQLite (reload, import), a per-thread epoll fd and
+     * wake-up pipe, a few spare. */
+    return 32 + 4 * (cfg->workers + 1) + 2 * http_workers;
+}
+
+void vw_fd_budget(vw_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    long long limit = rl.rlim_cur == RLIM_INFINITY ? (1LL << 30) : (long long)rl.rlim_cur;
+    long long margin = vw_fd_margin(cfg);
+    long long http = cfg->http_listen[0] ? cfg->http_max_connections : 0;
+    long long need = (long long)cfg->max_connections + http + margin;
+    if (need <= limit)
+        return;
+    long long room = limit - margin;
+    if (room < 2)
+        room = 2;
+    long long mc = room * cfg->max_connections / (cfg->max_connections + http);
+    if (mc < 1)
+        mc = 1;
+    long long hc = http ? room - mc : cfg->http_max_connections;
+    if (hc < 1)
+        hc = 1;
+    vw_log(VW_LOG_WARN, "file descriptors: max_connections %d + http_max_connections %lld + "
+           "%lld spare need %lld, RLIMIT_NOFILE is %lld; lowering them to %lld and %lld "
+           "(raise LimitNOFILE= to keep them)", cfg->max_connections, http, margin, need, limit,
+           mc, http ? hc : 0);
+    cfg->max_connections = (int)mc;
+    cfg->http_max_connections = (int)hc;
+}

@@ -1,0 +1,688 @@
+/* http.c -- the HTTP/JSON gateway (see http.h, docs/HTTP.md).
+ *
+ * Design: http_workers threads (default: as many as the msgpack workers),
+ * each with its own event_base and evhttp, all accepting on one listening
+ * socket (the kernel hands each connection to one of them). A request is
+ * answered synchronously on its thread: the route and the query string become
+ * a msgpack request (server/ops/http.c), vw_ops_handle answers it exactly as for a
+ * socket client -- same code, same argument checks, same vw_limits -- and the
+ * response frame is written out as JSON, bounded by http_max_output.
+ *
+ * Limits set on evhttp: request line + headers <= http_max_header (larger:
+ * libevent answers 400 itself and closes), body <= http_max_body, read/write
+ * and keep-alive idle timeout http_timeout. Every method reaches our callback
+ * so that anything but GET/HEAD gets a JSON 405 (evhttp's own refusal would be
+ * a 501 with an HTML body). Request URIs are never logged: they hold
+ * postcodes; the debug line is the ops layer's privacy-safe summary. */
+#include "http.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto/version.h"
+#include "proto/vocab.h"
+#include "fds.h"
+#include "http_fhir.h"
+#include "log.h"
+#include "server/ops/http.h"
+
+
+/* One open connection of an HTTP thread (from adopt to its close callback). */
+typedef struct hconn {
+    struct hworker *w;
+    struct evhttp_connection *evcon;
+    struct event *deadline;   /* owned: the request being received must be complete by then */
+    struct hconn *prev, *next;
+} hconn;
+
+typedef struct hworker {
+    int index;
+    pthread_t thread;
+    bool started;
+    struct event_base *base;
+    struct evhttp *http;
+    vw_accept_guard *guard;   /* owned; freed before http (which frees the listener) */
+    struct event *adopt;      /* counts the connections of `fresh` */
+    struct bufferevent *fresh[64]; /* created by evhttp since the last adopt */
+    int n_fresh;
+    struct hconn *conns;      /* this thread's open connections (owned, freed on close) */
+    struct evhttp_bound_socket *bound; /* the accepting socket, NULL once draining */
+    bool draining;            /* SIGTERM: no accepts, answers close their connection */
+    struct event *drain_check; /* while draining: end the loop once conns is empty */
+    msgpack_zone zone;
+    msgpack_sbuffer req;   /* the msgpack request built from the URL */
+    msgpack_sbuffer resp;  /* the response frame of vw_ops_handle */
+    vw_http *h;
+} hworker;
+
+struct vw_http {
+    vw_http_env env;
+    vw_http_stats stats;
+    hworker *w;
+    int n;
+};
+
+static const int statuses[VW_HTTP_STATUSES - 1] = {200, 400, 403, 404, 405, 413, 500, 501,
+                                                   503, 504};
+
+int vw_http_status_index(int status)
+{
+    for (int i = 0; i < VW_HTTP_STATUSES - 1; i++)
+        if (statuses[i] == status)
+            return i;
+    return VW_HTTP_STATUSES - 1;
+}
+
+int vw_http_status_of_index(int index)
+{
+    return (index >= 0 && index < VW_HTTP_STATUSES - 1) ? statuses[index] : 0;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Content Too Large";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Internal Server Error";
+    }
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+typedef struct out_sink {
+    struct evbuffer *buf;
+    size_t n, max;
+} out_sink;
+
+static int sink_write(void *ctx, const char *p, size_t n)
+{
+    out_sink *s = ctx;
+    if (s->n + n > s->max || evbuffer_add(s->buf, p, n) != 0)
+        return -1;
+    s->n += n;
+    return 0;
+}
+
+static void reply(hworker *w, struct evhttp_request *req, int status, const char *ctype)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    if (w->draining && evhttp_find_header(oh, "Connection") == NULL)
+        evhttp_add_header(oh, "Connection", "close"); /* shutting down: last answer */
+    evhttp_add_header(oh, "Content-Type", ctype);
+    evhttp_add_header(oh, "Cache-Control", "no-store");
+    evhttp_send_reply(req, status, reason(status), NULL); /* counted in on_output */
+}
+
+static void reply_error(hworker *w, struct evhttp_request *req, int status, const char *code,
+                        const char *message)
+{
+    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    out_sink s = {b, 0, (size_t)-1};
+    evbuffer_drain(b, evbuffer_get_length(b));
+    vw_http_error_json(code, message, sink_write, &s);
+    evbuffer_add(b, "\n", 1);
+    reply(w, req, status, "application/json");
+}
+
+static void reply_text(hworker *w, struct evhttp_request *req, int status, const char *json)
+{
+    evbuffer_add_printf(evhttp_request_get_output_buffer(req), "%s\n", json);
+    reply(w, req, status, "application/json");
+}
+
+/* ---- ops routes --------------------------------------------------------- */
+
+static void run_op(hworker *w, struct evhttp_request *req, const char *op, const char *id,
+                   const char *query)
+{
+    const vw_http_env *env = &w->h->env;
+    const vw_config *cfg = env->cfg;
+    vw_err err;
+    vw_ops_server_info info;
+    char logline[256];
+    int status;
+
+    w->req.size = 0;
+    if (vw_http_build_request(&w->req, op, id, query, cfg->http_max_params, &err) != 0) {
+        /* Not through the ops layer: count it as that op's error here. */
+        int o = vw_ops_index(op, strlen(op));
+        atomic_fetch_add_explicit(&env->stats->by_code[VW_PROTO_HTTP][o < 0 ? VW_OPS_MAX : o]
+                                                      [vw_ops_code_index(err.code)],
+                                  1, memory_order_relaxed);
+        reply_error(w, req, vw_http_status(err.code), err.code, err.message);
+        return;
+    }
+    vw_snapshot *snap = vw_snapholder_acquire(env->snaps, &info);
+    info.version = VW_VERSION;
+    info.started_at = env->started_at;
+    info.workers = env->workers;
+    vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
+                      .stats = env->stats, .info = &info, .zone = &w->zone,
+                      .today = vw_date_today(), .problems = env->problems,
+                      .refer_cfg = &cfg->refer, .proto = VW_PROTO_HTTP};
+    w->resp.size = 0;
+    vw_ops_handle(&ctx, (const uint8_t *)w->req.data, w->req.size, &w->resp, logline,
+                  sizeof logline);
+    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    out_sink s = {b, 0, cfg->http_max_output};
+    if (vw_http_render((const uint8_t *)w->resp.data + 4, w->resp.size - 4, &w->zone,
+                       sink_write, &s, &status) != 0) {
+        if (status == 200) {
+            /* The ops layer counted an ok answer; what goes out is too_large. */
+            int o = vw_ops_index(op, strlen(op));
+            o = o < 0 ? VW_OPS_MAX : o;
+            atomic_fetch_sub_explicit(&env->stats->by_code[VW_PROTO_HTTP][o][0], 1,
+                                      memory_order_relaxed);
+            atomic_fetch_add_explicit(&env->stats->by_code[VW_PROTO_HTTP][o]
+                                                          [vw_ops_code_index(VW_E_TOO_LARGE)],
+                                      1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&env->stats->errors, 1, memory_order_relaxed);
+            char msg[128];
+            snprintf(msg, sizeof msg, "the answer exceeds http_max_output (%u bytes); ask for less",
+                     cfg->http_max_output);
+            reply_error(w, req, 413, VW_E_TOO_LARGE, msg);
+        } else {
+            reply_error(w, req, 500, VW_E_INTERNAL, "response could not be rendered");
+        }
+    } else {
+        evbuffer_add(b, "\n", 1);
+        reply(w, req, status, "application/json");
+    }
+    if (snap)
+        vw_snapshot_release(snap);
+    if (vw_log_enabled(VW_LOG_DEBUG))
+        vw_log(VW_LOG_DEBUG, "http%d %s status=%d", w->index, logline, status);
+}
+
+/* ---- health ------------------------------------------------------------- */
+
+static void readyz(hworker *w, struct evhttp_request *req)
+{
+    vw_ops_server_info info;
+    vw_snapshot *snap = vw_snapholder_acquire(w->h->env.snaps, &info);
+    char json[192];
+    if (snap == NULL || vw_snapshot_pc4_count(snap) == 0) {
+        if (snap)
+            vw_snapshot_release(snap);
+        reply_error(w, req, 503, VW_E_UNAVAILABLE, "no valid snapshot is loaded");
+        return;
+    }
+    snprintf(json, sizeof json,
+             "{\"status\":\"ready\",\"generation\":%llu,\"providers\":%u,\"networks\":%u}",
+             (unsigned long long)info.generation, vw_snapshot_provider_count(snap),
+             vw_snapshot_network_count(snap));
+    vw_snapshot_release(snap);
+    reply_text(w, req, 200, json);
+}
+
+/* ---- FHIR (http_fhir.c) ------------------------------------------------- */
+
+/* Counted like an op (proto http, op "fhir"): the status's error code and
+ * the time to answer. */
+static void fhir_count(vw_http_stats *st, int status, double secs)
+{
+    const char *code = status == 200   ? NULL
+                       : status == 400 ? VW_E_BAD_REQUEST
+                       : status == 404 ? VW_E_NOT_FOUND
+                       : status == 413 ? VW_E_TOO_LARGE
+                       : status == 503 ? VW_E_UNAVAILABLE
+                                       : VW_E_INTERNAL;
+    int b = 0;
+    while (b < VW_OPS_LAT_BUCKETS - 1 && secs > vw_ops_lat_bound(b))
+        b++;
+    atomic_fetch_add_explicit(&st->fhir_by_code[code ? vw_ops_code_index(code) : 0], 1,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->fhir_lat_bucket[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&st->fhir_lat_sum_ns, (unsigned long long)(secs * 1e9),
+                              memory_order_relaxed);
+}
+
+static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
+                       const char *query)
+{
+    const vw_config *cfg = w->h->env.cfg;
+    vw_ops_server_info info;
+    vw_snapshot *snap = vw_snapholder_acquire(w->h->env.snaps, &info);
+    struct evkeyvalq *hdr = evhttp_request_get_input_headers(req);
+    const char *host = evhttp_find_header(hdr, "Host");
+    /* Behind HAProxy (TLS terminated there) fullUrls say https. */
+    const char *proto = evhttp_find_header(hdr, "X-Forwarded-Proto");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int status = vw_http_fhir_fwd(snap, rest, query, host, proto, cfg->http_max_params,
+                                  cfg->http_max_output, evhttp_request_get_output_buffer(req));
+    if (snap)
+        vw_snapshot_release(snap);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    fhir_count(&w->h->stats, status,
+               (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    reply(w, req, status, "application/fhir+json");
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+static const struct {
+    const char *path;
+    const char *op;
+    bool with_id; /* path is a prefix; the rest is the id */
+} routes[] = {
+    {"/v1/match", "match", false},
+    {"/v1/refer", "refer", false},
+    {"/v1/networks/near", "network.near", false},
+    {"/v1/networks/audit", "networks.audit", false},
+    {"/v1/coverage", "coverage", false},
+    {"/v1/regions", "regions", false},
+    {"/v1/stats", "stats", false},
+    {"/v1/ping", "ping", false},
+    {"/v1/providers/", "provider.get", true},
+    {"/v1/networks/", "network.get", true},
+};
+
+/* Percent-decodes a path segment into dst (cap bytes); -1 when malformed. */
+static int decode_segment(const char *seg, char *dst, size_t cap)
+{
+    size_t sz = 0;
+    char *d = evhttp_uridecode(seg, 0, &sz);
+    int rc = -1;
+    if (d && sz > 0 && sz < cap && memchr(d, '\0', sz) == NULL && strchr(d, '/') == NULL) {
+        memcpy(dst, d, sz + 1);
+        rc = 0;
+    }
+    free(d);
+    return rc;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    hworker *w = arg;
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+
+    if (atomic_load_explicit(&w->h->stats.conn_open, memory_order_relaxed) >
+        (long long)w->h->env.cfg->http_max_connections) {
+        atomic_fetch_add_explicit(&w->h->stats.conn_rejected, 1, memory_order_relaxed);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        reply_error(w, req, 503, VW_E_OVERLOADED,
+                    "too many connections (http_max_connections); try again later");
+        return;
+    }
+    if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        reply_error(w, req, 405, VW_E_BAD_REQUEST, "method not allowed; use GET or HEAD");
+        return;
+    }
+    if (path == NULL || path[0] == '\0') {
+        reply_error(w, req, 400, VW_E_BAD_REQUEST, "request target has no path");
+        return;
+    }
+    if (strcmp(path, "/healthz") == 0) {
+        reply_text(w, req, 200, "{\"status\":\"ok\"}");
+        return;
+    }
+    if (strcmp(path, "/readyz") == 0) {
+        readyz(w, req);
+        return;
+    }
+    if (strcmp(path, "/metrics") == 0) {
+        vw_metrics_write(evhttp_request_get_output_buffer(req), &w->h->env, &w->h->stats);
+        reply(w, req, 200, "text/plain; version=0.0.4; charset=utf-8");
+        return;
+    }
+    if (strncmp(path, "/fhir/", 6) == 0) {
+        fhir_route(w, req, path + 6, query);
+        return;
+    }
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        size_t pl = strlen(routes[i].path);
+        if (!routes[i].with_id) {
+            if (strcmp(path, routes[i].path) == 0) {
+                run_op(w, req, routes[i].op, NULL, query);
+                return;
+            }
+            continue;
+        }
+        if (strncmp(path, routes[i].path, pl) != 0)
+            continue;
+        char id[256];
+        if (decode_segment(path + pl, id, sizeof id) != 0) {
+            reply_error(w, req, 400, VW_E_BAD_REQUEST,
+                        "the id in the path must be 1..255 bytes, percent-encoded, without '/'");
+            return;
+        }
+        run_op(w, req, routes[i].op, id, query);
+        return;
+    }
+    reply_error(w, req, 404, VW_E_UNKNOWN_OP, "no such route; see docs/openapi.yaml");
+}
+
+/* ---- counting connections ------------------------------------------------
+ * libevent 2.1's evhttp has no connection cap and no new-connection hook.
+ * evhttp asks us for each connection's bufferevent (on_new_conn) and then
+ * builds the connection around it in the same call; the `adopt` event,
+ * made active there, runs right after (same loop turn, before any I/O of the
+ * new connection) and finds the connection through the bufferevent's
+ * callback argument, to count it and be told of its close. (Known limit:
+ * should evhttp fail to build a connection around our bufferevent -- out of
+ * memory -- it frees it, and the pointer in `fresh` would dangle until
+ * adopt; libevent 2.1 offers no hook to learn of it.) */
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+    hconn *c = arg;
+    hworker *w = c->w;
+    (void)evcon;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    event_free(c->deadline);
+    free(c);
+    atomic_fetch_sub_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
+}
+
+/* Draining: connections idle this long are closed (answers in progress keep
+ * their connection as long as they move). */
+static void drain_idle_timeout(hworker *w, struct evhttp_connection *evcon)
+{
+    double s = w->h->env.cfg->drain_timeout < 0.5 ? w->h->env.cfg->drain_timeout : 0.5;
+    struct timeval tv = {0, (suseconds_t)(s * 1e6)};
+    if (tv.tv_usec < 1000)
+        tv.tv_usec = 1000;
+    evhttp_connection_set_timeout_tv(evcon, &tv);
+}
+
+/* Every response starts with its status line, added to an empty output
+ * buffer (evhttp answers one request at a time): count it by status here,
+ * ours and libevent's own (400, 413, 501) alike. */
+static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    hconn *c = arg;
+    hworker *w = c->w;
+    char line[16];
+    if (info->orig_size != 0 || info->n_added < 12 ||
+        evbuffer_copyout(buf, line, 12) != 12 || memcmp(line, "HTTP/1.", 7) != 0)
+        return;
+    event_del(c->deadline); /* answered: the request was complete */
+    line[12] = '\0';
+    int status = atoi(line + 9);
+    atomic_fetch_add_explicit(&w->h->stats.by_status[vw_http_status_index(status)], 1,
+                              memory_order_relaxed);
+}
+
+/* The request head deadline (evhttp's own timer is an inactivity timer): a
+ * request must be complete within http_timeout of its first bytes, so a
+ * client trickling its headers is cut off. Armed by the first bytes after
+ * an answer, disarmed when the next answer starts (on_output). */
+static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    hconn *c = arg;
+    (void)buf;
+    if (info->n_added > 0 && !event_pending(c->deadline, EV_TIMEOUT, NULL)) {
+        double t = c->w->h->env.cfg->http_timeout;
+        struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+        event_add(c->deadline, &tv);
+    }
+}
+
+static void on_head_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    hconn *c = arg;
+    (void)fd;
+    (void)what;
+    vw_log(VW_LOG_DEBUG, "http%d: closing a connection: request not complete within "
+           "http_timeout of its first bytes", c->w->index);
+    evhttp_connection_free(c->evcon); /* its close callback frees c */
+}
+
+static void on_adopt(evutil_socket_t fd, short what, void *arg)
+{
+    hworker *w = arg;
+    (void)fd;
+    (void)what;
+    for (int i = 0; i < w->n_fresh; i++) {
+        void *cbarg = NULL;
+        bufferevent_getcb(w->fresh[i], NULL, NULL, NULL, &cbarg);
+        hconn *c = cbarg ? calloc(1, sizeof *c) : NULL;
+        if (c)
+            c->deadline = evtimer_new(w->base, on_head_deadline, c);
+        if (c == NULL || c->deadline == NULL) {
+            free(c);
+            continue; /* not counted: out of memory */
+        }
+        c->w = w;
+        c->evcon = cbarg;
+        c->next = w->conns;
+        if (w->conns)
+            w->conns->prev = c;
+        w->conns = c;
+        evhttp_connection_set_closecb(cbarg, on_conn_close, c);
+        evbuffer_add_cb(bufferevent_get_output(w->fresh[i]), on_output, c);
+        evbuffer_add_cb(bufferevent_get_input(w->fresh[i]), on_input, c);
+        atomic_fetch_add_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
+        if (w->draining)
+            drain_idle_timeout(w, cbarg);
+    }
+    w->n_fresh = 0;
+}
+
+static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
+{
+    hworker *w = arg;
+    atomic_fetch_add_explicit(&w->h->stats.conn_total, 1, memory_order_relaxed);
+    /* The connections of the earlier bufferevents are complete by now
+     * (evhttp built each before accepting the next): adopt them when the
+     * list is full, so a burst of accepts in one loop turn loses none. */
+    if (w->n_fresh == (int)(sizeof w->fresh / sizeof w->fresh[0]))
+        on_adopt(-1, 0, w);
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (bev) {
+        w->fresh[w->n_fresh++] = bev;
+        event_active(w->adopt, EV_TIMEOUT, 0);
+    }
+    return bev;
+}
+
+/* ---- draining (SIGTERM) ---------------------------------------------------
+ * Each thread stops accepting, answers what it is reading (with
+ * Connection: close), closes connections idle for 0.5 s, and ends its loop
+ * when it has no connection left or at drain_timeout, whichever is first. */
+
+static void on_drain_check(evutil_socket_t fd, short what, void *arg)
+{
+    hworker *w = arg;
+    (void)fd;
+    (void)what;
+    if (w->conns == NULL && w->n_fresh == 0)
+        event_base_loopbreak(w->base);
+}
+
+static void on_drain_start(evutil_socket_t fd, short what, void *arg)
+{
+    hworker *w = arg;
+    const vw_config *cfg = w->h->env.cfg;
+    struct timeval every = {0, 20000};
+    struct timeval dl = {(time_t)cfg->drain_timeout,
+                         (suseconds_t)((cfg->drain_timeout - (double)(time_t)cfg->drain_timeout) *
+                                       1e6)};
+    (void)fd;
+    (void)what;
+    w->draining = true;
+    vw_accept_guard_free(w->guard); /* (it points at the listener freed next) */
+    w->guard = NULL;
+    if (w->bound)
+        evhttp_del_accept_socket(w->http, w->bound);
+    w->bound = NULL;
+    for (hconn *c = w->conns; c; c = c->next)
+        drain_idle_timeout(w, c->evcon);
+    event_add(w->drain_check, &every);
+    event_base_loopexit(w->base, &dl);
+    on_drain_check(-1, 0, w);
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+static void *hworker_main(void *arg)
+{
+    hworker *w = arg;
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+static int hworker_init(vw_http *h, hworker *w, int index, vw_err *err)
+{
+    const vw_config *cfg = h->env.cfg;
+    struct timeval tv = {(time_t)cfg->http_timeout,
+                         (suseconds_t)((cfg->http_timeout - (double)(time_t)cfg->http_timeout) * 1e6)};
+    w->index = index;
+    w->h = h;
+    msgpack_zone_init(&w->zone, 8192);
+    msgpack_sbuffer_init(&w->req);
+    msgpack_sbuffer_init(&w->resp);
+    w->base = event_base_new();
+    w->http = w->base ? evhttp_new(w->base) : NULL;
+    w->adopt = w->base ? event_new(w->base, -1, 0, on_adopt, w) : NULL;
+    w->drain_check = w->base ? event_new(w->base, -1, EV_PERSIST, on_drain_check, w) : NULL;
+    if (w->http == NULL || w->adopt == NULL || w->drain_check == NULL)
+        return vw_err_set(err, VW_E_INTERNAL, "cannot create HTTP worker %d", index);
+    evhttp_set_gencb(w->http, on_request, w);
+    evhttp_set_bevcb(w->http, on_new_conn, w);
+    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+                                            EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(w->http, (ev_ssize_t)cfg->http_max_header);
+    evhttp_set_max_body_size(w->http, (ev_ssize_t)cfg->http_max_body);
+    evhttp_set_timeout_tv(w->http, &tv);
+    evhttp_set_default_content_type(w->http, "application/json");
+    return 0;
+}
+
+vw_http *vw_http_new(const vw_http_env *env, vw_err *err)
+{
+    const vw_config *cfg = env->cfg;
+    char host[256], port[32];
+    vw_http *h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        return NULL;
+    }
+    h->env = *env;
+    h->n = cfg->http_workers > 0 ? cfg->http_workers : env->workers;
+    h->w = calloc((size_t)h->n, sizeof *h->w);
+    if (h->w == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        goto fail;
+    }
+    if (vw_split_hostport(cfg->http_listen, host, sizeof host, port, sizeof port) != 0) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen must be HOST:PORT, not '%s'",
+                   cfg->http_listen);
+        goto fail;
+    }
+    char *end;
+    long pn = strtol(port, &end, 10);
+    if (*end || pn < 0 || pn > 65535) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen: bad port '%s'", port);
+        goto fail;
+    }
+    int fd = -1;
+    for (int i = 0; i < h->n; i++) {
+        struct evhttp_bound_socket *bs;
+        if (hworker_init(h, &h->w[i], i, err) != 0)
+            goto fail;
+        if (i == 0) {
+            bs = evhttp_bind_socket_with_handle(h->w[0].http, host, (ev_uint16_t)pn);
+            if (bs == NULL) {
+                vw_err_set(err, VW_E_CONNECT, "cannot listen (HTTP) on %s", cfg->http_listen);
+                goto fail;
+            }
+            fd = evhttp_bound_socket_get_fd(bs);
+        } else {
+            /* Each evhttp closes its own copy of the listening socket. */
+            int dfd = dup(fd);
+            bs = dfd < 0 ? NULL : evhttp_accept_socket_with_handle(h->w[i].http, dfd);
+            if (bs == NULL) {
+                if (dfd >= 0)
+                    close(dfd);
+                vw_err_set(err, VW_E_INTERNAL, "cannot share the HTTP socket with worker %d", i);
+                goto fail;
+            }
+        }
+        h->w[i].bound = bs;
+        h->w[i].guard = vw_accept_guard_new(evhttp_bound_socket_get_listener(bs), "HTTP");
+    }
+    if (vw_write_port_file(cfg->http_port_file, fd, "HTTP gateway", err) != 0)
+        goto fail;
+    for (int i = 0; i < h->n; i++) {
+        if (pthread_create(&h->w[i].thread, NULL, hworker_main, &h->w[i]) != 0) {
+            vw_err_set(err, VW_E_INTERNAL, "cannot start HTTP worker %d", i);
+            vw_http_stop(h);
+            goto fail;
+        }
+        h->w[i].started = true;
+    }
+    return h;
+
+fail:
+    vw_http_free(h);
+    return NULL;
+}
+
+void vw_http_stop(vw_http *h)
+{
+    struct timeval now = {0, 0};
+    if (h == NULL)
+        return;
+    for (int i = 0; i < h->n; i++)
+        if (h->w[i].started &&
+            event_base_once(h->w[i].base, -1, EV_TIMEOUT, on_drain_start, &h->w[i], &now) != 0)
+            event_base_loopexit(h->w[i].base, NULL); /* out of memory: stop now */
+    for (int i = 0; i < h->n; i++)
+        if (h->w[i].started) {
+            pthread_join(h->w[i].thread, NULL);
+            h->w[i].started = false;
+        }
+}
+
+void vw_http_free(vw_http *h)
+{
+    if (h == NULL)
+        return;
+    vw_http_stop(h);
+    for (int i = 0; h->w && i < h->n; i++) {
+        hworker *w = &h->w[i];
+        if (w->h == NULL)
+            continue; /* never initialised */
+        vw_accept_guard_free(w->guard);
+        if (w->http)
+            evhttp_free(w->http);
+        if (w->adopt)
+            event_free(w->adopt);
+        if (w->drain_check)
+            event_free(w->drain_check);
+        if (w->base)
+            event_base_free(w->base);
+        msgpack_zone_destroy(&w->zone);
+        msgpack_sbuffer_destroy(&w->req);
+        msgpack_sbuffer_destroy(&w->resp);
+    }
+    free(h->w);
+    free(h);
+}

@@ -1,0 +1,59 @@
+/* http.h -- verwijsd's HTTP/JSON gateway (libevent evhttp): the ops
+ * of PROTOCOL.md as GET routes (docs/openapi.yaml), /healthz, /readyz and
+ * /metrics. Threads of its own, each an event_base with an evhttp accepting
+ * on the one shared listening socket. Implemented in http.c; the
+ * Prometheus text in metrics.c. */
+#ifndef VW_DAEMON_HTTP_H
+#define VW_DAEMON_HTTP_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "daemon.h"
+
+/* What the gateway borrows from the server (all must outlive it). */
+typedef struct vw_http_env {
+    const vw_config *cfg;
+    vw_snapholder *snaps;
+    const vw_problems *problems;
+    vw_ops_stats *stats;
+    int64_t started_at;
+    int workers;
+} vw_http_env;
+
+/* HTTP-level counters (answers the gateway gives itself: routes, methods,
+ * limits) -- ops answers are counted in vw_ops_stats. */
+#define VW_HTTP_STATUSES 11
+typedef struct vw_http_stats {
+    atomic_ullong conn_total;                 /* connections accepted */
+    /* FHIR requests (they do not go through the ops layer): by code (ok or
+     * the error code of their status) and time to answer */
+    atomic_ullong fhir_by_code[VW_OPS_CODES];
+    atomic_ullong fhir_lat_bucket[VW_OPS_LAT_BUCKETS];
+    atomic_ullong fhir_lat_sum_ns;
+    atomic_llong conn_open;                   /* open (from their first byte to the close) */
+    atomic_ullong conn_rejected;              /* answered 503 over http_max_connections */
+    /* every response written, counted from its status line on the wire (so
+     * libevent's own 400/413/501 answers are in too); index:
+     * vw_http_status_index() */
+    atomic_ullong by_status[VW_HTTP_STATUSES];
+} vw_http_stats;
+int vw_http_status_index(int status);  /* the last index counts any other status */
+int vw_http_status_of_index(int index); /* 0 for "other" */
+
+typedef struct vw_http vw_http;
+
+/* Binds cfg->http_listen, writes http_port_file, starts the threads. */
+vw_http *vw_http_new(const vw_http_env *env, vw_err *err);
+/* Drains: stops accepting; requests being read are answered (with
+ * Connection: close), connections idle for 0.5 s are closed; each thread
+ * ends when its connections are gone or at drain_timeout. Returns once the
+ * threads have ended. */
+void vw_http_stop(vw_http *h);
+void vw_http_free(vw_http *h);
+
+/* Appends the Prometheus text exposition of all counters (metrics.c). */
+struct evbuffer;
+void vw_metrics_write(struct evbuffer *out, const vw_http_env *env, const vw_http_stats *hs);
+
+#endif

@@ -1,0 +1,165 @@
+/* http_fhir.c -- the FHIR routes of the HTTP gateway (see http_fhir.h):
+ * URL -> vw_fhir_read / vw_fhir_search / vw_fhir_capabilities -> JSON, every
+ * input bounded (path segments, parameter count, output size). */
+#include "http_fhir.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proto/vocab.h"
+#include "server/fhir/fhir.h"
+#include "server/ops/http.h"
+
+/* A Host header we are willing to echo into fullUrls. */
+static bool host_ok(const char *h)
+{
+    size_t n = h ? strlen(h) : 0;
+    if (n == 0 || n > 100)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z') ||
+              (h[i] >= '0' && h[i] <= '9') || strchr(".-:[]", h[i])))
+            return false;
+    return true;
+}
+
+static bool type_ok(const char *t, size_t n)
+{
+    if (n == 0 || n > 40)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z')))
+            return false;
+    return true;
+}
+
+/* The search parameters of the query string, names and values percent-decoded
+ * into scratch (room for strlen(query) + 2 bytes per parameter), _format
+ * checked and dropped. NUL bytes and bad %XX are bad_request; more than
+ * max_params (capped at VW_FHIR_MAX_PARAMS) parameters too_large. */
+static int parse_query(const char *query, char *scratch, vw_fhir_param *params, size_t *n,
+                       uint32_t max_params, vw_err *err)
+{
+    size_t count = 0, used = 0;
+    uint32_t cap = max_params < VW_FHIR_MAX_PARAMS ? max_params : VW_FHIR_MAX_PARAMS;
+    *n = 0;
+    for (const char *p = query; p && *p;) {
+        const char *s = p, *amp = strchr(s, '&');
+        size_t seg = amp ? (size_t)(amp - s) : strlen(s);
+        p = amp ? amp + 1 : s + seg;
+        if (seg == 0)
+            continue;
+        const char *eq = memchr(s, '=', seg);
+        size_t kl = eq ? (size_t)(eq - s) : seg;
+        if (++count > cap)
+            return vw_err_set(err, VW_E_TOO_LARGE, "too many query parameters (at most %u)", cap);
+        char *k = scratch + used;
+        if (vw_http_pct_decode(s, kl, k, err) != 0)
+            return -1;
+        used += strlen(k) + 1;
+        char *v = scratch + used;
+        if (vw_http_pct_decode(eq ? eq + 1 : s + seg, eq ? seg - kl - 1 : 0, v, err) != 0)
+            return -1;
+        used += strlen(v) + 1;
+        if (strcmp(k, "_format") == 0) {
+            if (strcmp(v, "json") && strcmp(v, "application/fhir+json") &&
+                strcmp(v, "application/json"))
+                return vw_err_set(err, VW_E_BAD_REQUEST, "_format: only JSON is served");
+            continue;
+        }
+        params[*n].name = k;
+        params[*n].value = v;
+        (*n)++;
+    }
+    return 0;
+}
+
+static int answer(const vw_snapshot *snap, const vw_fhir_opts *o, const char *rest,
+                  const char *query, uint32_t max_params, json_object **res, vw_err *err)
+{
+    vw_fhir_param params[VW_FHIR_MAX_PARAMS];
+    size_t n = 0;
+    int rc;
+    const char *slash = strchr(rest, '/');
+    size_t tl = slash ? (size_t)(slash - rest) : strlen(rest);
+    char type[48];
+    if (strcmp(rest, "metadata") == 0) {
+        *res = vw_fhir_capabilities(o);
+        return 0;
+    }
+    if (!type_ok(rest, tl))
+        return vw_err_set(err, VW_E_NOT_FOUND, "no such FHIR resource type");
+    if (snap == NULL)
+        return vw_err_set(err, VW_E_UNAVAILABLE, "no snapshot loaded yet");
+    memcpy(type, rest, tl);
+    type[tl] = '\0';
+    if (slash) {
+        size_t sz = 0;
+        char *id = evhttp_uridecode(slash + 1, 0, &sz);
+        if (id == NULL || sz == 0 || sz > 200 || memchr(id, '\0', sz) || strchr(id, '/')) {
+            free(id);
+            return vw_err_set(err, VW_E_BAD_REQUEST,
+                              "the id in the path must be 1..200 bytes without '/' or NUL");
+        }
+        rc = vw_fhir_read(snap, o, type, id, res, err);
+        free(id);
+        return rc;
+    }
+    size_t ql = query ? strlen(query) : 0;
+    char *scratch = malloc(ql + 2 * (size_t)VW_FHIR_MAX_PARAMS + 2);
+    if (scratch == NULL)
+        return vw_err_set(err, VW_E_INTERNAL, "out of memory");
+    rc = parse_query(query, scratch, params, &n, max_params, err);
+    if (rc == 0)
+        rc = vw_fhir_search(snap, o, type, params, n, res, err);
+    free(scratch);
+    return rc;
+}
+
+/* "http" or "https" from X-Forwarded-Proto, else "http" (the gateway itself
+ * speaks plain HTTP; a TLS-terminating proxy in front says https). */
+static const char *scheme_of(const char *fwd_proto)
+{
+    return fwd_proto && strcasecmp(fwd_proto, "https") == 0 ? "https" : "http";
+}
+
+int vw_http_fhir(const vw_snapshot *snap, const char *rest, const char *query, const char *host,
+                 uint32_t max_params, size_t max_output, struct evbuffer *out)
+{
+    return vw_http_fhir_fwd(snap, rest, query, host, NULL, max_params, max_output, out);
+}
+
+int vw_http_fhir_fwd(const vw_snapshot *snap, const char *rest, const char *query,
+                     const char *host, const char *fwd_proto, uint32_t max_params,
+                     size_t max_output, struct evbuffer *out)
+{
+    char base[160];
+    vw_fhir_opts o = {.as_of = vw_date_today()};
+    json_object *res = NULL;
+    vw_err err;
+    int status = 200;
+    if (host_ok(host)) {
+        snprintf(base, sizeof base, "%s://%s/fhir", scheme_of(fwd_proto), host);
+        o.server_base = base;
+    }
+    if (answer(snap, &o, rest, query, max_params, &res, &err) != 0)
+        res = vw_fhir_outcome(&err, &status);
+    const char *txt = res ? json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN |
+                                                                    JSON_C_TO_STRING_NOSLASHESCAPE)
+                          : NULL;
+    if (txt == NULL || strlen(txt) > max_output) {
+        json_object_put(res);
+        vw_err_set(&err, txt ? VW_E_TOO_LARGE : VW_E_INTERNAL,
+                   txt ? "the answer exceeds http_max_output; ask for less (_count)"
+                       : "out of memory");
+        res = vw_fhir_outcome(&err, &status);
+        txt = json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN);
+    }
+    evbuffer_add_printf(out, "%s\n", txt);
+    json_object_put(res);
+    return status;
+}

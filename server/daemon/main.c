@@ -1,0 +1,118 @@
+/* main.c -- verwijsd: command line, configuration, start, run. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "fds.h"
+#include "log.h"
+#include "proto/version.h"
+
+
+static void usage(FILE *f)
+{
+    fputs("usage: verwijsd --db PATH [--listen HOST:PORT] [--socket PATH] [--config FILE]\n"
+          "                [--workers N] [--port-file PATH] [--log-level L]\n"
+          "                [--http HOST:PORT] [--http-port-file PATH]\n"
+          "\n"
+          "Serves the Verwijs referral directory (a snapshot of the SQLite database) over\n"
+          "the msgpack protocol of proto/PROTOCOL.md, on TCP and/or a Unix socket, and\n"
+          "as HTTP/JSON when the config sets http_listen (docs/openapi.yaml).\n"
+          "\n"
+          "  --db PATH          SQLite database (verwijs import ... --db PATH)\n"
+          "  --listen HOST:PORT TCP address (default 127.0.0.1:4747; port 0 = any free port;\n"
+          "                     \"\" or --no-tcp for none)\n"
+          "  --no-tcp           Unix socket only\n"
+          "  --socket PATH      also listen on a Unix socket (mode: config socket_mode)\n"
+          "  --config FILE      key = value settings (see deploy/verwijsd.conf)\n"
+          "  --workers N        worker threads (default: number of CPUs)\n"
+          "  --http HOST:PORT   also serve HTTP/JSON there (config http_listen; off by default)\n"
+          "  --http-port-file PATH  write the bound HTTP port here once ready\n"
+          "  --port-file PATH   write the bound TCP port here once ready (the admin and TLS\n"
+          "                     ports, when they listen, to PATH.admin and PATH.tls)\n"
+          "  --log-level L      error|warn|info|debug (debug logs every request, privacy-safe)\n"
+          "\n"
+          "Admin (reload, import): config admin_socket / admin_listen + admin_token_file;\n"
+          "the query listeners refuse admin ops.\n"
+          "Signals: SIGHUP reloads the snapshot from the database (the old one keeps serving\n"
+          "if the new one fails); SIGTERM/SIGINT stop accepting, drain, exit 0.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},        {"listen", required_argument, NULL, 'l'},
+        {"socket", required_argument, NULL, 's'},    {"config", required_argument, NULL, 'c'},
+        {"workers", required_argument, NULL, 'w'},   {"port-file", required_argument, NULL, 'p'},
+        {"log-level", required_argument, NULL, 'v'}, {"no-tcp", no_argument, NULL, 'n'},
+        {"http", required_argument, NULL, 'H'},      {"http-port-file", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    static vw_config cfg;
+    const char *keys[128], *vals[128];
+    int nset = 0, c;
+    const char *config_file = NULL;
+    vw_err err;
+
+    vw_config_defaults(&cfg);
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        const char *key = NULL;
+        switch (c) {
+        case 'd': key = "db"; break;
+        case 'l': key = "listen"; break;
+        case 's': key = "socket"; break;
+        case 'w': key = "workers"; break;
+        case 'p': key = "port_file"; break;
+        case 'v': key = "log_level"; break;
+        case 'H': key = "http_listen"; break;
+        case 'P': key = "http_port_file"; break;
+        case 'n': keys[nset] = "listen"; vals[nset++] = ""; continue;
+        case 'c': config_file = optarg; continue;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("verwijsd %s\n", VW_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+        if (nset == 128) {
+            usage(stderr);
+            return 2;
+        }
+        keys[nset] = key;
+        vals[nset++] = optarg;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "verwijsd: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    /* The file first, then the command line on top of it. */
+    if (config_file && vw_config_load(&cfg, config_file, &err) != 0) {
+        fprintf(stderr, "verwijsd: %s\n", err.message);
+        return 2;
+    }
+    for (int i = 0; i < nset; i++)
+        if (keys[i][0] && vw_config_set(&cfg, keys[i], vals[i], &err) != 0) {
+            fprintf(stderr, "verwijsd: %s\n", err.message);
+            return 2;
+        } else if (strcmp(keys[i], "listen") == 0 && vals[i][0] == '\0') {
+            cfg.listen[0] = '\0';
+        }
+    if (cfg.db[0] == '\0') {
+        fprintf(stderr, "verwijsd: --db PATH is required\n");
+        usage(stderr);
+        return 2;
+    }
+    vw_log_level lvl;
+    vw_log_level_parse(cfg.log_level, &lvl);
+    vw_log_set_level(lvl);
+    vw_fd_budget(&cfg);
+
+    vw_server *srv = vw_server_new(&cfg, &err);
+    if (srv == NULL) {
+        vw_log(VW_LOG_ERROR, "cannot start: %s", err.message);
+        return 1;
+    }
+    int rc = vw_server_run(srv);
+    vw_server_free(srv);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* match.h -- the query engine: filtered nearest-neighbour search.
+ *
+ * vw_match() answers "providers of these disciplines, holding these tags,
+ * within T minutes of (lat, lon) by mode M, nearest first, at most `limit`".
+ * It walks a per-discipline grid outward from the origin in rings, applies
+ * every filter inside the walk, keeps the best `limit` in a bounded heap and
+ * stops as soon as no unvisited cell can hold a closer match. The result is
+ * exactly what vw_match_brute() (a scan of all providers) returns: distance is
+ * vw_geo_km(), travel time vw_geo_minutes(), order (km, provider index). No
+ * allocation on the query path. */
+#ifndef VW_MATCH_H
+#define VW_MATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "geodata/geo.h"
+#include "snapshot.h"
+
+#define VW_MATCH_MAX_LIMIT 100u
+
+typedef struct vw_match_query {
+    double lat, lon;
+    uint32_t disciplines;      /* bitmask of VW_D_*; 0 = any discipline */
+    uint64_t tags;             /* all required */
+    double within_min;         /* < 0: no travel-time limit */
+    vw_mode mode;
+    uint32_t limit;            /* 1..VW_MATCH_MAX_LIMIT */
+    bool accepting_only;
+    int32_t as_of;             /* day for registration validity */
+    int region;                /* -1: any */
+} vw_match_query;
+
+typedef struct vw_match_hit {
+    uint32_t provider;
+    double km;
+    double minutes;
+} vw_match_hit;
+
+/* All providers by their practice location (online providers included: they
+ * have one too). Returns the number of hits written to `hits` (capacity >=
+ * q->limit). */
+uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_match_query *q,
+                  vw_match_hit *hits);
+
+/* Online providers (online=1: national, no distance) matching the same
+ * filters, in id order, at most q->limit; km and minutes are 0. */
+uint32_t vw_match_online(const vw_snapshot *s, const vw_match_query *q, vw_match_hit *hits);
+
+/* Reference implementation: linear scan of every provider. For tests only. */
+uint32_t vw_match_brute(const vw_snapshot *s, const vw_travel_model *tm,
+                        const vw_match_query *q, vw_match_hit *hits);
+
+#endif

@@ -1,0 +1,137 @@
+/* snapshot_int.h -- the layout of a snapshot, shared by the builder
+ * (snapshot_build.c), the read API (snapshot.c) and nothing else. */
+#ifndef VW_SNAPSHOT_INT_H
+#define VW_SNAPSHOT_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/vocab.h"
+#include "index.h"
+#include "geodata/regions.h"
+#include "snapshot.h"
+
+/* A bump allocator: strings live in a few big blocks, freed all at once. */
+typedef struct vw_arena_block {
+    struct vw_arena_block *next;
+    size_t used, cap;
+    char data[];
+} vw_arena_block;
+
+typedef struct vw_arena {
+    vw_arena_block *head;
+    size_t bytes; /* total allocated, for vw_snapshot_bytes */
+} vw_arena;
+
+char *vw_arena_strdup(vw_arena *a, const char *s, size_t len); /* NULL on OOM */
+char *vw_arena_alloc(vw_arena *a, size_t len); /* len uninitialised bytes; NULL on OOM */
+void vw_arena_free(vw_arena *a);
+
+typedef struct vw_pc4_slot {
+    double lat, lon;
+    const char *place; /* NULL: no such PC4 */
+    uint32_t population; /* people assigned to this PC4 (snapshot_geo.c); 0 without places */
+    int8_t region;       /* -1: none (no region polygons, or outside them) */
+    vw_shape *cell;      /* owned; Voronoi cell clipped to the region, NULL if none */
+} vw_pc4_slot;
+
+/* Geography inputs collected by the builder (snapshot_geo.c consumes them). */
+typedef struct vw_place_in {
+    double lat, lon;
+    uint32_t population;
+} vw_place_in;
+
+typedef struct vw_geo_in {
+    unsigned char *wkb[VW_REGION_COUNT]; /* owned copies; NULL: no polygon */
+    size_t wkb_len[VW_REGION_COUNT];
+    vw_place_in *places;
+    size_t n_places, cap_places;
+} vw_geo_in;
+
+void vw_geo_in_free(vw_geo_in *g);
+
+/* What the snapshot knows of each region. */
+typedef struct vw_region_info {
+    vw_shape *outline;         /* owned; NULL when the region has no polygon */
+    double area_km2;
+    uint64_t population;
+    uint32_t pc4, providers, networks;
+} vw_region_info;
+
+#define VW_PC4_SLOTS 10000
+
+struct vw_snapshot {
+    atomic_uint refs;
+    vw_arena arena;              /* every string */
+    vw_provider *providers;      /* id order */
+    uint32_t n_providers;
+    vw_network *networks;        /* id order */
+    uint32_t n_networks;
+    uint32_t *memberships;       /* provider -> network indices (sorted per provider) */
+    uint32_t *members;           /* network -> provider indices (sorted per network) */
+    size_t n_memberships;
+    vw_registration *registrations; /* grouped by provider, provider order */
+    size_t n_registrations;
+    const char *tags[VW_MAX_TAGS];
+    int n_tags;
+    vw_pc4_slot *pc4;            /* VW_PC4_SLOTS, dense */
+    uint32_t n_pc4;
+    uint32_t discipline_counts[VW_D_COUNT];
+    vw_index *index;
+    uint16_t *pc4_codes;         /* the n_pc4 codes present, ascending */
+    bool has_regions;            /* region polygons were loaded */
+    bool has_population;         /* places were loaded */
+    uint64_t population;         /* sum over PC4s */
+    vw_region_info regions[VW_REGION_COUNT];
+    size_t bytes;
+};
+
+/* The geography of a snapshot, built on a second thread (snapshot_geo.c) in
+ * two phases: the PC4 part (populations, PC4 regions, outlines, cells) as
+ * soon as the PC4s, places and region polygons are in (while the loader
+ * still reads providers), then the region of every provider once their
+ * coordinates are handed over (while the builder sorts and indexes). The job
+ * owns the snapshot's PC4 slots, pc4_codes, population and regions[] (all
+ * but the provider and network counts) from start until finish. */
+typedef struct vw_geo_job {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool started;            /* a thread runs (else the phases run in line) */
+    bool have_points;        /* coordinates handed over (or none will come) */
+    vw_snapshot *s;
+    const vw_geo_in *in;     /* the builder's, alive until finish */
+    struct vw_regionset *rs; /* between the phases */
+    double *lat, *lon;       /* provider coordinates in the order added (owned) */
+    int8_t *region;          /* their regions, same order (owned) */
+    uint32_t n;
+    int rc;
+    vw_err err;
+} vw_geo_job;
+
+/* Starts the PC4 phase on s (its pc4 slots in place). 0, or -1 (err). */
+int vw_geo_job_start(vw_geo_job *j, vw_snapshot *s, const vw_geo_in *in, vw_err *err);
+/* Hands over the n providers `prov` in the order added (coordinates are
+ * copied) for the second phase. 0, or -1 on OOM. */
+int vw_geo_job_points(vw_geo_job *j, const vw_provider *prov, uint32_t n, vw_err *err);
+/* Waits for the job and frees it. With `order` (order[k] = the position in
+ * which final provider k was added) and s's providers, memberships and
+ * members in place, also gives every provider and network its region: 0 or
+ * -1 with err set. With order NULL it only stops, waits and frees (failure
+ * paths). Only for a started job. */
+int vw_geo_job_finish(vw_geo_job *j, vw_snapshot *s, const uint32_t *order, vw_err *err);
+/* Frees what the geography job put into the snapshot. */
+void vw_snapshot_geo_free(vw_snapshot *s);
+
+/* Sorts n records of `stride` bytes whose first member is a NUL-terminated id
+ * (const char *) into strcmp order, stably: perm[k] = position of the k-th
+ * record. MSD radix on 8-byte big-endian chunks. 0, or -1 on OOM. */
+int vw_sort_ids(const void *base, size_t stride, uint32_t n, uint32_t *perm);
+
+/* Frees everything a (possibly half-built) snapshot owns. */
+void vw_snapshot_destroy(vw_snapshot *s);
+
+#endif

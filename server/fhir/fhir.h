@@ -1,0 +1,103 @@
+/* fhir.h -- the directory as FHIR R4 resources, shaped after IHE mCSD as
+ * profiled for the Dutch national addressing function (Generieke Functie
+ * Adressering / nl-gf). See docs/FHIR.md for the mapping and its sources.
+ *
+ * Everything is read from one snapshot (the same model the match engine
+ * serves), so an export and a search answer agree with `verwijs match`.
+ *
+ *   vw_fhir_bundle()        the whole directory as one Bundle (type collection)
+ *   vw_fhir_write_bundle()  the same, streamed to a FILE one resource at a time
+ *                           (national exports do not hold every resource in
+ *                           memory at once)
+ *   vw_fhir_read()          one resource by type and id
+ *   vw_fhir_outcome()       an error as an OperationOutcome
+ *   vw_fhir_capabilities()  the CapabilityStatement
+ *   vw_fhir_search()        a searchset Bundle for the common searches:
+ *                           PractitionerRole?specialty=..&location.near=..,
+ *                           Location?near=.., Organization?type=.., _count
+ *
+ * Resources and their ids (ids are the Verwijs ids, prefixed):
+ *   Organization/net-ID        a care network (type, certification extension)
+ *   Organization/org-PID       the practice of provider PID (partOf the network
+ *                              when it belongs to exactly one)
+ *   Practitioner/prac-PID      the professional(s) of the practice, with
+ *                              expertise and registrations as qualification
+ *   PractitionerRole/role-PID  practitioner at the practice (specialty coded)
+ *   PractitionerRole/role-PID-net-NID  membership of network NID
+ *   Location/loc-PID           address and position (lat/lon)
+ *   HealthcareService/hs-PID   the care offered (discipline, expertise tags)
+ */
+#ifndef VW_FHIR_H
+#define VW_FHIR_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "geodata/geo.h"
+#include "server/engine/snapshot.h"
+
+typedef struct vw_fhir_opts {
+    const char *base;        /* canonical base URL of our code systems, naming systems
+                                and extensions (stable: consumers search by them), and of
+                                fullUrl; NULL: VW_FHIR_DEFAULT_BASE */
+    const char *server_base; /* fullUrl base instead (the server's own address, e.g.
+                                http://HOST/fhir); NULL: `base` */
+    int32_t as_of;           /* day for registration/certification validity */
+    const char *timestamp;   /* Bundle.timestamp (FHIR instant); NULL: now (UTC) */
+    const vw_travel_model *tm; /* for `near` (NULL: the default model) */
+} vw_fhir_opts;
+
+#define VW_FHIR_DEFAULT_BASE "https://verwijs.example.org/fhir"
+#define VW_FHIR_MAX_COUNT 100u   /* _count upper bound (= VW_MATCH_MAX_LIMIT) */
+#define VW_FHIR_DEFAULT_COUNT 20u
+#define VW_FHIR_MAX_PARAMS 64u   /* search parameters per request (more: too_large) */
+
+/* The directory as one Bundle (type collection). NULL (err set) on OOM. */
+json_object *vw_fhir_bundle(const vw_snapshot *s, const vw_fhir_opts *o, vw_err *err);
+
+/* The same Bundle written to `f` as JSON, resource by resource. `progress`
+ * (may be NULL) is called after each provider with (done, total). 0, or -1 on
+ * a write error (code io) or OOM. */
+int vw_fhir_write_bundle(const vw_snapshot *s, const vw_fhir_opts *o, FILE *f,
+                         void (*progress)(void *ctx, uint32_t done, uint32_t total),
+                         void *progress_ctx, vw_err *err);
+
+/* One search parameter, as decoded from the query string. */
+typedef struct vw_fhir_param {
+    const char *name;
+    const char *value;
+} vw_fhir_param;
+
+/* Searches `resource` (PractitionerRole, Location, Organization,
+ * HealthcareService, Practitioner) and sets *out to a searchset Bundle.
+ * Supported:
+ *   PractitionerRole / HealthcareService / Location / Practitioner:
+ *       specialty=[system|]code   (discipline: COD016, SNOMED or Verwijs code)
+ *       expertise=tag             (held on as_of; repeat for all of several)
+ *       location.near / near = lat|lon[|distance[|km|m]]   (nearest first,
+ *                                 exact: the match engine, distance default 10 km)
+ *   Organization: type=[system|]code (network kind, or "practice"), name (prefix)
+ *   all: _count (1..100, default 20), _id
+ * Unknown resources: not_found; unknown or malformed parameters (and values
+ * that are not UTF-8): bad_request; more than VW_FHIR_MAX_PARAMS: too_large. */
+int vw_fhir_search(const vw_snapshot *s, const vw_fhir_opts *o, const char *resource,
+                   const vw_fhir_param *params, size_t n, json_object **out, vw_err *err);
+
+/* One resource by type and id (GET /fhir/Type/id): *out is the resource.
+ * not_found when there is none; bad_request when the id is over 200 bytes or
+ * not UTF-8. */
+int vw_fhir_read(const vw_snapshot *s, const vw_fhir_opts *o, const char *resource,
+                 const char *id, json_object **out, vw_err *err);
+
+/* An OperationOutcome for an error (bad_request -> issue code "invalid",
+ * not_found -> "not-found", unavailable -> "transient", too_large ->
+ * "too-costly", others -> "exception"), and the HTTP status that goes with
+ * it (400, 404, 503, 413, 500). */
+json_object *vw_fhir_outcome(const vw_err *err, int *http_status);
+
+/* The CapabilityStatement (GET /fhir/metadata). */
+json_object *vw_fhir_capabilities(const vw_fhir_opts *o);
+
+#endif

@@ -1,0 +1,343 @@
+/* geo.c -- the geography ops: regions (the 7 IZA regions with their
+ * figures and, on request, outlines) and coverage (PROTOCOL.md). Geometry is
+ * packed GeoJSON-shaped ({"type": "MultiPolygon", "coordinates": ...},
+ * positions [lon, lat] as doubles, exactly as GEOS made them: rounding could
+ * make a valid ring self-touch) from the snapshot's vw_shapes, so query
+ * threads never touch GEOS. */
+#include <math.h>
+#include <string.h>
+
+#include "geodata/regions.h"
+#include "proto/vocab.h"
+#include "server/engine/coverage.h"
+#include "ops_int.h"
+#include "server/engine/refer.h"
+
+#define WHITE_SPOTS_DEFAULT 1000
+#define WHITE_SPOTS_MAX 10000
+#define MAP_PROVIDERS_MAX 20000
+
+static void pack_shape(msgpack_packer *pk, const vw_shape *sh)
+{
+    if (sh == NULL) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    msgpack_pack_map(pk, 2);
+    vw_pack_kv_str(pk, "type", "MultiPolygon");
+    vw_pack_cstr(pk, "coordinates");
+    msgpack_pack_array(pk, sh->n_polys);
+    for (uint32_t p = 0; p < sh->n_polys; p++) {
+        msgpack_pack_array(pk, sh->poly_ring[p + 1] - sh->poly_ring[p]);
+        for (uint32_t r = sh->poly_ring[p]; r < sh->poly_ring[p + 1]; r++) {
+            msgpack_pack_array(pk, sh->ring_point[r + 1] - sh->ring_point[r]);
+            for (uint32_t i = sh->ring_point[r]; i < sh->ring_point[r + 1]; i++) {
+                msgpack_pack_array(pk, 2);
+                msgpack_pack_double(pk, sh->xy[2 * i]);
+                msgpack_pack_double(pk, sh->xy[2 * i + 1]);
+            }
+        }
+    }
+}
+
+static double share(uint64_t part, uint64_t whole) { return whole ? (double)part / (double)whole : 0; }
+
+int vw_opa_region_code(const vw_op_call *c, bool allow_all, int *region)
+{
+    const char *s;
+    size_t len;
+    bool present;
+    *region = -1;
+    if (vw_arg_str(c->args, "region", &s, &len, &present, c->err) != 0)
+        return -1;
+    if (!present || (allow_all && len == 3 && memcmp(s, "all", 3) == 0))
+        return 0;
+    *region = vw_region_index(s, len);
+    if (*region < 0)
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "unknown region '%.*s' (noord, oost, midden, "
+                          "noordwest, west, zuidwest, zuidoost%s)", (int)(len > 32 ? 32 : len), s,
+                          allow_all ? ", all" : "");
+    return 0;
+}
+
+int vw_opa_region(const vw_op_call *c, int *region)
+{
+    if (vw_opa_region_code(c, false, region) != 0)
+        return -1;
+    if (*region >= 0 && !vw_snapshot_has_regions(c->ctx->snap))
+        return vw_err_set(c->err, VW_E_UNAVAILABLE, "no region polygons are loaded (verwijs "
+                          "import regions), so the region filter cannot be applied");
+    return 0;
+}
+
+int vw_op_regions(const vw_op_call *c)
+{
+    static const char *const known[] = {"geometry", NULL};
+    const vw_snapshot *s = c->ctx->snap;
+    bool geometry = false, present;
+    if (vw_args_only(c->args, known, c->err) != 0 ||
+        vw_arg_bool(c->args, "geometry", &geometry, &present, c->err) != 0)
+        return -1;
+    msgpack_packer *pk = c->pk;
+    msgpack_pack_map(pk, 4);
+    vw_pack_kv_bool(pk, "polygons", vw_snapshot_has_regions(s));
+    vw_pack_kv_bool(pk, "population_known", vw_snapshot_has_population(s));
+    vw_pack_kv_int(pk, "population", (int64_t)vw_snapshot_population(s));
+    vw_pack_cstr(pk, "regions");
+    msgpack_pack_array(pk, VW_REGION_COUNT);
+    for (int r = 0; r < VW_REGION_COUNT; r++) {
+        vw_region_summary rs;
+        vw_snapshot_region(s, r, &rs);
+        msgpack_pack_map(pk, 7 + geometry);
+        vw_pack_kv_str(pk, "code", vw_region_codes[r]);
+        vw_pack_kv_str(pk, "name", vw_region_names[r]);
+        vw_pack_kv_double(pk, "area_km2", round(rs.area_km2));
+        vw_pack_kv_int(pk, "population", (int64_t)rs.population);
+        vw_pack_kv_int(pk, "pc4", rs.pc4);
+        vw_pack_kv_int(pk, "providers", rs.providers);
+        vw_pack_kv_int(pk, "networks", rs.networks);
+        if (geometry) {
+            vw_pack_cstr(pk, "geometry");
+            pack_shape(pk, rs.outline);
+        }
+    }
+    return 0;
+}
+
+static void pack_sum(msgpack_packer *pk, const vw_coverage_sum *m, size_t extra)
+{
+    msgpack_pack_map(pk, 6 + extra);
+    vw_pack_kv_int(pk, "population", (int64_t)m->population);
+    vw_pack_kv_int(pk, "covered_population", (int64_t)m->covered_population);
+    vw_pack_kv_double(pk, "share_population", share(m->covered_population, m->population));
+    vw_pack_kv_int(pk, "pc4", m->pc4);
+    vw_pack_kv_int(pk, "covered_pc4", m->covered_pc4);
+    vw_pack_kv_double(pk, "share_pc4", share(m->covered_pc4, m->pc4));
+}
+
+static void pack_need(msgpack_packer *pk, const vw_snapshot *s, const vw_coverage_query *q)
+{
+    msgpack_pack_map(pk, 7);
+    vw_pack_kv_str(pk, "view", q->networks ? "networks" : "providers");
+    vw_pack_cstr(pk, "discipline");
+    vw_opp_disciplines(pk, q->disciplines);
+    vw_pack_cstr(pk, "expertise");
+    msgpack_pack_array(pk, (size_t)__builtin_popcountll(q->tags));
+    for (int b = 0; b < 64; b++)
+        if (q->tags & (UINT64_C(1) << b))
+            vw_pack_cstr(pk, vw_snapshot_tag_name(s, b));
+    vw_pack_kv_double(pk, "within", q->within_min);
+    vw_pack_kv_str(pk, "mode", vw_mode_name(q->mode));
+    vw_pack_kv_bool(pk, "accepting_only", q->accepting_only);
+    vw_pack_cstr(pk, "as_of");
+    vw_opp_date(pk, q->as_of);
+}
+
+static void pack_nearest(msgpack_packer *pk, const vw_snapshot *s, const vw_coverage_query *q,
+                         const vw_coverage_point *pt)
+{
+    if (pt->nearest < 0) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    if (q->networks) {
+        const vw_network *n = vw_snapshot_network(s, (uint32_t)pt->nearest);
+        msgpack_pack_map(pk, 4);
+        vw_pack_kv_str(pk, "network", n->id);
+        vw_pack_kv_str(pk, "name", n->name);
+        vw_pack_kv_double(pk, "km", round(pt->km * 100) / 100);
+        vw_pack_kv_double(pk, "minutes", round(pt->minutes * 10) / 10);
+        return;
+    }
+    vw_opp_member(pk, s, (uint32_t)pt->nearest, pt->km, pt->minutes);
+}
+
+static bool in_scope(const vw_coverage_query *q, int region)
+{
+    return q->region < 0 || region == q->region;
+}
+
+/* [lat, lon, id]; a provider's practice address is public, 5 decimals (1 m). */
+static void pack_point(msgpack_packer *pk, const vw_provider *p)
+{
+    msgpack_pack_array(pk, 3);
+    msgpack_pack_double(pk, round(p->lat * 1e5) / 1e5);
+    msgpack_pack_double(pk, round(p->lon * 1e5) / 1e5);
+    vw_pack_cstr(pk, p->id);
+}
+
+/* Providers meeting the need in scope, as [lat, lon, id] (for maps). */
+static uint32_t map_providers(const vw_snapshot *s, const vw_coverage_query *q, bool pack,
+                              msgpack_packer *pk)
+{
+    uint32_t n = 0;
+    const uint32_t *members = vw_snapshot_members(s);
+    if (q->networks) { /* current core members of certified networks */
+        for (uint32_t ni = 0; ni < vw_snapshot_network_count(s) && n < MAP_PROVIDERS_MAX; ni++) {
+            const vw_network *net = vw_snapshot_network(s, ni);
+            if (!vw_network_certified_on(net, q->as_of))
+                continue;
+            for (uint32_t m = 0; m < net->member_count && n < MAP_PROVIDERS_MAX; m++) {
+                const vw_provider *p = vw_snapshot_provider(s, members[net->member_first + m]);
+                if (!in_scope(q, p->region))
+                    continue;
+                if (pack)
+                    pack_point(pk, p);
+                n++;
+            }
+        }
+        return n;
+    }
+    for (uint32_t i = 0; i < vw_snapshot_provider_count(s) && n < MAP_PROVIDERS_MAX; i++) {
+        const vw_provider *p = vw_snapshot_provider(s, i);
+        if (!in_scope(q, p->region) ||
+            (q->disciplines && !(q->disciplines & (1u << p->discipline))) ||
+            (q->accepting_only && !p->accepting) ||
+            (q->tags && !vw_provider_has_tags(s, i, q->tags, q->as_of)))
+            continue;
+        if (pack)
+            pack_point(pk, p);
+        n++;
+    }
+    return n;
+}
+
+static int coverage_args(const vw_op_call *c, vw_coverage_query *q, bool *geometry,
+                         uint64_t *spots_limit)
+{
+    static const char *const known[] = {"region", "view", "discipline", "expertise", "within",
+                                        "mode", "accepting_only", "as_of", "geometry",
+                                        "white_spots_limit", NULL};
+    const char *view = NULL;
+    size_t view_len = 0;
+    bool present, within_given;
+    q->within_min = -1;
+    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_region_code(c, true, &q->region) != 0 ||
+        vw_arg_str(c->args, "view", &view, &view_len, &present, c->err) != 0 ||
+        vw_opa_disciplines(c, "discipline", &q->disciplines) != 0 ||
+        vw_opa_tags(c, "expertise", &q->tags) != 0 || vw_opa_within(c, &q->within_min) != 0 ||
+        vw_opa_mode(c, &q->mode) != 0 || vw_opa_as_of(c, &q->as_of) != 0 ||
+        vw_arg_bool(c->args, "accepting_only", &q->accepting_only, &present, c->err) != 0 ||
+        vw_arg_bool(c->args, "geometry", geometry, &present, c->err) != 0 ||
+        vw_arg_uint(c->args, "white_spots_limit", 0, WHITE_SPOTS_MAX, spots_limit, &present,
+                    c->err) != 0)
+        return -1;
+    within_given = q->within_min > 0;
+    if (!within_given)
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "coverage needs 'within' (minutes)");
+    if (view && !(view_len == 9 && memcmp(view, "providers", 9) == 0) &&
+        !(view_len == 8 && memcmp(view, "networks", 8) == 0))
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "view must be 'providers' or 'networks'");
+    q->networks = view && view_len == 8;
+    if (q->networks && (q->disciplines || q->tags || q->accepting_only))
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "the networks view takes no discipline, "
+                          "expertise or accepting_only (its need is the NVPO core)");
+    if (!q->networks && q->disciplines == 0)
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "coverage needs 'discipline' (or view "
+                          "'networks')");
+    if (q->region >= 0 && !vw_snapshot_has_regions(c->ctx->snap))
+        return vw_err_set(c->err, VW_E_UNAVAILABLE, "no region polygons are loaded (verwijs "
+                          "import regions)");
+    return 0;
+}
+
+int vw_op_coverage(const vw_op_call *c)
+{
+    const vw_snapshot *s = c->ctx->snap;
+    vw_coverage_query q;
+    vw_coverage cov;
+    bool geometry = false;
+    uint64_t spots_limit = WHITE_SPOTS_DEFAULT;
+    memset(&q, 0, sizeof q);
+    if (coverage_args(c, &q, &geometry, &spots_limit) != 0 ||
+        vw_coverage_run(s, c->ctx->tm, &q, &cov, c->ctx->progress, c->ctx->progress_ctx, c->err) != 0)
+        return -1;
+    vw_op_log(c, " region=%s n=%u", q.region >= 0 ? vw_region_codes[q.region] : "all", cov.n);
+
+    uint32_t spots = 0, listed = 0;
+    for (uint32_t k = 0; k < cov.n; k++)
+        spots += !cov.points[k].covered;
+    listed = spots < spots_limit ? spots : (uint32_t)spots_limit;
+
+    msgpack_packer *pk = c->pk;
+    msgpack_pack_map(pk, 7 + (geometry ? 2 : 0));
+    vw_pack_kv_str(pk, "scope", q.region >= 0 ? vw_region_codes[q.region] : "all");
+    vw_pack_cstr(pk, "need");
+    pack_need(pk, s, &q);
+    vw_pack_kv_bool(pk, "population_known", vw_snapshot_has_population(s));
+    vw_pack_cstr(pk, "total");
+    pack_sum(pk, &cov.total, 0);
+    vw_pack_cstr(pk, "regions");
+    int nreg = 0;
+    for (int r = 0; r < VW_REGION_COUNT; r++)
+        nreg += in_scope(&q, r) && cov.region[r].pc4 > 0;
+    msgpack_pack_array(pk, (size_t)nreg);
+    for (int r = 0; r < VW_REGION_COUNT; r++) {
+        if (!in_scope(&q, r) || cov.region[r].pc4 == 0)
+            continue;
+        pack_sum(pk, &cov.region[r], 2 + geometry);
+        vw_pack_kv_str(pk, "code", vw_region_codes[r]);
+        vw_pack_kv_str(pk, "name", vw_region_names[r]);
+        if (geometry) {
+            vw_region_summary rs;
+            vw_snapshot_region(s, r, &rs);
+            vw_pack_cstr(pk, "geometry");
+            pack_shape(pk, rs.outline);
+        }
+    }
+    vw_pack_kv_int(pk, "white_spots_total", spots);
+    /* White spots, most people first (ties: PC4). Selection by repeated scan
+     * keeps this allocation-free; listed <= WHITE_SPOTS_MAX. */
+    vw_pack_cstr(pk, "white_spots");
+    msgpack_pack_array(pk, listed);
+    uint32_t last_pop = UINT32_MAX;
+    int last_pc4 = -1;
+    for (uint32_t done = 0; done < listed; done++) {
+        int64_t best = -1;
+        for (uint32_t k = 0; k < cov.n; k++) {
+            const vw_coverage_point *pt = &cov.points[k];
+            if (pt->covered)
+                continue;
+            bool after_last = pt->population < last_pop ||
+                              (pt->population == last_pop && pt->pc4 > last_pc4);
+            if (!after_last)
+                continue;
+            if (best < 0 || pt->population > cov.points[best].population ||
+                (pt->population == cov.points[best].population && pt->pc4 < cov.points[best].pc4))
+                best = k;
+        }
+        const vw_coverage_point *pt = &cov.points[best];
+        last_pop = pt->population;
+        last_pc4 = pt->pc4;
+        vw_pc4_info info;
+        vw_snapshot_pc4_info(s, pt->pc4, &info);
+        msgpack_pack_map(pk, 7 + geometry);
+        char code[5];
+        code[0] = (char)('0' + pt->pc4 / 1000);
+        code[1] = (char)('0' + pt->pc4 / 100 % 10);
+        code[2] = (char)('0' + pt->pc4 / 10 % 10);
+        code[3] = (char)('0' + pt->pc4 % 10);
+        code[4] = '\0';
+        vw_pack_kv_str(pk, "pc4", code);
+        vw_pack_kv_str(pk, "place", info.place);
+        vw_pack_kv_str(pk, "region", pt->region >= 0 ? vw_region_codes[pt->region] : NULL);
+        vw_pack_kv_int(pk, "population", pt->population);
+        vw_pack_kv_double(pk, "lat", round(info.lat * 1e5) / 1e5);
+        vw_pack_kv_double(pk, "lon", round(info.lon * 1e5) / 1e5);
+        vw_pack_cstr(pk, "nearest");
+        pack_nearest(pk, s, &q, pt);
+        if (geometry) {
+            vw_pack_cstr(pk, "cell");
+            pack_shape(pk, info.cell);
+        }
+    }
+    if (geometry) {
+        uint32_t np = map_providers(s, &q, false, NULL);
+        vw_pack_kv_bool(pk, "providers_truncated", np >= MAP_PROVIDERS_MAX);
+        vw_pack_cstr(pk, "providers");
+        msgpack_pack_array(pk, np);
+        map_providers(s, &q, true, pk);
+    }
+    vw_coverage_free(&cov);
+    return 0;
+}

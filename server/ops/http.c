@@ -1,0 +1,281 @@
+/* http.c -- URL query -> msgpack request, response frame -> JSON (see
+ * http.h). Every size is bounded by the query's own length and
+ * max_params; the msgpack limits (vw_msg_check) apply afterwards as for any
+ * socket request. */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/msg.h"
+#include "proto/utf8.h"
+
+typedef struct qparam {
+    const char *key, *val; /* decoded, NUL-terminated, in the scratch buffer */
+    bool done;             /* already packed as part of an earlier key's list */
+} qparam;
+
+typedef enum { T_STR, T_NUM, T_BOOL, T_LOC } arg_type;
+
+static arg_type type_of(const char *key)
+{
+    static const char *const nums[] = {"within", "limit", "score", "networks",
+                                       "white_spots_limit", NULL};
+    static const char *const bools[] = {"accepting_only", "include_online", "geometry", NULL};
+    if (strcmp(key, "near") == 0)
+        return T_LOC;
+    for (int i = 0; nums[i]; i++)
+        if (strcmp(key, nums[i]) == 0)
+            return T_NUM;
+    for (int i = 0; bools[i]; i++)
+        if (strcmp(key, bools[i]) == 0)
+            return T_BOOL;
+    return T_STR;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+int vw_http_pct_decode(const char *src, size_t n, char *dst, vw_err *err)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int c = (unsigned char)src[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            int hi = i + 1 < n ? hexval((unsigned char)src[i + 1]) : -1;
+            int lo = i + 2 < n ? hexval((unsigned char)src[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                return vw_err_set(err, VW_E_BAD_REQUEST, "bad percent-encoding in the query string");
+            c = hi * 16 + lo;
+            i += 2;
+        }
+        if (c == 0)
+            return vw_err_set(err, VW_E_BAD_REQUEST, "NUL byte in the query string");
+        dst[o++] = (char)c;
+    }
+    dst[o] = '\0';
+    return 0;
+}
+
+static bool parse_double(const char *s, double *d)
+{
+    char *end;
+    if (*s == '\0' || isspace((unsigned char)*s))
+        return false;
+    errno = 0;
+    *d = strtod(s, &end);
+    return errno == 0 && *end == '\0' && isfinite(*d);
+}
+
+static bool is_int(const char *v)
+{
+    const char *d = v + (v[0] == '-');
+    size_t n = strlen(d);
+    return n > 0 && n <= 20 && strspn(d, "0123456789") == n;
+}
+
+static void pack_value(msgpack_packer *pk, const char *key, const char *v)
+{
+    arg_type t = type_of(key);
+    size_t n = strlen(v);
+    if (t == T_NUM && is_int(v)) {
+        errno = 0;
+        if (v[0] == '-') {
+            long long x = strtoll(v, NULL, 10);
+            if (errno == 0) {
+                msgpack_pack_int64(pk, x);
+                return;
+            }
+        } else {
+            unsigned long long x = strtoull(v, NULL, 10);
+            if (errno == 0) {
+                msgpack_pack_uint64(pk, x);
+                return;
+            }
+        }
+    }
+    double d;
+    if (t == T_NUM && parse_double(v, &d)) {
+        msgpack_pack_double(pk, d);
+        return;
+    }
+    if (t == T_BOOL) {
+        if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || v[0] == '\0') {
+            msgpack_pack_true(pk);
+            return;
+        }
+        if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+            msgpack_pack_false(pk);
+            return;
+        }
+    }
+    const char *comma = strchr(v, ',');
+    if (t == T_LOC && comma && (size_t)(comma - v) < 40) {
+        char lat[40];
+        double a, b;
+        memcpy(lat, v, (size_t)(comma - v));
+        lat[comma - v] = '\0';
+        if (parse_double(lat, &a) && parse_double(comma + 1, &b)) {
+            msgpack_pack_array(pk, 2);
+            msgpack_pack_double(pk, a);
+            msgpack_pack_double(pk, b);
+            return;
+        }
+    }
+    msgpack_pack_str_with_body(pk, v, n);
+}
+
+int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *path_id,
+                          const char *query, uint32_t max_params, vw_err *err)
+{
+    size_t qlen = query ? strlen(query) : 0;
+    qparam *ps = NULL;
+    char *scratch = NULL;
+    size_t np = 0, nkeys = 0, used = 0;
+    int rc = -1;
+    msgpack_packer pk;
+
+    ps = calloc((size_t)max_params + 1, sizeof *ps);
+    scratch = malloc(qlen + 2 * ((size_t)max_params + 1) + 16);
+    if (ps == NULL || scratch == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (path_id) {
+        ps[np].key = "id";
+        ps[np++].val = path_id;
+    }
+    for (const char *p = query; p && *p;) {
+        const char *amp = strchr(p, '&');
+        size_t seg = amp ? (size_t)(amp - p) : strlen(p);
+        if (seg > 0) {
+            const char *eq = memchr(p, '=', seg);
+            size_t kl = eq ? (size_t)(eq - p) : seg;
+            if (np >= (size_t)max_params + (path_id != NULL)) {
+                vw_err_set(err, VW_E_TOO_LARGE, "more than %u query parameters", max_params);
+                goto out;
+            }
+            char *k = scratch + used;
+            if (vw_http_pct_decode(p, kl, k, err) != 0)
+                goto out;
+            used += strlen(k) + 1;
+            char *v = scratch + used;
+            if (vw_http_pct_decode(eq ? eq + 1 : p + seg, eq ? seg - kl - 1 : 0, v, err) != 0)
+                goto out;
+            used += strlen(v) + 1;
+            ps[np].key = strcmp(k, "problem") == 0 ? "problems" : k;
+            ps[np++].val = v;
+        }
+        p = amp ? amp + 1 : p + seg;
+    }
+    for (size_t i = 0; i < np; i++) {
+        bool first = true;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(ps[j].key, ps[i].key) == 0)
+                first = false;
+        if (!first && type_of(ps[i].key) == T_LOC) {
+            vw_err_set(err, VW_E_BAD_REQUEST, "%s given twice (one point or postcode)", ps[i].key);
+            goto out;
+        }
+        nkeys += first;
+    }
+
+    msgpack_packer_init(&pk, body, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    vw_pack_kv_int(&pk, "v", VW_PROTO_VERSION);
+    vw_pack_kv_int(&pk, "id", 1);
+    vw_pack_kv_str(&pk, "op", op);
+    vw_pack_cstr(&pk, "args");
+    msgpack_pack_map(&pk, nkeys);
+    for (size_t i = 0; i < np; i++) {
+        size_t same = 0;
+        if (ps[i].done)
+            continue;
+        for (size_t j = i; j < np; j++)
+            same += strcmp(ps[j].key, ps[i].key) == 0;
+        vw_pack_cstr(&pk, ps[i].key);
+        if (same > 1)
+            msgpack_pack_array(&pk, same);
+        for (size_t j = i; j < np; j++)
+            if (strcmp(ps[j].key, ps[i].key) == 0) {
+                pack_value(&pk, ps[j].key, ps[j].val);
+                ps[j].done = true;
+            }
+    }
+    rc = 0;
+out:
+    free(ps);
+    free(scratch);
+    return rc;
+}
+
+int vw_http_status(const char *code)
+{
+    static const struct {
+        const char *code;
+        int status;
+    } map[] = {{VW_E_BAD_REQUEST, 400}, {VW_E_UNKNOWN_OP, 404}, {VW_E_NOT_FOUND, 404},
+               {VW_E_TOO_LARGE, 413},   {VW_E_UNAVAILABLE, 503}, {VW_E_FORBIDDEN, 403},
+               {VW_E_OVERLOADED, 503},  {VW_E_TIMEOUT, 504},     {VW_E_INTERNAL, 500}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].code, code) == 0)
+            return map[i].status;
+    return 500;
+}
+
+int vw_http_error_json(const char *code, const char *message, vw_mpjson_sink sink, void *ctx)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_unpacked up;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", message ? message : "");
+    vw_utf8_fix(msg); /* JSON text must be UTF-8 */
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    vw_pack_cstr(&pk, "error");
+    msgpack_pack_map(&pk, 2);
+    vw_pack_kv_str(&pk, "code", code);
+    vw_pack_kv_str(&pk, "message", msg);
+    msgpack_unpacked_init(&up);
+    if (msgpack_unpack_next(&up, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS)
+        vw_mpjson_write(&up.data, false, sink, ctx);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&sb);
+    return vw_http_status(code);
+}
+
+int vw_http_render(const uint8_t *body, size_t len, msgpack_zone *zone, vw_mpjson_sink sink,
+                   void *ctx, int *status)
+{
+    msgpack_object root;
+    vw_response r;
+    vw_err err;
+    char code[32], msg[512];
+    *status = 500;
+    msgpack_zone_clear(zone);
+    if (vw_msg_unpack(body, len, zone, &root, &err) != 0 ||
+        vw_response_parse(&root, &r, &err) != 0)
+        return -1;
+    if (r.ok) {
+        *status = 200;
+        return vw_mpjson_write(r.result, false, sink, ctx);
+    }
+    snprintf(code, sizeof code, "%.*s", (int)r.err_code_len, r.err_code);
+    snprintf(msg, sizeof msg, "%.*s", (int)r.err_message_len, r.err_message);
+    *status = vw_http_error_json(code, msg, sink, ctx);
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* http.h -- the HTTP/JSON face of the ops, without I/O: a URL query
+ * string becomes the same msgpack request a socket client would send (so the
+ * same code and limits answer it), and the response frame becomes JSON.
+ * verwijsd's gateway (server/daemon/http.c) calls these; tests call them directly. */
+#ifndef VW_OPS_HTTP_H
+#define VW_OPS_HTTP_H
+
+#include <msgpack.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/mpjson.h"
+#include "proto/vw_err.h"
+
+/* Packs the request body {"v":1,"id":1,"op":op,"args":{...}} into `body`
+ * (no frame header). `path_id` (may be NULL) becomes the "id" argument. The
+ * query is split on '&', percent-decoded ('+' is a space); a key given more
+ * than once becomes a list, in order. Values are typed by key: `near` "lat,lon"
+ * is a [lat, lon] pair; within/limit/score/networks/white_spots_limit are
+ * numbers and accepting_only/include_online/geometry are booleans (true/false,
+ * 1/0) when they parse as such -- otherwise they stay strings and the op
+ * rejects them with its usual message. `problem` is an alias of `problems`.
+ * Errors: too_large (more than max_params parameters), bad_request (bad
+ * percent-encoding, NUL). */
+int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *path_id,
+                          const char *query, uint32_t max_params, vw_err *err);
+
+/* Decodes the query-string part src[0..n) (%XX and '+' as space) into dst,
+ * which has room for n + 1 bytes; NUL-terminates it. bad_request on bad
+ * percent-encoding or a NUL byte (which would silently cut the value). */
+int vw_http_pct_decode(const char *src, size_t n, char *dst, vw_err *err);
+
+/* The fixed HTTP status of a protocol error code (PROTOCOL.md, docs/HTTP.md). */
+int vw_http_status(const char *code);
+
+/* Writes the JSON of one response body (the frame of vw_ops_handle without
+ * its 4-byte header): the result object when ok, else
+ * {"error":{"code":...,"message":...}}. Sets *status. Returns -1 when the
+ * sink stopped (output limit) or the frame does not parse (then *status is
+ * 500 and nothing usable was written). `zone` is scratch. */
+int vw_http_render(const uint8_t *body, size_t len, msgpack_zone *zone, vw_mpjson_sink sink,
+                   void *ctx, int *status);
+
+/* Writes {"error":{"code":code,"message":message}} and returns its status. */
+int vw_http_error_json(const char *code, const char *message, vw_mpjson_sink sink, void *ctx);
+
+#endif

@@ -1,0 +1,122 @@
+/* ops.h -- the operations of PROTOCOL.md: decode one request body, run it
+ * against a snapshot, append the response frame. No I/O, no SQLite: the
+ * network layer calls vw_ops_handle() per complete frame, tests and fuzz
+ * targets call it directly. */
+#ifndef VW_OPS_H
+#define VW_OPS_H
+
+#include <msgpack.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "geodata/geo.h"
+#include "proto/msg.h"
+#include "server/engine/problems.h"
+#include "server/engine/refer.h"
+#include "server/engine/snapshot.h"
+
+/* Counters shared by all workers (relaxed atomics: one uncontended add per
+ * counter per request; /metrics sums nothing, it reads them). */
+#define VW_OPS_MAX 16
+#define VW_OPS_PROTOS 2      /* protocol of a request: VW_PROTO_* */
+#define VW_PROTO_MSGPACK 0
+#define VW_PROTO_HTTP 1
+#define VW_OPS_CODES 11      /* index 0 = ok, then the error codes: vw_ops_code_name() */
+#define VW_OPS_LAT_BUCKETS 16 /* upper bounds: vw_ops_lat_bound(); the last is +Inf */
+typedef struct vw_ops_stats {
+    atomic_ullong requests, errors;
+    atomic_ullong by_op[VW_OPS_MAX]; /* index: vw_ops_index() */
+    atomic_ullong conn_current, conn_total, conn_rejected;
+    /* [protocol][op, VW_OPS_MAX = no valid op][code] */
+    atomic_ullong by_code[VW_OPS_PROTOS][VW_OPS_MAX + 1][VW_OPS_CODES];
+    /* time in vw_ops_handle per op (both protocols): bucket counts (not
+     * cumulative) and the sum in nanoseconds */
+    atomic_ullong lat_bucket[VW_OPS_MAX + 1][VW_OPS_LAT_BUCKETS];
+    atomic_ullong lat_sum_ns[VW_OPS_MAX + 1];
+} vw_ops_stats;
+
+/* Facts about the running server that `stats` reports. */
+typedef struct vw_ops_server_info {
+    const char *version;
+    int64_t started_at;   /* unix seconds */
+    int workers;
+    int64_t loaded_at;    /* unix seconds when the snapshot was loaded */
+    double load_ms;
+    uint64_t generation;  /* 1 for the first snapshot, +1 per reload */
+    uint64_t reloads_failed;
+    char last_reload_error[160]; /* "" when the last reload succeeded */
+} vw_ops_server_info;
+
+/* What an import through the admin path reports back (bounded). */
+#define VW_ADMIN_MAX_ROW_ERRORS 20
+typedef struct vw_ops_import_result {
+    long rows_read, rows_ok, rows_rejected, warnings, rows_geocoded;
+    int n_errors;                                   /* <= VW_ADMIN_MAX_ROW_ERRORS */
+    char errors[VW_ADMIN_MAX_ROW_ERRORS][200];      /* "FILE:LINE: reason" */
+} vw_ops_import_result;
+
+/* The snapshot serving after an admin reload or import. */
+typedef struct vw_ops_snap_summary {
+    uint64_t generation;
+    int64_t loaded_at;
+    double load_ms;
+    uint32_t providers, networks, pc4;
+} vw_ops_snap_summary;
+
+/* The admin path (admin listeners only; NULL on query listeners, where the
+ * admin ops answer `forbidden` and change nothing). The daemon supplies the
+ * actions; vwops does no I/O itself. */
+typedef struct vw_ops_admin {
+    const char *token;  /* required as the envelope's "auth" (admin over TCP); NULL: not needed */
+    size_t token_len;
+    bool denied;        /* set by vw_ops_handle when the token was missing or wrong */
+    /* Builds a new snapshot and swaps it in; fills *after. 0 / -1 with err. */
+    int (*reload)(void *ud, vw_ops_snap_summary *after, vw_err *err);
+    /* Imports `path` (a server-side file) as `kind`, whole or nothing, then
+     * reloads; `mapping` is the second file of kind "regions" (NULL when the
+     * request names none). 0 / -1 with err (res still says what was rejected). */
+    int (*import)(void *ud, const char *kind, const char *path, const char *mapping,
+                  vw_ops_import_result *res, vw_ops_snap_summary *after, vw_err *err);
+    void *ud;
+} vw_ops_admin;
+
+typedef struct vw_ops_ctx {
+    const vw_snapshot *snap;          /* NULL: no snapshot -> unavailable */
+    const vw_travel_model *tm;
+    const vw_limits *lim;
+    vw_ops_stats *stats;              /* may be NULL */
+    const vw_ops_server_info *info;   /* may be NULL */
+    msgpack_zone *zone;               /* scratch, cleared per request */
+    int32_t today;                    /* default as_of (days since epoch) */
+    const vw_problems *problems;      /* problems table for refer; NULL: refer unavailable */
+    const vw_refer_config *refer_cfg; /* NULL: defaults */
+    int proto;                        /* VW_PROTO_*, for the counters */
+    vw_ops_admin *admin;              /* NULL: a query listener (admin ops forbidden) */
+    /* Progress of long ops (coverage: PC4 points done of total); may be NULL. */
+    void (*progress)(void *progress_ctx, uint32_t done, uint32_t total);
+    void *progress_ctx;
+} vw_ops_ctx;
+
+/* Handle one frame body; appends exactly one response frame to `out`.
+ * Sets *log_line (may be NULL) to a short privacy-safe description of the
+ * request (op, PC4 or rounded coordinates, result count/error code). */
+void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
+                   msgpack_sbuffer *out, char *log_line, size_t log_cap);
+
+/* Appends an error frame (framing errors found by the network layer). */
+void vw_ops_error_frame(msgpack_sbuffer *out, uint64_t id, const char *code,
+                        const char *message);
+
+/* Is `op` one of the admin ops (reload, import)? */
+bool vw_ops_is_admin(const char *op, size_t len);
+/* Compares a token in time independent of where it differs. */
+bool vw_ops_token_eq(const char *given, size_t given_len, const char *want, size_t want_len);
+
+const char *vw_ops_name(int index);  /* NULL past the end */
+int vw_ops_index(const char *op, size_t len); /* -1 unknown */
+const char *vw_ops_code_name(int index); /* "ok", "bad_request", ...; NULL past the end */
+int vw_ops_code_index(const char *code);  /* unknown codes count as "internal" */
+double vw_ops_lat_bound(int bucket);      /* seconds; INFINITY for the last bucket */
+
+#endif

@@ -1,0 +1,85 @@
+/* ops_int.h -- shared by the ops_*.c files: one op call, argument helpers
+ * that know the snapshot (locations, disciplines, tags, dates), and packing
+ * of the provider / network objects of PROTOCOL.md. Internal to vwops. */
+#ifndef VW_OPS_INT_H
+#define VW_OPS_INT_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "geodata/geo.h"
+#include "proto/msg.h"
+#include "server/engine/match.h"
+#include "ops.h"
+
+typedef struct vw_op_call {
+    const vw_ops_ctx *ctx;
+    const msgpack_object *args; /* map or NULL */
+    msgpack_packer *pk;         /* packs the result object only */
+    vw_err *err;
+    char *log;                  /* privacy-safe summary, appended to */
+    size_t log_cap;
+} vw_op_call;
+
+/* An op packs exactly one result object and returns 0, or returns -1 with
+ * c->err set; what it packed before failing is discarded by the caller. */
+typedef int (*vw_op_fn)(const vw_op_call *c);
+
+int vw_op_ping(const vw_op_call *c);
+int vw_op_match(const vw_op_call *c);
+int vw_op_provider_get(const vw_op_call *c);
+int vw_op_network_get(const vw_op_call *c);
+int vw_op_stats(const vw_op_call *c);
+int vw_op_refer(const vw_op_call *c);
+int vw_op_network_near(const vw_op_call *c);
+int vw_op_networks_audit(const vw_op_call *c);
+int vw_op_regions(const vw_op_call *c);
+int vw_op_coverage(const vw_op_call *c);
+int vw_op_reload(const vw_op_call *c);
+int vw_op_import(const vw_op_call *c);
+
+/* ---- arguments ---- */
+
+typedef struct vw_origin {
+    enum { VW_ORIGIN_PC4, VW_ORIGIN_PC6, VW_ORIGIN_POINT } kind;
+    vw_postcode pc;
+    double lat, lon;
+    const char *place; /* from the PC4 table, may be NULL */
+} vw_origin;
+
+/* `near`: PC4 / PC6 string or [lat, lon]. not_found for an unknown PC4. */
+int vw_opa_near(const vw_op_call *c, vw_origin *o);
+/* `discipline`: str or list -> bitmask (0 when absent). */
+int vw_opa_disciplines(const vw_op_call *c, const char *key, uint32_t *mask);
+/* `expertise`: str or list -> tag mask (0 when absent). */
+int vw_opa_tags(const vw_op_call *c, const char *key, uint64_t *mask);
+int vw_opa_mode(const vw_op_call *c, vw_mode *mode);
+/* `within` in (0, 600]; *within unchanged when absent. */
+int vw_opa_within(const vw_op_call *c, double *within);
+/* `as_of` date; ctx->today when absent. */
+int vw_opa_as_of(const vw_op_call *c, int32_t *as_of);
+/* `region`: a code (or "all" when allow_all) -> index; -1 when absent or all. */
+int vw_opa_region_code(const vw_op_call *c, bool allow_all, int *region);
+/* The same for filters on locations: unavailable without region polygons. */
+int vw_opa_region(const vw_op_call *c, int *region);
+/* A required string argument (an id). */
+int vw_opa_id(const vw_op_call *c, const char *key, const char **s, size_t *len);
+
+void vw_op_log(const vw_op_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- packing ---- */
+
+void vw_opp_origin(msgpack_packer *pk, const vw_origin *o);
+void vw_opp_date(msgpack_packer *pk, int32_t day); /* nil for VW_DATE_NONE */
+/* The provider object; with `hit`, also km and minutes; with_regs adds
+ * the registrations list (provider.get). */
+void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32_t as_of,
+                     const vw_match_hit *hit, bool with_regs);
+/* {"id","name","discipline","km","minutes"} */
+void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double km,
+                   double minutes);
+void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask);
+void vw_opp_str_n(msgpack_packer *pk, const char *s, size_t n);
+
+#endif

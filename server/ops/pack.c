@@ -1,0 +1,155 @@
+/* pack.c -- packing the objects of PROTOCOL.md: origin, provider (with
+ * its expertise on the query's day and its networks), network member, dates. */
+#include <string.h>
+
+#include "proto/vocab.h"
+#include "geodata/regions.h"
+#include "ops_int.h"
+
+void vw_opp_str_n(msgpack_packer *pk, const char *s, size_t n)
+{
+    msgpack_pack_str(pk, n);
+    msgpack_pack_str_body(pk, s, n);
+}
+
+static void key(msgpack_packer *pk, const char *k)
+{
+    vw_opp_str_n(pk, k, strlen(k));
+}
+
+/* Optional text: NULL and "" are both "not given" (nil on the wire). */
+static void kv_opt(msgpack_packer *pk, const char *k, const char *v)
+{
+    vw_pack_kv_str(pk, k, (v && v[0]) ? v : NULL);
+}
+
+void vw_opp_date(msgpack_packer *pk, int32_t day)
+{
+    if (day == VW_DATE_NONE) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    char buf[11];
+    vw_date_format(day, buf);
+    vw_pack_cstr(pk, buf);
+}
+
+void vw_opp_origin(msgpack_packer *pk, const vw_origin *o)
+{
+    static const char *const kinds[] = {"pc4", "pc6", "point"};
+    msgpack_pack_map(pk, 6);
+    vw_pack_kv_str(pk, "kind", kinds[o->kind]);
+    key(pk, "postcode");
+    if (o->kind == VW_ORIGIN_POINT) {
+        msgpack_pack_nil(pk);
+    } else {
+        char pc[8];
+        int n = o->kind == VW_ORIGIN_PC6 ? 6 : 4;
+        memcpy(pc, "0000", 4);
+        for (int i = 3, v = o->pc.pc4; i >= 0; i--, v /= 10)
+            pc[i] = (char)('0' + v % 10);
+        memcpy(pc + 4, o->pc.letters, 2);
+        vw_opp_str_n(pk, pc, (size_t)n);
+    }
+    key(pk, "pc4");
+    if (o->kind == VW_ORIGIN_POINT)
+        msgpack_pack_nil(pk);
+    else
+        msgpack_pack_int(pk, o->pc.pc4);
+    vw_pack_kv_str(pk, "place", o->place);
+    vw_pack_kv_double(pk, "lat", o->lat);
+    vw_pack_kv_double(pk, "lon", o->lon);
+}
+
+void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask)
+{
+    msgpack_pack_array(pk, (size_t)__builtin_popcount(mask));
+    for (int d = 0; d < VW_D_COUNT; d++)
+        if (mask & (1u << d))
+            vw_pack_cstr(pk, vw_discipline_name(d));
+}
+
+static void pack_tags(msgpack_packer *pk, const vw_snapshot *s, uint64_t tags)
+{
+    msgpack_pack_array(pk, (size_t)__builtin_popcountll(tags));
+    for (int b = 0; b < 64; b++)
+        if (tags & (UINT64_C(1) << b))
+            vw_pack_cstr(pk, vw_snapshot_tag_name(s, b));
+}
+
+static void pack_registrations(msgpack_packer *pk, const vw_snapshot *s, const vw_provider *p,
+                               int32_t as_of)
+{
+    const vw_registration *regs = vw_snapshot_registrations(s);
+    msgpack_pack_array(pk, p->reg_count);
+    for (uint32_t r = 0; r < p->reg_count; r++) {
+        const vw_registration *g = &regs[p->reg_first + r];
+        bool valid = (g->valid_from == VW_DATE_NONE || g->valid_from <= as_of) &&
+                     (g->valid_until == VW_DATE_NONE || as_of <= g->valid_until);
+        msgpack_pack_map(pk, 5);
+        vw_pack_kv_str(pk, "expertise", vw_snapshot_tag_name(s, g->tag));
+        vw_pack_kv_str(pk, "registry", g->registry);
+        key(pk, "valid_from");
+        vw_opp_date(pk, g->valid_from);
+        key(pk, "valid_until");
+        vw_opp_date(pk, g->valid_until);
+        vw_pack_kv_bool(pk, "valid", valid);
+    }
+}
+
+void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32_t as_of,
+                     const vw_match_hit *hit, bool with_regs)
+{
+    const vw_provider *p = vw_snapshot_provider(s, i);
+    const uint32_t *memberships = vw_snapshot_memberships(s);
+    vw_provider_text t;
+    vw_provider_text_get(p, &t);
+
+    msgpack_pack_map(pk, 17 + (hit ? 2 : 0) + (with_regs ? 1 : 0));
+    vw_pack_kv_str(pk, "id", p->id);
+    vw_pack_kv_str(pk, "name", t.name);
+    vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
+    key(pk, "expertise");
+    pack_tags(pk, s, vw_provider_tags_on(s, i, as_of));
+    vw_pack_kv_double(pk, "lat", p->lat);
+    vw_pack_kv_double(pk, "lon", p->lon);
+    kv_opt(pk, "address", t.address);
+    kv_opt(pk, "postcode", t.postcode);
+    kv_opt(pk, "city", p->city);
+    kv_opt(pk, "phone", t.phone);
+    kv_opt(pk, "email", t.email);
+    kv_opt(pk, "website", t.website);
+    vw_pack_kv_bool(pk, "accepting", p->accepting);
+    vw_pack_kv_bool(pk, "online", p->online);
+    vw_pack_kv_bool(pk, "geocoded", p->geocoded);
+    vw_pack_kv_str(pk, "region", p->region >= 0 ? vw_region_codes[p->region] : NULL);
+    key(pk, "networks");
+    msgpack_pack_array(pk, p->net_count);
+    for (uint32_t k = 0; k < p->net_count; k++) {
+        const vw_network *n = vw_snapshot_network(s, memberships[p->net_first + k]);
+        msgpack_pack_map(pk, 3);
+        vw_pack_kv_str(pk, "id", n->id);
+        vw_pack_kv_str(pk, "name", n->name);
+        vw_pack_kv_str(pk, "status", vw_net_status_name(n->status));
+    }
+    if (hit) {
+        vw_pack_kv_double(pk, "km", hit->km);
+        vw_pack_kv_double(pk, "minutes", hit->minutes);
+    }
+    if (with_regs) {
+        key(pk, "registrations");
+        pack_registrations(pk, s, p, as_of);
+    }
+}
+
+void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double km,
+                   double minutes)
+{
+    const vw_provider *p = vw_snapshot_provider(s, i);
+    msgpack_pack_map(pk, 5);
+    vw_pack_kv_str(pk, "id", p->id);
+    vw_pack_kv_str(pk, "name", vw_provider_name(p));
+    vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
+    vw_pack_kv_double(pk, "km", km);
+    vw_pack_kv_double(pk, "minutes", minutes);
+}

@@ -1,0 +1,102 @@
+/* import.h -- internals of the CSV importers (not a public API).
+ *
+ * import.c is the driver: it opens the file, maps the header to the
+ * kind's columns, runs everything in one transaction, reports problems,
+ * writes the import log and decides commit or rollback. Each kind
+ * (store_import_<kind>.c) supplies the columns and four hooks. */
+#ifndef VW_STORE_IMPORT_H
+#define VW_STORE_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store_priv.h"
+
+#define IMP_MAX_COLS 16
+
+typedef struct vw_imp vw_imp;
+
+typedef struct imp_col {
+    const char *name;
+    bool required;
+} imp_col;
+
+typedef struct imp_kind {
+    const imp_col *cols;
+    int ncols;
+    /* Inside the transaction, before the first row: delete the old set,
+     * prepare statements, load lookups. 0 ok, -1 db error (err set). */
+    int (*begin)(vw_imp *im);
+    /* One data row; f[c] / len[c] indexed by the kind's column number ("" when
+     * an optional column is absent), trimmed, writable in place.
+     * 0 accepted, 1 rejected (imp_reject called, or imp_file_error: then the
+     * row is counted as rejected but not reported twice), -1 db error. */
+    int (*row)(vw_imp *im, char **f, size_t *len);
+    /* After the last row, for file-level checks. 0 ok, 1 file rejected
+     * (imp_file_error called), -1 db error. */
+    int (*finish)(vw_imp *im);
+    void (*end)(vw_imp *im); /* frees the kind's state; always called */
+} imp_kind;
+
+/* A small set of expertise tag names (<= VW_MAX_TAGS), base tags first. */
+typedef struct imp_tagset {
+    int n;
+    char names[64][33];
+    bool warned[64];
+} imp_tagset;
+
+struct vw_imp {
+    vw_store *st;
+    sqlite3 *db;
+    const imp_kind *k;
+    const char *file;
+    const vw_import_opts *o;
+    vw_import_result *res;
+    vw_err *err;
+    long line;          /* line of the current row */
+    int64_t import_id;
+    bool file_rejected; /* a file-level error was reported */
+    char file_msg[432];
+    char reason[400];   /* set by imp_reject */
+    void *state;        /* the kind's, owned by its end() */
+};
+
+extern const imp_kind vw_imp_pc4, vw_imp_networks, vw_imp_providers, vw_imp_registrations,
+    vw_imp_places;
+
+/* Row-level rejection reason (the driver reports it); returns 1. */
+int imp_reject(vw_imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A warning at `line` (0 = whole file); counted in res->warnings. */
+void imp_warn(vw_imp *im, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A file-level error at `line` (0 = whole file): the import is rejected even
+ * with skip_invalid. The first one becomes the returned message. Returns 1. */
+int imp_file_error(vw_imp *im, long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* err = "<what>: <sqlite message>"; returns -1. */
+int imp_db_error(vw_imp *im, const char *what);
+
+/* sqlite3_prepare_v2 with the error reported through im; 0 / -1. */
+int imp_prepare(vw_imp *im, sqlite3_stmt **s, const char *sql);
+/* Steps an INSERT/DELETE to completion and resets it: SQLITE_DONE, or the
+ * extended error code (the caller decides whether a constraint is a row error). */
+int imp_step(sqlite3_stmt *s);
+/* Binds text (NULL when len == 0 and `null_if_empty`). */
+int imp_bind_text(sqlite3_stmt *s, int i, const char *v, size_t len, bool null_if_empty);
+
+/* ---- field parsing (no side effects; 0 ok, -1 invalid) --------------------- */
+int imp_parse_double(const char *s, size_t len, double *out); /* plain decimal */
+int imp_parse_bool(const char *s, size_t len, bool *out);
+/* lat and lon fields: plain decimal degrees inside the Netherlands' box.
+ * 0 ok, or 1 after imp_reject (the reason names which one is wrong). */
+int imp_parse_point(vw_imp *im, const char *lat_s, size_t lat_len, const char *lon_s,
+                    size_t lon_len, double *lat, double *lon);
+/* Next ';'-separated item of a list, trimmed, empty items skipped. Starts at
+ * *pos, advances it; returns false at the end. Writes a NUL after the item. */
+bool imp_list_next(char *s, size_t len, size_t *pos, char **item, size_t *ilen);
+
+void imp_tagset_init(imp_tagset *t);
+/* Index of `tag` in the set, adding it when new; -1 when the set is full. */
+int imp_tagset_add(imp_tagset *t, const char *tag, size_t len, bool *added);
+
+#endif

@@ -1,0 +1,111 @@
+/* store.h -- the SQLite database, source of truth. This module owns every use
+ * of SQLite in Verwijs: schema and migrations, CSV imports, the import log,
+ * and loading a snapshot.
+ *
+ * The database runs in WAL mode so the daemon can load snapshots while an
+ * import writes. An import runs in one transaction: it commits whole or
+ * changes nothing. */
+#ifndef VW_STORE_H
+#define VW_STORE_H
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/vw_err.h"
+#include "server/engine/snapshot.h"
+
+#define VW_SCHEMA_VERSION 2
+
+typedef struct vw_store vw_store;
+
+enum {
+    VW_STORE_READONLY = 0,
+    VW_STORE_READWRITE = 1,
+    VW_STORE_CREATE = 2 | VW_STORE_READWRITE /* create the file and schema if missing */
+};
+
+/* Opens (and with READWRITE migrates to VW_SCHEMA_VERSION) the database.
+ * A database newer than this build is refused (code "db"). */
+int vw_store_open(const char *path, int flags, vw_store **out, vw_err *err);
+void vw_store_close(vw_store *st); /* NULL ok */
+int vw_store_schema_version(vw_store *st);
+
+typedef enum {
+    VW_IMPORT_PROVIDERS,
+    VW_IMPORT_NETWORKS,
+    VW_IMPORT_PC4,
+    VW_IMPORT_REGISTRATIONS,
+    VW_IMPORT_PLACES
+} vw_import_kind;
+int vw_import_kind_parse(const char *s, vw_import_kind *out);
+const char *vw_import_kind_name(vw_import_kind k);
+
+typedef enum { VW_DIAG_ERROR, VW_DIAG_WARNING } vw_diag_level;
+
+/* Called once per problem found: file name, 1-based physical line (0 = whole
+ * file), severity, reason. */
+typedef void (*vw_diag_fn)(void *ctx, const char *file, long line, vw_diag_level level,
+                           const char *reason);
+
+typedef struct vw_import_opts {
+    vw_diag_fn on_diag;
+    void *ctx;
+    /* false (default): any rejected row aborts the import, nothing changes.
+     * true: valid rows are committed, every rejected row is still reported
+     * and recorded in the import log's rejected_rows table. */
+    bool skip_invalid;
+    /* Progress callback (rows read so far, bytes read, file size), may be NULL. */
+    void (*on_progress)(void *ctx, long rows, long long bytes, long long total);
+    /* The file is opened without blocking (O_NONBLOCK) and must not be a
+     * directory. regular_only: it must be a regular file (no FIFO, device,
+     * socket); max_bytes > 0: at most that size (the daemon's admin imports). */
+    bool regular_only;
+    long long max_bytes;
+    /* When set, polled every few thousand rows: once true the import stops,
+     * rolls back and fails with code "unavailable" (a daemon shutting down). */
+    const atomic_bool *stop;
+} vw_import_opts;
+
+typedef struct vw_import_result {
+    long rows_read;      /* data rows (header excluded) */
+    long rows_ok;
+    long rows_rejected;
+    long warnings;
+    long rows_geocoded;  /* providers placed at their PC4 centroid */
+    int64_t import_id;   /* row in import_log; 0 when nothing was committed */
+} vw_import_result;
+
+/* Replaces the whole set of that kind with the file's rows (the file is the
+ * complete list). Returns 0 when committed, -1 when nothing changed
+ * (code "invalid" for rejected rows, "db" or "io" otherwise). */
+int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
+                    const vw_import_opts *opts, vw_import_result *res, vw_err *err);
+
+/* Region polygons: reads the municipality boundaries (GeoJSON) and the
+ * mapping table (geodata/iza_regions.csv format), unions them per region
+ * with GEOS and stores one polygon per region, replacing the old ones.
+ * Problems are reported through opts->on_diag (line 0 for GeoJSON
+ * features). Commits whole or changes nothing (skip_invalid is ignored: a
+ * municipality without a region would leave a hole in the map). */
+int vw_store_import_regions(vw_store *st, const char *boundaries_path, const char *mapping_path,
+                            const vw_import_opts *opts, vw_import_result *res, vw_err *err);
+
+/* Opens `path` for an import as opts asks (see vw_import_opts: no blocking
+ * open, no directory; regular_only, max_bytes). *size = its size (-1 when not
+ * a regular file). VW_E_IO with a message naming the file on failure. */
+FILE *vw_import_open(const char *path, const vw_import_opts *opts, long long *size, vw_err *err);
+
+/* Builds a snapshot from the current committed state (one read transaction,
+ * so it is consistent). */
+vw_snapshot *vw_store_load(vw_store *st, vw_err *err);
+
+/* Counts of the main tables (for `verwijs db info`, stats). */
+typedef struct vw_store_counts {
+    long providers, networks, memberships, registrations, pc4, imports, places;
+    long regions_with_geometry;
+} vw_store_counts;
+int vw_store_counts_get(vw_store *st, vw_store_counts *out, vw_err *err);
+
+#endif

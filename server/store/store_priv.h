@@ -1,0 +1,23 @@
+/* store_priv.h -- internals shared by the store_*.c files (not a public API). */
+#ifndef VW_STORE_PRIV_H
+#define VW_STORE_PRIV_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct vw_store {
+    sqlite3 *db;
+    int readonly;
+    int version; /* user_version after open/migration */
+};
+
+/* Sets err (code "db") to "<what>: <sqlite message>"; returns -1. */
+int vw_store_db_error(vw_store *st, vw_err *err, const char *what);
+/* Runs SQL without results; -1 with err set on failure. */
+int vw_store_exec(vw_store *st, const char *sql, vw_err *err);
+
+/* The 7 IZA regions (codes and order: geodata/regions.h). */
+#include "geodata/regions.h"
+
+#endif
