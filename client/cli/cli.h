@@ -10,7 +10,8 @@
 #include "client/lib/verwijs.h"
 
 /* Exit codes (README). */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_SERVER = 3, EXIT_CONNECT = 4 };
+enum { EXIT_OK = VW_EXIT_OK, EXIT_FAIL = VW_EXIT_FAIL, EXIT_USAGE = VW_EXIT_USAGE,
+       EXIT_SERVER = VW_EXIT_SERVER, EXIT_CONNECT = VW_EXIT_CONNECT }; /* proto/vw_err.h */
 
 typedef struct vw_cli {
     const char *server;   /* HOST:PORT */

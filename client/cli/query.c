@@ -292,7 +292,7 @@ static void network_table(const msgpack_object *n)
 }
 
 static int get_by_id(const vw_cli *cli_in, int argc, char **argv, const char *op,
-                     void (*table)(const msgpack_object *))
+                     const char *help, void (*table)(const msgpack_object *))
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                          {"as-of", required_argument, NULL, 'D'},
@@ -308,12 +308,7 @@ static int get_by_id(const vw_cli *cli_in, int argc, char **argv, const char *op
         else if (c == 'D')
             as_of = optarg;
         else if (c == 'h') {
-            printf("usage: verwijs %s ID [--as-of YYYY-MM-DD] [--json]\n%s", argv[0],
-                   strcmp(op, "provider.get") == 0
-                       ? "One provider: discipline, expertise, address, position, contact,\n"
-                         "accepting, networks and registrations (valid on --as-of, default today).\n"
-                       : "One network: certification (valid on --as-of, default today), region,\n"
-                         "NVPO criteria, current disciplines and members.\n");
+            printf("usage: verwijs %s ID [--as-of YYYY-MM-DD] [--json]\n%s", argv[0], help);
             return EXIT_OK;
         } else
             return EXIT_USAGE;
@@ -337,10 +332,16 @@ static int get_by_id(const vw_cli *cli_in, int argc, char **argv, const char *op
 
 int vw_cmd_provider(const vw_cli *cli, int argc, char **argv)
 {
-    return get_by_id(cli, argc, argv, "provider.get", provider_table);
+    return get_by_id(cli, argc, argv, "provider.get",
+                     "One provider: discipline, expertise, address, position, contact,\n"
+                     "accepting, networks and registrations (valid on --as-of, default today).\n",
+                     provider_table);
 }
 
 int vw_cmd_network(const vw_cli *cli, int argc, char **argv)
 {
-    return get_by_id(cli, argc, argv, "network.get", network_table);
+    return get_by_id(cli, argc, argv, "network.get",
+                     "One network: certification (valid on --as-of, default today), region,\n"
+                     "NVPO criteria, current disciplines and members.\n",
+                     network_table);
 }

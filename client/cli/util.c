@@ -38,10 +38,7 @@ vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *
     if (r == NULL) {
         bool local = vw_err_is_local(&err);
         fprintf(stderr, "%s: %s: %s\n", local ? "verwijs" : "error", err.code, err.message);
-        /* A reply that is not our protocol is neither the server's answer nor
-         * a connection problem. */
-        *exit_code = !local ? EXIT_SERVER
-                     : strcmp(err.code, VW_E_PROTOCOL) == 0 ? EXIT_FAIL : EXIT_CONNECT;
+        *exit_code = vw_code_get(vw_code_find(err.code))->exit_code;
     }
     return r;
 }

@@ -71,8 +71,7 @@ bool vw_err_is_local(const vw_err *err)
 {
     if (err == NULL)
         return false;
-    return strcmp(err->code, VW_E_CONNECT) == 0 || strcmp(err->code, VW_E_IO) == 0 ||
-           strcmp(err->code, VW_E_TIMEOUT) == 0 || strcmp(err->code, VW_E_PROTOCOL) == 0;
+    return err->code[0] != '\0' && vw_code_get(vw_code_find(err->code))->transport;
 }
 
 static vw_client *client_new(int fd, const vw_client_opts *o)

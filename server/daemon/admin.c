@@ -63,10 +63,8 @@ static int import_failed(const vw_ops_import_result *res, vw_err *err)
     if (res->rows_rejected > res->n_errors && used < sizeof msg)
         snprintf(msg + used, sizeof msg - used, "\n(%ld more)",
                  res->rows_rejected - res->n_errors);
-    const char *code = strcmp(err->code, VW_E_INVALID) == 0 || res->rows_rejected > 0
-                           ? VW_E_INVALID
-                           : strcmp(err->code, VW_E_IO) == 0 ? VW_E_BAD_REQUEST : VW_E_INTERNAL;
-    return vw_err_set(err, code, "%s", msg);
+    vw_code code = res->rows_rejected > 0 ? VW_C_INVALID : vw_code_for_wire(err->code);
+    return vw_err_set(err, vw_code_get(code)->name, "%s", msg);
 }
 
 /* `path` resolved into `real` (PATH_MAX) and checked: inside

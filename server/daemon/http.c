@@ -33,6 +33,7 @@
 #include "http_fhir.h"
 #include "log.h"
 #include "server/ops/http.h"
+#include "server/ops/optable.h"
 
 
 /* One open connection of an HTTP thread (from adopt to its close callback). */
@@ -153,16 +154,15 @@ static void run_op(hworker *w, struct evhttp_request *req, const char *op, const
     const vw_config *cfg = env->cfg;
     vw_err err;
     vw_ops_server_info info;
+    vw_ops_outcome outcome = {.op = vw_ops_index(op, strlen(op)), .code = VW_C_OK,
+                              .t0_ns = vw_ops_now_ns()};
     char logline[256];
     int status;
 
     w->req.size = 0;
     if (vw_http_build_request(&w->req, op, id, query, cfg->http_max_params, &err) != 0) {
-        /* Not through the ops layer: count it as that op's error here. */
-        int o = vw_ops_index(op, strlen(op));
-        atomic_fetch_add_explicit(&env->stats->by_code[VW_PROTO_HTTP][o < 0 ? VW_OPS_MAX : o]
-                                                      [vw_ops_code_index(err.code)],
-                                  1, memory_order_relaxed);
+        vw_ops_count(env->stats, VW_PROTO_HTTP, outcome.op, vw_code_find(err.code),
+                     outcome.t0_ns);
         reply_error(w, req, vw_http_status(err.code), err.code, err.message);
         return;
     }
@@ -173,7 +173,8 @@ static void run_op(hworker *w, struct evhttp_request *req, const char *op, const
     vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
                       .stats = env->stats, .info = &info, .zone = &w->zone,
                       .today = vw_date_today(), .problems = env->problems,
-                      .refer_cfg = &cfg->refer, .proto = VW_PROTO_HTTP};
+                      .refer_cfg = &cfg->refer, .proto = VW_PROTO_HTTP,
+                      .outcome = &outcome};
     w->resp.size = 0;
     vw_ops_handle(&ctx, (const uint8_t *)w->req.data, w->req.size, &w->resp, logline,
                   sizeof logline);
@@ -182,26 +183,21 @@ static void run_op(hworker *w, struct evhttp_request *req, const char *op, const
     if (vw_http_render((const uint8_t *)w->resp.data + 4, w->resp.size - 4, &w->zone,
                        sink_write, &s, &status) != 0) {
         if (status == 200) {
-            /* The ops layer counted an ok answer; what goes out is too_large. */
-            int o = vw_ops_index(op, strlen(op));
-            o = o < 0 ? VW_OPS_MAX : o;
-            atomic_fetch_sub_explicit(&env->stats->by_code[VW_PROTO_HTTP][o][0], 1,
-                                      memory_order_relaxed);
-            atomic_fetch_add_explicit(&env->stats->by_code[VW_PROTO_HTTP][o]
-                                                          [vw_ops_code_index(VW_E_TOO_LARGE)],
-                                      1, memory_order_relaxed);
-            atomic_fetch_add_explicit(&env->stats->errors, 1, memory_order_relaxed);
+            outcome.code = VW_C_TOO_LARGE; /* the op answered, but that does not go out */
             char msg[128];
             snprintf(msg, sizeof msg, "the answer exceeds http_max_output (%u bytes); ask for less",
                      cfg->http_max_output);
             reply_error(w, req, 413, VW_E_TOO_LARGE, msg);
         } else {
+            outcome.code = VW_C_INTERNAL;
             reply_error(w, req, 500, VW_E_INTERNAL, "response could not be rendered");
         }
     } else {
         evbuffer_add(b, "\n", 1);
         reply(w, req, status, "application/json");
     }
+    vw_ops_count(env->stats, VW_PROTO_HTTP, outcome.op >= 0 ? outcome.op : VW_OPS_NONE,
+                 outcome.code, outcome.t0_ns);
     if (snap)
         vw_snapshot_release(snap);
     if (vw_log_enabled(VW_LOG_DEBUG))
@@ -231,26 +227,6 @@ static void readyz(hworker *w, struct evhttp_request *req)
 
 /* ---- FHIR (http_fhir.c) ------------------------------------------------- */
 
-/* Counted like an op (proto http, op "fhir"): the status's error code and
- * the time to answer. */
-static void fhir_count(vw_http_stats *st, int status, double secs)
-{
-    const char *code = status == 200   ? NULL
-                       : status == 400 ? VW_E_BAD_REQUEST
-                       : status == 404 ? VW_E_NOT_FOUND
-                       : status == 413 ? VW_E_TOO_LARGE
-                       : status == 503 ? VW_E_UNAVAILABLE
-                                       : VW_E_INTERNAL;
-    int b = 0;
-    while (b < VW_OPS_LAT_BUCKETS - 1 && secs > vw_ops_lat_bound(b))
-        b++;
-    atomic_fetch_add_explicit(&st->fhir_by_code[code ? vw_ops_code_index(code) : 0], 1,
-                              memory_order_relaxed);
-    atomic_fetch_add_explicit(&st->fhir_lat_bucket[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&st->fhir_lat_sum_ns, (unsigned long long)(secs * 1e9),
-                              memory_order_relaxed);
-}
-
 static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
                        const char *query)
 {
@@ -261,36 +237,19 @@ static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
     const char *host = evhttp_find_header(hdr, "Host");
     /* Behind HAProxy (TLS terminated there) fullUrls say https. */
     const char *proto = evhttp_find_header(hdr, "X-Forwarded-Proto");
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t t0 = vw_ops_now_ns();
+    vw_code code;
     int status = vw_http_fhir_fwd(snap, rest, query, host, proto, cfg->http_max_params,
-                                  cfg->http_max_output, evhttp_request_get_output_buffer(req));
+                                  cfg->http_max_output, evhttp_request_get_output_buffer(req),
+                                  &code);
     if (snap)
         vw_snapshot_release(snap);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    fhir_count(&w->h->stats, status,
-               (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    /* Counted like an op: proto http, op "fhir". */
+    vw_ops_count(w->h->env.stats, VW_PROTO_HTTP, VW_OPS_FHIR, code, t0);
     reply(w, req, status, "application/fhir+json");
 }
 
 /* ---- routing ------------------------------------------------------------ */
-
-static const struct {
-    const char *path;
-    const char *op;
-    bool with_id; /* path is a prefix; the rest is the id */
-} routes[] = {
-    {"/v1/match", "match", false},
-    {"/v1/refer", "refer", false},
-    {"/v1/networks/near", "network.near", false},
-    {"/v1/networks/audit", "networks.audit", false},
-    {"/v1/coverage", "coverage", false},
-    {"/v1/regions", "regions", false},
-    {"/v1/stats", "stats", false},
-    {"/v1/ping", "ping", false},
-    {"/v1/providers/", "provider.get", true},
-    {"/v1/networks/", "network.get", true},
-};
 
 /* Percent-decodes a path segment into dst (cap bytes); -1 when malformed. */
 static int decode_segment(const char *seg, char *dst, size_t cap)
@@ -348,24 +307,20 @@ static void on_request(struct evhttp_request *req, void *arg)
         fhir_route(w, req, path + 6, query);
         return;
     }
-    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        size_t pl = strlen(routes[i].path);
-        if (!routes[i].with_id) {
-            if (strcmp(path, routes[i].path) == 0) {
-                run_op(w, req, routes[i].op, NULL, query);
-                return;
-            }
-            continue;
-        }
-        if (strncmp(path, routes[i].path, pl) != 0)
-            continue;
+    const char *rest = NULL;
+    const vw_op_def *op = vw_optable_route(path, &rest); /* routes: the op table */
+    if (op && op->path_arg) {
         char id[256];
-        if (decode_segment(path + pl, id, sizeof id) != 0) {
+        if (decode_segment(rest, id, sizeof id) != 0) {
             reply_error(w, req, 400, VW_E_BAD_REQUEST,
                         "the id in the path must be 1..255 bytes, percent-encoded, without '/'");
             return;
         }
-        run_op(w, req, routes[i].op, id, query);
+        run_op(w, req, op->name, id, query);
+        return;
+    }
+    if (op) {
+        run_op(w, req, op->name, NULL, query);
         return;
     }
     reply_error(w, req, 404, VW_E_UNKNOWN_OP, "no such route; see docs/openapi.yaml");

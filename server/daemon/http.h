@@ -26,11 +26,7 @@ typedef struct vw_http_env {
 #define VW_HTTP_STATUSES 11
 typedef struct vw_http_stats {
     atomic_ullong conn_total;                 /* connections accepted */
-    /* FHIR requests (they do not go through the ops layer): by code (ok or
-     * the error code of their status) and time to answer */
-    atomic_ullong fhir_by_code[VW_OPS_CODES];
-    atomic_ullong fhir_lat_bucket[VW_OPS_LAT_BUCKETS];
-    atomic_ullong fhir_lat_sum_ns;
+    /* (FHIR requests are counted in vw_ops_stats, slot VW_OPS_FHIR) */
     atomic_llong conn_open;                   /* open (from their first byte to the close) */
     atomic_ullong conn_rejected;              /* answered 503 over http_max_connections */
     /* every response written, counted from its status line on the wire (so

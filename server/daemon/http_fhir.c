@@ -130,12 +130,12 @@ static const char *scheme_of(const char *fwd_proto)
 int vw_http_fhir(const vw_snapshot *snap, const char *rest, const char *query, const char *host,
                  uint32_t max_params, size_t max_output, struct evbuffer *out)
 {
-    return vw_http_fhir_fwd(snap, rest, query, host, NULL, max_params, max_output, out);
+    return vw_http_fhir_fwd(snap, rest, query, host, NULL, max_params, max_output, out, NULL);
 }
 
 int vw_http_fhir_fwd(const vw_snapshot *snap, const char *rest, const char *query,
                      const char *host, const char *fwd_proto, uint32_t max_params,
-                     size_t max_output, struct evbuffer *out)
+                     size_t max_output, struct evbuffer *out, vw_code *code)
 {
     char base[160];
     vw_fhir_opts o = {.as_of = vw_date_today()};
@@ -161,5 +161,7 @@ int vw_http_fhir_fwd(const vw_snapshot *snap, const char *rest, const char *quer
     }
     evbuffer_add_printf(out, "%s\n", txt);
     json_object_put(res);
+    if (code)
+        *code = status == 200 ? VW_C_OK : vw_code_find(err.code);
     return status;
 }

@@ -23,9 +23,10 @@ int vw_http_fhir(const vw_snapshot *snap, const char *rest, const char *query, c
 
 /* The same behind a TLS-terminating proxy: `fwd_proto` is the request's
  * X-Forwarded-Proto header (may be NULL); "https" makes fullUrls
- * https://HOST/fhir/..., anything else http://. */
+ * https://HOST/fhir/..., anything else http://. *code (may be NULL) is set
+ * to VW_C_OK or the error answered, for the request counters. */
 int vw_http_fhir_fwd(const vw_snapshot *snap, const char *rest, const char *query,
                      const char *host, const char *fwd_proto, uint32_t max_params,
-                     size_t max_output, struct evbuffer *out);
+                     size_t max_output, struct evbuffer *out, vw_code *code);
 
 #endif

@@ -10,38 +10,28 @@
 
 #define LOAD(x) ((unsigned long long)atomic_load_explicit(&(x), memory_order_relaxed))
 
-static const char *op_label(int o)
-{
-    return o < VW_OPS_MAX ? vw_ops_name(o) : "none";
-}
-
-static void requests(struct evbuffer *b, const vw_ops_stats *st, const vw_http_stats *hs)
+static void requests(struct evbuffer *b, const vw_ops_stats *st)
 {
     static const char *const protos[VW_OPS_PROTOS] = {"msgpack", "http"};
     evbuffer_add_printf(b, "# HELP verwijs_requests_total Requests answered by the ops layer, by "
                            "protocol, op (none: no valid op) and code (ok or the error code).\n"
                            "# TYPE verwijs_requests_total counter\n");
     for (int p = 0; p < VW_OPS_PROTOS; p++)
-        for (int o = 0; o <= VW_OPS_MAX; o++) {
-            if (o < VW_OPS_MAX && vw_ops_name(o) == NULL)
+        for (int o = 0; o < VW_OPS_SLOTS; o++) {
+            if (vw_ops_slot_label(o) == NULL)
                 continue;
+            /* ok is always listed for real ops (and for the FHIR routes, which
+             * only HTTP serves) so rate() has a series */
+            bool always = o < VW_OPS_MAX || (o == VW_OPS_FHIR && p == VW_PROTO_HTTP);
             for (int c = 0; c < VW_OPS_CODES; c++) {
                 unsigned long long v = LOAD(st->by_code[p][o][c]);
-                /* ok is always listed for real ops so rate() has a series */
-                if (v == 0 && !(c == 0 && o < VW_OPS_MAX))
+                if (v == 0 && !(c == 0 && always))
                     continue;
                 evbuffer_add_printf(b,
                                     "verwijs_requests_total{proto=\"%s\",op=\"%s\",code=\"%s\"} %llu\n",
-                                    protos[p], op_label(o), vw_ops_code_name(c), v);
+                                    protos[p], vw_ops_slot_label(o), vw_ops_code_name(c), v);
             }
         }
-    /* FHIR routes: counted in the gateway, as op "fhir" */
-    for (int c = 0; c < VW_OPS_CODES; c++) {
-        unsigned long long v = LOAD(hs->fhir_by_code[c]);
-        if (v != 0 || c == 0)
-            evbuffer_add_printf(b, "verwijs_requests_total{proto=\"http\",op=\"fhir\",code=\"%s\"} "
-                                   "%llu\n", vw_ops_code_name(c), v);
-    }
 }
 
 static void histogram(struct evbuffer *b, const char *op, const atomic_ullong *bucket,
@@ -63,23 +53,22 @@ static void histogram(struct evbuffer *b, const char *op, const atomic_ullong *b
     evbuffer_add_printf(b, "verwijs_request_duration_seconds_count{op=\"%s\"} %llu\n", op, cum);
 }
 
-static void latency(struct evbuffer *b, const vw_ops_stats *st, const vw_http_stats *hs)
+static void latency(struct evbuffer *b, const vw_ops_stats *st)
 {
     evbuffer_add_printf(b, "# HELP verwijs_request_duration_seconds Time to answer one request in "
                            "the ops layer (decode, query, encode), both protocols; op fhir: the "
                            "FHIR routes.\n"
                            "# TYPE verwijs_request_duration_seconds histogram\n");
-    for (int o = 0; o <= VW_OPS_MAX; o++) {
-        if (o < VW_OPS_MAX && vw_ops_name(o) == NULL)
+    for (int o = 0; o < VW_OPS_SLOTS; o++) {
+        if (vw_ops_slot_label(o) == NULL)
             continue;
         unsigned long long n = 0;
         for (int k = 0; k < VW_OPS_LAT_BUCKETS; k++)
             n += LOAD(st->lat_bucket[o][k]);
-        if (n == 0 && o == VW_OPS_MAX)
+        if (n == 0 && o == VW_OPS_NONE)
             continue;
-        histogram(b, op_label(o), st->lat_bucket[o], LOAD(st->lat_sum_ns[o]));
+        histogram(b, vw_ops_slot_label(o), st->lat_bucket[o], LOAD(st->lat_sum_ns[o]));
     }
-    histogram(b, "fhir", hs->fhir_lat_bucket, LOAD(hs->fhir_lat_sum_ns));
 }
 
 static void http_level(struct evbuffer *b, const vw_ops_stats *st, const vw_http_stats *hs)
@@ -152,8 +141,8 @@ static void snapshot(struct evbuffer *b, const vw_http_env *env)
 
 void vw_metrics_write(struct evbuffer *out, const vw_http_env *env, const vw_http_stats *hs)
 {
-    requests(out, env->stats, hs);
-    latency(out, env->stats, hs);
+    requests(out, env->stats);
+    latency(out, env->stats);
     http_level(out, env->stats, hs);
     snapshot(out, env);
 }

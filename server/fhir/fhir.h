@@ -91,10 +91,10 @@ int vw_fhir_search(const vw_snapshot *s, const vw_fhir_opts *o, const char *reso
 int vw_fhir_read(const vw_snapshot *s, const vw_fhir_opts *o, const char *resource,
                  const char *id, json_object **out, vw_err *err);
 
-/* An OperationOutcome for an error (bad_request -> issue code "invalid",
- * not_found -> "not-found", unavailable -> "transient", too_large ->
- * "too-costly", others -> "exception"), and the HTTP status that goes with
- * it (400, 404, 503, 413, 500). */
+/* An OperationOutcome for an error: issue code and HTTP status from the
+ * error table (proto/vw_err.c: bad_request -> "invalid" 400, not_found ->
+ * "not-found" 404, unavailable -> "transient" 503, too_large -> "too-costly"
+ * 413, internal and unknown codes -> "exception" 500). */
 json_object *vw_fhir_outcome(const vw_err *err, int *http_status);
 
 /* The CapabilityStatement (GET /fhir/metadata). */

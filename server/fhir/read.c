@@ -77,20 +77,9 @@ int vw_fhir_read(const vw_snapshot *s, const vw_fhir_opts *o, const char *resour
 
 json_object *vw_fhir_outcome(const vw_err *err, int *http_status)
 {
-    static const struct {
-        const char *code, *issue;
-        int status;
-    } map[] = {{VW_E_BAD_REQUEST, "invalid", 400},
-               {VW_E_NOT_FOUND, "not-found", 404},
-               {VW_E_UNAVAILABLE, "transient", 503},
-               {VW_E_TOO_LARGE, "too-costly", 413}};
-    const char *issue_code = "exception";
-    int status = 500;
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(err->code, map[i].code) == 0) {
-            issue_code = map[i].issue;
-            status = map[i].status;
-        }
+    const vw_code_info *ci = vw_code_get(vw_code_find(err->code));
+    const char *issue_code = ci->fhir_issue;
+    int status = ci->http_status;
     json_object *oo = json_object_new_object(), *issues = json_object_new_array(),
                 *issue = json_object_new_object(), *details = json_object_new_object();
     if (http_status)

@@ -9,8 +9,8 @@
 
 bool vw_ops_is_admin(const char *op, size_t len)
 {
-    return (len == 6 && memcmp(op, "reload", 6) == 0) ||
-           (len == 6 && memcmp(op, "import", 6) == 0);
+    const vw_op_def *d = vw_optable_find(op, len, NULL);
+    return d != NULL && (d->flags & VW_OPF_ADMIN);
 }
 
 bool vw_ops_token_eq(const char *given, size_t given_len, const char *want, size_t want_len)
@@ -38,10 +38,9 @@ static void pack_summary(msgpack_packer *pk, const vw_ops_snap_summary *s)
 
 int vw_op_reload(const vw_op_call *c)
 {
-    static const char *const none[] = {NULL};
     vw_ops_admin *a = c->ctx->admin;
     vw_ops_snap_summary after = {0};
-    if (vw_args_only(c->args, none, c->err) != 0)
+    if (vw_opa_only(c) != 0)
         return -1;
     if (a->reload == NULL || a->reload(a->ud, &after, c->err) != 0)
         return -1;
@@ -53,7 +52,6 @@ int vw_op_reload(const vw_op_call *c)
 
 int vw_op_import(const vw_op_call *c)
 {
-    static const char *const known[] = {"kind", "file", "mapping", NULL};
     vw_ops_admin *a = c->ctx->admin;
     const char *kind_s, *file_s, *map_s;
     size_t kind_len, file_len, map_len;
@@ -62,12 +60,16 @@ int vw_op_import(const vw_op_call *c)
     vw_ops_import_result res;
     vw_ops_snap_summary after = {0};
 
-    if (vw_args_only(c->args, known, c->err) != 0 ||
+    if (vw_opa_only(c) != 0 ||
         vw_arg_str(c->args, "kind", &kind_s, &kind_len, &present, c->err) != 0)
         return -1;
-    if (!present || kind_len == 0 || kind_len >= sizeof kind)
-        return vw_err_set(c->err, VW_E_BAD_REQUEST, "'kind' is required (pc4, places, networks, "
-                          "providers, registrations, regions)");
+    if (!present || kind_len == 0 || kind_len >= sizeof kind) {
+        char known[256] = "";
+        const vw_op_arg *row = vw_op_arg_find(c->def, "kind");
+        if (row)
+            vw_op_arg_values_text(row, "", ", ", ", ", known, sizeof known);
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "'kind' is required (%s)", known);
+    }
     if (vw_arg_str(c->args, "file", &file_s, &file_len, &present, c->err) != 0)
         return -1;
     if (!present || file_len == 0 || file_len >= sizeof file || file_s[0] != '/')

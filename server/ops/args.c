@@ -1,12 +1,84 @@
 /* args.c -- argument decoding that needs the snapshot or the domain:
  * locations, disciplines, expertise tags, travel mode, limits, dates. Every
- * failure names the argument and the accepted values. */
+ * failure names the argument and the accepted values; names, bounds,
+ * defaults and allowed values are read from the op's row of the op table. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/vocab.h"
 #include "ops_int.h"
+
+/* The op's schema row of `key`; internal when the table lacks it. */
+static const vw_op_arg *row(const vw_op_call *c, const char *key)
+{
+    const vw_op_arg *a = vw_op_arg_find(c->def, key);
+    if (a == NULL)
+        vw_err_set(c->err, VW_E_INTERNAL, "op %s reads argument '%s' that the op table lacks",
+                   c->def ? c->def->name : "?", key);
+    return a;
+}
+
+/* The row's default when it is a number (PROTOCOL.md shows the same text). */
+static bool numeric_default(const vw_op_arg *a, double *v)
+{
+    char *end;
+    if (a->dflt == NULL || a->dflt[0] == '\0')
+        return false;
+    *v = strtod(a->dflt, &end);
+    return *end == '\0';
+}
+
+int vw_opa_only(const vw_op_call *c)
+{
+    const char *known[VW_OPS_MAX_ARGS + 1];
+    size_t n = 0;
+    for (const vw_op_arg *a = c->def->args; a->name && n < VW_OPS_MAX_ARGS; a++)
+        known[n++] = a->name;
+    known[n] = NULL;
+    return vw_args_only(c->args, known, c->err);
+}
+
+int vw_opa_uint(const vw_op_call *c, const char *key, uint64_t *v, bool *present)
+{
+    const vw_op_arg *a = row(c, key);
+    double d;
+    if (a == NULL)
+        return -1;
+    if (vw_arg_uint(c->args, key, (uint64_t)a->min, (uint64_t)a->max, v, present, c->err) != 0)
+        return -1;
+    if (!*present && numeric_default(a, &d))
+        *v = (uint64_t)d;
+    return 0;
+}
+
+int vw_opa_bool(const vw_op_call *c, const char *key, bool *v)
+{
+    bool present;
+    return row(c, key) == NULL ? -1 : vw_arg_bool(c->args, key, v, &present, c->err);
+}
+
+int vw_opa_enum(const vw_op_call *c, const char *key, int *index)
+{
+    const vw_op_arg *a = row(c, key);
+    const char *s, *v;
+    size_t len;
+    bool present;
+    char known[512];
+    *index = -1;
+    if (a == NULL || vw_arg_str(c->args, key, &s, &len, &present, c->err) != 0)
+        return -1;
+    if (!present)
+        return 0;
+    for (int i = 0; (v = vw_op_arg_value(a, i)) != NULL; i++)
+        if (strlen(v) == len && memcmp(v, s, len) == 0) {
+            *index = i;
+            return 0;
+        }
+    vw_op_arg_values_text(a, "'", ", ", " or ", known, sizeof known);
+    return vw_err_set(c->err, VW_E_BAD_REQUEST, "%s must be %s", key, known);
+}
 
 int vw_opa_near(const vw_op_call *c, vw_origin *o)
 {
@@ -61,21 +133,23 @@ int vw_opa_disciplines(const vw_op_call *c, const char *key, uint32_t *mask)
 {
     const char *s[VW_D_COUNT];
     size_t l[VW_D_COUNT], n = 0;
+    const vw_op_arg *a = row(c, key);
     *mask = 0;
+    if (a == NULL)
+        return -1;
     if (vw_arg(c->args, key) == NULL)
         return 0;
-    if (vw_arg_str_list(c->args, key, s, l, VW_D_COUNT, &n, c->err) != 0)
+    if (vw_arg_str_list(c->args, key, s, l, a->max < VW_D_COUNT ? (size_t)a->max : VW_D_COUNT,
+                        &n, c->err) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         int d = vw_discipline_parse(s[i], l[i]);
-        if (d < 0)
-            return vw_err_set(c->err, VW_E_BAD_REQUEST,
-                              "unknown discipline '%.*s' (known: fysiotherapeut, "
-                              "oefentherapeut, ergotherapeut, dietist, logopedist, psycholoog, "
-                              "maatschappelijk_werker, seksuoloog, huidtherapeut, "
-                              "geestelijk_verzorger, oncologieverpleegkundige, huisarts, poc, "
-                              "inloophuis, bedrijfsarts)",
-                              (int)(l[i] > 40 ? 40 : l[i]), s[i]);
+        if (d < 0) {
+            char known[512];
+            vw_op_arg_values_text(a, "", ", ", ", ", known, sizeof known);
+            return vw_err_set(c->err, VW_E_BAD_REQUEST, "unknown discipline '%.*s' (known: %s)",
+                              (int)(l[i] > 40 ? 40 : l[i]), s[i], known);
+        }
         *mask |= 1u << d;
         vw_op_log(c, "%s%s", i ? "," : " disc=", vw_discipline_name(d));
     }
@@ -87,10 +161,13 @@ int vw_opa_tags(const vw_op_call *c, const char *key, uint64_t *mask)
     enum { MAX = 16 };
     const char *s[MAX];
     size_t l[MAX], n = 0;
+    const vw_op_arg *a = row(c, key);
     *mask = 0;
+    if (a == NULL)
+        return -1;
     if (vw_arg(c->args, key) == NULL)
         return 0;
-    if (vw_arg_str_list(c->args, key, s, l, MAX, &n, c->err) != 0)
+    if (vw_arg_str_list(c->args, key, s, l, a->max < MAX ? (size_t)a->max : MAX, &n, c->err) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         int bit = vw_snapshot_tag_bit(c->ctx->snap, s[i], l[i]);
@@ -111,12 +188,15 @@ int vw_opa_mode(const vw_op_call *c, vw_mode *mode)
     const char *s;
     size_t l;
     bool present;
+    const vw_op_arg *a = row(c, "mode");
     *mode = VW_MODE_CAR;
-    if (vw_arg_str(c->args, "mode", &s, &l, &present, c->err) != 0)
+    if (a == NULL || vw_arg_str(c->args, "mode", &s, &l, &present, c->err) != 0)
         return -1;
-    if (present && vw_mode_parse(s, l, mode) != 0)
-        return vw_err_set(c->err, VW_E_BAD_REQUEST,
-                          "argument 'mode' must be \"car\", \"bike\" or \"walk\"");
+    if (present && vw_mode_parse(s, l, mode) != 0) {
+        char known[128];
+        vw_op_arg_values_text(a, "\"", ", ", " or ", known, sizeof known);
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "argument 'mode' must be %s", known);
+    }
     return 0;
 }
 
@@ -124,13 +204,18 @@ int vw_opa_within(const vw_op_call *c, double *within)
 {
     double v;
     bool present;
-    if (vw_arg_double(c->args, "within", 0, 600, &v, &present, c->err) != 0)
+    const vw_op_arg *a = row(c, "within");
+    if (a == NULL || vw_arg_double(c->args, "within", a->min, a->max, &v, &present, c->err) != 0)
         return -1;
-    if (!present)
+    if (!present) {
+        if (numeric_default(a, &v))
+            *within = v;
         return 0;
-    if (!(v > 0))
+    }
+    if (!(v > a->min))
         return vw_err_set(c->err, VW_E_BAD_REQUEST,
-                          "argument 'within' must be a number of minutes above 0 and at most 600");
+                          "argument 'within' must be a number of minutes above %g and at most %g",
+                          a->min, a->max);
     *within = v;
     vw_op_log(c, " within=%g", v);
     return 0;

@@ -25,9 +25,13 @@ static int arg_problems(const vw_op_call *c, vw_refer_query *q)
 {
     const char *s[VW_REFER_MAX_PROBLEMS];
     size_t l[VW_REFER_MAX_PROBLEMS], n = 0;
+    const vw_op_arg *a = vw_op_arg_find(c->def, "problems");
     if (vw_arg(c->args, "problems") == NULL)
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "argument 'problems' is required");
-    if (vw_arg_str_list(c->args, "problems", s, l, VW_REFER_MAX_PROBLEMS, &n, c->err) != 0)
+    if (vw_arg_str_list(c->args, "problems", s, l,
+                        a && a->max < VW_REFER_MAX_PROBLEMS ? (size_t)a->max
+                                                            : VW_REFER_MAX_PROBLEMS,
+                        &n, c->err) != 0)
         return -1;
     q->n_problems = 0;
     for (size_t i = 0; i < n; i++) {
@@ -55,28 +59,26 @@ static int arg_problems(const vw_op_call *c, vw_refer_query *q)
 
 int vw_op_refer(const vw_op_call *c)
 {
-    static const char *const known[] = {"near", "problems", "score", "within", "mode",
-                                        "limit", "networks", "accepting_only", "as_of", NULL};
     const vw_snapshot *s = c->ctx->snap;
     const vw_problems *t = c->ctx->problems;
     vw_refer_config defaults;
     vw_origin o;
-    vw_refer_query q = {.score = -1, .within_min = 20};
-    uint64_t score = 0, limit = 3, nets = 3;
+    vw_refer_query q = {.score = -1};
+    uint64_t score = 0, limit = 0, nets = 0; /* defaults: the op table */
     bool has_score, present;
     vw_refer_result r;
 
     if (t == NULL)
         return vw_err_set(c->err, VW_E_UNAVAILABLE, "no problems table is loaded");
     vw_refer_config_default(&defaults);
-    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_near(c, &o) != 0 ||
+    if (vw_opa_only(c) != 0 || vw_opa_near(c, &o) != 0 ||
         arg_problems(c, &q) != 0 ||
-        vw_arg_uint(c->args, "score", 0, 10, &score, &has_score, c->err) != 0 ||
+        vw_opa_uint(c, "score", &score, &has_score) != 0 ||
         vw_opa_within(c, &q.within_min) != 0 || vw_opa_mode(c, &q.mode) != 0 ||
-        vw_arg_uint(c->args, "limit", 1, VW_REFER_MAX_PER_NEED, &limit, &present, c->err) != 0 ||
-        vw_arg_uint(c->args, "networks", 1, VW_REFER_MAX_NETWORKS, &nets, &present, c->err) !=
+        vw_opa_uint(c, "limit", &limit, &present) != 0 ||
+        vw_opa_uint(c, "networks", &nets, &present) !=
             0 ||
-        vw_arg_bool(c->args, "accepting_only", &q.accepting_only, &present, c->err) != 0 ||
+        vw_opa_bool(c, "accepting_only", &q.accepting_only) != 0 ||
         vw_opa_as_of(c, &q.as_of) != 0)
         return -1;
     q.lat = o.lat;
@@ -197,22 +199,21 @@ int vw_op_refer(const vw_op_call *c)
 
 int vw_op_network_near(const vw_op_call *c)
 {
-    static const char *const known[] = {"near", "within", "mode", "limit", "as_of", NULL};
     enum { MAXN = 20 };
     const vw_snapshot *s = c->ctx->snap;
     vw_origin o;
-    double within = 20;
+    double within = 0; /* defaults: the op table */
     vw_mode mode;
     int32_t as_of;
-    uint64_t limit = 5;
+    uint64_t limit = 0;
     bool present;
     vw_network_near out[MAXN];
     static const char *const slots[3] = {"fysiotherapeut", "psychosocial", "dietist"};
 
-    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_near(c, &o) != 0 ||
+    if (vw_opa_only(c) != 0 || vw_opa_near(c, &o) != 0 ||
         vw_opa_within(c, &within) != 0 || vw_opa_mode(c, &mode) != 0 ||
         vw_opa_as_of(c, &as_of) != 0 ||
-        vw_arg_uint(c->args, "limit", 1, MAXN, &limit, &present, c->err) != 0)
+        vw_opa_uint(c, "limit", &limit, &present) != 0)
         return -1;
     uint32_t n = vw_networks_near(s, c->ctx->tm, o.lat, o.lon, within, mode, as_of, out,
                                   (uint32_t)limit);
@@ -248,14 +249,13 @@ int vw_op_network_near(const vw_op_call *c)
 
 int vw_op_networks_audit(const vw_op_call *c)
 {
-    static const char *const known[] = {"region", "as_of", NULL};
     const vw_snapshot *s = c->ctx->snap;
     int region;
     int32_t as_of;
     uint32_t count = 0, flagged = 0;
     vw_audit a;
 
-    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_region_code(c, false, &region) != 0 ||
+    if (vw_opa_only(c) != 0 || vw_opa_region_code(c, &region) != 0 ||
         vw_opa_as_of(c, &as_of) != 0)
         return -1;
     uint32_t nn = vw_snapshot_network_count(s);

@@ -13,8 +13,6 @@
 #include "ops_int.h"
 #include "server/engine/refer.h"
 
-#define WHITE_SPOTS_DEFAULT 1000
-#define WHITE_SPOTS_MAX 10000
 #define MAP_PROVIDERS_MAX 20000
 
 static void pack_shape(msgpack_packer *pk, const vw_shape *sh)
@@ -42,27 +40,35 @@ static void pack_shape(msgpack_packer *pk, const vw_shape *sh)
 
 static double share(uint64_t part, uint64_t whole) { return whole ? (double)part / (double)whole : 0; }
 
-int vw_opa_region_code(const vw_op_call *c, bool allow_all, int *region)
+int vw_opa_region_code(const vw_op_call *c, int *region)
 {
+    const vw_op_arg *a = vw_op_arg_find(c->def, "region");
     const char *s;
     size_t len;
     bool present;
     *region = -1;
+    if (a == NULL)
+        return vw_err_set(c->err, VW_E_INTERNAL, "op %s has no region argument", c->def->name);
     if (vw_arg_str(c->args, "region", &s, &len, &present, c->err) != 0)
         return -1;
-    if (!present || (allow_all && len == 3 && memcmp(s, "all", 3) == 0))
+    if (!present)
         return 0;
     *region = vw_region_index(s, len);
-    if (*region < 0)
-        return vw_err_set(c->err, VW_E_BAD_REQUEST, "unknown region '%.*s' (noord, oost, midden, "
-                          "noordwest, west, zuidwest, zuidoost%s)", (int)(len > 32 ? 32 : len), s,
-                          allow_all ? ", all" : "");
-    return 0;
+    if (*region >= 0)
+        return 0;
+    /* a value the row allows that is no region: "all" */
+    for (int i = 0; vw_op_arg_value(a, i); i++)
+        if (strlen(vw_op_arg_value(a, i)) == len && memcmp(vw_op_arg_value(a, i), s, len) == 0)
+            return 0;
+    char known[256];
+    vw_op_arg_values_text(a, "", ", ", ", ", known, sizeof known);
+    return vw_err_set(c->err, VW_E_BAD_REQUEST, "unknown region '%.*s' (%s)",
+                      (int)(len > 32 ? 32 : len), s, known);
 }
 
 int vw_opa_region(const vw_op_call *c, int *region)
 {
-    if (vw_opa_region_code(c, false, region) != 0)
+    if (vw_opa_region_code(c, region) != 0)
         return -1;
     if (*region >= 0 && !vw_snapshot_has_regions(c->ctx->snap))
         return vw_err_set(c->err, VW_E_UNAVAILABLE, "no region polygons are loaded (verwijs "
@@ -72,11 +78,10 @@ int vw_opa_region(const vw_op_call *c, int *region)
 
 int vw_op_regions(const vw_op_call *c)
 {
-    static const char *const known[] = {"geometry", NULL};
     const vw_snapshot *s = c->ctx->snap;
-    bool geometry = false, present;
-    if (vw_args_only(c->args, known, c->err) != 0 ||
-        vw_arg_bool(c->args, "geometry", &geometry, &present, c->err) != 0)
+    bool geometry = false;
+    if (vw_opa_only(c) != 0 ||
+        vw_opa_bool(c, "geometry", &geometry) != 0)
         return -1;
     msgpack_packer *pk = c->pk;
     msgpack_pack_map(pk, 4);
@@ -205,30 +210,22 @@ static uint32_t map_providers(const vw_snapshot *s, const vw_coverage_query *q, 
 static int coverage_args(const vw_op_call *c, vw_coverage_query *q, bool *geometry,
                          uint64_t *spots_limit)
 {
-    static const char *const known[] = {"region", "view", "discipline", "expertise", "within",
-                                        "mode", "accepting_only", "as_of", "geometry",
-                                        "white_spots_limit", NULL};
-    const char *view = NULL;
-    size_t view_len = 0;
-    bool present, within_given;
+    int view = -1; /* index in the row's values: providers, networks */
+    bool present;
     q->within_min = -1;
-    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_region_code(c, true, &q->region) != 0 ||
-        vw_arg_str(c->args, "view", &view, &view_len, &present, c->err) != 0 ||
+    if (vw_opa_only(c) != 0 || vw_opa_region_code(c, &q->region) != 0 ||
         vw_opa_disciplines(c, "discipline", &q->disciplines) != 0 ||
         vw_opa_tags(c, "expertise", &q->tags) != 0 || vw_opa_within(c, &q->within_min) != 0 ||
         vw_opa_mode(c, &q->mode) != 0 || vw_opa_as_of(c, &q->as_of) != 0 ||
-        vw_arg_bool(c->args, "accepting_only", &q->accepting_only, &present, c->err) != 0 ||
-        vw_arg_bool(c->args, "geometry", geometry, &present, c->err) != 0 ||
-        vw_arg_uint(c->args, "white_spots_limit", 0, WHITE_SPOTS_MAX, spots_limit, &present,
-                    c->err) != 0)
+        vw_opa_bool(c, "accepting_only", &q->accepting_only) != 0 ||
+        vw_opa_bool(c, "geometry", geometry) != 0 ||
+        vw_opa_uint(c, "white_spots_limit", spots_limit, &present) != 0)
         return -1;
-    within_given = q->within_min > 0;
-    if (!within_given)
+    if (!(q->within_min > 0))
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "coverage needs 'within' (minutes)");
-    if (view && !(view_len == 9 && memcmp(view, "providers", 9) == 0) &&
-        !(view_len == 8 && memcmp(view, "networks", 8) == 0))
-        return vw_err_set(c->err, VW_E_BAD_REQUEST, "view must be 'providers' or 'networks'");
-    q->networks = view && view_len == 8;
+    if (vw_opa_enum(c, "view", &view) != 0)
+        return -1;
+    q->networks = view == 1;
     if (q->networks && (q->disciplines || q->tags || q->accepting_only))
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "the networks view takes no discipline, "
                           "expertise or accepting_only (its need is the NVPO core)");
@@ -247,7 +244,7 @@ int vw_op_coverage(const vw_op_call *c)
     vw_coverage_query q;
     vw_coverage cov;
     bool geometry = false;
-    uint64_t spots_limit = WHITE_SPOTS_DEFAULT;
+    uint64_t spots_limit = 0; /* default: the op table */
     memset(&q, 0, sizeof q);
     if (coverage_args(c, &q, &geometry, &spots_limit) != 0 ||
         vw_coverage_run(s, c->ctx->tm, &q, &cov, c->ctx->progress, c->ctx->progress_ctx, c->err) != 0)

@@ -14,28 +14,26 @@
 
 #include "proto/msg.h"
 #include "proto/utf8.h"
-
-typedef struct qparam {
-    const char *key, *val; /* decoded, NUL-terminated, in the scratch buffer */
-    bool done;             /* already packed as part of an earlier key's list */
-} qparam;
+#include "optable.h"
 
 typedef enum { T_STR, T_NUM, T_BOOL, T_LOC } arg_type;
 
-static arg_type type_of(const char *key)
+typedef struct qparam {
+    const char *key, *val; /* decoded, NUL-terminated, in the scratch buffer */
+    arg_type type;         /* from the op table */
+    bool done;             /* already packed as part of an earlier key's list */
+} qparam;
+
+/* The op table's type of an argument, as far as a query string cares. */
+static arg_type type_of(const vw_op_def *d, const char *key)
 {
-    static const char *const nums[] = {"within", "limit", "score", "networks",
-                                       "white_spots_limit", NULL};
-    static const char *const bools[] = {"accepting_only", "include_online", "geometry", NULL};
-    if (strcmp(key, "near") == 0)
-        return T_LOC;
-    for (int i = 0; nums[i]; i++)
-        if (strcmp(key, nums[i]) == 0)
-            return T_NUM;
-    for (int i = 0; bools[i]; i++)
-        if (strcmp(key, bools[i]) == 0)
-            return T_BOOL;
-    return T_STR;
+    switch (vw_optable_arg_type(d, key, NULL)) {
+    case VW_ARG_UINT:
+    case VW_ARG_NUM: return T_NUM;
+    case VW_ARG_BOOL: return T_BOOL;
+    case VW_ARG_LOC: return T_LOC;
+    default: return T_STR;
+    }
 }
 
 static int hexval(int c)
@@ -86,9 +84,8 @@ static bool is_int(const char *v)
     return n > 0 && n <= 20 && strspn(d, "0123456789") == n;
 }
 
-static void pack_value(msgpack_packer *pk, const char *key, const char *v)
+static void pack_value(msgpack_packer *pk, arg_type t, const char *v)
 {
-    arg_type t = type_of(key);
     size_t n = strlen(v);
     if (t == T_NUM && is_int(v)) {
         errno = 0;
@@ -146,6 +143,7 @@ int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *pat
     size_t np = 0, nkeys = 0, used = 0;
     int rc = -1;
     msgpack_packer pk;
+    const vw_op_def *def = vw_optable_find(op, strlen(op), NULL);
 
     ps = calloc((size_t)max_params + 1, sizeof *ps);
     scratch = malloc(qlen + 2 * ((size_t)max_params + 1) + 16);
@@ -154,7 +152,8 @@ int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *pat
         goto out;
     }
     if (path_id) {
-        ps[np].key = "id";
+        ps[np].key = def && def->path_arg ? def->path_arg : "id";
+        ps[np].type = T_STR;
         ps[np++].val = path_id;
     }
     for (const char *p = query; p && *p;) {
@@ -175,7 +174,8 @@ int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *pat
             if (vw_http_pct_decode(eq ? eq + 1 : p + seg, eq ? seg - kl - 1 : 0, v, err) != 0)
                 goto out;
             used += strlen(v) + 1;
-            ps[np].key = strcmp(k, "problem") == 0 ? "problems" : k;
+            ps[np].type = type_of(def, k);
+            vw_optable_arg_type(def, k, &ps[np].key); /* an alias becomes the name */
             ps[np++].val = v;
         }
         p = amp ? amp + 1 : p + seg;
@@ -185,7 +185,7 @@ int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *pat
         for (size_t j = 0; j < i; j++)
             if (strcmp(ps[j].key, ps[i].key) == 0)
                 first = false;
-        if (!first && type_of(ps[i].key) == T_LOC) {
+        if (!first && ps[i].type == T_LOC) {
             vw_err_set(err, VW_E_BAD_REQUEST, "%s given twice (one point or postcode)", ps[i].key);
             goto out;
         }
@@ -210,7 +210,7 @@ int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *pat
             msgpack_pack_array(&pk, same);
         for (size_t j = i; j < np; j++)
             if (strcmp(ps[j].key, ps[i].key) == 0) {
-                pack_value(&pk, ps[j].key, ps[j].val);
+                pack_value(&pk, ps[j].type, ps[j].val);
                 ps[j].done = true;
             }
     }
@@ -223,16 +223,7 @@ out:
 
 int vw_http_status(const char *code)
 {
-    static const struct {
-        const char *code;
-        int status;
-    } map[] = {{VW_E_BAD_REQUEST, 400}, {VW_E_UNKNOWN_OP, 404}, {VW_E_NOT_FOUND, 404},
-               {VW_E_TOO_LARGE, 413},   {VW_E_UNAVAILABLE, 503}, {VW_E_FORBIDDEN, 403},
-               {VW_E_OVERLOADED, 503},  {VW_E_TIMEOUT, 504},     {VW_E_INTERNAL, 500}};
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (strcmp(map[i].code, code) == 0)
-            return map[i].status;
-    return 500;
+    return vw_code_get(vw_code_find(code))->http_status;
 }
 
 int vw_http_error_json(const char *code, const char *message, vw_mpjson_sink sink, void *ctx)

@@ -15,11 +15,11 @@
 /* Packs the request body {"v":1,"id":1,"op":op,"args":{...}} into `body`
  * (no frame header). `path_id` (may be NULL) becomes the "id" argument. The
  * query is split on '&', percent-decoded ('+' is a space); a key given more
- * than once becomes a list, in order. Values are typed by key: `near` "lat,lon"
- * is a [lat, lon] pair; within/limit/score/networks/white_spots_limit are
- * numbers and accepting_only/include_online/geometry are booleans (true/false,
- * 1/0) when they parse as such -- otherwise they stay strings and the op
- * rejects them with its usual message. `problem` is an alias of `problems`.
+ * than once becomes a list, in order. Values are typed by the op table
+ * (optable.h): a location "lat,lon" is a [lat, lon] pair; uint and number
+ * arguments are numbers and bool arguments booleans (true/false, 1/0) when
+ * they parse as such -- otherwise they stay strings and the op rejects them
+ * with its usual message. Aliases (`problem` for `problems`) are the table's.
  * Errors: too_large (more than max_params parameters), bad_request (bad
  * percent-encoding, NUL). */
 int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *path_id,

@@ -19,22 +19,34 @@
 /* Counters shared by all workers (relaxed atomics: one uncontended add per
  * counter per request; /metrics sums nothing, it reads them). */
 #define VW_OPS_MAX 16
+#define VW_OPS_MAX_ARGS 16   /* arguments of one op (op table rows) */
+#define VW_OPS_NONE VW_OPS_MAX        /* counter slot: a request naming no valid op */
+#define VW_OPS_FHIR (VW_OPS_MAX + 1)  /* counter slot: the FHIR routes of the gateway */
+#define VW_OPS_SLOTS (VW_OPS_MAX + 2)
 #define VW_OPS_PROTOS 2      /* protocol of a request: VW_PROTO_* */
 #define VW_PROTO_MSGPACK 0
 #define VW_PROTO_HTTP 1
-#define VW_OPS_CODES 11      /* index 0 = ok, then the error codes: vw_ops_code_name() */
+#define VW_OPS_CODES VW_C_WIRE_COUNT /* index 0 = ok, then the wire codes (proto/vw_err.h) */
 #define VW_OPS_LAT_BUCKETS 16 /* upper bounds: vw_ops_lat_bound(); the last is +Inf */
 typedef struct vw_ops_stats {
     atomic_ullong requests, errors;
     atomic_ullong by_op[VW_OPS_MAX]; /* index: vw_ops_index() */
     atomic_ullong conn_current, conn_total, conn_rejected;
-    /* [protocol][op, VW_OPS_MAX = no valid op][code] */
-    atomic_ullong by_code[VW_OPS_PROTOS][VW_OPS_MAX + 1][VW_OPS_CODES];
-    /* time in vw_ops_handle per op (both protocols): bucket counts (not
+    /* [protocol][op or VW_OPS_NONE / VW_OPS_FHIR][code] */
+    atomic_ullong by_code[VW_OPS_PROTOS][VW_OPS_SLOTS][VW_OPS_CODES];
+    /* time to answer per slot (both protocols): bucket counts (not
      * cumulative) and the sum in nanoseconds */
-    atomic_ullong lat_bucket[VW_OPS_MAX + 1][VW_OPS_LAT_BUCKETS];
-    atomic_ullong lat_sum_ns[VW_OPS_MAX + 1];
+    atomic_ullong lat_bucket[VW_OPS_SLOTS][VW_OPS_LAT_BUCKETS];
+    atomic_ullong lat_sum_ns[VW_OPS_SLOTS];
 } vw_ops_stats;
+
+/* What vw_ops_handle did, for a caller that counts the request itself
+ * (the HTTP gateway, whose answer may still fail after the op: too_large). */
+typedef struct vw_ops_outcome {
+    int op;          /* op index, -1: no valid op */
+    vw_code code;    /* VW_C_OK or the error answered */
+    int64_t t0_ns;   /* CLOCK_MONOTONIC at the start */
+} vw_ops_outcome;
 
 /* Facts about the running server that `stats` reports. */
 typedef struct vw_ops_server_info {
@@ -96,6 +108,9 @@ typedef struct vw_ops_ctx {
     /* Progress of long ops (coverage: PC4 points done of total); may be NULL. */
     void (*progress)(void *progress_ctx, uint32_t done, uint32_t total);
     void *progress_ctx;
+    /* NULL: vw_ops_handle counts the request in stats; else it fills this
+     * and the caller counts it (vw_ops_count) once its answer is final. */
+    vw_ops_outcome *outcome;
 } vw_ops_ctx;
 
 /* Handle one frame body; appends exactly one response frame to `out`.
@@ -108,15 +123,22 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
 void vw_ops_error_frame(msgpack_sbuffer *out, uint64_t id, const char *code,
                         const char *message);
 
+/* Counts one answered request -- the one counting function of every path
+ * (msgpack, HTTP ops, FHIR): the totals, per op, per protocol and code, and
+ * the time since t0_ns (CLOCK_MONOTONIC). `slot` is an op index,
+ * VW_OPS_NONE or VW_OPS_FHIR; a NULL stats is ignored. */
+void vw_ops_count(vw_ops_stats *st, int proto, int slot, vw_code code, int64_t t0_ns);
+int64_t vw_ops_now_ns(void); /* CLOCK_MONOTONIC */
+
 /* Is `op` one of the admin ops (reload, import)? */
 bool vw_ops_is_admin(const char *op, size_t len);
 /* Compares a token in time independent of where it differs. */
 bool vw_ops_token_eq(const char *given, size_t given_len, const char *want, size_t want_len);
 
-const char *vw_ops_name(int index);  /* NULL past the end */
+const char *vw_ops_name(int index);  /* NULL past the end; "none"/"fhir" are not ops */
 int vw_ops_index(const char *op, size_t len); /* -1 unknown */
+const char *vw_ops_slot_label(int slot);  /* op name, "none" or "fhir"; NULL: unused slot */
 const char *vw_ops_code_name(int index); /* "ok", "bad_request", ...; NULL past the end */
-int vw_ops_code_index(const char *code);  /* unknown codes count as "internal" */
 double vw_ops_lat_bound(int bucket);      /* seconds; INFINITY for the last bucket */
 
 #endif

@@ -12,19 +12,17 @@
 #include "proto/msg.h"
 #include "server/engine/match.h"
 #include "ops.h"
+#include "optable.h"
 
 typedef struct vw_op_call {
     const vw_ops_ctx *ctx;
+    const vw_op_def *def;       /* the op's row of the op table */
     const msgpack_object *args; /* map or NULL */
     msgpack_packer *pk;         /* packs the result object only */
     vw_err *err;
     char *log;                  /* privacy-safe summary, appended to */
     size_t log_cap;
 } vw_op_call;
-
-/* An op packs exactly one result object and returns 0, or returns -1 with
- * c->err set; what it packed before failing is discarded by the caller. */
-typedef int (*vw_op_fn)(const vw_op_call *c);
 
 int vw_op_ping(const vw_op_call *c);
 int vw_op_match(const vw_op_call *c);
@@ -39,7 +37,21 @@ int vw_op_coverage(const vw_op_call *c);
 int vw_op_reload(const vw_op_call *c);
 int vw_op_import(const vw_op_call *c);
 
-/* ---- arguments ---- */
+/* ---- arguments ----
+ * Names, bounds, numeric defaults and allowed values come from the op's row
+ * of the op table (c->def); an argument a handler reads that its row lacks
+ * is `internal` (a bug). */
+
+/* Refuses arguments the op's row does not define (and repeated ones). */
+int vw_opa_only(const vw_op_call *c);
+/* An unsigned integer within the row's bounds; *v is the row's default (when
+ * it has a numeric one) or unchanged when absent. */
+int vw_opa_uint(const vw_op_call *c, const char *key, uint64_t *v, bool *present);
+/* A boolean; *v unchanged when absent. */
+int vw_opa_bool(const vw_op_call *c, const char *key, bool *v);
+/* An ENUM argument: *index is the position of its value among the row's
+ * allowed values, -1 when absent; bad_request listing them otherwise. */
+int vw_opa_enum(const vw_op_call *c, const char *key, int *index);
 
 typedef struct vw_origin {
     enum { VW_ORIGIN_PC4, VW_ORIGIN_PC6, VW_ORIGIN_POINT } kind;
@@ -55,12 +67,14 @@ int vw_opa_disciplines(const vw_op_call *c, const char *key, uint32_t *mask);
 /* `expertise`: str or list -> tag mask (0 when absent). */
 int vw_opa_tags(const vw_op_call *c, const char *key, uint64_t *mask);
 int vw_opa_mode(const vw_op_call *c, vw_mode *mode);
-/* `within` in (0, 600]; *within unchanged when absent. */
+/* `within` in the row's (min, max]; the row's default, else *within
+ * unchanged, when absent. */
 int vw_opa_within(const vw_op_call *c, double *within);
 /* `as_of` date; ctx->today when absent. */
 int vw_opa_as_of(const vw_op_call *c, int32_t *as_of);
-/* `region`: a code (or "all" when allow_all) -> index; -1 when absent or all. */
-int vw_opa_region_code(const vw_op_call *c, bool allow_all, int *region);
+/* `region`: a code (or "all" when the row allows it) -> index; -1 when
+ * absent or all. */
+int vw_opa_region_code(const vw_op_call *c, int *region);
 /* The same for filters on locations: unavailable without region polygons. */
 int vw_opa_region(const vw_op_call *c, int *region);
 /* A required string argument (an id). */

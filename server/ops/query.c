@@ -9,11 +9,9 @@
 #include "ops_int.h"
 #include "server/engine/refer.h"
 
-static const char *const no_args[] = {NULL};
-
 int vw_op_ping(const vw_op_call *c)
 {
-    if (vw_args_only(c->args, no_args, c->err) != 0)
+    if (vw_opa_only(c) != 0)
         return -1;
     msgpack_pack_map(c->pk, 2);
     vw_pack_kv_bool(c->pk, "pong", true);
@@ -23,25 +21,22 @@ int vw_op_ping(const vw_op_call *c)
 
 int vw_op_match(const vw_op_call *c)
 {
-    static const char *const known[] = {"near", "discipline", "expertise", "within", "mode",
-                                        "limit", "accepting_only", "include_online", "as_of",
-                                        "region", NULL};
     const vw_snapshot *s = c->ctx->snap;
     vw_origin o;
     vw_match_query q = {.within_min = -1, .region = -1};
-    uint64_t limit = 10;
+    uint64_t limit = 0; /* default: the op table */
     bool include_online = false, present;
     vw_match_hit hits[VW_MATCH_MAX_LIMIT], online[VW_MATCH_MAX_LIMIT];
     uint32_t n, n_online = 0;
 
-    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_near(c, &o) != 0 ||
+    if (vw_opa_only(c) != 0 || vw_opa_near(c, &o) != 0 ||
         vw_opa_disciplines(c, "discipline", &q.disciplines) != 0 ||
         vw_opa_tags(c, "expertise", &q.tags) != 0 || vw_opa_within(c, &q.within_min) != 0 ||
         vw_opa_mode(c, &q.mode) != 0 || vw_opa_as_of(c, &q.as_of) != 0 ||
         vw_opa_region(c, &q.region) != 0 ||
-        vw_arg_uint(c->args, "limit", 1, VW_MATCH_MAX_LIMIT, &limit, &present, c->err) != 0 ||
-        vw_arg_bool(c->args, "accepting_only", &q.accepting_only, &present, c->err) != 0 ||
-        vw_arg_bool(c->args, "include_online", &include_online, &present, c->err) != 0)
+        vw_opa_uint(c, "limit", &limit, &present) != 0 ||
+        vw_opa_bool(c, "accepting_only", &q.accepting_only) != 0 ||
+        vw_opa_bool(c, "include_online", &include_online) != 0)
         return -1;
     q.lat = o.lat;
     q.lon = o.lon;
@@ -89,11 +84,10 @@ int vw_op_match(const vw_op_call *c)
 
 int vw_op_provider_get(const vw_op_call *c)
 {
-    static const char *const known[] = {"id", "as_of", NULL};
     const char *id;
     size_t len;
     int32_t as_of;
-    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_id(c, "id", &id, &len) != 0 ||
+    if (vw_opa_only(c) != 0 || vw_opa_id(c, "id", &id, &len) != 0 ||
         vw_opa_as_of(c, &as_of) != 0)
         return -1;
     int64_t i = vw_snapshot_find_provider(c->ctx->snap, id, len);
@@ -106,13 +100,12 @@ int vw_op_provider_get(const vw_op_call *c)
 
 int vw_op_network_get(const vw_op_call *c)
 {
-    static const char *const known[] = {"id", "as_of", NULL};
     const vw_snapshot *s = c->ctx->snap;
     const char *id;
     size_t len;
     int32_t as_of;
     vw_audit a;
-    if (vw_args_only(c->args, known, c->err) != 0 || vw_opa_id(c, "id", &id, &len) != 0 ||
+    if (vw_opa_only(c) != 0 || vw_opa_id(c, "id", &id, &len) != 0 ||
         vw_opa_as_of(c, &as_of) != 0)
         return -1;
     int64_t ni = vw_snapshot_find_network(s, id, len);
@@ -161,7 +154,7 @@ int vw_op_stats(const vw_op_call *c)
     const vw_ops_server_info *info = ctx->info;
     const vw_snapshot *s = ctx->snap;
     msgpack_packer *pk = c->pk;
-    if (vw_args_only(c->args, no_args, c->err) != 0)
+    if (vw_opa_only(c) != 0)
         return -1;
 
     msgpack_pack_map(pk, 7);
