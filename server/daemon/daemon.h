@@ -1,6 +1,7 @@
 /* daemon.h -- verwijsd's server object: listeners, worker threads, the
- * current snapshot and its reload. Implemented in net.c (network,
- * workers, connections) and snap.c (snapshot holder, reload). */
+ * current snapshot and its reload. Implemented in server.c (lifecycle,
+ * signals), listener.c, worker.c and conn.c (their internals in
+ * server_int.h), snap.c (snapshot holder), admin.c and tls.c. */
 #ifndef VW_DAEMON_H
 #define VW_DAEMON_H
 
@@ -22,33 +23,34 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err);
 int vw_server_run(vw_server *srv);
 void vw_server_free(vw_server *srv);
 
-/* "HOST:PORT" or "[V6]:PORT" -> host and port strings; -1 when malformed. */
 /* Writes the port bound to listening socket `fd` (0 when fd < 0) to `path`
  * (atomically; nothing when path is "") and logs it as "WHAT on port N". */
 int vw_write_port_file(const char *path, int fd, const char *what, vw_err *err);
+/* "HOST:PORT" or "[V6]:PORT" -> host and port strings; -1 when malformed. */
 int vw_split_hostport(const char *hp, char *host, size_t hcap, char *port, size_t pcap);
 
 /* ---- snapshot holder (snap.c) ---- */
-typedef struct vw_snapholder {
-    pthread_mutex_t mu;
-    pthread_mutex_t reload_mu;   /* one reload at a time (SIGHUP, admin reload, import) */
-    vw_snapshot *current;        /* owned (one reference) */
-    vw_ops_server_info info;     /* guarded by mu */
-    char last_error[480];        /* last failed reload, "" if none */
-    bool reloading;
-} vw_snapholder;
+typedef struct vw_snapholder vw_snapholder;
 
 /* Loads the first snapshot. With allow_empty, a failed load is logged and the
  * holder starts empty (ops answer `unavailable`, /readyz 503) until a reload
- * succeeds; otherwise it is an error. */
-int vw_snapholder_init(vw_snapholder *h, const char *db, bool allow_empty, vw_err *err);
-void vw_snapholder_destroy(vw_snapholder *h);
-/* A reference to the current snapshot and a copy of its info; release with
- * vw_snapshot_release. */
+ * succeeds; otherwise it is an error (NULL). */
+vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err);
+void vw_snapholder_free(vw_snapholder *h);
+/* A reference to the current snapshot (NULL when none) and a copy of its
+ * info; give it back with vw_snapholder_release (NULL is fine). */
 vw_snapshot *vw_snapholder_acquire(vw_snapholder *h, vw_ops_server_info *info);
+void vw_snapholder_release(vw_snapshot *s);
+/* Makes `fresh` (owned) current; the old one is freed when its last holder
+ * releases it. Returns the new generation. */
+unsigned long long vw_snapholder_swap(vw_snapholder *h, vw_snapshot *fresh, double load_ms);
 /* Build a new snapshot from `db` and swap it in. On failure the old one keeps
- * serving and the reason is kept in last_error. */
+ * serving and the reason is kept for `stats`. One reload at a time. */
 int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err);
+/* The SIGHUP reload thread: begin is false when one already runs; the thread
+ * calls end when it is done. */
+bool vw_snapholder_reload_begin(vw_snapholder *h);
+void vw_snapholder_reload_end(vw_snapholder *h);
 /* Generation, load time and counts of the current snapshot. */
 void vw_snapholder_summary(vw_snapholder *h, vw_ops_snap_summary *out);
 

@@ -22,6 +22,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <stdio.h>
+#include <sys/queue.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "server/ops/http.h"
 #include "server/ops/optable.h"
+#include "vwtime.h"
 
 
 /* One open connection of an HTTP thread (from adopt to its close callback). */
@@ -41,7 +43,7 @@ typedef struct hconn {
     struct hworker *w;
     struct evhttp_connection *evcon;
     struct event *deadline;   /* owned: the request being received must be complete by then */
-    struct hconn *prev, *next;
+    LIST_ENTRY(hconn) link;   /* in its worker's conns */
 } hconn;
 
 typedef struct hworker {
@@ -54,7 +56,7 @@ typedef struct hworker {
     struct event *adopt;      /* counts the connections of `fresh` */
     struct bufferevent *fresh[64]; /* created by evhttp since the last adopt */
     int n_fresh;
-    struct hconn *conns;      /* this thread's open connections (owned, freed on close) */
+    LIST_HEAD(, hconn) conns; /* this thread's open connections (owned, freed on close) */
     struct evhttp_bound_socket *bound; /* the accepting socket, NULL once draining */
     bool draining;            /* SIGTERM: no accepts, answers close their connection */
     struct event *drain_check; /* while draining: end the loop once conns is empty */
@@ -342,12 +344,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
     hconn *c = arg;
     hworker *w = c->w;
     (void)evcon;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        w->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    LIST_REMOVE(c, link);
     event_free(c->deadline);
     free(c);
     atomic_fetch_sub_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
@@ -358,9 +355,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 static void drain_idle_timeout(hworker *w, struct evhttp_connection *evcon)
 {
     double s = w->h->env.cfg->drain_timeout < 0.5 ? w->h->env.cfg->drain_timeout : 0.5;
-    struct timeval tv = {0, (suseconds_t)(s * 1e6)};
-    if (tv.tv_usec < 1000)
-        tv.tv_usec = 1000;
+    struct timeval tv = vw_time_tv(s < 0.001 ? 0.001 : s);
     evhttp_connection_set_timeout_tv(evcon, &tv);
 }
 
@@ -391,8 +386,7 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
     hconn *c = arg;
     (void)buf;
     if (info->n_added > 0 && !event_pending(c->deadline, EV_TIMEOUT, NULL)) {
-        double t = c->w->h->env.cfg->http_timeout;
-        struct timeval tv = {(time_t)t, (suseconds_t)((t - (double)(time_t)t) * 1e6)};
+        struct timeval tv = vw_time_tv(c->w->h->env.cfg->http_timeout);
         event_add(c->deadline, &tv);
     }
 }
@@ -424,10 +418,7 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
         }
         c->w = w;
         c->evcon = cbarg;
-        c->next = w->conns;
-        if (w->conns)
-            w->conns->prev = c;
-        w->conns = c;
+        LIST_INSERT_HEAD(&w->conns, c, link);
         evhttp_connection_set_closecb(cbarg, on_conn_close, c);
         evbuffer_add_cb(bufferevent_get_output(w->fresh[i]), on_output, c);
         evbuffer_add_cb(bufferevent_get_input(w->fresh[i]), on_input, c);
@@ -465,7 +456,7 @@ static void on_drain_check(evutil_socket_t fd, short what, void *arg)
     hworker *w = arg;
     (void)fd;
     (void)what;
-    if (w->conns == NULL && w->n_fresh == 0)
+    if (LIST_EMPTY(&w->conns) && w->n_fresh == 0)
         event_base_loopbreak(w->base);
 }
 
@@ -473,10 +464,8 @@ static void on_drain_start(evutil_socket_t fd, short what, void *arg)
 {
     hworker *w = arg;
     const vw_config *cfg = w->h->env.cfg;
-    struct timeval every = {0, 20000};
-    struct timeval dl = {(time_t)cfg->drain_timeout,
-                         (suseconds_t)((cfg->drain_timeout - (double)(time_t)cfg->drain_timeout) *
-                                       1e6)};
+    struct timeval every = vw_time_tv(0.02);
+    struct timeval dl = vw_time_tv(cfg->drain_timeout);
     (void)fd;
     (void)what;
     w->draining = true;
@@ -485,7 +474,8 @@ static void on_drain_start(evutil_socket_t fd, short what, void *arg)
     if (w->bound)
         evhttp_del_accept_socket(w->http, w->bound);
     w->bound = NULL;
-    for (hconn *c = w->conns; c; c = c->next)
+    hconn *c;
+    LIST_FOREACH(c, &w->conns, link)
         drain_idle_timeout(w, c->evcon);
     event_add(w->drain_check, &every);
     event_base_loopexit(w->base, &dl);
@@ -504,9 +494,9 @@ static void *hworker_main(void *arg)
 static int hworker_init(vw_http *h, hworker *w, int index, vw_err *err)
 {
     const vw_config *cfg = h->env.cfg;
-    struct timeval tv = {(time_t)cfg->http_timeout,
-                         (suseconds_t)((cfg->http_timeout - (double)(time_t)cfg->http_timeout) * 1e6)};
+    struct timeval tv = vw_time_tv(cfg->http_timeout);
     w->index = index;
+    LIST_INIT(&w->conns);
     w->h = h;
     msgpack_zone_init(&w->zone, 8192);
     msgpack_sbuffer_init(&w->req);

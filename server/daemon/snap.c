@@ -1,7 +1,10 @@
-/* snap.c -- the current snapshot: load, atomic swap on reload, and
- * reference counting so queries in flight finish on the snapshot they began
- * with. */
+/* snap.c -- the snapshot holder: the current snapshot, its load, the atomic
+ * swap on reload, and reference counting so queries in flight finish on the
+ * snapshot they began with. Its mutexes are its own: callers go through
+ * acquire/release/swap and reload_begin/reload_end (daemon.h). */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -9,24 +12,27 @@
 #include "daemon.h"
 #include "log.h"
 #include "server/store/store.h"
+#include "vwtime.h"
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+struct vw_snapholder {
+    pthread_mutex_t mu;
+    pthread_mutex_t reload_mu;   /* one reload at a time (SIGHUP, admin reload, import) */
+    vw_snapshot *current;        /* owned (one reference) */
+    vw_ops_server_info info;     /* guarded by mu */
+    char last_error[480];        /* last failed reload, "" if none */
+    bool reloading;              /* a SIGHUP reload thread runs (guarded by mu) */
+};
 
 static vw_snapshot *load(const char *db, double *ms, vw_err *err)
 {
     vw_store *st = NULL;
     vw_snapshot *s = NULL;
-    double t0 = now_ms();
+    double t0 = vw_time_mono_ms();
     if (vw_store_open(db, VW_STORE_READONLY, &st, err) != 0)
         return NULL;
     s = vw_store_load(st, err);
     vw_store_close(st);
-    *ms = now_ms() - t0;
+    *ms = vw_time_mono_ms() - t0;
     if (s && vw_snapshot_pc4_count(s) == 0) {
         vw_err_set(err, VW_E_INVALID, "database %s has no PC4 table (run verwijs import pc4)", db);
         vw_snapshot_release(s);
@@ -35,23 +41,35 @@ static vw_snapshot *load(const char *db, double *ms, vw_err *err)
     return s;
 }
 
-int vw_snapholder_init(vw_snapholder *h, const char *db, bool allow_empty, vw_err *err)
+/* Keeps a failed load's reason (caller holds mu). */
+static void note_failure(vw_snapholder *h, const vw_err *err)
+{
+    snprintf(h->last_error, sizeof h->last_error, "%s", err ? err->message : "load failed");
+    snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s",
+             h->last_error);
+    vw_utf8_fix(h->info.last_reload_error); /* cut to 150 bytes; `stats` sends it */
+}
+
+vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
 {
     double ms = 0;
-    memset(h, 0, sizeof *h);
+    vw_snapholder *h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        return NULL;
+    }
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->reload_mu, NULL);
     h->current = load(db, &ms, err);
     if (h->current == NULL) {
-        if (!allow_empty)
-            return -1;
-        snprintf(h->last_error, sizeof h->last_error, "%s", err ? err->message : "load failed");
-        snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s",
-                 h->last_error);
-        vw_utf8_fix(h->info.last_reload_error); /* cut to 150 bytes; `stats` sends it */
+        if (!allow_empty) {
+            vw_snapholder_free(h);
+            return NULL;
+        }
+        note_failure(h, err);
         vw_log(VW_LOG_WARN, "starting without a snapshot (not ready until a reload loads one): %s",
                h->last_error);
-        return 0;
+        return h;
     }
     h->info.loaded_at = (int64_t)time(NULL);
     h->info.load_ms = ms;
@@ -59,15 +77,17 @@ int vw_snapholder_init(vw_snapholder *h, const char *db, bool allow_empty, vw_er
     vw_log(VW_LOG_INFO, "loaded snapshot: %u providers, %u networks, %u pc4 in %.0f ms",
            vw_snapshot_provider_count(h->current), vw_snapshot_network_count(h->current),
            vw_snapshot_pc4_count(h->current), ms);
-    return 0;
+    return h;
 }
 
-void vw_snapholder_destroy(vw_snapholder *h)
+void vw_snapholder_free(vw_snapholder *h)
 {
+    if (h == NULL)
+        return;
     vw_snapshot_release(h->current);
-    h->current = NULL;
     pthread_mutex_destroy(&h->mu);
     pthread_mutex_destroy(&h->reload_mu);
+    free(h);
 }
 
 vw_snapshot *vw_snapholder_acquire(vw_snapholder *h, vw_ops_server_info *info)
@@ -78,6 +98,44 @@ vw_snapshot *vw_snapholder_acquire(vw_snapholder *h, vw_ops_server_info *info)
         *info = h->info;
     pthread_mutex_unlock(&h->mu);
     return s;
+}
+
+void vw_snapholder_release(vw_snapshot *s)
+{
+    if (s)
+        vw_snapshot_release(s);
+}
+
+unsigned long long vw_snapholder_swap(vw_snapholder *h, vw_snapshot *fresh, double load_ms)
+{
+    pthread_mutex_lock(&h->mu);
+    vw_snapshot *old = h->current;
+    h->current = fresh;
+    h->info.loaded_at = (int64_t)time(NULL);
+    h->info.load_ms = load_ms;
+    h->info.generation++;
+    h->last_error[0] = '\0';
+    h->info.last_reload_error[0] = '\0';
+    unsigned long long gen = h->info.generation;
+    pthread_mutex_unlock(&h->mu);
+    vw_snapshot_release(old); /* freed once the last query holding it is done */
+    return gen;
+}
+
+bool vw_snapholder_reload_begin(vw_snapholder *h)
+{
+    pthread_mutex_lock(&h->mu);
+    bool busy = h->reloading;
+    h->reloading = true;
+    pthread_mutex_unlock(&h->mu);
+    return !busy;
+}
+
+void vw_snapholder_reload_end(vw_snapholder *h)
+{
+    pthread_mutex_lock(&h->mu);
+    h->reloading = false;
+    pthread_mutex_unlock(&h->mu);
 }
 
 void vw_snapholder_summary(vw_snapholder *h, vw_ops_snap_summary *out)
@@ -92,7 +150,7 @@ void vw_snapholder_summary(vw_snapholder *h, vw_ops_snap_summary *out)
         out->providers = vw_snapshot_provider_count(s);
         out->networks = vw_snapshot_network_count(s);
         out->pc4 = vw_snapshot_pc4_count(s);
-        vw_snapshot_release(s);
+        vw_snapholder_release(s);
     }
 }
 
@@ -101,12 +159,9 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
     double ms = 0;
     pthread_mutex_lock(&h->reload_mu);
     vw_snapshot *fresh = load(db, &ms, err);
-    pthread_mutex_lock(&h->mu);
     if (fresh == NULL) {
-        snprintf(h->last_error, sizeof h->last_error, "%s", err ? err->message : "load failed");
-        snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s",
-                 h->last_error);
-        vw_utf8_fix(h->info.last_reload_error); /* cut to 150 bytes; `stats` sends it */
+        pthread_mutex_lock(&h->mu);
+        note_failure(h, err);
         h->info.reloads_failed++;
         unsigned long long serving = h->info.generation;
         pthread_mutex_unlock(&h->mu);
@@ -115,16 +170,7 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
         pthread_mutex_unlock(&h->reload_mu);
         return -1;
     }
-    vw_snapshot *old = h->current;
-    h->current = fresh;
-    h->info.loaded_at = (int64_t)time(NULL);
-    h->info.load_ms = ms;
-    h->info.generation++;
-    h->last_error[0] = '\0';
-    h->info.last_reload_error[0] = '\0';
-    unsigned long long gen = h->info.generation;
-    pthread_mutex_unlock(&h->mu);
-    vw_snapshot_release(old); /* freed once the last query holding it is done */
+    unsigned long long gen = vw_snapholder_swap(h, fresh, ms);
     vw_log(VW_LOG_INFO, "reloaded snapshot generation %llu: %u providers in %.0f ms", gen,
            vw_snapshot_provider_count(fresh), ms);
     pthread_mutex_unlock(&h->reload_mu); /* `fresh` stays current until here */

@@ -2,7 +2,7 @@
  * SSL_CTX from the configuration (certificate chain, key, TLS 1.2 minimum,
  * client-certificate verification when tls_client_ca is set) and a short
  * reason for a failed handshake. The bytes themselves go through libevent's
- * OpenSSL bufferevents in net.c, through the same connection state
+ * OpenSSL bufferevents in conn.c, through the same connection state
  * machine and limits as plain TCP. */
 #include <openssl/err.h>
 #include <openssl/ssl.h>

@@ -1,0 +1,418 @@
+/* conn.c -- one connection of a worker, as an explicit state machine with
+ * one transition function (conn_to) and one close path (conn_to CLOSED):
+ *
+ *   HANDSHAKE     TLS only: the handshake must finish within
+ *                 handshake_timeout of the accept (a deadline, not an
+ *                 inactivity timer); a failed one is logged (reason only).
+ *   READING       frames are parsed and answered, at most `batch` per turn
+ *                 (a deferred event resumes the rest, so no client starves
+ *                 the others); read timeout = read_timeout while a frame is
+ *                 partial, idle_timeout otherwise. A frame must also be
+ *                 complete within read_timeout of the moment its first
+ *                 bytes were seen (a deadline: a client trickling a byte a
+ *                 second is cut off too), and the bytes of all partial
+ *                 frames together are bounded by max_input_total (over it:
+ *                 `overloaded`, closed).
+ *   BACKPRESSURE  unsent output above output_high_water: reading stops until
+ *                 the client has read everything; above max_output, close.
+ *   CLOSING       a last answer (framing error, refused token) is queued:
+ *                 nothing more is read; close once it is flushed.
+ *   CLOSED        freed (terminal; the caller returns at once).
+ *
+ * The snapshot is acquired once per batch, so a reload never pulls it out
+ * from under a request. */
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proto/frame.h"
+#include "proto/version.h"
+#include "proto/vocab.h"
+#include "log.h"
+#include "server_int.h"
+#include "vwtime.h"
+
+typedef enum {
+    CONN_NEW,        /* calloc'ed, not yet started */
+    CONN_HANDSHAKE,
+    CONN_READING,
+    CONN_BACKPRESSURE,
+    CONN_CLOSING,
+    CONN_CLOSED,
+} conn_state;
+
+typedef struct vw_conn {
+    conn_state state;
+    vw_listener_kind kind;
+    struct bufferevent *bev;
+    struct event *resume;       /* deferred: continue after a full batch */
+    struct event *deadline;     /* handshake, or the partial frame, must be done by then */
+    uint32_t reserved;          /* bytes of the partial frame counted in input_total */
+    vw_worker *w;
+    LIST_ENTRY(vw_conn) link;   /* in w->conns */
+} vw_conn;
+
+static void conn_process(vw_conn *c);
+
+/* The partial frame of `c` is done (answered, or the connection is going):
+ * its deadline and its share of input_total end. */
+static void frame_end(vw_conn *c)
+{
+    event_del(c->deadline);
+    atomic_fetch_sub_explicit(&c->w->srv->input_total, c->reserved, memory_order_relaxed);
+    c->reserved = 0;
+}
+
+static void set_timeouts(vw_conn *c, double read_s, double write_s)
+{
+    struct timeval rt = vw_time_tv(read_s), wt = vw_time_tv(write_s);
+    bufferevent_set_timeouts(c->bev, &rt, &wt);
+}
+
+/* The one transition function. Entering CLOSED frees `c`: the caller must
+ * not touch it afterwards. */
+static void conn_to(vw_conn *c, conn_state next)
+{
+    vw_worker *w = c->w;
+    const vw_config *cfg = w->srv->cfg;
+    conn_state was = c->state;
+    c->state = next;
+    switch (next) {
+    case CONN_NEW:
+        break;
+    case CONN_HANDSHAKE: { /* a deadline too: a trickled handshake is cut off */
+        struct timeval hd = vw_time_tv(cfg->handshake_timeout);
+        set_timeouts(c, cfg->handshake_timeout, cfg->handshake_timeout);
+        event_add(c->deadline, &hd);
+        bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+        break;
+    }
+    case CONN_READING:
+        if (was == CONN_NEW || was == CONN_HANDSHAKE) {
+            event_del(c->deadline);
+            set_timeouts(c, cfg->idle_timeout, cfg->write_timeout);
+        }
+        bufferevent_enable(c->bev, was == CONN_NEW ? EV_READ | EV_WRITE : EV_READ);
+        break;
+    case CONN_BACKPRESSURE:
+        bufferevent_disable(c->bev, EV_READ);
+        break;
+    case CONN_CLOSING: {
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        frame_end(c);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        bufferevent_disable(c->bev, EV_READ);
+        break;
+    }
+    case CONN_CLOSED:
+        LIST_REMOVE(c, link);
+        frame_end(c);
+        event_free(c->deadline);
+        event_free(c->resume);
+        bufferevent_free(c->bev);
+        free(c);
+        atomic_fetch_sub_explicit(&w->srv->stats.conn_current, 1, memory_order_relaxed);
+        /* Draining ends as soon as the last connection is gone; the deadline
+         * timer of the worker's drain would otherwise keep the loop alive. */
+        if (w->draining && LIST_EMPTY(&w->conns))
+            event_base_loopbreak(w->base);
+        break;
+    }
+}
+
+/* Queues a last error answer; the connection closes once it is written. */
+static void conn_answer_and_close(vw_conn *c, const char *code, const char *msg)
+{
+    vw_worker *w = c->w;
+    w->out.size = 0;
+    vw_ops_error_frame(&w->out, 0, code, msg);
+    evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
+    conn_to(c, CONN_CLOSING);
+}
+
+/* A frame of `blen` body bytes has begun: start its deadline and count its
+ * bytes (once). -1 when that would pass max_input_total. */
+static int frame_begin(vw_conn *c, uint32_t blen)
+{
+    const vw_config *cfg = c->w->srv->cfg;
+    if (!event_pending(c->deadline, EV_TIMEOUT, NULL)) {
+        struct timeval dl = vw_time_tv(cfg->read_timeout);
+        event_add(c->deadline, &dl);
+    }
+    if (blen > c->reserved) {
+        unsigned long long add = blen - c->reserved;
+        unsigned long long was =
+            atomic_fetch_add_explicit(&c->w->srv->input_total, add, memory_order_relaxed);
+        c->reserved = blen;
+        if (was + add > cfg->max_input_total)
+            return -1;
+    }
+    return 0;
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    vw_conn *c = arg;
+    (void)fd;
+    (void)what;
+    if (c->state == CONN_HANDSHAKE)
+        vw_log(VW_LOG_WARN, "TLS handshake failed: not complete within %.0f s",
+               c->w->srv->cfg->handshake_timeout);
+    else
+        vw_log(VW_LOG_WARN, "closing connection: a frame was not complete within read_timeout "
+               "(%.1f s) of its first bytes", c->w->srv->cfg->read_timeout);
+    conn_to(c, CONN_CLOSED);
+}
+
+/* Answers one complete frame of `blen` body bytes at the head of the input. */
+static void conn_answer(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *info, uint32_t blen,
+                        bool *denied)
+{
+    vw_worker *w = c->w;
+    vw_server *srv = w->srv;
+    const vw_config *cfg = srv->cfg;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    const uint8_t *frame = evbuffer_pullup(in, (ev_ssize_t)(VW_FRAME_HEADER + blen));
+    char logline[256];
+    vw_ops_admin admin = srv->admin_tmpl;
+    if (c->kind == VW_LK_ADMIN_TCP) {
+        admin.token = srv->admin_token;
+        admin.token_len = strlen(srv->admin_token);
+    }
+    vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
+                      .stats = &srv->stats, .info = info, .zone = &w->zone,
+                      .today = vw_date_today(), .problems = srv->problems,
+                      .refer_cfg = &cfg->refer,
+                      .admin = vw_lk_is_admin(c->kind) ? &admin : NULL};
+    w->out.size = 0;
+    vw_ops_handle(&ctx, frame + VW_FRAME_HEADER, blen, &w->out, logline, sizeof logline);
+    evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
+    evbuffer_drain(in, VW_FRAME_HEADER + blen);
+    if (vw_log_enabled(VW_LOG_DEBUG) || ctx.admin)
+        vw_log(ctx.admin ? VW_LOG_INFO : VW_LOG_DEBUG, "w%d %s%s", w->index,
+               ctx.admin ? "admin " : "", logline);
+    *denied = admin.denied;
+}
+
+/* Reads and answers what is complete, at most `batch` frames, then leaves
+ * `c` in the state the result calls for (possibly CLOSED). */
+static void conn_process(vw_conn *c)
+{
+    vw_worker *w = c->w;
+    const vw_config *cfg = w->srv->cfg;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    vw_snapshot *snap = NULL;
+    vw_ops_server_info info;
+    bool partial = false, close_now = false;
+    int done = 0;
+
+    while (c->state == CONN_READING) {
+        size_t avail = evbuffer_get_length(in);
+        uint8_t hdr[VW_FRAME_HEADER];
+        uint32_t blen = 0;
+        if (avail == 0)
+            break;
+        if (avail < VW_FRAME_HEADER) {
+            partial = true;
+            frame_begin(c, 0);
+            break;
+        }
+        evbuffer_copyout(in, hdr, sizeof hdr);
+        vw_frame_status st = vw_frame_parse(hdr, sizeof hdr, cfg->limits.max_frame, &blen);
+        if (st == VW_FRAME_TOO_LARGE || st == VW_FRAME_EMPTY) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "frame of %u bytes; the limit is %u (1..max_frame)", blen,
+                     cfg->limits.max_frame);
+            vw_log(VW_LOG_WARN, "closing connection: %s", msg);
+            conn_answer_and_close(c, st == VW_FRAME_EMPTY ? VW_E_BAD_REQUEST : VW_E_TOO_LARGE,
+                                  msg);
+            break;
+        }
+        if (avail < VW_FRAME_HEADER + (size_t)blen) {
+            partial = true;
+            if (frame_begin(c, blen) != 0) {
+                vw_log(VW_LOG_WARN, "closing connection: partial frames of all connections "
+                       "above max_input_total (%llu bytes)",
+                       (unsigned long long)cfg->max_input_total);
+                conn_answer_and_close(c, VW_E_OVERLOADED,
+                                      "the server is buffering too many partial requests; "
+                                      "try again later");
+            }
+            break;
+        }
+        frame_end(c); /* complete: the next frame gets its own deadline */
+        if (done == cfg->batch) {
+            event_active(c->resume, EV_TIMEOUT, 0); /* let other connections in first */
+            break;
+        }
+        if (snap == NULL)
+            snap = vw_snapholder_acquire(w->srv->snaps, &info);
+        info.version = VW_VERSION;
+        info.started_at = w->srv->started_at;
+        info.workers = w->srv->n_workers;
+        bool denied = false;
+        conn_answer(c, snap, &info, blen, &denied);
+        done++;
+        if (denied) {
+            /* A wrong or missing token: answered `forbidden`, then closed. */
+            vw_log(VW_LOG_WARN, "admin: closing a connection without a valid token");
+            conn_to(c, CONN_CLOSING);
+            break;
+        }
+        size_t pending = evbuffer_get_length(out);
+        if (pending > cfg->max_output) {
+            vw_log(VW_LOG_WARN, "closing connection: %zu bytes unsent (max_output)", pending);
+            close_now = true;
+            break;
+        }
+        if (pending > cfg->output_high_water)
+            conn_to(c, CONN_BACKPRESSURE);
+    }
+    vw_snapholder_release(snap);
+    if (close_now ||
+        (w->draining && c->state == CONN_READING && !partial && evbuffer_get_length(out) == 0)) {
+        conn_to(c, CONN_CLOSED);
+        return;
+    }
+    if (c->state == CONN_READING)
+        set_timeouts(c, partial ? cfg->read_timeout : cfg->idle_timeout, cfg->write_timeout);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_process(arg);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    conn_process(arg);
+}
+
+/* Called when the output buffer has been written out completely. */
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    vw_conn *c = arg;
+    (void)bev;
+    if (c->state == CONN_CLOSING) {
+        conn_to(c, CONN_CLOSED);
+        return;
+    }
+    /* Also while draining: requests already received are answered first. */
+    if (c->state == CONN_BACKPRESSURE) {
+        conn_to(c, CONN_READING);
+        conn_process(c);
+        return;
+    }
+    if (c->w->draining)
+        conn_process(c); /* closes it when nothing is left */
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    vw_conn *c = arg;
+    if (what & BEV_EVENT_CONNECTED) { /* TLS handshake done */
+        conn_to(c, CONN_READING);
+        return;
+    }
+    if (c->state == CONN_HANDSHAKE) {
+        char reason[160];
+        unsigned long e = bufferevent_get_openssl_error(bev);
+        if (what & BEV_EVENT_TIMEOUT)
+            snprintf(reason, sizeof reason, "no handshake within %.0f s",
+                     c->w->srv->cfg->handshake_timeout);
+        else
+            vw_tls_reason(e, reason, sizeof reason);
+        while (bufferevent_get_openssl_error(bev) != 0)
+            ; /* drop the rest of this connection's queue */
+        vw_log(VW_LOG_WARN, "TLS handshake failed: %s", reason);
+        conn_to(c, CONN_CLOSED);
+        return;
+    }
+    if (what & BEV_EVENT_TIMEOUT)
+        vw_log(VW_LOG_DEBUG, "closing connection: %s timeout",
+               (what & BEV_EVENT_READING) ? "read" : "write");
+    conn_to(c, CONN_CLOSED);
+}
+
+/* A bufferevent for `fd` (owned; closed on failure): TLS for the TLS
+ * listener and a TLS admin listener. *tls tells which. */
+static struct bufferevent *conn_bev(vw_worker *w, int fd, vw_listener_kind lk, bool *tls)
+{
+    const vw_config *cfg = w->srv->cfg;
+    struct bufferevent *bev = NULL;
+    *tls = lk == VW_LK_TLS || (lk == VW_LK_ADMIN_TCP && cfg->admin_tls);
+    if (!*tls) {
+        bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    } else {
+        SSL *ssl = SSL_new(w->srv->tls_ctx);
+        bev = ssl ? bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                   BEV_OPT_CLOSE_ON_FREE)
+                  : NULL;
+        if (bev == NULL && ssl)
+            SSL_free(ssl);
+        if (bev)
+            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    }
+    if (bev == NULL)
+        close(fd);
+    return bev;
+}
+
+void vw_conn_open(vw_worker *w, int fd, vw_listener_kind lk)
+{
+    bool tls = false;
+    vw_conn *c = calloc(1, sizeof *c);
+    struct bufferevent *bev = conn_bev(w, fd, lk, &tls);
+    if (c)
+        c->resume = event_new(w->base, -1, 0, on_resume, c);
+    if (c && c->resume)
+        c->deadline = evtimer_new(w->base, on_deadline, c);
+    if (c == NULL || bev == NULL || c->deadline == NULL) {
+        if (bev)
+            bufferevent_free(bev);
+        if (c && c->resume)
+            event_free(c->resume);
+        free(c);
+        atomic_fetch_sub_explicit(&w->srv->stats.conn_current, 1, memory_order_relaxed);
+        return;
+    }
+    c->w = w;
+    c->kind = lk;
+    c->bev = bev;
+    c->state = CONN_NEW;
+    LIST_INSERT_HEAD(&w->conns, c, link);
+    bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+    conn_to(c, tls ? CONN_HANDSHAKE : CONN_READING);
+}
+
+void vw_conns_drain(vw_worker *w)
+{
+    vw_conn *c, *next;
+    for (c = LIST_FIRST(&w->conns); c; c = next) {
+        next = LIST_NEXT(c, link);
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        struct evbuffer *out = bufferevent_get_output(c->bev);
+        if (evbuffer_get_length(out) == 0 && c->state != CONN_CLOSING) {
+            if (evbuffer_get_length(in) == 0)
+                conn_to(c, CONN_CLOSED);
+            else
+                conn_process(c); /* answer what is complete, then close */
+        }
+    }
+}
+
+void vw_conns_close_all(vw_worker *w)
+{
+    while (!LIST_EMPTY(&w->conns))
+        conn_to(LIST_FIRST(&w->conns), CONN_CLOSED);
+}
