@@ -1,4 +1,4 @@
-/* geo.h -- distance and the travel-time model of DESIGN.md, and postcodes.
+/* geo.h -- distance and the travel-time model (docs/ENGINE.md), and postcodes.
  *
  * "Distance" everywhere in Verwijs is vw_geo_km(): the great-circle
  * (haversine) distance on a sphere of radius 6371.0088 km between WGS84

@@ -2,9 +2,12 @@
  *
  * Projection for the SVG: equirectangular around the map's mean latitude
  * (x = lon * cos(lat0), y = -lat), which keeps shapes and the scale bar right
- * to within a percent or so over a region the size of the Netherlands. */
+ * to within a percent or so over a region the size of the Netherlands.
+ * Region labels sit on a point inside each region (GEOS PointOnSurface of
+ * its polygon), so a concave region never has its name outside it. */
 #include "map.h"
 
+#include <geos_c.h>
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -32,6 +35,17 @@ static json_object *feature(const char *kind, json_object *geometry)
     return f;
 }
 
+/* A GeoJSON Point; takes a reference to neither argument's owner. */
+static json_object *point(json_object *lon, json_object *lat)
+{
+    json_object *pt = json_object_new_object(), *c = json_object_new_array();
+    json_object_object_add(pt, "type", json_object_new_string("Point"));
+    json_object_array_add(c, json_object_get(lon));
+    json_object_array_add(c, json_object_get(lat));
+    json_object_object_add(pt, "coordinates", c);
+    return pt;
+}
+
 /* Copies every member of `from` except `skip` into the feature's properties. */
 static void copy_props(json_object *f, json_object *from, const char *skip)
 {
@@ -53,11 +67,26 @@ json_object *vw_map_geojson(json_object *res, vw_err *err)
     }
     json_object *fc = json_object_new_object(), *features = json_object_new_array();
     json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
+    /* The figures of the run: a foreign member (RFC 7946 section 6.1), not
+     * "properties", which section 7.1 forbids on a FeatureCollection. It says
+     * how many white spots there are and how many are features here, so a
+     * cut list never passes for the whole. */
     json_object *meta = json_object_new_object();
     json_object_object_add(meta, "scope", json_object_get(get(res, "scope")));
     json_object_object_add(meta, "need", json_object_get(get(res, "need")));
     json_object_object_add(meta, "total", json_object_get(get(res, "total")));
-    json_object_object_add(fc, "properties", meta);
+    if (get(res, "time_source"))
+        json_object_object_add(meta, "time_source", json_object_get(get(res, "time_source")));
+    int64_t spots_total = json_object_get_int64(get(res, "white_spots_total"));
+    int64_t spots_listed = (int64_t)json_object_array_length(spots);
+    json_object_object_add(meta, "white_spots_total", json_object_new_int64(spots_total));
+    json_object_object_add(meta, "white_spots_in_file", json_object_new_int64(spots_listed));
+    json_object_object_add(meta, "white_spots_complete",
+                           json_object_new_boolean(spots_listed >= spots_total));
+    json_object_object_add(meta, "cells", json_object_new_string(
+        "white-spot cells approximate PC4 areas: Voronoi cells around the PC4 centroids, "
+        "clipped to the region"));
+    json_object_object_add(fc, "coverage", meta);
     json_object_object_add(fc, "features", features);
     for (size_t i = 0; i < json_object_array_length(regions); i++) {
         json_object *r = json_object_array_get_idx(regions, i), *g = get(r, "geometry");
@@ -69,9 +98,13 @@ json_object *vw_map_geojson(json_object *res, vw_err *err)
     }
     for (size_t i = 0; i < json_object_array_length(spots); i++) {
         json_object *s = json_object_array_get_idx(spots, i), *g = get(s, "cell");
+        /* A PC4 without a cell (its centroid fell outside the region's
+         * polygon) is still a white spot: a point at its centroid. */
         if (g == NULL || json_object_is_type(g, json_type_null))
-            continue;
-        json_object *f = feature("white_spot", json_object_get(g));
+            g = point(get(s, "lon"), get(s, "lat"));
+        else
+            json_object_get(g);
+        json_object *f = feature("white_spot", g);
         copy_props(f, s, "cell");
         json_object *near = get(s, "nearest");
         json_object *props = get(f, "properties");
@@ -83,14 +116,22 @@ json_object *vw_map_geojson(json_object *res, vw_err *err)
         json_object *p = json_object_array_get_idx(providers, i);
         if (json_object_array_length(p) != 3)
             continue;
-        json_object *pt = json_object_new_object(), *c = json_object_new_array();
-        json_object_object_add(pt, "type", json_object_new_string("Point"));
-        json_object_array_add(c, json_object_get(json_object_array_get_idx(p, 1))); /* lon */
-        json_object_array_add(c, json_object_get(json_object_array_get_idx(p, 0))); /* lat */
-        json_object_object_add(pt, "coordinates", c);
-        json_object *f = feature("provider", pt);
+        json_object *f = feature("provider", point(json_object_array_get_idx(p, 1),
+                                                   json_object_array_get_idx(p, 0)));
         json_object_object_add(get(f, "properties"), "id",
                                json_object_get(json_object_array_get_idx(p, 2)));
+        json_object_array_add(features, f);
+    }
+    json_object *places = get(res, "places");
+    for (size_t i = 0; places && json_object_is_type(places, json_type_array) &&
+                       i < json_object_array_length(places); i++) {
+        json_object *pl = json_object_array_get_idx(places, i);
+        if (json_object_array_length(pl) != 3)
+            continue;
+        json_object *f = feature("place", point(json_object_array_get_idx(pl, 2),
+                                                json_object_array_get_idx(pl, 1)));
+        json_object_object_add(get(f, "properties"), "name",
+                               json_object_get(json_object_array_get_idx(pl, 0)));
         json_object_array_add(features, f);
     }
     return fc;
@@ -168,9 +209,32 @@ static void draw_kind(json_object *features, const char *kind, const proj *p, FI
         const char *k = json_object_get_string(get(get(f, "properties"), "kind"));
         if (k == NULL || strcmp(k, kind) != 0)
             continue;
+        json_object *g = get(f, "geometry");
+        const char *type = json_object_get_string(get(g, "type"));
+        if (type && strcmp(type, "Point") == 0) { /* a white spot without a cell */
+            json_object *xy = get(g, "coordinates");
+            double x, y;
+            px(p, json_object_get_double(json_object_array_get_idx(xy, 0)),
+               json_object_get_double(json_object_array_get_idx(xy, 1)), &x, &y);
+            fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" %s/>\n", x, y, style);
+            continue;
+        }
         fprintf(out, "<path fill-rule=\"evenodd\" %s d=\"", style);
-        walk(get(f, "geometry"), path_point, &c);
+        walk(g, path_point, &c);
         fputs("\"/>\n", out);
+    }
+}
+
+static void xml_text(FILE *out, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '&': fputs("&amp;", out); break;
+        case '"': fputs("&quot;", out); break;
+        default: fputc(*s, out);
+        }
     }
 }
 
@@ -191,17 +255,72 @@ static void draw_providers(json_object *features, const proj *p, FILE *out)
     fputs("</g>\n", out);
 }
 
-static void xml_text(FILE *out, const char *s)
+
+/* A point inside the region's polygon for its label (GEOS PointOnSurface of
+ * the GeoJSON geometry). false when GEOS cannot read it. */
+static bool label_point(GEOSContextHandle_t h, json_object *geometry, double *lon, double *lat)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        default: fputc(*s, out);
-        }
+    GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(h);
+    GEOSGeometry *g = r ? GEOSGeoJSONReader_readGeometry_r(h, r, json_object_to_json_string(geometry))
+                        : NULL;
+    GEOSGeometry *pt = g ? GEOSPointOnSurface_r(h, g) : NULL;
+    bool ok = pt && GEOSGeomGetX_r(h, pt, lon) == 1 && GEOSGeomGetY_r(h, pt, lat) == 1;
+    if (pt)
+        GEOSGeom_destroy_r(h, pt);
+    if (g)
+        GEOSGeom_destroy_r(h, g);
+    if (r)
+        GEOSGeoJSONReader_destroy_r(h, r);
+    return ok;
+}
+
+/* Each region's name on a white halo, so it reads over cells and dots. */
+static void draw_region_labels(json_object *features, const proj *p, FILE *out)
+{
+    GEOSContextHandle_t h = GEOS_init_r();
+    if (h == NULL)
+        return;
+    fputs("<g font-size=\"15\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#222\" "
+          "stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">\n", out);
+    for (size_t i = 0; i < json_object_array_length(features); i++) {
+        json_object *f = json_object_array_get_idx(features, i), *props = get(f, "properties");
+        const char *k = json_object_get_string(get(props, "kind"));
+        const char *name = json_object_get_string(get(props, "name"));
+        double lon, lat, x, y;
+        if (k == NULL || strcmp(k, "region") != 0 || name == NULL ||
+            !label_point(h, get(f, "geometry"), &lon, &lat))
+            continue;
+        px(p, lon, lat, &x, &y);
+        fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x, y);
+        xml_text(out, name);
+        fputs("</text>\n", out);
     }
+    fputs("</g>\n", out);
+    GEOS_finish_r(h);
+}
+
+/* Place names (features of kind "place": the largest places of the scope)
+ * as small labels beside a dot. */
+static void draw_places(json_object *features, const proj *p, FILE *out)
+{
+    fputs("<g font-size=\"11\" fill=\"#333\" stroke=\"#ffffff\" stroke-width=\"2.5\" "
+          "paint-order=\"stroke\">\n", out);
+    for (size_t i = 0; i < json_object_array_length(features); i++) {
+        json_object *f = json_object_array_get_idx(features, i), *props = get(f, "properties");
+        const char *k = json_object_get_string(get(props, "kind"));
+        const char *name = json_object_get_string(get(props, "name"));
+        if (k == NULL || strcmp(k, "place") != 0 || name == NULL)
+            continue;
+        json_object *c = get(get(f, "geometry"), "coordinates");
+        double x, y;
+        px(p, json_object_get_double(json_object_array_get_idx(c, 0)),
+           json_object_get_double(json_object_array_get_idx(c, 1)), &x, &y);
+        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.2\" fill=\"#333\" stroke=\"none\"/>"
+                "<text x=\"%.1f\" y=\"%.1f\">", x, y, x + 4, y - 3);
+        xml_text(out, name);
+        fputs("</text>\n", out);
+    }
+    fputs("</g>\n", out);
 }
 
 /* A scale bar of a round length near a fifth of the map width. */
@@ -236,7 +355,7 @@ int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
         return vw_err_set(err, VW_E_INVALID, "nothing to draw: no region geometry "
                           "(were region polygons imported?)");
     int width = o && o->width > 0 ? o->width : 900;
-    double header = 70, footer = 60, margin = 20;
+    double header = 70, footer = 75, margin = 20;
     p.kx = cos((p.min_lat + p.max_lat) / 2 * M_PI / 180.0);
     double map_w = width - 2 * margin;
     p.scale = map_w / ((p.max_lon - p.min_lon) * p.kx);
@@ -254,10 +373,16 @@ int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
             "viewBox=\"0 0 %d %.0f\" font-family=\"DejaVu Sans, sans-serif\">\n"
             "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
             width, height, width, height);
-    fputs("<text x=\"20\" y=\"30\" font-size=\"20\" font-weight=\"bold\">", out);
-    xml_text(out, o && o->title ? o->title : "Coverage");
-    fputs("</text>\n<text x=\"20\" y=\"55\" font-size=\"15\">", out);
-    xml_text(out, o && o->subtitle ? o->subtitle : "");
+    /* A long title gets a smaller font rather than running off the map
+     * (bold DejaVu Sans is about 0.62 em a character). */
+    const char *title = o && o->title ? o->title : "Coverage";
+    double title_px = fmin(20.0, (width - 40) / (0.62 * (double)(strlen(title) + 1)));
+    fprintf(out, "<text x=\"20\" y=\"30\" font-size=\"%.1f\" font-weight=\"bold\">", title_px);
+    xml_text(out, title);
+    const char *subtitle = o && o->subtitle ? o->subtitle : "";
+    double sub_px = fmin(15.0, (width - 40) / (0.56 * (double)(strlen(subtitle) + 1)));
+    fprintf(out, "</text>\n<text x=\"20\" y=\"55\" font-size=\"%.1f\">", sub_px);
+    xml_text(out, subtitle);
     fputs("</text>\n", out);
     char style[160];
     snprintf(style, sizeof style, "fill=\"%s\" stroke=\"%s\" stroke-width=\"1.2\"",
@@ -269,14 +394,28 @@ int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
     snprintf(style, sizeof style, "fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\"", COLOR_BORDER);
     draw_kind(features, "region", &p, out, style); /* borders on top of the cells */
     draw_providers(features, &p, out);
+    draw_places(features, &p, out);
+    draw_region_labels(features, &p, out);
+    bool nl = o && o->lang && strcmp(o->lang, "nl") == 0;
     double ly = header + map_h + 25;
     fprintf(out, "<g font-size=\"13\"><rect x=\"20\" y=\"%.0f\" width=\"14\" height=\"14\" "
-            "fill=\"%s\" stroke=\"%s\"/><text x=\"40\" y=\"%.0f\">reachable in time</text>\n"
-            "<rect x=\"175\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"/><text x=\"195\" "
-            "y=\"%.0f\">white spot (PC4 area)</text>\n<circle cx=\"365\" cy=\"%.0f\" r=\"4\" "
-            "fill=\"%s\"/><text x=\"375\" y=\"%.0f\">provider</text></g>\n",
-            ly - 11, COLOR_COVERED, COLOR_BORDER, ly, ly - 11, COLOR_UNCOVERED, ly, ly - 4,
-            COLOR_PROVIDER, ly);
+            "fill=\"%s\" stroke=\"%s\"/><text x=\"40\" y=\"%.0f\">%s</text>\n"
+            "<rect x=\"195\" y=\"%.0f\" width=\"14\" height=\"14\" fill=\"%s\"/><text x=\"215\" "
+            "y=\"%.0f\">%s</text>\n<circle cx=\"400\" cy=\"%.0f\" r=\"4\" "
+            "fill=\"%s\"/><text x=\"410\" y=\"%.0f\">%s</text></g>\n",
+            ly - 11, COLOR_COVERED, COLOR_BORDER, ly, nl ? "bereikbaar op tijd" : "reachable in time",
+            ly - 11, COLOR_UNCOVERED, ly, nl ? "witte vlek (PC4-gebied)" : "white spot (PC4 area)",
+            ly - 4, COLOR_PROVIDER, ly, nl ? "aanbieder" : "provider");
+    fprintf(out, "<text x=\"20\" y=\"%.0f\" font-size=\"11\" fill=\"#555\">", ly + 20);
+    xml_text(out, nl ? "PC4-cellen benaderen de PC4-gebieden: Voronoi-cellen rond de middelpunten, "
+                       "begrensd door de regio."
+                     : "PC4 cells approximate the PC4 areas: Voronoi cells around their centroids, "
+                       "clipped to the region.");
+    if (o && o->note) {
+        fputs(" ", out);
+        xml_text(out, o->note);
+    }
+    fputs("</text>\n", out);
     scale_bar(&p, map_w, width - margin - map_w / 5 - 60, ly - 4, out);
     fputs("</svg>\n", out);
     return ferror(out) ? vw_err_set(err, VW_E_IO, "writing the SVG failed") : 0;

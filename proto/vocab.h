@@ -1,4 +1,4 @@
-/* vocab.h -- the domain vocabulary of DESIGN.md: discipline codes, the base
+/* vocab.h -- the domain vocabulary (docs/VOCABULARY.md): discipline codes, the base
  * expertise tags, network status, and the syntax of tags and ids. These are
  * the codes used on the wire and in the interchange files. */
 #ifndef VW_VOCAB_H
@@ -27,7 +27,7 @@ enum {
     VW_D_COUNT
 };
 
-/* Bitmask of the psychosocial disciplines (network criteria, DESIGN.md). */
+/* Bitmask of the psychosocial disciplines (network criteria, docs/VOCABULARY.md). */
 #define VW_D_PSYCHOSOCIAL_MASK                                                  \
     ((1u << VW_D_PSYCHOLOOG) | (1u << VW_D_MAATSCHAPPELIJK_WERKER) |            \
      (1u << VW_D_GEESTELIJK_VERZORGER) | (1u << VW_D_SEKSUOLOOG) | (1u << VW_D_POC))

@@ -2,13 +2,14 @@
 # demo.sh -- from a fresh Debian 12 machine to a running Verwijs with a
 # national demo directory: installs dependencies, builds, generates a demo
 # dataset (20,000 providers; DEMO_PROVIDERS to change), imports it into SQLite,
-# starts verwijsd on 127.0.0.1:4747 (DEMO_PORT) and a Unix socket, and runs a
-# few example referral queries. The daemon keeps running afterwards; the last
+# starts verwijsd on 127.0.0.1:4747 and a Unix socket, and runs a few example
+# referral queries. DEMO_PORT=N asks for port N; without it, 4747 when it is
+# free and otherwise a free port the kernel picks (printed). The daemon keeps running afterwards; the last
 # lines say how to query and stop it.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 N=${DEMO_PROVIDERS:-20000}
-PORT=${DEMO_PORT:-4747}
+PORT=${DEMO_PORT:-}
 data="$src/demo-data"
 
 bash "$src/scripts/deps.sh"
@@ -48,12 +49,32 @@ run "$V" import providers "$data/providers.csv" --db "$db"
 run "$V" import registrations "$data/registrations.csv" --db "$db"
 run "$V" db info --db "$db"
 
-say "start verwijsd on 127.0.0.1:$PORT and $data/verwijsd.sock"
+# Port: DEMO_PORT when given (a taken one is an error that says so), else
+# 4747 when it is free, else any free port (verwijsd writes the one it got).
+if [ -z "$PORT" ]; then
+  if (exec 3<>/dev/tcp/127.0.0.1/4747) 2>/dev/null; then
+    echo "port 4747 is in use; asking the kernel for a free port (DEMO_PORT=N to choose one)"
+    PORT=0
+  else
+    PORT=4747
+  fi
+fi
+say "start verwijsd on 127.0.0.1 and $data/verwijsd.sock"
 nohup "$D" --db "$db" --listen "127.0.0.1:$PORT" --socket "$data/verwijsd.sock" \
       --port-file "$data/verwijsd.port" >"$data/verwijsd.log" 2>&1 &
 echo $! >"$data/verwijsd.pid"
-for _ in $(seq 100); do [ -s "$data/verwijsd.port" ] && break; sleep 0.1; done
-if [ ! -s "$data/verwijsd.port" ]; then cat "$data/verwijsd.log"; exit 1; fi
+for _ in $(seq 100); do
+  [ -s "$data/verwijsd.port" ] && break
+  kill -0 "$(cat "$data/verwijsd.pid")" 2>/dev/null || break
+  sleep 0.1
+done
+if [ ! -s "$data/verwijsd.port" ]; then
+  cat "$data/verwijsd.log"
+  echo "verwijsd did not start (port ${PORT}: set DEMO_PORT to a free port)" >&2
+  exit 1
+fi
+PORT=$(cat "$data/verwijsd.port")
+echo "verwijsd listens on 127.0.0.1:$PORT"
 export VERWIJS_SERVER="127.0.0.1:$PORT"
 
 say "example referral queries"

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libevent-dev libmsgpack-dev libsqlite3-dev sqlite3 libgeos-dev libjson-c-dev libssl-dev openssl
-      librsvg2-bin python3 python3-yaml curl redis-server haproxy)
+      librsvg2-dev libcairo2-dev fonts-dejavu-core python3 python3-yaml curl redis-server haproxy)
 
 missing=()
 for p in "${PKGS[@]}"; do

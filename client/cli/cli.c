@@ -37,6 +37,7 @@ static void usage(FILE *f)
         "  db init|info --db PATH\n"
         "  gen --geodata DIR --out DIR  write a realistic demo directory as CSV\n"
         "  export fhir --db PATH        the directory as a FHIR R4 Bundle (JSON)\n"
+        "  vocabulary [--format F]      disciplines, expertise tags, problem codes\n"
         "Admin (a running verwijsd's admin socket, or admin TCP with a token):\n"
         "  admin reload                 build a new snapshot from the database\n"
         "  admin import KIND FILE       import a server-side file, whole or nothing, then reload\n"
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
         {"networks", vw_cmd_networks}, {"import", vw_cmd_import}, {"db", vw_cmd_db},
         {"gen", vw_cmd_gen},           {"regions", vw_cmd_regions}, {"coverage", vw_cmd_coverage},
         {"admin", vw_cmd_admin},
-        {"export", vw_cmd_export},
+        {"export", vw_cmd_export},     {"vocabulary", vw_cmd_vocabulary},
     };
     vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};
     int c;

@@ -98,5 +98,6 @@ int vw_cmd_regions(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_coverage(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_admin(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_export(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_vocabulary(const vw_cli *cli, int argc, char **argv);
 
 #endif

@@ -8,14 +8,13 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "geodata/map.h"
+#include "geodata/render/png.h"
 #include "proto/frame.h"
 #include "proto/vocab.h"
 #include "server/ops/ops.h"
@@ -23,8 +22,8 @@
 #include "cli.h"
 #include "progress.h"
 #include "json.h"
+#include "outfile.h"
 
-extern char **environ;
 
 static void coverage_progress(void *arg, uint32_t done, uint32_t total)
 {
@@ -114,28 +113,6 @@ static json_object *to_json(const msgpack_object *o)
         json_tokener_free(tok);
     free(buf);
     return j;
-}
-
-static FILE *open_out(const char *path)
-{
-    if (path == NULL || strcmp(path, "-") == 0)
-        return stdout;
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        perror(path);
-    return f;
-}
-
-static int close_out(FILE *f, const char *path)
-{
-    int bad = ferror(f);
-    if (f != stdout)
-        bad |= fclose(f) != 0;
-    else
-        bad |= fflush(f) != 0;
-    if (bad)
-        fprintf(stderr, "verwijs: writing %s failed\n", path ? path : "stdout");
-    return bad ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- regions ------------------------------------------------------------------ */
@@ -284,8 +261,34 @@ static void coverage_csv(FILE *f, const msgpack_object *res)
     }
 }
 
+/* The map's language: --lang, else the locale (LC_ALL, LC_MESSAGES, LANG:
+ * "nl..." is Dutch), else English. */
+static const char *map_lang(const char *opt)
+{
+    if (opt)
+        return opt;
+    const char *vars[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return strncmp(v, "nl", 2) == 0 ? "nl" : "en";
+    }
+    return "en";
+}
+
+static const char *mode_words(const char *mode, bool nl)
+{
+    if (strcmp(mode, "bike") == 0)
+        return nl ? "per fiets" : "by bike";
+    if (strcmp(mode, "walk") == 0)
+        return nl ? "te voet" : "on foot";
+    if (strcmp(mode, "transit") == 0)
+        return nl ? "met het ov" : "by public transport";
+    return nl ? "per auto" : "by car";
+}
+
 /* "fysiotherapeut + oncologie within 15 min by car" */
-static void map_title(const msgpack_object *res, char *out, size_t cap)
+static void map_title(const msgpack_object *res, bool nl, char *out, size_t cap)
 {
     const msgpack_object *need = vw_mp_get(res, "need");
     char view[16], disc[160], exp[160], mode[16];
@@ -294,106 +297,105 @@ static void map_title(const msgpack_object *res, char *out, size_t cap)
     vw_mp_join(vw_mp_get(need, "expertise"), NULL, exp, sizeof exp);
     vw_mp_str(need, "mode", mode, sizeof mode);
     if (strcmp(view, "networks") == 0)
-        snprintf(out, cap, "Certified network with fysio, psychosocial and dietist within %.0f "
-                 "min by %s", vw_mp_num(need, "within", 0), mode);
+        snprintf(out, cap, nl ? "Gecertificeerd netwerk met fysio, psychosociaal en dietist binnen "
+                                "%.0f min %s"
+                              : "Certified network with fysio, psychosocial and dietist within %.0f "
+                                "min %s",
+                 vw_mp_num(need, "within", 0), mode_words(mode, nl));
     else
-        snprintf(out, cap, "%.100s%s%.100s within %.0f min by %s%s", disc, exp[0] ? " + " : "", exp,
-                 vw_mp_num(need, "within", 0), mode,
-                 vw_mp_bool(need, "accepting_only") ? " (accepting)" : "");
+        snprintf(out, cap, "%.100s%s%.100s %s %.0f min %s%s", disc, exp[0] ? " + " : "", exp,
+                 nl ? "binnen" : "within", vw_mp_num(need, "within", 0), mode_words(mode, nl),
+                 vw_mp_bool(need, "accepting_only") ? (nl ? " (neemt nieuwe patienten aan)"
+                                                          : " (accepting)")
+                                                    : "");
 }
 
-static void map_subtitle(const msgpack_object *res, char *out, size_t cap)
+/* "Oost-Nederland: 93.1% of people and 88.0% of PC4 areas covered; 120 white
+ * spots", and when the result lists fewer white spots than there are, how
+ * many the map shows: a cut map never passes for the whole. */
+static void map_subtitle(const msgpack_object *res, bool nl, char *out, size_t cap)
 {
     const msgpack_object *total = vw_mp_get(res, "total");
-    char scope[32] = "", name[64] = "";
+    char scope[32] = "", name[64] = "", shown[96] = "";
     vw_mp_str(res, "scope", scope, sizeof scope);
     const msgpack_object *regions = vw_mp_get(res, "regions");
     if (strcmp(scope, "all") != 0 && regions && regions->type == MSGPACK_OBJECT_ARRAY &&
         regions->via.array.size == 1)
         vw_mp_str(&regions->via.array.ptr[0], "name", name, sizeof name);
-    snprintf(out, cap, "%s: %.1f%% of people and %.1f%% of PC4 areas covered; %.0f white spots",
-             name[0] ? name : "Netherlands", 100 * vw_mp_num(total, "share_population", 0),
-             100 * vw_mp_num(total, "share_pc4", 0), vw_mp_num(res, "white_spots_total", 0));
+    const msgpack_object *spots = vw_mp_get(res, "white_spots");
+    double n_total = vw_mp_num(res, "white_spots_total", 0);
+    double n_listed = spots && spots->type == MSGPACK_OBJECT_ARRAY ? spots->via.array.size : 0;
+    if (n_listed < n_total)
+        snprintf(shown, sizeof shown, nl ? " (de kaart toont er %.0f)" : " (the map shows %.0f)",
+                 n_listed);
+    char people[16], areas[16];
+    snprintf(people, sizeof people, "%.1f%%", 100 * vw_mp_num(total, "share_population", 0));
+    snprintf(areas, sizeof areas, "%.1f%%", 100 * vw_mp_num(total, "share_pc4", 0));
+    if (nl) { /* Dutch writes a decimal comma */
+        *strchr(people, '.') = ',';
+        *strchr(areas, '.') = ',';
+    }
+    snprintf(out, cap,
+             nl ? "%s: %s van de mensen en %s van de PC4-gebieden gedekt; %.0f witte vlekken%s"
+                : "%s: %s of people and %s of PC4 areas covered; %.0f white spots%s",
+             name[0] ? name : (nl ? "Nederland" : "Netherlands"), people, areas, n_total, shown);
 }
 
-/* SVG to a temporary file, then rsvg-convert (librsvg2-bin) to the PNG. */
-static int render_png(const char *svg_text, size_t len, const char *png_path)
-{
-    char tmpl[] = "/tmp/verwijs-map-XXXXXX.svg";
-    int fd = mkstemps(tmpl, 4), rc = EXIT_FAIL;
-    if (fd < 0) {
-        perror("mkstemps");
-        return EXIT_FAIL;
-    }
-    if (write(fd, svg_text, len) != (ssize_t)len) {
-        perror(tmpl);
-        close(fd);
-        goto out;
-    }
-    close(fd);
-    char *args[] = {"rsvg-convert", "--format", "png", "--output", (char *)png_path, tmpl, NULL};
-    pid_t pid;
-    int status = 0;
-    int e = posix_spawnp(&pid, "rsvg-convert", NULL, NULL, args, environ);
-    if (e != 0) {
-        fprintf(stderr, "verwijs: cannot run rsvg-convert (%s); install librsvg2-bin or use "
-                "--format svg\n", strerror(e));
-        goto out;
-    }
-    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "verwijs: rsvg-convert failed\n");
-        goto out;
-    }
-    rc = EXIT_OK;
-out:
-    unlink(tmpl);
-    return rc;
-}
-
-static int write_map(const msgpack_object *res, out_format fmt, const char *path)
+static int write_map(const msgpack_object *res, out_format fmt, const char *lang,
+                     const char *path)
 {
     vw_err err;
     json_object *j = to_json(res), *fc = j ? vw_map_geojson(j, &err) : NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    vw_outfile of;
     int rc = EXIT_FAIL;
     if (fc == NULL) {
         fprintf(stderr, "verwijs: %s\n", j ? err.message : "cannot convert the result");
         goto out;
     }
     if (fmt == F_GEOJSON) {
-        FILE *f = open_out(path);
+        FILE *f = vw_outfile_open(&of, path);
         if (f == NULL)
             goto out;
         fputs(json_object_to_json_string_ext(fc, JSON_C_TO_STRING_PLAIN), f);
         fputc('\n', f);
-        rc = close_out(f, path);
+        rc = vw_outfile_close(&of, true);
         goto out;
     }
-    char title[320], subtitle[256];
-    map_title(res, title, sizeof title);
-    map_subtitle(res, subtitle, sizeof subtitle);
-    vw_map_opts mo = {.title = title, .subtitle = subtitle, .width = 900};
-    char *buf = NULL;
-    size_t len = 0;
+    bool nl = strcmp(lang, "nl") == 0;
+    char title[320], subtitle[256], note[160] = "";
+    map_title(res, nl, title, sizeof title);
+    map_subtitle(res, nl, subtitle, sizeof subtitle);
+    char source[16] = "";
+    vw_mp_str(res, "time_source", source, sizeof source);
+    if (source[0])
+        snprintf(note, sizeof note, nl ? "Reistijden: %s." : "Travel times: %s.", source);
+    vw_map_opts mo = {.title = title, .subtitle = subtitle, .note = note[0] ? note : NULL,
+                      .lang = lang, .width = 900};
     FILE *m = open_memstream(&buf, &len);
     if (m == NULL || vw_map_svg(fc, &mo, m, &err) != 0) {
         if (m)
             fclose(m);
-        free(buf);
         fprintf(stderr, "verwijs: %s\n", m ? err.message : "out of memory");
         goto out;
     }
     fclose(m);
+    FILE *f = vw_outfile_open(&of, path);
+    if (f == NULL)
+        goto out;
+    bool ok = true;
     if (fmt == F_PNG) {
-        rc = render_png(buf, len, path);
-    } else {
-        FILE *f = open_out(path);
-        if (f != NULL) {
-            fwrite(buf, 1, len, f);
-            rc = close_out(f, path);
+        if (vw_render_png(buf, len, f, &err) != 0) {
+            fprintf(stderr, "verwijs: %s\n", err.message);
+            ok = false;
         }
+    } else {
+        ok = fwrite(buf, 1, len, f) == len;
     }
-    free(buf);
+    rc = vw_outfile_close(&of, ok);
 out:
+    free(buf);
     json_object_put(fc);
     json_object_put(j);
     return rc;
@@ -402,16 +404,19 @@ out:
 static const char coverage_help[] =
     "usage: verwijs coverage --discipline D [--expertise E]... --within MIN [--region R|all]\n"
     "                        [--mode car|bike|walk] [--accepting-only] [--as-of YYYY-MM-DD]\n"
-    "                        [--networks] [--white-spots N]\n"
+    "                        [--networks] [--white-spots N] [--lang nl|en]\n"
     "                        [--format table|csv|json|geojson|svg|png] [--out FILE] [--db PATH]\n"
     "Per region, the share of people and of PC4 areas with a matching provider within MIN\n"
     "minutes, and the white spots (PC4 areas without one) with their nearest provider.\n"
     "  --networks     coverage by certified networks with a fysiotherapeut, psychosocial\n"
     "                 provider and dietist each within reach (no --discipline then)\n"
-    "  --white-spots  how many white spots to list (default 1000, max 10000)\n"
+    "  --white-spots  how many white spots to list (default 1000 for table, csv and json;\n"
+    "                 maps and GeoJSON get every white spot; max 10000). A map or GeoJSON\n"
+    "                 with fewer than all says so (subtitle; \"coverage\" member)\n"
+    "  --lang         the map's labels: nl or en (default: the locale, LANG=nl_NL.UTF-8 is nl)\n"
     "  --format       csv: the white spots (figures on stderr); geojson: regions, white-spot\n"
-    "                 cells and providers for QGIS/Leaflet; svg/png: a map (png needs\n"
-    "                 rsvg-convert and --out)\n"
+    "                 cells and providers for QGIS/Leaflet; svg/png: a map with region\n"
+    "                 and place labels (png needs --out)\n"
     "  --db PATH      compute from the SQLite file instead of asking the server\n";
 
 int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
@@ -424,12 +429,13 @@ int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
         {"networks", no_argument, NULL, 'N'},         {"white-spots", required_argument, NULL, 'S'},
         {"format", required_argument, NULL, 'f'},     {"out", required_argument, NULL, 'o'},
         {"db", required_argument, NULL, 'b'},         {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"lang", required_argument, NULL, 'L'},       {NULL, 0, NULL, 0}};
     static const char *const formats[] = {"table", "csv", "json", "geojson", "svg", "png", NULL};
     vw_cli cli = *cli_in;
     vw_cli_qopts q = {.within = -1, .max_limit = 1};
     const char *db = NULL, *out = NULL, *format = "table";
     long spots = -1;
+    const char *lang = NULL;
     bool networks = false;
     int c, rc;
     char *end;
@@ -441,6 +447,11 @@ int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
             continue;
         switch (c) {
         case 'N': networks = true; break;
+        case 'L':
+            if (strcmp(optarg, "nl") != 0 && strcmp(optarg, "en") != 0)
+                return vw_cli_usage_error("coverage", "--lang must be nl or en");
+            lang = optarg;
+            break;
         case 'f': format = optarg; break;
         case 'o': out = optarg; break;
         case 'b': db = optarg; break;
@@ -472,6 +483,10 @@ int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
     if (vw_cli_qopts_check("coverage", &q) != 0)
         return EXIT_USAGE;
     bool geometry = fmt == F_GEOJSON || fmt == F_SVG || fmt == F_PNG;
+    /* A map shows every white spot unless told otherwise (the server's cap,
+     * 10000, is more PC4 areas than the country has). */
+    if (geometry && spots < 0)
+        spots = 10000;
 
     msgpack_sbuffer sb;
     msgpack_packer pk;
@@ -491,7 +506,8 @@ int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
         return rc;
     const msgpack_object *res = vw_reply_result(r);
     if (fmt == F_TABLE || fmt == F_JSON || fmt == F_CSV) {
-        FILE *f = open_out(out);
+        vw_outfile of;
+        FILE *f = vw_outfile_open(&of, out);
         rc = EXIT_FAIL;
         if (f != NULL) {
             if (fmt == F_JSON)
@@ -502,10 +518,10 @@ int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
                 coverage_table(res);
             if (fmt == F_CSV)
                 coverage_summary(stderr, res);
-            rc = close_out(f, out);
+            rc = vw_outfile_close(&of, true);
         }
     } else {
-        rc = write_map(res, fmt, out);
+        rc = write_map(res, fmt, map_lang(lang), out);
     }
     vw_reply_free(r);
     return rc;

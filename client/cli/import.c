@@ -45,10 +45,6 @@ static void on_progress(void *arg, long rows, long long bytes, long long total)
                        total > 0 ? (double)bytes / (double)total : 0);
 }
 
-#ifndef VW_MAPPING_DEFAULT
-#define VW_MAPPING_DEFAULT "/usr/local/share/verwijs/iza_regions.csv"
-#endif
-
 static const char import_help[] =
     "usage: verwijs import pc4|places|networks|providers|registrations FILE --db PATH\n"
     "                     [--skip-invalid]\n"
@@ -60,17 +56,40 @@ static const char import_help[] =
     "Order: pc4, places, regions, networks, providers, registrations.\n"
     "places: name,lat,lon,population[,geonameid] (weights of the PC4 demand points).\n"
     "regions: municipality polygons (GeoJSON, properties statcode + corop_gebied) mapped to\n"
-    "the 7 IZA regions by --mapping (default " VW_MAPPING_DEFAULT ")\n"
+    "the 7 IZA regions by --mapping (default: share/verwijs/iza_regions.csv under the\n"
+    "prefix this verwijs is installed in, here %s)\n"
     "and unioned per region; see docs/GEOGRAPHY.md.\n";
 
-/* The installed table, else (running from a build tree) the source tree's. */
+/* The mapping table installed beside this binary: PREFIX/bin/verwijs reads
+ * PREFIX/share/verwijs/iza_regions.csv, whatever prefix `cmake --install`
+ * was given. A binary still in its build tree (VW_BUILD_DIR) reads the
+ * source tree's table instead. */
 static const char *default_mapping(void)
 {
-#ifdef VW_MAPPING_SOURCE
-    if (access(VW_MAPPING_DEFAULT, R_OK) != 0)
+    static char path[4096];
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return "share/verwijs/iza_regions.csv";
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0'; /* exe is now the binary's directory */
+#if defined(VW_BUILD_DIR) && defined(VW_MAPPING_SOURCE)
+    if (strcmp(exe, VW_BUILD_DIR) == 0)
         return VW_MAPPING_SOURCE;
 #endif
-    return VW_MAPPING_DEFAULT;
+    static const char rel[] = "/../share/verwijs/iza_regions.csv";
+    if (strlen(exe) + sizeof rel > sizeof path)
+        return "share/verwijs/iza_regions.csv";
+    memcpy(path, exe, strlen(exe));
+    memcpy(path + strlen(exe), rel, sizeof rel);
+    char *real = realpath(path, NULL); /* tidy the "bin/.." for messages */
+    if (real) {
+        snprintf(path, sizeof path, "%s", real);
+        free(real);
+    }
+    return path;
 }
 
 static int import_regions(const char *db, const char *boundaries, const char *mapping)
@@ -112,7 +131,7 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
         case 'd': db = optarg; break;
         case 's': skip = true; break;
         case 'm': mapping = optarg; break;
-        case 'h': fputs(import_help, stdout); return EXIT_OK;
+        case 'h': printf(import_help, default_mapping()); return EXIT_OK;
         default: return EXIT_USAGE;
         }
     }

@@ -1,6 +1,6 @@
 /* netaudit.h -- the NVPO quality audit of one network.
  *
- * Criteria (DESIGN.md): at least 5 different disciplines among the current
+ * Criteria (docs/VOCABULARY.md): at least 5 different disciplines among the current
  * members, including a fysiotherapeut, a psychosocial discipline (psycholoog,
  * maatschappelijk_werker, geestelijk_verzorger, seksuoloog, poc) and a
  * dietist. A member is current on `as_of` unless its expertise came only from

@@ -257,7 +257,7 @@ int vw_op_coverage(const vw_op_call *c)
     listed = spots < spots_limit ? spots : (uint32_t)spots_limit;
 
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 7 + (geometry ? 2 : 0));
+    msgpack_pack_map(pk, 7 + (geometry ? 3 : 0));
     vw_pack_kv_str(pk, "scope", q.region >= 0 ? vw_region_codes[q.region] : "all");
     vw_pack_cstr(pk, "need");
     pack_need(pk, s, &q);
@@ -334,6 +334,8 @@ int vw_op_coverage(const vw_op_call *c)
         vw_pack_cstr(pk, "providers");
         msgpack_pack_array(pk, np);
         map_providers(s, &q, true, pk);
+        vw_pack_cstr(pk, "places"); /* labels: the largest places of the scope */
+        vw_opp_places(pk, s, q.region, q.region >= 0 ? 10 : 14);
     }
     vw_coverage_free(&cov);
     return 0;

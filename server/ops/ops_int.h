@@ -95,5 +95,8 @@ void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double 
                    double minutes);
 void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask);
 void vw_opp_str_n(msgpack_packer *pk, const char *s, size_t n);
+/* The `max` largest places of `region` (-1: all) as [[name, lat, lon], ...]
+ * (server/ops/places.c). */
+void vw_opp_places(msgpack_packer *pk, const vw_snapshot *s, int region, uint32_t max);
 
 #endif

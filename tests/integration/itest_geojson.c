@@ -1,8 +1,9 @@
 /* itest_geojson.c -- checks a GeoJSON file from `verwijs coverage --format
  * geojson`: a FeatureCollection whose every feature has a "kind" property
  * and a geometry that GEOS reads and finds valid. Prints the feature counts
- * per kind ("region=7 white_spot=310 provider=950 invalid=0"); exits 1 on
- * any problem. Usage: itest_geojson FILE */
+ * per kind ("region=7 white_spot=310 provider=950 place=14 invalid=0"); exits
+ * 1 on any problem, and when the collection carries a "properties" member
+ * (RFC 7946 7.1) or lacks its "coverage" member. Usage: itest_geojson FILE */
 #include <geos_c.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -28,10 +29,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: not a GeoJSON FeatureCollection\n", argv[1]);
         return 1;
     }
+    json_object *member = NULL;
+    if (json_object_object_get_ex(root, "properties", &member)) {
+        fprintf(stderr, "%s: a FeatureCollection must not have \"properties\"\n", argv[1]);
+        return 1;
+    }
+    if (!json_object_object_get_ex(root, "coverage", &member)) {
+        fprintf(stderr, "%s: no \"coverage\" member\n", argv[1]);
+        return 1;
+    }
     GEOSContextHandle_t h = GEOS_init_r();
     GEOSContext_setErrorMessageHandler_r(h, quiet, NULL);
     GEOSGeoJSONReader *rd = GEOSGeoJSONReader_create_r(h);
-    int regions = 0, spots = 0, providers = 0, invalid = 0, other = 0;
+    int regions = 0, spots = 0, providers = 0, places = 0, invalid = 0, other = 0;
     for (size_t i = 0; i < json_object_array_length(features); i++) {
         json_object *f = json_object_array_get_idx(features, i), *props, *kind, *geom;
         if (!json_object_object_get_ex(f, "properties", &props) ||
@@ -59,11 +69,13 @@ int main(int argc, char **argv)
             spots++;
         else if (strcmp(k, "provider") == 0)
             providers++;
+        else if (strcmp(k, "place") == 0)
+            places++;
         else
             other++;
     }
-    printf("region=%d white_spot=%d provider=%d invalid=%d other=%d\n", regions, spots,
-           providers, invalid, other);
+    printf("region=%d white_spot=%d provider=%d place=%d invalid=%d other=%d\n", regions, spots,
+           providers, places, invalid, other);
     GEOSGeoJSONReader_destroy_r(h, rd);
     GEOS_finish_r(h);
     json_object_put(root);

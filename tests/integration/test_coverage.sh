@@ -96,6 +96,57 @@ check "svg: title, legend, scale bar" bash -c "grep -q 'fysiotherapeut + oncolog
 expect_exit 0 "coverage png" "$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --region noord --format png --out "$T/noord.png"
 check "png: not blank (covered and uncovered areas drawn)" python3 "$(dirname "$0")/png_check.py" "$T/noord.png"
 
+# Maps and GeoJSON tell the whole truth (issue 19): every white spot is a
+# feature unless the user cut the list, and then the file and the map say so.
+gj_count() { python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert 'properties' not in d, 'FeatureCollection.properties (RFC 7946 7.1)'
+c = d['coverage']
+n = sum(1 for f in d['features'] if f['properties']['kind'] == 'white_spot')
+print(n, c['white_spots_total'], c['white_spots_in_file'], c['white_spots_complete'])" "$1"; }
+expect_exit 0 "coverage networks geojson, national" "$V" coverage --networks --within 20 --region all --format geojson --out "$T/net.geojson"
+read -r n_feat n_total n_file complete < <(gj_count "$T/net.geojson")
+check "geojson: more white spots than the table's default list (${n_total} > 1000)" test "$n_total" -gt 1000
+check "geojson: every white spot is a feature ($n_feat of $n_total)" test "$n_feat" = "$n_total"
+check "geojson: the coverage member says complete" test "$complete" = True -a "$n_file" = "$n_total"
+expect_exit 0 "geojson cut by --white-spots" "$V" coverage --networks --within 20 --region all --white-spots 100 --format geojson --out "$T/cut.geojson"
+read -r n_feat n_total2 n_file complete < <(gj_count "$T/cut.geojson")
+check "cut geojson: 100 features, says so" test "$n_feat" = 100 -a "$n_file" = 100 -a "$complete" = False -a "$n_total2" = "$n_total"
+expect_exit 0 "cut svg" "$V" coverage --networks --within 20 --region all --white-spots 100 --format svg --lang en --out "$T/cut.svg"
+check "cut svg: the subtitle says how many the map shows" grep -q "$n_total white spots (the map shows 100)" "$T/cut.svg"
+expect_exit 0 "full svg" "$V" coverage --networks --within 20 --region all --format svg --lang en --out "$T/net.svg"
+check "full svg: no 'shows' note" test -z "$(grep 'the map shows' "$T/net.svg")"
+check "svg: the white spots drawn equal the total" test "$(grep -c 'fill="#d7301f" stroke="#ffffff"' "$T/net.svg")" = "$n_total"
+check "svg: region labels" grep -q '>Noord-Nederland</text>' "$T/net.svg"
+check "svg: place labels (the largest places)" grep -q '>Amsterdam</text>' "$T/net.svg"
+check "svg: the legend says the cells are approximated" grep -q 'PC4 cells approximate' "$T/net.svg"
+expect_exit 0 "svg in Dutch" "$V" coverage --networks --within 20 --region oost --format svg --lang nl --out "$T/nl.svg"
+check "svg nl: Dutch legend and decimal comma" bash -c "grep -q 'witte vlek (PC4-gebied)' '$T/nl.svg' && grep -qE '[0-9],[0-9]% van de mensen' '$T/nl.svg'"
+expect_exit 0 "svg language from the locale" env LANG=nl_NL.UTF-8 "$V" coverage --networks --within 20 --region oost --format svg --out "$T/loc.svg"
+check "LANG=nl_NL gives Dutch labels" grep -q 'bereikbaar op tijd' "$T/loc.svg"
+expect_exit 2 "--lang fr is a usage error" "$V" coverage --networks --within 20 --lang fr --format svg --out "$T/x.svg"
+# PNG is drawn in-process (librsvg): no rsvg-convert needed on PATH.
+mkdir -p "$T/nopath"; ln -sf "$(command -v python3)" "$T/nopath/python3"
+expect_exit 0 "png without rsvg-convert on PATH" env PATH="$T/nopath" "$V" coverage --networks --within 20 --region noord --format png --out "$T/np.png"
+check "png (in-process): not blank" python3 "$(dirname "$0")/png_check.py" "$T/np.png"
+# Writes are atomic: a failed write leaves the old file as it was.
+expect_exit 1 "writing into a missing directory fails" "$V" coverage --networks --within 20 --region noord --format svg --out "$T/nodir/x.svg"
+check "and says which file" grep -q "cannot write $T/nodir/x.svg" "$T/err"
+echo "old map" >"$T/keep.svg"; ln "$T/keep.svg" "$T/keep.link"
+expect_exit 0 "a map replaces an existing file" "$V" coverage --networks --within 20 --region noord --format svg --out "$T/keep.svg"
+check "by rename: the old file (another link to it) is untouched" grep -qx "old map" "$T/keep.link"
+check "the new file is the map" grep -q '</svg>' "$T/keep.svg"
+check "no temporary file left behind" test -z "$(ls "$T" | grep 'keep.svg.tmp')"
+# An independent GeoJSON checker (npm @placemarkio/check-geojson) on every GeoJSON output.
+if node_check=$(bash "$VW_SRC/tests/node/setup.sh" "$VW_BIN/node"); then
+  for gj in "$T/all.geojson" "$T/oost.geojson" "$T/net.geojson" "$T/cut.geojson"; do
+    check "check-geojson: $(basename "$gj")" node "$node_check/check_geojson.js" "$gj"
+  done
+else
+  bad "the npm GeoJSON checker could not be installed (npm ci in $VW_BIN/node)"
+fi
+
 # A coordinator's mistakes.
 expect_exit 2 "coverage without --within" "$V" coverage --discipline dietist
 expect_exit 2 "coverage without a need" "$V" coverage --within 15

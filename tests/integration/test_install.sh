@@ -23,6 +23,21 @@ for f in share/man/man1/verwijs.1 share/man/man8/verwijsd.8 \
   check "installed $f" test -s "$P/$f"
 done
 
+# The default region mapping comes from the prefix the binary is installed
+# in, not from the configure step's prefix or the source tree.
+expect_exit 0 "installed verwijs import --help" "$P/bin/verwijs" import --help
+check "import --help names the installed mapping table" \
+  grep -qF "$(cd "$P" && pwd -P)/share/verwijs/iza_regions.csv" "$T/out"
+check "import --help names neither /usr/local nor the source tree" \
+  test -z "$(grep -e /usr/local -e "$VW_SRC/geodata" "$T/out")"
+if [ -n "${VW_GEODATA:-}" ] && [ -f "$VW_GEODATA/gemeente_2015.geojson" ]; then
+  mv "$P" "$T/moved"   # a relocated tree keeps working: nothing is compiled in
+  expect_exit 0 "relocated verwijs import regions without --mapping" \
+    "$T/moved/bin/verwijs" import regions "$VW_GEODATA/gemeente_2015.geojson" --db "$T/regions.db"
+  check "it read the installed table" grep -q 'imported 7 region polygons' "$T/err"
+  mv "$T/moved" "$P"
+fi
+
 if command -v man >/dev/null; then
   for page in man1/verwijs.1 man8/verwijsd.8; do
     MANWIDTH=80 man -l "$P/share/man/$page" >"$T/man.out" 2>"$T/man.err"
@@ -62,6 +77,10 @@ check "completion: commands" test "$(complete_words verwijs ma)" = "match"
 check "completion: options" test "$(complete_words verwijs coverage --wh)" = "--white-spots"
 check "completion: disciplines" test "$(complete_words verwijs match --discipline fys)" = "fysiotherapeut"
 check "completion: import kinds" test "$(complete_words verwijs import reg)" = "regions registrations"
+check "completion: admin import kinds" test "$(complete_words verwijs admin import reg)" = "regions registrations"
+check "completion: --mapping for regions" test "$(complete_words verwijs import regions b.geojson --map)" = "--mapping"
+check "completion: no file names after a value option" test -z "$(complete_words verwijs match --near "")"
+check "completion: no file names after --within" test -z "$(complete_words verwijs coverage --within "")"
 check "completion: admin subcommands" test "$(complete_words verwijs admin "")" = "reload import"
 check "completion: admin options" test "$(complete_words verwijs admin reload --to)" = "--token-file"
 check "completion: TLS options" test "$(complete_words verwijs --tls --ca ca.pem --tls-n)" = "--tls-name"
