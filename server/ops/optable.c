@@ -59,7 +59,7 @@ static const vw_op_arg no_args[] = {A_END};
 
 static const vw_op_arg match_args[] = {
     A_NEAR,
-    A_DISCIPLINE("any", "discipline code(s) of DESIGN.md"),
+    A_DISCIPLINE("any", "discipline code(s) of docs/VOCABULARY.md"),
     A_EXPERTISE("tags, all required"),
     A_WITHIN("no limit", "travel time limit in minutes"),
     A_MODE,
