@@ -29,7 +29,7 @@ static const vw_code_info codes[VW_C_COUNT] = {
                         "forbidden"},
     [VW_C_OVERLOADED] = {VW_E_OVERLOADED, 503, VW_EXIT_SERVER, true, false, VW_C_OVERLOADED,
                          "throttled"},
-    [VW_C_TIMEOUT] = {VW_E_TIMEOUT, 504, VW_EXIT_CONNECT, true, true, VW_C_TIMEOUT, "timeout"},
+    [VW_C_TIMEOUT] = {VW_E_TIMEOUT, 504, VW_EXIT_TIMEOUT, true, true, VW_C_TIMEOUT, "timeout"},
     [VW_C_INVALID] = {VW_E_INVALID, 500, VW_EXIT_SERVER, true, false, VW_C_INVALID, "invalid"},
     [VW_C_INTERNAL] = {VW_E_INTERNAL, 500, VW_EXIT_SERVER, true, false, VW_C_INTERNAL,
                        "exception"},

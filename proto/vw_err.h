@@ -56,7 +56,7 @@ typedef enum vw_code {
 
 /* CLI exit codes (README). */
 enum { VW_EXIT_OK = 0, VW_EXIT_FAIL = 1, VW_EXIT_USAGE = 2, VW_EXIT_SERVER = 3,
-       VW_EXIT_CONNECT = 4 };
+       VW_EXIT_CONNECT = 4, VW_EXIT_TIMEOUT = 5 };
 
 typedef struct vw_code_info {
     const char *name;       /* wire name ("ok" for VW_C_OK) */

@@ -93,11 +93,12 @@ static void refer_table(const msgpack_object *res)
 static const char refer_help[] =
     "usage: verwijs refer --near PC|LAT,LON --problem P [--problem P]... [--score 0-10]\n"
     "                     [--within MIN] [--mode car|bike|walk] [--limit N] [--networks N]\n"
-    "                     [--accepting-only] [--as-of YYYY-MM-DD] [--json]\n"
+    "                     [--accepting-only] [--as-of YYYY-MM-DD] [--region R] [--json]\n"
     "Matched care: for each problem (Lastmeter codes such as darmklachten, vermoeidheid,\n"
     "seksualiteit, angst, somberheid, werk, lymfoedeem, voeding, conditie, pijn, zingeving)\n"
     "the recommended disciplines and nearest providers, and the certified networks that\n"
-    "cover most of the needs near home. Default within 20 min by car, 3 per problem.\n";
+    "cover most of the needs near home. Default within 20 min by car, 3 per problem.\n"
+    "--region R keeps providers whose practice lies in IZA region R and networks of R.\n";
 
 int vw_cmd_refer(const vw_cli *cli_in, int argc, char **argv)
 {
@@ -107,7 +108,8 @@ int vw_cmd_refer(const vw_cli *cli_in, int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},   {"limit", required_argument, NULL, 'l'},
         {"networks", required_argument, NULL, 'N'}, {"accepting-only", no_argument, NULL, 'a'},
         {"as-of", required_argument, NULL, 'D'},  {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"region", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
     vw_cli_qopts q = {.within = -1, .max_limit = 20};
     const char *probs[12];
@@ -264,7 +266,8 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},   {"limit", required_argument, NULL, 'l'},
         {"region", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
         {"as-of", required_argument, NULL, 'D'},  {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        {"region", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
     vw_cli_qopts q = {.within = -1, .max_limit = 20};
     const char *format = "table";

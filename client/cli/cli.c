@@ -44,9 +44,10 @@ static void usage(FILE *f)
 
         "\n"
         "`verwijs COMMAND --help` (or `verwijs help COMMAND`) describes a command.\n"
-        "Query commands print a table; --json prints the server's result as JSON.\n"
+        "Query commands print a table; --json prints the server's result as JSON\n"
+        "(and a failure as {\"error\": {...}} on stderr).\n"
         "Exit codes: 0 ok, 1 failure, 2 usage, 3 error answered by the server,\n"
-        "4 cannot connect.\n",
+        "4 cannot connect (or the connection broke), 5 no answer within --timeout.\n",
         f);
 }
 

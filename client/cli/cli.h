@@ -11,7 +11,8 @@
 
 /* Exit codes (README). */
 enum { EXIT_OK = VW_EXIT_OK, EXIT_FAIL = VW_EXIT_FAIL, EXIT_USAGE = VW_EXIT_USAGE,
-       EXIT_SERVER = VW_EXIT_SERVER, EXIT_CONNECT = VW_EXIT_CONNECT }; /* proto/vw_err.h */
+       EXIT_SERVER = VW_EXIT_SERVER, EXIT_CONNECT = VW_EXIT_CONNECT,
+       EXIT_TIMEOUT = VW_EXIT_TIMEOUT }; /* proto/vw_err.h */
 
 typedef struct vw_cli {
     const char *server;   /* HOST:PORT */

@@ -175,7 +175,7 @@ static void match_table(const msgpack_object *res)
 static const char match_help[] =
     "usage: verwijs match --near 3511|3511AB|52.09,5.12 [--discipline D]... [--expertise E]...\n"
     "                     [--within MIN] [--mode car|bike|walk] [--limit N] [--accepting-only]\n"
-    "                     [--include-online] [--as-of YYYY-MM-DD] [--json]\n"
+    "                     [--region R] [--include-online] [--as-of YYYY-MM-DD] [--json]\n"
     "Providers near a patient's postcode or point, nearest first (ties by id).\n"
     "  --near        PC4, PC6 or lat,lon (WGS84)\n"
     "  --discipline  e.g. fysiotherapeut, dietist, psycholoog (repeat for several)\n"

@@ -9,6 +9,41 @@
 #include "cli.h"
 #include "json.h"
 
+/* An error on stderr: "error: CODE: message" for the server's answer,
+ * "verwijs: ..." for a local failure; with --json one JSON object,
+ * {"error": {"code": ..., "message": ..., "local": bool}}, so a program that
+ * reads JSON also reads the failure. */
+static void print_error(const vw_cli *cli, const vw_err *err, bool connecting)
+{
+    bool local = connecting || vw_err_is_local(err);
+    if (!cli->json) {
+        if (connecting)
+            fprintf(stderr, "verwijs: %s\n", err->message);
+        else
+            fprintf(stderr, "%s: %s: %s\n", local ? "verwijs" : "error", err->code, err->message);
+        return;
+    }
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    vw_pack_cstr(&pk, "error");
+    msgpack_pack_map(&pk, 3);
+    vw_pack_kv_str(&pk, "code", connecting ? VW_E_CONNECT : err->code);
+    vw_pack_kv_str(&pk, "message", err->message);
+    vw_pack_kv_bool(&pk, "local", local);
+    msgpack_zone z;
+    msgpack_object o;
+    msgpack_zone_init(&z, 1024);
+    if (msgpack_unpack(sb.data, sb.size, NULL, &z, &o) == MSGPACK_UNPACK_SUCCESS) {
+        vw_json_write(stderr, &o, false);
+        fputc('\n', stderr);
+    }
+    msgpack_zone_destroy(&z);
+    msgpack_sbuffer_destroy(&sb);
+}
+
 vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *args,
                       int *exit_code)
 {
@@ -29,15 +64,14 @@ vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *
     c = cli->socket ? vw_client_connect_unix(cli->socket, &o, &err)
                     : vw_client_connect_tcp(cli->server, &o, &err);
     if (c == NULL) {
-        fprintf(stderr, "verwijs: %s\n", err.message);
+        print_error(cli, &err, true);
         *exit_code = EXIT_CONNECT;
         return NULL;
     }
     vw_reply *r = vw_client_call(c, op, args ? args->data : NULL, args ? args->size : 0, &err);
     vw_client_free(c);
     if (r == NULL) {
-        bool local = vw_err_is_local(&err);
-        fprintf(stderr, "%s: %s: %s\n", local ? "verwijs" : "error", err.code, err.message);
+        print_error(cli, &err, false);
         *exit_code = vw_code_get(vw_code_find(err.code))->exit_code;
     }
     return r;

@@ -47,7 +47,7 @@ static void list_need(const vw_snapshot *s, const vw_travel_model *tm, const vw_
     vw_match_query mq = {
         .lat = q->lat, .lon = q->lon, .within_min = q->within_min, .mode = q->mode,
         .limit = q->per_need, .accepting_only = q->accepting_only, .as_of = q->as_of,
-        .region = -1,
+        .region = q->in_region - 1,
     };
     n->listed_option = -1;
     n->n_hits = 0;
@@ -127,7 +127,8 @@ static void plan_networks(const vw_snapshot *s, const vw_travel_model *tm,
     r->n_networks = 0;
     for (uint32_t ni = 0; ni < vw_snapshot_network_count(s); ni++) {
         const vw_network *net = vw_snapshot_network(s, ni);
-        if (!vw_network_certified_on(net, q->as_of))
+        if (!vw_network_certified_on(net, q->as_of) ||
+            (q->in_region > 0 && net->region != q->in_region - 1))
             continue;
         vw_refer_network c;
         memset(&c, 0, sizeof c); /* members unset are provider -1, below */

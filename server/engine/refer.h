@@ -44,6 +44,9 @@ typedef struct vw_refer_query {
     uint32_t max_networks;  /* networks in the plan, 1..VW_REFER_MAX_NETWORKS */
     bool accepting_only;
     int32_t as_of;
+    /* 0: any region; r + 1: only providers whose practice lies in IZA region
+     * r, and only networks of region r (zero-initialised queries mean any). */
+    int in_region;
 } vw_refer_query;
 
 typedef struct vw_refer_need {

@@ -66,6 +66,7 @@ int vw_op_refer(const vw_op_call *c)
     vw_refer_query q = {.score = -1};
     uint64_t score = 0, limit = 0, nets = 0; /* defaults: the op table */
     bool has_score, present;
+    int region;
     vw_refer_result r;
 
     if (t == NULL)
@@ -79,8 +80,9 @@ int vw_op_refer(const vw_op_call *c)
         vw_opa_uint(c, "networks", &nets, &present) !=
             0 ||
         vw_opa_bool(c, "accepting_only", &q.accepting_only) != 0 ||
-        vw_opa_as_of(c, &q.as_of) != 0)
+        vw_opa_as_of(c, &q.as_of) != 0 || vw_opa_region(c, &region) != 0)
         return -1;
+    q.in_region = region + 1;
     q.lat = o.lat;
     q.lon = o.lon;
     q.score = has_score ? (int)score : -1;

@@ -96,6 +96,9 @@ static const vw_op_arg refer_args[] = {
      "networks ranked in the plan", NULL, NULL},
     A_ACCEPTING,
     A_AS_OF("today", "day on which registrations and certifications must be valid"),
+    {"region", VW_ARG_ENUM, 0, 0, NULL, region_value, "any",
+     "only providers whose practice lies in this IZA region, and only networks of it",
+     "region code", NULL},
     A_END};
 
 static const vw_op_arg network_near_args[] = {

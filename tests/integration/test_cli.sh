@@ -82,6 +82,29 @@ check "not_found" grep -q 'not_found' "$T/err"
 expect_exit 2 "usage error" "$V" match --near 35
 expect_exit 2 "usage error: --within" "$V" match --near 3511 --within abc
 expect_exit 4 "cannot connect" "$V" --server 127.0.0.1:1 ping
+# A server that accepts but never answers: a timeout is its own exit code (5).
+python3 - "$T/silent.port" <<'PY' &
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns, end = [], time.time() + 20
+s.settimeout(0.5)
+while time.time() < end:
+    try: conns.append(s.accept()[0])
+    except OSError: pass
+PY
+silent=$!
+for _ in $(seq 50); do [ -s "$T/silent.port" ] && break; sleep 0.1; done
+expect_exit 5 "no answer within --timeout: exit 5" "$V" --timeout 300 --server "127.0.0.1:$(cat "$T/silent.port")" ping
+check "the timeout is named" grep -q 'timeout' "$T/err"
+expect_exit 5 "--json: a timeout as JSON on stderr" "$V" --timeout 300 --server "127.0.0.1:$(cat "$T/silent.port")" ping --json
+check "timeout JSON" python3 -c "import json; e=json.load(open('$T/err'))['error']; assert e['code']=='timeout' and e['local'] is True, e"
+kill "$silent" 2>/dev/null; wait "$silent" 2>/dev/null
+# --json errors are JSON on stderr too.
+expect_exit 3 "--json: a server error" "$V" match --near 3511 --discipline fysio --json
+check "server error as JSON on stderr" python3 -c "import json; e=json.load(open('$T/err'))['error']; assert e['code']=='bad_request' and not e['local'] and 'fysiotherapeut' in e['message'], e"
+expect_exit 4 "--json: cannot connect" "$V" --server 127.0.0.1:1 ping --json
+check "connect error as JSON on stderr" python3 -c "import json; e=json.load(open('$T/err'))['error']; assert e['code']=='connect' and e['local'] is True, e"
 
 pid=$(awk -F, 'NR==2{print $1}' "$T/providers.csv")
 expect_exit 0 "provider" "$V" provider "$pid" --json

@@ -59,6 +59,27 @@ PY
 expect_exit 3 "match --region bogus" "$V" match --near 3511 --discipline dietist --region bogus
 check "bad region is bad_request" grep -q "bad_request" "$T/err"
 
+# refer --region (the shared option of the man page): providers and networks
+# of that region only, compared with the same plan without the filter.
+"$V" refer --near 7411 --problem darmklachten --problem vermoeidheid --within 60 --region noord --limit 5 --networks 5 --json >"$T/rr.json"
+"$V" refer --near 7411 --problem darmklachten --problem vermoeidheid --within 60 --limit 20 --networks 10 --json >"$T/ra.json"
+check "refer --region noord from Deventer: only noord providers and networks" python3 - "$T/rr.json" "$T/ra.json" <<'PY'
+import json, sys
+r, a = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+seen = 0
+for need in r["needs"]:
+    for p in need["providers"]:
+        assert p["region"] == "noord", p
+        seen += 1
+assert seen > 0, "no provider listed"
+for n in r["networks"]:
+    assert n["region"] == "noord", n
+# Without the filter Deventer's own region comes first.
+assert any(p["region"] == "oost" for need in a["needs"] for p in need["providers"])
+PY
+expect_exit 3 "refer --region bogus" "$V" refer --near 7411 --problem vermoeidheid --region bogus
+check "refer: bad region is bad_request and lists the codes" grep -q "bad_request.*zuidoost" "$T/err"
+
 # coverage: figures consistent; daemon and in-process agree exactly.
 "$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --json >"$T/cov.json"
 "$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --json --db "$DB" >"$T/cov_local.json" 2>/dev/null

@@ -126,7 +126,7 @@ static void test_codes(void)
     CHECK(vw_code_get(VW_C_INVALID)->exit_code == VW_EXIT_SERVER);
     CHECK(vw_code_get(VW_C_CONNECT)->exit_code == VW_EXIT_CONNECT);
     CHECK(vw_code_get(VW_C_IO)->exit_code == VW_EXIT_CONNECT);
-    CHECK(vw_code_get(VW_C_TIMEOUT)->exit_code == VW_EXIT_CONNECT);
+    CHECK(vw_code_get(VW_C_TIMEOUT)->exit_code == VW_EXIT_TIMEOUT); /* issue 19: its own exit code */
     CHECK(vw_code_get(VW_C_PROTOCOL)->exit_code == VW_EXIT_FAIL);
     /* what a server sends for a local code it meets (admin imports) */
     CHECK(vw_code_for_wire(VW_E_IO) == VW_C_BAD_REQUEST);
