@@ -11,7 +11,8 @@
 
 static const char admin_help[] =
     "usage: verwijs admin reload [CONNECTION] [--json]\n"
-    "       verwijs admin import KIND FILE [--mapping FILE] [CONNECTION] [--json]\n"
+    "       verwijs admin import KIND FILE [--mapping FILE] [--replace-all] [CONNECTION]\n"
+    "                            [--json]\n"
     "KIND: pc4, places, networks, providers, registrations, or regions (FILE: the\n"
     "      municipality GeoJSON, --mapping: the region mapping CSV). Files are read\n"
     "      by the daemon, from its admin_import_dir only.\n"
@@ -22,7 +23,9 @@ static const char admin_help[] =
     "reload builds a new snapshot from the database and swaps it in; import reads\n"
     "FILE on the server (KIND: pc4, places, networks, providers, registrations),\n"
     "commits it whole or changes nothing, then reloads. Prints the snapshot now\n"
-    "serving, or the reason (rejected rows) with exit 3.\n";
+    "serving, or the reason (rejected rows) with exit 3. An import that would remove\n"
+    "more than admin_import_max_removed percent (default 10) of the kind's rows is\n"
+    "refused unless --replace-all.\n";
 
 static void snapshot_line(const msgpack_object *snap)
 {
@@ -43,6 +46,10 @@ static void import_table(const msgpack_object *res)
     printf("imported %.0f of %.0f %s rows (%.0f warnings)\n", vw_mp_num(res, "rows_ok", 0),
            vw_mp_num(res, "rows_read", 0), vw_mp_str(res, "kind", kind, sizeof kind),
            vw_mp_num(res, "warnings", 0));
+    if (vw_mp_get(res, "removed"))
+        printf("%s: %.0f removed, %.0f added, %.0f changed (%.0f before)\n", kind,
+               vw_mp_num(res, "removed", 0), vw_mp_num(res, "added", 0),
+               vw_mp_num(res, "changed", 0), vw_mp_num(res, "rows_before", 0));
     snapshot_line(vw_mp_get(res, "snapshot"));
 }
 
@@ -70,6 +77,7 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
                                          {"server", required_argument, NULL, 's'},
                                          {"token-file", required_argument, NULL, 't'},
                                          {"mapping", required_argument, NULL, 'm'},
+                                         {"replace-all", no_argument, NULL, 'R'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -78,6 +86,7 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     const char *sock = getenv("VERWIJS_ADMIN_SOCKET"), *server = NULL;
     const char *token_file = getenv("VERWIJS_ADMIN_TOKEN_FILE");
     const char *mapping = NULL;
+    bool replace_all = false;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -85,6 +94,7 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
         case 's': server = optarg; break;
         case 't': token_file = optarg; break;
         case 'm': mapping = optarg; break;
+        case 'R': replace_all = true; break;
         case 'j': cli.json = true; break;
         case 'h': fputs(admin_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
@@ -128,11 +138,13 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
             snprintf(abs, sizeof abs, "%s", file); /* not here: maybe on the server */
         if (mapping && realpath(mapping, abs_map) == NULL)
             snprintf(abs_map, sizeof abs_map, "%s", mapping);
-        msgpack_pack_map(&pk, mapping ? 3 : 2);
+        msgpack_pack_map(&pk, 2 + (mapping != NULL) + replace_all);
         vw_pack_kv_str(&pk, "kind", argv[optind + 1]);
         vw_pack_kv_str(&pk, "file", abs);
         if (mapping)
             vw_pack_kv_str(&pk, "mapping", abs_map);
+        if (replace_all)
+            vw_pack_kv_bool(&pk, "replace_all", true);
     } else {
         msgpack_pack_map(&pk, 0);
     }

@@ -2,6 +2,7 @@
  * db info. These open the SQLite file directly (the admin path); the daemon
  * picks up changes on reload (SIGHUP). */
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "server/store/store.h"
 #include "cli.h"
 #include "progress.h"
+#include "json.h"
 
 typedef struct import_ctx {
     long errors, warnings, shown;
@@ -47,12 +49,15 @@ static void on_progress(void *arg, long rows, long long bytes, long long total)
 
 static const char import_help[] =
     "usage: verwijs import pc4|places|networks|providers|registrations FILE --db PATH\n"
-    "                     [--skip-invalid]\n"
+    "                     [--skip-invalid] [--replace-all] [--max-removed PCT]\n"
     "       verwijs import regions BOUNDARIES.geojson --db PATH [--mapping CSV]\n"
     "Imports a CSV file (UTF-8, header row; formats in docs/SCHEMA.md) into the SQLite\n"
     "database, replacing all rows of that kind. Every invalid row is reported as\n"
     "FILE:LINE: reason. The import commits whole or changes nothing (exit 1);\n"
     "--skip-invalid commits the valid rows and records each rejected one in the import log.\n"
+    "An import that would remove more than --max-removed percent (default 10) of the\n"
+    "existing rows of its kind is refused unless --replace-all; every import says how many\n"
+    "rows it removed, added and changed (verwijs db log lists them).\n"
     "Order: pc4, places, regions, networks, providers, registrations.\n"
     "places: name,lat,lon,population[,geonameid] (weights of the PC4 demand points).\n"
     "regions: municipality polygons (GeoJSON, properties statcode + corop_gebied) mapped to\n"
@@ -120,10 +125,14 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"skip-invalid", no_argument, NULL, 's'},
                                          {"mapping", required_argument, NULL, 'm'},
+                                         {"replace-all", no_argument, NULL, 'R'},
+                                         {"max-removed", required_argument, NULL, 'M'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *db = NULL, *mapping = NULL;
-    bool skip = false;
+    bool skip = false, replace_all = false;
+    double max_removed = -1;
+    char *end;
     int c;
     (void)cli;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -131,6 +140,13 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
         case 'd': db = optarg; break;
         case 's': skip = true; break;
         case 'm': mapping = optarg; break;
+        case 'R': replace_all = true; break;
+        case 'M':
+            max_removed = strtod(optarg, &end);
+            if (end == optarg || (*end && strcmp(end, "%") != 0) || !(max_removed >= 0) ||
+                max_removed > 100)
+                return vw_cli_usage_error("import", "--max-removed is a percentage 0..100");
+            break;
         case 'h': printf(import_help, default_mapping()); return EXIT_OK;
         default: return EXIT_USAGE;
         }
@@ -160,7 +176,10 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
     if (fault != NULL)
         ctx.kill_at_row = atol(fault);
     vw_import_opts o = {.on_diag = on_diag, .ctx = &ctx, .skip_invalid = skip,
-                        .on_progress = on_progress};
+                        .on_progress = on_progress, .replace_all = replace_all,
+                        /* 0 % is "remove nothing": a share just above 0 */
+                        .max_removed_share = max_removed < 0 ? 0
+                                             : max_removed == 0 ? 1e-12 : max_removed / 100};
     vw_import_result res = {0};
     int rc = vw_store_import(st, kind, file, &o, &res, &err);
     vw_store_close(st);
@@ -179,20 +198,96 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
     if (res.rows_geocoded)
         fprintf(stderr, ", %ld placed at their PC4 centroid", res.rows_geocoded);
     fprintf(stderr, ") in %.1f s\n", vw_progress_elapsed(&ctx.prog));
+    if (res.diffed)
+        fprintf(stderr, "%s: %ld removed, %ld added, %ld changed, %ld unchanged (%ld before)\n",
+                vw_import_kind_name(kind), res.removed, res.added, res.changed,
+                res.rows_before - res.removed - res.changed, res.rows_before);
     return EXIT_OK;
+}
+
+static void log_row(void *ctx, const vw_import_log_entry *e)
+{
+    bool json = *(bool *)ctx;
+    char counts[96] = "-";
+    if (e->diffed)
+        snprintf(counts, sizeof counts, "-%ld +%ld ~%ld of %ld", e->removed, e->added, e->changed,
+                 e->rows_before);
+    if (!json) {
+        printf("%-5" PRId64 " %-20.20s %-13s %-17s %8ld %8ld %8ld  %-26s %s%s%s\n", e->id,
+               e->started_at, e->kind, e->status, e->rows_read, e->rows_ok, e->rows_rejected,
+               counts, e->file, e->message[0] ? ": " : "", e->message);
+        return;
+    }
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, e->diffed ? 15 : 11);
+    vw_pack_kv_int(&pk, "id", e->id);
+    vw_pack_kv_str(&pk, "kind", e->kind);
+    vw_pack_kv_str(&pk, "file", e->file);
+    vw_pack_kv_str(&pk, "started_at", e->started_at);
+    vw_pack_kv_str(&pk, "finished_at", e->finished_at);
+    vw_pack_kv_str(&pk, "status", e->status);
+    vw_pack_kv_str(&pk, "message", e->message);
+    vw_pack_kv_int(&pk, "rows_read", e->rows_read);
+    vw_pack_kv_int(&pk, "rows_ok", e->rows_ok);
+    vw_pack_kv_int(&pk, "rows_rejected", e->rows_rejected);
+    vw_pack_kv_int(&pk, "warnings", e->warnings);
+    if (e->diffed) {
+        vw_pack_kv_int(&pk, "rows_before", e->rows_before);
+        vw_pack_kv_int(&pk, "removed", e->removed);
+        vw_pack_kv_int(&pk, "added", e->added);
+        vw_pack_kv_int(&pk, "changed", e->changed);
+    }
+    msgpack_zone z;
+    msgpack_object o;
+    msgpack_zone_init(&z, 1024);
+    if (msgpack_unpack(sb.data, sb.size, NULL, &z, &o) == MSGPACK_UNPACK_SUCCESS) {
+        vw_json_write(stdout, &o, false); /* ends the line itself */
+    }
+    msgpack_zone_destroy(&z);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+/* `verwijs db log`: the import log, newest first (JSON: one object a line). */
+static int db_log(const char *db, int limit, bool json)
+{
+    vw_store *st = NULL;
+    vw_err err;
+    if (vw_store_open(db, VW_STORE_READONLY, &st, &err) != 0) {
+        fprintf(stderr, "verwijs db: %s\n", err.message);
+        return EXIT_FAIL;
+    }
+    if (!json)
+        printf("%-5s %-20s %-13s %-17s %8s %8s %8s  %-26s %s\n", "id", "started (UTC)", "kind",
+               "status", "read", "ok", "rejected", "removed/added/changed", "file");
+    int rc = vw_store_import_log(st, limit, log_row, &json, &err);
+    vw_store_close(st);
+    if (rc != 0) {
+        fprintf(stderr, "verwijs db: %s\n", err.message);
+        return EXIT_FAIL;
+    }
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"limit", required_argument, NULL, 'l'},
+                                         {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *db = NULL;
+    long limit = 20;
+    bool json = cli->json;
+    char *end;
     int c;
-    (void)cli;
     static const char db_help[] =
-        "usage: verwijs db init|info --db PATH\n"
-        "init creates the database with the current schema; info prints its counts.\n";
+        "usage: verwijs db init|info|log --db PATH [--limit N] [--json]\n"
+        "init creates the database with the current schema; info prints its counts;\n"
+        "log lists the imports, newest first: kind, file, status, rows read / ok /\n"
+        "rejected, and what each replaced (removed, added, changed).\n";
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(db_help, stdout);
         return EXIT_OK;
@@ -205,6 +300,12 @@ int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd')
             db = optarg;
+        else if (c == 'l') {
+            limit = strtol(optarg, &end, 10);
+            if (*end || limit < 0 || limit > 1000000)
+                return vw_cli_usage_error("db", "--limit must be 0..1000000 (0: all)");
+        } else if (c == 'j')
+            json = true;
         else if (c == 'h') {
             fputs(db_help, stdout);
             return EXIT_OK;
@@ -214,8 +315,10 @@ int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
     if (db == NULL)
         return vw_cli_usage_error("db", "--db PATH is required");
     bool init = strcmp(sub, "init") == 0;
+    if (strcmp(sub, "log") == 0)
+        return db_log(db, (int)limit, json);
     if (!init && strcmp(sub, "info") != 0)
-        return vw_cli_usage_error("db", "unknown subcommand '%s' (init, info)", sub);
+        return vw_cli_usage_error("db", "unknown subcommand '%s' (init, info, log)", sub);
     vw_store *st = NULL;
     vw_err err;
     if (vw_store_open(db, init ? VW_STORE_CREATE : VW_STORE_READONLY, &st, &err) != 0) {

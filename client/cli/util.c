@@ -37,8 +37,7 @@ static void print_error(const vw_cli *cli, const vw_err *err, bool connecting)
     msgpack_object o;
     msgpack_zone_init(&z, 1024);
     if (msgpack_unpack(sb.data, sb.size, NULL, &z, &o) == MSGPACK_UNPACK_SUCCESS) {
-        vw_json_write(stderr, &o, false);
-        fputc('\n', stderr);
+        vw_json_write(stderr, &o, false); /* ends the line itself */
     }
     msgpack_zone_destroy(&z);
     msgpack_sbuffer_destroy(&sb);

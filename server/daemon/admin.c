@@ -113,9 +113,11 @@ static int admin_import(void *ud, const char *kind_s, const char *path, const ch
                                 "'file' (the municipality boundaries GeoJSON)"
                               : "'mapping' is for kind regions only");
     const char *kname = regions ? "regions" : vw_import_kind_name(kind);
+    double share = env->cfg->admin_import_max_removed / 100.0;
     vw_import_opts o = {.on_diag = on_diag, .ctx = res, .regular_only = true,
                         .max_bytes = (long long)env->cfg->admin_import_max_bytes,
-                        .stop = env->stopping};
+                        .stop = env->stopping, .replace_all = res->replace_all,
+                        .max_removed_share = share > 0 ? share : 1e-12};
     if (check_file(env, path, &o, real, err) != 0 ||
         (regions && check_file(env, mapping, &o, real_map, err) != 0)) {
         vw_log(VW_LOG_WARN, "admin: import %s refused: %s", kname, err->code);
@@ -140,6 +142,11 @@ static int admin_import(void *ud, const char *kind_s, const char *path, const ch
     res->rows_rejected = r.rows_rejected;
     res->warnings = r.warnings;
     res->rows_geocoded = r.rows_geocoded;
+    res->diffed = r.diffed;
+    res->rows_before = r.rows_before;
+    res->removed = r.removed;
+    res->added = r.added;
+    res->changed = r.changed;
     if (rc != 0) {
         vw_log(VW_LOG_WARN, "admin: import %s rejected (%ld of %ld rows invalid); nothing changed",
                kname, r.rows_rejected, r.rows_read);

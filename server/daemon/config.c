@@ -35,6 +35,7 @@ void vw_config_defaults(vw_config *c)
     c->http_timeout = 10;
     c->http_max_connections = 10000;
     c->admin_import_max_bytes = 2147483648.0;
+    c->admin_import_max_removed = 10;
     vw_limits_default(&c->limits);
     vw_travel_model_default(&c->travel);
     vw_refer_config_default(&c->refer);
@@ -130,6 +131,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("http_timeout", 0.1, 3600, c->http_timeout)
     NUM("http_max_connections", 1, 1000000, c->http_max_connections)
     NUM("admin_import_max_bytes", 1, 1099511627776.0, c->admin_import_max_bytes)
+    NUM("admin_import_max_removed", 0, 100, c->admin_import_max_removed)
     NUM("max_frame", 64, 64u << 20, c->limits.max_frame)
     NUM("max_depth", 2, 32, c->limits.max_depth)
     NUM("max_elems", 1, 1 << 20, c->limits.max_elems)

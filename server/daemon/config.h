@@ -25,6 +25,8 @@ typedef struct vw_config {
     int admin_tls;             /* 1: admin_listen speaks TLS (tls_cert/tls_key/tls_client_ca) */
     char admin_import_dir[1024]; /* admin imports only from files inside it; "" = none allowed */
     double admin_import_max_bytes; /* size cap of one admin import file */
+    double admin_import_max_removed; /* percent of a kind's rows an import may remove
+                                      * without replace_all */
     /* TLS listener (libevent + OpenSSL); "" = none */
     char tls_listen[256];
     char tls_cert[1024], tls_key[1024];

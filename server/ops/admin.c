@@ -89,12 +89,20 @@ int vw_op_import(const vw_op_call *c)
         mapping[map_len] = '\0';
     }
     memset(&res, 0, sizeof res);
+    if (vw_opa_bool(c, "replace_all", &res.replace_all) != 0)
+        return -1;
     vw_op_log(c, " kind=%s", kind);
     if (a->import == NULL ||
         a->import(a->ud, kind, file, map_present ? mapping : NULL, &res, &after, c->err) != 0)
         return -1;
-    msgpack_pack_map(c->pk, 7);
+    msgpack_pack_map(c->pk, 7 + (res.diffed ? 4 : 0));
     vw_pack_kv_str(c->pk, "kind", kind);
+    if (res.diffed) {
+        vw_pack_kv_int(c->pk, "rows_before", res.rows_before);
+        vw_pack_kv_int(c->pk, "removed", res.removed);
+        vw_pack_kv_int(c->pk, "added", res.added);
+        vw_pack_kv_int(c->pk, "changed", res.changed);
+    }
     vw_pack_kv_int(c->pk, "rows_read", res.rows_read);
     vw_pack_kv_int(c->pk, "rows_ok", res.rows_ok);
     vw_pack_kv_int(c->pk, "rows_rejected", res.rows_rejected);

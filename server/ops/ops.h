@@ -63,7 +63,10 @@ typedef struct vw_ops_server_info {
 /* What an import through the admin path reports back (bounded). */
 #define VW_ADMIN_MAX_ROW_ERRORS 20
 typedef struct vw_ops_import_result {
+    bool replace_all; /* in: the request's replace_all (lift the mass-removal guard) */
     long rows_read, rows_ok, rows_rejected, warnings, rows_geocoded;
+    bool diffed;      /* out: removed/added/changed are known */
+    long rows_before, removed, added, changed;
     int n_errors;                                   /* <= VW_ADMIN_MAX_ROW_ERRORS */
     char errors[VW_ADMIN_MAX_ROW_ERRORS][200];      /* "FILE:LINE: reason" */
 } vw_ops_import_result;

@@ -144,6 +144,8 @@ static const vw_op_arg import_args[] = {
      NULL},
     {"mapping", VW_ARG_STR, 0, 0, NULL, NULL, "none",
      "`regions` only: the region mapping CSV (an absolute path on the server)", NULL, NULL},
+    {"replace_all", VW_ARG_BOOL, 0, 0, NULL, NULL, "false",
+     "allow removing more than `admin_import_max_removed` % of the kind's rows", NULL, NULL},
     A_END};
 
 /* ---- the table ------------------------------------------------------------- */

@@ -356,7 +356,8 @@ static int finish_log(driver *d)
     int rc = -1;
     now_utc(fin);
     if (imp_prepare(im, &s, "UPDATE import_log SET finished_at = ?, rows_read = ?, rows_ok = ?, "
-                            "rows_rejected = ?, warnings = ?, status = ? WHERE id = ?") != 0)
+                            "rows_rejected = ?, warnings = ?, status = ?, rows_before = ?, "
+                            "rows_removed = ?, rows_added = ?, rows_changed = ? WHERE id = ?") != 0)
         goto out;
     sqlite3_bind_text(s, 1, fin, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, im->res->rows_read);
@@ -365,7 +366,13 @@ static int finish_log(driver *d)
     sqlite3_bind_int64(s, 5, im->res->warnings);
     sqlite3_bind_text(s, 6, im->res->rows_rejected ? "committed_partial" : "committed", -1,
                       SQLITE_STATIC);
-    sqlite3_bind_int64(s, 7, im->import_id);
+    if (im->res->diffed) {
+        sqlite3_bind_int64(s, 7, im->res->rows_before);
+        sqlite3_bind_int64(s, 8, im->res->removed);
+        sqlite3_bind_int64(s, 9, im->res->added);
+        sqlite3_bind_int64(s, 10, im->res->changed);
+    }
+    sqlite3_bind_int64(s, 11, im->import_id);
     if (imp_step(s) != SQLITE_DONE) {
         imp_db_error(im, "updating the import log");
         goto out;
@@ -449,7 +456,7 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
         goto out;
     if (read_header(d) == 0) {
         began = true;
-        if (k->begin(im) != 0 || read_rows(d, total) != 0)
+        if (imp_diff_begin(im) != 0 || k->begin(im) != 0 || read_rows(d, total) != 0)
             goto out;
         if (!im->file_rejected && res->rows_read == 0)
             imp_file_error(im, 0, "no data rows: refusing to replace all %s with nothing",
@@ -457,7 +464,7 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
         if (!im->file_rejected && res->rows_read > 0 && res->rows_ok == 0)
             imp_file_error(im, 0, "all %ld rows rejected", res->rows_read);
         if (!im->file_rejected && (res->rows_rejected == 0 || opts->skip_invalid) &&
-            k->finish(im) < 0)
+            (k->finish(im) < 0 || (!im->file_rejected && imp_diff_finish(im) != 0)))
             goto out;
     }
 
@@ -488,6 +495,8 @@ out:
     if (d != NULL) {
         if (began && k->end)
             k->end(&d->im);
+        if (began)
+            imp_diff_end(&d->im);
         sqlite3_finalize(d->ins_reject);
         for (int i = 0; i < d->nsaved; i++)
             free(d->saved[i].reason);

@@ -37,6 +37,11 @@ typedef struct imp_kind {
      * (imp_file_error called), -1 db error. */
     int (*finish)(vw_imp *im);
     void (*end)(vw_imp *im); /* frees the kind's state; always called */
+    /* What the import replaces, for the removed/added/changed counts and
+     * the guard against a mass removal (import_diff.c): the table, an SQL
+     * expression naming a row's key, the columns compared for "changed".
+     * NULL table: not counted. */
+    const char *table, *key, *compare;
 } imp_kind;
 
 /* A small set of expertise tag names (<= VW_MAX_TAGS), base tags first. */
@@ -94,6 +99,13 @@ int imp_parse_point(vw_imp *im, const char *lat_s, size_t lat_len, const char *l
 /* Next ';'-separated item of a list, trimmed, empty items skipped. Starts at
  * *pos, advances it; returns false at the end. Writes a NUL after the item. */
 bool imp_list_next(char *s, size_t len, size_t *pos, char **item, size_t *ilen);
+
+/* The replaced rows (import_diff.c): begin copies them before the kind's
+ * begin(); finish counts removed/added/changed into im->res and refuses a
+ * mass removal (imp_file_error); end drops the copy. 0 / -1 (db error). */
+int imp_diff_begin(vw_imp *im);
+int imp_diff_finish(vw_imp *im);
+void imp_diff_end(vw_imp *im);
 
 void imp_tagset_init(imp_tagset *t);
 /* Index of `tag` in the set, adding it when new; -1 when the set is full. */

@@ -126,7 +126,8 @@ static void net_end(vw_imp *im)
     im->state = NULL;
 }
 
-const imp_kind vw_imp_networks = {net_cols, N_N, net_begin, net_row, net_finish, net_end};
+const imp_kind vw_imp_networks = {net_cols, N_N, net_begin, net_row, net_finish, net_end,
+    .table = "networks", .key = "id", .compare = "*"};
 
 /* ---- registrations ----------------------------------------------------------- */
 
@@ -244,4 +245,7 @@ static void reg_end(vw_imp *im)
     im->state = NULL;
 }
 
-const imp_kind vw_imp_registrations = {reg_cols, R_N, reg_begin, reg_row, reg_finish, reg_end};
+const imp_kind vw_imp_registrations = {
+    reg_cols, R_N, reg_begin, reg_row, reg_finish, reg_end, .table = "registrations",
+    .key = "provider_id || char(31) || tag || char(31) || registry",
+    .compare = "provider_id, tag, registry, valid_from, valid_until"};

@@ -199,4 +199,5 @@ static void end(vw_imp *im)
     im->state = NULL;
 }
 
-const imp_kind vw_imp_pc4 = {cols, C_N, begin, row, finish, end};
+const imp_kind vw_imp_pc4 = {cols, C_N, begin, row, finish, end,
+    .table = "pc4", .key = "pc4", .compare = "*"};

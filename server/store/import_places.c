@@ -113,4 +113,7 @@ static void end(vw_imp *im)
     im->state = NULL;
 }
 
-const imp_kind vw_imp_places = {cols, C_N, begin, row, finish, end};
+const imp_kind vw_imp_places = {
+    cols, C_N, begin, row, finish, end, .table = "places",
+    .key = "name || char(31) || round(lat, 3) || char(31) || round(lon, 3)",
+    .compare = "name, lat, lon, population, geonameid"};

@@ -324,4 +324,5 @@ static void end(vw_imp *im)
     im->state = NULL;
 }
 
-const imp_kind vw_imp_providers = {cols, C_N, begin, row, finish, end};
+const imp_kind vw_imp_providers = {cols, C_N, begin, row, finish, end,
+    .table = "providers", .key = "id", .compare = "*"};

@@ -76,7 +76,15 @@ static const char schema_v2[] =
     "  id INTEGER PRIMARY KEY, name TEXT NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL,\n"
     "  population INTEGER NOT NULL CHECK (population >= 0), geonameid INTEGER);\n";
 
-static const char *const migrations[] = {schema_v1, schema_v2};
+/* v3: what each import replaced (import_diff.c): rows before, and rows
+ * removed, added and changed by key; NULL where not counted. */
+static const char schema_v3[] =
+    "ALTER TABLE import_log ADD COLUMN rows_before INTEGER;\n"
+    "ALTER TABLE import_log ADD COLUMN rows_removed INTEGER;\n"
+    "ALTER TABLE import_log ADD COLUMN rows_added INTEGER;\n"
+    "ALTER TABLE import_log ADD COLUMN rows_changed INTEGER;\n";
+
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == VW_SCHEMA_VERSION, "one migration step per schema version");
 

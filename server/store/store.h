@@ -16,7 +16,7 @@
 #include "proto/vw_err.h"
 #include "server/engine/snapshot.h"
 
-#define VW_SCHEMA_VERSION 2
+#define VW_SCHEMA_VERSION 3
 
 typedef struct vw_store vw_store;
 
@@ -66,7 +66,16 @@ typedef struct vw_import_opts {
     /* When set, polled every few thousand rows: once true the import stops,
      * rolls back and fails with code "unavailable" (a daemon shutting down). */
     const atomic_bool *stop;
+    /* A replacing import that would remove more than max_removed_share of
+     * the existing rows (<= 0: VW_IMPORT_MAX_REMOVED_DEFAULT), and more than
+     * VW_IMPORT_MIN_GUARDED rows, is refused
+     * (code "invalid", nothing changes) unless replace_all: a 2-row file
+     * must not silently replace 20,000 providers. */
+    bool replace_all;
+    double max_removed_share;
 } vw_import_opts;
+#define VW_IMPORT_MAX_REMOVED_DEFAULT 0.10
+#define VW_IMPORT_MIN_GUARDED 10 /* removing at most this many rows is never refused */
 
 typedef struct vw_import_result {
     long rows_read;      /* data rows (header excluded) */
@@ -74,6 +83,10 @@ typedef struct vw_import_result {
     long rows_rejected;
     long warnings;
     long rows_geocoded;  /* providers placed at their PC4 centroid */
+    /* Against the rows the import replaced (kinds with a key; see
+     * import_log): rows before, and removed, added and changed by key. */
+    bool diffed;
+    long rows_before, removed, added, changed;
     int64_t import_id;   /* row in import_log; 0 when nothing was committed */
 } vw_import_result;
 
@@ -100,6 +113,19 @@ FILE *vw_import_open(const char *path, const vw_import_opts *opts, long long *si
 /* Builds a snapshot from the current committed state (one read transaction,
  * so it is consistent). */
 vw_snapshot *vw_store_load(vw_store *st, vw_err *err);
+
+/* One import of the import log (`verwijs db log`). Strings live until the
+ * callback returns. diffed: the removed/added/changed counts are known. */
+typedef struct vw_import_log_entry {
+    int64_t id;
+    const char *kind, *file, *started_at, *finished_at, *status, *message;
+    long rows_read, rows_ok, rows_rejected, warnings;
+    bool diffed;
+    long rows_before, removed, added, changed;
+} vw_import_log_entry;
+typedef void (*vw_import_log_fn)(void *ctx, const vw_import_log_entry *e);
+/* Calls fn for the newest `limit` imports (<= 0: all), newest first. */
+int vw_store_import_log(vw_store *st, int limit, vw_import_log_fn fn, void *ctx, vw_err *err);
 
 /* Counts of the main tables (for `verwijs db info`, stats). */
 typedef struct vw_store_counts {
