@@ -30,8 +30,8 @@ const T = {
     unknownPostcode: 'Postcode {0} is onbekend. Controleer de postcode.',
     badPostcode: 'Dit is geen postcode: gebruik 4 cijfers, eventueel met 2 letters (3511 of 3511AB).',
     nothing: 'Niets gevonden binnen {0} minuten {1} van {2}. Probeer meer minuten of minder filters.',
-    found: '{0} zorgverleners bij {1} ({2}), dichtstbijzijnde eerst.',
-    min: 'min', km: 'km', accepting: 'neemt patiënten aan', full: 'wachtlijst / vol',
+    found: '{0} zorgverleners bij {1} ({2}), dichtstbijzijnde eerst.', found1: '1 zorgverlener bij {1} ({2}).',
+    min: 'min', km: 'km', newPatients: 'Nieuwe patiënten', accepting: 'neemt patiënten aan', full: 'wachtlijst / vol',
     online: 'online', networks: 'Netwerken', noNetworks: 'geen netwerk', detail: 'Details',
     close: 'Sluiten', phone: 'Telefoon', email: 'E-mail', website: 'Website',
     registrations: 'Registraties', address: 'Adres', origin: 'Uw postcode',
@@ -72,8 +72,8 @@ const T = {
     unknownPostcode: 'Postcode {0} is unknown. Please check it.',
     badPostcode: 'That is not a postcode: use 4 digits, optionally with 2 letters (3511 or 3511AB).',
     nothing: 'Nothing found within {0} minutes {1} of {2}. Try more minutes or fewer filters.',
-    found: '{0} providers near {1} ({2}), nearest first.',
-    min: 'min', km: 'km', accepting: 'accepting patients', full: 'waiting list / full',
+    found: '{0} providers near {1} ({2}), nearest first.', found1: '1 provider near {1} ({2}).',
+    min: 'min', km: 'km', newPatients: 'New patients', accepting: 'accepting patients', full: 'waiting list / full',
     online: 'online', networks: 'Networks', noNetworks: 'no network', detail: 'Details',
     close: 'Close', phone: 'Phone', email: 'E-mail', website: 'Website',
     registrations: 'Registrations', address: 'Address', origin: 'Your postcode',
@@ -302,7 +302,7 @@ async function openProvider(id) {
     row(t('email'), p.email ? el('a', { href: 'mailto:' + encodeURIComponent(p.email).replace('%40', '@') }, p.email) : null);
     const w = safeUrl(p.website);
     row(t('website'), w ? el('a', { href: w, rel: 'noopener noreferrer', target: '_blank' }, p.website) : p.website);
-    row(t('accepting'), p.accepting ? '✓' : '✗');
+    row(t('newPatients'), p.accepting ? t('accepting') : t('full'));
     row(t('networks'), (p.networks || []).map((n) => n.name + ' (' + t(n.status) + ')').join('; ') || t('noNetworks'));
     row(t('registrations'), (p.registrations || []).map((r) => [r.register || r.kind, r.number || r.id, r.valid_until].filter(Boolean).join(' ')).join('; '));
     box.appendChild(dl);
@@ -335,7 +335,7 @@ async function runSearch(ev) {
   if (!r.providers.length) {
     setMsg('s-msg', t('nothing', params.within || '-', t(r.mode), where), 'warn');
   } else {
-    setMsg('s-msg', t('found', r.count, where, t(r.mode)), 'ok');
+    setMsg('s-msg', t(r.count === 1 ? 'found1' : 'found', r.count, where, t(r.mode)), 'ok');
   }
   const home = L.circleMarker([o.lat, o.lon], { radius: 8, color: '#b3261e', weight: 3, fillColor: '#fff', fillOpacity: 1 })
     .bindTooltip(el('span', {}, t('origin') + ' ' + where)).addTo(g);
@@ -343,8 +343,11 @@ async function runSearch(ev) {
   r.providers.forEach((p, i) => {
     list.appendChild(providerItem(p, openProvider));
     if (p.online) return;
-    const mk = L.circleMarker([p.lat, p.lon], { radius: 7, color: '#0b4f8a', weight: 2, fillColor: p.accepting ? '#3d8bd9' : '#9aa7b4', fillOpacity: 0.9 })
+    /* numbered like the list; the number is put in as text */
+    const mk = L.marker([p.lat, p.lon], { icon: L.divIcon({ className: 'pin' + (p.accepting ? '' : ' off'), html: '', iconSize: [24, 24] }),
+      title: p.name, alt: String(i + 1), riseOnHover: true })
       .bindTooltip(el('span', {}, String(i + 1) + '. ' + p.name)).addTo(g);
+    mk.getElement().textContent = String(i + 1);
     mk.on('click', () => openProvider(p.id));
     pts.push(mk.getLatLng());
   });
@@ -515,7 +518,7 @@ async function runCoverage(ev) {
     L.geoJSON(w.cell, { style: { color: '#8f1d10', weight: 0.6, fillColor: '#d7301f', fillOpacity: 0.75 } })
       .bindTooltip(el('span', {}, w.pc4 + ' ' + (w.place || '') + ' · ' + fmt(w.population, 0) + ' ' + t('colPopulation')), { sticky: true }).addTo(g);
   }
-  for (const pr of r.providers || []) L.circleMarker([pr[0], pr[1]], { radius: 1.8, stroke: false, fillColor: '#08519c', fillOpacity: 0.8 }).addTo(g);
+  for (const pr of r.providers || []) L.circleMarker([pr[0], pr[1]], { radius: 1.4, stroke: false, fillColor: '#08519c', fillOpacity: 0.8 }).addTo(g);
   if (regions.length) map.fitBounds(g.getBounds().pad(0.02));
   legend('c-legend', [[shareColor(1), t('legendCovered')], ['#d7301f', t('legendWhite')], ['#08519c', t('legendProvider')]]);
 
@@ -607,7 +610,14 @@ function show() {
   }
 }
 
+/* A URL from the page leaves out empty values: those fields go back to empty. */
+const CLEARED = { 's-': ['expertise', 'region', 'accepting', 'online'], 'c-': ['expertise', 'accepting'] };
+
 function prefill(prefix, params) {
+  for (const k of CLEARED[prefix] || []) {
+    const e = $(prefix + k);
+    if (e.type === 'checkbox') e.checked = false; else e.value = '';
+  }
   for (const [k, v] of params) {
     const id = prefix + ({ accepting_only: 'accepting', include_online: 'online' }[k] || k);
     const e = $(id);

@@ -103,8 +103,8 @@ async function search(page, near, opts) {
     check('listed providers == verwijs match (same order)', JSON.stringify(ids) === JSON.stringify(X.match.ids), { ids, want: X.match.ids });
     const minutes = await page.$$eval('#s-results li.result .min', (l) => l.map((e) => e.textContent));
     check('each result shows its minutes', minutes.length === ids.length && minutes.every((s) => /\d+ min/.test(s)), minutes);
-    const markers = await page.$$eval('#s-map .leaflet-overlay-pane canvas, #s-map path.leaflet-interactive', (l) => l.length);
-    check('results are drawn on the map', markers > 0, markers);
+    const pins = await page.$$eval('#s-map .leaflet-marker-icon.pin', (l) => l.map((e) => e.textContent));
+    check('the same results are numbered on the map', JSON.stringify(pins) === JSON.stringify(ids.map((x, i) => String(i + 1))), pins);
     await shot(page, 'search-desktop');
 
     /* provider detail, by keyboard */
