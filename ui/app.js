@@ -45,7 +45,7 @@ const T = {
     coverageOf: '{0}: {1}% van de inwoners en {2}% van de PC4-gebieden gedekt; {3} witte vlekken.',
     whiteSpots: 'Witte vlekken', whiteSpotsTotal: 'witte vlekken (PC4-gebieden zonder match binnen de tijd)',
     colRegion: 'regio', colPopulation: 'inwoners', colCovered: 'gedekt', colShare: 'aandeel',
-    colPc4: 'pc4', colCov: 'gedekt', colPlace: 'plaats', colNearest: 'dichtstbij',
+    colPc4: 'pc4', colCov: 'gedekt', colProviders: 'zorgverleners', colPlace: 'plaats', colNearest: 'dichtstbij',
     more: '… nog {0} (CSV bevat ze allemaal)', total: 'totaal',
     legendCovered: 'gedekt', legendWhite: 'witte vlek', legendProvider: 'zorgverlener',
     legendNet0: 'geen', pngFail: 'PNG maken mislukt: {0}',
@@ -87,7 +87,7 @@ const T = {
     coverageOf: '{0}: {1}% of people and {2}% of PC4 areas covered; {3} white spots.',
     whiteSpots: 'White spots', whiteSpotsTotal: 'white spots (PC4 areas without a match in time)',
     colRegion: 'region', colPopulation: 'population', colCovered: 'covered', colShare: 'share',
-    colPc4: 'pc4', colCov: 'cov', colPlace: 'place', colNearest: 'nearest',
+    colPc4: 'pc4', colCov: 'cov', colProviders: 'providers', colPlace: 'place', colNearest: 'nearest',
     more: '… {0} more (the CSV lists them all)', total: 'total',
     legendCovered: 'covered', legendWhite: 'white spot', legendProvider: 'provider',
     legendNet0: 'none', pngFail: 'PNG failed: {0}',
@@ -581,8 +581,11 @@ async function runNetworks() {
       .addTo(g).getElement().textContent = String(k.total);
   }
   setMsg('n-msg', t('networksTotal', a.count, a.flagged), 'ok');
-  clear($('n-table')).appendChild(table([t('colRegion'), t('certified'), t('forming'), t('meets'), t('flagged')],
-    [...per.entries()].map(([code, k]) => [k.name, k.certified, k.forming, k.meets, k.flagged])));
+  /* the 7 regions with their figures (/v1/regions) and their networks (the audit) */
+  const fig = new Map(S.regions.regions.map((r) => [r.code, r]));
+  clear($('n-table')).appendChild(table([t('colRegion'), t('colPopulation'), t('colProviders'), t('certified'), t('forming'), t('meets'), t('flagged')],
+    [...per.entries()].map(([code, k]) => [k.name, fig.has(code) ? fmt(fig.get(code).population, 0) : '', fig.has(code) ? fmt(fig.get(code).providers, 0) : '',
+      k.certified, k.forming, k.meets, k.flagged])));
   legend('n-legend', [[NET_COLORS[0], t('legendNet0')], [NET_COLORS[3], String(Math.round(max / 2)) + ' ' + t('certified')], [NET_COLORS[5], String(max) + ' ' + t('certified')]]);
   const flagged = a.networks.filter((n) => n.flagged).slice(0, 50);
   clear($('n-list')).appendChild(table([t('flagged'), t('colRegion'), t('reasons')],
