@@ -533,7 +533,8 @@ async function runCoverage(ev) {
   if (top.length) sum.appendChild(table([t('colPc4'), t('colPlace'), t('colRegion'), t('colPopulation'), t('colNearest')], top, [3]));
   if (r.white_spots.length > 25) sum.appendChild(el('p', { class: 'note' }, t('more', r.white_spots.length - 25)));
 
-  const exportQs = query({ ...p, geometry: true, white_spots_limit: 10000 });
+  /* the map's labels in the page's language, as `verwijs coverage --lang` */
+  const exportQs = query({ ...p, geometry: true, white_spots_limit: 10000, lang });
   $('c-geojson').href = '/ui/export/coverage.geojson?' + exportQs;
   $('c-svg').href = '/ui/export/coverage.svg?' + exportQs;
   $('c-csv').onclick = () => download('coverage.csv', new Blob([coverageCsv(r)], { type: 'text/csv' }));

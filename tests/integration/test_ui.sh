@@ -143,6 +143,8 @@ code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/coverage.svg?within=
 check "export: a bad argument is the op's 400" bash -c "[ $code = 400 ] && grep -q bad_request '$T/body'"
 code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/coverage.svg?within=15&discipline=dietist&region=noord")
 check "export: no geometry asked is 400" [ "$code" = 400 ]
+code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/coverage.svg?within=15&discipline=dietist&geometry=true&lang=xx")
+check "export: lang is nl or en" [ "$code" = 400 ]
 code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/reload.svg")
 check "export: nothing but coverage (no admin op)" [ "$code" = 404 ]
 
@@ -154,7 +156,7 @@ CQ=(--region oost --discipline fysiotherapeut --expertise oncologie --within 15 
 "$V" coverage "${CQ[@]}" --json >"$T/cov.json"
 "$V" coverage "${CQ[@]}" --format csv --out "$T/cov.csv" 2>/dev/null
 "$V" coverage "${CQ[@]}" --format geojson --out "$T/cov.geojson"
-"$V" coverage "${CQ[@]}" --format svg --out "$T/cov.svg"
+"$V" coverage "${CQ[@]}" --format svg --lang nl --out "$T/cov.svg"
 "$V" match --near 9711 --discipline fysiotherapeut --expertise oncologie --within 1 --json >"$T/far.json"
 python3 - "$T" "$HOSTILE_NAME" >"$T/expect.json" <<'PY'
 import json, sys
