@@ -48,7 +48,7 @@ const T = {
     colPc4: 'pc4', colCov: 'gedekt', colProviders: 'zorgverleners', colPlace: 'plaats', colNearest: 'dichtstbij',
     more: '… nog {0} (CSV bevat ze allemaal)', total: 'totaal',
     legendCovered: 'gedekt', legendWhite: 'witte vlek', legendProvider: 'zorgverlener',
-    legendNet0: 'geen', pngFail: 'PNG maken mislukt: {0}',
+    legendNet0: 'geen',
     certified: 'gecertificeerd', forming: 'in oprichting', meets: 'voldoet aan criteria', flagged: 'gemarkeerd',
     networksTotal: '{0} netwerken, waarvan {1} gemarkeerd bij de audit.',
     reasons: 'redenen', error: 'Fout: {0}', noPolygons: 'Geen regiokaarten geladen (verwijs import regions).',
@@ -90,7 +90,7 @@ const T = {
     colPc4: 'pc4', colCov: 'cov', colProviders: 'providers', colPlace: 'place', colNearest: 'nearest',
     more: '… {0} more (the CSV lists them all)', total: 'total',
     legendCovered: 'covered', legendWhite: 'white spot', legendProvider: 'provider',
-    legendNet0: 'none', pngFail: 'PNG failed: {0}',
+    legendNet0: 'none',
     certified: 'certified', forming: 'forming', meets: 'meets criteria', flagged: 'flagged',
     networksTotal: '{0} networks, {1} flagged by the audit.',
     reasons: 'reasons', error: 'Error: {0}', noPolygons: 'No region polygons loaded (verwijs import regions).',
@@ -473,27 +473,6 @@ function download(name, blob) {
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
 }
 
-/* The PNG: the server's SVG map (the same drawing as `verwijs coverage
- * --format svg`) rasterised by the browser. */
-async function coveragePng(url) {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error('HTTP ' + r.status);
-  const svg = await r.blob();
-  const img = new Image();
-  const src = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
-  try {
-    await new Promise((ok, fail) => { img.onload = ok; img.onerror = () => fail(new Error('SVG')); img.src = src; });
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth || 900; c.height = img.naturalHeight || 900;
-    const g = c.getContext('2d');
-    g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height);
-    g.drawImage(img, 0, 0, c.width, c.height);
-    const png = await new Promise((ok) => c.toBlob(ok, 'image/png'));
-    download('coverage.png', png);
-    return png.size;
-  } finally { URL.revokeObjectURL(src); }
-}
-
 async function runCoverage(ev) {
   if (ev) ev.preventDefault();
   performance.mark('coverage-start'); /* bench/ui_firstview.js reads the measure */
@@ -538,8 +517,7 @@ async function runCoverage(ev) {
   $('c-geojson').href = '/ui/export/coverage.geojson?' + exportQs;
   $('c-svg').href = '/ui/export/coverage.svg?' + exportQs;
   $('c-csv').onclick = () => download('coverage.csv', new Blob([coverageCsv(r)], { type: 'text/csv' }));
-  $('c-png').onclick = () => coveragePng('/ui/export/coverage.svg?' + exportQs).then((n) => { $('c-png').dataset.bytes = String(n); })
-    .catch((e) => setMsg('c-msg', t('pngFail', e.message), 'err'));
+  $('c-png').href = '/ui/export/coverage.png?' + exportQs;
   $('c-downloads').hidden = false;
   performance.measure('coverage', 'coverage-start');
 }

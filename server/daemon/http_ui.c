@@ -10,8 +10,9 @@
  * host when http_ui_tiles is set), nosniff, no framing, no referrer.
  *
  * The exports run the public coverage op through the gateway's own path
- * (same argument checks and limits) and draw its result with geodata/map.c,
- * as `verwijs coverage --format geojson|svg` does. */
+ * (same argument checks and limits) and draw its result with geodata/map.c
+ * and geodata/render (librsvg), as `verwijs coverage --format
+ * geojson|svg|png` does. */
 #include "http_ui.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "geodata/map.h"
+#include "geodata/render/png.h"
 #include "proto/version.h"
 #include "proto/vocab.h"
 #include "proto/vw_err.h"
@@ -261,13 +263,61 @@ static char *split_lang(const char *query, const char **lang)
     return rest;
 }
 
+/* The three exports, as `verwijs coverage --format geojson|svg|png` writes them. */
+typedef enum { EX_GEOJSON, EX_SVG, EX_PNG } export_kind;
+static const struct {
+    const char *name, *ctype, *disposition;
+} exports[] = {
+    {"coverage.geojson", "application/geo+json", "attachment; filename=\"coverage.geojson\""},
+    {"coverage.svg", "image/svg+xml", "attachment; filename=\"coverage.svg\""},
+    {"coverage.png", "image/png", "attachment; filename=\"coverage.png\""},
+};
+
+/* Draws the collection into *out (malloc'ed, *outlen bytes); an HTTP status. */
+static int draw(export_kind kind, json_object *res, json_object *fc, const char *lang,
+                char **out, size_t *outlen, vw_err *err)
+{
+    if (kind == EX_GEOJSON) {
+        const char *s = json_object_to_json_string_ext(fc, JSON_C_TO_STRING_PLAIN);
+        *outlen = strlen(s) + 1;
+        if ((*out = malloc(*outlen)) == NULL)
+            return vw_err_set(err, VW_E_INTERNAL, "out of memory"), 500;
+        memcpy(*out, s, *outlen - 1);
+        (*out)[*outlen - 1] = '\n'; /* as the CLI writes it */
+        return 200;
+    }
+    vw_map_label_buf lb;
+    vw_map_labels(res, lang, &lb);
+    vw_map_opts mo = {.title = lb.title, .subtitle = lb.subtitle,
+                      .note = lb.note[0] ? lb.note : NULL, .lang = lang, .width = 900};
+    FILE *m = open_memstream(out, outlen);
+    if (m == NULL)
+        return vw_err_set(err, VW_E_INTERNAL, "out of memory"), 500;
+    int rc = vw_map_svg(fc, &mo, m, err); /* fails without region geometry */
+    fclose(m);
+    if (rc != 0 || kind == EX_SVG)
+        return rc != 0 ? 400 : 200;
+    char *svg = *out;
+    size_t svglen = *outlen;
+    *out = NULL;
+    m = open_memstream(out, outlen);
+    rc = m ? vw_render_png(svg, svglen, m, err) : vw_err_set(err, VW_E_INTERNAL, "out of memory");
+    if (m)
+        fclose(m);
+    free(svg);
+    return rc != 0 ? 500 : 200;
+}
+
 static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, const char *what,
                          const char *query)
 {
-    bool svg = strcmp(what, "coverage.svg") == 0;
+    size_t kind = 0;
     const char *lang;
-    if (!svg && strcmp(what, "coverage.geojson") != 0) {
-        send_error(c, req, 404, VW_E_NOT_FOUND, "exports: coverage.geojson or coverage.svg");
+    while (kind < sizeof exports / sizeof exports[0] && strcmp(what, exports[kind].name) != 0)
+        kind++;
+    if (kind == sizeof exports / sizeof exports[0]) {
+        send_error(c, req, 404, VW_E_NOT_FOUND,
+                   "exports: coverage.geojson, coverage.svg or coverage.png");
         return;
     }
     char *q = split_lang(query, &lang);
@@ -291,55 +341,24 @@ static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, co
     char *out = NULL;
     size_t outlen = 0;
     vw_err err = {0};
-    const char *ctype = svg ? "image/svg+xml" : "application/geo+json";
     status = 500;
-    if (res == NULL) {
+    if (res == NULL)
         vw_err_set(&err, VW_E_INTERNAL, "the coverage answer could not be read");
-        goto done;
-    }
-    status = 400;
-    if ((fc = vw_map_geojson(res, &err)) == NULL)
-        goto done;
-    if (svg) {
-        vw_map_label_buf lb;
-        vw_map_labels(res, lang, &lb);
-        vw_map_opts mo = {.title = lb.title, .subtitle = lb.subtitle,
-                          .note = lb.note[0] ? lb.note : NULL, .lang = lang, .width = 900};
-        FILE *m = open_memstream(&out, &outlen);
-        if (m == NULL || vw_map_svg(fc, &mo, m, &err) != 0) {
-            if (m)
-                fclose(m);
-            goto done; /* err: no region geometry (ask with geometry=true) */
-        }
-        fclose(m);
-    } else {
-        const char *s = json_object_to_json_string_ext(fc, JSON_C_TO_STRING_PLAIN);
-        outlen = strlen(s);
-        out = malloc(outlen + 1);
-        if (out == NULL) {
-            status = 500;
-            vw_err_set(&err, VW_E_INTERNAL, "out of memory");
-            goto done;
-        }
-        memcpy(out, s, outlen + 1);
-    }
-    status = 413;
-    if (outlen + 1 > c->cfg->http_max_output) {
+    else if ((fc = vw_map_geojson(res, &err)) == NULL)
+        status = 400;
+    else
+        status = draw((export_kind)kind, res, fc, lang, &out, &outlen, &err);
+    if (status == 200 && outlen > c->cfg->http_max_output) {
         vw_err_set(&err, VW_E_TOO_LARGE, "the map exceeds http_max_output (%u bytes); ask for less",
                    c->cfg->http_max_output);
-        goto done;
+        status = 413;
     }
-    status = 200;
-    evbuffer_drain(b, len);
-    evbuffer_add(b, out, outlen);
-    if (!svg)
-        evbuffer_add(b, "\n", 1); /* as the CLI writes them: the SVG ends in its own */
-done:
     if (status == 200) {
+        evbuffer_drain(b, len);
+        evbuffer_add(b, out, outlen);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Disposition",
-                          svg ? "attachment; filename=\"coverage.svg\""
-                              : "attachment; filename=\"coverage.geojson\"");
-        ui_send(c, req, 200, ctype, "no-store");
+                          exports[kind].disposition);
+        ui_send(c, req, 200, exports[kind].ctype, "no-store");
     } else {
         /* geodata's codes are not the gateway's: one fixed code per status */
         send_error(c, req, status,

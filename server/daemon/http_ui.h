@@ -2,8 +2,8 @@
  * UI"): the static files of http_ui_dir, Leaflet from http_ui_leaflet_dir
  * as /ui/vendor/leaflet/, the page's config and vocabulary
  * (/ui/config.json) and the
- * coverage map exports (/ui/export/coverage.geojson, .svg) drawn by the
- * same code as `verwijs coverage --format geojson|svg`. */
+ * coverage map exports (/ui/export/coverage.geojson, .svg, .png) drawn by
+ * the same code as `verwijs coverage --format geojson|svg|png`. */
 #ifndef VW_DAEMON_HTTP_UI_H
 #define VW_DAEMON_HTTP_UI_H
 

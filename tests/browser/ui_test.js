@@ -179,7 +179,7 @@ async function search(page, near, opts) {
     await shot(page, 'coverage-desktop');
 
     /* downloads: CSV (page) == verwijs coverage --format csv; GeoJSON and SVG
-     * (server, same drawing code) == the CLI's; PNG from the SVG */
+     * and PNG (server, the same drawing code) == the CLI's */
     const dl = async (sel, name) => {
       const f = path.join(out, name);
       try { fs.unlinkSync(f); } catch (e) { /* none yet */ }
@@ -200,6 +200,7 @@ async function search(page, near, opts) {
     const png = await dl('#c-png', 'coverage.png');
     check('PNG download is a PNG of the map', png && png.length > 5000 && png.slice(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
       png ? png.length : null);
+    check('PNG download == verwijs coverage --format png', png && png.equals(fs.readFileSync(c.png_file)));
 
     /* networks */
     await page.goto(base + '/ui/#netwerken', { waitUntil: 'load' });

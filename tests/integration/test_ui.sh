@@ -5,7 +5,7 @@
 # off = 404, the gateway's limits), then headless Chromium driven by
 # tests/browser/ui_test.js (puppeteer-core on /usr/bin/chromium): the listed
 # providers equal `verwijs match`, the white-spot count and the downloads
-# equal `verwijs coverage`, an unknown postcode gets its message, the hostile
+# (CSV, GeoJSON, SVG, PNG) equal `verwijs coverage`, an unknown postcode gets its message, the hostile
 # name stays text. Screenshots go to $VW_BIN/ui-screenshots (printed).
 . "$(dirname "$0")/lib.sh"
 need_geodata
@@ -157,6 +157,7 @@ CQ=(--region oost --discipline fysiotherapeut --expertise oncologie --within 15 
 "$V" coverage "${CQ[@]}" --format csv --out "$T/cov.csv" 2>/dev/null
 "$V" coverage "${CQ[@]}" --format geojson --out "$T/cov.geojson"
 "$V" coverage "${CQ[@]}" --format svg --lang nl --out "$T/cov.svg"
+"$V" coverage "${CQ[@]}" --format png --lang nl --out "$T/cov.png"
 "$V" match --near 9711 --discipline fysiotherapeut --expertise oncologie --within 1 --json >"$T/far.json"
 python3 - "$T" "$HOSTILE_NAME" >"$T/expect.json" <<'PY'
 import json, sys
@@ -179,6 +180,7 @@ print(json.dumps({
     "coverage": {"region": "oost", "discipline": "fysiotherapeut", "expertise": "oncologie", "within": 15,
                  "white_spots_total": c["white_spots_total"], "table_rows": len(c["regions"]) + 1,
                  "csv_file": t + "/cov.csv", "geojson_file": t + "/cov.geojson", "svg_file": t + "/cov.svg",
+                 "png_file": t + "/cov.png",
                  "query": "region=oost&view=providers&discipline=fysiotherapeut&expertise=oncologie&within=15&mode=car"},
 }))
 PY
