@@ -195,5 +195,5 @@ brc=$?
 cat "$T/browser.out"
 check "browser checks (tests/browser/ui_test.js)" [ "$brc" = 0 ]
 
-stop_daemon
+check "verwijsd drains and exits 0 after the browser run (clean under ASan too)" stop_daemon
 finish
