@@ -48,7 +48,7 @@ const T = {
     colPc4: 'pc4', colCov: 'gedekt', colProviders: 'zorgverleners', colPlace: 'plaats', colNearest: 'dichtstbij',
     more: '… nog {0} (CSV bevat ze allemaal)', total: 'totaal',
     legendCovered: 'gedekt', legendWhite: 'witte vlek', legendProvider: 'zorgverlener',
-    legendNet0: 'geen',
+    legendCount: 'label: netwerken in totaal',
     certified: 'gecertificeerd', forming: 'in oprichting', meets: 'voldoet aan criteria', flagged: 'gemarkeerd',
     networksTotal: '{0} netwerken, waarvan {1} gemarkeerd bij de audit.',
     reasons: 'redenen', error: 'Fout: {0}', noPolygons: 'Geen regiokaarten geladen (verwijs import regions).',
@@ -90,7 +90,7 @@ const T = {
     colPc4: 'pc4', colCov: 'cov', colProviders: 'providers', colPlace: 'place', colNearest: 'nearest',
     more: '… {0} more (the CSV lists them all)', total: 'total',
     legendCovered: 'covered', legendWhite: 'white spot', legendProvider: 'provider',
-    legendNet0: 'none',
+    legendCount: 'label: all networks',
     certified: 'certified', forming: 'forming', meets: 'meets criteria', flagged: 'flagged',
     networksTotal: '{0} networks, {1} flagged by the audit.',
     reasons: 'reasons', error: 'Error: {0}', noPolygons: 'No region polygons loaded (verwijs import regions).',
@@ -565,7 +565,10 @@ async function runNetworks() {
   clear($('n-table')).appendChild(table([t('colRegion'), t('colPopulation'), t('colProviders'), t('certified'), t('forming'), t('meets'), t('flagged')],
     [...per.entries()].map(([code, k]) => [k.name, fig.has(code) ? fmt(fig.get(code).population, 0) : '', fig.has(code) ? fmt(fig.get(code).providers, 0) : '',
       k.certified, k.forming, k.meets, k.flagged])));
-  legend('n-legend', [[NET_COLORS[0], t('legendNet0')], [NET_COLORS[3], String(Math.round(max / 2)) + ' ' + t('certified')], [NET_COLORS[5], String(max) + ' ' + t('certified')]]);
+  const counts = [...per.values()].map((x) => x.certified);
+  const min = Math.min(...counts);
+  legend('n-legend', [[color(min), String(min) + ' ' + t('certified')], [color(Math.round((min + max) / 2)), String(Math.round((min + max) / 2))],
+    [color(max), String(max) + ' ' + t('certified')], ['#fff', t('legendCount')]]);
   const flagged = a.networks.filter((n) => n.flagged).slice(0, 50);
   clear($('n-list')).appendChild(table([t('flagged'), t('colRegion'), t('reasons')],
     flagged.map((n) => [n.name, n.region || '', (n.reasons || []).join('; ')]), []));
