@@ -341,6 +341,100 @@ static void scale_bar(const proj *p, double map_w, double x0, double y0, FILE *o
             y0 + 4, km);
 }
 
+/* ---- titles ---------------------------------------------------------------- */
+
+static double num(json_object *o, const char *key)
+{
+    json_object *v = get(o, key);
+    return (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
+               ? json_object_get_double(v)
+               : 0;
+}
+
+static const char *str(json_object *o, const char *key)
+{
+    json_object *v = get(o, key);
+    return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+}
+
+/* The strings of an array joined by ", " (cut to cap). */
+static void join(json_object *arr, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; json_object_is_type(arr, json_type_array) &&
+                       i < json_object_array_length(arr) && used < cap;
+         i++) {
+        json_object *e = json_object_array_get_idx(arr, i);
+        if (json_object_is_type(e, json_type_string))
+            used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? ", " : "",
+                                     json_object_get_string(e));
+    }
+}
+
+static const char *mode_words(const char *mode, bool nl)
+{
+    if (strcmp(mode, "bike") == 0)
+        return nl ? "per fiets" : "by bike";
+    if (strcmp(mode, "walk") == 0)
+        return nl ? "te voet" : "on foot";
+    if (strcmp(mode, "transit") == 0)
+        return nl ? "met het ov" : "by public transport";
+    return nl ? "per auto" : "by car";
+}
+
+void vw_map_labels(json_object *res, const char *lang, vw_map_label_buf *out)
+{
+    json_object *need = get(res, "need"), *total = get(res, "total"),
+                *regions = get(res, "regions"), *spots = get(res, "white_spots");
+    bool nl = lang && strcmp(lang, "nl") == 0;
+    char disc[160], exp[160], shown[96] = "", people[16], areas[16];
+    const char *mode = str(need, "mode"), *name = "", *source = str(res, "time_source");
+    join(get(need, "discipline"), disc, sizeof disc);
+    join(get(need, "expertise"), exp, sizeof exp);
+    if (strcmp(str(need, "view"), "networks") == 0)
+        snprintf(out->title, sizeof out->title,
+                 nl ? "Gecertificeerd netwerk met fysio, psychosociaal en dietist binnen %.0f min %s"
+                    : "Certified network with fysio, psychosocial and dietist within %.0f min %s",
+                 num(need, "within"), mode_words(mode, nl));
+    else
+        snprintf(out->title, sizeof out->title, "%.100s%s%.100s %s %.0f min %s%s", disc,
+                 exp[0] ? " + " : "", exp, nl ? "binnen" : "within", num(need, "within"),
+                 mode_words(mode, nl),
+                 json_object_get_boolean(get(need, "accepting_only"))
+                     ? (nl ? " (neemt nieuwe patienten aan)" : " (accepting)")
+                     : "");
+    /* How many white spots the map shows when the result lists fewer than
+     * there are: a cut map never passes for the whole. */
+    double n_total = num(res, "white_spots_total");
+    double n_listed = json_object_is_type(spots, json_type_array)
+                          ? (double)json_object_array_length(spots)
+                          : 0;
+    if (n_listed < n_total)
+        snprintf(shown, sizeof shown, nl ? " (de kaart toont er %.0f)" : " (the map shows %.0f)",
+                 n_listed);
+    if (strcmp(str(res, "scope"), "all") != 0 && json_object_is_type(regions, json_type_array) &&
+        json_object_array_length(regions) == 1)
+        name = str(json_object_array_get_idx(regions, 0), "name");
+    snprintf(people, sizeof people, "%.1f%%", 100 * num(total, "share_population"));
+    snprintf(areas, sizeof areas, "%.1f%%", 100 * num(total, "share_pc4"));
+    if (nl) { /* Dutch writes a decimal comma */
+        char *c1 = strchr(people, '.'), *c2 = strchr(areas, '.');
+        if (c1)
+            *c1 = ',';
+        if (c2)
+            *c2 = ',';
+    }
+    snprintf(out->subtitle, sizeof out->subtitle,
+             nl ? "%.63s: %s van de mensen en %s van de PC4-gebieden gedekt; %.0f witte vlekken%s"
+                : "%.63s: %s of people and %s of PC4 areas covered; %.0f white spots%s",
+             name[0] ? name : (nl ? "Nederland" : "Netherlands"), people, areas, n_total, shown);
+    out->note[0] = '\0';
+    if (source[0])
+        snprintf(out->note, sizeof out->note, nl ? "Reistijden: %.15s." : "Travel times: %.15s.",
+                 source);
+}
+
 int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
 {
     json_object *features = get(fc, "features");

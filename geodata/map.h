@@ -19,6 +19,17 @@
 /* A new FeatureCollection (caller owns: json_object_put), NULL on error. */
 json_object *vw_map_geojson(json_object *coverage_result, vw_err *err);
 
+/* The map's title ("fysiotherapeut + oncologie within 15 min by car"),
+ * subtitle ("Oost-Nederland: 96.8% of people and 94.0% of PC4 areas covered;
+ * 63 white spots", with how many the map shows when the result lists fewer)
+ * and note (the travel-time source, "" when the result names none) of a
+ * coverage result, in `lang` ("nl"; anything else: English). Shared by
+ * `verwijs coverage` and the web UI's export so both draw the same map. */
+typedef struct vw_map_label_buf {
+    char title[320], subtitle[256], note[160];
+} vw_map_label_buf;
+void vw_map_labels(json_object *coverage_result, const char *lang, vw_map_label_buf *out);
+
 typedef struct vw_map_opts {
     const char *title;    /* e.g. "fysiotherapeut + oncologie within 15 min by car" */
     const char *subtitle; /* e.g. "Noord-Nederland: 93.1% of people, 88.0% of PC4 areas" */

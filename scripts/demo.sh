@@ -2,14 +2,16 @@
 # demo.sh -- from a fresh Debian 12 machine to a running Verwijs with a
 # national demo directory: installs dependencies, builds, generates a demo
 # dataset (20,000 providers; DEMO_PROVIDERS to change), imports it into SQLite,
-# starts verwijsd on 127.0.0.1:4747 and a Unix socket, and runs a few example
-# referral queries. DEMO_PORT=N asks for port N; without it, 4747 when it is
+# starts verwijsd on 127.0.0.1:4747 and a Unix socket, with the HTTP gateway
+# and the web UI on 127.0.0.1:8047 (DEMO_HTTP_PORT; a free one when 8047 is
+# taken), and runs a few example referral queries. DEMO_PORT=N asks for port N; without it, 4747 when it is
 # free and otherwise a free port the kernel picks (printed). The daemon keeps running afterwards; the last
 # lines say how to query and stop it.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 N=${DEMO_PROVIDERS:-20000}
 PORT=${DEMO_PORT:-}
+HTTP_PORT=${DEMO_HTTP_PORT:-}
 data="$src/demo-data"
 
 bash "$src/scripts/deps.sh"
@@ -59,22 +61,27 @@ if [ -z "$PORT" ]; then
     PORT=4747
   fi
 fi
-say "start verwijsd on 127.0.0.1 and $data/verwijsd.sock"
+if [ -z "$HTTP_PORT" ]; then
+  if (exec 3<>/dev/tcp/127.0.0.1/8047) 2>/dev/null; then HTTP_PORT=0; else HTTP_PORT=8047; fi
+fi
+say "start verwijsd on 127.0.0.1 and $data/verwijsd.sock, with the web UI"
 nohup "$D" --db "$db" --listen "127.0.0.1:$PORT" --socket "$data/verwijsd.sock" \
-      --port-file "$data/verwijsd.port" >"$data/verwijsd.log" 2>&1 &
+      --port-file "$data/verwijsd.port" --http "127.0.0.1:$HTTP_PORT" \
+      --http-port-file "$data/verwijsd.http-port" --ui "$src/ui" >"$data/verwijsd.log" 2>&1 &
 echo $! >"$data/verwijsd.pid"
 for _ in $(seq 100); do
-  [ -s "$data/verwijsd.port" ] && break
+  [ -s "$data/verwijsd.port" ] && [ -s "$data/verwijsd.http-port" ] && break
   kill -0 "$(cat "$data/verwijsd.pid")" 2>/dev/null || break
   sleep 0.1
 done
-if [ ! -s "$data/verwijsd.port" ]; then
+if [ ! -s "$data/verwijsd.port" ] || [ ! -s "$data/verwijsd.http-port" ]; then
   cat "$data/verwijsd.log"
   echo "verwijsd did not start (port ${PORT}: set DEMO_PORT to a free port)" >&2
   exit 1
 fi
 PORT=$(cat "$data/verwijsd.port")
-echo "verwijsd listens on 127.0.0.1:$PORT"
+HTTP_PORT=$(cat "$data/verwijsd.http-port")
+echo "verwijsd listens on 127.0.0.1:$PORT; web UI on http://127.0.0.1:$HTTP_PORT/ui/"
 export VERWIJS_SERVER="127.0.0.1:$PORT"
 
 say "example referral queries"
@@ -116,7 +123,9 @@ echo; run "$V" --socket "$data/verwijsd.sock" stats
 
 say "verwijsd is running (pid $(cat "$data/verwijsd.pid"))"
 cat <<MSG
+Web page:  http://127.0.0.1:$HTTP_PORT/ui/   (Verwijsgids search, matched care, coverage map, networks)
 Query it:  $V --server 127.0.0.1:$PORT match --near 1012 --discipline dietist --within 15
+           curl 'http://127.0.0.1:$HTTP_PORT/v1/match?near=1012&discipline=dietist&within=15'
 Maps:      $data/oost-fysio-15.svg  $data/oost-fysio-15.png  $data/nl-fysio-15.geojson
 Log:       $data/verwijsd.log
 Stop it:   kill $(cat "$data/verwijsd.pid")

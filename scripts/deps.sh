@@ -5,7 +5,15 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libevent-dev libmsgpack-dev libsqlite3-dev sqlite3 libgeos-dev libjson-c-dev libssl-dev openssl
-      librsvg2-dev libcairo2-dev fonts-dejavu-core python3 python3-yaml curl redis-server haproxy)
+      librsvg2-dev libcairo2-dev fonts-dejavu-core python3 python3-yaml curl redis-server haproxy
+      libjs-leaflet chromium)
+# The browser test (tests/integration/test_ui.sh) drives Chromium with
+# puppeteer-core from npm (tests/browser/package-lock.json): Debian's nodejs
+# and npm, unless a node with npm is already installed (e.g. NodeSource's
+# nodejs, which bundles npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PKGS+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

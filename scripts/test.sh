@@ -25,6 +25,10 @@ cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVW_WERROR=ON
 cmake --build "$src/build" -j"$jobs"
 step "tests"
 (cd "$src/build" && ctest --output-on-failure -j2)
+# The browser test's screenshots (desktop and phone widths) are CI artefacts.
+if [ -d "$src/build/ui-screenshots" ]; then
+  echo "web UI screenshots (artefacts):"; ls -1 "$src/build/ui-screenshots"/*.png
+fi
 
 [ "$quick" = 1 ] && exit 0
 

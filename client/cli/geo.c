@@ -276,71 +276,6 @@ static const char *map_lang(const char *opt)
     return "en";
 }
 
-static const char *mode_words(const char *mode, bool nl)
-{
-    if (strcmp(mode, "bike") == 0)
-        return nl ? "per fiets" : "by bike";
-    if (strcmp(mode, "walk") == 0)
-        return nl ? "te voet" : "on foot";
-    if (strcmp(mode, "transit") == 0)
-        return nl ? "met het ov" : "by public transport";
-    return nl ? "per auto" : "by car";
-}
-
-/* "fysiotherapeut + oncologie within 15 min by car" */
-static void map_title(const msgpack_object *res, bool nl, char *out, size_t cap)
-{
-    const msgpack_object *need = vw_mp_get(res, "need");
-    char view[16], disc[160], exp[160], mode[16];
-    vw_mp_str(need, "view", view, sizeof view);
-    vw_mp_join(vw_mp_get(need, "discipline"), NULL, disc, sizeof disc);
-    vw_mp_join(vw_mp_get(need, "expertise"), NULL, exp, sizeof exp);
-    vw_mp_str(need, "mode", mode, sizeof mode);
-    if (strcmp(view, "networks") == 0)
-        snprintf(out, cap, nl ? "Gecertificeerd netwerk met fysio, psychosociaal en dietist binnen "
-                                "%.0f min %s"
-                              : "Certified network with fysio, psychosocial and dietist within %.0f "
-                                "min %s",
-                 vw_mp_num(need, "within", 0), mode_words(mode, nl));
-    else
-        snprintf(out, cap, "%.100s%s%.100s %s %.0f min %s%s", disc, exp[0] ? " + " : "", exp,
-                 nl ? "binnen" : "within", vw_mp_num(need, "within", 0), mode_words(mode, nl),
-                 vw_mp_bool(need, "accepting_only") ? (nl ? " (neemt nieuwe patienten aan)"
-                                                          : " (accepting)")
-                                                    : "");
-}
-
-/* "Oost-Nederland: 93.1% of people and 88.0% of PC4 areas covered; 120 white
- * spots", and when the result lists fewer white spots than there are, how
- * many the map shows: a cut map never passes for the whole. */
-static void map_subtitle(const msgpack_object *res, bool nl, char *out, size_t cap)
-{
-    const msgpack_object *total = vw_mp_get(res, "total");
-    char scope[32] = "", name[64] = "", shown[96] = "";
-    vw_mp_str(res, "scope", scope, sizeof scope);
-    const msgpack_object *regions = vw_mp_get(res, "regions");
-    if (strcmp(scope, "all") != 0 && regions && regions->type == MSGPACK_OBJECT_ARRAY &&
-        regions->via.array.size == 1)
-        vw_mp_str(&regions->via.array.ptr[0], "name", name, sizeof name);
-    const msgpack_object *spots = vw_mp_get(res, "white_spots");
-    double n_total = vw_mp_num(res, "white_spots_total", 0);
-    double n_listed = spots && spots->type == MSGPACK_OBJECT_ARRAY ? spots->via.array.size : 0;
-    if (n_listed < n_total)
-        snprintf(shown, sizeof shown, nl ? " (de kaart toont er %.0f)" : " (the map shows %.0f)",
-                 n_listed);
-    char people[16], areas[16];
-    snprintf(people, sizeof people, "%.1f%%", 100 * vw_mp_num(total, "share_population", 0));
-    snprintf(areas, sizeof areas, "%.1f%%", 100 * vw_mp_num(total, "share_pc4", 0));
-    if (nl) { /* Dutch writes a decimal comma */
-        *strchr(people, '.') = ',';
-        *strchr(areas, '.') = ',';
-    }
-    snprintf(out, cap,
-             nl ? "%s: %s van de mensen en %s van de PC4-gebieden gedekt; %.0f witte vlekken%s"
-                : "%s: %s of people and %s of PC4 areas covered; %.0f white spots%s",
-             name[0] ? name : (nl ? "Nederland" : "Netherlands"), people, areas, n_total, shown);
-}
-
 static int write_map(const msgpack_object *res, out_format fmt, const char *lang,
                      const char *path)
 {
@@ -363,16 +298,10 @@ static int write_map(const msgpack_object *res, out_format fmt, const char *lang
         rc = vw_outfile_close(&of, true);
         goto out;
     }
-    bool nl = strcmp(lang, "nl") == 0;
-    char title[320], subtitle[256], note[160] = "";
-    map_title(res, nl, title, sizeof title);
-    map_subtitle(res, nl, subtitle, sizeof subtitle);
-    char source[16] = "";
-    vw_mp_str(res, "time_source", source, sizeof source);
-    if (source[0])
-        snprintf(note, sizeof note, nl ? "Reistijden: %s." : "Travel times: %s.", source);
-    vw_map_opts mo = {.title = title, .subtitle = subtitle, .note = note[0] ? note : NULL,
-                      .lang = lang, .width = 900};
+    vw_map_label_buf lb;
+    vw_map_labels(j, lang, &lb);
+    vw_map_opts mo = {.title = lb.title, .subtitle = lb.subtitle,
+                      .note = lb.note[0] ? lb.note : NULL, .lang = lang, .width = 900};
     FILE *m = open_memstream(&buf, &len);
     if (m == NULL || vw_map_svg(fc, &mo, m, &err) != 0) {
         if (m)

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,8 @@ void vw_config_defaults(vw_config *c)
     c->http_max_output = 8u << 20;
     c->http_timeout = 10;
     c->http_max_connections = 10000;
+    snprintf(c->http_ui_leaflet_dir, sizeof c->http_ui_leaflet_dir,
+             "/usr/share/javascript/leaflet");
     c->admin_import_max_bytes = 2147483648.0;
     c->admin_import_max_removed = 10;
     vw_limits_default(&c->limits);
@@ -60,6 +63,29 @@ static int set_num(double *out, const char *key, const char *v, double min, doub
                           max);
     *out = d;
     return 0;
+}
+
+/* A tile URL template goes into the page's config and, by its origin, into
+ * the Content-Security-Policy header: only http(s), a plain host[:port], and
+ * characters that need no quoting in either; {z}, {x} and {y} required. */
+static int set_tiles(vw_config *c, const char *v, vw_err *err)
+{
+    const char *host = strncmp(v, "https://", 8) == 0  ? v + 8
+                       : strncmp(v, "http://", 7) == 0 ? v + 7
+                                                       : NULL;
+    size_t hl = host ? strcspn(host, "/") : 0;
+    bool ok = v[0] == '\0' || (host && hl > 0 && host[hl] == '/' &&
+                               strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789.-:") == hl &&
+                               strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                         "0123456789.-_~:/?&=%{}") == strlen(v) &&
+                               strstr(v, "{z}") && strstr(v, "{x}") && strstr(v, "{y}"));
+    if (!ok)
+        return vw_err_set(err, VW_E_BAD_REQUEST,
+                          "http_ui_tiles must be an http(s) URL template with {z}, {x} and {y}, "
+                          "e.g. https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/"
+                          "standaard/EPSG:3857/{z}/{x}/{y}.png");
+    return set_str(c->http_ui_tiles, sizeof c->http_ui_tiles, "http_ui_tiles", v, err);
 }
 
 static int set_mode(unsigned *out, const char *key, const char *v, vw_err *err)
@@ -92,6 +118,10 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     STR("problems_file", problems_file)
     STR("http_listen", http_listen)
     STR("http_port_file", http_port_file)
+    STR("http_ui_dir", http_ui_dir)
+    STR("http_ui_leaflet_dir", http_ui_leaflet_dir)
+    if (strcmp(key, "http_ui_tiles") == 0)
+        return set_tiles(c, v, err);
     STR("admin_socket", admin_socket)
     STR("admin_listen", admin_listen)
     STR("admin_token", admin_token)

@@ -52,6 +52,10 @@ typedef struct vw_config {
     uint32_t http_max_output;  /* bytes of one JSON response */
     double http_timeout;       /* seconds: read/write of one request, keep-alive idle */
     int http_max_connections;  /* open HTTP connections; over: 503 overloaded */
+    /* web UI under /ui/ (http_ui.c); off while http_ui_dir is "" */
+    char http_ui_dir[1024];    /* index.html, app.js, app.css (share/verwijs/ui) */
+    char http_ui_leaflet_dir[1024]; /* libjs-leaflet, served as /ui/vendor/leaflet/ */
+    char http_ui_tiles[512];   /* background tile URL template, "" = none */
     vw_limits limits;
     vw_travel_model travel;
     vw_refer_config refer;

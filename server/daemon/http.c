@@ -32,6 +32,7 @@
 #include "proto/vocab.h"
 #include "fds.h"
 #include "http_fhir.h"
+#include "http_ui.h"
 #include "log.h"
 #include "server/ops/http.h"
 #include "server/ops/optable.h"
@@ -130,14 +131,20 @@ static void reply(hworker *w, struct evhttp_request *req, int status, const char
     evhttp_send_reply(req, status, reason(status), NULL); /* counted in on_output */
 }
 
-static void reply_error(hworker *w, struct evhttp_request *req, int status, const char *code,
-                        const char *message)
+/* The JSON error body (replacing whatever the output buffer held). */
+static void error_body(struct evhttp_request *req, const char *code, const char *message)
 {
     struct evbuffer *b = evhttp_request_get_output_buffer(req);
     out_sink s = {b, 0, (size_t)-1};
     evbuffer_drain(b, evbuffer_get_length(b));
     vw_http_error_json(code, message, sink_write, &s);
     evbuffer_add(b, "\n", 1);
+}
+
+static void reply_error(hworker *w, struct evhttp_request *req, int status, const char *code,
+                        const char *message)
+{
+    error_body(req, code, message);
     reply(w, req, status, "application/json");
 }
 
@@ -149,8 +156,10 @@ static void reply_text(hworker *w, struct evhttp_request *req, int status, const
 
 /* ---- ops routes --------------------------------------------------------- */
 
-static void run_op(hworker *w, struct evhttp_request *req, const char *op, const char *id,
-                   const char *query)
+/* Runs `op` on the query: its JSON answer (result or error) is left in the
+ * request's output buffer, and its status returned. */
+static int op_answer(hworker *w, struct evhttp_request *req, const char *op, const char *id,
+                     const char *query)
 {
     const vw_http_env *env = &w->h->env;
     const vw_config *cfg = env->cfg;
@@ -165,8 +174,8 @@ static void run_op(hworker *w, struct evhttp_request *req, const char *op, const
     if (vw_http_build_request(&w->req, op, id, query, cfg->http_max_params, &err) != 0) {
         vw_ops_count(env->stats, VW_PROTO_HTTP, outcome.op, vw_code_find(err.code),
                      outcome.t0_ns);
-        reply_error(w, req, vw_http_status(err.code), err.code, err.message);
-        return;
+        error_body(req, err.code, err.message);
+        return vw_http_status(err.code);
     }
     vw_snapshot *snap = vw_snapholder_acquire(env->snaps, &info);
     info.version = VW_VERSION;
@@ -189,14 +198,15 @@ static void run_op(hworker *w, struct evhttp_request *req, const char *op, const
             char msg[128];
             snprintf(msg, sizeof msg, "the answer exceeds http_max_output (%u bytes); ask for less",
                      cfg->http_max_output);
-            reply_error(w, req, 413, VW_E_TOO_LARGE, msg);
+            error_body(req, VW_E_TOO_LARGE, msg);
+            status = 413;
         } else {
             outcome.code = VW_C_INTERNAL;
-            reply_error(w, req, 500, VW_E_INTERNAL, "response could not be rendered");
+            error_body(req, VW_E_INTERNAL, "response could not be rendered");
+            status = 500;
         }
     } else {
         evbuffer_add(b, "\n", 1);
-        reply(w, req, status, "application/json");
     }
     vw_ops_count(env->stats, VW_PROTO_HTTP, outcome.op >= 0 ? outcome.op : VW_OPS_NONE,
                  outcome.code, outcome.t0_ns);
@@ -204,6 +214,19 @@ static void run_op(hworker *w, struct evhttp_request *req, const char *op, const
         vw_snapshot_release(snap);
     if (vw_log_enabled(VW_LOG_DEBUG))
         vw_log(VW_LOG_DEBUG, "http%d %s status=%d", w->index, logline, status);
+    return status;
+}
+
+static void run_op(hworker *w, struct evhttp_request *req, const char *op, const char *id,
+                   const char *query)
+{
+    reply(w, req, op_answer(w, req, op, id, query), "application/json");
+}
+
+/* The web UI's exports run the coverage op through here (http_ui.c). */
+static int ui_op(void *arg, struct evhttp_request *req, const char *op, const char *query)
+{
+    return op_answer(arg, req, op, NULL, query);
 }
 
 /* ---- health ------------------------------------------------------------- */
@@ -307,6 +330,11 @@ static void on_request(struct evhttp_request *req, void *arg)
     }
     if (strncmp(path, "/fhir/", 6) == 0) {
         fhir_route(w, req, path + 6, query);
+        return;
+    }
+    if (strncmp(path, "/ui", 3) == 0 && (path[3] == '\0' || path[3] == '/')) {
+        vw_http_ui_ctx ui = {w->h->env.cfg, w->h->env.problems, w->draining, ui_op, w};
+        vw_http_ui_serve(&ui, req, path, query);
         return;
     }
     const char *rest = NULL;

@@ -14,7 +14,7 @@ static void usage(FILE *f)
 {
     fputs("usage: verwijsd --db PATH [--listen HOST:PORT] [--socket PATH] [--config FILE]\n"
           "                [--workers N] [--port-file PATH] [--log-level L]\n"
-          "                [--http HOST:PORT] [--http-port-file PATH]\n"
+          "                [--http HOST:PORT] [--http-port-file PATH] [--ui DIR]\n"
           "\n"
           "Serves the Verwijs referral directory (a snapshot of the SQLite database) over\n"
           "the msgpack protocol of proto/PROTOCOL.md, on TCP and/or a Unix socket, and\n"
@@ -29,6 +29,8 @@ static void usage(FILE *f)
           "  --workers N        worker threads (default: number of CPUs)\n"
           "  --http HOST:PORT   also serve HTTP/JSON there (config http_listen; off by default)\n"
           "  --http-port-file PATH  write the bound HTTP port here once ready\n"
+          "  --ui DIR           serve the web UI in DIR under /ui/ of the HTTP gateway\n"
+          "                     (config http_ui_dir; e.g. share/verwijs/ui; docs/HTTP.md)\n"
           "  --port-file PATH   write the bound TCP port here once ready (the admin and TLS\n"
           "                     ports, when they listen, to PATH.admin and PATH.tls)\n"
           "  --log-level L      error|warn|info|debug (debug logs every request, privacy-safe)\n"
@@ -48,6 +50,7 @@ int main(int argc, char **argv)
         {"workers", required_argument, NULL, 'w'},   {"port-file", required_argument, NULL, 'p'},
         {"log-level", required_argument, NULL, 'v'}, {"no-tcp", no_argument, NULL, 'n'},
         {"http", required_argument, NULL, 'H'},      {"http-port-file", required_argument, NULL, 'P'},
+        {"ui", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     static vw_config cfg;
@@ -68,6 +71,7 @@ int main(int argc, char **argv)
         case 'v': key = "log_level"; break;
         case 'H': key = "http_listen"; break;
         case 'P': key = "http_port_file"; break;
+        case 'U': key = "http_ui_dir"; break;
         case 'n': keys[nset] = "listen"; vals[nset++] = ""; continue;
         case 'c': config_file = optarg; continue;
         case 'h': usage(stdout); return 0;

@@ -19,7 +19,8 @@ for f in share/man/man1/verwijs.1 share/man/man8/verwijsd.8 \
          share/doc/verwijs/examples/verwijsd.conf lib/systemd/system/verwijsd.service \
          lib/sysusers.d/verwijs.conf share/verwijs/iza_regions.csv \
          share/bash-completion/completions/verwijs include/verwijs/verwijs.h \
-         share/doc/verwijs/FHIR.md share/doc/verwijs/openapi.yaml; do
+         share/doc/verwijs/FHIR.md share/doc/verwijs/openapi.yaml \
+         share/verwijs/ui/index.html share/verwijs/ui/app.js share/verwijs/ui/app.css; do
   check "installed $f" test -s "$P/$f"
 done
 

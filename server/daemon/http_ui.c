@@ -1,0 +1,402 @@
+/* http_ui.c -- the web UI under /ui/ (see http_ui.h, docs/HTTP.md "Web UI").
+ *
+ * Static files only from two directories, by a path whose every segment is
+ * [A-Za-z0-9_-][A-Za-z0-9._-]* (so no "..", no hidden files, no percent
+ * escapes to decode), opened segment by segment with openat() -- the UI
+ * directory with O_NOFOLLOW, so a symlink planted there leads nowhere --,
+ * regular files only, at most http_max_output bytes, and only the file
+ * types of `types` (each with its Content-Type). Every answer carries a
+ * Content-Security-Policy allowing the page's own origin (and the tile
+ * host when http_ui_tiles is set), nosniff, no framing, no referrer.
+ *
+ * The exports run the public coverage op through the gateway's own path
+ * (same argument checks and limits) and draw its result with geodata/map.c
+ * and geodata/render (librsvg), as `verwijs coverage --format
+ * geojson|svg|png` does. */
+#include "http_ui.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "geodata/map.h"
+#include "geodata/render/png.h"
+#include "proto/version.h"
+#include "proto/vocab.h"
+#include "proto/vw_err.h"
+#include "server/ops/http.h"
+
+#define UI_MAX_SEGMENTS 4
+#define UI_MAX_SEGMENT 100
+#define UI_JSON_DEPTH 32
+
+static const struct {
+    const char *ext;
+    const char *ctype;
+} types[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".json", "application/json"},
+    {".png", "image/png"},
+    {".svg", "image/svg+xml"},
+    {".ico", "image/x-icon"},
+};
+
+static const char *ctype_of(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].ctype;
+    return NULL;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 301: return "Moved Permanently";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 413: return "Content Too Large";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+    }
+}
+
+/* ---- replies ---------------------------------------------------------------- */
+
+static void security_headers(const vw_http_ui_ctx *c, struct evkeyvalq *oh)
+{
+    /* The tile host's origin: scheme://host[:port] of the template (its
+     * characters were checked when the key was set, config.c). */
+    char tiles[300] = "";
+    const char *t = c->cfg->http_ui_tiles, *host = strstr(t, "://");
+    if (t[0] && host) {
+        size_t n = (size_t)(host + 3 - t) + strcspn(host + 3, "/");
+        if (n < sizeof tiles - 1)
+            snprintf(tiles, sizeof tiles, " %.*s", (int)n, t);
+    }
+    char csp[512];
+    snprintf(csp, sizeof csp,
+             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: "
+             "blob:%s; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+             "frame-ancestors 'none'",
+             tiles);
+    evhttp_add_header(oh, "Content-Security-Policy", csp);
+    evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(oh, "X-Frame-Options", "DENY");
+    evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
+}
+
+/* cache: "no-cache" for the page (revalidate: it changes with the package),
+ * "public, max-age=86400" for Leaflet, "no-store" for answers to queries. */
+static void ui_send(const vw_http_ui_ctx *c, struct evhttp_request *req, int status,
+                    const char *ctype, const char *cache)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    if (c->draining)
+        evhttp_add_header(oh, "Connection", "close");
+    evhttp_add_header(oh, "Content-Type", ctype);
+    evhttp_add_header(oh, "Cache-Control", cache);
+    security_headers(c, oh);
+    evhttp_send_reply(req, status, reason(status), NULL);
+}
+
+static int sink_add(void *ctx, const char *p, size_t n)
+{
+    return evbuffer_add(ctx, p, n);
+}
+
+static void send_error(const vw_http_ui_ctx *c, struct evhttp_request *req, int status,
+                       const char *code, const char *message)
+{
+    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    evbuffer_drain(b, evbuffer_get_length(b));
+    vw_http_error_json(code, message, sink_add, b);
+    evbuffer_add(b, "\n", 1);
+    ui_send(c, req, status, "application/json", "no-store");
+}
+
+/* ---- static files ------------------------------------------------------------- */
+
+static bool segment_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > UI_MAX_SEGMENT || s[0] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* Opens rel ("a/b.js") below dir; -1 with errno (ENOENT for a refused path). */
+static int open_below(const char *dir, const char *rel, bool nofollow)
+{
+    int fl = O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), nseg = 0;
+    const char *p = rel;
+    while (dfd >= 0) {
+        size_t n = strcspn(p, "/");
+        char seg[UI_MAX_SEGMENT + 1];
+        if (!segment_ok(p, n) || ++nseg > UI_MAX_SEGMENTS) {
+            close(dfd);
+            errno = ENOENT;
+            return -1;
+        }
+        memcpy(seg, p, n);
+        seg[n] = '\0';
+        bool last = p[n] == '\0';
+        int fd = openat(dfd, seg, last ? fl | O_NONBLOCK : fl | O_DIRECTORY);
+        close(dfd);
+        if (last || fd < 0)
+            return fd;
+        dfd = fd;
+        p += n + 1;
+    }
+    return -1;
+}
+
+static void serve_file(const vw_http_ui_ctx *c, struct evhttp_request *req, const char *dir,
+                       const char *rel, bool nofollow, const char *cache)
+{
+    const char *ctype = ctype_of(rel);
+    struct stat st;
+    int fd = ctype ? open_below(dir, rel, nofollow) : -1;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        send_error(c, req, 404, VW_E_NOT_FOUND, "no such file in the web UI");
+        return;
+    }
+    if ((uint64_t)st.st_size > c->cfg->http_max_output) {
+        close(fd);
+        send_error(c, req, 413, VW_E_TOO_LARGE, "the file exceeds http_max_output");
+        return;
+    }
+    /* evbuffer_add_file owns fd from here (sendfile/mmap where it can). */
+    if (evbuffer_add_file(evhttp_request_get_output_buffer(req), fd, 0, st.st_size) != 0) {
+        send_error(c, req, 500, VW_E_INTERNAL, "cannot read the file");
+        return;
+    }
+    ui_send(c, req, 200, ctype, cache);
+}
+
+/* ---- the page's settings ------------------------------------------------------ */
+
+static json_object *jstr(const char *s)
+{
+    return json_object_new_string(s);
+}
+
+/* The tile template, the vocabulary (disciplines, base expertise tags) and
+ * the problems of the refer op, so the page's choices are the server's. */
+static void serve_config(const vw_http_ui_ctx *c, struct evhttp_request *req)
+{
+    json_object *o = json_object_new_object(), *d = json_object_new_array(),
+                *e = json_object_new_array(), *p = json_object_new_array();
+    json_object_object_add(o, "version", jstr(VW_VERSION));
+    json_object_object_add(o, "tiles", jstr(c->cfg->http_ui_tiles));
+    for (int i = 0; i < VW_D_COUNT; i++)
+        json_object_array_add(d, jstr(vw_discipline_name(i)));
+    for (int i = 0; i < VW_BASE_TAG_COUNT; i++)
+        json_object_array_add(e, jstr(vw_base_tags[i]));
+    for (int i = 0; c->problems && i < vw_problems_count(c->problems); i++) {
+        const vw_problem *pr = vw_problems_get(c->problems, i);
+        json_object *one = json_object_new_object();
+        json_object_object_add(one, "code", jstr(pr->code));
+        json_object_object_add(one, "label", jstr(pr->label));
+        json_object_object_add(one, "category", jstr(vw_problem_category_name(pr->category)));
+        json_object_array_add(p, one);
+    }
+    json_object_object_add(o, "disciplines", d);
+    json_object_object_add(o, "expertise", e);
+    json_object_object_add(o, "problems", p);
+    evbuffer_add_printf(evhttp_request_get_output_buffer(req), "%s\n",
+                        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    ui_send(c, req, 200, "application/json", "no-cache");
+}
+
+/* ---- exports (coverage map as GeoJSON or SVG) --------------------------------- */
+
+/* Splits the map's `lang` (nl|en, default en, as `verwijs coverage --lang`)
+ * off the query; the rest (malloc'ed) goes to the coverage op, which would
+ * refuse an unknown parameter. NULL: out of memory, or a bad lang. */
+static char *split_lang(const char *query, const char **lang)
+{
+    size_t n = query ? strlen(query) : 0, used = 0;
+    char *rest = malloc(n + 1);
+    *lang = "en";
+    if (rest == NULL)
+        return NULL;
+    for (const char *p = query; p && *p;) {
+        size_t len = strcspn(p, "&");
+        if (len > 5 && strncmp(p, "lang=", 5) == 0) {
+            if (len == 7 && strncmp(p + 5, "nl", 2) == 0)
+                *lang = "nl";
+            else if (!(len == 7 && strncmp(p + 5, "en", 2) == 0)) {
+                free(rest);
+                return NULL;
+            }
+        } else if (len > 0) {
+            if (used)
+                rest[used++] = '&';
+            memcpy(rest + used, p, len);
+            used += len;
+        }
+        p += len + (p[len] == '&');
+    }
+    rest[used] = '\0';
+    return rest;
+}
+
+/* The three exports, as `verwijs coverage --format geojson|svg|png` writes them. */
+typedef enum { EX_GEOJSON, EX_SVG, EX_PNG } export_kind;
+static const struct {
+    const char *name, *ctype, *disposition;
+} exports[] = {
+    {"coverage.geojson", "application/geo+json", "attachment; filename=\"coverage.geojson\""},
+    {"coverage.svg", "image/svg+xml", "attachment; filename=\"coverage.svg\""},
+    {"coverage.png", "image/png", "attachment; filename=\"coverage.png\""},
+};
+
+/* Draws the collection into *out (malloc'ed, *outlen bytes); an HTTP status. */
+static int draw(export_kind kind, json_object *res, json_object *fc, const char *lang,
+                char **out, size_t *outlen, vw_err *err)
+{
+    if (kind == EX_GEOJSON) {
+        const char *s = json_object_to_json_string_ext(fc, JSON_C_TO_STRING_PLAIN);
+        *outlen = strlen(s) + 1;
+        if ((*out = malloc(*outlen)) == NULL)
+            return vw_err_set(err, VW_E_INTERNAL, "out of memory"), 500;
+        memcpy(*out, s, *outlen - 1);
+        (*out)[*outlen - 1] = '\n'; /* as the CLI writes it */
+        return 200;
+    }
+    vw_map_label_buf lb;
+    vw_map_labels(res, lang, &lb);
+    vw_map_opts mo = {.title = lb.title, .subtitle = lb.subtitle,
+                      .note = lb.note[0] ? lb.note : NULL, .lang = lang, .width = 900};
+    FILE *m = open_memstream(out, outlen);
+    if (m == NULL)
+        return vw_err_set(err, VW_E_INTERNAL, "out of memory"), 500;
+    int rc = vw_map_svg(fc, &mo, m, err); /* fails without region geometry */
+    fclose(m);
+    if (rc != 0 || kind == EX_SVG)
+        return rc != 0 ? 400 : 200;
+    char *svg = *out;
+    size_t svglen = *outlen;
+    *out = NULL;
+    m = open_memstream(out, outlen);
+    rc = m ? vw_render_png(svg, svglen, m, err) : vw_err_set(err, VW_E_INTERNAL, "out of memory");
+    if (m)
+        fclose(m);
+    free(svg);
+    return rc != 0 ? 500 : 200;
+}
+
+static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, const char *what,
+                         const char *query)
+{
+    size_t kind = 0;
+    const char *lang;
+    while (kind < sizeof exports / sizeof exports[0] && strcmp(what, exports[kind].name) != 0)
+        kind++;
+    if (kind == sizeof exports / sizeof exports[0]) {
+        send_error(c, req, 404, VW_E_NOT_FOUND,
+                   "exports: coverage.geojson, coverage.svg or coverage.png");
+        return;
+    }
+    char *q = split_lang(query, &lang);
+    if (q == NULL) {
+        send_error(c, req, 400, VW_E_BAD_REQUEST, "lang must be nl or en");
+        return;
+    }
+    int status = c->run(c->run_arg, req, "coverage", q);
+    free(q);
+    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    if (status != 200) {
+        ui_send(c, req, status, "application/json", "no-store");
+        return;
+    }
+    json_tokener *tok = json_tokener_new_ex(UI_JSON_DEPTH);
+    size_t len = evbuffer_get_length(b);
+    const char *text = (const char *)evbuffer_pullup(b, -1);
+    json_object *res = tok && text && len < INT_MAX ? json_tokener_parse_ex(tok, text, (int)len)
+                                                    : NULL;
+    json_object *fc = NULL;
+    char *out = NULL;
+    size_t outlen = 0;
+    vw_err err = {0};
+    status = 500;
+    if (res == NULL)
+        vw_err_set(&err, VW_E_INTERNAL, "the coverage answer could not be read");
+    else if ((fc = vw_map_geojson(res, &err)) == NULL)
+        status = 400;
+    else
+        status = draw((export_kind)kind, res, fc, lang, &out, &outlen, &err);
+    if (status == 200 && outlen > c->cfg->http_max_output) {
+        vw_err_set(&err, VW_E_TOO_LARGE, "the map exceeds http_max_output (%u bytes); ask for less",
+                   c->cfg->http_max_output);
+        status = 413;
+    }
+    if (status == 200) {
+        evbuffer_drain(b, len);
+        evbuffer_add(b, out, outlen);
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Disposition",
+                          exports[kind].disposition);
+        ui_send(c, req, 200, exports[kind].ctype, "no-store");
+    } else {
+        /* geodata's codes are not the gateway's: one fixed code per status */
+        send_error(c, req, status,
+                   status == 400   ? VW_E_BAD_REQUEST
+                   : status == 413 ? VW_E_TOO_LARGE
+                                   : VW_E_INTERNAL,
+                   err.message[0] ? err.message : "the map could not be drawn");
+    }
+    free(out);
+    json_object_put(fc);
+    json_object_put(res);
+    if (tok)
+        json_tokener_free(tok);
+}
+
+/* ---- routing ------------------------------------------------------------------ */
+
+void vw_http_ui_serve(const vw_http_ui_ctx *c, struct evhttp_request *req, const char *path,
+                      const char *query)
+{
+    const vw_config *cfg = c->cfg;
+    if (cfg->http_ui_dir[0] == '\0') {
+        send_error(c, req, 404, VW_E_UNKNOWN_OP,
+                   "the web UI is off (config http_ui_dir); see docs/HTTP.md");
+        return;
+    }
+    if (strcmp(path, "/ui") == 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Location", "/ui/");
+        ui_send(c, req, 301, "text/plain; charset=utf-8", "no-cache");
+        return;
+    }
+    const char *rel = path + 4; /* after "/ui/" */
+    if (strncmp(rel, "export/", 7) == 0)
+        serve_export(c, req, rel + 7, query);
+    else if (strcmp(rel, "config.json") == 0)
+        serve_config(c, req);
+    else if (strncmp(rel, "vendor/leaflet/", 15) == 0 && cfg->http_ui_leaflet_dir[0])
+        serve_file(c, req, cfg->http_ui_leaflet_dir, rel + 15, false, "public, max-age=86400");
+    else
+        serve_file(c, req, cfg->http_ui_dir, rel[0] ? rel : "index.html", true, "no-cache");
+}
