@@ -3,7 +3,9 @@
 # binaries run, the man pages render without warnings, the example config,
 # the systemd unit (pointing at the installed daemon, verified with
 # systemd-analyze when present), the sysusers entry, the region mapping table
-# and the bash completion are in place, and the completion completes.
+# and the bash completion are in place, and the completion completes; the
+# public headers and verwijs.pc build a program against the installed tree
+# alone, which then pings and matches against a real verwijsd.
 . "$(dirname "$0")/lib.sh"
 P="$T/prefix"
 
@@ -96,5 +98,36 @@ for k in $conf_keys; do
   grep -qE "^\.B $k(,|\$)|^\.B .*, $k\$" "$P/share/man/man8/verwijsd.8" || missing="$missing $k"
 done
 check "verwijsd(8) describes every key of verwijsd.conf (missing:$missing)" test -z "$missing"
+
+# The public headers: every quoted include names a header installed beside it.
+for h in "$P"/include/verwijs/*.h; do
+  for inc in $(sed -nE 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]+)".*/\1/p' "$h"); do
+    check "$(basename "$h") includes \"$inc\", which is installed" test -f "$P/include/verwijs/$inc"
+  done
+done
+check "verwijs.pc installed" test -s "$P/lib/pkgconfig/verwijs.pc"
+check "verwijs.pc names the install prefix" grep -qx "prefix=$P" "$P/lib/pkgconfig/verwijs.pc"
+
+# A program built with nothing but the installed tree and pkg-config: no
+# source-tree include path, no build-tree library.
+if command -v pkg-config >/dev/null && command -v cc >/dev/null; then
+  export PKG_CONFIG_PATH="$P/lib/pkgconfig"
+  flags=$(pkg-config --cflags --libs verwijs 2>"$T/pc.err")
+  check "pkg-config --cflags --libs verwijs" test -n "$flags"
+  case "${flags//$P/}" in *"$VW_SRC"*|*"$VW_BIN"*) bad "pkg-config flags point into the source or build tree: $flags";; esac
+  mkdir -p "$T/app"
+  cp "$VW_SRC/tests/integration/installed/installed_client.c" "$T/app/"
+  # shellcheck disable=SC2086 # the flags are words
+  expect_exit 0 "cc against the installed libverwijs" \
+    cc -std=c11 -Wall -Werror -o "$T/app/installed_client" "$T/app/installed_client.c" $flags
+  gen_db 300 5
+  start_daemon "$DB"
+  expect_exit 0 "installed client: ping and match" "$T/app/installed_client" "127.0.0.1:$PORT" 3511
+  check "installed client: pong" grep -qx pong "$T/out"
+  check "installed client: match answered with providers" grep -qE '^match [1-9][0-9]* providers$' "$T/out"
+  stop_daemon
+else
+  echo "pkg-config or cc not installed: skipping the installed-library build" >&2
+fi
 
 finish
