@@ -304,7 +304,16 @@ uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_matc
 
 /* ---- online providers ----------------------------------------------------- */
 
-uint32_t vw_match_online(const vw_snapshot *s, const vw_match_query *q, vw_match_hit *hits)
+static bool in_hits(const vw_match_hit *h, uint32_t n, uint32_t provider)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (h[i].provider == provider)
+            return true;
+    return false;
+}
+
+uint32_t vw_match_online(const vw_snapshot *s, const vw_match_query *q, const vw_match_hit *skip,
+                         uint32_t n_skip, vw_match_hit *hits)
 {
     if (!query_ok(q))
         return 0;
@@ -316,13 +325,16 @@ uint32_t vw_match_online(const vw_snapshot *s, const vw_match_query *q, vw_match
         cur[d] = ix->online_start[d];
         end[d] = (dmask >> d) & 1u ? ix->online_start[d + 1] : cur[d];
     }
-    /* Merge the per-discipline lists (each in index order), filtering heads. */
+    /* Merge the per-discipline lists (each in index order), filtering heads;
+     * the skipped ones are left out before the cut at `limit`, so the list is
+     * full whenever enough online providers pass. */
     while (n < limit) {
         int best = -1;
         for (int d = 0; d < VW_D_COUNT; d++) {
             while (cur[d] < end[d] &&
-                   !provider_passes(s, ix->online[cur[d]],
-                                    vw_snapshot_provider(s, ix->online[cur[d]]), q))
+                   (!provider_passes(s, ix->online[cur[d]],
+                                     vw_snapshot_provider(s, ix->online[cur[d]]), q) ||
+                    in_hits(skip, n_skip, ix->online[cur[d]])))
                 cur[d]++;
             if (cur[d] < end[d] && (best < 0 || ix->online[cur[d]] < ix->online[cur[best]]))
                 best = d;

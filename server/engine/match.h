@@ -44,8 +44,11 @@ uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_matc
                   vw_match_hit *hits);
 
 /* Online providers (online=1: national, no distance) matching the same
- * filters, in id order, at most q->limit; km and minutes are 0. */
-uint32_t vw_match_online(const vw_snapshot *s, const vw_match_query *q, vw_match_hit *hits);
+ * filters and not among skip[0..n_skip) (skip may be NULL when n_skip is 0:
+ * the hits a vw_match() already listed), in id order, at most q->limit; km and
+ * minutes are 0. */
+uint32_t vw_match_online(const vw_snapshot *s, const vw_match_query *q, const vw_match_hit *skip,
+                         uint32_t n_skip, vw_match_hit *hits);
 
 /* Reference implementation: linear scan of every provider. For tests only. */
 uint32_t vw_match_brute(const vw_snapshot *s, const vw_travel_model *tm,

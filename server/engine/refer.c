@@ -71,7 +71,7 @@ static void list_need(const vw_snapshot *s, const vw_travel_model *tm, const vw_
             continue;
         mq.disciplines = 1u << n->options[k].discipline;
         mq.tags = (uint64_t)tags;
-        n->n_online = vw_match_online(s, &mq, n->online);
+        n->n_online = vw_match_online(s, &mq, NULL, 0, n->online);
     }
 }
 

@@ -42,18 +42,9 @@ int vw_op_match(const vw_op_call *c)
     q.lon = o.lon;
     q.limit = (uint32_t)limit;
     n = vw_match(s, c->ctx->tm, &q, hits);
-    if (include_online) {
-        /* Online providers already listed by distance are not repeated. */
-        uint32_t all = vw_match_online(s, &q, online), keep = 0;
-        for (uint32_t i = 0; i < all; i++) {
-            bool dup = false;
-            for (uint32_t j = 0; j < n && !dup; j++)
-                dup = hits[j].provider == online[i].provider;
-            if (!dup)
-                online[keep++] = online[i];
-        }
-        n_online = keep;
-    }
+    /* Online providers already listed by distance are not repeated. */
+    if (include_online)
+        n_online = vw_match_online(s, &q, hits, n, online);
     vw_op_log(c, " n=%u", n);
 
     msgpack_packer *pk = c->pk;
