@@ -6,13 +6,25 @@
  * streamed with sqlite3_column_text pointers handed straight to the builder
  * (it copies), and memberships are attached by a merge join -- both the
  * providers table and the memberships primary key are in provider id order,
- * so both scans are sequential and nothing is allocated per row. */
+ * so both scans are sequential and nothing is allocated per row.
+ *
+ * Every value is checked as strictly as an import checks it before it
+ * reaches the builder: text must be TEXT (or NULL where the schema allows
+ * it) and valid UTF-8, numbers must be stored as numbers (a hand-edited
+ * lat = 'abc' is not 0.0) and in range. A bad row fails the whole load with
+ * its table, key and column (strict: the daemon keeps serving the snapshot
+ * it has; docs/SCHEMA.md), so a broken value is never served. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
+#include "geodata/geo.h"
+#include "proto/utf8.h"
 #include "proto/vocab.h"
 #include "store_priv.h"
 
@@ -71,23 +83,99 @@ static void scratch_free(scratch *s)
     free(s->ptrs);
 }
 
-static const char *col(sqlite3_stmt *q, int i) { return (const char *)sqlite3_column_text(q, i); }
-
-/* A date column: NULL -> VW_DATE_NONE. */
-static int col_date(sqlite3_stmt *q, int i, int32_t *out)
-{
-    const char *s = col(q, i);
-    *out = VW_DATE_NONE;
-    return s ? vw_date_parse(s, strlen(s), out) : 0;
-}
-
 typedef struct loader {
     vw_store *st;
     vw_snapbuild *b;
     vw_err *err;
     sqlite3_stmt *q[7];
     scratch tags, nets;
+    const char *table; /* the row being read, for the error message */
+    char key[80];
 } loader;
+
+static void row_at(loader *L, const char *table, const char *key)
+{
+    L->table = table;
+    snprintf(L->key, sizeof L->key, "%.64s", key ? key : "?");
+}
+
+static int bad(loader *L, const char *column, const char *why)
+{
+    return vw_err_set(L->err, VW_E_INVALID,
+                      "database table %s, row %s: %s %s (re-import it or fix the row)", L->table,
+                      L->key, column, why);
+}
+
+/* A text column: TEXT and valid UTF-8 without NUL; NULL only if `nullable`. */
+static int col_text(loader *L, sqlite3_stmt *q, int i, bool nullable, const char *column,
+                    const char **out)
+{
+    int type = sqlite3_column_type(q, i);
+    *out = NULL;
+    if (type == SQLITE_NULL)
+        return nullable ? 0 : bad(L, column, "is NULL");
+    if (type != SQLITE_TEXT)
+        return bad(L, column, "is not text");
+    const char *s = (const char *)sqlite3_column_text(q, i);
+    size_t n = (size_t)sqlite3_column_bytes(q, i);
+    if (s == NULL)
+        return vw_err_set(L->err, VW_E_INTERNAL, "out of memory reading %s", L->table);
+    if (vw_utf8_bad(s, n) != n)
+        return bad(L, column, "is not valid UTF-8");
+    *out = s;
+    return 0;
+}
+
+/* A number column: stored as a number (REAL or INTEGER), finite. */
+static int col_real(loader *L, sqlite3_stmt *q, int i, const char *column, double *out)
+{
+    int type = sqlite3_column_type(q, i);
+    if (type != SQLITE_FLOAT && type != SQLITE_INTEGER)
+        return bad(L, column, "is not a number");
+    *out = sqlite3_column_double(q, i);
+    return isfinite(*out) ? 0 : bad(L, column, "is not finite");
+}
+
+/* A point: two numbers inside the Netherlands, as the imports demand. */
+static int col_point(loader *L, sqlite3_stmt *q, int i, double *lat, double *lon)
+{
+    if (col_real(L, q, i, "lat", lat) != 0 || col_real(L, q, i + 1, "lon", lon) != 0)
+        return -1;
+    return vw_geo_in_nl(*lat, *lon) ? 0 : bad(L, "lat/lon", "lies outside the Netherlands");
+}
+
+/* A whole-number column in [min, max]. */
+static int col_int(loader *L, sqlite3_stmt *q, int i, int64_t min, int64_t max,
+                   const char *column, int64_t *out)
+{
+    if (sqlite3_column_type(q, i) != SQLITE_INTEGER)
+        return bad(L, column, "is not a whole number");
+    *out = sqlite3_column_int64(q, i);
+    if (*out < min || *out > max)
+        return bad(L, column, "is out of range");
+    return 0;
+}
+
+static int col_bool(loader *L, sqlite3_stmt *q, int i, const char *column, bool *out)
+{
+    int64_t v;
+    if (col_int(L, q, i, 0, 1, column, &v) != 0)
+        return -1;
+    *out = v != 0;
+    return 0;
+}
+
+/* A date column: NULL -> VW_DATE_NONE, else YYYY-MM-DD. */
+static int col_date(loader *L, sqlite3_stmt *q, int i, const char *column, int32_t *out)
+{
+    const char *s;
+    *out = VW_DATE_NONE;
+    if (col_text(L, q, i, true, column, &s) != 0)
+        return -1;
+    if (s && vw_date_parse(s, strlen(s), out) != 0)
+        return bad(L, column, "is not a date YYYY-MM-DD");
+    return 0;
+}
 
 enum { Q_PC4, Q_NET, Q_PROV, Q_MEM, Q_REG, Q_PLACES, Q_REGIONS, Q_N };
 static const char *const sql[Q_N] = {
@@ -98,17 +186,26 @@ static const char *const sql[Q_N] = {
     "SELECT provider_id, network_id FROM memberships ORDER BY provider_id, network_id",
     "SELECT provider_id, tag, registry, valid_from, valid_until FROM registrations "
     "ORDER BY provider_id, id",
-    "SELECT lat, lon, population FROM places ORDER BY id",
+    "SELECT lat, lon, population, id FROM places ORDER BY id",
     "SELECT code, geom FROM regions WHERE geom IS NOT NULL"};
 
 static int load_pc4(loader *L)
 {
     sqlite3_stmt *q = L->q[Q_PC4];
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        if (vw_snapbuild_add_pc4(L->b, sqlite3_column_int(q, 0), sqlite3_column_double(q, 1),
-                                 sqlite3_column_double(q, 2), col(q, 3), L->err) != 0)
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t pc4;
+        double lat, lon;
+        const char *place;
+        char key[24] = "?";
+        if (sqlite3_column_type(q, 0) == SQLITE_INTEGER)
+            snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(q, 0));
+        row_at(L, "pc4", key);
+        if (col_int(L, q, 0, 1000, 9999, "pc4", &pc4) != 0 || col_point(L, q, 1, &lat, &lon) != 0 ||
+            col_text(L, q, 3, false, "place", &place) != 0 ||
+            vw_snapbuild_add_pc4(L->b, (int)pc4, lat, lon, place, L->err) != 0)
             return -1;
+    }
     return rc == SQLITE_DONE ? 0 : vw_store_db_error(L->st, L->err, "reading pc4");
 }
 
@@ -117,12 +214,21 @@ static int load_networks(loader *L)
     sqlite3_stmt *q = L->q[Q_NET];
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        vw_network_in n = {col(q, 0), col(q, 1), col(q, 2), col(q, 5), 0, VW_DATE_NONE};
-        const char *status = col(q, 3);
-        n.status = status ? vw_net_status_parse(status, strlen(status)) : -1;
-        if (n.status < 0 || col_date(q, 4, &n.certified_until) != 0)
-            return vw_err_set(L->err, VW_E_DB, "network %.64s: invalid status or date in the "
-                              "database", n.id ? n.id : "?");
+        vw_network_in n = {NULL, NULL, NULL, NULL, 0, VW_DATE_NONE};
+        const char *status;
+        row_at(L, "networks", NULL);
+        if (col_text(L, q, 0, false, "id", &n.id) != 0)
+            return -1;
+        row_at(L, "networks", n.id);
+        if (col_text(L, q, 1, false, "name", &n.name) != 0 ||
+            col_text(L, q, 2, false, "kind", &n.kind) != 0 ||
+            col_text(L, q, 3, false, "status", &status) != 0 ||
+            col_date(L, q, 4, "certified_until", &n.certified_until) != 0 ||
+            col_text(L, q, 5, true, "region", &n.region_code) != 0)
+            return -1;
+        n.status = vw_net_status_parse(status, strlen(status));
+        if (n.status < 0)
+            return bad(L, "status", "is not certified or forming");
         if (vw_snapbuild_add_network(L->b, &n, L->err) != 0)
             return -1;
     }
@@ -135,25 +241,29 @@ static int load_providers(loader *L)
     int rc, mrc = sqlite3_step(m); /* the pending membership row */
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         vw_provider_in p;
+        const char *disc, *exp;
         memset(&p, 0, sizeof p);
-        p.id = col(q, 0);
-        p.name = col(q, 1);
-        const char *disc = col(q, 2), *exp = col(q, 3);
-        p.discipline = disc ? vw_discipline_parse(disc, strlen(disc)) : -1;
-        if (p.discipline < 0 || p.id == NULL)
-            return vw_err_set(L->err, VW_E_DB, "provider %.64s: unknown discipline in the "
-                              "database", p.id ? p.id : "?");
-        p.lat = sqlite3_column_double(q, 4);
-        p.lon = sqlite3_column_double(q, 5);
-        p.address = col(q, 6);
-        p.postcode = col(q, 7);
-        p.city = col(q, 8);
-        p.phone = col(q, 9);
-        p.email = col(q, 10);
-        p.website = col(q, 11);
-        p.accepting = sqlite3_column_int(q, 12) != 0;
-        p.online = sqlite3_column_int(q, 13) != 0;
-        p.geocoded = sqlite3_column_int(q, 14) != 0;
+        row_at(L, "providers", NULL);
+        if (col_text(L, q, 0, false, "id", &p.id) != 0)
+            return -1;
+        row_at(L, "providers", p.id);
+        if (col_text(L, q, 1, false, "name", &p.name) != 0 ||
+            col_text(L, q, 2, false, "discipline", &disc) != 0 ||
+            col_text(L, q, 3, false, "expertise", &exp) != 0 ||
+            col_point(L, q, 4, &p.lat, &p.lon) != 0 ||
+            col_text(L, q, 6, true, "address", &p.address) != 0 ||
+            col_text(L, q, 7, true, "postcode", &p.postcode) != 0 ||
+            col_text(L, q, 8, true, "city", &p.city) != 0 ||
+            col_text(L, q, 9, true, "phone", &p.phone) != 0 ||
+            col_text(L, q, 10, true, "email", &p.email) != 0 ||
+            col_text(L, q, 11, true, "website", &p.website) != 0 ||
+            col_bool(L, q, 12, "accepting", &p.accepting) != 0 ||
+            col_bool(L, q, 13, "online", &p.online) != 0 ||
+            col_bool(L, q, 14, "geocoded", &p.geocoded) != 0)
+            return -1;
+        p.discipline = vw_discipline_parse(disc, strlen(disc));
+        if (p.discipline < 0)
+            return bad(L, "discipline", "is not a discipline code");
 
         L->tags.len = L->tags.n = 0;
         while (exp && *exp) {
@@ -168,11 +278,17 @@ static int load_providers(loader *L)
         /* merge join: memberships come in provider id order too */
         L->nets.len = L->nets.n = 0;
         while (mrc == SQLITE_ROW) {
-            const char *pid = col(m, 0), *nid = col(m, 1);
-            int c = pid ? strcmp(pid, p.id) : -1;
+            const char *pid, *nid;
+            row_at(L, "memberships", NULL);
+            if (col_text(L, m, 0, false, "provider_id", &pid) != 0)
+                return -1;
+            row_at(L, "memberships", pid);
+            if (col_text(L, m, 1, false, "network_id", &nid) != 0)
+                return -1;
+            int c = strcmp(pid, p.id);
             if (c > 0)
                 break;
-            if (c == 0 && nid && scratch_push(&L->nets, nid, strlen(nid)) != 0)
+            if (c == 0 && scratch_push(&L->nets, nid, strlen(nid)) != 0)
                 goto oom;
             /* c < 0: a membership without provider (foreign keys forbid it) */
             mrc = sqlite3_step(m);
@@ -195,11 +311,17 @@ static int load_registrations(loader *L)
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int32_t from, until;
-        if (col_date(q, 3, &from) != 0 || col_date(q, 4, &until) != 0)
-            return vw_err_set(L->err, VW_E_DB, "registration of %.64s: invalid date in the "
-                              "database", col(q, 0) ? col(q, 0) : "?");
-        if (vw_snapbuild_add_registration(L->b, col(q, 0), col(q, 1), col(q, 2), from, until,
-                                          L->err) != 0)
+        const char *pid, *tag, *registry;
+        row_at(L, "registrations", NULL);
+        if (col_text(L, q, 0, false, "provider_id", &pid) != 0)
+            return -1;
+        row_at(L, "registrations", pid);
+        if (col_text(L, q, 1, false, "tag", &tag) != 0 ||
+            col_text(L, q, 2, false, "registry", &registry) != 0 ||
+            col_date(L, q, 3, "valid_from", &from) != 0 ||
+            col_date(L, q, 4, "valid_until", &until) != 0)
+            return -1;
+        if (vw_snapbuild_add_registration(L->b, pid, tag, registry, from, until, L->err) != 0)
             return -1;
     }
     return rc == SQLITE_DONE ? 0 : vw_store_db_error(L->st, L->err, "reading registrations");
@@ -210,21 +332,30 @@ static int load_geography(loader *L)
     sqlite3_stmt *q = L->q[Q_PLACES];
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        sqlite3_int64 pop = sqlite3_column_int64(q, 2);
-        if (pop < 0 || pop > UINT32_MAX)
-            return vw_err_set(L->err, VW_E_DB, "a place has an invalid population in the database");
-        if (vw_snapbuild_add_place(L->b, sqlite3_column_double(q, 0), sqlite3_column_double(q, 1),
-                                   (uint32_t)pop, L->err) != 0)
+        int64_t pop;
+        double lat, lon;
+        char key[24];
+        snprintf(key, sizeof key, "id %lld", (long long)sqlite3_column_int64(q, 3));
+        row_at(L, "places", key);
+        if (col_point(L, q, 0, &lat, &lon) != 0 ||
+            col_int(L, q, 2, 0, UINT32_MAX, "population", &pop) != 0 ||
+            vw_snapbuild_add_place(L->b, lat, lon, (uint32_t)pop, L->err) != 0)
             return -1;
     }
     if (rc != SQLITE_DONE)
         return vw_store_db_error(L->st, L->err, "reading places");
     q = L->q[Q_REGIONS];
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *code = col(q, 0);
-        int r = code ? vw_region_index(code, strlen(code)) : -1;
+        const char *code;
+        row_at(L, "regions", NULL);
+        if (col_text(L, q, 0, false, "code", &code) != 0)
+            return -1;
+        row_at(L, "regions", code);
+        int r = vw_region_index(code, strlen(code));
         if (r < 0)
-            return vw_err_set(L->err, VW_E_DB, "unknown region code in the database");
+            return bad(L, "code", "is not an IZA region code");
+        if (sqlite3_column_type(q, 1) != SQLITE_BLOB)
+            return bad(L, "geom", "is not a WKB blob");
         if (vw_snapbuild_set_region(L->b, r, sqlite3_column_blob(q, 1),
                                     (size_t)sqlite3_column_bytes(q, 1), L->err) != 0)
             return -1;
