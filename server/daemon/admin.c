@@ -129,7 +129,8 @@ static int admin_import(void *ud, const char *kind_s, const char *path, const ch
     int rc = regions ? vw_store_import_regions(st, real, real_map, &o, &r, err)
                      : vw_store_import(st, kind, real, &o, &r, err);
     vw_store_close(st);
-    if (rc != 0 && strcmp(err->code, VW_E_UNAVAILABLE) == 0) {
+    if (rc != 0 && strcmp(err->code, VW_E_UNAVAILABLE) == 0 && env->stopping &&
+        atomic_load(env->stopping)) {
         vw_log(VW_LOG_WARN, "admin: import %s interrupted (verwijsd is stopping); nothing "
                "changed", kname);
         return -1;
@@ -148,8 +149,11 @@ static int admin_import(void *ud, const char *kind_s, const char *path, const ch
     res->added = r.added;
     res->changed = r.changed;
     if (rc != 0) {
-        vw_log(VW_LOG_WARN, "admin: import %s rejected (%ld of %ld rows invalid); nothing changed",
-               kname, r.rows_rejected, r.rows_read);
+        if (r.rows_rejected > 0 || strcmp(err->code, VW_E_UNAVAILABLE) != 0)
+            vw_log(VW_LOG_WARN, "admin: import %s rejected (%ld of %ld rows invalid); nothing "
+                   "changed", kname, r.rows_rejected, r.rows_read);
+        else
+            vw_log(VW_LOG_ERROR, "admin: import %s failed: %s", kname, err->message);
         return import_failed(res, err);
     }
     vw_log(VW_LOG_INFO, "admin: imported %ld %s rows", r.rows_ok, kname);

@@ -94,7 +94,7 @@ int imp_file_error(vw_imp *im, long line, const char *fmt, ...)
 
 int imp_db_error(vw_imp *im, const char *what)
 {
-    return vw_err_set(im->err, VW_E_DB, "%s: %s", what, sqlite3_errmsg(im->db));
+    return vw_store_sqlite_error(im->db, im->err, what, NULL);
 }
 
 /* A rejected row: report, count, remember (log table and/or memory). */

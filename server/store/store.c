@@ -88,16 +88,34 @@ static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == VW_SCHEMA_VERSION, "one migration step per schema version");
 
+/* A full disk (or a size limit) and an I/O error are the store being out of
+ * reach, not a bug: `unavailable`, saying so, so callers do not answer
+ * `internal`. Every other SQLite failure stays `db`. */
+int vw_store_sqlite_error(sqlite3 *db, vw_err *err, const char *what, const char *detail)
+{
+    const char *msg = detail ? detail : db ? sqlite3_errmsg(db) : "?";
+    int rc = db ? sqlite3_errcode(db) & 0xff : SQLITE_OK; /* the primary code */
+    const char *sep = what ? ": " : "";
+    what = what ? what : "";
+    if (rc == SQLITE_FULL)
+        return vw_err_set(err, VW_E_UNAVAILABLE, "%s%sthe database is full (no space left on "
+                          "its disk, or its size limit reached); nothing changed", what, sep);
+    if (rc == SQLITE_IOERR)
+        return vw_err_set(err, VW_E_UNAVAILABLE, "%s%sthe database cannot be read or written "
+                          "(I/O error: %s); nothing changed", what, sep, msg);
+    return vw_err_set(err, VW_E_DB, "%s%s%s", what, sep, msg);
+}
+
 int vw_store_db_error(vw_store *st, vw_err *err, const char *what)
 {
-    return vw_err_set(err, VW_E_DB, "%s: %s", what, st && st->db ? sqlite3_errmsg(st->db) : "?");
+    return vw_store_sqlite_error(st ? st->db : NULL, err, what, NULL);
 }
 
 int vw_store_exec(vw_store *st, const char *sql, vw_err *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        vw_err_set(err, VW_E_DB, "%s", msg ? msg : sqlite3_errmsg(st->db));
+        vw_store_sqlite_error(st->db, err, NULL, msg);
         sqlite3_free(msg);
         return -1;
     }

@@ -14,6 +14,10 @@ struct vw_store {
 
 /* Sets err (code "db") to "<what>: <sqlite message>"; returns -1. */
 int vw_store_db_error(vw_store *st, vw_err *err, const char *what);
+/* The one mapping of a SQLite failure on `db` to an error: disk full and I/O
+ * errors are `unavailable`, the rest `db`. "what: detail" (detail NULL: the
+ * connection's message; what NULL: the detail alone). Returns -1. */
+int vw_store_sqlite_error(sqlite3 *db, vw_err *err, const char *what, const char *detail);
 /* Runs SQL without results; -1 with err set on failure. */
 int vw_store_exec(vw_store *st, const char *sql, vw_err *err);
 

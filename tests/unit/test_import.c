@@ -16,6 +16,7 @@
 
 #include "server/engine/snapshot.h"
 #include "server/store/store.h"
+#include "server/store/store_priv.h" /* the store's connection, for max_page_count */
 #include "t.h"
 
 static char tmpdir[512];
@@ -556,6 +557,42 @@ static void test_tag_limit(void)
     vw_store_close(st);
 }
 
+/* A full disk during an import (here: SQLite's max_page_count on the store's
+ * own connection) is `unavailable` saying the database is full, not
+ * `internal`/`db`; nothing of the import stays. */
+static void test_disk_full(void)
+{
+    vw_store *st = fresh_db("full.db");
+    diags ds;
+    vw_import_result r;
+    vw_err err;
+    load_valid_set(st);
+    long before = query_long(path_of("full.db"), "SELECT count(*) FROM providers");
+    size_t cap = 4u << 20, len = 0;
+    char *buf = malloc(cap);
+    CHECK(buf != NULL);
+    if (buf == NULL)
+        return;
+    len += (size_t)snprintf(buf + len, cap - len, PH);
+    for (int i = 0; i < 20000; i++)
+        len += (size_t)snprintf(buf + len, cap - len,
+                                "Q%05d,Praktijk %05d met een lange naam,dietist,oncologie,52.1,5.1,,"
+                                "Utrecht,,1,0\n", i, i);
+    const char *p = write_file("full.csv", buf, len);
+    char pragma[96];
+    snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %ld",
+             query_long(path_of("full.db"), "PRAGMA page_count") + 8);
+    CHECK(sqlite3_exec(st->db, pragma, NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(import(st, VW_IMPORT_PROVIDERS, p, false, &ds, &r, &err) == -1);
+    CHECK(strcmp(err.code, VW_E_UNAVAILABLE) == 0);
+    CHECK(strstr(err.message, "the database is full") != NULL);
+    if (strcmp(err.code, VW_E_UNAVAILABLE) != 0)
+        fprintf(stderr, "disk full: %s: %s\n", err.code, err.message);
+    CHECK(query_long(path_of("full.db"), "SELECT count(*) FROM providers") == before);
+    free(buf);
+    vw_store_close(st);
+}
+
 static void test_geodata(void)
 {
     const char *dir = getenv("VW_GEODATA");
@@ -621,6 +658,7 @@ int main(void)
     test_rejections();
     test_skip_invalid();
     test_tag_limit();
+    test_disk_full();
     test_geodata();
     return T_DONE();
 }
