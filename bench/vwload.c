@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "proto/frame.h"
+#include "proto/hostport.h"
 #include "proto/msg.h"
 
 #define MAXQ 200000
@@ -248,13 +249,11 @@ static double due_time(int ci, uint64_t j)
 
 static int dial(const char *hostport)
 {
-    char host[256];
-    const char *colon = strrchr(hostport, ':');
-    if (!colon)
+    char host[256], port[8];
+    if (vw_hostport_split(hostport, host, sizeof host, port, sizeof port, NULL) != 0)
         return -1;
-    snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai;
-    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+    if (getaddrinfo(host, port, &hints, &ai) != 0)
         return -1;
     int fd = socket(ai->ai_family, SOCK_STREAM, 0);
     if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "proto/frame.h"
+#include "proto/hostport.h"
 #include "proto/utf8.h"
 
 #define MAX_INFLIGHT 4096
@@ -216,24 +217,11 @@ vw_client *vw_client_connect_tcp(const char *hostport, const vw_client_opts *o, 
         vw_client_opts_default(&def);
         o = &def;
     }
-    const char *colon = strrchr(hostport, ':');
-    if (colon == NULL || colon == hostport || colon[1] == '\0') {
-        vw_err_set(err, VW_E_CONNECT, "server must be HOST:PORT, not '%s'", hostport);
+    vw_err why;
+    if (vw_hostport_split(hostport, host, sizeof host, port, sizeof port, &why) != 0) {
+        vw_err_set(err, VW_E_CONNECT, "server: %s", why.message);
         return NULL;
     }
-    size_t hl = (size_t)(colon - hostport);
-    const char *h = hostport;
-    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl >= sizeof host || strlen(colon + 1) >= sizeof port) {
-        vw_err_set(err, VW_E_CONNECT, "server address too long");
-        return NULL;
-    }
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    snprintf(port, sizeof port, "%s", colon + 1);
     int rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0) {
         vw_err_set(err, VW_E_CONNECT, "cannot resolve %s: %s", hostport, gai_strerror(rc));

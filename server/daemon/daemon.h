@@ -26,8 +26,6 @@ void vw_server_free(vw_server *srv);
 /* Writes the port bound to listening socket `fd` (0 when fd < 0) to `path`
  * (atomically; nothing when path is "") and logs it as "WHAT on port N". */
 int vw_write_port_file(const char *path, int fd, const char *what, vw_err *err);
-/* "HOST:PORT" or "[V6]:PORT" -> host and port strings; -1 when malformed. */
-int vw_split_hostport(const char *hp, char *host, size_t hcap, char *port, size_t pcap);
 
 /* ---- snapshot holder (snap.c) ---- */
 typedef struct vw_snapholder vw_snapholder;

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto/hostport.h"
 #include "proto/version.h"
 #include "proto/vocab.h"
 #include "fds.h"
@@ -564,9 +565,9 @@ vw_http *vw_http_new(const vw_http_env *env, vw_err *err)
         vw_err_set(err, VW_E_INTERNAL, "out of memory");
         goto fail;
     }
-    if (vw_split_hostport(cfg->http_listen, host, sizeof host, port, sizeof port) != 0) {
-        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen must be HOST:PORT, not '%s'",
-                   cfg->http_listen);
+    vw_err why;
+    if (vw_hostport_split(cfg->http_listen, host, sizeof host, port, sizeof port, &why) != 0) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen: %s", why.message);
         goto fail;
     }
     char *end;

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "proto/hostport.h"
 #include "proto/vocab.h"
 #include "log.h"
 #include "server_int.h"
@@ -62,25 +63,6 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     }
 }
 
-int vw_split_hostport(const char *hp, char *host, size_t hcap, char *port, size_t pcap)
-{
-    const char *colon = strrchr(hp, ':');
-    if (colon == NULL || colon == hp || colon[1] == '\0')
-        return -1;
-    const char *h = hp;
-    size_t hl = (size_t)(colon - hp);
-    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl >= hcap || strlen(colon + 1) >= pcap)
-        return -1;
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    snprintf(port, pcap, "%s", colon + 1);
-    return 0;
-}
-
 static vw_listener *listener_add(vw_server *srv, vw_listener_kind kind, const char *addr,
                                  bool is_unix)
 {
@@ -98,9 +80,9 @@ static int listen_tcp(vw_server *srv, const char *addr, vw_listener_kind kind, v
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
-    if (vw_split_hostport(addr, host, sizeof host, port, sizeof port) != 0)
-        return vw_err_set(err, VW_E_BAD_REQUEST, "listen addresses must be HOST:PORT, not '%s'",
-                          addr);
+    vw_err why;
+    if (vw_hostport_split(addr, host, sizeof host, port, sizeof port, &why) != 0)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "listen address: %s", why.message);
     int rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0)
         return vw_err_set(err, VW_E_CONNECT, "cannot resolve %s: %s", addr, gai_strerror(rc));

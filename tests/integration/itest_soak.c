@@ -39,6 +39,7 @@
 
 #include "client/lib/verwijs.h"
 #include "proto/frame.h"
+#include "proto/hostport.h"
 
 typedef enum { K_GOOD, K_STALL, K_OVERSIZE, K_GARBAGE, K_NOREAD, K_COUNT } kind;
 static const char *const kind_name[K_COUNT] = {"good", "stall", "oversize", "garbage", "noread"};
@@ -408,16 +409,14 @@ static void load_ids(void)
 
 static void resolve(void)
 {
-    char host[256];
-    const char *colon = strrchr(opt.server, ':');
-    if (colon == NULL || (size_t)(colon - opt.server) >= sizeof host) {
-        fprintf(stderr, "itest_soak: --server HOST:PORT\n");
+    char host[256], port[8];
+    vw_err err;
+    if (vw_hostport_split(opt.server, host, sizeof host, port, sizeof port, &err) != 0) {
+        fprintf(stderr, "itest_soak: --server: %s\n", err.message);
         exit(2);
     }
-    memcpy(host, opt.server, (size_t)(colon - opt.server));
-    host[colon - opt.server] = '\0';
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai;
-    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0) {
+    if (getaddrinfo(host, port, &hints, &ai) != 0) {
         fprintf(stderr, "itest_soak: cannot resolve %s\n", opt.server);
         exit(2);
     }

@@ -1,12 +1,14 @@
 /* test_proto.c -- unit tests for proto/: framing, the bounded pre-validation
  * walker (vw_msg_check), the request/response envelopes, the strict argument
- * accessors, and the vocabulary (disciplines, tags, ids, dates). */
+ * accessors, the vocabulary (disciplines, tags, ids, dates) and the
+ * host:port splitter. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/frame.h"
+#include "proto/hostport.h"
 #include "proto/msg.h"
 #include "t.h"
 #include "proto/utf8.h"
@@ -1182,8 +1184,57 @@ static void test_utf8_repair(void)
     enc_free(&e);
 }
 
+static void test_hostport(void)
+{
+    static const struct {
+        const char *in, *host, *port;
+    } good[] = {
+        {"127.0.0.1:4747", "127.0.0.1", "4747"},
+        {"localhost:0", "localhost", "0"},
+        {"verwijs.example.nl:65535", "verwijs.example.nl", "65535"},
+        {"[::1]:4747", "::1", "4747"},
+        {"[::]:80", "::", "80"},
+        {"[fe80::1%eth0]:8080", "fe80::1%eth0", "8080"},
+        {"[2001:db8::42]:1", "2001:db8::42", "1"},
+    };
+    static const char *const bad[] = {
+        "", "localhost", ":4747", "127.0.0.1:", "[::1]", "[::1]4747", "[::1:4747", "::1:4747",
+        "::1", "[]:4747", "a:b:c", "host:port", "host:65536", "host:123456", "host:-1",
+        "host: 80", "host:80 ", "]:80", "a]b:80", "[::1]:", "[[::1]]:80",
+    };
+    char host[64], port[8];
+    vw_err err;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        int rc = vw_hostport_split(good[i].in, host, sizeof host, port, sizeof port, &err);
+        CHECK(rc == 0);
+        if (rc == 0) {
+            CHECK_STR(host, good[i].host);
+            CHECK_STR(port, good[i].port);
+        } else {
+            fprintf(stderr, "hostport '%s': %s\n", good[i].in, err.message);
+        }
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        strcpy(err.code, "none");
+        CHECK(vw_hostport_split(bad[i], host, sizeof host, port, sizeof port, &err) == -1);
+        CHECK_STR(err.code, VW_E_BAD_REQUEST);
+        if (strcmp(err.code, VW_E_BAD_REQUEST) != 0)
+            fprintf(stderr, "hostport '%s' accepted\n", bad[i]);
+    }
+    CHECK(vw_hostport_split(NULL, host, sizeof host, port, sizeof port, &err) == -1);
+    /* a host longer than the buffer is refused, never cut */
+    char small[4];
+    CHECK(vw_hostport_split("localhost:80", small, sizeof small, port, sizeof port, &err) == -1);
+    CHECK(vw_hostport_split("[::1]:80", small, sizeof small, port, sizeof port, &err) == 0 &&
+          strcmp(small, "::1") == 0);
+    CHECK(vw_hostport_split("[::1]:80", small, 3, port, sizeof port, &err) == -1);
+    CHECK(vw_hostport_split("a:80", host, sizeof host, port, 2, &err) == -1);
+    CHECK(vw_hostport_split("a:80", host, sizeof host, port, 3, NULL) == 0);
+}
+
 int main(void)
 {
+    test_hostport();
     test_frames();
     test_request_roundtrip();
     test_response_roundtrip();
