@@ -251,6 +251,19 @@ int vw_arg_uint(const msgpack_object *args, const char *key, uint64_t min, uint6
     return 0;
 }
 
+bool vw_obj_number(const msgpack_object *o, double *d)
+{
+    if (o == NULL)
+        return false;
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: *d = (double)o->via.u64; return true;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: *d = (double)o->via.i64; return true;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: *d = o->via.f64; return true;
+    default: return false;
+    }
+}
+
 int vw_arg_double(const msgpack_object *args, const char *key, double min, double max,
                   double *v, bool *present, vw_err *err)
 {
@@ -258,21 +271,7 @@ int vw_arg_double(const msgpack_object *args, const char *key, double min, doubl
     if (o == NULL)
         return 0;
     double d;
-    switch (o->type) {
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        d = (double)o->via.u64;
-        break;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        d = (double)o->via.i64;
-        break;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        d = o->via.f64;
-        break;
-    default:
-        goto bad;
-    }
-    if (!isfinite(d) || d < min || d > max)
+    if (!vw_obj_number(o, &d) || !isfinite(d) || d < min || d > max)
         goto bad;
     if (v)
         *v = d;

@@ -71,6 +71,9 @@ bool vw_op_is(const vw_request *r, const char *name);
  * present with the wrong type or out of range. `args` may be NULL. */
 
 const msgpack_object *vw_arg(const msgpack_object *args, const char *key);
+/* A msgpack number (integer or float) as a double: true and *d set, false
+ * (d untouched) for NULL or any other type. The one place that reads one. */
+bool vw_obj_number(const msgpack_object *o, double *d);
 /* bad_request naming the first key of `args` not in the NULL-terminated `known`. */
 int vw_args_only(const msgpack_object *args, const char *const *known, vw_err *err);
 int vw_arg_str(const msgpack_object *args, const char *key, const char **s, size_t *len,

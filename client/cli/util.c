@@ -101,16 +101,9 @@ const char *vw_mp_str(const msgpack_object *map, const char *key, char *buf, siz
 
 double vw_mp_num(const msgpack_object *map, const char *key, double dflt)
 {
-    const msgpack_object *v = vw_mp_get(map, key);
-    if (v == NULL)
-        return dflt;
-    switch (v->type) {
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return v->via.f64;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)v->via.u64;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)v->via.i64;
-    default: return dflt;
-    }
+    double d = dflt;
+    vw_obj_number(vw_mp_get(map, key), &d);
+    return d;
 }
 
 bool vw_mp_bool(const msgpack_object *map, const char *key)
