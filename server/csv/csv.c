@@ -269,6 +269,26 @@ static int cr(vw_csv *r)
     return 0;
 }
 
+/* What a character after a field's text does: ',' ends the field; LF, CRLF
+ * and the end of input end the record (the line counted); a CR without LF is
+ * marked bad and ends nothing; anything else is not an end (END_NOT). The one
+ * place that knows how a field and a record end, quoted or not. */
+enum { END_NOT, END_FIELD, END_RECORD, END_LONE_CR };
+static int field_end(vw_csv *r, int c)
+{
+    switch (c) {
+    case ',': end_field(r); return END_FIELD;
+    case '\n': r->line++; end_field(r); return END_RECORD;
+    case C_EOF: end_field(r); return END_RECORD;
+    case '\r':
+        if (!cr(r))
+            return END_LONE_CR;
+        end_field(r);
+        return END_RECORD;
+    default: return END_NOT;
+    }
+}
+
 static int alloc_fields(vw_csv *r)
 {
     size_t n = r->lim.max_fields;
@@ -316,7 +336,7 @@ int vw_csv_next(vw_csv *r, char ***fields, size_t **lens, size_t *n, long *line,
 
     long rec_line = r->line, quote_line = 0;
     r->row_len = r->nf = r->field_start = 0;
-    int st = ST_START;
+    int st = ST_START, e;
     for (;;) {
         int c = getc_(r);
         if (c == C_IOERR) {
@@ -334,21 +354,12 @@ int vw_csv_next(vw_csv *r, char ***fields, size_t **lens, size_t *n, long *line,
             st = ST_UNQUOTED;
             /* fall through */
         case ST_UNQUOTED:
-            if (c == ',') {
-                end_field(r);
+            if ((e = field_end(r, c)) == END_RECORD) {
+                goto record;
+            } else if (e == END_FIELD) {
                 st = ST_START;
-            } else if (c == '\n') {
-                r->line++;
-                end_field(r);
-                goto record;
-            } else if (c == '\r') {
-                if (cr(r)) {
-                    end_field(r);
-                    goto record;
-                }
-            } else if (c == C_EOF) {
-                end_field(r);
-                goto record;
+            } else if (e == END_LONE_CR) {
+                /* marked bad; the record goes on */
             } else if (c == '"') {
                 mark_bad(r, "quote character inside an unquoted field (field %zu)", r->nf + 1);
             } else if (c == 0) {
@@ -377,22 +388,11 @@ int vw_csv_next(vw_csv *r, char ***fields, size_t **lens, size_t *n, long *line,
             if (c == '"') {
                 put(r, "\"", 1);
                 st = ST_QUOTED;
-            } else if (c == ',') {
-                end_field(r);
+            } else if ((e = field_end(r, c)) == END_RECORD) {
+                goto record;
+            } else if (e == END_FIELD) {
                 st = ST_START;
-            } else if (c == '\n') {
-                r->line++;
-                end_field(r);
-                goto record;
-            } else if (c == '\r') {
-                if (cr(r)) {
-                    end_field(r);
-                    goto record;
-                }
-            } else if (c == C_EOF) {
-                end_field(r);
-                goto record;
-            } else {
+            } else if (e == END_NOT) {
                 mark_bad(r, "text after the closing quote of field %zu", r->nf + 1);
                 st = ST_UNQUOTED;
             }
