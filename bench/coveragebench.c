@@ -79,14 +79,9 @@ int main(int argc, char **argv)
                         "[--expertise E] [--within MIN]\n");
         return 2;
     }
-    vw_store *st;
     vw_err err;
     double t0 = now_s();
-    if (vw_store_open(db, VW_STORE_READONLY, &st, &err) != 0) {
-        fprintf(stderr, "%s\n", err.message);
-        return 1;
-    }
-    vw_snapshot *s = vw_store_load(st, &err);
+    vw_snapshot *s = vw_store_load_path(db, &err);
     if (s == NULL) {
         fprintf(stderr, "%s\n", err.message);
         return 1;
@@ -112,6 +107,5 @@ int main(int argc, char **argv)
     snprintf(what, sizeof what, "national: networks view, %.0f min car", within);
     run(s, &tm, &q, runs, what);
     vw_snapshot_release(s);
-    vw_store_close(st);
     return 0;
 }

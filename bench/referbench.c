@@ -65,13 +65,7 @@ int main(int argc, char **argv)
         return 2;
     }
     vw_err err;
-    vw_store *st;
-    if (vw_store_open(db, VW_STORE_READONLY, &st, &err) != 0) {
-        fprintf(stderr, "%s\n", err.message);
-        return 1;
-    }
-    vw_snapshot *s = vw_store_load(st, &err);
-    vw_store_close(st);
+    vw_snapshot *s = vw_store_load_path(db, &err);
     vw_problems *t = vw_problems_builtin(&err);
     if (!s || !t) {
         fprintf(stderr, "%s\n", err.message);

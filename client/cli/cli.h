@@ -83,6 +83,8 @@ void vw_cli_print_providers(const msgpack_object *list, bool with_distance);
  * NULL after printing why. Release with vw_snapshot_release. */
 struct vw_snapshot;
 struct vw_snapshot *vw_cli_load_snapshot(const char *db);
+/* vw_store_open, printing "verwijs CMD: reason" on failure (NULL then). */
+struct vw_store *vw_cli_open_store(const char *db, int flags, const char *cmd);
 
 /* Commands. argv[0] is the command name. */
 int vw_cmd_ping(const vw_cli *cli, int argc, char **argv);

@@ -99,12 +99,10 @@ static const char *default_mapping(void)
 
 static int import_regions(const char *db, const char *boundaries, const char *mapping)
 {
-    vw_store *st = NULL;
     vw_err err;
-    if (vw_store_open(db, VW_STORE_CREATE, &st, &err) != 0) {
-        fprintf(stderr, "verwijs import: %s\n", err.message);
+    vw_store *st = vw_cli_open_store(db, VW_STORE_CREATE, "import");
+    if (st == NULL)
         return EXIT_FAIL;
-    }
     import_ctx ctx = {0};
     vw_progress_start(&ctx.prog, "import regions", "municipalities");
     vw_import_opts o = {.on_diag = on_diag, .ctx = &ctx};
@@ -162,12 +160,10 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
         return vw_cli_usage_error("import", "unknown kind '%s' (pc4, places, regions, networks, "
                                             "providers, registrations)", argv[optind]);
     const char *file = argv[optind + 1];
-    vw_store *st = NULL;
     vw_err err;
-    if (vw_store_open(db, VW_STORE_CREATE, &st, &err) != 0) {
-        fprintf(stderr, "verwijs import: %s\n", err.message);
+    vw_store *st = vw_cli_open_store(db, VW_STORE_CREATE, "import");
+    if (st == NULL)
         return EXIT_FAIL;
-    }
     import_ctx ctx = {0};
     char label[48];
     snprintf(label, sizeof label, "import %s", vw_import_kind_name(kind));
@@ -253,12 +249,10 @@ static void log_row(void *ctx, const vw_import_log_entry *e)
 /* `verwijs db log`: the import log, newest first (JSON: one object a line). */
 static int db_log(const char *db, int limit, bool json)
 {
-    vw_store *st = NULL;
     vw_err err;
-    if (vw_store_open(db, VW_STORE_READONLY, &st, &err) != 0) {
-        fprintf(stderr, "verwijs db: %s\n", err.message);
+    vw_store *st = vw_cli_open_store(db, VW_STORE_READONLY, "db");
+    if (st == NULL)
         return EXIT_FAIL;
-    }
     if (!json)
         printf("%-5s %-20s %-13s %-17s %8s %8s %8s  %-26s %s\n", "id", "started (UTC)", "kind",
                "status", "read", "ok", "rejected", "removed/added/changed", "file");
@@ -319,12 +313,10 @@ int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
         return db_log(db, (int)limit, json);
     if (!init && strcmp(sub, "info") != 0)
         return vw_cli_usage_error("db", "unknown subcommand '%s' (init, info, log)", sub);
-    vw_store *st = NULL;
     vw_err err;
-    if (vw_store_open(db, init ? VW_STORE_CREATE : VW_STORE_READONLY, &st, &err) != 0) {
-        fprintf(stderr, "verwijs db: %s\n", err.message);
+    vw_store *st = vw_cli_open_store(db, init ? VW_STORE_CREATE : VW_STORE_READONLY, "db");
+    if (st == NULL)
         return EXIT_FAIL;
-    }
     vw_store_counts n;
     int rc = EXIT_OK;
     if (vw_store_counts_get(st, &n, &err) != 0) {

@@ -363,6 +363,16 @@ static int load_geography(loader *L)
     return rc == SQLITE_DONE ? 0 : vw_store_db_error(L->st, L->err, "reading regions");
 }
 
+vw_snapshot *vw_store_load_path(const char *path, vw_err *err)
+{
+    vw_store *st = NULL;
+    if (vw_store_open(path, VW_STORE_READONLY, &st, err) != 0)
+        return NULL;
+    vw_snapshot *s = vw_store_load(st, err);
+    vw_store_close(st);
+    return s;
+}
+
 vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
 {
     loader L;

@@ -113,6 +113,9 @@ FILE *vw_import_open(const char *path, const vw_import_opts *opts, long long *si
 /* Builds a snapshot from the current committed state (one read transaction,
  * so it is consistent). */
 vw_snapshot *vw_store_load(vw_store *st, vw_err *err);
+/* Opens `path` read-only, loads it and closes it: the whole of what the
+ * daemon, the CLI's local commands, the benchmarks and the tests need. */
+vw_snapshot *vw_store_load_path(const char *path, vw_err *err);
 
 /* One import of the import log (`verwijs db log`). Strings live until the
  * callback returns. diffed: the removed/added/changed counts are known. */

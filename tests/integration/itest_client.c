@@ -283,10 +283,7 @@ int main(int argc, char **argv)
         return 2;
     }
     vw_err err;
-    vw_store *st = NULL;
-    CHECK(vw_store_open(db, VW_STORE_READONLY, &st, &err) == 0);
-    vw_snapshot *s = st ? vw_store_load(st, &err) : NULL;
-    vw_store_close(st);
+    vw_snapshot *s = vw_store_load_path(db, &err);
     CHECK(s != NULL);
     vw_client *cl = connect_client();
     CHECK(cl != NULL);

@@ -22,12 +22,7 @@
 static vw_snapshot *load(const char *db)
 {
     vw_err err;
-    vw_store *st;
-    if (vw_store_open(db, VW_STORE_READONLY, &st, &err) != 0)
-        return NULL;
-    vw_snapshot *s = vw_store_load(st, &err);
-    vw_store_close(st);
-    return s;
+    return vw_store_load_path(db, &err);
 }
 
 /* The ids of the expected answer, joined by ',' (order matters). */
