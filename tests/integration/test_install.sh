@@ -110,7 +110,11 @@ check "verwijs.pc names the install prefix" grep -qx "prefix=$P" "$P/lib/pkgconf
 
 # A program built with nothing but the installed tree and pkg-config: no
 # source-tree include path, no build-tree library.
-if command -v pkg-config >/dev/null && command -v cc >/dev/null; then
+CC="${VW_CC:-cc}"
+# A sanitized build installs an instrumented library: its users link the runtime.
+SAN=""
+[ "${VW_SANITIZED:-0}" = 1 ] && SAN="-fsanitize=address,undefined"
+if command -v pkg-config >/dev/null && command -v "$CC" >/dev/null; then
   export PKG_CONFIG_PATH="$P/lib/pkgconfig"
   flags=$(pkg-config --cflags --libs verwijs 2>"$T/pc.err")
   check "pkg-config --cflags --libs verwijs" test -n "$flags"
@@ -119,7 +123,7 @@ if command -v pkg-config >/dev/null && command -v cc >/dev/null; then
   cp "$VW_SRC/tests/integration/installed/installed_client.c" "$T/app/"
   # shellcheck disable=SC2086 # the flags are words
   expect_exit 0 "cc against the installed libverwijs" \
-    cc -std=c11 -Wall -Werror -o "$T/app/installed_client" "$T/app/installed_client.c" $flags
+    "$CC" -std=c11 -Wall -Werror $SAN -o "$T/app/installed_client" "$T/app/installed_client.c" $flags
   gen_db 300 5
   start_daemon "$DB"
   expect_exit 0 "installed client: ping and match" "$T/app/installed_client" "127.0.0.1:$PORT" 3511
