@@ -10,7 +10,8 @@ script fails (exit 1, one line per finding) when
   - docs/ARCHITECTURE.md's layer table does not list exactly those folders,
     targets and links (the document and the build agree);
   - a link goes up or sideways (LIB_FOLDERS is the layer order, bottom
-    first) or the links have a cycle;
+    first) or the links have a cycle, or a folder builds a target without
+    being placed in that order;
   - a source file includes a header of another folder whose library its
     target does not link directly (which also catches every upward include:
     an upward link would be a cycle);
@@ -24,8 +25,12 @@ import re
 import sys
 
 # Folders that hold one library (or program) each, bottom first.
-LIB_FOLDERS = ["proto", "geodata", "server/csv", "server/engine", "server/store",
-               "server/ops", "server/fhir", "server/daemon", "client/lib", "client/cli"]
+LIB_FOLDERS = ["proto", "geodata", "geodata/render", "server/csv", "server/engine",
+               "server/store", "server/ops", "server/fhir", "server/daemon", "client/lib",
+               "client/cli"]
+# Where library folders live: a CMakeLists.txt with a target below one of
+# these that is not in LIB_FOLDERS is a new layer nobody placed (an error).
+LIB_ROOTS = ["proto", "geodata", "server", "client"]
 # Folders that may use anything (their targets link what they test/measure).
 FREE_FOLDERS = ["tests", "bench"]
 # Generated headers live in the build tree under gen/<folder>/.
@@ -215,6 +220,14 @@ def main():
         for g in sorted(links_of[folder]):
             if LIB_FOLDERS.index(g) > LIB_FOLDERS.index(folder):
                 problems.append("CMake: %s links %s, which is not below it" % (folder, g))
+    for root in LIB_ROOTS:
+        for d, _, files in os.walk(os.path.join(src, root)):
+            rel = os.path.relpath(d, src)
+            if "CMakeLists.txt" in files and rel not in LIB_FOLDERS:
+                text = strip_cmake_comments(open(os.path.join(d, "CMakeLists.txt")).read())
+                if cmake_calls(text, "add_library") or cmake_calls(text, "add_executable"):
+                    problems.append("%s/ builds a target but is no layer: add it to LIB_FOLDERS "
+                                    "(tests/layering_check.py) and docs/ARCHITECTURE.md" % rel)
     cycle = find_cycle(links_of)
     if cycle:
         problems.append("CMake links have a cycle: %s" % " -> ".join(cycle))
