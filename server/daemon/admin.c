@@ -125,7 +125,8 @@ static int admin_import(void *ud, const char *kind_s, const char *path, const ch
     }
     vw_log(VW_LOG_INFO, "admin: import %s", kname);
     if (vw_store_open(env->cfg->db, VW_STORE_READWRITE, &st, err) != 0)
-        return vw_err_set(err, VW_E_INTERNAL, "cannot open the database: %.300s", err->message);
+        return vw_err_set(err, VW_E_UNAVAILABLE, "cannot open the database: %.300s",
+                          err->message); /* the store out of reach, not a bug */
     int rc = regions ? vw_store_import_regions(st, real, real_map, &o, &r, err)
                      : vw_store_import(st, kind, real, &o, &r, err);
     vw_store_close(st);

@@ -25,13 +25,8 @@ struct vw_snapholder {
 
 static vw_snapshot *load(const char *db, double *ms, vw_err *err)
 {
-    vw_store *st = NULL;
-    vw_snapshot *s = NULL;
     double t0 = vw_time_mono_ms();
-    if (vw_store_open(db, VW_STORE_READONLY, &st, err) != 0)
-        return NULL;
-    s = vw_store_load(st, err);
-    vw_store_close(st);
+    vw_snapshot *s = vw_store_load_path(db, err);
     *ms = vw_time_mono_ms() - t0;
     if (s && vw_snapshot_pc4_count(s) == 0) {
         vw_err_set(err, VW_E_INVALID, "database %s has no PC4 table (run verwijs import pc4)", db);

@@ -99,10 +99,10 @@ int vw_store_sqlite_error(sqlite3 *db, vw_err *err, const char *what, const char
     what = what ? what : "";
     if (rc == SQLITE_FULL)
         return vw_err_set(err, VW_E_UNAVAILABLE, "%s%sthe database is full (no space left on "
-                          "its disk, or its size limit reached); nothing changed", what, sep);
+                          "its disk, or its size limit reached)", what, sep);
     if (rc == SQLITE_IOERR)
         return vw_err_set(err, VW_E_UNAVAILABLE, "%s%sthe database cannot be read or written "
-                          "(I/O error: %s); nothing changed", what, sep, msg);
+                          "(I/O error: %s)", what, sep, msg);
     return vw_err_set(err, VW_E_DB, "%s%s%s", what, sep, msg);
 }
 
