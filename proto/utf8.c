@@ -46,12 +46,30 @@ static size_t seq_len(const uint8_t *s, size_t n, int *cut)
     return need + 1;
 }
 
+/* Eight bytes that are all ASCII and none NUL (the common case, taken
+ * eight at a time: the snapshot loader checks every text it reads). */
+static int ascii8(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    return ((v | ((v - ones) & ~v)) & highs) == 0;
+}
+
 size_t vw_utf8_bad(const void *s, size_t n)
 {
     const uint8_t *p = s;
     size_t i = 0;
     int cut;
     while (i < n) {
+        if (n - i >= 8 && ascii8(p + i)) {
+            i += 8;
+            continue;
+        }
+        if (p[i] >= 0x01 && p[i] <= 0x7f) { /* one ASCII byte, no call */
+            i++;
+            continue;
+        }
         size_t l = seq_len(p + i, n - i, &cut);
         if (l == 0)
             return i;

@@ -9,12 +9,13 @@
  * so both scans are sequential and nothing is allocated per row.
  *
  * Every value is checked as strictly as an import checks it before it
- * reaches the builder: text must be TEXT (or NULL where the schema allows
- * it) and valid UTF-8, numbers must be stored as numbers (a hand-edited
+ * reaches the builder: text must be valid UTF-8 without NUL (NULL only where
+ * the schema allows it), numbers must be stored as numbers (a hand-edited
  * lat = 'abc' is not 0.0) and in range. A bad row fails the whole load with
  * its table, key and column (strict: the daemon keeps serving the snapshot
  * it has; docs/SCHEMA.md), so a broken value is never served. */
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,37 +90,57 @@ typedef struct loader {
     vw_err *err;
     sqlite3_stmt *q[7];
     scratch tags, nets;
-    const char *table; /* the row being read, for the error message */
-    char key[80];
+    /* The row being read, for the error message; only formatted when a
+     * value is bad (the key points into the current row, valid until the
+     * next step), so a good load pays nothing per row. */
+    const char *table, *key;
+    long long num_key;
 } loader;
 
 static void row_at(loader *L, const char *table, const char *key)
 {
     L->table = table;
-    snprintf(L->key, sizeof L->key, "%.64s", key ? key : "?");
+    L->key = key;
+    L->num_key = LLONG_MIN;
+}
+
+static void row_at_num(loader *L, const char *table, long long key)
+{
+    L->table = table;
+    L->key = NULL;
+    L->num_key = key;
 }
 
 static int bad(loader *L, const char *column, const char *why)
 {
+    char key[80];
+    if (L->key)
+        snprintf(key, sizeof key, "%.64s", L->key);
+    else if (L->num_key != LLONG_MIN)
+        snprintf(key, sizeof key, "%lld", L->num_key);
+    else
+        snprintf(key, sizeof key, "?");
     return vw_err_set(L->err, VW_E_INVALID,
                       "database table %s, row %s: %s %s (re-import it or fix the row)", L->table,
-                      L->key, column, why);
+                      key, column, why);
 }
 
-/* A text column: TEXT and valid UTF-8 without NUL; NULL only if `nullable`. */
+/* A text column: valid UTF-8 without NUL; NULL only if `nullable`. (The
+ * text columns have TEXT affinity, so a number written into one is stored as
+ * its text; a blob is read as its bytes and must be valid UTF-8 like any
+ * text. Not asking sqlite3_column_type saves a call per value: the loader
+ * reads every text of the directory.) */
 static int col_text(loader *L, sqlite3_stmt *q, int i, bool nullable, const char *column,
                     const char **out)
 {
-    int type = sqlite3_column_type(q, i);
-    *out = NULL;
-    if (type == SQLITE_NULL)
-        return nullable ? 0 : bad(L, column, "is NULL");
-    if (type != SQLITE_TEXT)
-        return bad(L, column, "is not text");
     const char *s = (const char *)sqlite3_column_text(q, i);
+    *out = NULL;
+    if (s == NULL) {
+        if (sqlite3_column_type(q, i) != SQLITE_NULL)
+            return vw_err_set(L->err, VW_E_INTERNAL, "out of memory reading %s", L->table);
+        return nullable ? 0 : bad(L, column, "is NULL");
+    }
     size_t n = (size_t)sqlite3_column_bytes(q, i);
-    if (s == NULL)
-        return vw_err_set(L->err, VW_E_INTERNAL, "out of memory reading %s", L->table);
     if (vw_utf8_bad(s, n) != n)
         return bad(L, column, "is not valid UTF-8");
     *out = s;
@@ -197,10 +218,9 @@ static int load_pc4(loader *L)
         int64_t pc4;
         double lat, lon;
         const char *place;
-        char key[24] = "?";
-        if (sqlite3_column_type(q, 0) == SQLITE_INTEGER)
-            snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(q, 0));
-        row_at(L, "pc4", key);
+        row_at_num(L, "pc4", sqlite3_column_type(q, 0) == SQLITE_INTEGER
+                                 ? (long long)sqlite3_column_int64(q, 0)
+                                 : LLONG_MIN);
         if (col_int(L, q, 0, 1000, 9999, "pc4", &pc4) != 0 || col_point(L, q, 1, &lat, &lon) != 0 ||
             col_text(L, q, 3, false, "place", &place) != 0 ||
             vw_snapbuild_add_pc4(L->b, (int)pc4, lat, lon, place, L->err) != 0)
@@ -334,9 +354,7 @@ static int load_geography(loader *L)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t pop;
         double lat, lon;
-        char key[24];
-        snprintf(key, sizeof key, "id %lld", (long long)sqlite3_column_int64(q, 3));
-        row_at(L, "places", key);
+        row_at_num(L, "places", (long long)sqlite3_column_int64(q, 3));
         if (col_point(L, q, 0, &lat, &lon) != 0 ||
             col_int(L, q, 2, 0, UINT32_MAX, "population", &pop) != 0 ||
             vw_snapbuild_add_place(L->b, lat, lon, (uint32_t)pop, L->err) != 0)

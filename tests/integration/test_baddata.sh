@@ -75,9 +75,9 @@ bad_row "providers.lon outside the Netherlands" \
 bad_row "pc4.lat not a number" \
   "UPDATE pc4 SET lat = 'n/a' WHERE pc4 = $pc4" \
   "table pc4, row $pc4: lat is not a number"
-bad_row "providers.phone as a blob" \
+bad_row "providers.phone as a blob of bytes" \
   "UPDATE providers SET phone = X'00FF' WHERE id = '$pid'" \
-  "table providers, row $pid: phone is not text"
+  "table providers, row $pid: phone is not valid UTF-8"
 bad_row "networks.name invalid UTF-8" \
   "UPDATE networks SET name = CAST(X'C0AF' AS TEXT) WHERE id = '$net'" \
   "table networks, row $net: name is not valid UTF-8"
