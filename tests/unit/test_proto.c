@@ -1135,6 +1135,35 @@ static void test_vocab(void)
 }
 
 /* vw_utf8_bad / vw_utf8_fix, and error messages always valid UTF-8. */
+/* vw_utf8_bad's 8-bytes-at-a-time ASCII path: a bad byte, a NUL or a valid
+ * multi-byte character at every offset around the 8-byte steps is found at
+ * exactly its place. */
+static void test_utf8_offsets(void)
+{
+    char buf[40];
+    for (size_t len = 1; len <= 33; len++) {
+        for (size_t at = 0; at < len; at++) {
+            memset(buf, 'a', sizeof buf);
+            buf[at] = (char)0xff;
+            CHECK(vw_utf8_bad(buf, len) == at);
+            buf[at] = 0;
+            CHECK(vw_utf8_bad(buf, len) == at);
+            buf[at] = 0x7f;
+            CHECK(vw_utf8_bad(buf, len) == len);
+            if (at + 1 < len) { /* U+00EB, two bytes */
+                buf[at] = (char)0xc3;
+                buf[at + 1] = (char)0xab;
+                CHECK(vw_utf8_bad(buf, len) == len);
+                buf[at + 1] = 'a'; /* lead byte without its continuation */
+                CHECK(vw_utf8_bad(buf, len) == at);
+            }
+        }
+        memset(buf, 'a', sizeof buf);
+        buf[len - 1] = (char)0xc3; /* cut off by the end */
+        CHECK(vw_utf8_bad(buf, len) == len - 1);
+    }
+}
+
 static void test_utf8_repair(void)
 {
     CHECK(vw_utf8_bad("", 0) == 0);
@@ -1247,5 +1276,6 @@ int main(void)
     test_args_only_edges();
     test_vocab();
     test_utf8_repair();
+    test_utf8_offsets();
     return T_DONE();
 }
