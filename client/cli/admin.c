@@ -12,7 +12,7 @@
 static const char admin_help[] =
     "usage: verwijs admin reload [CONNECTION] [--json]\n"
     "       verwijs admin import KIND FILE [--mapping FILE] [--replace-all] [CONNECTION]\n"
-    "                            [--json]\n"
+    "                            [--delimiter ,|;|tab] [--encoding utf8|latin1] [--json]\n"
     "KIND: pc4, places, networks, providers, registrations, or regions (FILE: the\n"
     "      municipality GeoJSON, --mapping: the region mapping CSV). Files are read\n"
     "      by the daemon, from its admin_import_dir only.\n"
@@ -78,6 +78,8 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
                                          {"token-file", required_argument, NULL, 't'},
                                          {"mapping", required_argument, NULL, 'm'},
                                          {"replace-all", no_argument, NULL, 'R'},
+                                         {"delimiter", required_argument, NULL, 'L'},
+                                         {"encoding", required_argument, NULL, 'E'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -87,6 +89,7 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     const char *token_file = getenv("VERWIJS_ADMIN_TOKEN_FILE");
     const char *mapping = NULL;
     bool replace_all = false;
+    const char *delimiter = NULL, *encoding = NULL;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -95,6 +98,8 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
         case 't': token_file = optarg; break;
         case 'm': mapping = optarg; break;
         case 'R': replace_all = true; break;
+        case 'L': delimiter = optarg; break; /* checked by the server's op table */
+        case 'E': encoding = optarg; break;
         case 'j': cli.json = true; break;
         case 'h': fputs(admin_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
@@ -138,13 +143,18 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
             snprintf(abs, sizeof abs, "%s", file); /* not here: maybe on the server */
         if (mapping && realpath(mapping, abs_map) == NULL)
             snprintf(abs_map, sizeof abs_map, "%s", mapping);
-        msgpack_pack_map(&pk, 2 + (mapping != NULL) + replace_all);
+        msgpack_pack_map(&pk, 2 + (mapping != NULL) + replace_all + (delimiter != NULL) +
+                                  (encoding != NULL));
         vw_pack_kv_str(&pk, "kind", argv[optind + 1]);
         vw_pack_kv_str(&pk, "file", abs);
         if (mapping)
             vw_pack_kv_str(&pk, "mapping", abs_map);
         if (replace_all)
             vw_pack_kv_bool(&pk, "replace_all", true);
+        if (delimiter)
+            vw_pack_kv_str(&pk, "delimiter", delimiter);
+        if (encoding)
+            vw_pack_kv_str(&pk, "encoding", encoding);
     } else {
         msgpack_pack_map(&pk, 0);
     }

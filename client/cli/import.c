@@ -50,6 +50,7 @@ static void on_progress(void *arg, long rows, long long bytes, long long total)
 static const char import_help[] =
     "usage: verwijs import pc4|places|networks|providers|registrations FILE --db PATH\n"
     "                     [--skip-invalid] [--replace-all] [--max-removed PCT]\n"
+    "                     [--delimiter ','|';'|tab] [--encoding utf8|latin1]\n"
     "       verwijs import regions BOUNDARIES.geojson --db PATH [--mapping CSV]\n"
     "Imports a CSV file (UTF-8, header row; formats in docs/SCHEMA.md) into the SQLite\n"
     "database, replacing all rows of that kind. Every invalid row is reported as\n"
@@ -58,6 +59,9 @@ static const char import_help[] =
     "An import that would remove more than --max-removed percent (default 10) of the\n"
     "existing rows of its kind is refused unless --replace-all; every import says how many\n"
     "rows it removed, added and changed (verwijs db log lists them).\n"
+    "A spreadsheet saved with Dutch settings (';' between columns, or Windows-1252\n"
+    "\"Latin-1\" text) is named as such; --delimiter ';' and --encoding latin1 read it\n"
+    "as it is, converting the text exactly to UTF-8.\n"
     "Order: pc4, places, regions, networks, providers, registrations.\n"
     "places: name,lat,lon,population[,geonameid] (weights of the PC4 demand points).\n"
     "regions: municipality polygons (GeoJSON, properties statcode + corop_gebied) mapped to\n"
@@ -125,11 +129,15 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
                                          {"mapping", required_argument, NULL, 'm'},
                                          {"replace-all", no_argument, NULL, 'R'},
                                          {"max-removed", required_argument, NULL, 'M'},
+                                         {"delimiter", required_argument, NULL, 'L'},
+                                         {"encoding", required_argument, NULL, 'E'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *db = NULL, *mapping = NULL;
     bool skip = false, replace_all = false;
     double max_removed = -1;
+    char delimiter = 0;
+    vw_import_encoding encoding = VW_ENC_UTF8;
     char *end;
     int c;
     (void)cli;
@@ -139,6 +147,24 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
         case 's': skip = true; break;
         case 'm': mapping = optarg; break;
         case 'R': replace_all = true; break;
+        case 'L':
+            if (strcmp(optarg, ",") == 0 || strcmp(optarg, ";") == 0)
+                delimiter = optarg[0];
+            else if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\t") == 0)
+                delimiter = '\t';
+            else
+                return vw_cli_usage_error("import", "--delimiter is ',', ';' or tab");
+            break;
+        case 'E':
+            if (strcmp(optarg, "utf8") == 0 || strcmp(optarg, "utf-8") == 0)
+                encoding = VW_ENC_UTF8;
+            else if (strcmp(optarg, "latin1") == 0 || strcmp(optarg, "windows-1252") == 0 ||
+                     strcmp(optarg, "cp1252") == 0)
+                encoding = VW_ENC_CP1252;
+            else
+                return vw_cli_usage_error("import", "--encoding is utf8 or latin1 "
+                                                    "(Windows-1252)");
+            break;
         case 'M':
             max_removed = strtod(optarg, &end);
             if (end == optarg || (*end && strcmp(end, "%") != 0) || !(max_removed >= 0) ||
@@ -173,6 +199,7 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
         ctx.kill_at_row = atol(fault);
     vw_import_opts o = {.on_diag = on_diag, .ctx = &ctx, .skip_invalid = skip,
                         .on_progress = on_progress, .replace_all = replace_all,
+                        .delimiter = delimiter, .encoding = encoding,
                         /* 0 % is "remove nothing": a share just above 0 */
                         .max_removed_share = max_removed < 0 ? 0
                                              : max_removed == 0 ? 1e-12 : max_removed / 100};
@@ -194,6 +221,9 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
     if (res.rows_geocoded)
         fprintf(stderr, ", %ld placed at their PC4 centroid", res.rows_geocoded);
     fprintf(stderr, ") in %.1f s\n", vw_progress_elapsed(&ctx.prog));
+    if (encoding == VW_ENC_CP1252)
+        fprintf(stderr, "converted %ld characters from Windows-1252 (Latin-1) to UTF-8\n",
+                res.converted);
     if (res.diffed)
         fprintf(stderr, "%s: %ld removed, %ld added, %ld changed, %ld unchanged (%ld before)\n",
                 vw_import_kind_name(kind), res.removed, res.added, res.changed,

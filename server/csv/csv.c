@@ -42,6 +42,7 @@ struct vw_csv {
 
     int bad;                 /* current record is invalid */
     vw_err bad_err;
+    char delim;              /* field separator: ',' (RFC 4180) or ';' */
 };
 
 static vw_csv *csv_alloc(const char *name)
@@ -55,6 +56,7 @@ static vw_csv *csv_alloc(const char *name)
         return NULL;
     }
     r->line = 1;
+    r->delim = ',';
     r->lim.max_field = VW_CSV_MAX_FIELD_DEFAULT;
     r->lim.max_fields = VW_CSV_MAX_FIELDS_DEFAULT;
     r->lim.max_row = VW_CSV_MAX_ROW_DEFAULT;
@@ -108,6 +110,14 @@ void vw_csv_set_limits(vw_csv *r, const vw_csv_limits *lim)
         r->lim.max_fields = lim->max_fields;
     if (lim->max_row)
         r->lim.max_row = lim->max_row;
+}
+
+int vw_csv_set_delimiter(vw_csv *r, char delim)
+{
+    if (delim != ',' && delim != ';' && delim != '\t')
+        return -1;
+    r->delim = delim;
+    return 0;
 }
 
 long long vw_csv_offset(const vw_csv *r) { return r->consumed + (long long)r->pos; }
@@ -249,8 +259,8 @@ static void copy_run(vw_csv *r, int quoted)
         while (e < r->end && b[e] != '"' && b[e] != '\n' && b[e] != 0)
             e++;
     } else {
-        while (e < r->end && b[e] != ',' && b[e] != '\n' && b[e] != '\r' && b[e] != '"' &&
-               b[e] != 0)
+        while (e < r->end && b[e] != (unsigned char)r->delim && b[e] != '\n' && b[e] != '\r' &&
+               b[e] != '"' && b[e] != 0)
             e++;
     }
     put(r, r->buf + s, e - s);
@@ -269,15 +279,18 @@ static int cr(vw_csv *r)
     return 0;
 }
 
-/* What a character after a field's text does: ',' ends the field; LF, CRLF
+/* What a character after a field's text does: the delimiter (',') ends the field; LF, CRLF
  * and the end of input end the record (the line counted); a CR without LF is
  * marked bad and ends nothing; anything else is not an end (END_NOT). The one
  * place that knows how a field and a record end, quoted or not. */
 enum { END_NOT, END_FIELD, END_RECORD, END_LONE_CR };
 static int field_end(vw_csv *r, int c)
 {
+    if (c == r->delim) {
+        end_field(r);
+        return END_FIELD;
+    }
     switch (c) {
-    case ',': end_field(r); return END_FIELD;
     case '\n': r->line++; end_field(r); return END_RECORD;
     case C_EOF: end_field(r); return END_RECORD;
     case '\r':

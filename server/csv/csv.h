@@ -52,6 +52,11 @@ void vw_csv_free(vw_csv *r); /* NULL ok */
  * members keep their default. */
 void vw_csv_set_limits(vw_csv *r, const vw_csv_limits *lim);
 
+/* The field separator: ',' (default, RFC 4180), ';' (spreadsheets saved
+ * with Dutch regional settings) or '\t'. Call before the first vw_csv_next.
+ * 0, or -1 for any other character. */
+int vw_csv_set_delimiter(vw_csv *r, char delim);
+
 /* Reads the next record. On VW_CSV_ROW: *fields[i] is field i, NUL-terminated,
  * *lens[i] its length, *n the number of fields (>= 1). The arrays and the
  * bytes belong to the reader and stay valid until the next call; the caller

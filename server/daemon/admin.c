@@ -117,6 +117,8 @@ static int admin_import(void *ud, const char *kind_s, const char *path, const ch
     vw_import_opts o = {.on_diag = on_diag, .ctx = res, .regular_only = true,
                         .max_bytes = (long long)env->cfg->admin_import_max_bytes,
                         .stop = env->stopping, .replace_all = res->replace_all,
+                        .delimiter = res->delimiter,
+                        .encoding = res->latin1 ? VW_ENC_CP1252 : VW_ENC_UTF8,
                         .max_removed_share = share > 0 ? share : 1e-12};
     if (check_file(env, path, &o, real, err) != 0 ||
         (regions && check_file(env, mapping, &o, real_map, err) != 0)) {

@@ -89,8 +89,12 @@ int vw_op_import(const vw_op_call *c)
         mapping[map_len] = '\0';
     }
     memset(&res, 0, sizeof res);
-    if (vw_opa_bool(c, "replace_all", &res.replace_all) != 0)
+    int delim = 0, enc = 0; /* indices into the op table's values; absent: 0 */
+    if (vw_opa_bool(c, "replace_all", &res.replace_all) != 0 ||
+        vw_opa_enum(c, "delimiter", &delim) != 0 || vw_opa_enum(c, "encoding", &enc) != 0)
         return -1;
+    res.delimiter = delim == 1 ? ';' : delim == 2 ? '\t' : ',';
+    res.latin1 = enc == 1;
     vw_op_log(c, " kind=%s", kind);
     if (a->import == NULL ||
         a->import(a->ud, kind, file, map_present ? mapping : NULL, &res, &after, c->err) != 0)

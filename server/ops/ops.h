@@ -64,6 +64,8 @@ typedef struct vw_ops_server_info {
 #define VW_ADMIN_MAX_ROW_ERRORS 20
 typedef struct vw_ops_import_result {
     bool replace_all; /* in: the request's replace_all (lift the mass-removal guard) */
+    char delimiter;   /* in: ',', ';' or '\t' */
+    bool latin1;      /* in: the file is Windows-1252 */
     long rows_read, rows_ok, rows_rejected, warnings, rows_geocoded;
     bool diffed;      /* out: removed/added/changed are known */
     long rows_before, removed, added, changed;

@@ -38,6 +38,8 @@ static const char *region_or_all_value(int i)
 static const char *const views[] = {"providers", "networks", NULL};
 static const char *const import_kinds[] = {"pc4",       "places",        "networks",
                                            "providers", "registrations", "regions", NULL};
+static const char *const import_delimiters[] = {",", ";", "tab", NULL};
+static const char *const import_encodings[] = {"utf8", "latin1", NULL};
 
 /* ---- arguments shared by several ops ---------------------------------------- */
 
@@ -146,6 +148,10 @@ static const vw_op_arg import_args[] = {
      "`regions` only: the region mapping CSV (an absolute path on the server)", NULL, NULL},
     {"replace_all", VW_ARG_BOOL, 0, 0, NULL, NULL, "false",
      "allow removing more than `admin_import_max_removed` % of the kind's rows", NULL, NULL},
+    {"delimiter", VW_ARG_ENUM, 0, 0, import_delimiters, NULL, "`\",\"`",
+     "the CSV field separator (`;`: a spreadsheet saved with Dutch settings)", NULL, NULL},
+    {"encoding", VW_ARG_ENUM, 0, 0, import_encodings, NULL, "`\"utf8\"`",
+     "`latin1`: Windows-1252, converted exactly to UTF-8", NULL, NULL},
     A_END};
 
 /* ---- the table ------------------------------------------------------------- */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "server/csv/csv.h"
+#include "server/csv/encoding.h"
 
 #define SAVED_MAX 100        /* reasons kept for the log of a rejected import */
 #define PROGRESS_EVERY 50000 /* rows between on_progress calls */
@@ -186,6 +187,21 @@ static void now_utc(char out[24])
 }
 
 /* Read the header and map it onto the kind's columns. 0 ok, 1 rejected. */
+/* A file that is clearly Windows-1252 (Excel's "CSV (comma delimited)" on
+ * Dutch Windows) while UTF-8 is expected: one file-level message that says
+ * what it is and what to do, instead of a rejected row per accented name. */
+static int check_encoding(driver *d, const vw_csv_sniff_result *sn)
+{
+    vw_imp *im = &d->im;
+    if (im->o->encoding != VW_ENC_UTF8 || !sn->sniffed || !sn->looks_cp1252)
+        return 0;
+    return imp_file_error(im, sn->bad_line, "invalid UTF-8: the file is not UTF-8 but looks like "
+                          "Windows-1252 / Latin-1 (\"%s\"), as Excel saves \"CSV (comma "
+                          "delimited)\": save it "
+                          "as \"CSV UTF-8 (comma delimited)\", or import it with --encoding "
+                          "latin1 to convert it", sn->bad_sample);
+}
+
 static int read_header(driver *d)
 {
     vw_imp *im = &d->im;
@@ -198,6 +214,13 @@ static int read_header(driver *d)
         return imp_file_error(im, 0, "empty file (no header row)");
     if (rc != VW_CSV_ROW)
         return imp_file_error(im, line, "header: %s", cerr.message);
+    /* A header of one field with ';' in it: a spreadsheet saved with Dutch
+     * regional settings (Excel's "CSV (;)"), not a file with one odd column. */
+    char delim = im->o->delimiter ? im->o->delimiter : ',';
+    if (n == 1 && delim == ',' && strchr(f[0], ';') != NULL)
+        return imp_file_error(im, line, "the columns are separated by ';', not ',' (a spreadsheet "
+                              "saved with Dutch regional settings): save it as \"CSV UTF-8 "
+                              "(comma delimited)\", or import it with --delimiter ';'");
     for (int c = 0; c < im->k->ncols; c++)
         d->colmap[c] = -1;
     d->nhdr = n;
@@ -415,7 +438,8 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
     static const vw_import_opts no_opts;
     vw_import_result dummy;
     driver *d = NULL;
-    FILE *f = NULL;
+    FILE *f = NULL, *tf = NULL; /* tf: f converted to UTF-8 (encoding latin1) */
+    vw_transcoder *tc = NULL;
     bool in_txn = false, began = false;
     int rc = -1;
     const imp_kind *k = kind_of(kind);
@@ -434,9 +458,19 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
     if (f == NULL)
         return -1;
 
+    vw_csv_sniff_result sniff;
+    vw_csv_sniff(f, &sniff);
+    if (opts->encoding == VW_ENC_CP1252 && (tf = vw_transcode_open(f, &tc)) == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "cannot convert from Windows-1252: %s", strerror(errno));
+        goto out;
+    }
     d = calloc(1, sizeof *d);
-    if (d == NULL || (d->csv = vw_csv_new(f, path)) == NULL) {
+    if (d == NULL || (d->csv = vw_csv_new(tf ? tf : f, path)) == NULL) {
         vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        goto out;
+    }
+    if (vw_csv_set_delimiter(d->csv, opts->delimiter ? opts->delimiter : ',') != 0) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "the delimiter is ',', ';' or a tab");
         goto out;
     }
     vw_imp *im = &d->im;
@@ -454,7 +488,7 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
     in_txn = true;
     if (start_log(d, kind) != 0)
         goto out;
-    if (read_header(d) == 0) {
+    if (check_encoding(d, &sniff) == 0 && read_header(d) == 0) {
         began = true;
         if (imp_diff_begin(im) != 0 || k->begin(im) != 0 || read_rows(d, total) != 0)
             goto out;
@@ -502,6 +536,10 @@ out:
             free(d->saved[i].reason);
         vw_csv_free(d->csv);
         free(d);
+    }
+    if (tf != NULL) {
+        res->converted = vw_transcode_converted(tc);
+        fclose(tf); /* frees tc */
     }
     if (f != NULL)
         fclose(f);

@@ -49,6 +49,8 @@ typedef enum { VW_DIAG_ERROR, VW_DIAG_WARNING } vw_diag_level;
 typedef void (*vw_diag_fn)(void *ctx, const char *file, long line, vw_diag_level level,
                            const char *reason);
 
+typedef enum { VW_ENC_UTF8 = 0, VW_ENC_CP1252 } vw_import_encoding;
+
 typedef struct vw_import_opts {
     vw_diag_fn on_diag;
     void *ctx;
@@ -73,6 +75,13 @@ typedef struct vw_import_opts {
      * must not silently replace 20,000 providers. */
     bool replace_all;
     double max_removed_share;
+    /* The file's delimiter (0: ','; ';' for spreadsheets saved with Dutch
+     * regional settings; '\t') and encoding: UTF-8 (default; a file that is
+     * clearly Windows-1252 is refused with a message saying so) or
+     * Windows-1252 ("latin1"), converted exactly to UTF-8 (iconv) and the
+     * number of converted characters reported. */
+    char delimiter;
+    vw_import_encoding encoding;
 } vw_import_opts;
 #define VW_IMPORT_MAX_REMOVED_DEFAULT 0.10
 #define VW_IMPORT_MIN_GUARDED 10 /* removing at most this many rows is never refused */
@@ -87,6 +96,7 @@ typedef struct vw_import_result {
      * import_log): rows before, and removed, added and changed by key. */
     bool diffed;
     long rows_before, removed, added, changed;
+    long converted;      /* characters converted from Windows-1252 */
     int64_t import_id;   /* row in import_log; 0 when nothing was committed */
 } vw_import_result;
 
