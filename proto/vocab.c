@@ -4,7 +4,6 @@
 #include "vocab.h"
 
 #include <string.h>
-#include <time.h>
 
 /* Same order as the VW_D_* enum: the index is the code's number. */
 static const char *const discipline_names[VW_D_COUNT] = {
@@ -109,7 +108,7 @@ static int days_in_month(int y, int m)
     return m == 2 && is_leap(y) ? 29 : dm[m - 1];
 }
 
-static int32_t days_from_civil(int y, int m, int d)
+int32_t vw_date_from_ymd(int y, int m, int d)
 {
     y -= m <= 2;
     int era = (y >= 0 ? y : y - 399) / 400;
@@ -151,7 +150,7 @@ int vw_date_parse(const char *s, size_t len, int32_t *days)
     if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return -1;
     if (days)
-        *days = days_from_civil(y, m, d);
+        *days = vw_date_from_ymd(y, m, d);
     return 0;
 }
 
@@ -177,13 +176,4 @@ void vw_date_format(int32_t days, char out[11])
     out[8] = (char)('0' + d / 10);
     out[9] = (char)('0' + d % 10);
     out[10] = '\0';
-}
-
-int32_t vw_date_today(void)
-{
-    time_t t = time(NULL);
-    int64_t s = (int64_t)t;
-    /* floor division: time_t before 1970 would round toward zero */
-    int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-    return (int32_t)days;
 }

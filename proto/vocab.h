@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h" /* vw_date_today: dates below are days, "today" is a Dutch one */
+
 enum {
     VW_D_FYSIOTHERAPEUT,
     VW_D_OEFENTHERAPEUT,
@@ -53,6 +55,7 @@ const char *vw_net_status_name(int status);
 #define VW_DATE_NONE INT32_MIN
 int vw_date_parse(const char *s, size_t len, int32_t *days); /* YYYY-MM-DD, 0 ok / -1 */
 void vw_date_format(int32_t days, char out[11]);
-int32_t vw_date_today(void);
+int32_t vw_date_from_ymd(int y, int m, int d); /* a valid civil date */
+/* "today": vw_date_today() in clock.h (the Dutch day, not the UTC one) */
 
 #endif

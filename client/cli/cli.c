@@ -1,9 +1,11 @@
 /* cli.c -- `verwijs`, the command-line tool: global options and dispatch. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "proto/clock.h"
 #include "proto/version.h"
 
 
@@ -46,6 +48,9 @@ static void usage(FILE *f)
         "`verwijs COMMAND --help` (or `verwijs help COMMAND`) describes a command.\n"
         "Query commands print a table; --json prints the server's result as JSON\n"
         "(and a failure as {\"error\": {...}} on stderr).\n"
+        "Dates: an omitted --as-of is the server's today; local commands (--db) use\n"
+        "today in $VERWIJS_TZ (default Europe/Amsterdam, from the system's zoneinfo).\n"
+        "--test-clock (tests only) pins their \"now\" to $VW_TEST_NOW.\n"
         "Exit codes: 0 ok, 1 failure, 2 usage, 3 error answered by the server,\n"
         "4 cannot connect (or the connection broke), 5 no answer within --timeout.\n",
         f);
@@ -54,6 +59,23 @@ static void usage(FILE *f)
 static const char *nonempty(const char *s)
 {
     return s && s[0] ? s : NULL;
+}
+
+/* "Today" for the commands that may run the engine or an import in-process:
+ * the Dutch day ($VERWIJS_TZ), as in verwijsd. The others ask a daemon,
+ * which decides its own today, so a missing zoneinfo is no error for them. */
+static int clock_start(const char *cmd, bool test_clock)
+{
+    static const char *const local[] = {"import", "db", "gen", "regions", "coverage", "export"};
+    bool needs = test_clock;
+    char msg[1400];
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+        needs |= strcmp(cmd, local[i]) == 0;
+    if (vw_clock_setup(nonempty(getenv("VERWIJS_TZ")), test_clock, msg, sizeof msg) == 0 ||
+        !needs)
+        return 0;
+    fprintf(stderr, "verwijs: %s\n", msg);
+    return -1;
 }
 
 int main(int argc, char **argv)
@@ -68,6 +90,7 @@ int main(int argc, char **argv)
                                          {"tls-name", required_argument, NULL, 'N'},
                                          {"help", no_argument, NULL, 'h'},
                                          {"version", no_argument, NULL, 'V'},
+                                         {"test-clock", no_argument, NULL, 'X'},
                                          {NULL, 0, NULL, 0}};
     static const struct {
         const char *name;
@@ -82,6 +105,7 @@ int main(int argc, char **argv)
     };
     vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};
     int c;
+    bool test_clock = false;
     static char help_opt[] = "--help";
     /* -h means --help everywhere (before a "--"). */
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -105,6 +129,7 @@ int main(int argc, char **argv)
         case 'E': cli.cert = optarg; break;
         case 'K': cli.key = optarg; break;
         case 'N': cli.tls_name = optarg; break;
+        case 'X': test_clock = true; break;
         case 't': {
             char *end;
             long ms = strtol(optarg, &end, 10);
@@ -144,6 +169,8 @@ int main(int argc, char **argv)
         argv[optind + 1] = help_opt;
         argc = optind + 2;
     }
+    if (clock_start(cmd, test_clock) != 0)
+        return EXIT_FAIL;
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(cmds[i].name, cmd) == 0) {
             int sub_argc = argc - optind;

@@ -15,6 +15,7 @@ void vw_config_defaults(vw_config *c)
     memset(c, 0, sizeof *c);
     snprintf(c->listen, sizeof c->listen, "127.0.0.1:4747");
     snprintf(c->log_level, sizeof c->log_level, "info");
+    snprintf(c->tz, sizeof c->tz, "%s", VW_CLOCK_DEFAULT_TZ);
     c->socket_mode = 0660;
     c->admin_socket_mode = 0600;
     c->handshake_timeout = 10;
@@ -131,6 +132,13 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     STR("tls_cert", tls_cert)
     STR("tls_key", tls_key)
     STR("tls_client_ca", tls_client_ca)
+    if (strcmp(key, "tz") == 0) {
+        /* the name here; that the zoneinfo has it is checked at start-up */
+        if (!vw_clock_tz_valid(v))
+            return vw_err_set(err, VW_E_BAD_REQUEST, "tz must be a time zone name like "
+                              "Europe/Amsterdam (from /usr/share/zoneinfo)");
+        return set_str(c->tz, sizeof c->tz, key, v, err);
+    }
     if (strcmp(key, "log_level") == 0) {
         if (strcmp(v, "error") && strcmp(v, "warn") && strcmp(v, "info") && strcmp(v, "debug"))
             return vw_err_set(err, VW_E_BAD_REQUEST, "log_level must be error|warn|info|debug");

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "geodata/geo.h"
+#include "proto/clock.h"
 #include "proto/msg.h"
 #include "proto/vw_err.h"
 #include "server/engine/refer.h"
@@ -35,6 +36,7 @@ typedef struct vw_config {
     char port_file[1024];
     char problems_file[1024];  /* "" = built-in table */
     char log_level[16];
+    char tz[VW_CLOCK_TZ_MAX + 1]; /* "today" (default as_of) is the date here */
     int start_without_snapshot; /* 1: start unready when the database cannot be loaded */
     int workers;
     int max_connections;

@@ -1,5 +1,6 @@
 /* main.c -- verwijsd: command line, configuration, start, run. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "fds.h"
 #include "log.h"
 #include "proto/version.h"
+#include "proto/vocab.h"
 
 
 static void usage(FILE *f)
@@ -34,12 +36,36 @@ static void usage(FILE *f)
           "  --port-file PATH   write the bound TCP port here once ready (the admin and TLS\n"
           "                     ports, when they listen, to PATH.admin and PATH.tls)\n"
           "  --log-level L      error|warn|info|debug (debug logs every request, privacy-safe)\n"
+          "  --test-clock       TESTS ONLY: \"now\" is $VW_TEST_NOW (unix seconds or\n"
+          "                     YYYY-MM-DDTHH:MM:SSZ) for every default as_of; without this\n"
+          "                     flag $VW_TEST_NOW is ignored\n"
           "\n"
+          "The default as_of is today's date in the config's tz (Europe/Amsterdam).\n"
           "Admin (reload, import): config admin_socket / admin_listen + admin_token_file;\n"
           "the query listeners refuse admin ops.\n"
           "Signals: SIGHUP reloads the snapshot from the database (the old one keeps serving\n"
           "if the new one fails); SIGTERM/SIGINT stop accepting, drain, exit 0.\n",
           f);
+}
+
+/* The time zone of "today" and the test clock: set here, before any thread. */
+static int clock_start(const vw_config *cfg, bool test_clock)
+{
+    char msg[1400], day[11];
+    int64_t now;
+    if (vw_clock_setup(cfg->tz, test_clock, msg, sizeof msg) != 0) {
+        vw_log(VW_LOG_ERROR, "cannot start: tz: %s", msg);
+        return -1;
+    }
+    if (vw_clock_pinned(&now))
+        vw_log(VW_LOG_WARN, "TEST CLOCK (--test-clock): \"now\" is pinned at %lld; never in "
+               "production", (long long)now);
+    else if (getenv(VW_CLOCK_TEST_ENV))
+        vw_log(VW_LOG_WARN, "%s is set but ignored (the test clock needs --test-clock)",
+               VW_CLOCK_TEST_ENV);
+    vw_date_format(vw_date_today(), day);
+    vw_log(VW_LOG_INFO, "today is %s in %s (the default as_of)", day, vw_clock_tz());
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -52,11 +78,12 @@ int main(int argc, char **argv)
         {"http", required_argument, NULL, 'H'},      {"http-port-file", required_argument, NULL, 'P'},
         {"ui", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+        {"test-clock", no_argument, NULL, 'T'},      {NULL, 0, NULL, 0}};
     static vw_config cfg;
     const char *keys[128], *vals[128];
     int nset = 0, c;
     const char *config_file = NULL;
+    bool test_clock = false;
     vw_err err;
 
     vw_config_defaults(&cfg);
@@ -74,6 +101,7 @@ int main(int argc, char **argv)
         case 'U': key = "http_ui_dir"; break;
         case 'n': keys[nset] = "listen"; vals[nset++] = ""; continue;
         case 'c': config_file = optarg; continue;
+        case 'T': test_clock = true; continue;
         case 'h': usage(stdout); return 0;
         case 'V': printf("verwijsd %s\n", VW_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -109,6 +137,8 @@ int main(int argc, char **argv)
     vw_log_level lvl;
     vw_log_level_parse(cfg.log_level, &lvl);
     vw_log_set_level(lvl);
+    if (clock_start(&cfg, test_clock) != 0)
+        return 2;
     vw_fd_budget(&cfg);
 
     vw_server *srv = vw_server_new(&cfg, &err);

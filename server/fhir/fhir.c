@@ -42,6 +42,17 @@ json_object *vw_fhir_bundle_shell(const vw_fhir_opts *o, const char *type, const
     json_object_object_add(b, "resourceType", json_object_new_string("Bundle"));
     json_object_object_add(b, "id", json_object_new_string(id));
     json_object_object_add(meta, "lastUpdated", json_object_new_string(ts));
+    if (o->as_of != VW_DATE_NONE) {
+        /* the day registrations and certifications were counted on */
+        char url[256], d[11];
+        json_object *ext = json_object_new_object(), *exts = json_object_new_array();
+        vw_date_format(o->as_of, d);
+        json_object_object_add(ext, "url", json_object_new_string(
+                                   vw_fhir_url(o, "StructureDefinition", "as-of", url, sizeof url)));
+        json_object_object_add(ext, "valueDate", json_object_new_string(d));
+        json_object_array_add(exts, ext);
+        json_object_object_add(meta, "extension", exts);
+    }
     json_object_object_add(b, "meta", meta);
     json_object_object_add(b, "type", json_object_new_string(type));
     json_object_object_add(b, "timestamp", json_object_new_string(ts));

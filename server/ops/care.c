@@ -221,9 +221,11 @@ int vw_op_network_near(const vw_op_call *c)
                                   (uint32_t)limit);
     vw_op_log(c, " n=%u", n);
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 3);
+    msgpack_pack_map(pk, 4);
     vw_pack_cstr(pk, "origin");
     vw_opp_origin(pk, &o);
+    vw_pack_cstr(pk, "as_of");
+    vw_opp_date(pk, as_of);
     vw_pack_kv_int(pk, "count", n);
     vw_pack_cstr(pk, "networks");
     msgpack_pack_array(pk, n);

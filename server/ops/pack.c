@@ -105,7 +105,7 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
     vw_provider_text t;
     vw_provider_text_get(p, &t);
 
-    msgpack_pack_map(pk, 17 + (hit ? 2 : 0) + (with_regs ? 1 : 0));
+    msgpack_pack_map(pk, 17 + (hit ? 2 : 0) + (with_regs ? 2 : 0));
     vw_pack_kv_str(pk, "id", p->id);
     vw_pack_kv_str(pk, "name", t.name);
     vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
@@ -137,6 +137,8 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
         vw_pack_kv_double(pk, "minutes", hit->minutes);
     }
     if (with_regs) {
+        key(pk, "as_of"); /* the day expertise and "valid" were checked on */
+        vw_opp_date(pk, as_of);
         key(pk, "registrations");
         pack_registrations(pk, s, p, as_of);
     }

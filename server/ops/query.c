@@ -108,7 +108,7 @@ int vw_op_network_get(const vw_op_call *c)
     vw_network_audit(s, (uint32_t)ni, as_of, &a);
 
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 11);
+    msgpack_pack_map(pk, 12);
     vw_pack_kv_str(pk, "id", n->id);
     vw_pack_kv_str(pk, "name", n->name);
     vw_pack_kv_str(pk, "kind", (n->kind && n->kind[0]) ? n->kind : NULL);
@@ -116,6 +116,8 @@ int vw_op_network_get(const vw_op_call *c)
     vw_pack_cstr(pk, "certified_until");
     vw_opp_date(pk, n->certified_until);
     vw_pack_kv_bool(pk, "certification_valid", vw_network_certified_on(n, as_of));
+    vw_pack_cstr(pk, "as_of");
+    vw_opp_date(pk, as_of);
     vw_pack_kv_str(pk, "region", n->region >= 0 ? vw_region_codes[n->region] : NULL);
     vw_pack_cstr(pk, "disciplines");
     vw_opp_disciplines(pk, a.disciplines);
