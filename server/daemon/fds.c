@@ -171,9 +171,23 @@ int vw_fd_margin(const vw_config *cfg)
     return 32 + 4 * (cfg->workers + 1) + 2 * http_workers;
 }
 
+/* What was lowered, as "max_connections 1000 -> 74, http_max_connections
+ * 20 -> 1": only the caps that changed. */
+static void lowered_list(char *out, size_t cap, const vw_config *was, long long mc, long long hc)
+{
+    int n = 0;
+    out[0] = '\0';
+    if (mc < was->max_connections)
+        n = snprintf(out, cap, "max_connections %d -> %lld", was->max_connections, mc);
+    if (n >= 0 && (size_t)n < cap && was->http_listen[0] && hc < was->http_max_connections)
+        snprintf(out + n, cap - (size_t)n, "%shttp_max_connections %d -> %lld", n ? ", " : "",
+                 was->http_max_connections, hc);
+}
+
 void vw_fd_budget(vw_config *cfg)
 {
     struct rlimit rl;
+    char what[160];
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return;
     if (rl.rlim_cur < rl.rlim_max) {
@@ -197,10 +211,17 @@ void vw_fd_budget(vw_config *cfg)
     long long hc = http ? room - mc : cfg->http_max_connections;
     if (hc < 1)
         hc = 1;
-    vw_log(VW_LOG_WARN, "file descriptors: max_connections %d + http_max_connections %lld + "
-           "%lld spare need %lld, RLIMIT_NOFILE is %lld; lowering them to %lld and %lld "
-           "(raise LimitNOFILE= to keep them)", cfg->max_connections, http, margin, need, limit,
-           mc, http ? hc : 0);
+    char caps[96];
+    lowered_list(what, sizeof what, cfg, mc, hc);
+    snprintf(caps, sizeof caps, http ? "max_connections %d + http_max_connections %lld"
+                                     : "max_connections %d", cfg->max_connections, http);
+    /* One line, once, at start-up: what changed, why, and how to undo it. */
+    vw_log(VW_LOG_WARN, "file descriptors: the open-file limit (RLIMIT_NOFILE) is %lld, but "
+           "%s + %lld spare need %lld; lowered %s. To keep the "
+           "configured caps raise the limit to at least %lld: LimitNOFILE=%lld in the systemd "
+           "unit (deploy/verwijsd.service sets 65536), `ulimit -n %lld` in the shell that "
+           "starts verwijsd, or docker run --ulimit nofile=%lld:%lld",
+           limit, caps, margin, need, what, need, need, need, need, need);
     cfg->max_connections = (int)mc;
     cfg->http_max_connections = (int)hc;
 }
