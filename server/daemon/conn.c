@@ -191,10 +191,13 @@ static void conn_answer(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *info,
                       .refer_cfg = &cfg->refer,
                       .admin = vw_lk_is_admin(c->kind) ? &admin : NULL};
     w->out.size = 0;
-    vw_ops_handle(&ctx, frame + VW_FRAME_HEADER, blen, &w->out, logline, sizeof logline);
+    /* No log line below debug: the ops layer then formats nothing. */
+    bool log_req = vw_log_enabled(VW_LOG_DEBUG) || ctx.admin;
+    vw_ops_handle(&ctx, frame + VW_FRAME_HEADER, blen, &w->out, log_req ? logline : NULL,
+                  sizeof logline);
     evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
     evbuffer_drain(in, VW_FRAME_HEADER + blen);
-    if (vw_log_enabled(VW_LOG_DEBUG) || ctx.admin)
+    if (log_req)
         vw_log(ctx.admin ? VW_LOG_INFO : VW_LOG_DEBUG, "w%d %s%s", w->index,
                ctx.admin ? "admin " : "", logline);
     *denied = admin.denied;

@@ -188,8 +188,10 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
                       .refer_cfg = &cfg->refer, .proto = VW_PROTO_HTTP,
                       .outcome = &outcome};
     w->resp.size = 0;
-    vw_ops_handle(&ctx, (const uint8_t *)w->req.data, w->req.size, &w->resp, logline,
-                  sizeof logline);
+    /* No log line below debug: the ops layer then formats nothing. */
+    bool log_req = vw_log_enabled(VW_LOG_DEBUG);
+    vw_ops_handle(&ctx, (const uint8_t *)w->req.data, w->req.size, &w->resp,
+                  log_req ? logline : NULL, sizeof logline);
     struct evbuffer *b = evhttp_request_get_output_buffer(req);
     out_sink s = {b, 0, cfg->http_max_output};
     if (vw_http_render((const uint8_t *)w->resp.data + 4, w->resp.size - 4, &w->zone,
@@ -213,7 +215,7 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
                  outcome.code, outcome.t0_ns);
     if (snap)
         vw_snapshot_release(snap);
-    if (vw_log_enabled(VW_LOG_DEBUG))
+    if (log_req)
         vw_log(VW_LOG_DEBUG, "http%d %s status=%d", w->index, logline, status);
     return status;
 }

@@ -7,12 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static vw_log_level level = VW_LOG_INFO;
+vw_log_level vw_log_threshold = VW_LOG_INFO;
 static const char *const names[] = {"error", "warn", "info", "debug"};
 
 void vw_log_set_level(vw_log_level l)
 {
-    level = l;
+    vw_log_threshold = l;
 }
 
 int vw_log_level_parse(const char *s, vw_log_level *out)
@@ -25,18 +25,13 @@ int vw_log_level_parse(const char *s, vw_log_level *out)
     return -1;
 }
 
-int vw_log_enabled(vw_log_level l)
-{
-    return l <= level;
-}
-
-void vw_log(vw_log_level l, const char *fmt, ...)
+void vw_log_emit(vw_log_level l, const char *fmt, ...)
 {
     char line[1024];
     struct timespec ts;
     struct tm tm;
     size_t n;
-    if (l > level)
+    if (l > vw_log_threshold)
         return;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);

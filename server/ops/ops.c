@@ -54,7 +54,7 @@ int64_t vw_ops_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void vw_op_log(const vw_op_call *c, const char *fmt, ...)
+void vw_op_log_add(const vw_op_call *c, const char *fmt, ...)
 {
     if (c->log == NULL || c->log_cap == 0)
         return;

@@ -80,7 +80,10 @@ int vw_opa_region(const vw_op_call *c, int *region);
 /* A required string argument (an id). */
 int vw_opa_id(const vw_op_call *c, const char *key, const char **s, size_t *len);
 
-void vw_op_log(const vw_op_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vw_op_log_add(const vw_op_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A macro: without a log line (the daemon passes none below debug) the
+ * arguments are not evaluated and nothing is formatted. */
+#define vw_op_log(c, ...) ((c)->log ? vw_op_log_add((c), __VA_ARGS__) : (void)0)
 
 /* ---- packing ---- */
 
