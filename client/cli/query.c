@@ -271,11 +271,13 @@ static void provider_table(const msgpack_object *p)
 
 static void network_table(const msgpack_object *n)
 {
-    char b1[256], b2[256], b3[64];
+    char b1[256], b2[256], b3[64], b4[16];
     printf("%s  %s\n", vw_mp_str(n, "id", b1, sizeof b1), vw_mp_str(n, "name", b2, sizeof b2));
+    char note[48] = "";
+    if (!vw_mp_bool(n, "certification_valid")) /* on the day the server counted */
+        snprintf(note, sizeof note, "  (not valid on %s)", vw_mp_str(n, "as_of", b4, sizeof b4));
     printf("  status       %s%s%s%s\n", vw_mp_str(n, "status", b1, sizeof b1),
-           vw_mp_str(n, "certified_until", b3, sizeof b3)[0] ? " until " : "", b3,
-           vw_mp_bool(n, "certification_valid") ? "" : "  (not valid today)");
+           vw_mp_str(n, "certified_until", b3, sizeof b3)[0] ? " until " : "", b3, note);
     printf("  region       %s\n", vw_mp_str(n, "region", b1, sizeof b1));
     printf("  criteria     %s\n", vw_mp_bool(n, "meets_criteria") ? "met" : "NOT met");
     printf("  disciplines  %s\n", vw_mp_join(vw_mp_get(n, "disciplines"), NULL, b1, sizeof b1));

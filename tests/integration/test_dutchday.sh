@@ -146,6 +146,8 @@ for i in 0 1 2 3 4 5; do
   cv=$(PYTHONPATH="$T" python3 -c "from cases import CASES, nl_day; print(nl_day(CASES[$i]))")
   out=$("$V" coverage --discipline fysiotherapeut --within 10 --region midden --format json 2>/dev/null)
   check "case $i: coverage states as_of $cv" grep -q "\"as_of\": *\"$cv\"" <<<"$out"
+  check "case $i: the network table says on which day it is not valid" \
+    grep -q "(not valid on $cv)" <<<"$("$V" network "N${i}y")"
   check "case $i: SIGTERM exit 0" stop_daemon
   cat "$T/verwijsd.log" >> "$T/all.log"; : > "$T/verwijsd.log"
 done
