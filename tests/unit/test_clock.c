@@ -128,6 +128,39 @@ static void test_days(void)
     }
 }
 
+/* The Dutch rule for 2026 by hand: CEST (UTC+2) from 2026-03-29T01:00Z to
+ * 2026-10-25T01:00Z, else CET (UTC+1). */
+static int32_t nl_day_2026(int64_t t)
+{
+    int64_t on = 1774746000, off = 1792890000; /* 03-29T01:00Z, 10-25T01:00Z */
+    int64_t local = t + (t >= on && t < off ? 7200 : 3600);
+    return (int32_t)(local / 86400);
+}
+
+/* Every 15 minutes of 2026, every 20 s near both transitions and the
+ * midnights around them, forwards and backwards (the per-minute cache of
+ * vw_date_at must never answer for the wrong minute). */
+static void test_sweep(void)
+{
+    char msg[1400];
+    int64_t y0 = 1767225600, y1 = 1798761600; /* 2026-01-01T00:00Z .. 2027-01-01 */
+    long bad = 0, n = 0;
+    CHECK(vw_clock_setup("Europe/Amsterdam", false, msg, sizeof msg) == 0);
+    for (int64_t t = y0; t < y1; t += 900, n++)
+        bad += vw_date_at(t) != nl_day_2026(t);
+    static const int64_t around[] = {1774746000, 1792890000, 1774738800 /* 03-28T23:00Z */,
+                                     1792879200 /* 10-24T22:00Z */, 1792969200 /* 10-25T23:00Z */};
+    for (size_t k = 0; k < sizeof around / sizeof around[0]; k++) {
+        for (int64_t t = around[k] - 7200; t < around[k] + 7200; t += 20, n++)
+            bad += vw_date_at(t) != nl_day_2026(t);
+        for (int64_t t = around[k] + 7200; t > around[k] - 7200; t -= 20, n++)
+            bad += vw_date_at(t) != nl_day_2026(t);
+    }
+    if (bad)
+        fprintf(stderr, "sweep: %ld of %ld instants on the wrong day\n", bad, n);
+    CHECK(bad == 0);
+}
+
 /* Per case i: network N<i>t certified until the Dutch day (counts), N<i>y
  * until the day before (does not: it ended "yesterday"); provider P<i> with
  * lymfoedeem from the Dutch day (counts), oncologie until the day before and
@@ -205,6 +238,7 @@ int main(void)
     test_missing_zone();
     test_clock_not_enabled();
     test_days();
+    test_sweep();
     test_what_counts();
     return T_DONE();
 }
