@@ -8,7 +8,7 @@
 # the day before (does not), a provider with a registration from that day
 # (counts), one until the day before and one from the next day (do not).
 # Checked: network, provider, match (the set of providers against brute
-# force), networks near, networks audit, coverage answers (msgpack via the
+# force), refer, networks near, networks audit, coverage answers (msgpack via the
 # CLI), /v1/networks/{id} and /fhir over HTTP, the CLI's local export; all
 # state the as_of they used. Also: VW_TEST_NOW without --test-clock is
 # ignored; tz = UTC; an unknown tz refuses to start; VERWIJS_TZ for the CLI.
@@ -102,6 +102,8 @@ brute = sorted("P%d" % j for j, c in enumerate(CASES) if str(nl_day(c)) <= want)
 check("match: as_of", m and m.get("as_of") == want)
 check("match: providers holding lymfoedeem today = brute force (%s vs %s)" % (got, brute), got == brute)
 
+rf = cli("refer", "--near", "52.09,5.12", "--problem", "lymfoedeem", "--json")
+check("refer: as_of", rf and rf.get("as_of") == want)
 nn = cli("networks", "near", "--near", "52.09,5.12", "--json")
 check("networks near: as_of", nn and nn.get("as_of") == want)
 au = cli("networks", "audit", "--format", "json")
