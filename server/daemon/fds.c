@@ -184,12 +184,12 @@ static void lowered_list(char *out, size_t cap, const vw_config *was, long long 
                  was->http_max_connections, hc);
 }
 
-void vw_fd_budget(vw_config *cfg)
+int vw_fd_budget(vw_config *cfg)
 {
     struct rlimit rl;
     char what[160];
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return;
+        return 0;
     if (rl.rlim_cur < rl.rlim_max) {
         rlim_t was = rl.rlim_cur;
         rl.rlim_cur = rl.rlim_max;
@@ -201,10 +201,17 @@ void vw_fd_budget(vw_config *cfg)
     long long http = cfg->http_listen[0] ? cfg->http_max_connections : 0;
     long long need = (long long)cfg->max_connections + http + margin;
     if (need <= limit)
-        return;
+        return 0;
     long long room = limit - margin;
-    if (room < 2)
-        room = 2;
+    if (room < 2) {
+        /* not even one connection of each kind: starting would only fail
+         * later, inside libevent, with a less helpful message */
+        vw_log(VW_LOG_ERROR, "file descriptors: the open-file limit (RLIMIT_NOFILE) is %lld, "
+               "below the %lld verwijsd needs before any connection (listeners, %d workers, "
+               "SQLite); raise it (LimitNOFILE=, ulimit -n) or lower workers / http_workers",
+               limit, margin + 2, cfg->workers);
+        return -1;
+    }
     long long mc = room * cfg->max_connections / (cfg->max_connections + http);
     if (mc < 1)
         mc = 1;
@@ -224,4 +231,5 @@ void vw_fd_budget(vw_config *cfg)
            limit, caps, margin, need, what, need, need, need, need, need);
     cfg->max_connections = (int)mc;
     cfg->http_max_connections = (int)hc;
+    return 0;
 }

@@ -27,7 +27,8 @@ int vw_fd_margin(const vw_config *cfg);
 
 /* Raises the soft RLIMIT_NOFILE to the hard limit, then checks
  * max_connections + http_max_connections + margin against it; over: logs a
- * warning and lowers both limits (in proportion) until they fit. */
-void vw_fd_budget(vw_config *cfg);
+ * warning and lowers both limits (in proportion) until they fit: once, one
+ * line naming the caps lowered, to what, and the limit that keeps them. */
+int vw_fd_budget(vw_config *cfg); /* -1: not even the margin fits (logged) */
 
 #endif

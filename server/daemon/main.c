@@ -139,7 +139,8 @@ int main(int argc, char **argv)
     vw_log_set_level(lvl);
     if (clock_start(&cfg, test_clock) != 0)
         return 2;
-    vw_fd_budget(&cfg);
+    if (vw_fd_budget(&cfg) != 0)
+        return 1;
 
     vw_server *srv = vw_server_new(&cfg, &err);
     if (srv == NULL) {

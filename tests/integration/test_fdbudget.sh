@@ -8,6 +8,8 @@
 #  - the descriptors it says it needs fit the LimitNOFILE= of the shipped
 #    systemd unit (deploy/verwijsd.service) and the --ulimit the Dockerfile
 #    documents;
+#  - under a limit below even its fixed needs it does not start (exit 1)
+#    and says so;
 #  - under the unit's limit it starts without that warning (when this
 #    machine's hard limit allows setting it; else that part is skipped with
 #    a note, and a limit that fits smaller caps is used instead).
@@ -59,6 +61,14 @@ need256=$(grep -oE "spare need [0-9]+" "$T/verwijsd.log" | tail -1 | grep -oE "[
 check "... also with 256 workers (need $need256)" test "${need256:-999999}" -le "$unit_limit"
 check "SIGTERM: exit 0" stop_daemon
 : > "$T/verwijsd.log"
+
+# not even the margin fits: no start (exit 1), one clear error
+wrapper 40
+"$T/fd40.sh" --db "$DB" --listen 127.0.0.1:0 --config "$T/shipped.conf" --http 127.0.0.1:0 \
+  > "$T/tiny.log" 2>&1
+check "limit below the margin: exit 1" test $? = 1
+check "... saying what it needs and how to raise it" \
+  grep -qE "open-file limit \(RLIMIT_NOFILE\) is 40, below the [0-9]+ verwijsd needs before any connection.*LimitNOFILE=, ulimit -n" "$T/tiny.log"
 
 if (ulimit -n "$unit_limit") 2>/dev/null; then
   start_with "$unit_limit" "$T/shipped.conf"
