@@ -153,6 +153,7 @@ for i in 0 1 2 3 4 5; do
   check "case $i: SIGTERM exit 0" stop_daemon
   cat "$T/verwijsd.log" >> "$T/all.log"; : > "$T/verwijsd.log"
 done
+check "HTTP requests are logged at debug" grep -qE " debug http[0-9]+ op=network" "$T/all.log"
 
 # VW_TEST_NOW without --test-clock: ignored, today is the real Dutch day
 VW_TEST_NOW=2026-01-15T23:30:00Z start_daemon "$DB"
@@ -161,13 +162,16 @@ got=$("$V" network N0t --json | python3 -c "import json,sys; print(json.load(sys
 after=$(python3 -c "import datetime as d, zoneinfo as z; print(d.datetime.now(z.ZoneInfo('Europe/Amsterdam')).date())")
 check "not enabled: VW_TEST_NOW is ignored ($got)" test "$got" = "$before" -o "$got" = "$after"
 check "not enabled: the log says so" grep -q "VW_TEST_NOW is set but ignored" "$T/verwijsd.log"
+check "at debug a request is logged with its op" grep -qE " debug w[0-9]+ op=network" "$T/verwijsd.log"
 check "not enabled: SIGTERM exit 0" stop_daemon
+cat "$T/verwijsd.log" >> "$T/all.log"; : > "$T/verwijsd.log"
 
 # tz = UTC: at 23:30 UTC it is still the UTC date
 printf 'tz = UTC\n' > "$T/utc.conf"
-VW_TEST_NOW=2026-01-15T23:30:00Z start_daemon "$DB" --config "$T/utc.conf" --test-clock
+VW_TEST_NOW=2026-01-15T23:30:00Z start_daemon "$DB" --config "$T/utc.conf" --test-clock --log-level info
 got=$("$V" network N0y --json | python3 -c "import json,sys; j=json.load(sys.stdin); print(j['as_of'], j['certification_valid'])")
 check "tz = UTC: as_of is the UTC date ($got)" test "$got" = "2026-01-15 True"
+check "at info no request is logged" bash -c "! grep -q 'op=' '$T/verwijsd.log'"
 check "tz = UTC: SIGTERM exit 0" stop_daemon
 
 # an unknown zone: no start, a clear message
