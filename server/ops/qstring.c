@@ -59,6 +59,19 @@ int vw_query_pct_decode(const char *src, size_t n, char *dst, vw_err *err)
     return 0;
 }
 
+/* The next '&'-separated segment at *p (may be empty); advances *p past it
+ * and its '&'. NULL at the end. */
+static const char *next_segment(const char **p, size_t *len)
+{
+    const char *s = *p;
+    if (s == NULL || *s == '\0')
+        return NULL;
+    const char *amp = strchr(s, '&');
+    *len = amp ? (size_t)(amp - s) : strlen(s);
+    *p = amp ? amp + 1 : s + *len;
+    return s;
+}
+
 void vw_query_free(vw_query *q)
 {
     if (q == NULL)
@@ -83,11 +96,9 @@ vw_query *vw_query_new(const char *query, uint32_t max_params, vw_err *err)
         vw_err_set(err, VW_E_INTERNAL, "out of memory");
         goto fail;
     }
-    for (const char *p = query; p && *p;) {
-        const char *amp = strchr(p, '&');
-        size_t seg = amp ? (size_t)(amp - p) : strlen(p);
-        const char *s = p;
-        p = amp ? amp + 1 : p + seg;
+    const char *p = query, *s;
+    size_t seg;
+    while ((s = next_segment(&p, &seg)) != NULL) {
         if (seg == 0)
             continue;
         if (q->n >= max_params) {
@@ -112,6 +123,48 @@ vw_query *vw_query_new(const char *query, uint32_t max_params, vw_err *err)
 fail:
     vw_query_free(q);
     return NULL;
+}
+
+int vw_query_take(const char *query, const char *name, char **rest, char *value, size_t cap,
+                  int *count, vw_err *err)
+{
+    size_t qlen = query ? strlen(query) : 0, used = 0, seg;
+    char *out = malloc(qlen + 1), *k = malloc(qlen + 1);
+    const char *p = query, *s;
+    int rc = -1;
+    *count = 0;
+    *rest = NULL;
+    if (cap)
+        value[0] = '\0';
+    if (out == NULL || k == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        goto done;
+    }
+    while ((s = next_segment(&p, &seg)) != NULL) {
+        const char *eq = memchr(s, '=', seg);
+        size_t kl = eq ? (size_t)(eq - s) : seg, vl = eq ? seg - kl - 1 : 0;
+        if (seg > 0 && decode(s, kl, true, k, NULL) == 0 && strcmp(k, name) == 0) {
+            if ((*count)++ == 0 && (vl >= cap || decode(eq ? eq + 1 : s, vl, true, value, NULL))) {
+                vw_err_set(err, VW_E_BAD_REQUEST, "parameter %s: bad or too long a value", name);
+                goto done;
+            }
+            continue;
+        }
+        if (seg == 0)
+            continue;
+        if (used)
+            out[used++] = '&';
+        memcpy(out + used, s, seg);
+        used += seg;
+    }
+    out[used] = '\0';
+    *rest = out;
+    out = NULL;
+    rc = 0;
+done:
+    free(out);
+    free(k);
+    return rc;
 }
 
 size_t vw_query_count(const vw_query *q) { return q ? q->n : 0; }

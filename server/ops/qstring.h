@@ -27,6 +27,16 @@ const char *vw_query_value(const vw_query *q, size_t i);
 /* How many parameters are named `name`. */
 size_t vw_query_count_of(const vw_query *q, const char *name);
 
+/* Takes parameter `name` out of `query` for a route that handles it itself
+ * before passing the rest on (the web UI's `lang`): *rest (malloc'ed, free
+ * it) is the query without those parameters, the other segments byte for
+ * byte; *count how many there were; value (cap bytes) the decoded value of
+ * the first ("" when none). Names are compared decoded; a segment whose name
+ * does not decode is left in *rest for the route to refuse. -1 with err:
+ * out of memory, or the taken value does not decode or fit in cap. */
+int vw_query_take(const char *query, const char *name, char **rest, char *value, size_t cap,
+                  int *count, vw_err *err);
+
 /* Decodes the query-string part src[0..n) (%XX and '+' as space) into dst,
  * which has room for n + 1 bytes; NUL-terminates it. bad_request on bad
  * percent-encoding or a NUL byte. */

@@ -9,6 +9,8 @@
  *   - at most max_params parameters; each decoded name and value is no longer
  *     than the input and the decoded text adds up to no more than it;
  *   - a query re-encoded from the parsed pairs parses to the same pairs;
+ *   - taking `lang` out (vw_query_take, the web UI) leaves exactly the other
+ *     parameters;
  *   - the /v1 request built from the query passes the msgpack limits
  *     (vw_msg_check) and parses as an envelope;
  *   - a decoded path id is 1..255 bytes without '/' or NUL, and re-encoding
@@ -80,6 +82,19 @@ static void query_target(const char *q, size_t len)
             strcmp(vw_query_value(a, i), vw_query_value(b, i)))
             abort();
     vw_query_free(b);
+    /* vw_query_take: the rest holds every parameter but the taken ones */
+    char val[16], *rest = NULL;
+    int taken = 0;
+    if (vw_query_take(q, "lang", &rest, val, sizeof val, &taken, &err) == 0) {
+        vw_query *c = vw_query_new(rest, MAX_PARAMS, &err);
+        if (strlen(rest) > len || c == NULL || vw_query_count(c) + (size_t)taken != n ||
+            vw_query_count_of(c, "lang") != 0)
+            abort();
+        vw_query_free(c);
+        free(rest);
+    } else if (vw_query_count_of(a, "lang") == 0) {
+        abort(); /* only a bad lang value may fail */
+    }
     vw_query_free(a);
     free(re);
 

@@ -1,6 +1,7 @@
 /* test_qstring.c -- the one query-string splitter and path-id decoder of
  * the HTTP gateway (server/ops/qstring.c): what '+', %XX, empty segments,
  * bare names and repeats mean, the limits, and the strict path ids. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/ops/qstring.h"
@@ -67,9 +68,34 @@ static void test_path_id(void)
     CHECK(vw_path_id_decode(NULL, 15, id, &err) != 0);
 }
 
+static void test_take(void)
+{
+    char v[8], *rest = NULL;
+    int n = -1;
+    vw_err err;
+    CHECK(vw_query_take("within=15&lang=nl&discipline=di%65tist&&x", "lang", &rest, v, sizeof v,
+                        &n, &err) == 0);
+    CHECK(n == 1 && strcmp(v, "nl") == 0);
+    CHECK_STR(rest, "within=15&discipline=di%65tist&x"); /* the rest byte for byte */
+    free(rest);
+    CHECK(vw_query_take("l%61ng=en&lang=nl", "lang", &rest, v, sizeof v, &n, &err) == 0);
+    CHECK(n == 2 && strcmp(v, "en") == 0 && strcmp(rest, "") == 0); /* names compared decoded */
+    free(rest);
+    CHECK(vw_query_take(NULL, "lang", &rest, v, sizeof v, &n, &err) == 0);
+    CHECK(n == 0 && v[0] == '\0' && strcmp(rest, "") == 0);
+    free(rest);
+    CHECK(vw_query_take("a%zz=1&lang=en", "lang", &rest, v, sizeof v, &n, &err) == 0);
+    CHECK(n == 1 && strcmp(rest, "a%zz=1") == 0); /* left for the route to refuse */
+    free(rest);
+    CHECK(vw_query_take("lang=%zz", "lang", &rest, v, sizeof v, &n, &err) != 0 && rest == NULL);
+    CHECK(vw_query_take("lang=toolongvalue", "lang", &rest, v, sizeof v, &n, &err) != 0);
+    CHECK_STR(err.code, VW_E_BAD_REQUEST);
+}
+
 int main(void)
 {
     test_split();
+    test_take();
     test_refuse();
     test_path_id();
     return T_DONE();
