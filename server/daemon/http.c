@@ -37,6 +37,7 @@
 #include "log.h"
 #include "server/ops/http.h"
 #include "server/ops/optable.h"
+#include "server/ops/qstring.h"
 #include "vwtime.h"
 
 
@@ -279,20 +280,6 @@ static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
 
 /* ---- routing ------------------------------------------------------------ */
 
-/* Percent-decodes a path segment into dst (cap bytes); -1 when malformed. */
-static int decode_segment(const char *seg, char *dst, size_t cap)
-{
-    size_t sz = 0;
-    char *d = evhttp_uridecode(seg, 0, &sz);
-    int rc = -1;
-    if (d && sz > 0 && sz < cap && memchr(d, '\0', sz) == NULL && strchr(d, '/') == NULL) {
-        memcpy(dst, d, sz + 1);
-        rc = 0;
-    }
-    free(d);
-    return rc;
-}
-
 static void on_request(struct evhttp_request *req, void *arg)
 {
     hworker *w = arg;
@@ -344,9 +331,9 @@ static void on_request(struct evhttp_request *req, void *arg)
     const vw_op_def *op = vw_optable_route(path, &rest); /* routes: the op table */
     if (op && op->path_arg) {
         char id[256];
-        if (decode_segment(rest, id, sizeof id) != 0) {
-            reply_error(w, req, 400, VW_E_BAD_REQUEST,
-                        "the id in the path must be 1..255 bytes, percent-encoded, without '/'");
+        vw_err err;
+        if (vw_path_id_decode(rest, sizeof id - 1, id, &err) != 0) {
+            reply_error(w, req, 400, err.code, err.message);
             return;
         }
         run_op(w, req, op->name, id, query);

@@ -12,7 +12,7 @@
 
 #include "proto/vocab.h"
 #include "server/fhir/fhir.h"
-#include "server/ops/http.h"
+#include "server/ops/qstring.h"
 
 /* A Host header we are willing to echo into fullUrls. */
 static bool host_ok(const char *h)
@@ -37,34 +37,14 @@ static bool type_ok(const char *t, size_t n)
     return true;
 }
 
-/* The search parameters of the query string, names and values percent-decoded
- * into scratch (room for strlen(query) + 2 bytes per parameter), _format
- * checked and dropped. NUL bytes and bad %XX are bad_request; more than
- * max_params (capped at VW_FHIR_MAX_PARAMS) parameters too_large. */
-static int parse_query(const char *query, char *scratch, vw_fhir_param *params, size_t *n,
-                       uint32_t max_params, vw_err *err)
+/* The search parameters of the query string (vw_query_new, at most
+ * max_params capped at VW_FHIR_MAX_PARAMS) into params, pointing into q;
+ * _format checked and dropped. */
+static int search_params(const vw_query *q, vw_fhir_param *params, size_t *n, vw_err *err)
 {
-    size_t count = 0, used = 0;
-    uint32_t cap = max_params < VW_FHIR_MAX_PARAMS ? max_params : VW_FHIR_MAX_PARAMS;
     *n = 0;
-    for (const char *p = query; p && *p;) {
-        const char *s = p, *amp = strchr(s, '&');
-        size_t seg = amp ? (size_t)(amp - s) : strlen(s);
-        p = amp ? amp + 1 : s + seg;
-        if (seg == 0)
-            continue;
-        const char *eq = memchr(s, '=', seg);
-        size_t kl = eq ? (size_t)(eq - s) : seg;
-        if (++count > cap)
-            return vw_err_set(err, VW_E_TOO_LARGE, "too many query parameters (at most %u)", cap);
-        char *k = scratch + used;
-        if (vw_http_pct_decode(s, kl, k, err) != 0)
-            return -1;
-        used += strlen(k) + 1;
-        char *v = scratch + used;
-        if (vw_http_pct_decode(eq ? eq + 1 : s + seg, eq ? seg - kl - 1 : 0, v, err) != 0)
-            return -1;
-        used += strlen(v) + 1;
+    for (size_t i = 0; i < vw_query_count(q); i++) {
+        const char *k = vw_query_name(q, i), *v = vw_query_value(q, i);
         if (strcmp(k, "_format") == 0) {
             if (strcmp(v, "json") && strcmp(v, "application/fhir+json") &&
                 strcmp(v, "application/json"))
@@ -98,25 +78,20 @@ static int answer(const vw_snapshot *snap, const vw_fhir_opts *o, const char *re
     memcpy(type, rest, tl);
     type[tl] = '\0';
     if (slash) {
-        size_t sz = 0;
-        char *id = evhttp_uridecode(slash + 1, 0, &sz);
-        if (id == NULL || sz == 0 || sz > 200 || memchr(id, '\0', sz) || strchr(id, '/')) {
-            free(id);
-            return vw_err_set(err, VW_E_BAD_REQUEST,
-                              "the id in the path must be 1..200 bytes without '/' or NUL");
-        }
-        rc = vw_fhir_read(snap, o, type, id, res, err);
-        free(id);
-        return rc;
+        char id[201];
+        if (vw_path_id_decode(slash + 1, sizeof id - 1, id, err) != 0)
+            return -1;
+        return vw_fhir_read(snap, o, type, id, res, err);
     }
-    size_t ql = query ? strlen(query) : 0;
-    char *scratch = malloc(ql + 2 * (size_t)VW_FHIR_MAX_PARAMS + 2);
-    if (scratch == NULL)
-        return vw_err_set(err, VW_E_INTERNAL, "out of memory");
-    rc = parse_query(query, scratch, params, &n, max_params, err);
+    vw_query *q = vw_query_new(query, max_params < VW_FHIR_MAX_PARAMS ? max_params
+                                                                      : VW_FHIR_MAX_PARAMS,
+                               err);
+    if (q == NULL)
+        return -1;
+    rc = search_params(q, params, &n, err);
     if (rc == 0)
         rc = vw_fhir_search(snap, o, type, params, n, res, err);
-    free(scratch);
+    vw_query_free(q);
     return rc;
 }
 

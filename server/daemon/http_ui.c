@@ -33,6 +33,7 @@
 #include "proto/vocab.h"
 #include "proto/vw_err.h"
 #include "server/ops/http.h"
+#include "server/ops/qstring.h"
 
 #define UI_MAX_SEGMENTS 4
 #define UI_MAX_SEGMENT 100
@@ -232,34 +233,24 @@ static void serve_config(const vw_http_ui_ctx *c, struct evhttp_request *req)
 
 /* ---- exports (coverage map as GeoJSON or SVG) --------------------------------- */
 
-/* Splits the map's `lang` (nl|en, default en, as `verwijs coverage --lang`)
- * off the query; the rest (malloc'ed) goes to the coverage op, which would
- * refuse an unknown parameter. NULL: out of memory, or a bad lang. */
+/* Takes the map's `lang` (nl|en, default en, as `verwijs coverage --lang`)
+ * off the query (vw_query_take: the one query-string splitter); the rest
+ * (malloc'ed) goes to the coverage op, which would refuse an unknown
+ * parameter. NULL: out of memory, a bad lang, or lang given twice. */
 static char *split_lang(const char *query, const char **lang)
 {
-    size_t n = query ? strlen(query) : 0, used = 0;
-    char *rest = malloc(n + 1);
+    char v[8], *rest = NULL;
+    int n = 0;
+    vw_err err;
     *lang = "en";
-    if (rest == NULL)
+    if (vw_query_take(query, "lang", &rest, v, sizeof v, &n, &err) != 0)
         return NULL;
-    for (const char *p = query; p && *p;) {
-        size_t len = strcspn(p, "&");
-        if (len > 5 && strncmp(p, "lang=", 5) == 0) {
-            if (len == 7 && strncmp(p + 5, "nl", 2) == 0)
-                *lang = "nl";
-            else if (!(len == 7 && strncmp(p + 5, "en", 2) == 0)) {
-                free(rest);
-                return NULL;
-            }
-        } else if (len > 0) {
-            if (used)
-                rest[used++] = '&';
-            memcpy(rest + used, p, len);
-            used += len;
-        }
-        p += len + (p[len] == '&');
+    if (n > 1 || (n == 1 && strcmp(v, "nl") != 0 && strcmp(v, "en") != 0)) {
+        free(rest);
+        return NULL;
     }
-    rest[used] = '\0';
+    if (n == 1 && strcmp(v, "nl") == 0)
+        *lang = "nl";
     return rest;
 }
 
@@ -322,7 +313,7 @@ static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, co
     }
     char *q = split_lang(query, &lang);
     if (q == NULL) {
-        send_error(c, req, 400, VW_E_BAD_REQUEST, "lang must be nl or en");
+        send_error(c, req, 400, VW_E_BAD_REQUEST, "lang must be nl or en, given once");
         return;
     }
     int status = c->run(c->run_arg, req, "coverage", q);

@@ -12,7 +12,10 @@
  * so no provider within the distance is lost) and the hits are then cut at
  * the distance itself. Each hit carries the core location-distance extension.
  * Strict parameter handling: an unknown or malformed parameter is an error
- * (bad_request), never silently ignored. */
+ * (bad_request), never silently ignored. A repeated parameter is ANDed as
+ * FHIR says (specialty, expertise, type, name, _id: every repeat must
+ * hold); where AND has no useful meaning (_count, near) a repeat is refused
+ * with bad_request naming the parameter -- the last one never silently wins. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,7 @@
 #include "server/engine/match.h"
 
 #define MAX_VALUE 256
+#define MAX_REPEAT 8 /* repeats of one ANDed token parameter (type, name) */
 
 typedef struct search_q {
     uint32_t disciplines;  /* 0: any */
@@ -32,9 +36,15 @@ typedef struct search_q {
     bool near;
     double lat, lon, km;
     uint32_t count;
-    const char *id;        /* _id, or NULL */
-    const char *type_sys, *type_code; /* Organization?type */
-    const char *name;      /* Organization?name (prefix, case-insensitive) */
+    bool count_given;
+    const char *id;        /* _id, or NULL (repeats: all must be this one) */
+    /* Organization?type (each must hold) and ?name (prefixes, case-insensitive,
+     * each must hold) */
+    const char *type_sys[MAX_REPEAT], *type_code[MAX_REPEAT];
+    int n_types;
+    char type_buf[MAX_REPEAT][MAX_VALUE];
+    const char *name[MAX_REPEAT];
+    int n_names;
 } search_q;
 
 typedef struct rdesc {
@@ -116,6 +126,8 @@ static int parse_near(const char *v, search_q *q, vw_err *err)
 static int parse_param(const vw_snapshot *s, const vw_fhir_opts *o, bool org,
                        const vw_fhir_param *pm, search_q *q, char *tokbuf, vw_err *err)
 {
+    static const char repeat_msg[] = "parameter %s given more than once (FHIR ANDs repeats; "
+                                     "%s)";
     const char *n = pm->name, *v = pm->value ? pm->value : "";
     size_t nl = strlen(n), vl = strlen(v);
     if (vw_utf8_bad(n, nl) != nl || vw_utf8_bad(v, vl) != vl)
@@ -127,19 +139,32 @@ static int parse_param(const vw_snapshot *s, const vw_fhir_opts *o, bool org,
         long c = strtol(v, &end, 10);
         if (*end || end == v || c < 1 || c > (long)VW_FHIR_MAX_COUNT)
             return vw_err_set(err, VW_E_BAD_REQUEST, "_count must be 1..%u", VW_FHIR_MAX_COUNT);
+        if (q->count_given)
+            return vw_err_set(err, VW_E_BAD_REQUEST, repeat_msg, "_count", "give one page size");
         q->count = (uint32_t)c;
+        q->count_given = true;
         return 0;
     }
     if (strcmp(n, "_id") == 0) {
+        if (q->id && strcmp(q->id, v) != 0)
+            q->no_match = true; /* no resource has two ids */
         q->id = v;
         return 0;
     }
     if (org && strcmp(n, "type") == 0) {
-        split_token(v, tokbuf, MAX_VALUE, &q->type_sys, &q->type_code);
+        if (q->n_types == MAX_REPEAT)
+            return vw_err_set(err, VW_E_BAD_REQUEST, "parameter type given more than %d times",
+                              MAX_REPEAT);
+        split_token(v, q->type_buf[q->n_types], MAX_VALUE, &q->type_sys[q->n_types],
+                    &q->type_code[q->n_types]);
+        q->n_types++;
         return 0;
     }
     if (org && strcmp(n, "name") == 0) {
-        q->name = v;
+        if (q->n_names == MAX_REPEAT)
+            return vw_err_set(err, VW_E_BAD_REQUEST, "parameter name given more than %d times",
+                              MAX_REPEAT);
+        q->name[q->n_names++] = v;
         return 0;
     }
     if (!org && strcmp(n, "specialty") == 0) {
@@ -179,8 +204,12 @@ static int parse_param(const vw_snapshot *s, const vw_fhir_opts *o, bool org,
             q->tags |= UINT64_C(1) << bit;
         return 0;
     }
-    if (!org && (strcmp(n, "near") == 0 || strcmp(n, "location.near") == 0))
+    if (!org && (strcmp(n, "near") == 0 || strcmp(n, "location.near") == 0)) {
+        if (q->near)
+            return vw_err_set(err, VW_E_BAD_REQUEST, repeat_msg, n,
+                              "give one point and distance");
         return parse_near(v, q, err);
+    }
     return vw_err_set(err, VW_E_BAD_REQUEST, "unsupported search parameter '%.40s'", n);
 }
 
@@ -267,30 +296,44 @@ static uint32_t search_providers(const vw_snapshot *s, const vw_fhir_opts *o, co
     return total;
 }
 
+/* Does one type token (system or NULL, code) hold for the organisation? */
+static bool type_token_ok(const char *sys_type, const char *sys_kind, const char *tsys,
+                          const char *tcode, bool network, const char *kind)
+{
+    bool any = tsys == NULL;
+    if ((any || strcmp(tsys, sys_type) == 0) &&
+        strcmp(tcode, network ? "network" : "practice") == 0)
+        return true;
+    return network && kind && (any || strcmp(tsys, sys_kind) == 0) && strcmp(tcode, kind) == 0;
+}
+
 static bool org_type_ok(const vw_fhir_opts *o, const search_q *q, bool network, const char *kind)
 {
     char sys_type[512], sys_kind[512];
-    if (q->type_code == NULL)
+    if (q->n_types == 0)
         return true;
     vw_fhir_url(o, "CodeSystem", "organization-type", sys_type, sizeof sys_type);
     vw_fhir_url(o, "CodeSystem", "network-kind", sys_kind, sizeof sys_kind);
-    bool any = q->type_sys == NULL;
-    if ((any || strcmp(q->type_sys, sys_type) == 0) &&
-        strcmp(q->type_code, network ? "network" : "practice") == 0)
-        return true;
-    return network && kind && (any || strcmp(q->type_sys, sys_kind) == 0) &&
-           strcmp(q->type_code, kind) == 0;
+    for (int t = 0; t < q->n_types; t++) /* AND */
+        if (!type_token_ok(sys_type, sys_kind, q->type_sys[t], q->type_code[t], network, kind))
+            return false;
+    return true;
 }
 
 static bool name_ok(const search_q *q, const char *name)
 {
-    return q->name == NULL || strncasecmp(name, q->name, strlen(q->name)) == 0;
+    for (int k = 0; k < q->n_names; k++) /* AND */
+        if (strncasecmp(name, q->name[k], strlen(q->name[k])) != 0)
+            return false;
+    return true;
 }
 
 static uint32_t search_orgs(const vw_snapshot *s, const vw_fhir_opts *o, const search_q *q,
                             json_object *entries)
 {
     uint32_t total = 0, nn = vw_snapshot_network_count(s), np = vw_snapshot_provider_count(s);
+    if (q->no_match)
+        return 0;
     for (uint32_t k = 0; k < nn; k++) {
         const vw_network *n = vw_snapshot_network(s, k);
         if ((q->id && (strncmp(q->id, "net-", 4) || strcmp(q->id + 4, n->id))) ||
@@ -315,7 +358,8 @@ int vw_fhir_search(const vw_snapshot *s, const vw_fhir_opts *o, const char *reso
 {
     const rdesc *r = NULL;
     char tokbuf[MAX_VALUE];
-    search_q q = {.count = VW_FHIR_DEFAULT_COUNT};
+    static const search_q init = {.count = VW_FHIR_DEFAULT_COUNT};
+    search_q q = init;
     *out = NULL;
     for (size_t k = 0; k < sizeof resources / sizeof resources[0]; k++)
         if (strcmp(resources[k].type, resource) == 0)

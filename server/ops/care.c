@@ -146,12 +146,7 @@ int vw_op_refer(const vw_op_call *c)
     for (int i = 0; i < r.n_networks; i++) {
         const vw_refer_network *rn = &r.networks[i];
         const vw_network *net = vw_snapshot_network(s, rn->network);
-        msgpack_pack_map(pk, 8);
-        vw_pack_kv_str(pk, "id", net->id);
-        vw_pack_kv_str(pk, "name", net->name);
-        vw_pack_kv_str(pk, "region", net->region >= 0 ? vw_region_codes[net->region] : NULL);
-        vw_pack_cstr(pk, "certified_until");
-        vw_opp_date(pk, net->certified_until);
+        vw_opp_network_summary(pk, net, 4);
         vw_pack_kv_int(pk, "covered", rn->covered);
         vw_pack_kv_int(pk, "needs", r.n_needs);
         vw_pack_kv_double(pk, "total_minutes", rn->total_minutes);
@@ -231,12 +226,7 @@ int vw_op_network_near(const vw_op_call *c)
     msgpack_pack_array(pk, n);
     for (uint32_t i = 0; i < n; i++) {
         const vw_network *net = vw_snapshot_network(s, out[i].network);
-        msgpack_pack_map(pk, 7);
-        vw_pack_kv_str(pk, "id", net->id);
-        vw_pack_kv_str(pk, "name", net->name);
-        vw_pack_kv_str(pk, "region", net->region >= 0 ? vw_region_codes[net->region] : NULL);
-        vw_pack_cstr(pk, "certified_until");
-        vw_opp_date(pk, net->certified_until);
+        vw_opp_network_summary(pk, net, 3);
         vw_pack_kv_double(pk, "total_minutes", out[i].total_minutes);
         vw_pack_cstr(pk, "disciplines");
         vw_opp_disciplines(pk, out[i].disciplines);

@@ -150,8 +150,8 @@ static void pack_nearest(msgpack_packer *pk, const vw_snapshot *s, const vw_cove
         msgpack_pack_map(pk, 4);
         vw_pack_kv_str(pk, "network", n->id);
         vw_pack_kv_str(pk, "name", n->name);
-        vw_pack_kv_double(pk, "km", round(pt->km * 100) / 100);
-        vw_pack_kv_double(pk, "minutes", round(pt->minutes * 10) / 10);
+        vw_pack_kv_double(pk, "km", pt->km); /* unrounded, as PROTOCOL.md says */
+        vw_pack_kv_double(pk, "minutes", pt->minutes);
         return;
     }
     vw_opp_member(pk, s, (uint32_t)pt->nearest, pt->km, pt->minutes);

@@ -15,6 +15,7 @@
 #include "proto/msg.h"
 #include "proto/utf8.h"
 #include "optable.h"
+#include "qstring.h"
 
 typedef enum { T_STR, T_NUM, T_BOOL, T_LOC } arg_type;
 
@@ -34,37 +35,6 @@ static arg_type type_of(const vw_op_def *d, const char *key)
     case VW_ARG_LOC: return T_LOC;
     default: return T_STR;
     }
-}
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
-int vw_http_pct_decode(const char *src, size_t n, char *dst, vw_err *err)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        int c = (unsigned char)src[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%') {
-            int hi = i + 1 < n ? hexval((unsigned char)src[i + 1]) : -1;
-            int lo = i + 2 < n ? hexval((unsigned char)src[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
-                return vw_err_set(err, VW_E_BAD_REQUEST, "bad percent-encoding in the query string");
-            c = hi * 16 + lo;
-            i += 2;
-        }
-        if (c == 0)
-            return vw_err_set(err, VW_E_BAD_REQUEST, "NUL byte in the query string");
-        dst[o++] = (char)c;
-    }
-    dst[o] = '\0';
-    return 0;
 }
 
 static bool parse_double(const char *s, double *d)
@@ -137,17 +107,17 @@ static void pack_value(msgpack_packer *pk, arg_type t, const char *v)
 int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *path_id,
                           const char *query, uint32_t max_params, vw_err *err)
 {
-    size_t qlen = query ? strlen(query) : 0;
+    const vw_op_def *def = vw_optable_find(op, strlen(op), NULL);
+    vw_query *q = vw_query_new(query, max_params, err);
+    size_t nq = vw_query_count(q), np = 0, nkeys = 0;
     qparam *ps = NULL;
-    char *scratch = NULL;
-    size_t np = 0, nkeys = 0, used = 0;
     int rc = -1;
     msgpack_packer pk;
-    const vw_op_def *def = vw_optable_find(op, strlen(op), NULL);
 
-    ps = calloc((size_t)max_params + 1, sizeof *ps);
-    scratch = malloc(qlen + 2 * ((size_t)max_params + 1) + 16);
-    if (ps == NULL || scratch == NULL) {
+    if (q == NULL)
+        return -1;
+    ps = calloc(nq + 1, sizeof *ps);
+    if (ps == NULL) {
         vw_err_set(err, VW_E_INTERNAL, "out of memory");
         goto out;
     }
@@ -156,29 +126,10 @@ int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *pat
         ps[np].type = T_STR;
         ps[np++].val = path_id;
     }
-    for (const char *p = query; p && *p;) {
-        const char *amp = strchr(p, '&');
-        size_t seg = amp ? (size_t)(amp - p) : strlen(p);
-        if (seg > 0) {
-            const char *eq = memchr(p, '=', seg);
-            size_t kl = eq ? (size_t)(eq - p) : seg;
-            if (np >= (size_t)max_params + (path_id != NULL)) {
-                vw_err_set(err, VW_E_TOO_LARGE, "more than %u query parameters", max_params);
-                goto out;
-            }
-            char *k = scratch + used;
-            if (vw_http_pct_decode(p, kl, k, err) != 0)
-                goto out;
-            used += strlen(k) + 1;
-            char *v = scratch + used;
-            if (vw_http_pct_decode(eq ? eq + 1 : p + seg, eq ? seg - kl - 1 : 0, v, err) != 0)
-                goto out;
-            used += strlen(v) + 1;
-            ps[np].type = type_of(def, k);
-            vw_optable_arg_type(def, k, &ps[np].key); /* an alias becomes the name */
-            ps[np++].val = v;
-        }
-        p = amp ? amp + 1 : p + seg;
+    for (size_t i = 0; i < nq; i++) {
+        ps[np].type = type_of(def, vw_query_name(q, i));
+        vw_optable_arg_type(def, vw_query_name(q, i), &ps[np].key); /* an alias becomes the name */
+        ps[np++].val = vw_query_value(q, i);
     }
     for (size_t i = 0; i < np; i++) {
         bool first = true;
@@ -217,7 +168,7 @@ int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *pat
     rc = 0;
 out:
     free(ps);
-    free(scratch);
+    vw_query_free(q);
     return rc;
 }
 

@@ -20,17 +20,12 @@
  * arguments are numbers and bool arguments booleans (true/false, 1/0) when
  * they parse as such -- otherwise they stay strings and the op rejects them
  * with its usual message. Aliases (`problem` for `problems`) are the table's.
- * Errors: too_large (more than max_params parameters), bad_request (bad
- * percent-encoding, NUL). */
+ * The query is split by vw_query_new (qstring.h). Errors: too_large (more
+ * than max_params parameters), bad_request (bad percent-encoding, NUL). */
 int vw_http_build_request(msgpack_sbuffer *body, const char *op, const char *path_id,
                           const char *query, uint32_t max_params, vw_err *err);
 
-/* Decodes the query-string part src[0..n) (%XX and '+' as space) into dst,
- * which has room for n + 1 bytes; NUL-terminates it. bad_request on bad
- * percent-encoding or a NUL byte (which would silently cut the value). */
-int vw_http_pct_decode(const char *src, size_t n, char *dst, vw_err *err);
-
-/* The fixed HTTP status of a protocol error code (PROTOCOL.md, docs/HTTP.md). */
+/* The fixed HTTP status of a protocol error code (the error table, proto/vw_err.c). */
 int vw_http_status(const char *code);
 
 /* Writes the JSON of one response body (the frame of vw_ops_handle without

@@ -97,6 +97,10 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
 void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double km,
                    double minutes);
 void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask);
+/* Opens a map of 4 + `more` entries with a network's summary
+ * {"id", "name", "region", "certified_until"} (refer, network.near); the
+ * caller packs the `more` entries after it. */
+void vw_opp_network_summary(msgpack_packer *pk, const vw_network *n, uint32_t more);
 void vw_opp_str_n(msgpack_packer *pk, const char *s, size_t n);
 /* The `max` largest places of `region` (-1: all) as [[name, lat, lon], ...]
  * (server/ops/places.c). */

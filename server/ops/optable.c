@@ -199,8 +199,14 @@ const vw_op_def *vw_optable_find(const char *op, size_t len, int *index)
 
 const vw_op_arg *vw_op_arg_find(const vw_op_def *d, const char *name)
 {
+    /* Runs for every argument of every request: the handlers pass the same
+     * literals as the rows, which the linker merges, so compare addresses
+     * first and strings only when that fails. */
     for (const vw_op_arg *a = d ? d->args : NULL; a && a->name; a++)
-        if (strcmp(a->name, name) == 0)
+        if (a->name == name)
+            return a;
+    for (const vw_op_arg *a = d ? d->args : NULL; a && a->name; a++)
+        if (a->name[0] == name[0] && strcmp(a->name, name) == 0)
             return a;
     return NULL;
 }

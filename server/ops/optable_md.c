@@ -4,6 +4,7 @@
  *   vw_optable_md FILE            FILE with every generated block renewed, to stdout
  *   vw_optable_md --check FILE    exit 1 (and say which op) when FILE differs
  *   vw_optable_md --write FILE    renew FILE in place (temporary file + rename)
+ *   vw_optable_md --json          the op table as JSON (tests compare docs/openapi.yaml)
  *
  * A generated block is the text between the lines `<!-- optable OP -->` and
  * `<!-- /optable -->` (OP's arguments), or `<!-- optable errors -->` and
@@ -95,14 +96,56 @@ static int renew(const char *doc, FILE *out)
     return 0;
 }
 
+static const char *type_name(vw_arg_type t)
+{
+    static const char *const names[] = {"str", "enum", "strs", "uint", "num", "bool", "date",
+                                        "loc"};
+    return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+/* The table as JSON. Names and values are plain identifiers (no escaping
+ * needed; checked here so a future row cannot break the output). */
+static int print_json(void)
+{
+    printf("{");
+    for (int i = 0; i < vw_optable_count(); i++) {
+        const vw_op_def *d = vw_optable_get(i);
+        printf("%s\n \"%s\": {\"flags\": %u, \"route\": ", i ? "," : "", d->name, d->flags);
+        printf(d->route ? "\"%s\"" : "null", d->route ? d->route : "");
+        printf(", \"path_arg\": ");
+        printf(d->path_arg ? "\"%s\"" : "null", d->path_arg ? d->path_arg : "");
+        printf(", \"args\": [");
+        for (const vw_op_arg *a = d->args; a->name; a++) {
+            printf("%s{\"name\": \"%s\", \"type\": \"%s\", \"min\": %g, \"max\": %g, "
+                   "\"required\": %s, \"alias\": ",
+                   a == d->args ? "" : ", ", a->name, type_name(a->type), a->min, a->max,
+                   a->dflt && strcmp(a->dflt, "required") == 0 ? "true" : "false");
+            printf(a->alias ? "\"%s\"" : "null", a->alias ? a->alias : "");
+            printf(", \"values\": [");
+            const char *v;
+            for (int k = 0; (v = vw_op_arg_value(a, k)) != NULL; k++) {
+                if (strpbrk(v, "\"\\"))
+                    return 1;
+                printf("%s\"%s\"", k ? ", " : "", v);
+            }
+            printf("]}");
+        }
+        printf("]}");
+    }
+    printf("\n}\n");
+    return ferror(stdout) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc == 3 ? argv[1] : "", *path = argv[argc - 1];
     size_t len = 0, glen = 0;
     char *doc = NULL, *gen = NULL;
     int rc = 1;
+    if (argc == 2 && strcmp(argv[1], "--json") == 0)
+        return print_json();
     if (argc < 2 || argc > 3 || (argc == 3 && strcmp(mode, "--check") && strcmp(mode, "--write"))) {
-        fprintf(stderr, "usage: vw_optable_md [--check|--write] PROTOCOL.md\n");
+        fprintf(stderr, "usage: vw_optable_md [--check|--write] FILE.md | --json\n");
         return 2;
     }
     if ((doc = slurp(path, &len)) == NULL) {

@@ -69,6 +69,16 @@ void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask)
             vw_pack_cstr(pk, vw_discipline_name(d));
 }
 
+void vw_opp_network_summary(msgpack_packer *pk, const vw_network *n, uint32_t more)
+{
+    msgpack_pack_map(pk, 4 + more);
+    vw_pack_kv_str(pk, "id", n->id);
+    vw_pack_kv_str(pk, "name", n->name);
+    vw_pack_kv_str(pk, "region", n->region >= 0 ? vw_region_codes[n->region] : NULL);
+    key(pk, "certified_until");
+    vw_opp_date(pk, n->certified_until);
+}
+
 static void pack_tags(msgpack_packer *pk, const vw_snapshot *s, uint64_t tags)
 {
     msgpack_pack_array(pk, (size_t)__builtin_popcountll(tags));

@@ -106,6 +106,22 @@ check "coverage csv: only noord white spots" bash -c "tail -n +2 '$T/noord.csv' 
 check "coverage csv: figures on stderr" grep -q "^noord " "$T/noord.sum"
 expect_exit 0 "coverage networks view" "$V" coverage --networks --within 20 --region oost
 check "networks view table" grep -q "^oost " "$T/out"
+# The networks view's nearest km/minutes are sent unrounded (PROTOCOL.md:
+# float64), so minutes = km x detour / speed x 60 exactly (car 1.35 at
+# 40 km/h); the CLI's table rounds them for display only.
+"$V" coverage --networks --within 10 --json >"$T/netcov.json"
+check "networks view: nearest km/minutes unrounded" python3 - "$T/netcov.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+near = [s['nearest'] for s in r['white_spots'] if s['nearest']]
+assert len(near) > 20, len(near)
+for n in near:
+    assert abs(n['minutes'] - n['km'] * 1.35 / 40 * 60) < 1e-9 * max(1, n['minutes']), n
+# rounded to 0.01 km every km would be a multiple of 0.01
+assert sum(1 for n in near if abs(n['km'] * 100 - round(n['km'] * 100)) > 1e-6) > len(near) // 2
+PY
+"$V" coverage --networks --within 10 >"$T/netcov.txt"
+check "networks view table: minutes shown with one decimal" grep -qE '^[0-9]{4} .* [0-9]+\.[0-9] min  ' "$T/netcov.txt"
 
 # Maps: valid GeoJSON, an SVG, a PNG that is not blank.
 expect_exit 0 "coverage geojson" "$V" coverage --discipline fysiotherapeut --expertise oncologie --within 15 --format geojson --out "$T/all.geojson"

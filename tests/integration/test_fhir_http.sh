@@ -100,7 +100,7 @@ many=$(python3 -c "print('&'.join(f'p{i}=1' for i in range(70)))")
 check "too many parameters 413" test "$(get e6 "/fhir/Location?$many")" = 413
 check "too many parameters: too_large" outcome e6 too_large
 check "_format=xml refused" test "$(get e7 '/fhir/Location?_format=xml')" = 400
-mid=$(python3 -c "print('&'.join(['_count=5']*40)+'&_count=1')")
+mid=$(python3 -c "print('&'.join(['specialty=fysiotherapeut']*40)+'&_count=1')")
 check "40 parameters are within the limit (64)" test "$(get e8 "/fhir/Location?$mid")" = 200
 check "71 parameters 413, the same limit and code as any above 64" test "$(get e9 "/fhir/Location?$many&_count=1")" = 413
 check "the limit is named" grep -q 'at most 64' "$T/e9.json"
@@ -123,6 +123,44 @@ for n in range(8, 16):
     json.loads(raw.decode('utf-8', errors='strict'))"
 check "POST is 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$H/fhir/Location")" = 405
 check "the gateway still answers" test "$(get ok /fhir/Location?_count=1)" = 200
+
+# Repeated search parameters (issue 14): FHIR ANDs them; where AND means
+# nothing useful the repeat is refused naming the parameter -- never "the
+# last one wins".
+total() { python3 -c "import json; print(json.load(open('$T/$1.json'))['total'])"; }
+get r0 '/fhir/Organization?type=network' > /dev/null
+get r1 '/fhir/Organization?type=practice' > /dev/null
+check "type=practice&type=network: 200" test "$(get r2 '/fhir/Organization?type=practice&type=network')" = 200
+check "type=practice&type=network: nothing is both" test "$(total r2)" = 0
+check "type=network&type=network: as once" test "$(get r3 '/fhir/Organization?type=network&type=network')" = 200
+check "type=network twice: the same total" test "$(total r3)" = "$(total r0)"
+check "type=network&type=practice: nothing either way round" test "$(get r4 '/fhir/Organization?type=network&type=practice')" = 200 -a "$(total r4)" = 0
+netid=$(python3 -c "import json; print(json.load(open('$T/orgs.json'))['entry'][0]['resource']['id'])")
+netname=$(python3 -c "import json; print(json.load(open('$T/orgs.json'))['entry'][0]['resource']['name'])")
+get r5 "/fhir/Organization?_id=$netid" > /dev/null
+check "_id once: one" test "$(total r5)" = 1
+check "_id twice, the same: one" test "$(get r6 "/fhir/Organization?_id=$netid&_id=$netid")" = 200 -a "$(total r6)" = 1
+check "_id twice, different: none" test "$(get r7 "/fhir/Organization?_id=$netid&_id=org-NOPE")" = 200 -a "$(total r7)" = 0
+check "_id twice, other order: none" test "$(get r8 "/fhir/Organization?_id=org-NOPE&_id=$netid")" = 200 -a "$(total r8)" = 0
+n1=$(python3 -c "import urllib.parse; print(urllib.parse.quote('$netname'[:3]))")
+n2=$(python3 -c "import urllib.parse; print(urllib.parse.quote('$netname'[:5]))")
+get r9 "/fhir/Organization?name=$n1" > /dev/null
+get r10 "/fhir/Organization?name=$n2" > /dev/null
+check "name twice: both prefixes must hold (= the longer)" test "$(get r11 "/fhir/Organization?name=$n1&name=$n2")" = 200 -a "$(total r11)" = "$(total r10)"
+check "name twice, other order: the same" test "$(get r12 "/fhir/Organization?name=$n2&name=$n1")" = 200 -a "$(total r12)" = "$(total r10)"
+check "name twice, disjoint: none" test "$(get r13 "/fhir/Organization?name=$n1&name=zzzz")" = 200 -a "$(total r13)" = 0
+check "near twice 400" test "$(get r14 '/fhir/Location?near=52.09%7C5.12%7C5&near=53.2%7C6.5%7C5')" = 400
+check "near twice: bad_request" outcome r14 bad_request
+check "near twice: the OperationOutcome names near" python3 -c "
+import json; o=json.load(open('$T/r14.json'))
+assert 'parameter near given more than once' in o['issue'][0]['details']['text'], o"
+check "near + location.near 400" test "$(get r15 '/fhir/PractitionerRole?near=52.09%7C5.12&location.near=52.09%7C5.12')" = 400
+check "near + location.near names location.near" grep -q 'parameter location.near given more than once' "$T/r15.json"
+check "_count twice 400" test "$(get r16 '/fhir/Location?_count=5&_count=1')" = 400
+check "_count twice names _count" grep -q 'parameter _count given more than once' "$T/r16.json"
+check "specialty twice ANDs (none is two disciplines)" test "$(get r17 '/fhir/PractitionerRole?specialty=fysiotherapeut&specialty=dietist')" = 200 -a "$(total r17)" = 0
+many_t=$(python3 -c "print('&'.join(['type=network']*9))")
+check "type nine times 400" test "$(get r18 "/fhir/Organization?$many_t")" = 400
 
 check "SIGTERM: clean exit" stop_daemon
 privacy_check "$T/verwijsd.log"

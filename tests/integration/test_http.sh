@@ -90,6 +90,22 @@ check "FHIR answers counted" grep -qE '^verwijs_requests_total\{proto="http",op=
 check "FHIR errors counted by code" grep -qE '^verwijs_requests_total\{proto="http",op="fhir",code="not_found"\} [1-9]' "$T/metrics"
 check "FHIR latency histogram" grep -qE '^verwijs_request_duration_seconds_count\{op="fhir"\} [2-9]' "$T/metrics"
 
+# One counting function for every path: a request refused before the op runs
+# (bad %XX) is counted under its op with its code and in the latency
+# histogram, and HTTP and FHIR requests are in the totals of `stats` too.
+metric() { curl -s "$H/metrics" | sed -n "s/^$1 //p" | head -1; }
+m0=$(metric 'verwijs_requests_total{proto="http",op="refer",code="bad_request"}')
+l0=$(metric 'verwijs_request_duration_seconds_count{op="refer"}')
+t0=$("$V" stats --json | python3 -c "import json,sys; print(json.load(sys.stdin)['requests']['total'])")
+check "bad %XX 400" test "$(get '/v1/refer?near=3511&problems=%zz')" = 400
+get /fhir/metadata >/dev/null
+m1=$(metric 'verwijs_requests_total{proto="http",op="refer",code="bad_request"}')
+l1=$(metric 'verwijs_request_duration_seconds_count{op="refer"}')
+t1=$("$V" stats --json | python3 -c "import json,sys; print(json.load(sys.stdin)['requests']['total'])")
+check "refused before the op: counted under refer/bad_request" test "$(( ${m1:-0} - ${m0:-0} ))" = 1
+check "refused before the op: in refer's latency histogram" test "$(( ${l1:-0} - ${l0:-0} ))" = 1
+check "stats totals count HTTP and FHIR requests (+ the stats call itself)" test "$((t1 - t0))" = 3
+
 # libevent's own answers (a head above http_max_header, a method it does not
 # know) are counted by status like ours.
 status_count() { curl -s "$H/metrics" | sed -n "s/^verwijs_http_responses_total{status=\"$1\"} //p"; }

@@ -145,6 +145,8 @@ code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/coverage.svg?within=
 check "export: no geometry asked is 400" [ "$code" = 400 ]
 code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/coverage.svg?within=15&discipline=dietist&geometry=true&lang=xx")
 check "export: lang is nl or en" [ "$code" = 400 ]
+code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/coverage.svg?within=15&discipline=dietist&lang=nl&lang=en")
+check "export: lang given twice is refused, not last-wins" [ "$code" = 400 ]
 code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/reload.svg")
 check "export: nothing but coverage (no admin op)" [ "$code" = 404 ]
 
