@@ -40,6 +40,11 @@ void vw_config_defaults(vw_config *c)
              "/usr/share/javascript/leaflet");
     c->admin_import_max_bytes = 2147483648.0;
     c->admin_import_max_removed = 10;
+    c->admin_max_connections = 16;
+    c->admin_auth_timeout = 5;
+    c->tls_max_connections = 1000;
+    c->heavy_workers = 1;
+    c->heavy_queue = 64;
     vw_limits_default(&c->limits);
     vw_travel_model_default(&c->travel);
     vw_refer_config_default(&c->refer);
@@ -170,6 +175,11 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("http_max_connections", 1, 1000000, c->http_max_connections)
     NUM("admin_import_max_bytes", 1, 1099511627776.0, c->admin_import_max_bytes)
     NUM("admin_import_max_removed", 0, 100, c->admin_import_max_removed)
+    NUM("admin_max_connections", 1, 10000, c->admin_max_connections)
+    NUM("admin_auth_timeout", 0.1, 600, c->admin_auth_timeout)
+    NUM("tls_max_connections", 1, 1000000, c->tls_max_connections)
+    NUM("heavy_workers", 1, 64, c->heavy_workers)
+    NUM("heavy_queue", 1, 100000, c->heavy_queue)
     NUM("max_frame", 64, 64u << 20, c->limits.max_frame)
     NUM("max_depth", 2, 32, c->limits.max_depth)
     NUM("max_elems", 1, 1 << 20, c->limits.max_elems)
@@ -198,38 +208,67 @@ static char *trim(char *s)
     return s;
 }
 
+/* One line (NUL-terminated, no newline) of `name`. */
+static int parse_line(vw_config *c, const char *name, long lineno, char *line, vw_err *err)
+{
+    char *s = trim(line);
+    if (*s == '\0' || *s == '#')
+        return 0; /* blank, or a comment: '#' first on the line */
+    char *eq = strchr(s, '=');
+    if (eq == NULL)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: expected key = value", name, lineno);
+    *eq = '\0';
+    vw_err e2;
+    if (vw_config_set(c, trim(s), trim(eq + 1), &e2) != 0)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: %s", name, lineno, e2.message);
+    return 0;
+}
+
+int vw_config_parse(vw_config *c, const char *name, const char *text, size_t len, vw_err *err)
+{
+    char line[VW_CONFIG_MAX_LINE + 1];
+    long lineno = 0;
+    size_t pos = 0;
+    while (pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        lineno++;
+        if (n > VW_CONFIG_MAX_LINE)
+            return vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: line too long (over %d bytes)",
+                              name, lineno, VW_CONFIG_MAX_LINE);
+        if (memchr(text + pos, '\0', n))
+            return vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: NUL byte", name, lineno);
+        memcpy(line, text + pos, n);
+        line[n] = '\0';
+        if (parse_line(c, name, lineno, line, err) != 0)
+            return -1;
+        pos += n + (nl ? 1 : 0);
+    }
+    return 0;
+}
+
 int vw_config_load(vw_config *c, const char *path, vw_err *err)
 {
-    char line[2048];
-    long lineno = 0;
-    int rc = 0;
+    int rc = -1;
+    char *text = NULL;
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return vw_err_set(err, VW_E_IO, "cannot open config %s: %s", path, strerror(errno));
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (strchr(line, '\n') == NULL && !feof(f)) {
-            rc = vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: line too long", path, lineno);
-            break;
-        }
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        char *s = trim(line);
-        if (*s == '\0')
-            continue;
-        char *eq = strchr(s, '=');
-        if (eq == NULL) {
-            rc = vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: expected key = value", path, lineno);
-            break;
-        }
-        *eq = '\0';
-        vw_err e2;
-        if (vw_config_set(c, trim(s), trim(eq + 1), &e2) != 0) {
-            rc = vw_err_set(err, VW_E_BAD_REQUEST, "%s:%ld: %s", path, lineno, e2.message);
-            break;
-        }
+    text = malloc(VW_CONFIG_MAX_FILE + 1);
+    if (text == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        goto out;
     }
+    size_t len = fread(text, 1, VW_CONFIG_MAX_FILE + 1, f);
+    if (ferror(f))
+        vw_err_set(err, VW_E_IO, "cannot read config %s: %s", path, strerror(errno));
+    else if (len > VW_CONFIG_MAX_FILE)
+        vw_err_set(err, VW_E_BAD_REQUEST, "config %s is larger than %d bytes", path,
+                   VW_CONFIG_MAX_FILE);
+    else
+        rc = vw_config_parse(c, path, text, len, err);
+out:
+    free(text);
     fclose(f);
     return rc;
 }

@@ -1,6 +1,11 @@
 /* config.h -- verwijsd's configuration: defaults, the config file
- * ("key = value" lines, '#' comments; deploy/verwijsd.conf documents every
- * key), and command-line overrides. */
+ * ("key = value" lines; deploy/verwijsd.conf documents every key), and
+ * command-line overrides.
+ *
+ * The comment rule: a line whose first non-blank character is '#' is a
+ * comment. A '#' anywhere else belongs to the value (a token, a path or a
+ * password may hold one): there are no comments at the end of a line.
+ * Blanks around the key and the value are cut. */
 #ifndef VW_DAEMON_CONFIG_H
 #define VW_DAEMON_CONFIG_H
 
@@ -28,22 +33,27 @@ typedef struct vw_config {
     double admin_import_max_bytes; /* size cap of one admin import file */
     double admin_import_max_removed; /* percent of a kind's rows an import may remove
                                       * without replace_all */
+    int admin_max_connections; /* per admin listener (socket, TCP), own budget */
+    double admin_auth_timeout; /* seconds an admin TCP connection may stay unauthenticated */
     /* TLS listener (libevent + OpenSSL); "" = none */
     char tls_listen[256];
     char tls_cert[1024], tls_key[1024];
     char tls_client_ca[1024];  /* set: client certificates required and verified */
     double handshake_timeout;  /* seconds */
+    int tls_max_connections;   /* open TLS connections (own budget) */
     char port_file[1024];
     char problems_file[1024];  /* "" = built-in table */
     char log_level[16];
     char tz[VW_CLOCK_TZ_MAX + 1]; /* "today" (default as_of) is the date here */
     int start_without_snapshot; /* 1: start unready when the database cannot be loaded */
     int workers;
-    int max_connections;
+    int max_connections;       /* query TCP + query Unix socket */
     int batch;
     double idle_timeout, read_timeout, write_timeout, drain_timeout; /* seconds */
     uint32_t output_high_water, max_output;
-    uint64_t max_input_total;  /* bytes of partial msgpack frames, all connections together */
+    uint64_t max_input_total;  /* bytes held of partial msgpack frames, all connections */
+    int heavy_workers;         /* threads running heavy ops (coverage, ...) off the event loop */
+    int heavy_queue;           /* heavy requests waiting for them; over: `overloaded` */
     /* HTTP/JSON gateway (http.c); off while http_listen is "" */
     char http_listen[256];     /* HOST:PORT */
     char http_port_file[1024]; /* write the bound HTTP port here once ready */
@@ -63,8 +73,15 @@ typedef struct vw_config {
     vw_refer_config refer;
 } vw_config;
 
+#define VW_CONFIG_MAX_LINE 2047   /* bytes of one line, without its newline */
+#define VW_CONFIG_MAX_FILE (1 << 20)
+
 void vw_config_defaults(vw_config *c);
-/* Reads `path`; an unknown key or bad value is an error naming file:line. */
+/* Parses config text `text` (`len` bytes, not NUL-terminated); `name` (the
+ * file) prefixes error messages as name:line. Keys set before an error stay
+ * set. */
+int vw_config_parse(vw_config *c, const char *name, const char *text, size_t len, vw_err *err);
+/* Reads `path` (at most VW_CONFIG_MAX_FILE bytes); an unknown key or bad value is an error naming file:line. */
 int vw_config_load(vw_config *c, const char *path, vw_err *err);
 /* Sets one key (also used for command-line flags). */
 int vw_config_set(vw_config *c, const char *key, const char *value, vw_err *err);

@@ -5,19 +5,31 @@
  *                 handshake_timeout of the accept (a deadline, not an
  *                 inactivity timer); a failed one is logged (reason only).
  *   READING       frames are parsed and answered, at most `batch` per turn
- *                 (a deferred event resumes the rest, so no client starves
- *                 the others); read timeout = read_timeout while a frame is
+ *                 (a zero timer resumes the rest on the next loop pass,
+ *                 after the other connections' I/O: no client starves the
+ *                 others); read timeout = read_timeout while a frame is
  *                 partial, idle_timeout otherwise. A frame must also be
  *                 complete within read_timeout of the moment its first
  *                 bytes were seen (a deadline: a client trickling a byte a
- *                 second is cut off too), and the bytes of all partial
+ *                 second is cut off too), and the bytes held of all partial
  *                 frames together are bounded by max_input_total (over it:
  *                 `overloaded`, closed).
+ *   WAITING       a heavy op (heavy.h) runs in the pool: nothing more is
+ *                 read or answered on this connection until its answer is
+ *                 back, so answers stay in request order.
  *   BACKPRESSURE  unsent output above output_high_water: reading stops until
  *                 the client has read everything; above max_output, close.
- *   CLOSING       a last answer (framing error, refused token) is queued:
- *                 nothing more is read; close once it is flushed.
+ *   CLOSING       the last answer is queued (framing error, refused token,
+ *                 or the peer half-closed and every request it sent is
+ *                 answered): nothing more is read; close once flushed.
  *   CLOSED        freed (terminal; the caller returns at once).
+ *
+ * Half-close: when the peer shuts down its write side, the requests it sent
+ * are still answered, and the connection ends only once they are written
+ * (or the peer is gone: a write error closes at once).
+ *
+ * Admin TCP connections must send a request with a valid token within
+ * admin_auth_timeout of their accept, or they are closed.
  *
  * The snapshot is acquired once per batch, so a reload never pulls it out
  * from under a request. */
@@ -34,6 +46,7 @@
 #include "proto/frame.h"
 #include "proto/version.h"
 #include "proto/vocab.h"
+#include "heavy.h"
 #include "log.h"
 #include "server_int.h"
 #include "vwtime.h"
@@ -42,6 +55,7 @@ typedef enum {
     CONN_NEW,        /* calloc'ed, not yet started */
     CONN_HANDSHAKE,
     CONN_READING,
+    CONN_WAITING,
     CONN_BACKPRESSURE,
     CONN_CLOSING,
     CONN_CLOSED,
@@ -53,7 +67,10 @@ typedef struct vw_conn {
     struct bufferevent *bev;
     struct event *resume;       /* deferred: continue after a full batch */
     struct event *deadline;     /* handshake, or the partial frame, must be done by then */
-    uint32_t reserved;          /* bytes of the partial frame counted in input_total */
+    struct event *auth_dl;      /* admin TCP: authenticated by then (NULL otherwise) */
+    size_t reserved;            /* bytes of the partial frame counted in input_total */
+    bool eof;                   /* the peer shut down its write side */
+    vw_heavy_job *job;          /* WAITING: the job in the pool */
     vw_worker *w;
     LIST_ENTRY(vw_conn) link;   /* in w->conns */
 } vw_conn;
@@ -98,8 +115,12 @@ static void conn_to(vw_conn *c, conn_state next)
             event_del(c->deadline);
             set_timeouts(c, cfg->idle_timeout, cfg->write_timeout);
         }
-        bufferevent_enable(c->bev, was == CONN_NEW ? EV_READ | EV_WRITE : EV_READ);
+        if (was == CONN_NEW)
+            bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+        else if (!c->eof) /* after EOF there is nothing more to read */
+            bufferevent_enable(c->bev, EV_READ);
         break;
+    case CONN_WAITING:
     case CONN_BACKPRESSURE:
         bufferevent_disable(c->bev, EV_READ);
         break;
@@ -113,11 +134,15 @@ static void conn_to(vw_conn *c, conn_state next)
     case CONN_CLOSED:
         LIST_REMOVE(c, link);
         frame_end(c);
+        if (c->job)
+            c->job->conn = NULL; /* its answer is dropped when it comes back */
+        if (c->auth_dl)
+            event_free(c->auth_dl);
         event_free(c->deadline);
         event_free(c->resume);
         bufferevent_free(c->bev);
+        vw_lk_release(w->srv, c->kind);
         free(c);
-        atomic_fetch_sub_explicit(&w->srv->stats.conn_current, 1, memory_order_relaxed);
         /* Draining ends as soon as the last connection is gone; the deadline
          * timer of the worker's drain would otherwise keep the loop alive. */
         if (w->draining && LIST_EMPTY(&w->conns))
@@ -136,24 +161,35 @@ static void conn_answer_and_close(vw_conn *c, const char *code, const char *msg)
     conn_to(c, CONN_CLOSING);
 }
 
-/* A frame of `blen` body bytes has begun: start its deadline and count its
- * bytes (once). -1 when that would pass max_input_total. */
-static int frame_begin(vw_conn *c, uint32_t blen)
+/* A frame has begun and `held` of its bytes are in: start its deadline and
+ * count the bytes actually held (not the declared length: 4-byte headers
+ * alone must not fill the budget). -1 when that passes max_input_total. */
+static int frame_begin(vw_conn *c, size_t held)
 {
     const vw_config *cfg = c->w->srv->cfg;
     if (!event_pending(c->deadline, EV_TIMEOUT, NULL)) {
         struct timeval dl = vw_time_tv(cfg->read_timeout);
         event_add(c->deadline, &dl);
     }
-    if (blen > c->reserved) {
-        unsigned long long add = blen - c->reserved;
+    if (held > c->reserved) {
+        unsigned long long add = held - c->reserved;
         unsigned long long was =
             atomic_fetch_add_explicit(&c->w->srv->input_total, add, memory_order_relaxed);
-        c->reserved = blen;
+        c->reserved = held;
         if (was + add > cfg->max_input_total)
             return -1;
     }
     return 0;
+}
+
+static void on_auth_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    vw_conn *c = arg;
+    (void)fd;
+    (void)what;
+    vw_log(VW_LOG_WARN, "admin: closing a connection that sent no valid token within "
+           "admin_auth_timeout (%.1f s)", c->w->srv->cfg->admin_auth_timeout);
+    conn_to(c, CONN_CLOSED);
 }
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
@@ -170,26 +206,71 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     conn_to(c, CONN_CLOSED);
 }
 
-/* Answers one complete frame of `blen` body bytes at the head of the input. */
+/* The ops context of a request on `c`; `admin` is filled for admin kinds. */
+static vw_ops_ctx conn_ctx(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *info,
+                           vw_ops_admin *admin)
+{
+    vw_server *srv = c->w->srv;
+    const vw_config *cfg = srv->cfg;
+    *admin = srv->admin_tmpl;
+    if (c->kind == VW_LK_ADMIN_TCP) {
+        admin->token = srv->admin_token;
+        admin->token_len = strlen(srv->admin_token);
+    }
+    vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
+                      .stats = &srv->stats, .info = info, .zone = &c->w->zone,
+                      .today = vw_date_today(), .problems = srv->problems,
+                      .refer_cfg = &cfg->refer,
+                      .admin = vw_lk_is_admin(c->kind) ? admin : NULL};
+    return ctx;
+}
+
+/* The frame of `blen` body bytes at the head of the input goes to the heavy
+ * pool: true when it went (the connection now WAITS) or was answered
+ * `overloaded` (pool queue full); false when it is to be answered here. */
+static bool conn_offload(vw_conn *c, const uint8_t *body, uint32_t blen, vw_snapshot *snap,
+                         const vw_ops_server_info *info)
+{
+    vw_worker *w = c->w;
+    vw_server *srv = w->srv;
+    uint64_t id = 0;
+    if (srv->heavy == NULL || vw_lk_is_admin(c->kind) ||
+        !vw_heavy_is_heavy(body, blen, &srv->cfg->limits, &id))
+        return false;
+    vw_heavy_job *j = vw_heavy_job_new(w, c, body, blen, snap ? vw_snapshot_retain(snap) : NULL,
+                                       info);
+    if (j && vw_heavy_submit(srv->heavy, j) == 0) {
+        c->job = j;
+        conn_to(c, CONN_WAITING);
+        return true;
+    }
+    vw_heavy_job_free(j);
+    /* The pool is full: answer this one `overloaded` and serve on. */
+    w->out.size = 0;
+    vw_ops_error_frame(&w->out, id, VW_E_OVERLOADED, "too many heavy requests (coverage, "
+                       "networks.audit, regions) are waiting; try again later");
+    evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
+    vw_log(VW_LOG_WARN, "heavy-op queue full (heavy_queue %d): answered overloaded",
+           srv->cfg->heavy_queue);
+    return true;
+}
+
+/* Answers (or hands to the pool) one complete frame of `blen` body bytes at
+ * the head of the input. */
 static void conn_answer(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *info, uint32_t blen,
                         bool *denied)
 {
     vw_worker *w = c->w;
-    vw_server *srv = w->srv;
-    const vw_config *cfg = srv->cfg;
     struct evbuffer *in = bufferevent_get_input(c->bev);
     const uint8_t *frame = evbuffer_pullup(in, (ev_ssize_t)(VW_FRAME_HEADER + blen));
     char logline[256];
-    vw_ops_admin admin = srv->admin_tmpl;
-    if (c->kind == VW_LK_ADMIN_TCP) {
-        admin.token = srv->admin_token;
-        admin.token_len = strlen(srv->admin_token);
+    vw_ops_admin admin;
+    *denied = false;
+    if (conn_offload(c, frame + VW_FRAME_HEADER, blen, snap, info)) {
+        evbuffer_drain(in, VW_FRAME_HEADER + blen);
+        return;
     }
-    vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
-                      .stats = &srv->stats, .info = info, .zone = &w->zone,
-                      .today = vw_date_today(), .problems = srv->problems,
-                      .refer_cfg = &cfg->refer,
-                      .admin = vw_lk_is_admin(c->kind) ? &admin : NULL};
+    vw_ops_ctx ctx = conn_ctx(c, snap, info, &admin);
     w->out.size = 0;
     /* No log line below debug: the ops layer then formats nothing. */
     bool log_req = vw_log_enabled(VW_LOG_DEBUG) || ctx.admin;
@@ -201,6 +282,8 @@ static void conn_answer(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *info,
         vw_log(ctx.admin ? VW_LOG_INFO : VW_LOG_DEBUG, "w%d %s%s", w->index,
                ctx.admin ? "admin " : "", logline);
     *denied = admin.denied;
+    if (!admin.denied && c->auth_dl)
+        event_del(c->auth_dl); /* authenticated: an admin may keep it open */
 }
 
 /* Reads and answers what is complete, at most `batch` frames, then leaves
@@ -213,7 +296,7 @@ static void conn_process(vw_conn *c)
     struct evbuffer *out = bufferevent_get_output(c->bev);
     vw_snapshot *snap = NULL;
     vw_ops_server_info info;
-    bool partial = false, close_now = false;
+    bool partial = false, close_now = false, more = false;
     int done = 0;
 
     while (c->state == CONN_READING) {
@@ -224,7 +307,7 @@ static void conn_process(vw_conn *c)
             break;
         if (avail < VW_FRAME_HEADER) {
             partial = true;
-            frame_begin(c, 0);
+            frame_begin(c, avail);
             break;
         }
         evbuffer_copyout(in, hdr, sizeof hdr);
@@ -240,7 +323,7 @@ static void conn_process(vw_conn *c)
         }
         if (avail < VW_FRAME_HEADER + (size_t)blen) {
             partial = true;
-            if (frame_begin(c, blen) != 0) {
+            if (frame_begin(c, avail) != 0) {
                 vw_log(VW_LOG_WARN, "closing connection: partial frames of all connections "
                        "above max_input_total (%llu bytes)",
                        (unsigned long long)cfg->max_input_total);
@@ -252,7 +335,11 @@ static void conn_process(vw_conn *c)
         }
         frame_end(c); /* complete: the next frame gets its own deadline */
         if (done == cfg->batch) {
-            event_active(c->resume, EV_TIMEOUT, 0); /* let other connections in first */
+            /* A zero timer, not event_active: it fires on the next loop pass,
+             * after the I/O of every other connection. */
+            static const struct timeval now = {0, 0};
+            event_add(c->resume, &now);
+            more = true;
             break;
         }
         if (snap == NULL)
@@ -275,17 +362,50 @@ static void conn_process(vw_conn *c)
             close_now = true;
             break;
         }
-        if (pending > cfg->output_high_water)
+        if (c->state == CONN_READING && pending > cfg->output_high_water)
             conn_to(c, CONN_BACKPRESSURE);
     }
     vw_snapholder_release(snap);
-    if (close_now ||
-        (w->draining && c->state == CONN_READING && !partial && evbuffer_get_length(out) == 0)) {
+    /* The peer has sent all it will: once every complete request is
+     * answered, finish (a partial frame can never complete now). */
+    bool finished = c->state == CONN_READING && !more &&
+                    (c->eof || (w->draining && !partial));
+    if (close_now || (finished && evbuffer_get_length(out) == 0)) {
         conn_to(c, CONN_CLOSED);
+        return;
+    }
+    if (finished && c->eof) {
+        conn_to(c, CONN_CLOSING);
         return;
     }
     if (c->state == CONN_READING)
         set_timeouts(c, partial ? cfg->read_timeout : cfg->idle_timeout, cfg->write_timeout);
+}
+
+void vw_conn_heavy_done(vw_heavy_job *j)
+{
+    vw_conn *c = j->conn;
+    if (c == NULL) { /* the connection went while the job ran */
+        vw_heavy_job_free(j);
+        return;
+    }
+    c->job = NULL;
+    evbuffer_add(bufferevent_get_output(c->bev), j->out.data, j->out.size);
+    if (vw_log_enabled(VW_LOG_DEBUG))
+        vw_log(VW_LOG_DEBUG, "w%d heavy %s", c->w->index, j->logline);
+    vw_heavy_job_free(j);
+    size_t pending = evbuffer_get_length(bufferevent_get_output(c->bev));
+    if (pending > c->w->srv->cfg->max_output) {
+        vw_log(VW_LOG_WARN, "closing connection: %zu bytes unsent (max_output)", pending);
+        conn_to(c, CONN_CLOSED);
+        return;
+    }
+    if (pending > c->w->srv->cfg->output_high_water) {
+        conn_to(c, CONN_BACKPRESSURE); /* on_write reads on */
+        return;
+    }
+    conn_to(c, CONN_READING);
+    conn_process(c);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -316,7 +436,7 @@ static void on_write(struct bufferevent *bev, void *arg)
         conn_process(c);
         return;
     }
-    if (c->w->draining)
+    if (c->state == CONN_READING && (c->w->draining || c->eof))
         conn_process(c); /* closes it when nothing is left */
 }
 
@@ -339,6 +459,14 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
             ; /* drop the rest of this connection's queue */
         vw_log(VW_LOG_WARN, "TLS handshake failed: %s", reason);
         conn_to(c, CONN_CLOSED);
+        return;
+    }
+    if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) && !(what & BEV_EVENT_ERROR)) {
+        /* Half-close: answer what was sent, then end (conn_process). */
+        c->eof = true;
+        bufferevent_disable(c->bev, EV_READ);
+        if (c->state == CONN_READING)
+            conn_process(c);
         return;
     }
     if (what & BEV_EVENT_TIMEOUT)
@@ -373,20 +501,28 @@ static struct bufferevent *conn_bev(vw_worker *w, int fd, vw_listener_kind lk, b
 
 void vw_conn_open(vw_worker *w, int fd, vw_listener_kind lk)
 {
-    bool tls = false;
+    const vw_config *cfg = w->srv->cfg;
+    bool tls = false, ok = false;
     vw_conn *c = calloc(1, sizeof *c);
     struct bufferevent *bev = conn_bev(w, fd, lk, &tls);
-    if (c)
-        c->resume = event_new(w->base, -1, 0, on_resume, c);
-    if (c && c->resume)
+    if (c && bev) {
+        c->resume = evtimer_new(w->base, on_resume, c);
         c->deadline = evtimer_new(w->base, on_deadline, c);
-    if (c == NULL || bev == NULL || c->deadline == NULL) {
+        if (lk == VW_LK_ADMIN_TCP)
+            c->auth_dl = evtimer_new(w->base, on_auth_deadline, c);
+        ok = c->resume && c->deadline && (lk != VW_LK_ADMIN_TCP || c->auth_dl);
+    }
+    if (!ok) {
         if (bev)
             bufferevent_free(bev);
         if (c && c->resume)
             event_free(c->resume);
+        if (c && c->deadline)
+            event_free(c->deadline);
+        if (c && c->auth_dl)
+            event_free(c->auth_dl);
         free(c);
-        atomic_fetch_sub_explicit(&w->srv->stats.conn_current, 1, memory_order_relaxed);
+        vw_lk_release(w->srv, lk);
         return;
     }
     c->w = w;
@@ -395,6 +531,10 @@ void vw_conn_open(vw_worker *w, int fd, vw_listener_kind lk)
     c->state = CONN_NEW;
     LIST_INSERT_HEAD(&w->conns, c, link);
     bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+    if (c->auth_dl) {
+        struct timeval ad = vw_time_tv(cfg->admin_auth_timeout);
+        event_add(c->auth_dl, &ad);
+    }
     conn_to(c, tls ? CONN_HANDSHAKE : CONN_READING);
 }
 
@@ -405,12 +545,13 @@ void vw_conns_drain(vw_worker *w)
         next = LIST_NEXT(c, link);
         struct evbuffer *in = bufferevent_get_input(c->bev);
         struct evbuffer *out = bufferevent_get_output(c->bev);
-        if (evbuffer_get_length(out) == 0 && c->state != CONN_CLOSING) {
-            if (evbuffer_get_length(in) == 0)
-                conn_to(c, CONN_CLOSED);
-            else
-                conn_process(c); /* answer what is complete, then close */
-        }
+        if (c->state == CONN_WAITING || c->state == CONN_CLOSING ||
+            evbuffer_get_length(out) != 0)
+            continue; /* ends when its answers are out */
+        if (evbuffer_get_length(in) == 0)
+            conn_to(c, CONN_CLOSED);
+        else if (c->state == CONN_READING)
+            conn_process(c); /* answer what is complete, then close */
     }
 }
 

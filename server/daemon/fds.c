@@ -173,21 +173,38 @@ int vw_fd_margin(const vw_config *cfg)
 
 /* What was lowered, as "max_connections 1000 -> 74, http_max_connections
  * 20 -> 1": only the caps that changed. */
-static void lowered_list(char *out, size_t cap, const vw_config *was, long long mc, long long hc)
+static void lowered_list(char *out, size_t cap, const vw_config *was, long long mc, long long tc,
+                         long long hc)
 {
-    int n = 0;
+    const struct {
+        bool on;
+        const char *name;
+        int was;
+        long long now;
+    } caps[] = {{true, "max_connections", was->max_connections, mc},
+                {was->tls_listen[0] != '\0', "tls_max_connections", was->tls_max_connections, tc},
+                {was->http_listen[0] != '\0', "http_max_connections", was->http_max_connections,
+                 hc}};
+    size_t n = 0;
     out[0] = '\0';
-    if (mc < was->max_connections)
-        n = snprintf(out, cap, "max_connections %d -> %lld", was->max_connections, mc);
-    if (n >= 0 && (size_t)n < cap && was->http_listen[0] && hc < was->http_max_connections)
-        snprintf(out + n, cap - (size_t)n, "%shttp_max_connections %d -> %lld", n ? ", " : "",
-                 was->http_max_connections, hc);
+    for (size_t i = 0; i < sizeof caps / sizeof caps[0] && n < cap; i++)
+        if (caps[i].on && caps[i].now < caps[i].was) {
+            int w = snprintf(out + n, cap - n, "%s%s %d -> %lld", n ? ", " : "", caps[i].name,
+                             caps[i].was, caps[i].now);
+            n = w < 0 ? cap : n + (size_t)w;
+        }
 }
 
+/* Descriptors are reserved per listener class: the query, TLS and HTTP
+ * budgets and the admin ones (one per admin listener) must fit below
+ * RLIMIT_NOFILE together with the margin, so that a flood on one listener
+ * can use up only its own budget and never the descriptors another needs to
+ * accept. Over the limit, the query, TLS and HTTP budgets are lowered in
+ * proportion (the small admin ones are kept, in the margin). */
 int vw_fd_budget(vw_config *cfg)
 {
     struct rlimit rl;
-    char what[160];
+    char what[240];
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0;
     if (rl.rlim_cur < rl.rlim_max) {
@@ -197,31 +214,36 @@ int vw_fd_budget(vw_config *cfg)
             rl.rlim_cur = was;
     }
     long long limit = rl.rlim_cur == RLIM_INFINITY ? (1LL << 30) : (long long)rl.rlim_cur;
-    long long margin = vw_fd_margin(cfg);
+    int n_admin = (cfg->admin_socket[0] ? 1 : 0) + (cfg->admin_listen[0] ? 1 : 0);
+    long long margin = vw_fd_margin(cfg) + (long long)n_admin * cfg->admin_max_connections;
+    long long q = cfg->max_connections;
+    long long tls = cfg->tls_listen[0] ? cfg->tls_max_connections : 0;
     long long http = cfg->http_listen[0] ? cfg->http_max_connections : 0;
-    long long need = (long long)cfg->max_connections + http + margin;
+    long long need = q + tls + http + margin;
     if (need <= limit)
         return 0;
     long long room = limit - margin;
-    if (room < 2) {
+    long long classes = 1 + (tls ? 1 : 0) + (http ? 1 : 0);
+    if (room < classes + 1) {
         /* not even one connection of each kind: starting would only fail
          * later, inside libevent, with a less helpful message */
         vw_log(VW_LOG_ERROR, "file descriptors: the open-file limit (RLIMIT_NOFILE) is %lld, "
                "below the %lld verwijsd needs before any connection (listeners, %d workers, "
-               "SQLite); raise it (LimitNOFILE=, ulimit -n) or lower workers / http_workers",
-               limit, margin + 2, cfg->workers);
+               "SQLite, admin budgets); raise it (LimitNOFILE=, ulimit -n) or lower workers / "
+               "http_workers / admin_max_connections", limit, margin + classes + 1,
+               cfg->workers);
         return -1;
     }
-    long long mc = room * cfg->max_connections / (cfg->max_connections + http);
-    if (mc < 1)
-        mc = 1;
-    long long hc = http ? room - mc : cfg->http_max_connections;
-    if (hc < 1)
-        hc = 1;
-    char caps[96];
-    lowered_list(what, sizeof what, cfg, mc, hc);
-    snprintf(caps, sizeof caps, http ? "max_connections %d + http_max_connections %lld"
-                                     : "max_connections %d", cfg->max_connections, http);
+    long long all = q + tls + http;
+    long long mc = room * q / all, tc = room * tls / all, hc = room * http / all;
+    mc = mc < 1 ? 1 : mc;
+    tc = tls ? (tc < 1 ? 1 : tc) : cfg->tls_max_connections;
+    hc = http ? (hc < 1 ? 1 : hc) : cfg->http_max_connections;
+    char caps[160];
+    lowered_list(what, sizeof what, cfg, mc, tc, hc);
+    snprintf(caps, sizeof caps, "max_connections %d%s%.0lld%s%.0lld", cfg->max_connections,
+             tls ? " + tls_max_connections " : "", tls, http ? " + http_max_connections " : "",
+             http);
     /* One line, once, at start-up: what changed, why, and how to undo it. */
     vw_log(VW_LOG_WARN, "file descriptors: the open-file limit (RLIMIT_NOFILE) is %lld, but "
            "%s + %lld spare need %lld; lowered %s. To keep the "
@@ -230,6 +252,7 @@ int vw_fd_budget(vw_config *cfg)
            "starts verwijsd, or docker run --ulimit nofile=%lld:%lld",
            limit, caps, margin, need, what, need, need, need, need, need);
     cfg->max_connections = (int)mc;
+    cfg->tls_max_connections = (int)tc;
     cfg->http_max_connections = (int)hc;
     return 0;
 }

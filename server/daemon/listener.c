@@ -36,6 +36,27 @@ static void refuse(vw_listener *li, int fd)
     close(fd);
 }
 
+int vw_lk_cap(const vw_config *cfg, vw_listener_kind k)
+{
+    switch (k) {
+    case VW_LK_QUERY: return cfg->max_connections;
+    case VW_LK_TLS: return cfg->tls_max_connections;
+    case VW_LK_ADMIN_LOCAL:
+    case VW_LK_ADMIN_TCP: return cfg->admin_max_connections;
+    case VW_LK_COUNT: break;
+    }
+    return 0;
+}
+
+void vw_lk_release(vw_server *srv, vw_listener_kind k)
+{
+    atomic_fetch_sub_explicit(&srv->lk_open[k], 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
+}
+
+/* Each listener class has a budget of its own (vw_lk_cap; the descriptors
+ * for all of them are reserved at start by vw_fd_budget), so a flood on
+ * one listener never refuses or starves another. */
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
                       int socklen, void *arg)
 {
@@ -44,12 +65,11 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     (void)l;
     (void)socklen;
     atomic_fetch_add_explicit(&srv->stats.conn_total, 1, memory_order_relaxed);
-    unsigned long long cur =
-        atomic_fetch_add_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
-    /* (admin listeners are never refused) */
-    if (!vw_lk_is_admin(li->kind) && cur >= (unsigned long long)srv->cfg->max_connections) {
+    atomic_fetch_add_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
+    int cur = atomic_fetch_add_explicit(&srv->lk_open[li->kind], 1, memory_order_relaxed);
+    if (cur >= vw_lk_cap(srv->cfg, li->kind)) {
         refuse(li, fd);
-        atomic_fetch_sub_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
+        vw_lk_release(srv, li->kind);
         atomic_fetch_add_explicit(&srv->stats.conn_rejected, 1, memory_order_relaxed);
         return;
     }
@@ -59,7 +79,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     }
     if (vw_workers_hand(srv, fd, li->kind) != 0) {
         close(fd);
-        atomic_fetch_sub_explicit(&srv->stats.conn_current, 1, memory_order_relaxed);
+        vw_lk_release(srv, li->kind);
     }
 }
 

@@ -1,6 +1,6 @@
 /* server.c -- the life of verwijsd's server: build it (problems, snapshot,
  * TLS, listeners, workers, HTTP gateway, port files), run the main loop,
- * handle the signals (SIGHUP reloads on a thread of its own; SIGTERM/SIGINT
+ * start the heavy-op pool, handle the signals (SIGHUP reloads on a thread of its own; SIGTERM/SIGINT
  * stop accepting and drain within drain_timeout), and free it -- on the
  * error path of vw_server_new as well, through the same vw_server_free. */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "proto/version.h"
+#include "heavy.h"
 #include "log.h"
 #include "server_int.h"
 #include "vwtime.h"
@@ -127,7 +128,8 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
         goto fail;
     srv->n_workers = cfg->workers;
     srv->n_all = srv->n_workers + ((cfg->admin_socket[0] || cfg->admin_listen[0]) ? 1 : 0);
-    if (vw_workers_start(srv, err) != 0 || signals_add(srv, err) != 0)
+    if (vw_workers_start(srv, err) != 0 || (srv->heavy = vw_heavy_new(srv, err)) == NULL ||
+        signals_add(srv, err) != 0)
         goto fail;
     if (cfg->http_listen[0]) {
         vw_http_env env = {.cfg = cfg, .snaps = srv->snaps, .problems = srv->problems,
@@ -183,6 +185,7 @@ void vw_server_free(vw_server *srv)
     if (srv == NULL || srv->abandoned)
         return;
     vw_http_free(srv->http);
+    vw_heavy_free(srv->heavy); /* before the workers: a running job posts to one */
     vw_workers_free(srv);
     if (srv->reload_started)
         pthread_join(srv->reload_thread, NULL);

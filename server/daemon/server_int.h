@@ -25,7 +25,13 @@
 /* What a listener serves. Admin listeners hand their connections to the
  * admin worker (the last one), whose ops context carries the admin actions;
  * every other listener serves queries only. */
-typedef enum { VW_LK_QUERY, VW_LK_ADMIN_LOCAL, VW_LK_ADMIN_TCP, VW_LK_TLS } vw_listener_kind;
+typedef enum {
+    VW_LK_QUERY,        /* TCP and the query Unix socket: max_connections */
+    VW_LK_ADMIN_LOCAL,  /* the admin Unix socket: admin_max_connections */
+    VW_LK_ADMIN_TCP,    /* admin_listen: admin_max_connections, admin_auth_timeout */
+    VW_LK_TLS,          /* tls_listen: tls_max_connections */
+    VW_LK_COUNT
+} vw_listener_kind;
 
 static inline bool vw_lk_is_admin(vw_listener_kind k)
 {
@@ -44,14 +50,17 @@ typedef struct vw_listener {
 
 /* ---- the hand-off queue (worker.c) ---- */
 typedef enum {
-    VW_WQ_CONN,   /* an accepted socket to serve */
-    VW_WQ_DRAIN,  /* SIGTERM/SIGINT: stop taking connections, drain, end */
+    VW_WQ_CONN,        /* an accepted socket to serve */
+    VW_WQ_DRAIN,       /* SIGTERM/SIGINT: stop taking connections, drain, end */
+    VW_WQ_HEAVY_DONE,  /* a heavy op answered by the pool (heavy.h) */
 } vw_wq_kind;
 
+struct vw_heavy_job;
 typedef struct vw_wq_item {
     vw_wq_kind kind;
     int fd;                     /* VW_WQ_CONN: the socket (owned by the item) */
     vw_listener_kind lk;        /* VW_WQ_CONN: the listener it came from */
+    struct vw_heavy_job *job;   /* VW_WQ_HEAVY_DONE: the job (the item is inside it) */
     STAILQ_ENTRY(vw_wq_item) link;
 } vw_wq_item;
 
@@ -98,8 +107,15 @@ struct vw_server {
     pthread_t reload_thread;    /* SIGHUP's reload; joined before the next one and at exit */
     bool reload_started;
     vw_http *http;              /* HTTP/JSON gateway, NULL when http_listen is "" */
-    atomic_ullong input_total;  /* declared bytes of all partial frames (max_input_total) */
+    atomic_ullong input_total;  /* bytes held of all partial frames (max_input_total) */
+    atomic_int lk_open[VW_LK_COUNT]; /* open connections per listener class */
+    struct vw_heavy *heavy;     /* the heavy-op pool (heavy.h) */
 };
+
+/* The connection budget of listener class `k`. */
+int vw_lk_cap(const vw_config *cfg, vw_listener_kind k);
+/* A connection of class `k` is gone (or was never served): uncount it. */
+void vw_lk_release(vw_server *srv, vw_listener_kind k);
 
 /* ---- listener.c ---- */
 /* Binds every listener the config names; -1 with err. */
@@ -117,6 +133,8 @@ int vw_workers_start(vw_server *srv, vw_err *err);
  * to the admin worker, others round-robin). -1 when out of memory (the
  * caller still owns fd). */
 int vw_workers_hand(vw_server *srv, int fd, vw_listener_kind lk);
+/* Queues `it` on `w` and wakes it (any thread). */
+void vw_worker_post(vw_worker *w, vw_wq_item *it);
 /* Tells every running worker to drain (no allocation: cannot fail). */
 void vw_workers_stop(vw_server *srv);
 /* Waits for the workers until `deadline` (CLOCK_REALTIME); false when one
@@ -129,6 +147,9 @@ void vw_workers_free(vw_server *srv);
 /* Serves socket `fd` (owned) from listener kind `lk` on worker `w`; on
  * failure the socket is closed and the connection uncounted. */
 void vw_conn_open(vw_worker *w, int fd, vw_listener_kind lk);
+/* A heavy job is back (worker thread): its answer goes out, the
+ * connection reads on. Frees the job. */
+void vw_conn_heavy_done(struct vw_heavy_job *j);
 /* Draining: connections with nothing to do close now, the others after
  * answering what they have received. */
 void vw_conns_drain(vw_worker *w);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "heavy.h"
 #include "log.h"
 #include "server_int.h"
 #include "vwtime.h"
@@ -21,7 +22,7 @@ static void wake(vw_worker *w)
     (void)ignored;
 }
 
-static void post(vw_worker *w, vw_wq_item *it)
+void vw_worker_post(vw_worker *w, vw_wq_item *it)
 {
     pthread_mutex_lock(&w->qmu);
     STAILQ_INSERT_TAIL(&w->queue, it, link);
@@ -39,19 +40,29 @@ static vw_wq_item *take(vw_worker *w)
     return it;
 }
 
+/* An item not (or no longer) to be served. */
 static void item_free(vw_worker *w, vw_wq_item *it)
 {
-    if (it == &w->drain_item)
-        return;
-    if (it->kind == VW_WQ_CONN && it->fd >= 0)
-        close(it->fd);
-    free(it);
+    switch (it->kind) {
+    case VW_WQ_DRAIN:
+        break; /* w->drain_item: part of the worker */
+    case VW_WQ_HEAVY_DONE:
+        vw_heavy_job_free(it->job);
+        break;
+    case VW_WQ_CONN:
+        if (it->fd >= 0) {
+            close(it->fd);
+            vw_lk_release(w->srv, it->lk);
+        }
+        free(it);
+        break;
+    }
 }
 
 static void worker_drain(vw_worker *w)
 {
+    /* notify stays: heavy answers still come back; new sockets are closed */
     w->draining = true;
-    event_del(w->notify);
     vw_conns_drain(w);
     struct timeval dl = vw_time_tv(w->srv->cfg->drain_timeout);
     event_base_loopexit(w->base, &dl);
@@ -69,12 +80,17 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
     vw_wq_item *it;
     while ((it = take(w)) != NULL) {
         if (it->kind == VW_WQ_DRAIN) {
-            worker_drain(w); /* items behind it are closed by vw_workers_free */
-            return;
+            if (!w->draining)
+                worker_drain(w);
+        } else if (it->kind == VW_WQ_HEAVY_DONE) {
+            vw_conn_heavy_done(it->job);
+        } else if (w->draining) {
+            item_free(w, it); /* accepted just before the listeners closed */
+        } else {
+            vw_conn_open(w, it->fd, it->lk);
+            it->fd = -1;
+            item_free(w, it);
         }
-        vw_conn_open(w, it->fd, it->lk);
-        it->fd = -1;
-        item_free(w, it);
     }
 }
 
@@ -146,7 +162,7 @@ int vw_workers_hand(vw_server *srv, int fd, vw_listener_kind lk)
     it->kind = VW_WQ_CONN;
     it->fd = fd;
     it->lk = lk;
-    post(w, it);
+    vw_worker_post(w, it);
     return 0;
 }
 
@@ -156,7 +172,7 @@ void vw_workers_stop(vw_server *srv)
         vw_worker *w = &srv->workers[i];
         if (w->started && !w->draining_posted) {
             w->draining_posted = true;
-            post(w, &w->drain_item);
+            vw_worker_post(w, &w->drain_item);
         }
     }
 }
