@@ -10,7 +10,9 @@ PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
 # The browser test (tests/integration/test_ui.sh) drives Chromium with
 # puppeteer-core from npm (tests/browser/package-lock.json): Debian's nodejs
 # and npm, unless a node with npm is already installed (e.g. NodeSource's
-# nodejs, which bundles npm and conflicts with Debian's npm package).
+# nodejs, which bundles npm and conflicts with Debian's npm package). Node's
+# http module is also the independent strict HTTP client of
+# tests/integration/test_http_strict.sh.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   PKGS+=(nodejs npm)
 fi

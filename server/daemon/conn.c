@@ -342,8 +342,11 @@ static void conn_process(vw_conn *c)
             more = true;
             break;
         }
-        if (snap == NULL)
+        if (snap == NULL) {
             snap = vw_snapholder_acquire(w->srv->snaps, &info);
+            if (vw_lk_is_admin(c->kind))
+                vw_snapholder_admin_info(w->srv->snaps, &info);
+        }
         info.version = VW_VERSION;
         info.started_at = w->srv->started_at;
         info.workers = w->srv->n_workers;

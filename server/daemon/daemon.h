@@ -49,6 +49,9 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err);
  * calls end when it is done. */
 bool vw_snapholder_reload_begin(vw_snapholder *h);
 void vw_snapholder_reload_end(vw_snapholder *h);
+/* The info of acquire has the last reload error without paths (what the
+ * query port may show); this puts the full text back, for the admin path. */
+void vw_snapholder_admin_info(vw_snapholder *h, vw_ops_server_info *info);
 /* Generation, load time and counts of the current snapshot. */
 void vw_snapholder_summary(vw_snapholder *h, vw_ops_snap_summary *out);
 

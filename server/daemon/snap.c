@@ -36,13 +36,56 @@ static vw_snapshot *load(const char *db, double *ms, vw_err *err)
     return s;
 }
 
-/* Keeps a failed load's reason (caller holds mu). */
-static void note_failure(vw_snapholder *h, const vw_err *err)
+/* `msg` for anyone who may ask the query port: the database path becomes
+ * "the database", any other absolute path "<path>" (a query client learns
+ * that a reload failed and why, not where files live). */
+static void redact(const char *msg, const char *db, char *out, size_t cap)
 {
+    size_t o = 0, dl = strlen(db);
+    for (const char *p = msg; *p && o + 1 < cap;) {
+        bool word_start = p == msg || p[-1] == ' ' || p[-1] == '\'' || p[-1] == '"' ||
+                          p[-1] == '(' || p[-1] == '=';
+        const char *rep = NULL;
+        size_t skip = 0;
+        if (dl && strncmp(p, db, dl) == 0) {
+            rep = "the database";
+            skip = dl;
+        } else if (*p == '/' && word_start) {
+            rep = "<path>";
+            skip = strcspn(p, " '\"):,;)");
+        }
+        if (rep) {
+            o += (size_t)snprintf(out + o, cap - o, "%s", rep);
+            if (o >= cap)
+                o = cap - 1;
+            p += skip;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+}
+
+/* Keeps a failed load's reason (caller holds mu): in full for the admin
+ * path and the log, without paths for `stats` on the query port. */
+static void note_failure(vw_snapholder *h, const char *db, const vw_err *err)
+{
+    char pub[sizeof h->last_error];
     snprintf(h->last_error, sizeof h->last_error, "%s", err ? err->message : "load failed");
-    snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s",
-             h->last_error);
+    redact(h->last_error, db, pub, sizeof pub);
+    snprintf(h->info.last_reload_error, sizeof h->info.last_reload_error, "%.150s", pub);
     vw_utf8_fix(h->info.last_reload_error); /* cut to 150 bytes; `stats` sends it */
+}
+
+void vw_snapholder_admin_info(vw_snapholder *h, vw_ops_server_info *info)
+{
+    pthread_mutex_lock(&h->mu);
+    if (h->last_error[0]) {
+        snprintf(info->last_reload_error, sizeof info->last_reload_error, "%.150s",
+                 h->last_error);
+        vw_utf8_fix(info->last_reload_error);
+    }
+    pthread_mutex_unlock(&h->mu);
 }
 
 vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
@@ -61,7 +104,7 @@ vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
             vw_snapholder_free(h);
             return NULL;
         }
-        note_failure(h, err);
+        note_failure(h, db, err);
         vw_log(VW_LOG_WARN, "starting without a snapshot (not ready until a reload loads one): %s",
                h->last_error);
         return h;
@@ -156,7 +199,7 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
     vw_snapshot *fresh = load(db, &ms, err);
     if (fresh == NULL) {
         pthread_mutex_lock(&h->mu);
-        note_failure(h, err);
+        note_failure(h, db, err);
         h->info.reloads_failed++;
         unsigned long long serving = h->info.generation;
         pthread_mutex_unlock(&h->mu);
