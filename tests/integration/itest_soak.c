@@ -8,13 +8,19 @@
  * each keep one request in flight all the time, a mix of match, refer,
  * provider.get (ids from FILE, one a line), network.near and stats; every
  * answer must be ok and carry the request's id. `bad` misbehaving clients run
- * beside them, a quarter of each sort, and reconnect whenever the server cuts
+ * beside them, an equal share of each sort, and reconnect whenever the server cuts
  * them off:
  *   stall     sends part of a frame, then nothing (read_timeout cuts it);
  *   oversize  declares a frame far above max_frame (too_large, then closed);
  *   garbage   sends random bytes (a framing error or a malformed message);
  *   noread    pipelines requests and never reads an answer (output cap /
- *             write_timeout cut it).
+ *             write_timeout cut it);
+ *   header    sends a bare 4-byte header declaring 1 MiB, then nothing
+ *             (read_timeout cuts it; max_input_total counts bytes held, so
+ *             a crowd of them never makes others `overloaded`);
+ *   heavyhc   pipelines 4 heavy requests (coverage, networks view), then
+ *             half-closes (SHUT_WR): the server answers them all, off the
+ *             event loop, then ends the connection.
  * Every second VmRSS of the daemon is read from /proc/PID/status; from the
  * `warmup`-th second on, max must stay within `rss-growth` of min.
  * Prints the figures; exits 0 when no well-formed request failed, RSS stayed
@@ -41,8 +47,10 @@
 #include "proto/frame.h"
 #include "proto/hostport.h"
 
-typedef enum { K_GOOD, K_STALL, K_OVERSIZE, K_GARBAGE, K_NOREAD, K_COUNT } kind;
-static const char *const kind_name[K_COUNT] = {"good", "stall", "oversize", "garbage", "noread"};
+typedef enum { K_GOOD, K_STALL, K_OVERSIZE, K_GARBAGE, K_NOREAD, K_HEADER, K_HEAVYHC, K_COUNT } kind;
+static const char *const kind_name[K_COUNT] = {"good",   "stall",  "oversize", "garbage",
+                                               "noread", "header", "heavyhc"};
+#define N_BAD_KINDS (K_COUNT - K_STALL)
 
 enum { OP_MATCH, OP_REFER, OP_PROVIDER, OP_NEAR, OP_STATS, OP_COUNT };
 static const char *const op_name[OP_COUNT] = {"match", "refer", "provider.get", "network.near",
@@ -188,6 +196,26 @@ static void queue_request(client *c)
         by_op[op]++;
 }
 
+/* Appends one heavy request (coverage, networks view). */
+static void queue_heavy(client *c)
+{
+    msgpack_sbuffer args, frame;
+    msgpack_packer pk, fpk;
+    msgpack_sbuffer_init(&args);
+    msgpack_packer_init(&pk, &args, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 2);
+    vw_pack_kv_str(&pk, "view", "networks");
+    vw_pack_kv_int(&pk, "within", 30);
+    msgpack_sbuffer_init(&frame);
+    msgpack_packer_init(&fpk, &frame, msgpack_sbuffer_write);
+    size_t start = vw_frame_begin(&frame);
+    vw_pack_request(&fpk, ++c->id, "coverage", args.data, args.size);
+    vw_frame_end(&frame, start);
+    out_append(c, frame.data, frame.size);
+    msgpack_sbuffer_destroy(&frame);
+    msgpack_sbuffer_destroy(&args);
+}
+
 /* What a misbehaving client sends once connected. */
 static void queue_misbehaviour(client *c)
 {
@@ -216,6 +244,14 @@ static void queue_misbehaviour(client *c)
     case K_NOREAD:
         for (int i = 0; i < 64; i++)
             queue_request(c);
+        break;
+    case K_HEADER: /* declares 1 MiB, sends none of it */
+        buf[0] = 0, buf[1] = 0x10, buf[2] = 0, buf[3] = 0;
+        out_append(c, buf, 4);
+        break;
+    case K_HEAVYHC:
+        for (int i = 0; i < 4; i++)
+            queue_heavy(c);
         break;
     default:
         break;
@@ -362,6 +398,8 @@ static void on_writable(client *c, double now)
         return;
     }
     c->out_len = c->out_off = 0;
+    if (c->k == K_HEAVYHC)
+        shutdown(c->fd, SHUT_WR); /* all sent: the answers still come */
     if (c->k == K_NOREAD)
         queue_misbehaviour(c); /* keep pushing */
     if (c->k == K_GARBAGE)
@@ -471,7 +509,7 @@ int main(int argc, char **argv)
         return 1;
     for (int i = 0; i < n; i++) {
         cl[i].fd = -1;
-        cl[i].k = i < opt.conns ? K_GOOD : (kind)(K_STALL + (i - opt.conns) % 4);
+        cl[i].k = i < opt.conns ? K_GOOD : (kind)(K_STALL + (i - opt.conns) % N_BAD_KINDS);
         cl[i].rng = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1);
     }
 
@@ -565,7 +603,7 @@ int main(int argc, char **argv)
         printf("FAIL: resident memory not flat\n");
         rc = 1;
     }
-    for (int k = K_STALL; !opt.sanitized && opt.bad >= 4 && k < K_COUNT; k++)
+    for (int k = K_STALL; !opt.sanitized && opt.bad >= N_BAD_KINDS && k < K_COUNT; k++)
         if (cut[k] == 0) {
             printf("FAIL: no %s client was ever cut off\n", kind_name[k]);
             rc = 1;

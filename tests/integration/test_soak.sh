@@ -3,7 +3,7 @@
 # connections kept busy for SOAK_SECONDS (default 60) with a mix of match,
 # refer, provider.get, network.near and stats, beside misbehaving clients
 # (stalled partial frames, oversize frames, garbage bytes, clients that never
-# read). Asserts (itest_soak.c): zero failed well-formed requests, every
+# read, bare 4-byte headers, heavy coverage pipelines that half-close). Asserts (itest_soak.c): zero failed well-formed requests, every
 # misbehaving sort cut off, and verwijsd's VmRSS flat within 10 % from the
 # 10th second on. Prints the figures (bench/RESULTS.md records a run).
 #
