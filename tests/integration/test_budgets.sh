@@ -9,6 +9,8 @@
 #    afterwards an admin with the token gets in;
 #  - 400 idle query connections: those over max_connections are answered
 #    `overloaded`; /healthz, the admin socket and admin TCP still answer;
+#  - 100 connections on the admin socket, 400 idle HTTP connections: the
+#    other listeners keep answering;
 #  - max_input_total counts the bytes held: 257 connections that each send
 #    only a 4-byte header declaring 1 MiB do not make a request that arrives
 #    in two segments `overloaded`.
@@ -108,7 +110,29 @@ for s in flood:
     s.close()
 time.sleep(0.3)
 
-# 3. max_input_total counts bytes held, not declared lengths
+# 3. an admin socket flood (its own budget): everyone else still answers
+flood = [unix(asock) for _ in range(100)]
+time.sleep(0.3)
+check("admin socket flood: query TCP answers", is_ok(ask(tcp(port))))
+check("admin socket flood: /healthz answers 200", healthz() == 200)
+a = tcp(aport)
+check("admin socket flood: admin TCP answers", is_ok(ask(a, "stats", {"auth": token})))
+a.close()
+for s in flood:
+    s.close()
+
+# 4. an HTTP flood (http_max_connections 300): the msgpack listeners answer
+flood = [tcp(hport) for _ in range(400)]
+time.sleep(0.3)
+check("HTTP flood: query TCP answers", is_ok(ask(tcp(port))))
+check("HTTP flood: query Unix socket answers", is_ok(ask(unix(sock))))
+check("HTTP flood: admin socket answers", is_ok(ask(unix(asock), "stats")))
+for s in flood:
+    s.close()
+time.sleep(0.3)
+check("after the HTTP flood: /healthz answers 200", healthz() == 200)
+
+# 5. max_input_total counts bytes held, not declared lengths
 heads = [tcp(port) for _ in range(257)]
 for s in heads:
     s.sendall(struct.pack('>I', 1 << 20))  # declares 1 MiB, sends nothing more
