@@ -247,8 +247,8 @@ static bool conn_offload(vw_conn *c, const uint8_t *body, uint32_t blen, vw_snap
     vw_heavy_job_free(j);
     /* The pool is full: answer this one `overloaded` and serve on. */
     w->out.size = 0;
-    vw_ops_error_frame(&w->out, id, VW_E_OVERLOADED, "too many heavy requests (coverage, "
-                       "networks.audit, regions) are waiting; try again later");
+    vw_ops_error_frame(&w->out, id, VW_E_OVERLOADED, "too many heavy requests (coverage) "
+                       "are waiting; try again later");
     evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
     vw_log(VW_LOG_WARN, "heavy-op queue full (heavy_queue %d): answered overloaded",
            srv->cfg->heavy_queue);

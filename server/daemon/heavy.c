@@ -11,6 +11,7 @@
 
 #include "proto/msg.h"
 #include "proto/vocab.h"
+#include "server/ops/optable.h"
 #include "log.h"
 
 struct vw_heavy {
@@ -23,11 +24,6 @@ struct vw_heavy {
     int n_threads;
     pthread_t *threads;
 };
-
-static const struct {
-    const char *name;
-    size_t len;
-} heavy_ops[] = {{"coverage", 8}, {"networks.audit", 14}, {"regions", 7}};
 
 /* The "op" string and "id" of the request map `root`; false without an op. */
 static bool op_of(const msgpack_object *root, const char **op, size_t *len, uint64_t *id)
@@ -51,30 +47,40 @@ static bool op_of(const msgpack_object *root, const char **op, size_t *len, uint
     return found;
 }
 
+/* Could `body` name a heavy op? A byte search for each heavy op's name as
+ * a fixstr (how every client sends it): most requests never get parsed
+ * twice. */
+static bool maybe_heavy(const uint8_t *body, size_t len)
+{
+    for (int i = 0; i < vw_optable_count(); i++) {
+        const vw_op_def *d = vw_optable_get(i);
+        size_t n = strlen(d->name);
+        uint8_t pat[32];
+        if (!(d->flags & VW_OPF_HEAVY) || n >= 32 || n + 1 > sizeof pat)
+            continue;
+        pat[0] = (uint8_t)(0xa0 | n);
+        memcpy(pat + 1, d->name, n);
+        if (memmem(body, len, pat, n + 1) != NULL)
+            return true;
+    }
+    return false;
+}
+
 bool vw_heavy_is_heavy(const uint8_t *body, size_t len, const vw_limits *lim, uint64_t *id)
 {
-    size_t n = sizeof heavy_ops / sizeof heavy_ops[0];
-    bool maybe = false;
-    for (size_t i = 0; i < n && !maybe; i++) {
-        uint8_t pat[16];
-        pat[0] = (uint8_t)(0xa0 | heavy_ops[i].len); /* fixstr: how every client sends it */
-        memcpy(pat + 1, heavy_ops[i].name, heavy_ops[i].len);
-        maybe = memmem(body, len, pat, heavy_ops[i].len + 1) != NULL;
-    }
-    if (!maybe)
-        return false;
     vw_err err;
     msgpack_zone zone;
     msgpack_object root;
     const char *op = NULL;
     size_t op_len = 0;
     bool heavy = false;
-    if (vw_msg_check(body, len, lim, &err) != 0)
-        return false; /* the worker answers the error */
+    if (!maybe_heavy(body, len) || vw_msg_check(body, len, lim, &err) != 0)
+        return false; /* (a bad message: the worker answers the error) */
     msgpack_zone_init(&zone, 2048);
-    if (vw_msg_unpack(body, len, &zone, &root, &err) == 0 && op_of(&root, &op, &op_len, id))
-        for (size_t i = 0; i < n && !heavy; i++)
-            heavy = op_len == heavy_ops[i].len && memcmp(op, heavy_ops[i].name, op_len) == 0;
+    if (vw_msg_unpack(body, len, &zone, &root, &err) == 0 && op_of(&root, &op, &op_len, id)) {
+        const vw_op_def *d = vw_optable_find(op, op_len, NULL);
+        heavy = d && (d->flags & VW_OPF_HEAVY);
+    }
     msgpack_zone_destroy(&zone);
     return heavy;
 }

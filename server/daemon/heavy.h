@@ -1,6 +1,6 @@
-/* heavy.h -- the heavy-op pool: requests that walk the whole snapshot
- * (coverage, networks.audit, regions) run on heavy_workers threads of
- * their own, fed by one bounded queue (heavy_queue; full: the request is
+/* heavy.h -- the heavy-op pool: requests for ops the op table flags
+ * VW_OPF_HEAVY (server/ops/optable.c: coverage) run on heavy_workers threads
+ * of their own, fed by one bounded queue (heavy_queue; full: the request is
  * answered `overloaded`), so a 100 ms coverage never blocks the other
  * clients of a worker's event loop. A finished job goes back to the worker
  * that submitted it as a VW_WQ_HEAVY_DONE item of its hand-off queue.
@@ -30,11 +30,9 @@ typedef struct vw_heavy_job {
     STAILQ_ENTRY(vw_heavy_job) link;
 } vw_heavy_job;
 
-/* The local stand-in for the op table's `heavy` flag (the opstable work in
- * server/ops/ adds it; until then this predicate names the ops): is the
- * request in `body` one that walks the whole snapshot? Cheap for others:
- * only bodies holding such an op name are parsed. *id = the request's id
- * (0 when it has none), for an `overloaded` answer. */
+/* Is the request in `body` for an op the op table flags heavy? Cheap for
+ * the others: only bodies holding a heavy op's name are parsed. *id = the
+ * request's id (0 when it has none), for an `overloaded` answer. */
 bool vw_heavy_is_heavy(const uint8_t *body, size_t len, const vw_limits *lim, uint64_t *id);
 
 /* Starts cfg->heavy_workers threads. NULL with err. */
