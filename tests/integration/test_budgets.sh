@@ -9,15 +9,23 @@
 #    afterwards an admin with the token gets in;
 #  - 400 idle query connections: those over max_connections are answered
 #    `overloaded`; /healthz, the admin socket and admin TCP still answer;
-#  - 100 connections on the admin socket, 400 idle HTTP connections: the
-#    other listeners keep answering;
+#  - 100 connections on the admin socket, 400 idle HTTP connections, 120
+#    TLS connections that never handshake (tls_max_connections 50: the rest
+#    are closed at once): the other listeners keep answering;
 #  - max_input_total counts the bytes held: 257 connections that each send
 #    only a 4-byte header declaring 1 MiB do not make a request that arrives
 #    in two segments `overloaded`.
 . "$(dirname "$0")/lib.sh"
 gen_db 800 3
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/token"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+  -subj "/CN=localhost" -keyout "$T/tls.key" -out "$T/tls.pem" 2>/dev/null
+check "a TLS certificate made" test -s "$T/tls.pem"
 cat > "$T/budgets.conf" <<CONF
+tls_listen = 127.0.0.1:0
+tls_cert = $T/tls.pem
+tls_key = $T/tls.key
+tls_max_connections = 50
 max_connections = 300
 admin_max_connections = 8
 admin_auth_timeout = 1
@@ -31,14 +39,15 @@ read_timeout = 30
 CONF
 start_daemon "$DB" --config "$T/budgets.conf"
 APORT=$(cat "$T/port.admin")
+TPORT=$(cat "$T/port.tls")
 HPORT=$(cat "$T/http.port")
 
 PYTHONPATH="$(dirname "$0")" python3 - "$PORT" "$SOCK" "$APORT" "$HPORT" "$T/admin.sock" \
-  "$(cat "$T/token")" > "$T/py.out" 2>&1 <<'PY'
+  "$(cat "$T/token")" "$TPORT" > "$T/py.out" 2>&1 <<'PY'
 import http.client, socket, struct, sys, time
 from vwwire import enc, frame, req, read_frame, is_ok, Checks
-port, sock, aport, hport, asock, token = sys.argv[1:7]
-port, aport, hport = int(port), int(aport), int(hport)
+port, sock, aport, hport, asock, token, tport = sys.argv[1:8]
+port, aport, hport, tport = int(port), int(aport), int(hport), int(tport)
 t = Checks("budgets")
 check = t.check
 
@@ -132,7 +141,17 @@ for s in flood:
 time.sleep(0.3)
 check("after the HTTP flood: /healthz answers 200", healthz() == 200)
 
-# 5. max_input_total counts bytes held, not declared lengths
+# 5. a TLS flood (tls_max_connections 50, connections that never handshake):
+# those over the budget are closed at once; the rest of the daemon answers
+flood = [tcp(tport) for _ in range(120)]
+time.sleep(0.3)
+closed_now = sum(1 for s in flood[50:] if gone(s))
+check(f"TLS flood: the 70 over tls_max_connections are closed ({closed_now})", closed_now == 70)
+everyone_answers("TLS flood")
+for s in flood:
+    s.close()
+
+# 6. max_input_total counts bytes held, not declared lengths
 heads = [tcp(port) for _ in range(257)]
 for s in heads:
     s.sendall(struct.pack('>I', 1 << 20))  # declares 1 MiB, sends nothing more
