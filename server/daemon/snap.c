@@ -48,7 +48,11 @@ static void redact(const char *msg, const char *db, char *out, size_t cap)
         const char *rep = NULL;
         size_t skip = 0;
         if (dl && strncmp(p, db, dl) == 0) {
-            rep = "the database";
+            /* "database PATH" reads "database", anything else "the database" */
+            bool said = o >= 9 && memcmp(out + o - 9, "database ", 9) == 0;
+            if (said)
+                o--;
+            rep = said ? "" : "the database";
             skip = dl;
         } else if (*p == '/' && word_start) {
             rep = "<path>";
