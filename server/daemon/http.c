@@ -123,16 +123,12 @@ static int sink_write(void *ctx, const char *p, size_t n)
     return 0;
 }
 
-static void reply(hworker *w, struct evhttp_request *req, int status, const char *ctype)
+void vw_http_send_reply(struct evhttp_request *req, int status, const char *reason_phrase)
 {
-    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-    if (w->draining && evhttp_find_header(oh, "Connection") == NULL)
-        evhttp_add_header(oh, "Connection", "close"); /* shutting down: last answer */
-    evhttp_add_header(oh, "Content-Type", ctype);
-    evhttp_add_header(oh, "Cache-Control", "no-store");
     /* Every answer says its length (HTTP/1.0 ones too), and a HEAD answer
      * is the GET one without its body: evhttp would send the body and no
      * Content-Length, which desynchronises a keep-alive connection. */
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
     struct evbuffer *body = evhttp_request_get_output_buffer(req);
     char len[24];
     snprintf(len, sizeof len, "%zu", evbuffer_get_length(body));
@@ -140,7 +136,17 @@ static void reply(hworker *w, struct evhttp_request *req, int status, const char
     evhttp_add_header(oh, "Content-Length", len);
     if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
         evbuffer_drain(body, evbuffer_get_length(body));
-    evhttp_send_reply(req, status, reason(status), NULL); /* counted in on_output */
+    evhttp_send_reply(req, status, reason_phrase, NULL);
+}
+
+static void reply(hworker *w, struct evhttp_request *req, int status, const char *ctype)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    if (w->draining && evhttp_find_header(oh, "Connection") == NULL)
+        evhttp_add_header(oh, "Connection", "close"); /* shutting down: last answer */
+    evhttp_add_header(oh, "Content-Type", ctype);
+    evhttp_add_header(oh, "Cache-Control", "no-store");
+    vw_http_send_reply(req, status, reason(status)); /* counted in on_output */
 }
 
 /* The JSON error body (replacing whatever the output buffer held). */

@@ -39,6 +39,12 @@ int vw_http_status_of_index(int index); /* 0 for "other" */
 
 typedef struct vw_http vw_http;
 
+/* Sends the answer built in req's output buffer: with Content-Length always,
+ * and for a HEAD request the headers only (the GET answer's length). Every
+ * answer of the gateway (API, FHIR, /ui/) goes out through here. */
+struct evhttp_request;
+void vw_http_send_reply(struct evhttp_request *req, int status, const char *reason_phrase);
+
 /* Binds cfg->http_listen, writes http_port_file, starts the threads. */
 vw_http *vw_http_new(const vw_http_env *env, vw_err *err);
 /* Drains: stops accepting; requests being read are answered (with

@@ -34,6 +34,7 @@
 #include "proto/vw_err.h"
 #include "server/ops/http.h"
 #include "server/ops/qstring.h"
+#include "http.h"
 
 #define UI_MAX_SEGMENTS 4
 #define UI_MAX_SEGMENT 100
@@ -110,7 +111,7 @@ static void ui_send(const vw_http_ui_ctx *c, struct evhttp_request *req, int sta
     evhttp_add_header(oh, "Content-Type", ctype);
     evhttp_add_header(oh, "Cache-Control", cache);
     security_headers(c, oh);
-    evhttp_send_reply(req, status, reason(status), NULL);
+    vw_http_send_reply(req, status, reason(status));
 }
 
 static int sink_add(void *ctx, const char *p, size_t n)

@@ -4,7 +4,7 @@
 #  - raw socket: HEAD /healthz, then GET /healthz on the same keep-alive
 #    connection: the HEAD answer has a Content-Length equal to the GET
 #    body's length and no body (the GET answer's status line comes next,
-#    byte for byte); every answer (200, 404, 405, HTTP/1.0) has a
+#    byte for byte); every answer (200, 404, 405, /ui/ off, HTTP/1.0) has a
 #    Content-Length or is chunked;
 #  - curl: `curl -I` reports no excess data; HEAD + GET reuse one connection;
 #  - Node's http module (an independent strict parser): HEAD then GET on
@@ -61,6 +61,8 @@ check("HEAD's Content-Length is the GET body's length",
 for req, want in ((b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", b"404"),
                   (b"DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n", b"405"),
                   (b"HEAD /nope HTTP/1.1\r\nHost: x\r\n\r\n", b"404"),
+                  (b"HEAD /ui/ HTTP/1.1\r\nHost: x\r\n\r\n", b"404"),
+                  (b"GET /ui/ HTTP/1.1\r\nHost: x\r\n\r\n", b"404"),
                   (b"GET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n", b"200")):
     s.sendall(req)
     st, h, b = read_answer(f, head_only=req.startswith(b"HEAD"))
