@@ -123,7 +123,9 @@ static void run(vw_heavy *h, vw_heavy_job *j, msgpack_zone *zone)
                       .stats = &h->srv->stats, .info = &j->info, .zone = zone,
                       .today = vw_date_today(), .problems = h->srv->problems,
                       .refer_cfg = &cfg->refer};
-    vw_ops_handle(&ctx, j->body, j->len, &j->out, j->logline, sizeof j->logline);
+    j->logline[0] = '\0';
+    vw_ops_handle(&ctx, j->body, j->len, &j->out,
+                  vw_log_enabled(VW_LOG_DEBUG) ? j->logline : NULL, sizeof j->logline);
     vw_snapholder_release(j->snap); /* done with it: a reload may free it now */
     j->snap = NULL;
 }
