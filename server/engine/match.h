@@ -6,8 +6,10 @@
  * every filter inside the walk, keeps the best `limit` in a bounded heap and
  * stops as soon as no unvisited cell can hold a closer match. The result is
  * exactly what vw_match_brute() (a scan of all providers) returns: distance is
- * vw_geo_km(), travel time vw_geo_minutes(), order (km, provider index). No
- * allocation on the query path. */
+ * vw_geo_km(), travel time that of traveltime.h (the mode's matrix, else
+ * vw_geo_minutes()), order (minutes, km, provider index). No allocation on
+ * the query path. A mode without a model or a matrix (transit) finds
+ * nothing: callers check vw_snapshot_mode_ok() to say why. */
 #ifndef VW_MATCH_H
 #define VW_MATCH_H
 
@@ -33,6 +35,7 @@ typedef struct vw_match_query {
 
 typedef struct vw_match_hit {
     uint32_t provider;
+    uint8_t source;            /* VW_TS_* (traveltime.h): which gave `minutes` */
     double km;
     double minutes;
 } vw_match_hit;

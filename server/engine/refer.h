@@ -10,7 +10,9 @@
  * certified networks (certification valid on `as_of`) by how many needs they
  * cover with a member within the travel-time limit (all first), then by the
  * total minutes of the chosen members, then by network id; per need the
- * chosen member is the best-ranked option, then the nearest, then lowest id.
+ * chosen member is the best-ranked option, then the fewest minutes, then the
+ * nearest, then lowest id. Travel times are those of traveltime.h; a mode
+ * the snapshot cannot serve (transit without a matrix) is bad_request.
  * Everything reads the snapshot; nothing allocates. */
 #ifndef VW_REFER_H
 #define VW_REFER_H
@@ -63,6 +65,7 @@ typedef struct vw_refer_need {
 typedef struct vw_refer_member {
     int64_t provider;       /* -1: this need is not covered by the network */
     int option;
+    uint8_t source;         /* VW_TS_* (traveltime.h) */
     double km, minutes;
 } vw_refer_member;
 
