@@ -11,6 +11,7 @@
 #include "geodata/geo.h"
 #include "proto/msg.h"
 #include "server/engine/match.h"
+#include "server/engine/traveltime.h"
 #include "ops.h"
 #include "optable.h"
 
@@ -95,7 +96,7 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
                      const vw_match_hit *hit, bool with_regs);
 /* {"id","name","discipline","km","minutes"} */
 void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double km,
-                   double minutes);
+                   double minutes, int source);
 void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask);
 /* Opens a map of 4 + `more` entries with a network's summary
  * {"id", "name", "region", "certified_until"} (refer, network.near); the
