@@ -37,7 +37,8 @@ static void provider_point(const vw_snapshot *s, const vw_travel_model *tm,
 {
     vw_match_query mq = {.lat = lat, .lon = lon, .disciplines = q->disciplines, .tags = q->tags,
                          .within_min = -1, .mode = q->mode, .limit = 1,
-                         .accepting_only = q->accepting_only, .as_of = q->as_of, .region = -1};
+                         .accepting_only = q->accepting_only, .as_of = q->as_of, .region = -1,
+                         .origin_pc4 = pt->pc4};
     vw_match_hit hit;
     pt->nearest = -1;
     if (any && vw_match(s, tm, &mq, &hit) == 1) {
@@ -55,7 +56,7 @@ static void network_point(vw_netcov *nc, const vw_snapshot *s, const vw_travel_m
 {
     vw_tt_origin o;
     pt->nearest = -1;
-    if (vw_tt_origin_init(&o, s, tm, q->mode, lat, lon, NULL) != 0)
+    if (vw_tt_origin_init(&o, s, tm, q->mode, lat, lon, pt->pc4, NULL) != 0)
         return;
     pt->nearest = vw_netcov_nearest(nc, &o, lat, lon, &pt->km, &pt->minutes, &pt->source);
     if (pt->nearest < 0)
@@ -74,7 +75,7 @@ int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_co
         return vw_err_set(err, VW_E_UNAVAILABLE, "no region polygons loaded (verwijs import "
                           "regions)");
     vw_tt_origin probe; /* transit without a matrix: say so, not "nothing covered" */
-    if (vw_tt_origin_init(&probe, s, tm, q->mode, 52.0, 5.0, err) != 0)
+    if (vw_tt_origin_init(&probe, s, tm, q->mode, 52.0, 5.0, 0, err) != 0)
         return -1;
     uint32_t total = vw_snapshot_pc4_count(s);
     out->points = malloc((total ? total : 1) * sizeof *out->points);

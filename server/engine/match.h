@@ -31,6 +31,8 @@ typedef struct vw_match_query {
     bool accepting_only;
     int32_t as_of;             /* day for registration validity */
     int region;                /* -1: any */
+    int origin_pc4;            /* the origin's PC4 for travel-time matrices (traveltime.h);
+                                  0: the PC4 nearest (lat, lon) */
 } vw_match_query;
 
 typedef struct vw_match_hit {

@@ -48,7 +48,7 @@ static void list_need(const vw_snapshot *s, const vw_travel_model *tm, const vw_
     vw_match_query mq = {
         .lat = q->lat, .lon = q->lon, .within_min = q->within_min, .mode = q->mode,
         .limit = q->per_need, .accepting_only = q->accepting_only, .as_of = q->as_of,
-        .region = q->in_region - 1,
+        .region = q->in_region - 1, .origin_pc4 = q->origin_pc4,
     };
     n->listed_option = -1;
     n->n_hits = 0;
@@ -125,7 +125,7 @@ static void plan_networks(const vw_snapshot *s, const vw_travel_model *tm,
     vw_tt_origin o;
 
     r->n_networks = 0;
-    if (vw_tt_origin_init(&o, s, tm, q->mode, q->lat, q->lon, NULL) != 0)
+    if (vw_tt_origin_init(&o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, NULL) != 0)
         return;
 
     for (int j = 0; j < r->n_needs; j++)
@@ -189,7 +189,7 @@ int vw_refer(const vw_snapshot *s, const vw_travel_model *tm, const vw_problems 
     bool emotional = false;
     vw_tt_origin o;
 
-    if (vw_tt_origin_init(&o, s, tm, q->mode, q->lat, q->lon, err) != 0)
+    if (vw_tt_origin_init(&o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, err) != 0)
         return -1;
     if (q->n_problems < 1 || q->n_problems > VW_REFER_MAX_PROBLEMS)
         return vw_err_set(err, VW_E_BAD_REQUEST, "between 1 and %d problems are needed",
@@ -256,14 +256,14 @@ static bool near_before(const vw_network_near *a, const vw_network_near *b)
 }
 
 uint32_t vw_networks_near(const vw_snapshot *s, const vw_travel_model *tm, double lat,
-                          double lon, double within_min, vw_mode mode, int32_t as_of,
+                          double lon, int origin_pc4, double within_min, vw_mode mode, int32_t as_of,
                           vw_network_near *out, uint32_t cap)
 {
     const uint32_t *members = vw_snapshot_members(s);
     uint32_t n = 0;
     vw_tt_origin o;
 
-    if (vw_tt_origin_init(&o, s, tm, mode, lat, lon, NULL) != 0)
+    if (vw_tt_origin_init(&o, s, tm, mode, lat, lon, origin_pc4, NULL) != 0)
         return 0;
     for (uint32_t ni = 0; ni < vw_snapshot_network_count(s) && cap > 0; ni++) {
         const vw_network *net = vw_snapshot_network(s, ni);

@@ -49,6 +49,7 @@ typedef struct vw_refer_query {
     /* 0: any region; r + 1: only providers whose practice lies in IZA region
      * r, and only networks of region r (zero-initialised queries mean any). */
     int in_region;
+    int origin_pc4;         /* as vw_match_query.origin_pc4 */
 } vw_refer_query;
 
 typedef struct vw_refer_need {
@@ -113,7 +114,7 @@ typedef struct vw_network_near {
  * of (lat, lon); ordered by total minutes of the three, then id. Returns the
  * number written (at most `cap`). */
 uint32_t vw_networks_near(const vw_snapshot *s, const vw_travel_model *tm, double lat,
-                          double lon, double within_min, vw_mode mode, int32_t as_of,
+                          double lon, int origin_pc4, double within_min, vw_mode mode, int32_t as_of,
                           vw_network_near *out, uint32_t cap);
 
 /* The core need a discipline fills in a network: 0 fysiotherapeut,

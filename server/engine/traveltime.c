@@ -300,7 +300,7 @@ out:
 /* ---- per query ------------------------------------------------------------- */
 
 int vw_tt_origin_init(vw_tt_origin *o, const vw_snapshot *s, const vw_travel_model *tm,
-                      vw_mode mode, double lat, double lon, vw_err *err)
+                      vw_mode mode, double lat, double lon, int pc4, vw_err *err)
 {
     memset(o, 0, sizeof *o);
     o->tm = tm;
@@ -310,7 +310,9 @@ int vw_tt_origin_init(vw_tt_origin *o, const vw_snapshot *s, const vw_travel_mod
     o->model_ok = mode < VW_MODE_COUNT;
     const vw_tt *tt = s->tt;
     if (tt && tt->m[mode].t) {
-        uint32_t a = vw_tt_nearest(tt, lat, lon);
+        uint32_t a = (pc4 > 0 && pc4 < VW_PC4_SLOTS && tt->rank[pc4] != VW_TT_NONE)
+                         ? tt->rank[pc4]
+                         : vw_tt_nearest(tt, lat, lon);
         o->row = tt->m[mode].t + (size_t)a * tt->n;
         o->prov = tt->prov;
         o->pc4 = tt->code[a];

@@ -2,8 +2,9 @@
  * geodata/geo.h where a matrix lacks a pair (docs/ENGINE.md, "Travel times").
  *
  * Where the snapshot holds a matrix for the query's mode, the minutes from an
- * origin to a provider are the matrix's minutes from the origin's PC4 (the
- * PC4 whose centroid is nearest the origin point; ties: the lower PC4) to the
+ * origin to a provider are the matrix's minutes from the origin's PC4 (a
+ * PC4 or PC6 origin: its PC4; a lat/lon origin: the PC4 whose centroid is
+ * nearest the point, ties to the lower PC4) to the
  * provider's PC4 (from its postcode; without one, or one not in the PC4
  * table: the nearest centroid to its location). Same-PC4 pairs are the
  * matrix's diagonal when it has one. A pair the matrix lacks is the model's
@@ -66,9 +67,12 @@ typedef struct vw_tt_origin {
     bool row_full;           /* the row has every destination: no fallback */
 } vw_tt_origin;
 
-/* -1 (bad_request in err when given) when the mode is not available. */
+/* The origin (lat, lon) whose PC4 is `pc4` (a PC4 or PC6 origin), or 0
+ * (a lat/lon origin, or a PC4 not in the table): the PC4 whose centroid is
+ * nearest. -1 (bad_request in err when given) when the mode is not
+ * available. */
 int vw_tt_origin_init(vw_tt_origin *o, const vw_snapshot *s, const vw_travel_model *tm,
-                      vw_mode mode, double lat, double lon, vw_err *err);
+                      vw_mode mode, double lat, double lon, int pc4, vw_err *err);
 
 /* Minutes to provider i at straight-line distance km (= vw_geo_km(origin,
  * provider)); INFINITY when unreachable. *source gets VW_TS_*. */

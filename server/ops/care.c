@@ -83,6 +83,7 @@ int vw_op_refer(const vw_op_call *c)
         vw_opa_as_of(c, &q.as_of) != 0 || vw_opa_region(c, &region) != 0)
         return -1;
     q.in_region = region + 1;
+    q.origin_pc4 = vw_opa_origin_pc4(&o);
     q.lat = o.lat;
     q.lon = o.lon;
     q.score = has_score ? (int)score : -1;
@@ -214,7 +215,8 @@ int vw_op_network_near(const vw_op_call *c)
         vw_opa_as_of(c, &as_of) != 0 ||
         vw_opa_uint(c, "limit", &limit, &present) != 0)
         return -1;
-    uint32_t n = vw_networks_near(s, c->ctx->tm, o.lat, o.lon, within, mode, as_of, out,
+    uint32_t n = vw_networks_near(s, c->ctx->tm, o.lat, o.lon, vw_opa_origin_pc4(&o), within,
+                                  mode, as_of, out,
                                   (uint32_t)limit);
     vw_op_log(c, " n=%u", n);
     msgpack_packer *pk = c->pk;

@@ -63,6 +63,11 @@ typedef struct vw_origin {
 
 /* `near`: PC4 / PC6 string or [lat, lon]. not_found for an unknown PC4. */
 int vw_opa_near(const vw_op_call *c, vw_origin *o);
+/* The origin's PC4 for travel-time matrices: a PC4/PC6 origin's own, else 0. */
+static inline int vw_opa_origin_pc4(const vw_origin *o)
+{
+    return o->kind == VW_ORIGIN_POINT ? 0 : o->pc.pc4;
+}
 /* `discipline`: str or list -> bitmask (0 when absent). */
 int vw_opa_disciplines(const vw_op_call *c, const char *key, uint32_t *mask);
 /* `expertise`: str or list -> tag mask (0 when absent). */

@@ -38,6 +38,7 @@ int vw_op_match(const vw_op_call *c)
         vw_opa_bool(c, "accepting_only", &q.accepting_only) != 0 ||
         vw_opa_bool(c, "include_online", &include_online) != 0)
         return -1;
+    q.origin_pc4 = vw_opa_origin_pc4(&o);
     q.lat = o.lat;
     q.lon = o.lon;
     q.limit = (uint32_t)limit;

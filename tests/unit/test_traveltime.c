@@ -171,14 +171,17 @@ static vw_snapshot *build(bool with_matrix)
     return s;
 }
 
-static void random_origin(double *lat, double *lon)
+/* A PC4 origin (its centroid, *pc4 set) or a lat/lon one (*pc4 = 0). */
+static void random_origin(double *lat, double *lon, int *pc4)
 {
     int k = (int)(unif() * N_PC4);
     *lat = pc4_lat[k];
     *lon = pc4_lon[k];
+    *pc4 = pc4_code[k];
     if (unif() < 0.5) { /* a lat/lon origin: somewhere near a centroid */
         *lat += gauss() * 0.02;
         *lon += gauss() * 0.03;
+        *pc4 = 0;
     }
 }
 
@@ -188,7 +191,7 @@ static void test_nearest_and_modes(const vw_snapshot *s, const vw_travel_model *
     for (int q = 0; q < 2000; q++) {
         double lat = 50.75 + 2.9 * unif(), lon = 3.35 + 3.9 * unif();
         vw_tt_origin o;
-        CHECK(vw_tt_origin_init(&o, s, tm, VW_MODE_CAR, lat, lon, NULL) == 0);
+        CHECK(vw_tt_origin_init(&o, s, tm, VW_MODE_CAR, lat, lon, 0, NULL) == 0);
         int best = -1;
         double bk = INFINITY;
         for (int k = 0; k < N_PC4; k++) {
@@ -226,7 +229,7 @@ static void test_match_equals_brute(const vw_snapshot *s, const vw_travel_model 
     for (int q = 0; q < 4000; q++) {
         vw_match_query mq;
         memset(&mq, 0, sizeof mq);
-        random_origin(&mq.lat, &mq.lon);
+        random_origin(&mq.lat, &mq.lon, &mq.origin_pc4);
         mq.mode = (vw_mode)(q % VW_MODE_ALL);
         mq.disciplines = unif() < 0.2 ? 0 : (1u << (int)(unif() * VW_D_COUNT));
         double w = unif();
@@ -284,9 +287,10 @@ static void test_network_coverage(const vw_snapshot *s, const vw_travel_model *t
     for (int mode = 0; mode < VW_MODE_ALL; mode++)
         for (int q = 0; q < 300; q++) {
             double lat, lon;
-            random_origin(&lat, &lon);
+            int pc4;
+            random_origin(&lat, &lon, &pc4);
             vw_tt_origin o;
-            CHECK(vw_tt_origin_init(&o, s, tm, (vw_mode)mode, lat, lon, NULL) == 0);
+            CHECK(vw_tt_origin_init(&o, s, tm, (vw_mode)mode, lat, lon, pc4, NULL) == 0);
             double km1, km2, m1, m2;
             uint8_t src;
             int64_t n1 = vw_netcov_nearest(nc, &o, lat, lon, &km1, &m1, &src);
@@ -298,7 +302,7 @@ static void test_network_coverage(const vw_snapshot *s, const vw_travel_model *t
             vw_network_near near[1];
             double t = 10 + 50 * unif();
             bool cov = n1 >= 0 && m1 <= t;
-            CHECK(cov == (vw_networks_near(s, tm, lat, lon, t, (vw_mode)mode, 0, near, 1) == 1));
+            CHECK(cov == (vw_networks_near(s, tm, lat, lon, pc4, t, (vw_mode)mode, 0, near, 1) == 1));
         }
     CHECK(mismatches == 0);
     CHECK(found > 100);
@@ -335,9 +339,9 @@ static void test_no_matrix(const vw_travel_model *tm)
     vw_err err;
     CHECK(!vw_snapshot_has_matrix(s, VW_MODE_CAR) && !vw_snapshot_mode_ok(s, VW_MODE_TRANSIT));
     CHECK(vw_snapshot_mode_ok(s, VW_MODE_WALK));
-    CHECK(vw_tt_origin_init(&o, s, tm, VW_MODE_TRANSIT, 52.0, 5.0, &err) == -1 &&
+    CHECK(vw_tt_origin_init(&o, s, tm, VW_MODE_TRANSIT, 52.0, 5.0, 0, &err) == -1 &&
           strcmp(err.code, VW_E_BAD_REQUEST) == 0 && strstr(err.message, "transit") != NULL);
-    CHECK(vw_tt_origin_init(&o, s, tm, VW_MODE_CAR, 52.0, 5.0, &err) == 0 && o.row == NULL);
+    CHECK(vw_tt_origin_init(&o, s, tm, VW_MODE_CAR, 52.0, 5.0, 0, &err) == 0 && o.row == NULL);
     char sum[32];
     vw_snapshot_matrix_summary(s, sum, sizeof sum);
     CHECK_STR(sum, "none");
