@@ -155,6 +155,9 @@ static void print_origin(const msgpack_object *res)
     if (within >= 0)
         printf(", within %g min", within);
     printf(", as of %s", vw_mp_str(res, "as_of", as_of, sizeof as_of));
+    char tt[16];
+    if (vw_mp_str(res, "travel_times", tt, sizeof tt)[0]) /* matrix | model */
+        printf(", travel times: %s", tt);
 }
 
 static void match_table(const msgpack_object *res)

@@ -259,8 +259,10 @@ int vw_op_coverage(const vw_op_call *c)
     listed = spots < spots_limit ? spots : (uint32_t)spots_limit;
 
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 7 + (geometry ? 3 : 0));
+    msgpack_pack_map(pk, 8 + (geometry ? 3 : 0));
     vw_pack_kv_str(pk, "scope", q.region >= 0 ? vw_region_codes[q.region] : "all");
+    /* the maps' legend note reads this (geodata/map.c) */
+    vw_pack_kv_str(pk, "time_source", vw_tt_mode_source(s, q.mode));
     vw_pack_cstr(pk, "need");
     pack_need(pk, s, &q);
     vw_pack_kv_bool(pk, "population_known", vw_snapshot_has_population(s));
