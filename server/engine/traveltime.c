@@ -26,7 +26,7 @@ void vw_tt_free(vw_tt *tt)
         return;
     for (int m = 0; m < VW_MODE_ALL; m++) {
         free(tt->m[m].t);
-        free(tt->m[m].v);
+        free(tt->m[m].reach);
         free(tt->m[m].full);
         free(tt->m[m].seen);
     }
@@ -129,13 +129,13 @@ static int matrix_alloc(vw_tt *tt, vw_tt_matrix *m, vw_err *err)
     if (n == 0)
         return vw_err_set(err, VW_E_INVALID, "travel times need the PC4 table");
     m->t = malloc(n * n * sizeof *m->t);
-    m->v = calloc(n, sizeof *m->v);
+    m->reach = calloc(n * VW_TT_REACH_W, sizeof *m->reach);
     m->full = calloc(n, 1);
     m->seen = calloc(n, 1);
-    if (!m->t || !m->v || !m->full || !m->seen)
+    if (!m->t || !m->reach || !m->full || !m->seen)
         return oom(err);
     memset(m->t, 0xff, n * n * sizeof *m->t); /* VW_TT_NONE everywhere */
-    tt->bytes += n * n * sizeof *m->t + n * (sizeof *m->v + 1);
+    tt->bytes += n * n * sizeof *m->t + n * (VW_TT_REACH_W * sizeof *m->reach + 1);
     return 0;
 }
 
@@ -237,21 +237,39 @@ static double km_up(const double *x, const double *y)
     return 2.0 * VW_EARTH_RADIUS_KM * a * (1.0 + SLACK_REL) + SLACK_KM;
 }
 
+/* km as 10 m units, rounded up (2 bytes a cell: 2.3 MB a mode). */
+static uint16_t dam_up(double km)
+{
+    double d = ceil(km * 100.0);
+    return d >= VW_TT_FAR ? (uint16_t)VW_TT_FAR : (uint16_t)d;
+}
+
+/* A reach cell as km; VW_TT_FAR: unbounded. */
+static inline double reach_km(uint16_t r)
+{
+    return r == VW_TT_FAR ? INFINITY : r / 100.0;
+}
+
 static void bounds(vw_tt *tt, vw_tt_matrix *m, const double *xyz)
 {
     size_t n = tt->n;
     for (size_t a = 0; a < n; a++) {
         const uint16_t *row = m->t + a * n;
-        double v = 1e-9; /* > 0: the bound divides by it */
+        uint16_t *x = m->reach + a * VW_TT_REACH_W;
         for (size_t b = 0; b < n; b++) {
             if (row[b] == VW_TT_NONE)
                 continue;
-            double s = (km_up(xyz + 3 * a, xyz + 3 * b) + tt->radius[b]) /
-                       (row[b] / 10.0 + VW_MODE_ROUNDING_MIN);
-            if (s > v)
-                v = s;
+            unsigned k = (row[b] + 9u) / 10u; /* the first whole minute >= M */
+            if (k > VW_TT_REACH_MIN)
+                k = VW_TT_REACH_MIN + 1;
+            uint16_t r = dam_up((km_up(xyz + 3 * a, xyz + 3 * b) + tt->radius[b]) *
+                                (1.0 + SLACK_REL) + SLACK_KM);
+            if (r > x[k])
+                x[k] = r;
         }
-        m->v[a] = v * (1.0 + SLACK_REL);
+        for (unsigned k = 1; k < VW_TT_REACH_W; k++) /* "M <= k": a running maximum */
+            if (x[k - 1] > x[k])
+                x[k] = x[k - 1];
     }
 }
 
@@ -317,7 +335,7 @@ int vw_tt_origin_init(vw_tt_origin *o, const vw_snapshot *s, const vw_travel_mod
         o->prov = tt->prov;
         o->pc4 = tt->code[a];
         o->d_km = vw_geo_km(lat, lon, tt->lat[a], tt->lon[a]) * (1.0 + SLACK_REL) + SLACK_KM;
-        o->v_kmpm = tt->m[mode].v[a];
+        o->reach = tt->m[mode].reach + (size_t)a * VW_TT_REACH_W;
         o->row_full = tt->m[mode].full[a];
         return 0;
     }
@@ -337,8 +355,11 @@ double vw_tt_km_bound(const vw_tt_origin *o, double minutes)
     double model = o->model_ok ? vw_geo_km_for_minutes(o->tm, o->mode, minutes) : 0.0;
     if (!o->row)
         return model;
-    double k = (o->d_km + (minutes + VW_MODE_ROUNDING_MIN) * o->v_kmpm) * (1.0 + SLACK_REL) +
-               SLACK_KM;
+    double c = ceil(minutes);
+    unsigned i = c <= 0 ? 0 : (c >= VW_TT_REACH_MIN ? VW_TT_REACH_MIN + 1 : (unsigned)c);
+    if (c == VW_TT_REACH_MIN)
+        i = VW_TT_REACH_MIN;
+    double k = (o->d_km + reach_km(o->reach[i])) * (1.0 + SLACK_REL) + SLACK_KM;
     return (!o->row_full && model > k) ? model : k;
 }
 
@@ -347,10 +368,25 @@ double vw_tt_minutes_lo(const vw_tt_origin *o, double km_lo)
     double model = o->model_ok ? vw_geo_minutes(o->tm, o->mode, km_lo) : INFINITY;
     if (!o->row)
         return model;
+    /* the largest k whose reach stays short of km_lo: every matrix pair at
+     * km_lo or farther takes more than k minutes */
     double km = km_lo * (1.0 - SLACK_REL) - SLACK_KM - o->d_km;
-    double m = km > 0 ? km / o->v_kmpm - VW_MODE_ROUNDING_MIN : 0.0;
-    if (m < 0)
-        m = 0;
+    double m;
+    if (!(km > reach_km(o->reach[0]))) {
+        m = 0.0;
+    } else if (km > reach_km(o->reach[VW_TT_REACH_MIN + 1])) {
+        m = INFINITY; /* beyond every pair of the row */
+    } else {
+        unsigned lo = 0, hi = VW_TT_REACH_MIN + 1; /* reach[lo] < km <= reach[hi] */
+        while (hi - lo > 1) {
+            unsigned mid = (lo + hi) / 2;
+            if (reach_km(o->reach[mid]) < km)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        m = lo; /* pairs beyond reach[lo] take more than lo minutes */
+    }
     return (!o->row_full && model < m) ? model : m;
 }
 

@@ -11,12 +11,14 @@
  * vw_geo_minutes(km) -- except for transit, which has no model: such a pair
  * is unreachable. Every travel time says which source gave it.
  *
- * Pruning: for each origin PC4 a and mode the loader computes
- *     v[a] = max over pairs (a, b) of (km(c_a, c_b) + R_b) / (M(a, b) + T)
- * (c = centroid, R_b = the farthest provider of b from c_b, T =
- * VW_MODE_ROUNDING_MIN), so M(a, b) >= (km(o, p) - d_o) / v[a] - T for any
- * origin o of a (d_o = km(o, c_a)) and provider p of b: a lower bound of the
- * minutes from the straight line alone. */
+ * Pruning: for each origin PC4 a, mode and whole minute k the loader
+ * computes the reach
+ *     X[a][k] = max over pairs (a, b) with M(a, b) <= k of km(c_a, c_b) + R_b
+ * (c = centroid, rounded up; R_b = the farthest provider of b from c_b). By
+ * the triangle inequality a provider p of b with km(o, p) > d_o + X[a][k]
+ * (o an origin of a, d_o = km(o, c_a)) has M(a, b) > k: the walk's radius
+ * for t minutes is d_o + X[a][ceil t], the model's where the row lacks
+ * pairs. */
 #ifndef VW_TRAVELTIME_H
 #define VW_TRAVELTIME_H
 
@@ -62,7 +64,7 @@ typedef struct vw_tt_origin {
     const uint16_t *prov;    /* provider index -> PC4 rank (with row) */
     int pc4;                 /* the origin's PC4 (with row), else 0 */
     double d_km;             /* origin to its PC4's centroid, rounded up */
-    double v_kmpm;           /* v[a] above, km per minute */
+    const uint16_t *reach;   /* X[a][.] above, in 10 m (traveltime_int.h) */
     bool model_ok;           /* a pair the matrix lacks falls back to the model */
     bool row_full;           /* the row has every destination: no fallback */
 } vw_tt_origin;

@@ -12,11 +12,18 @@
 
 typedef struct vw_tt_matrix {
     uint16_t *t;        /* n x n tenths of minutes, row = origin rank; NULL: none */
-    double *v;          /* per origin rank: km per minute bound (traveltime.h) */
+    uint16_t *reach;    /* n x VW_TT_REACH_W: reach[a][k] (traveltime.h) in units of
+                           10 m, rounded up (VW_TT_FAR: farther than 655 km),
+                           k = 0..VW_TT_REACH_MIN whole minutes, then every pair */
     uint8_t *full;      /* per origin rank: 1 when the row has every destination */
     uint8_t *seen;      /* per origin rank: row added (builder only) */
     uint64_t pairs;
 } vw_tt_matrix;
+
+/* Minutes the reach table covers one by one; beyond, the whole row's reach. */
+#define VW_TT_REACH_MIN 240
+#define VW_TT_REACH_W (VW_TT_REACH_MIN + 2)
+#define VW_TT_FAR 0xFFFFu
 
 /* Centroid lookup grid: VW_TT_GRID_DEG cells over the box of geo.h. */
 #define VW_TT_GRID_DEG 0.1

@@ -99,7 +99,7 @@ static int parse_pc4(vw_imp *im, const tt_state *s, const char *what, const char
 static int row(vw_imp *im, char **f, size_t *len)
 {
     tt_state *s = im->state;
-    int from, to;
+    int from = 0, to = 0;
     double min, km = 0;
     if (parse_pc4(im, s, "from_pc4", f[C_FROM], len[C_FROM], &from) ||
         parse_pc4(im, s, "to_pc4", f[C_TO], len[C_TO], &to))
