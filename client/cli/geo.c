@@ -345,7 +345,7 @@ out:
 
 static const char coverage_help[] =
     "usage: verwijs coverage --discipline D [--expertise E]... --within MIN [--region R|all]\n"
-    "                        [--mode car|bike|walk] [--accepting-only] [--as-of YYYY-MM-DD]\n"
+    "                        [--mode car|bike|walk|transit] [--accepting-only] [--as-of YYYY-MM-DD]\n"
     "                        [--networks] [--white-spots N] [--lang nl|en]\n"
     "                        [--format table|csv|json|geojson|svg|png] [--out FILE] [--db PATH]\n"
     "Per region, the share of people and of PC4 areas with a matching provider within MIN\n"
