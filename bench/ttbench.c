@@ -5,6 +5,11 @@
  * per query (p50 / p99, and brute-force equality on a few hundred queries).
  *
  *   ttbench --pc4 pc4_centroids.csv [--providers N] [--queries Q] [--bound MIN]
+ *   ttbench --pc4 pc4_centroids.csv --db verwijs.db [--bound MIN]
+ *
+ * With --db (a database with its pc4 table and providers imported): writes
+ * the four generated matrices into it and times vw_store_load() with and
+ * without them (best of 3 each), i.e. the load-time cost including SQLite.
  *
  * Providers sit around a PC4 centroid drawn uniformly (gaussian jitter,
  * sigma 1 km) with that postcode; 15 disciplines, a third with oncologie.
@@ -22,6 +27,8 @@
 #include "server/engine/match.h"
 #include "server/engine/snapshot.h"
 #include "server/engine/traveltime.h"
+#include "server/store/store.h"
+#include <sqlite3.h>
 
 #define MAX_PC4 10000
 
@@ -219,8 +226,71 @@ static void run_queries(const vw_snapshot *s, const vw_travel_model *tm, int que
     free(lat);
 }
 
+static double load_s(const char *db, size_t *bytes)
+{
+    double best = 1e9;
+    for (int r = 0; r < 3; r++) {
+        vw_store *st = NULL;
+        vw_err err;
+        if (vw_store_open(db, VW_STORE_READONLY, &st, &err) != 0) {
+            fprintf(stderr, "ttbench: %s\n", err.message);
+            exit(1);
+        }
+        double t0 = now_s();
+        vw_snapshot *s = vw_store_load(st, &err);
+        double t = now_s() - t0;
+        if (!s) {
+            fprintf(stderr, "ttbench: %s\n", err.message);
+            exit(1);
+        }
+        *bytes = vw_snapshot_bytes(s);
+        vw_snapshot_release(s);
+        vw_store_close(st);
+        if (t < best)
+            best = t;
+    }
+    return best;
+}
+
+/* The store path: the same rows through SQLite (schema v3). */
+static int db_bench(const char *db)
+{
+    sqlite3 *h;
+    sqlite3_stmt *ins;
+    static const char *const names[VW_MODE_ALL] = {"car", "bike", "walk", "transit"};
+    if (sqlite3_open(db, &h) != SQLITE_OK)
+        return 1;
+    sqlite3_exec(h, "DELETE FROM traveltimes", NULL, NULL, NULL);
+    sqlite3_exec(h, "VACUUM", NULL, NULL, NULL);
+    size_t b0, b1;
+    double t0 = load_s(db, &b0);
+    sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
+    if (sqlite3_prepare_v2(h, "INSERT INTO traveltimes(mode, from_pc4, pairs) VALUES (?,?,?)", -1,
+                           &ins, NULL) != SQLITE_OK) {
+        fprintf(stderr, "ttbench: %s\n", sqlite3_errmsg(h));
+        return 1;
+    }
+    for (int m = 0; m < VW_MODE_ALL; m++)
+        for (int a = 0; a < n_pc4; a++) {
+            sqlite3_bind_text(ins, 1, names[m], -1, SQLITE_STATIC);
+            sqlite3_bind_int(ins, 2, code[a]);
+            sqlite3_bind_blob(ins, 3, rows[m][a], (int)row_len[m][a], SQLITE_STATIC);
+            sqlite3_step(ins);
+            sqlite3_reset(ins);
+        }
+    sqlite3_finalize(ins);
+    sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+    double t1 = load_s(db, &b1);
+    printf("vw_store_load %s: without matrices %.3f s (%.1f MB), with all four %.3f s (%.1f MB): "
+           "+%.3f s, +%.1f MB\n", db, t0, b0 / 1e6, t1, b1 / 1e6, t1 - t0, (b1 - b0) / 1e6);
+    sqlite3_exec(h, "DELETE FROM traveltimes", NULL, NULL, NULL);
+    sqlite3_close(h);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    const char *db = NULL;
     const char *pc4 = NULL;
     uint32_t n = 1000000;
     int queries = 20000, brute = 200;
@@ -236,6 +306,8 @@ int main(int argc, char **argv)
             bound = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--brute"))
             brute = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--db"))
+            db = argv[i + 1];
     }
     if (!pc4 || read_pc4(pc4) != 0 || queries < 100) {
         fprintf(stderr, "usage: ttbench --pc4 pc4_centroids.csv [--providers N] [--queries Q] "
@@ -245,6 +317,8 @@ int main(int argc, char **argv)
     vw_travel_model tm;
     vw_travel_model_default(&tm);
     make_rows(bound);
+    if (db)
+        return db_bench(db);
     printf("%d PC4s, %u providers, matrices bounded at %.0f min, %d queries "
            "(fysiotherapeut + oncologie, 15 min by car, k = 10)\n", n_pc4, n, bound, queries);
     printf("%-22s %10s %10s %12s %12s %10s %10s %6s\n", "matrices", "pairs", "build s",

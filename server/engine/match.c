@@ -252,8 +252,12 @@ uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_matc
                   vw_match_hit *hits)
 {
     walk w;
-    if (!query_ok(q) || vw_tt_origin_init(&w.o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, NULL) != 0)
+    if (!query_ok(q) ||
+        vw_tt_origin_init(&w.o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, NULL) != 0 ||
+        (q->model_only && !w.o.model_ok))
         return 0;
+    if (q->model_only)
+        w.o.row = NULL;
     w.s = s;
     w.ix = vw_snapshot_index(s);
     w.tm = tm;
@@ -373,8 +377,12 @@ uint32_t vw_match_brute(const vw_snapshot *s, const vw_travel_model *tm,
                         const vw_match_query *q, vw_match_hit *hits)
 {
     vw_tt_origin o;
-    if (!query_ok(q) || vw_tt_origin_init(&o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, NULL) != 0)
+    if (!query_ok(q) ||
+        vw_tt_origin_init(&o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, NULL) != 0 ||
+        (q->model_only && !o.model_ok))
         return 0;
+    if (q->model_only)
+        o.row = NULL;
     uint32_t n = vw_snapshot_provider_count(s), found = 0, limit = cap_limit(q);
     uint32_t dmask = disc_mask(q);
     vw_match_hit *all = malloc((size_t)(n ? n : 1) * sizeof *all);

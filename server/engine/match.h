@@ -33,6 +33,8 @@ typedef struct vw_match_query {
     int region;                /* -1: any */
     int origin_pc4;            /* the origin's PC4 for travel-time matrices (traveltime.h);
                                   0: the PC4 nearest (lat, lon) */
+    bool model_only;           /* ignore matrices: the model, i.e. straight-line order
+                                  (FHIR's distance search) */
 } vw_match_query;
 
 typedef struct vw_match_hit {

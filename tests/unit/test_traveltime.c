@@ -237,7 +237,10 @@ static void test_match_equals_brute(const vw_snapshot *s, const vw_travel_model 
         mq.limit = 1 + (uint32_t)(unif() * 30);
         mq.accepting_only = unif() < 0.3;
         mq.region = -1;
+        mq.model_only = mq.mode != VW_MODE_TRANSIT && unif() < 0.1; /* FHIR's distance search */
         uint32_t na = vw_match(s, tm, &mq, a), nb = vw_match_brute(s, tm, &mq, b);
+        for (uint32_t k = 0; mq.model_only && k < na; k++)
+            CHECK(a[k].source == VW_TS_MODEL && (k == 0 || a[k - 1].km <= a[k].km));
         if (!same_hits(a, na, b, nb)) {
             if (mismatches < 5)
                 fprintf(stderr, "mismatch: query %d mode %s within %g: %u vs %u hits\n", q,
