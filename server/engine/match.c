@@ -194,6 +194,13 @@ static inline void consider(walk *w, const vw_ient *e, double cos_lo)
     uint32_t i = pf & VW_IENT_INDEX_MASK;
     if (q->region >= 0 && vw_snapshot_provider(w->s, i)->region != q->region)
         return;
+    if (w->o.row) {
+        /* A matrix pair's minutes need no distance: drop what is already
+         * worse than the heap's worst (strictly: equal minutes go by km). */
+        uint16_t t = w->o.row[w->o.prov[i]];
+        if (t != VW_TT_NONE && w->hp.n == w->hp.cap && t / 10.0 > w->hp.h[0].minutes)
+            return;
+    }
     double km = vw_geo_km(q->lat, q->lon, e->lat, e->lon);
     uint8_t src;
     double min = vw_tt_minutes(&w->o, i, km, &src);
