@@ -1,5 +1,5 @@
 /* load_traveltimes.c -- the travel-time matrices of a snapshot: one packed
- * row per mode and origin PC4 (schema v3) handed to the builder as stored. */
+ * row per mode and origin PC4 (schema v4) handed to the builder as stored. */
 #include <string.h>
 
 #include "server/engine/traveltime.h"
