@@ -107,7 +107,7 @@ int main(int argc, char **argv)
         double la, lo;
         vw_snapshot_pc4(s, pcs[rand() % npc], &la, &lo, NULL);
         double t0 = now_ns();
-        vw_networks_near(s, &tm, la, lo, 20, VW_MODE_CAR, q.as_of, near, 5);
+        vw_networks_near(s, &tm, la, lo, 0, 20, VW_MODE_CAR, q.as_of, near, 5);
         times[i] = now_ns() - t0;
     }
     report("network.near", times, nq);

@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const mode_names[VW_MODE_COUNT] = {"car", "bike", "walk"};
+static const char *const mode_names[VW_MODE_ALL] = {"car", "bike", "walk", "transit"};
+static const double mode_ceiling_kmh[VW_MODE_ALL] = {130.0, 40.0, 12.0, 200.0};
 
 void vw_travel_model_default(vw_travel_model *m)
 {
@@ -20,7 +21,7 @@ void vw_travel_model_default(vw_travel_model *m)
 
 int vw_mode_parse(const char *s, size_t len, vw_mode *out)
 {
-    for (int i = 0; i < VW_MODE_COUNT; i++) {
+    for (int i = 0; i < VW_MODE_ALL; i++) {
         if (strlen(mode_names[i]) == len && memcmp(mode_names[i], s, len) == 0) {
             *out = (vw_mode)i;
             return 0;
@@ -31,7 +32,12 @@ int vw_mode_parse(const char *s, size_t len, vw_mode *out)
 
 const char *vw_mode_name(vw_mode m)
 {
-    return (m >= 0 && m < VW_MODE_COUNT) ? mode_names[m] : "?";
+    return (m >= 0 && m < VW_MODE_ALL) ? mode_names[m] : "?";
+}
+
+double vw_mode_ceiling_kmh(vw_mode m)
+{
+    return (m >= 0 && m < VW_MODE_ALL) ? mode_ceiling_kmh[m] : 0.0;
 }
 
 double vw_geo_km(double lat1, double lon1, double lat2, double lon2)

@@ -13,7 +13,12 @@
 
 #define VW_EARTH_RADIUS_KM 6371.0088
 
-typedef enum { VW_MODE_CAR = 0, VW_MODE_BIKE = 1, VW_MODE_WALK = 2, VW_MODE_COUNT = 3 } vw_mode;
+/* VW_MODE_COUNT modes have a model (below); transit has none and exists
+ * only where a travel-time matrix is loaded (server/engine/traveltime.h). */
+typedef enum {
+    VW_MODE_CAR = 0, VW_MODE_BIKE = 1, VW_MODE_WALK = 2, VW_MODE_COUNT = 3,
+    VW_MODE_TRANSIT = 3, VW_MODE_ALL = 4
+} vw_mode;
 
 typedef struct vw_travel_model {
     double detour[VW_MODE_COUNT];
@@ -21,8 +26,14 @@ typedef struct vw_travel_model {
 } vw_travel_model;
 
 void vw_travel_model_default(vw_travel_model *m); /* car 1.35@40, bike 1.25@15, walk 1.20@4.8 */
-int vw_mode_parse(const char *s, size_t len, vw_mode *out); /* 0 ok, -1 unknown */
+int vw_mode_parse(const char *s, size_t len, vw_mode *out); /* 0 ok, -1 unknown; incl. transit */
 const char *vw_mode_name(vw_mode m);
+/* The fastest a mode can go over the straight line, in km/h: car 130,
+ * bike 40, walk 12, transit 200. A travel-time matrix row faster than this
+ * (with half a minute of rounding slack: km / ((minutes + 0.5) / 60)) is
+ * rejected at import. The one place these numbers live (docs/TRAVELTIMES.md). */
+double vw_mode_ceiling_kmh(vw_mode m);
+#define VW_MODE_ROUNDING_MIN 0.5
 
 double vw_geo_km(double lat1, double lon1, double lat2, double lon2);
 double vw_geo_minutes(const vw_travel_model *m, vw_mode mode, double km);

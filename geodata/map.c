@@ -110,6 +110,8 @@ json_object *vw_map_geojson(json_object *res, vw_err *err)
         json_object *props = get(f, "properties");
         json_object_object_add(props, "nearest_minutes",
                                json_object_get(get(near, "minutes")));
+        json_object_object_add(props, "nearest_time_source",
+                               json_object_get(get(near, "time_source")));
         json_object_array_add(features, f);
     }
     for (size_t i = 0; providers && i < json_object_array_length(providers); i++) {

@@ -6,7 +6,9 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libevent-dev libmsgpack-dev libsqlite3-dev sqlite3 libgeos-dev libjson-c-dev libssl-dev openssl
       librsvg2-dev libcairo2-dev fonts-dejavu-core python3 python3-yaml curl redis-server haproxy
-      libjs-leaflet chromium tzdata)
+      libjs-leaflet chromium tzdata
+      # the travel-time matrix builder (scripts/traveltimes-build.sh) and its test
+      postgresql-15 postgresql-15-postgis-3 postgresql-15-pgrouting osm2pgrouting osmium-tool)
 # The browser test (tests/integration/test_ui.sh) drives Chromium with
 # puppeteer-core from npm (tests/browser/package-lock.json): Debian's nodejs
 # and npm, unless a node with npm is already installed (e.g. NodeSource's

@@ -11,10 +11,12 @@
 
 static const char admin_help[] =
     "usage: verwijs admin reload [CONNECTION] [--json]\n"
-    "       verwijs admin import KIND FILE [--mapping FILE] [--replace-all] [CONNECTION]\n"
-    "                            [--delimiter ,|;|tab] [--encoding utf8|latin1] [--json]\n"
+    "       verwijs admin import KIND FILE [--mapping FILE] [--mode MODE] [--replace-all]\n"
+    "                            [CONNECTION] [--delimiter ,|;|tab] [--encoding utf8|latin1]\n"
+    "                            [--json]\n"
     "KIND: pc4, places, networks, providers, registrations, or regions (FILE: the\n"
-    "      municipality GeoJSON, --mapping: the region mapping CSV). Files are read\n"
+    "      municipality GeoJSON, --mapping: the region mapping CSV), or traveltimes\n"
+    "      (--mode car|bike|walk|transit: the matrix's mode). Files are read\n"
     "      by the daemon, from its admin_import_dir only.\n"
     "CONNECTION: --admin-socket PATH (default $VERWIJS_ADMIN_SOCKET)\n"
     "         or --server HOST:PORT --token-file F (admin_listen; default\n"
@@ -80,6 +82,7 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
                                          {"replace-all", no_argument, NULL, 'R'},
                                          {"delimiter", required_argument, NULL, 'L'},
                                          {"encoding", required_argument, NULL, 'E'},
+                                         {"mode", required_argument, NULL, 'M'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -87,7 +90,7 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     vw_cli cli = *cli_in;
     const char *sock = getenv("VERWIJS_ADMIN_SOCKET"), *server = NULL;
     const char *token_file = getenv("VERWIJS_ADMIN_TOKEN_FILE");
-    const char *mapping = NULL;
+    const char *mapping = NULL, *mode = NULL; /* mode: traveltimes only */
     bool replace_all = false;
     const char *delimiter = NULL, *encoding = NULL;
     int c;
@@ -100,6 +103,7 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
         case 'R': replace_all = true; break;
         case 'L': delimiter = optarg; break; /* checked by the server's op table */
         case 'E': encoding = optarg; break;
+        case 'M': mode = optarg; break;
         case 'j': cli.json = true; break;
         case 'h': fputs(admin_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
@@ -144,9 +148,11 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
         if (mapping && realpath(mapping, abs_map) == NULL)
             snprintf(abs_map, sizeof abs_map, "%s", mapping);
         msgpack_pack_map(&pk, 2 + (mapping != NULL) + replace_all + (delimiter != NULL) +
-                                  (encoding != NULL));
+                                  (encoding != NULL) + (mode != NULL));
         vw_pack_kv_str(&pk, "kind", argv[optind + 1]);
         vw_pack_kv_str(&pk, "file", abs);
+        if (mode)
+            vw_pack_kv_str(&pk, "mode", mode);
         if (mapping)
             vw_pack_kv_str(&pk, "mapping", abs_map);
         if (replace_all)

@@ -92,7 +92,7 @@ static void refer_table(const msgpack_object *res)
 
 static const char refer_help[] =
     "usage: verwijs refer --near PC|LAT,LON --problem P [--problem P]... [--score 0-10]\n"
-    "                     [--within MIN] [--mode car|bike|walk] [--limit N] [--networks N]\n"
+    "                     [--within MIN] [--mode car|bike|walk|transit] [--limit N] [--networks N]\n"
     "                     [--accepting-only] [--as-of YYYY-MM-DD] [--region R] [--json]\n"
     "Matched care: for each problem (Lastmeter codes such as darmklachten, vermoeidheid,\n"
     "seksualiteit, angst, somberheid, werk, lymfoedeem, voeding, conditie, pijn, zingeving)\n"

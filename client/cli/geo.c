@@ -175,6 +175,18 @@ static void print_sum_row(FILE *f, const msgpack_object *m, const char *code)
             vw_mp_num(m, "covered_pc4", 0), 100 * vw_mp_num(m, "share_pc4", 0));
 }
 
+/* Which travel times a report used, in words. */
+static const char *travel_times_note(const msgpack_object *res, bool nl)
+{
+    char tt[16];
+    vw_mp_str(vw_mp_get(res, "need"), "travel_times", tt, sizeof tt);
+    if (strcmp(tt, "matrix") == 0)
+        return nl ? "reistijden: PC4-matrix (het model waar een paar ontbreekt)"
+                  : "travel times: PC4 matrix (the model where it lacks a pair)";
+    return nl ? "reistijden: model (hemelsbreed x omweg / snelheid)"
+              : "travel times: model (straight line x detour / speed)";
+}
+
 /* Per-region figures (to `f`: stdout for the table, stderr next to CSV). */
 static void coverage_summary(FILE *f, const msgpack_object *res)
 {
@@ -194,6 +206,7 @@ static void coverage_summary(FILE *f, const msgpack_object *res)
 static void coverage_table(const msgpack_object *res)
 {
     coverage_summary(stdout, res);
+    printf("(%s)\n", travel_times_note(res, false));
     const msgpack_object *spots = vw_mp_get(res, "white_spots");
     uint32_t n = spots && spots->type == MSGPACK_OBJECT_ARRAY ? spots->via.array.size : 0;
     printf("\nwhite spots: %.0f PC4 areas without a match in time", vw_mp_num(res, "white_spots_total", 0));
@@ -332,7 +345,7 @@ out:
 
 static const char coverage_help[] =
     "usage: verwijs coverage --discipline D [--expertise E]... --within MIN [--region R|all]\n"
-    "                        [--mode car|bike|walk] [--accepting-only] [--as-of YYYY-MM-DD]\n"
+    "                        [--mode car|bike|walk|transit] [--accepting-only] [--as-of YYYY-MM-DD]\n"
     "                        [--networks] [--white-spots N] [--lang nl|en]\n"
     "                        [--format table|csv|json|geojson|svg|png] [--out FILE] [--db PATH]\n"
     "Per region, the share of people and of PC4 areas with a matching provider within MIN\n"

@@ -51,6 +51,8 @@ static const char import_help[] =
     "usage: verwijs import pc4|places|networks|providers|registrations FILE --db PATH\n"
     "                     [--skip-invalid] [--replace-all] [--max-removed PCT]\n"
     "                     [--delimiter ','|';'|tab] [--encoding utf8|latin1]\n"
+    "       verwijs import traveltimes FILE --mode car|bike|walk|transit --db PATH\n"
+    "                     [--skip-invalid] [--delimiter ','|';'|tab]\n"
     "       verwijs import regions BOUNDARIES.geojson --db PATH [--mapping CSV]\n"
     "Imports a CSV file (UTF-8, header row; formats in docs/SCHEMA.md) into the SQLite\n"
     "database, replacing all rows of that kind. Every invalid row is reported as\n"
@@ -67,7 +69,10 @@ static const char import_help[] =
     "regions: municipality polygons (GeoJSON, properties statcode + corop_gebied) mapped to\n"
     "the 7 IZA regions by --mapping (default: share/verwijs/iza_regions.csv under the\n"
     "prefix this verwijs is installed in, here %s)\n"
-    "and unioned per region; see docs/GEOGRAPHY.md.\n";
+    "and unioned per region; see docs/GEOGRAPHY.md.\n"
+    "traveltimes: one mode's PC4 x PC4 matrix, from_pc4,to_pc4,minutes[,km] (or\n"
+    "FROMPC4,TOPC4,TIME,DISTANCE), replacing that mode's matrix; after pc4. Make one from\n"
+    "OpenStreetMap with scripts/traveltimes-build.sh; see docs/TRAVELTIMES.md.\n";
 
 /* The mapping table installed beside this binary: PREFIX/bin/verwijs reads
  * PREFIX/share/verwijs/iza_regions.csv, whatever prefix `cmake --install`
@@ -131,9 +136,10 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
                                          {"max-removed", required_argument, NULL, 'M'},
                                          {"delimiter", required_argument, NULL, 'L'},
                                          {"encoding", required_argument, NULL, 'E'},
+                                         {"mode", required_argument, NULL, 'T'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *db = NULL, *mapping = NULL;
+    const char *db = NULL, *mapping = NULL, *mode = NULL;
     bool skip = false, replace_all = false;
     double max_removed = -1;
     char delimiter = 0;
@@ -171,6 +177,7 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
                 max_removed > 100)
                 return vw_cli_usage_error("import", "--max-removed is a percentage 0..100");
             break;
+        case 'T': mode = optarg; break;
         case 'h': printf(import_help, default_mapping()); return EXIT_OK;
         default: return EXIT_USAGE;
         }
@@ -184,7 +191,15 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
     vw_import_kind kind;
     if (vw_import_kind_parse(argv[optind], &kind) != 0)
         return vw_cli_usage_error("import", "unknown kind '%s' (pc4, places, regions, networks, "
-                                            "providers, registrations)", argv[optind]);
+                                            "providers, registrations, traveltimes)",
+                                  argv[optind]);
+    if ((kind == VW_IMPORT_TRAVELTIMES) != (mode != NULL))
+        return vw_cli_usage_error("import", kind == VW_IMPORT_TRAVELTIMES
+                                                ? "traveltimes needs --mode car|bike|walk|transit"
+                                                : "--mode is for import traveltimes");
+    if (mode != NULL && strcmp(mode, "car") && strcmp(mode, "bike") && strcmp(mode, "walk") &&
+        strcmp(mode, "transit"))
+        return vw_cli_usage_error("import", "--mode must be car, bike, walk or transit");
     const char *file = argv[optind + 1];
     vw_err err;
     vw_store *st = vw_cli_open_store(db, VW_STORE_CREATE, "import");
@@ -202,7 +217,8 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
                         .delimiter = delimiter, .encoding = encoding,
                         /* 0 % is "remove nothing": a share just above 0 */
                         .max_removed_share = max_removed < 0 ? 0
-                                             : max_removed == 0 ? 1e-12 : max_removed / 100};
+                                             : max_removed == 0 ? 1e-12 : max_removed / 100,
+                        .mode = mode};
     vw_import_result res = {0};
     int rc = vw_store_import(st, kind, file, &o, &res, &err);
     vw_store_close(st);

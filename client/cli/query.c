@@ -155,6 +155,9 @@ static void print_origin(const msgpack_object *res)
     if (within >= 0)
         printf(", within %g min", within);
     printf(", as of %s", vw_mp_str(res, "as_of", as_of, sizeof as_of));
+    char tt[16];
+    if (vw_mp_str(res, "travel_times", tt, sizeof tt)[0]) /* matrix | model */
+        printf(", travel times: %s", tt);
 }
 
 static void match_table(const msgpack_object *res)
@@ -174,14 +177,14 @@ static void match_table(const msgpack_object *res)
 
 static const char match_help[] =
     "usage: verwijs match --near 3511|3511AB|52.09,5.12 [--discipline D]... [--expertise E]...\n"
-    "                     [--within MIN] [--mode car|bike|walk] [--limit N] [--accepting-only]\n"
+    "                     [--within MIN] [--mode car|bike|walk|transit] [--limit N] [--accepting-only]\n"
     "                     [--region R] [--include-online] [--as-of YYYY-MM-DD] [--json]\n"
     "Providers near a patient's postcode or point, nearest first (ties by id).\n"
     "  --near        PC4, PC6 or lat,lon (WGS84)\n"
     "  --discipline  e.g. fysiotherapeut, dietist, psycholoog (repeat for several)\n"
     "  --expertise   e.g. oncologie, lymfoedeem (repeat: all required)\n"
     "  --within      travel time limit in minutes (default: none)\n"
-    "  --mode        car (default), bike or walk\n"
+    "  --mode        car (default), bike, walk or transit (transit: with a matrix)\n"
     "  --limit       1..100 (default 10)\n"
     "  --region      only providers in this IZA region (noord, oost, midden, noordwest, west,\n"
     "                zuidwest, zuidoost)\n"

@@ -254,8 +254,10 @@ int vw_cli_qopts_check(const char *cmd, const vw_cli_qopts *o)
 {
     int32_t day;
     vw_postcode pc;
-    if (o->mode && strcmp(o->mode, "car") && strcmp(o->mode, "bike") && strcmp(o->mode, "walk"))
-        return vw_cli_usage_error(cmd, "--mode must be car, bike or walk"), -1;
+    vw_mode md;
+    if (o->mode && vw_mode_parse(o->mode, strlen(o->mode), &md) != 0)
+        return vw_cli_usage_error(cmd, "--mode must be car, bike, walk or transit (transit: with "
+                                       "a travel-time matrix)"), -1;
     if (o->as_of && vw_date_parse(o->as_of, strlen(o->as_of), &day) != 0)
         return vw_cli_usage_error(cmd, "--as-of must be a date YYYY-MM-DD"), -1;
     if (o->near) {

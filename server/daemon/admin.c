@@ -206,9 +206,17 @@ static int admin_import(void *ud, const char *kind_s, const char *path, const ch
     import_file file = {.fd = -1}, map = {.fd = -1};
     diag_ctx diag = {.res = res, .files = {&file, regions ? &map : NULL}};
     int rc = -1;
+    char kbuf[32];
+    const char *mode = NULL, *colon = strchr(kind_s, ':');
+    if (colon != NULL && (size_t)(colon - kind_s) < sizeof kbuf) { /* traveltimes:MODE */
+        memcpy(kbuf, kind_s, (size_t)(colon - kind_s));
+        kbuf[colon - kind_s] = '\0';
+        mode = colon + 1;
+        kind_s = kbuf;
+    }
     if (!regions && vw_import_kind_parse(kind_s, &kind) != 0)
         return vw_err_set(err, VW_E_BAD_REQUEST, "unknown import kind '%.32s' (pc4, places, "
-                          "networks, providers, registrations, regions)", kind_s);
+                          "networks, providers, registrations, regions, traveltimes)", kind_s);
     if (regions != (mapping != NULL))
         return vw_err_set(err, VW_E_BAD_REQUEST, regions
                               ? "kind regions needs 'mapping' (the region mapping CSV) besides "
@@ -221,7 +229,7 @@ static int admin_import(void *ud, const char *kind_s, const char *path, const ch
                         .stop = env->stopping, .replace_all = res->replace_all,
                         .delimiter = res->delimiter,
                         .encoding = res->latin1 ? VW_ENC_CP1252 : VW_ENC_UTF8,
-                        .max_removed_share = share > 0 ? share : 1e-12};
+                        .max_removed_share = share > 0 ? share : 1e-12, .mode = mode};
     if (open_file(env, path, &o, &file, err) != 0 ||
         (regions && open_file(env, mapping, &o, &map, err) != 0)) {
         vw_log(VW_LOG_WARN, "admin: import %s refused: %s", kname, err->code);

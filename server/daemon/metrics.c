@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "server/engine/traveltime.h"
 
 #define LOAD(x) ((unsigned long long)atomic_load_explicit(&(x), memory_order_relaxed))
 
@@ -126,6 +127,13 @@ static void snapshot(struct evbuffer *b, const vw_http_env *env)
                             (long long)(now - info.loaded_at), (unsigned long long)info.generation,
                             vw_snapshot_provider_count(s), vw_snapshot_network_count(s),
                             vw_snapshot_bytes(s), info.load_ms / 1e3);
+        evbuffer_add_printf(b, "# HELP verwijs_traveltime_pairs PC4 pairs in the mode's "
+                               "travel-time matrix (0: the model only).\n"
+                               "# TYPE verwijs_traveltime_pairs gauge\n");
+        for (int m = 0; m < VW_MODE_ALL; m++)
+            evbuffer_add_printf(b, "verwijs_traveltime_pairs{mode=\"%s\"} %llu\n",
+                                vw_mode_name((vw_mode)m),
+                                (unsigned long long)vw_snapshot_matrix_pairs(s, (vw_mode)m));
         vw_snapshot_release(s);
     }
     unsigned long long ok = info.generation > 0 ? info.generation - 1 : 0;

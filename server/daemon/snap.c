@@ -11,6 +11,7 @@
 #include "proto/utf8.h"
 #include "daemon.h"
 #include "log.h"
+#include "server/engine/traveltime.h"
 #include "server/store/store.h"
 #include "vwtime.h"
 
@@ -116,9 +117,11 @@ vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
     h->info.loaded_at = (int64_t)time(NULL);
     h->info.load_ms = ms;
     h->info.generation = 1;
-    vw_log(VW_LOG_INFO, "loaded snapshot: %u providers, %u networks, %u pc4 in %.0f ms",
-           vw_snapshot_provider_count(h->current), vw_snapshot_network_count(h->current),
-           vw_snapshot_pc4_count(h->current), ms);
+    char tt[128];
+    vw_snapshot_matrix_summary(h->current, tt, sizeof tt);
+    vw_log(VW_LOG_INFO, "loaded snapshot: %u providers, %u networks, %u pc4 in %.0f ms; "
+           "travel-time matrices (pairs): %s", vw_snapshot_provider_count(h->current),
+           vw_snapshot_network_count(h->current), vw_snapshot_pc4_count(h->current), ms, tt);
     return h;
 }
 
@@ -213,8 +216,10 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
         return -1;
     }
     unsigned long long gen = vw_snapholder_swap(h, fresh, ms);
-    vw_log(VW_LOG_INFO, "reloaded snapshot generation %llu: %u providers in %.0f ms", gen,
-           vw_snapshot_provider_count(fresh), ms);
+    char tt[128];
+    vw_snapshot_matrix_summary(fresh, tt, sizeof tt);
+    vw_log(VW_LOG_INFO, "reloaded snapshot generation %llu: %u providers in %.0f ms; "
+           "travel-time matrices (pairs): %s", gen, vw_snapshot_provider_count(fresh), ms, tt);
     pthread_mutex_unlock(&h->reload_mu); /* `fresh` stays current until here */
     return 0;
 }

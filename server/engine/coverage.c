@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "coverage_net.h"
+#include "traveltime.h"
 
 void vw_coverage_free(vw_coverage *c)
 {
@@ -36,24 +37,30 @@ static void provider_point(const vw_snapshot *s, const vw_travel_model *tm,
 {
     vw_match_query mq = {.lat = lat, .lon = lon, .disciplines = q->disciplines, .tags = q->tags,
                          .within_min = -1, .mode = q->mode, .limit = 1,
-                         .accepting_only = q->accepting_only, .as_of = q->as_of, .region = -1};
+                         .accepting_only = q->accepting_only, .as_of = q->as_of, .region = -1,
+                         .origin_pc4 = pt->pc4};
     vw_match_hit hit;
     pt->nearest = -1;
     if (any && vw_match(s, tm, &mq, &hit) == 1) {
         pt->nearest = hit.provider;
         pt->km = hit.km;
         pt->minutes = hit.minutes;
+        pt->source = hit.source;
         pt->covered = hit.minutes <= q->within_min;
     }
 }
 
-static void network_point(vw_netcov *nc, const vw_travel_model *tm, const vw_coverage_query *q,
-                          vw_coverage_point *pt, double lat, double lon)
+static void network_point(vw_netcov *nc, const vw_snapshot *s, const vw_travel_model *tm,
+                          const vw_coverage_query *q, vw_coverage_point *pt, double lat,
+                          double lon)
 {
-    pt->nearest = vw_netcov_nearest(nc, lat, lon, &pt->km);
+    vw_tt_origin o;
+    pt->nearest = -1;
+    if (vw_tt_origin_init(&o, s, tm, q->mode, lat, lon, pt->pc4, NULL) != 0)
+        return;
+    pt->nearest = vw_netcov_nearest(nc, &o, lat, lon, &pt->km, &pt->minutes, &pt->source);
     if (pt->nearest < 0)
         return;
-    pt->minutes = vw_geo_minutes(tm, q->mode, pt->km);
     pt->covered = pt->minutes <= q->within_min;
 }
 
@@ -67,6 +74,9 @@ int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_co
     if (q->region >= 0 && !vw_snapshot_has_regions(s))
         return vw_err_set(err, VW_E_UNAVAILABLE, "no region polygons loaded (verwijs import "
                           "regions)");
+    vw_tt_origin probe; /* transit without a matrix: say so, not "nothing covered" */
+    if (vw_tt_origin_init(&probe, s, tm, q->mode, 52.0, 5.0, 0, err) != 0)
+        return -1;
     uint32_t total = vw_snapshot_pc4_count(s);
     out->points = malloc((total ? total : 1) * sizeof *out->points);
     if (out->points == NULL)
@@ -94,7 +104,7 @@ int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_co
         pt->region = info.region;
         pt->population = info.population;
         if (q->networks)
-            network_point(nc, tm, q, pt, info.lat, info.lon);
+            network_point(nc, s, tm, q, pt, info.lat, info.lon);
         else
             provider_point(s, tm, q, any, pt, info.lat, info.lon);
         vw_coverage_sum *sums[2] = {&out->total, info.region >= 0 ? &out->region[info.region] : NULL};

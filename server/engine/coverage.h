@@ -38,6 +38,7 @@ typedef struct vw_coverage_point {
     uint32_t population;
     bool covered;
     int64_t nearest;      /* provider (or network) index; -1: none anywhere */
+    uint8_t source;       /* VW_TS_* (traveltime.h): which gave `minutes` */
     double km, minutes;   /* to it; network view: to the farthest of its three nearest core members */
 } vw_coverage_point;
 

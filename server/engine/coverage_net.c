@@ -3,7 +3,8 @@
  * a bounding circle (centre, radius); for a point, networks are visited in
  * order of the lower bound max(0, d(p, centre) - radius) on their reach -- the
  * great-circle distance is a metric, so no member is nearer than that -- and
- * the walk stops once the bound exceeds the best reach found. */
+ * the walk stops once the minutes that distance implies at least
+ * (vw_tt_minutes_lo) exceed the best reach found. */
 #include "coverage_net.h"
 
 #include <math.h>
@@ -11,12 +12,14 @@
 
 #include "netaudit.h"
 #include "refer.h"
+#include "traveltime.h"
 
 /* Slack on the lower bound for rounding in vw_geo_km (a few ulps of 100 km). */
 #define BOUND_SLACK_KM 1e-6
 
 typedef struct core_member {
     double lat, lon;
+    uint32_t provider;
     int slot;
 } core_member;
 
@@ -66,7 +69,7 @@ static bool collect(const vw_snapshot *s, uint32_t ni, int32_t as_of, core_membe
         int slot = vw_core_slot(p->discipline);
         if (slot < 0 || !vw_member_current(s, pi, as_of))
             continue;
-        out[(*count)++] = (core_member){p->lat, p->lon, slot};
+        out[(*count)++] = (core_member){p->lat, p->lon, pi, slot};
         slots |= 1u << slot;
     }
     return slots == 7;
@@ -118,16 +121,36 @@ vw_netcov *vw_netcov_new(const vw_snapshot *s, int32_t as_of)
     return nc;
 }
 
-/* reach(N, p): the farthest of the three nearest core members. */
-static double reach_km(const core_member *m, uint32_t count, double lat, double lon)
+/* A travel time with its distance and source, compared (minutes, km). */
+typedef struct reach {
+    double minutes, km;
+    uint8_t source;
+} reach;
+
+static bool reach_less(const reach *a, const reach *b)
 {
-    double best[3] = {INFINITY, INFINITY, INFINITY};
+    return a->minutes != b->minutes ? a->minutes < b->minutes : a->km < b->km;
+}
+
+/* reach(N, p): the farthest of the three nearest core members. */
+static reach reach_of(const core_member *m, uint32_t count, const vw_tt_origin *o, double lat,
+                      double lon)
+{
+    reach best[3];
+    for (int k = 0; k < 3; k++)
+        best[k] = (reach){INFINITY, INFINITY, VW_TS_MODEL};
     for (uint32_t k = 0; k < count; k++) {
-        double d = vw_geo_km(lat, lon, m[k].lat, m[k].lon);
-        if (d < best[m[k].slot])
-            best[m[k].slot] = d;
+        reach r;
+        r.km = vw_geo_km(lat, lon, m[k].lat, m[k].lon);
+        r.minutes = vw_tt_minutes(o, m[k].provider, r.km, &r.source);
+        if (reach_less(&r, &best[m[k].slot]))
+            best[m[k].slot] = r;
     }
-    return fmax(best[0], fmax(best[1], best[2]));
+    reach w = best[0];
+    for (int k = 1; k < 3; k++)
+        if (reach_less(&w, &best[k]))
+            w = best[k];
+    return w;
 }
 
 static int bound_cmp(const void *a, const void *b)
@@ -138,7 +161,8 @@ static int bound_cmp(const void *a, const void *b)
     return x->k < y->k ? -1 : x->k > y->k;
 }
 
-int64_t vw_netcov_nearest(vw_netcov *nc, double lat, double lon, double *km)
+int64_t vw_netcov_nearest(vw_netcov *nc, const vw_tt_origin *o, double lat, double lon,
+                          double *km, double *minutes, uint8_t *source)
 {
     net_bound *order = nc->order;
     for (uint32_t k = 0; k < nc->n; k++) {
@@ -148,43 +172,58 @@ int64_t vw_netcov_nearest(vw_netcov *nc, double lat, double lon, double *km)
     }
     qsort(order, nc->n, sizeof *order, bound_cmp);
     int64_t best = -1;
-    double best_km = INFINITY;
-    for (uint32_t j = 0; j < nc->n && order[j].lb_km <= best_km; j++) {
+    reach br = {INFINITY, INFINITY, VW_TS_MODEL};
+    for (uint32_t j = 0; j < nc->n && vw_tt_minutes_lo(o, order[j].lb_km) <= br.minutes; j++) {
         const net_core *c = &nc->nets[order[j].k];
-        double r = reach_km(nc->members + c->first, c->count, lat, lon);
-        if (r < best_km || (r == best_km && c->network < (uint64_t)best)) {
-            best_km = r;
+        reach r = reach_of(nc->members + c->first, c->count, o, lat, lon);
+        if (!(r.minutes < INFINITY))
+            continue;
+        if (reach_less(&r, &br) ||
+            (!reach_less(&br, &r) && c->network < (uint64_t)best)) {
+            br = r;
             best = c->network;
         }
     }
-    *km = best_km;
+    *km = br.km;
+    *minutes = br.minutes;
+    *source = br.source;
     return best;
 }
 
-int64_t vw_netcov_nearest_brute(const vw_snapshot *s, int32_t as_of, double lat, double lon,
-                                double *km)
+int64_t vw_netcov_nearest_brute(const vw_snapshot *s, const vw_tt_origin *o, int32_t as_of,
+                                double lat, double lon, double *km, double *minutes)
 {
     int64_t best = -1;
-    double best_km = INFINITY;
+    reach br = {INFINITY, INFINITY, VW_TS_MODEL};
     for (uint32_t ni = 0; ni < vw_snapshot_network_count(s); ni++) {
         const vw_network *net = vw_snapshot_network(s, ni);
         if (!vw_network_certified_on(net, as_of))
             continue;
-        double near[3] = {INFINITY, INFINITY, INFINITY};
+        reach near[3];
+        for (int k = 0; k < 3; k++)
+            near[k] = (reach){INFINITY, INFINITY, VW_TS_MODEL};
         for (uint32_t m = 0; m < net->member_count; m++) {
             uint32_t pi = vw_snapshot_members(s)[net->member_first + m];
             const vw_provider *p = vw_snapshot_provider(s, pi);
             int slot = vw_core_slot(p->discipline);
             if (slot < 0 || !vw_member_current(s, pi, as_of))
                 continue;
-            near[slot] = fmin(near[slot], vw_geo_km(lat, lon, p->lat, p->lon));
+            reach r;
+            r.km = vw_geo_km(lat, lon, p->lat, p->lon);
+            r.minutes = vw_tt_minutes(o, pi, r.km, &r.source);
+            if (reach_less(&r, &near[slot]))
+                near[slot] = r;
         }
-        double r = fmax(near[0], fmax(near[1], near[2]));
-        if (r < best_km) {
-            best_km = r;
+        reach r = near[0];
+        for (int k = 1; k < 3; k++)
+            if (reach_less(&r, &near[k]))
+                r = near[k];
+        if (r.minutes < INFINITY && reach_less(&r, &br)) {
+            br = r;
             best = ni;
         }
     }
-    *km = best_km;
+    *km = br.km;
+    *minutes = br.minutes;
     return best;
 }

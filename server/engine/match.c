@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "traveltime.h"
 
 #define DEG (M_PI / 180.0)
 #define ALL_DISCIPLINES ((1u << VW_D_COUNT) - 1u)
@@ -24,7 +25,7 @@ static uint32_t disc_mask(const vw_match_query *q)
 static bool query_ok(const vw_match_query *q)
 {
     return q->limit > 0 && isfinite(q->lat) && isfinite(q->lon) && fabs(q->lat) <= 90.0 &&
-           fabs(q->lon) <= 180.0 && (int)q->mode >= 0 && q->mode < VW_MODE_COUNT &&
+           fabs(q->lon) <= 180.0 && (int)q->mode >= 0 && q->mode < VW_MODE_ALL &&
            !isnan(q->within_min) && disc_mask(q) != 0;
 }
 
@@ -44,7 +45,8 @@ static bool provider_passes(const vw_snapshot *s, uint32_t i, const vw_provider 
     return vw_provider_has_tags(s, i, q->tags, q->as_of);
 }
 
-/* ---- the bounded heap: the best `cap` by (km, provider), worst on top ---- */
+/* ---- the bounded heap: the best `cap` by (minutes, km, provider), worst on
+ * top. Under the model minutes grow with km, so this is (km, provider). --- */
 typedef struct heap {
     vw_match_hit h[VW_MATCH_MAX_LIMIT];
     uint32_t n, cap;
@@ -52,6 +54,8 @@ typedef struct heap {
 
 static inline bool worse(const vw_match_hit *a, const vw_match_hit *b)
 {
+    if (a->minutes != b->minutes)
+        return a->minutes > b->minutes;
     return a->km > b->km || (a->km == b->km && a->provider > b->provider);
 }
 
@@ -73,9 +77,9 @@ static void heap_sift_down(heap *hp, uint32_t i)
 }
 
 /* Offers a candidate; true when the heap's worst changed. */
-static bool heap_offer(heap *hp, uint32_t provider, double km)
+static bool heap_offer(heap *hp, uint32_t provider, double km, double minutes, uint8_t source)
 {
-    vw_match_hit x = {.provider = provider, .km = km, .minutes = 0.0};
+    vw_match_hit x = {.provider = provider, .source = source, .km = km, .minutes = minutes};
     if (hp->n < hp->cap) {
         uint32_t i = hp->n++;
         while (i > 0) {
@@ -95,15 +99,14 @@ static bool heap_offer(heap *hp, uint32_t provider, double km)
     return true;
 }
 
-/* Writes the heap ascending into hits (with minutes); returns the count. */
-static uint32_t heap_emit(heap *hp, const vw_travel_model *tm, vw_mode mode, vw_match_hit *hits)
+/* Writes the heap ascending into hits; returns the count. */
+static uint32_t heap_emit(heap *hp, vw_match_hit *hits)
 {
     uint32_t n = hp->n;
     while (hp->n > 0) {
         vw_match_hit top = hp->h[0];
         hp->h[0] = hp->h[--hp->n];
         heap_sift_down(hp, 0);
-        top.minutes = vw_geo_minutes(tm, mode, top.km);
         hits[hp->n] = top;
     }
     return n;
@@ -136,6 +139,7 @@ typedef struct walk {
     const vw_index *ix;
     const vw_travel_model *tm;
     const vw_match_query *q;
+    vw_tt_origin o;  /* travel times from the origin (traveltime.h) */
     heap hp;
     double olat, olon, cos_o;
     double radius_h; /* INFINITY without a travel-time limit */
@@ -147,7 +151,10 @@ static void update_thr(walk *w)
 {
     double t = w->radius_h;
     if (w->hp.n == w->hp.cap) {
-        double hw = h_of_km(w->hp.h[0].km);
+        /* model: minutes grow with km, so the worst's km bounds; matrix:
+         * the distance beyond which every pair takes longer (traveltime.h) */
+        double hw = h_of_km(w->o.row ? vw_tt_km_bound(&w->o, w->hp.h[0].minutes)
+                                     : w->hp.h[0].km);
         if (hw < t)
             t = hw;
     }
@@ -187,10 +194,19 @@ static inline void consider(walk *w, const vw_ient *e, double cos_lo)
     uint32_t i = pf & VW_IENT_INDEX_MASK;
     if (q->region >= 0 && vw_snapshot_provider(w->s, i)->region != q->region)
         return;
+    if (w->o.row) {
+        /* A matrix pair's minutes need no distance: drop what is already
+         * worse than the heap's worst (strictly: equal minutes go by km). */
+        uint16_t t = w->o.row[w->o.prov[i]];
+        if (t != VW_TT_NONE && w->hp.n == w->hp.cap && t / 10.0 > w->hp.h[0].minutes)
+            return;
+    }
     double km = vw_geo_km(q->lat, q->lon, e->lat, e->lon);
-    if (q->within_min >= 0.0 && !(vw_geo_minutes(w->tm, q->mode, km) <= q->within_min))
+    uint8_t src;
+    double min = vw_tt_minutes(&w->o, i, km, &src);
+    if (!(min < INFINITY) || (q->within_min >= 0.0 && !(min <= q->within_min)))
         return;
-    if (heap_offer(&w->hp, i, km))
+    if (heap_offer(&w->hp, i, km, min, src))
         update_thr(w);
 }
 
@@ -242,9 +258,13 @@ static int clamp(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v)
 uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_match_query *q,
                   vw_match_hit *hits)
 {
-    if (!query_ok(q))
-        return 0;
     walk w;
+    if (!query_ok(q) ||
+        vw_tt_origin_init(&w.o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, NULL) != 0 ||
+        (q->model_only && !w.o.model_ok))
+        return 0;
+    if (q->model_only)
+        w.o.row = NULL;
     w.s = s;
     w.ix = vw_snapshot_index(s);
     w.tm = tm;
@@ -258,9 +278,7 @@ uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_matc
     if (w.cos_o < 0.0)
         w.cos_o = 0.0;
     w.cos_o *= 1.0 - 1e-12;
-    w.radius_h = q->within_min >= 0.0
-                     ? h_of_km(vw_geo_km_for_minutes(tm, q->mode, q->within_min))
-                     : INFINITY;
+    w.radius_h = q->within_min >= 0.0 ? h_of_km(vw_tt_km_bound(&w.o, q->within_min)) : INFINITY;
     w.dmask = disc_mask(q);
     update_thr(&w);
 
@@ -299,7 +317,7 @@ uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_matc
                     scan_cell(&w, row, c1);
         }
     }
-    return heap_emit(&w.hp, tm, q->mode, hits);
+    return heap_emit(&w.hp, hits);
 }
 
 /* ---- online providers ----------------------------------------------------- */
@@ -344,6 +362,7 @@ uint32_t vw_match_online(const vw_snapshot *s, const vw_match_query *q, const vw
         hits[n].provider = ix->online[cur[best]++];
         hits[n].km = 0.0;
         hits[n].minutes = 0.0;
+        hits[n].source = VW_TS_MODEL;
         n++;
     }
     return n;
@@ -354,6 +373,8 @@ uint32_t vw_match_online(const vw_snapshot *s, const vw_match_query *q, const vw
 static int hit_cmp(const void *a, const void *b)
 {
     const vw_match_hit *x = a, *y = b;
+    if (x->minutes != y->minutes)
+        return x->minutes < y->minutes ? -1 : 1;
     if (x->km != y->km)
         return x->km < y->km ? -1 : 1;
     return x->provider < y->provider ? -1 : (x->provider > y->provider);
@@ -362,8 +383,13 @@ static int hit_cmp(const void *a, const void *b)
 uint32_t vw_match_brute(const vw_snapshot *s, const vw_travel_model *tm,
                         const vw_match_query *q, vw_match_hit *hits)
 {
-    if (!query_ok(q))
+    vw_tt_origin o;
+    if (!query_ok(q) ||
+        vw_tt_origin_init(&o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, NULL) != 0 ||
+        (q->model_only && !o.model_ok))
         return 0;
+    if (q->model_only)
+        o.row = NULL;
     uint32_t n = vw_snapshot_provider_count(s), found = 0, limit = cap_limit(q);
     uint32_t dmask = disc_mask(q);
     vw_match_hit *all = malloc((size_t)(n ? n : 1) * sizeof *all);
@@ -374,10 +400,12 @@ uint32_t vw_match_brute(const vw_snapshot *s, const vw_travel_model *tm,
         if (!((dmask >> p->discipline) & 1u) || !provider_passes(s, i, p, q))
             continue;
         double km = vw_geo_km(q->lat, q->lon, p->lat, p->lon);
-        double min = vw_geo_minutes(tm, q->mode, km);
-        if (q->within_min >= 0.0 && !(min <= q->within_min))
+        uint8_t src;
+        double min = vw_tt_minutes(&o, i, km, &src);
+        if (!(min < INFINITY) || (q->within_min >= 0.0 && !(min <= q->within_min)))
             continue;
         all[found].provider = i;
+        all[found].source = src;
         all[found].km = km;
         all[found].minutes = min;
         found++;

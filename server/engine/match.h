@@ -6,8 +6,10 @@
  * every filter inside the walk, keeps the best `limit` in a bounded heap and
  * stops as soon as no unvisited cell can hold a closer match. The result is
  * exactly what vw_match_brute() (a scan of all providers) returns: distance is
- * vw_geo_km(), travel time vw_geo_minutes(), order (km, provider index). No
- * allocation on the query path. */
+ * vw_geo_km(), travel time that of traveltime.h (the mode's matrix, else
+ * vw_geo_minutes()), order (minutes, km, provider index). No allocation on
+ * the query path. A mode without a model or a matrix (transit) finds
+ * nothing: callers check vw_snapshot_mode_ok() to say why. */
 #ifndef VW_MATCH_H
 #define VW_MATCH_H
 
@@ -29,10 +31,15 @@ typedef struct vw_match_query {
     bool accepting_only;
     int32_t as_of;             /* day for registration validity */
     int region;                /* -1: any */
+    int origin_pc4;            /* the origin's PC4 for travel-time matrices (traveltime.h);
+                                  0: the PC4 nearest (lat, lon) */
+    bool model_only;           /* ignore matrices: the model, i.e. straight-line order
+                                  (FHIR's distance search) */
 } vw_match_query;
 
 typedef struct vw_match_hit {
     uint32_t provider;
+    uint8_t source;            /* VW_TS_* (traveltime.h): which gave `minutes` */
     double km;
     double minutes;
 } vw_match_hit;

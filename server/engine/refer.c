@@ -6,6 +6,7 @@
 
 #include "proto/vocab.h"
 #include "netaudit.h"
+#include "traveltime.h"
 
 const vw_problem_option vw_refer_psychosocial_options[2] = {
     {VW_D_PSYCHOLOOG, "psycho-oncologie"},
@@ -47,7 +48,7 @@ static void list_need(const vw_snapshot *s, const vw_travel_model *tm, const vw_
     vw_match_query mq = {
         .lat = q->lat, .lon = q->lon, .within_min = q->within_min, .mode = q->mode,
         .limit = q->per_need, .accepting_only = q->accepting_only, .as_of = q->as_of,
-        .region = q->in_region - 1,
+        .region = q->in_region - 1, .origin_pc4 = q->origin_pc4,
     };
     n->listed_option = -1;
     n->n_hits = 0;
@@ -75,13 +76,17 @@ static void list_need(const vw_snapshot *s, const vw_travel_model *tm, const vw_
     }
 }
 
-/* Is candidate (option k, km, provider pi) better than the current member? */
-static bool better_member(const vw_refer_member *m, int k, double km, uint32_t pi)
+/* Is candidate (option k, minutes, km, provider pi) better than the current
+ * member? (Under the model minutes grow with km: the nearest.) */
+static bool better_member(const vw_refer_member *m, int k, double minutes, double km,
+                          uint32_t pi)
 {
     if (m->provider < 0)
         return true;
     if (k != m->option)
         return k < m->option;
+    if (minutes != m->minutes)
+        return minutes < m->minutes;
     if (km != m->km)
         return km < m->km;
     return pi < (uint32_t)m->provider;
@@ -117,6 +122,11 @@ static void plan_networks(const vw_snapshot *s, const vw_travel_model *tm,
     const uint32_t *members = vw_snapshot_members(s);
     int64_t tags[VW_REFER_MAX_NEEDS][VW_PROBLEM_MAX_OPTIONS];
     uint32_t need_disc = 0; /* disciplines any need can use: cheap pre-filter */
+    vw_tt_origin o;
+
+    r->n_networks = 0;
+    if (vw_tt_origin_init(&o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, NULL) != 0)
+        return;
 
     for (int j = 0; j < r->n_needs; j++)
         for (int k = 0; k < r->needs[j].n_options; k++) {
@@ -124,7 +134,6 @@ static void plan_networks(const vw_snapshot *s, const vw_travel_model *tm,
             need_disc |= 1u << r->needs[j].options[k].discipline;
         }
 
-    r->n_networks = 0;
     for (uint32_t ni = 0; ni < vw_snapshot_network_count(s); ni++) {
         const vw_network *net = vw_snapshot_network(s, ni);
         if (!vw_network_certified_on(net, q->as_of) ||
@@ -141,6 +150,7 @@ static void plan_networks(const vw_snapshot *s, const vw_travel_model *tm,
             if (!(need_disc & (1u << p->discipline)) || (q->accepting_only && !p->accepting))
                 continue;
             double km = -1, minutes = 0;
+            uint8_t src = VW_TS_MODEL;
             for (int j = 0; j < r->n_needs; j++) {
                 const vw_refer_need *need = &r->needs[j];
                 for (int k = 0; k < need->n_options; k++) {
@@ -148,13 +158,15 @@ static void plan_networks(const vw_snapshot *s, const vw_travel_model *tm,
                         continue;
                     if (km < 0) {
                         km = vw_geo_km(q->lat, q->lon, p->lat, p->lon);
-                        minutes = vw_geo_minutes(tm, q->mode, km);
+                        minutes = vw_tt_minutes(&o, pi, km, &src);
                     }
-                    if (minutes <= q->within_min && better_member(&c.member[j], k, km, pi)) {
+                    if (minutes <= q->within_min &&
+                        better_member(&c.member[j], k, minutes, km, pi)) {
                         c.member[j].provider = pi;
                         c.member[j].option = k;
                         c.member[j].km = km;
                         c.member[j].minutes = minutes;
+                        c.member[j].source = src;
                     }
                     break; /* the best-ranked option this provider meets */
                 }
@@ -175,7 +187,10 @@ int vw_refer(const vw_snapshot *s, const vw_travel_model *tm, const vw_problems 
              vw_err *err)
 {
     bool emotional = false;
+    vw_tt_origin o;
 
+    if (vw_tt_origin_init(&o, s, tm, q->mode, q->lat, q->lon, q->origin_pc4, err) != 0)
+        return -1;
     if (q->n_problems < 1 || q->n_problems > VW_REFER_MAX_PROBLEMS)
         return vw_err_set(err, VW_E_BAD_REQUEST, "between 1 and %d problems are needed",
                           VW_REFER_MAX_PROBLEMS);
@@ -241,12 +256,15 @@ static bool near_before(const vw_network_near *a, const vw_network_near *b)
 }
 
 uint32_t vw_networks_near(const vw_snapshot *s, const vw_travel_model *tm, double lat,
-                          double lon, double within_min, vw_mode mode, int32_t as_of,
+                          double lon, int origin_pc4, double within_min, vw_mode mode, int32_t as_of,
                           vw_network_near *out, uint32_t cap)
 {
     const uint32_t *members = vw_snapshot_members(s);
     uint32_t n = 0;
+    vw_tt_origin o;
 
+    if (vw_tt_origin_init(&o, s, tm, mode, lat, lon, origin_pc4, NULL) != 0)
+        return 0;
     for (uint32_t ni = 0; ni < vw_snapshot_network_count(s) && cap > 0; ni++) {
         const vw_network *net = vw_snapshot_network(s, ni);
         if (!vw_network_certified_on(net, as_of))
@@ -260,16 +278,18 @@ uint32_t vw_networks_near(const vw_snapshot *s, const vw_travel_model *tm, doubl
             if (!vw_member_current(s, pi, as_of))
                 continue;
             double km = vw_geo_km(lat, lon, p->lat, p->lon);
-            double minutes = vw_geo_minutes(tm, mode, km);
-            if (minutes > within_min)
+            uint8_t src;
+            double minutes = vw_tt_minutes(&o, pi, km, &src);
+            if (!(minutes <= within_min))
                 continue;
             c.disciplines |= 1u << p->discipline;
             int slot = vw_core_slot(p->discipline);
-            if (slot >= 0 && better_member(&c.core[slot], 0, km, pi)) {
+            if (slot >= 0 && better_member(&c.core[slot], 0, minutes, km, pi)) {
                 c.core[slot].provider = pi;
                 c.core[slot].option = 0;
                 c.core[slot].km = km;
                 c.core[slot].minutes = minutes;
+                c.core[slot].source = src;
             }
         }
         if (c.core[0].provider < 0 || c.core[1].provider < 0 || c.core[2].provider < 0)

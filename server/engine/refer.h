@@ -10,7 +10,9 @@
  * certified networks (certification valid on `as_of`) by how many needs they
  * cover with a member within the travel-time limit (all first), then by the
  * total minutes of the chosen members, then by network id; per need the
- * chosen member is the best-ranked option, then the nearest, then lowest id.
+ * chosen member is the best-ranked option, then the fewest minutes, then the
+ * nearest, then lowest id. Travel times are those of traveltime.h; a mode
+ * the snapshot cannot serve (transit without a matrix) is bad_request.
  * Everything reads the snapshot; nothing allocates. */
 #ifndef VW_REFER_H
 #define VW_REFER_H
@@ -47,6 +49,7 @@ typedef struct vw_refer_query {
     /* 0: any region; r + 1: only providers whose practice lies in IZA region
      * r, and only networks of region r (zero-initialised queries mean any). */
     int in_region;
+    int origin_pc4;         /* as vw_match_query.origin_pc4 */
 } vw_refer_query;
 
 typedef struct vw_refer_need {
@@ -63,6 +66,7 @@ typedef struct vw_refer_need {
 typedef struct vw_refer_member {
     int64_t provider;       /* -1: this need is not covered by the network */
     int option;
+    uint8_t source;         /* VW_TS_* (traveltime.h) */
     double km, minutes;
 } vw_refer_member;
 
@@ -110,7 +114,7 @@ typedef struct vw_network_near {
  * of (lat, lon); ordered by total minutes of the three, then id. Returns the
  * number written (at most `cap`). */
 uint32_t vw_networks_near(const vw_snapshot *s, const vw_travel_model *tm, double lat,
-                          double lon, double within_min, vw_mode mode, int32_t as_of,
+                          double lon, int origin_pc4, double within_min, vw_mode mode, int32_t as_of,
                           vw_network_near *out, uint32_t cap);
 
 /* The core need a discipline fills in a network: 0 fysiotherapeut,

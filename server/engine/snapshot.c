@@ -1,6 +1,7 @@
 /* snapshot.c -- the read API of an immutable snapshot, its reference count
  * and its string arena. The builder is in snapshot_build.c. */
 #include "snapshot_int.h"
+#include "traveltime_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,7 @@ void vw_snapshot_destroy(vw_snapshot *s)
     vw_snapshot_geo_free(s);
     free(s->pc4);
     vw_index_free(s->index);
+    vw_tt_free(s->tt);
     free(s);
 #if defined(__GLIBC__)
     /* Chunks under malloc's (grown) mmap threshold -- the index's entries

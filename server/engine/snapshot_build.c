@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "snapshot_int.h"
+#include "traveltime_int.h"
 
 #define MAX_STR (64u << 10) /* longest string field accepted */
 
@@ -282,6 +283,11 @@ int vw_snapbuild_geo_start(vw_snapbuild *b, vw_err *err)
     if (!s)
         return oom(err);
     atomic_init(&s->refs, 1);
+    s->tt = vw_tt_new(b->pc4, err); /* the PC4 table as travel times see it */
+    if (!s->tt) {
+        free(s);
+        return -1;
+    }
     s->pc4 = b->pc4; /* the job's until finish */
     s->n_pc4 = b->n_pc4;
     b->pc4 = NULL;
@@ -294,6 +300,14 @@ int vw_snapbuild_geo_start(vw_snapbuild *b, vw_err *err)
         return -1;
     }
     return 0;
+}
+
+int vw_snapbuild_add_traveltimes(vw_snapbuild *b, vw_mode mode, int from_pc4, const void *blob,
+                                 size_t len, vw_err *err)
+{
+    if (!b->snap)
+        return vw_err_set(err, VW_E_INTERNAL, "travel times before the PC4 table is complete");
+    return vw_tt_add_row(b->snap->tt, mode, from_pc4, blob, len, err);
 }
 
 int vw_snapbuild_add_pc4(vw_snapbuild *b, int pc4, double lat, double lon, const char *place,
@@ -689,8 +703,12 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     s->n_tags = b->n_tags;
     s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
                               s->n_registrations, err);
-    if (!s->index)
+    if (!s->index || vw_tt_finish(s->tt, s->providers, s->n_providers, err) != 0)
         goto fail;
+    if (!vw_tt_any(s->tt)) {
+        vw_tt_free(s->tt);
+        s->tt = NULL;
+    }
     b->snap = NULL; /* joined below, one way or the other */
     if (vw_geo_job_finish(&b->job, s, order, err) < 0)
         goto fail_joined;
@@ -700,7 +718,8 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
                (size_t)s->n_networks * sizeof *s->networks +
                s->n_memberships * 2 * sizeof *s->memberships +
                s->n_registrations * sizeof *s->registrations +
-               (size_t)VW_PC4_SLOTS * sizeof *s->pc4 + s->index->bytes;
+               (size_t)VW_PC4_SLOTS * sizeof *s->pc4 + s->index->bytes +
+               (s->tt ? s->tt->bytes : 0);
     free(order);
     vw_snapbuild_free(b);
     return s;

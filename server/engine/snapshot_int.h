@@ -86,6 +86,7 @@ struct vw_snapshot {
     bool has_population;         /* places were loaded */
     uint64_t population;         /* sum over PC4s */
     vw_region_info regions[VW_REGION_COUNT];
+    struct vw_tt *tt;            /* travel-time matrices (traveltime_int.h); NULL: none */
     size_t bytes;
 };
 

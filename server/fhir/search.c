@@ -286,7 +286,7 @@ static uint32_t search_providers(const vw_snapshot *s, const vw_fhir_opts *o, co
     }
     vw_match_query mq = {.lat = q->lat, .lon = q->lon, .disciplines = q->disciplines,
                          .tags = q->tags, .mode = VW_MODE_CAR, .limit = q->count,
-                         .as_of = o->as_of, .region = -1,
+                         .as_of = o->as_of, .region = -1, .model_only = true,
                          .within_min = vw_geo_minutes(tm, VW_MODE_CAR, q->km)};
     vw_match_hit hits[VW_MATCH_MAX_LIMIT];
     uint32_t n = vw_match(s, tm, &mq, hits);

@@ -55,8 +55,10 @@ int vw_op_import(const vw_op_call *c)
     vw_ops_admin *a = c->ctx->admin;
     const char *kind_s, *file_s, *map_s;
     size_t kind_len, file_len, map_len;
-    bool present, map_present;
-    char kind[32], file[1024], mapping[1024];
+    bool present, map_present, mode_present;
+    const char *mode_s;
+    size_t mode_len;
+    char kind[48], file[1024], mapping[1024];
     vw_ops_import_result res;
     vw_ops_snap_summary after = {0};
 
@@ -82,6 +84,18 @@ int vw_op_import(const vw_op_call *c)
                           "'mapping' must be an absolute path on the server");
     memcpy(kind, kind_s, kind_len);
     kind[kind_len] = '\0';
+    /* traveltimes: the callback gets "traveltimes:MODE" (ops.h) */
+    if (vw_arg_str(c->args, "mode", &mode_s, &mode_len, &mode_present, c->err) != 0)
+        return -1;
+    if ((strcmp(kind, "traveltimes") == 0) != mode_present)
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, mode_present
+                                                        ? "'mode' is for kind traveltimes only"
+                                                        : "kind traveltimes needs 'mode' (car, "
+                                                          "bike, walk or transit)");
+    if (mode_present && (mode_len == 0 || mode_len > 8))
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "'mode' must be car, bike, walk or transit");
+    if (mode_present)
+        snprintf(kind + kind_len, sizeof kind - kind_len, ":%.*s", (int)mode_len, mode_s);
     memcpy(file, file_s, file_len);
     file[file_len] = '\0';
     if (map_present) {
@@ -99,6 +113,7 @@ int vw_op_import(const vw_op_call *c)
     if (a->import == NULL ||
         a->import(a->ud, kind, file, map_present ? mapping : NULL, &res, &after, c->err) != 0)
         return -1;
+    kind[kind_len] = '\0'; /* the answer names the kind alone */
     msgpack_pack_map(c->pk, 7 + (res.diffed ? 4 : 0));
     vw_pack_kv_str(c->pk, "kind", kind);
     if (res.diffed) {

@@ -204,6 +204,10 @@ int vw_opa_mode(const vw_op_call *c, vw_mode *mode)
         vw_op_arg_values_text(a, "\"", ", ", " or ", known, sizeof known);
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "argument 'mode' must be %s", known);
     }
+    if (!vw_snapshot_mode_ok(c->ctx->snap, *mode))
+        return vw_err_set(c->err, VW_E_BAD_REQUEST,
+                          "mode 'transit' needs a travel-time matrix, and none is loaded "
+                          "(verwijs import traveltimes FILE --mode transit)");
     return 0;
 }
 

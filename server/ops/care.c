@@ -83,6 +83,7 @@ int vw_op_refer(const vw_op_call *c)
         vw_opa_as_of(c, &q.as_of) != 0 || vw_opa_region(c, &region) != 0)
         return -1;
     q.in_region = region + 1;
+    q.origin_pc4 = vw_opa_origin_pc4(&o);
     q.lat = o.lat;
     q.lon = o.lon;
     q.score = has_score ? (int)score : -1;
@@ -94,10 +95,11 @@ int vw_op_refer(const vw_op_call *c)
     vw_op_log(c, " needs=%d networks=%d", r.n_needs, r.n_networks);
 
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 10);
+    msgpack_pack_map(pk, 11);
     vw_pack_cstr(pk, "origin");
     vw_opp_origin(pk, &o);
     vw_pack_kv_str(pk, "mode", vw_mode_name(q.mode));
+    vw_pack_kv_str(pk, "travel_times", vw_tt_mode_source(s, q.mode));
     vw_pack_kv_double(pk, "within", q.within_min);
     vw_pack_cstr(pk, "as_of");
     vw_opp_date(pk, q.as_of);
@@ -159,13 +161,14 @@ int vw_op_refer(const vw_op_call *c)
                 continue;
             }
             const vw_provider *p = vw_snapshot_provider(s, (uint32_t)m->provider);
-            msgpack_pack_map(pk, 6);
+            msgpack_pack_map(pk, 7);
             vw_pack_kv_str(pk, "need", need_code(t, &r.needs[j]));
             vw_pack_kv_str(pk, "id", p->id);
             vw_pack_kv_str(pk, "name", vw_provider_name(p));
             vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
             vw_pack_kv_double(pk, "km", m->km);
             vw_pack_kv_double(pk, "minutes", m->minutes);
+            vw_pack_kv_str(pk, "time_source", vw_time_source_name(m->source));
         }
     }
 
@@ -212,13 +215,15 @@ int vw_op_network_near(const vw_op_call *c)
         vw_opa_as_of(c, &as_of) != 0 ||
         vw_opa_uint(c, "limit", &limit, &present) != 0)
         return -1;
-    uint32_t n = vw_networks_near(s, c->ctx->tm, o.lat, o.lon, within, mode, as_of, out,
+    uint32_t n = vw_networks_near(s, c->ctx->tm, o.lat, o.lon, vw_opa_origin_pc4(&o), within,
+                                  mode, as_of, out,
                                   (uint32_t)limit);
     vw_op_log(c, " n=%u", n);
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 4);
+    msgpack_pack_map(pk, 5);
     vw_pack_cstr(pk, "origin");
     vw_opp_origin(pk, &o);
+    vw_pack_kv_str(pk, "travel_times", vw_tt_mode_source(s, mode));
     vw_pack_cstr(pk, "as_of");
     vw_opp_date(pk, as_of);
     vw_pack_kv_int(pk, "count", n);
@@ -235,7 +240,7 @@ int vw_op_network_near(const vw_op_call *c)
         for (int k = 0; k < 3; k++) {
             vw_pack_cstr(pk, slots[k]);
             vw_opp_member(pk, s, (uint32_t)out[i].core[k].provider, out[i].core[k].km,
-                          out[i].core[k].minutes);
+                          out[i].core[k].minutes, out[i].core[k].source);
         }
     }
     return 0;

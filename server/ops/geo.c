@@ -122,7 +122,7 @@ static void pack_sum(msgpack_packer *pk, const vw_coverage_sum *m, size_t extra)
 
 static void pack_need(msgpack_packer *pk, const vw_snapshot *s, const vw_coverage_query *q)
 {
-    msgpack_pack_map(pk, 7);
+    msgpack_pack_map(pk, 8);
     vw_pack_kv_str(pk, "view", q->networks ? "networks" : "providers");
     vw_pack_cstr(pk, "discipline");
     vw_opp_disciplines(pk, q->disciplines);
@@ -133,6 +133,7 @@ static void pack_need(msgpack_packer *pk, const vw_snapshot *s, const vw_coverag
             vw_pack_cstr(pk, vw_snapshot_tag_name(s, b));
     vw_pack_kv_double(pk, "within", q->within_min);
     vw_pack_kv_str(pk, "mode", vw_mode_name(q->mode));
+    vw_pack_kv_str(pk, "travel_times", vw_tt_mode_source(s, q->mode));
     vw_pack_kv_bool(pk, "accepting_only", q->accepting_only);
     vw_pack_cstr(pk, "as_of");
     vw_opp_date(pk, q->as_of);
@@ -147,14 +148,15 @@ static void pack_nearest(msgpack_packer *pk, const vw_snapshot *s, const vw_cove
     }
     if (q->networks) {
         const vw_network *n = vw_snapshot_network(s, (uint32_t)pt->nearest);
-        msgpack_pack_map(pk, 4);
+        msgpack_pack_map(pk, 5);
         vw_pack_kv_str(pk, "network", n->id);
         vw_pack_kv_str(pk, "name", n->name);
         vw_pack_kv_double(pk, "km", pt->km); /* unrounded, as PROTOCOL.md says */
         vw_pack_kv_double(pk, "minutes", pt->minutes);
+        vw_pack_kv_str(pk, "time_source", vw_time_source_name(pt->source));
         return;
     }
-    vw_opp_member(pk, s, (uint32_t)pt->nearest, pt->km, pt->minutes);
+    vw_opp_member(pk, s, (uint32_t)pt->nearest, pt->km, pt->minutes, pt->source);
 }
 
 static bool in_scope(const vw_coverage_query *q, int region)
@@ -257,8 +259,10 @@ int vw_op_coverage(const vw_op_call *c)
     listed = spots < spots_limit ? spots : (uint32_t)spots_limit;
 
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 7 + (geometry ? 3 : 0));
+    msgpack_pack_map(pk, 8 + (geometry ? 3 : 0));
     vw_pack_kv_str(pk, "scope", q.region >= 0 ? vw_region_codes[q.region] : "all");
+    /* the maps' legend note reads this (geodata/map.c) */
+    vw_pack_kv_str(pk, "time_source", vw_tt_mode_source(s, q.mode));
     vw_pack_cstr(pk, "need");
     pack_need(pk, s, &q);
     vw_pack_kv_bool(pk, "population_known", vw_snapshot_has_population(s));

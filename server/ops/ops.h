@@ -93,6 +93,7 @@ typedef struct vw_ops_admin {
     /* Imports `path` (a server-side file) as `kind`, whole or nothing, then
      * reloads; `mapping` is the second file of kind "regions" (NULL when the
      * request names none). 0 / -1 with err (res still says what was rejected). */
+    /* kind: an import kind name; for traveltimes "traveltimes:MODE". */
     int (*import)(void *ud, const char *kind, const char *path, const char *mapping,
                   vw_ops_import_result *res, vw_ops_snap_summary *after, vw_err *err);
     void *ud;

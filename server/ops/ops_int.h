@@ -11,6 +11,7 @@
 #include "geodata/geo.h"
 #include "proto/msg.h"
 #include "server/engine/match.h"
+#include "server/engine/traveltime.h"
 #include "ops.h"
 #include "optable.h"
 
@@ -62,6 +63,11 @@ typedef struct vw_origin {
 
 /* `near`: PC4 / PC6 string or [lat, lon]. not_found for an unknown PC4. */
 int vw_opa_near(const vw_op_call *c, vw_origin *o);
+/* The origin's PC4 for travel-time matrices: a PC4/PC6 origin's own, else 0. */
+static inline int vw_opa_origin_pc4(const vw_origin *o)
+{
+    return o->kind == VW_ORIGIN_POINT ? 0 : o->pc.pc4;
+}
 /* `discipline`: str or list -> bitmask (0 when absent). */
 int vw_opa_disciplines(const vw_op_call *c, const char *key, uint32_t *mask);
 /* `expertise`: str or list -> tag mask (0 when absent). */
@@ -95,7 +101,7 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
                      const vw_match_hit *hit, bool with_regs);
 /* {"id","name","discipline","km","minutes"} */
 void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double km,
-                   double minutes);
+                   double minutes, int source);
 void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask);
 /* Opens a map of 4 + `more` entries with a network's summary
  * {"id", "name", "region", "certified_until"} (refer, network.near); the

@@ -17,7 +17,7 @@
 
 static const char *mode_value(int i)
 {
-    return (i >= 0 && i < VW_MODE_COUNT) ? vw_mode_name((vw_mode)i) : NULL;
+    return (i >= 0 && i < VW_MODE_ALL) ? vw_mode_name((vw_mode)i) : NULL;
 }
 
 static const char *discipline_value(int i)
@@ -37,7 +37,8 @@ static const char *region_or_all_value(int i)
 
 static const char *const views[] = {"providers", "networks", NULL};
 static const char *const import_kinds[] = {"pc4",       "places",        "networks",
-                                           "providers", "registrations", "regions", NULL};
+                                           "providers", "registrations", "regions",
+                                           "traveltimes", NULL};
 static const char *const import_delimiters[] = {",", ";", "tab", NULL};
 static const char *const import_encodings[] = {"utf8", "latin1", NULL};
 
@@ -45,7 +46,8 @@ static const char *const import_encodings[] = {"utf8", "latin1", NULL};
 
 #define A_NEAR {"near", VW_ARG_LOC, 0, 0, NULL, NULL, "required", "patient's location", NULL, NULL}
 #define A_MODE                                                                                  \
-    {"mode", VW_ARG_ENUM, 0, 0, NULL, mode_value, "`\"car\"`", "travel mode", NULL, NULL}
+    {"mode", VW_ARG_ENUM, 0, 0, NULL, mode_value, "`\"car\"`",                                  \
+     "travel mode (`transit`: only with a travel-time matrix)", NULL, NULL}
 #define A_ACCEPTING                                                                             \
     {"accepting_only", VW_ARG_BOOL, 0, 0, NULL, NULL, "false",                                  \
      "only providers accepting new patients", NULL, NULL}
@@ -152,6 +154,8 @@ static const vw_op_arg import_args[] = {
      "the CSV field separator (`;`: a spreadsheet saved with Dutch settings)", NULL, NULL},
     {"encoding", VW_ARG_ENUM, 0, 0, import_encodings, NULL, "`\"utf8\"`",
      "`latin1`: Windows-1252, converted exactly to UTF-8", NULL, NULL},
+    {"mode", VW_ARG_ENUM, 0, 0, NULL, mode_value, "none",
+     "`traveltimes` only, and required there: the matrix's travel mode", NULL, NULL},
     A_END};
 
 /* ---- the table ------------------------------------------------------------- */

@@ -115,7 +115,7 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
     vw_provider_text t;
     vw_provider_text_get(p, &t);
 
-    msgpack_pack_map(pk, 17 + (hit ? 2 : 0) + (with_regs ? 2 : 0));
+    msgpack_pack_map(pk, 17 + (hit ? 3 : 0) + (with_regs ? 2 : 0));
     vw_pack_kv_str(pk, "id", p->id);
     vw_pack_kv_str(pk, "name", t.name);
     vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
@@ -145,6 +145,7 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
     if (hit) {
         vw_pack_kv_double(pk, "km", hit->km);
         vw_pack_kv_double(pk, "minutes", hit->minutes);
+        vw_pack_kv_str(pk, "time_source", vw_time_source_name(hit->source));
     }
     if (with_regs) {
         key(pk, "as_of"); /* the day expertise and "valid" were checked on */
@@ -155,13 +156,14 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
 }
 
 void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double km,
-                   double minutes)
+                   double minutes, int source)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    msgpack_pack_map(pk, 5);
+    msgpack_pack_map(pk, 6);
     vw_pack_kv_str(pk, "id", p->id);
     vw_pack_kv_str(pk, "name", vw_provider_name(p));
     vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
     vw_pack_kv_double(pk, "km", km);
     vw_pack_kv_double(pk, "minutes", minutes);
+    vw_pack_kv_str(pk, "time_source", vw_time_source_name(source));
 }

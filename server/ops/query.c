@@ -38,6 +38,7 @@ int vw_op_match(const vw_op_call *c)
         vw_opa_bool(c, "accepting_only", &q.accepting_only) != 0 ||
         vw_opa_bool(c, "include_online", &include_online) != 0)
         return -1;
+    q.origin_pc4 = vw_opa_origin_pc4(&o);
     q.lat = o.lat;
     q.lon = o.lon;
     q.limit = (uint32_t)limit;
@@ -48,10 +49,11 @@ int vw_op_match(const vw_op_call *c)
     vw_op_log(c, " n=%u", n);
 
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 6 + (include_online ? 1 : 0));
+    msgpack_pack_map(pk, 7 + (include_online ? 1 : 0));
     vw_pack_cstr(pk, "origin");
     vw_opp_origin(pk, &o);
     vw_pack_kv_str(pk, "mode", vw_mode_name(q.mode));
+    vw_pack_kv_str(pk, "travel_times", vw_tt_mode_source(s, q.mode));
     vw_pack_cstr(pk, "within");
     if (q.within_min < 0)
         msgpack_pack_nil(pk);
@@ -159,7 +161,7 @@ int vw_op_stats(const vw_op_call *c)
         msgpack_pack_nil(pk);
     } else {
         const uint32_t *dc = vw_snapshot_discipline_counts(s);
-        msgpack_pack_map(pk, 8);
+        msgpack_pack_map(pk, 9);
         vw_pack_kv_int(pk, "providers", vw_snapshot_provider_count(s));
         vw_pack_kv_int(pk, "networks", vw_snapshot_network_count(s));
         vw_pack_kv_int(pk, "pc4", vw_snapshot_pc4_count(s));
@@ -171,6 +173,16 @@ int vw_op_stats(const vw_op_call *c)
         msgpack_pack_map(pk, VW_D_COUNT);
         for (int d = 0; d < VW_D_COUNT; d++)
             vw_pack_kv_int(pk, vw_discipline_name(d), dc[d]);
+        /* modes with a travel-time matrix and their pairs ({} : the model only) */
+        int nm = 0;
+        for (int m = 0; m < VW_MODE_ALL; m++)
+            nm += vw_snapshot_has_matrix(s, (vw_mode)m);
+        vw_pack_cstr(pk, "traveltimes");
+        msgpack_pack_map(pk, (size_t)nm);
+        for (int m = 0; m < VW_MODE_ALL; m++)
+            if (vw_snapshot_has_matrix(s, (vw_mode)m))
+                vw_pack_kv_int(pk, vw_mode_name((vw_mode)m),
+                               (int64_t)vw_snapshot_matrix_pairs(s, (vw_mode)m));
     }
     vw_pack_cstr(pk, "reload");
     msgpack_pack_map(pk, 2);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -174,6 +175,7 @@ static const imp_kind *kind_of(vw_import_kind k)
     case VW_IMPORT_PC4: return &vw_imp_pc4;
     case VW_IMPORT_REGISTRATIONS: return &vw_imp_registrations;
     case VW_IMPORT_PLACES: return &vw_imp_places;
+    case VW_IMPORT_TRAVELTIMES: return &vw_imp_traveltimes;
     }
     return NULL;
 }
@@ -184,6 +186,16 @@ static void now_utc(char out[24])
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Does header field h name column `name` ("name" or "name|ALIAS")? */
+static bool col_is(const char *name, const char *h)
+{
+    const char *bar = strchr(name, '|');
+    if (bar == NULL)
+        return strcmp(name, h) == 0;
+    return (strlen(h) == (size_t)(bar - name) && memcmp(name, h, (size_t)(bar - name)) == 0) ||
+           strcasecmp(bar + 1, h) == 0;
 }
 
 /* Read the header and map it onto the kind's columns. 0 ok, 1 rejected. */
@@ -226,7 +238,7 @@ static int read_header(driver *d)
     d->nhdr = n;
     for (size_t i = 0; i < n; i++) {
         int c = 0;
-        while (c < im->k->ncols && strcmp(im->k->cols[c].name, f[i]) != 0)
+        while (c < im->k->ncols && !col_is(im->k->cols[c].name, f[i]))
             c++;
         if (c == im->k->ncols) {
             char expect[300] = "";

@@ -18,7 +18,7 @@
 typedef struct vw_imp vw_imp;
 
 typedef struct imp_col {
-    const char *name;
+    const char *name; /* "name" or "name|ALIAS": ALIAS is matched case-insensitively */
     bool required;
 } imp_col;
 
@@ -68,7 +68,7 @@ struct vw_imp {
 };
 
 extern const imp_kind vw_imp_pc4, vw_imp_networks, vw_imp_providers, vw_imp_registrations,
-    vw_imp_places;
+    vw_imp_places, vw_imp_traveltimes;
 
 /* Row-level rejection reason (the driver reports it); returns 1. */
 int imp_reject(vw_imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

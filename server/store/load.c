@@ -422,7 +422,8 @@ vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
      * providers are read */
     if (load_pc4(&L) != 0 || load_geography(&L) != 0 ||
         vw_snapbuild_geo_start(L.b, err) != 0 || load_networks(&L) != 0 ||
-        load_providers(&L) != 0 || load_registrations(&L) != 0)
+        load_providers(&L) != 0 || load_registrations(&L) != 0 ||
+        vw_load_traveltimes(st, L.b, err) != 0)
         goto out;
     for (int i = 0; i < Q_N; i++)
         sqlite3_reset(L.q[i]);

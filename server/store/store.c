@@ -84,7 +84,20 @@ static const char schema_v3[] =
     "ALTER TABLE import_log ADD COLUMN rows_added INTEGER;\n"
     "ALTER TABLE import_log ADD COLUMN rows_changed INTEGER;\n";
 
-static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
+/* v4: PC4 x PC4 travel-time matrices (`verwijs import traveltimes`): one row
+ * per mode and origin PC4, its pairs packed (server/engine/traveltime.h:
+ * uint16 destination, uint16 tenths of a minute), so loading 23 M pairs is a
+ * few thousand blob reads; and what each mode's matrix holds. */
+static const char schema_v4[] =
+    "CREATE TABLE traveltimes(\n"
+    "  mode TEXT NOT NULL CHECK (mode IN ('car', 'bike', 'walk', 'transit')),\n"
+    "  from_pc4 INTEGER NOT NULL CHECK (from_pc4 BETWEEN 1000 AND 9999),\n"
+    "  pairs BLOB NOT NULL, PRIMARY KEY (mode, from_pc4)) WITHOUT ROWID;\n"
+    "CREATE TABLE traveltime_sets(\n"
+    "  mode TEXT PRIMARY KEY NOT NULL, pairs INTEGER NOT NULL, origins INTEGER NOT NULL,\n"
+    "  import_id INTEGER, source TEXT) WITHOUT ROWID;\n";
+
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == VW_SCHEMA_VERSION, "one migration step per schema version");
 
@@ -267,7 +280,7 @@ void vw_store_close(vw_store *st)
 int vw_store_schema_version(vw_store *st) { return st ? st->version : -1; }
 
 static const char *const kind_names[] = {"providers", "networks", "pc4", "registrations",
-                                         "places"};
+                                         "places", "traveltimes"};
 #define N_KINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
 
 int vw_import_kind_parse(const char *s, vw_import_kind *out)

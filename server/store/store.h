@@ -16,7 +16,7 @@
 #include "proto/vw_err.h"
 #include "server/engine/snapshot.h"
 
-#define VW_SCHEMA_VERSION 3
+#define VW_SCHEMA_VERSION 4
 
 typedef struct vw_store vw_store;
 
@@ -37,7 +37,8 @@ typedef enum {
     VW_IMPORT_NETWORKS,
     VW_IMPORT_PC4,
     VW_IMPORT_REGISTRATIONS,
-    VW_IMPORT_PLACES
+    VW_IMPORT_PLACES,
+    VW_IMPORT_TRAVELTIMES /* one mode's PC4 x PC4 matrix (opts->mode) */
 } vw_import_kind;
 int vw_import_kind_parse(const char *s, vw_import_kind *out);
 const char *vw_import_kind_name(vw_import_kind k);
@@ -82,6 +83,9 @@ typedef struct vw_import_opts {
      * number of converted characters reported. */
     char delimiter;
     vw_import_encoding encoding;
+    /* traveltimes: the mode the matrix is for ("car", "bike", "walk",
+     * "transit"); required, so a matrix is never filed under a default. */
+    const char *mode;
 } vw_import_opts;
 #define VW_IMPORT_MAX_REMOVED_DEFAULT 0.10
 #define VW_IMPORT_MIN_GUARDED 10 /* removing at most this many rows is never refused */

@@ -21,6 +21,10 @@ int vw_store_sqlite_error(sqlite3 *db, vw_err *err, const char *what, const char
 /* Runs SQL without results; -1 with err set on failure. */
 int vw_store_exec(vw_store *st, const char *sql, vw_err *err);
 
+/* Adds the stored travel-time matrices to a builder whose PC4 table is
+ * complete (load_traveltimes.c). 0, or -1 with err set. */
+int vw_load_traveltimes(vw_store *st, vw_snapbuild *b, vw_err *err);
+
 /* The 7 IZA regions (codes and order: geodata/regions.h). */
 #include "geodata/regions.h"
 

@@ -266,10 +266,12 @@ static void test_networks(void)
         for (uint32_t k = 0; k < c.n; k++) {
             vw_pc4_info info;
             vw_snapshot_pc4_info(s, c.points[k].pc4, &info);
-            double km;
-            int64_t best = vw_netcov_nearest_brute(s, 0, info.lat, info.lon, &km);
+            double km, minutes;
+            vw_tt_origin o;
+            CHECK(vw_tt_origin_init(&o, s, &tm, q.mode, info.lat, info.lon, info.pc4, NULL) == 0);
+            int64_t best = vw_netcov_nearest_brute(s, &o, 0, info.lat, info.lon, &km, &minutes);
             vw_network_near near[1];
-            bool cov = vw_networks_near(s, &tm, info.lat, info.lon, q.within_min, q.mode, 0,
+            bool cov = vw_networks_near(s, &tm, info.lat, info.lon, info.pc4, q.within_min, q.mode, 0,
                                         near, 1) == 1;
             covered_total += cov;
             if (best != c.points[k].nearest || km != c.points[k].km || cov != c.points[k].covered)

@@ -80,7 +80,7 @@ static void test_values(void)
     const vw_op_def *cov = vw_optable_find("coverage", 8, NULL);
     char buf[512];
     vw_op_arg_values_text(vw_op_arg_find(match, "mode"), "\"", ", ", " or ", buf, sizeof buf);
-    CHECK_STR(buf, "\"car\", \"bike\" or \"walk\"");
+    CHECK_STR(buf, "\"car\", \"bike\", \"walk\" or \"transit\"");
     vw_op_arg_values_text(vw_op_arg_find(cov, "view"), "'", ", ", " or ", buf, sizeof buf);
     CHECK_STR(buf, "'providers' or 'networks'");
     vw_op_arg_values_text(vw_op_arg_find(cov, "region"), "", ", ", ", ", buf, sizeof buf);

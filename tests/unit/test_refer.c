@@ -181,7 +181,7 @@ int main(void)
 
     /* ---- network.near: N1 has fysio, psycholoog and dietist within 20 min ---- */
     vw_network_near near[5];
-    uint32_t nn = vw_networks_near(s, &tm, ORIGIN_LAT, ORIGIN_LON, 20, VW_MODE_CAR,
+    uint32_t nn = vw_networks_near(s, &tm, ORIGIN_LAT, ORIGIN_LON, 0, 20, VW_MODE_CAR,
                                    day("2026-11-24"), near, 5);
     CHECK(nn == 1);
     CHECK_STR(vw_snapshot_network(s, near[0].network)->id, "N1-deventer");
@@ -191,7 +191,7 @@ int main(void)
     /* N2 is not listed: its only psychosocial member (Q) is not current, its
      * registration having expired. On a day it was valid, N2 serves too, and
      * ranks first (1.5 + 2.0 + 1.5 km beats 2.0 + 2.5 + 3.0 km). */
-    nn = vw_networks_near(s, &tm, ORIGIN_LAT, ORIGIN_LON, 20, VW_MODE_CAR, day("2024-06-01"),
+    nn = vw_networks_near(s, &tm, ORIGIN_LAT, ORIGIN_LON, 0, 20, VW_MODE_CAR, day("2024-06-01"),
                           near, 5);
     CHECK(nn == 2);
     CHECK_STR(vw_snapshot_network(s, near[0].network)->id, "N2-partial");

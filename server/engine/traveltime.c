@@ -1,0 +1,432 @@
+/* traveltime.c -- the snapshot's PC4 travel-time matrices: building them from
+ * stored rows, the admissible speed bound per origin, the nearest-centroid
+ * lookup and the per-query origin (traveltime.h). */
+#include "traveltime_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rounding slack on distances computed two ways (a few ulps of 400 km). */
+#define SLACK_KM 1e-6
+#define SLACK_REL 1e-9
+/* Any centroid in grid ring r is at least (r - 1) x this far (cos 53.7 N x
+ * 0.1 deg of longitude is 6.58 km; 0.1 deg of latitude 11.1 km). */
+#define RING_KM 6.0
+
+const char *vw_time_source_name(int source)
+{
+    return source == VW_TS_MATRIX ? "matrix" : "model";
+}
+
+void vw_tt_free(vw_tt *tt)
+{
+    if (tt == NULL)
+        return;
+    for (int m = 0; m < VW_MODE_ALL; m++) {
+        free(tt->m[m].t);
+        free(tt->m[m].reach);
+        free(tt->m[m].full);
+        free(tt->m[m].seen);
+    }
+    free(tt->code);
+    free(tt->lat);
+    free(tt->lon);
+    free(tt->radius);
+    free(tt->prov);
+    free(tt->cell_start);
+    free(tt->cell_rank);
+    free(tt);
+}
+
+static int oom(vw_err *err)
+{
+    return vw_err_set(err, VW_E_INTERNAL, "out of memory building the travel times");
+}
+
+static int grid_row(double lat)
+{
+    int r = (int)floor((lat - VW_NL_LAT_MIN) / VW_TT_GRID_DEG);
+    return r < 0 ? 0 : (r >= VW_TT_GRID_ROWS ? VW_TT_GRID_ROWS - 1 : r);
+}
+
+static int grid_col(double lon)
+{
+    int c = (int)floor((lon - VW_NL_LON_MIN) / VW_TT_GRID_DEG);
+    return c < 0 ? 0 : (c >= VW_TT_GRID_COLS ? VW_TT_GRID_COLS - 1 : c);
+}
+
+static int build_grid(vw_tt *tt)
+{
+    enum { CELLS = VW_TT_GRID_ROWS * VW_TT_GRID_COLS };
+    tt->cell_start = calloc(CELLS + 1, sizeof *tt->cell_start);
+    tt->cell_rank = malloc((tt->n ? tt->n : 1) * sizeof *tt->cell_rank);
+    if (!tt->cell_start || !tt->cell_rank)
+        return -1;
+    for (uint32_t k = 0; k < tt->n; k++)
+        tt->cell_start[grid_row(tt->lat[k]) * VW_TT_GRID_COLS + grid_col(tt->lon[k]) + 1]++;
+    for (int c = 0; c < CELLS; c++)
+        tt->cell_start[c + 1] += tt->cell_start[c];
+    uint32_t fill[CELLS];
+    memcpy(fill, tt->cell_start, sizeof fill);
+    for (uint32_t k = 0; k < tt->n; k++) /* ascending ranks within each cell */
+        tt->cell_rank[fill[grid_row(tt->lat[k]) * VW_TT_GRID_COLS + grid_col(tt->lon[k])]++] =
+            (uint16_t)k;
+    return 0;
+}
+
+vw_tt *vw_tt_new(const vw_pc4_slot *slots, vw_err *err)
+{
+    vw_tt *tt = calloc(1, sizeof *tt);
+    if (tt == NULL) {
+        oom(err);
+        return NULL;
+    }
+    for (int p = 0; p < VW_PC4_SLOTS; p++)
+        tt->n += slots[p].place != NULL;
+    size_t n = tt->n ? tt->n : 1;
+    tt->code = malloc(n * sizeof *tt->code);
+    tt->lat = malloc(n * sizeof *tt->lat);
+    tt->lon = malloc(n * sizeof *tt->lon);
+    tt->radius = calloc(n, sizeof *tt->radius);
+    if (!tt->code || !tt->lat || !tt->lon || !tt->radius)
+        goto fail;
+    uint32_t k = 0;
+    tt->all_inside = true;
+    for (int p = 0; p < VW_PC4_SLOTS; p++) {
+        tt->rank[p] = VW_TT_NONE;
+        if (slots[p].place == NULL)
+            continue;
+        tt->rank[p] = (uint16_t)k;
+        tt->code[k] = (uint16_t)p;
+        tt->lat[k] = slots[p].lat;
+        tt->lon[k] = slots[p].lon;
+        if (!vw_geo_in_nl(tt->lat[k], tt->lon[k]))
+            tt->all_inside = false;
+        k++;
+    }
+    if (build_grid(tt) != 0)
+        goto fail;
+    return tt;
+fail:
+    vw_tt_free(tt);
+    oom(err);
+    return NULL;
+}
+
+bool vw_tt_any(const vw_tt *tt)
+{
+    for (int m = 0; tt && m < VW_MODE_ALL; m++)
+        if (tt->m[m].t)
+            return true;
+    return false;
+}
+
+static int matrix_alloc(vw_tt *tt, vw_tt_matrix *m, vw_err *err)
+{
+    size_t n = tt->n;
+    if (n == 0)
+        return vw_err_set(err, VW_E_INVALID, "travel times need the PC4 table");
+    m->t = malloc(n * n * sizeof *m->t);
+    m->reach = calloc(n * VW_TT_REACH_W, sizeof *m->reach);
+    m->full = calloc(n, 1);
+    m->seen = calloc(n, 1);
+    if (!m->t || !m->reach || !m->full || !m->seen)
+        return oom(err);
+    memset(m->t, 0xff, n * n * sizeof *m->t); /* VW_TT_NONE everywhere */
+    tt->bytes += n * n * sizeof *m->t + n * (VW_TT_REACH_W * sizeof *m->reach + 1);
+    return 0;
+}
+
+int vw_tt_add_row(vw_tt *tt, vw_mode mode, int from_pc4, const void *blob, size_t len,
+                  vw_err *err)
+{
+    if ((int)mode < 0 || mode >= VW_MODE_ALL)
+        return vw_err_set(err, VW_E_INVALID, "travel times: unknown mode %d", (int)mode);
+    if (from_pc4 < 0 || from_pc4 >= VW_PC4_SLOTS || tt->rank[from_pc4] == VW_TT_NONE)
+        return vw_err_set(err, VW_E_INVALID, "%s travel times from %04d: not in the PC4 table",
+                          vw_mode_name(mode), from_pc4 % 10000);
+    if (len % VW_TT_PAIR_BYTES != 0 || len / VW_TT_PAIR_BYTES > tt->n)
+        return vw_err_set(err, VW_E_INVALID, "%s travel times from %04d: malformed row",
+                          vw_mode_name(mode), from_pc4);
+    vw_tt_matrix *m = &tt->m[mode];
+    if (m->t == NULL && matrix_alloc(tt, m, err) != 0)
+        return -1;
+    uint32_t a = tt->rank[from_pc4];
+    if (m->seen[a])
+        return vw_err_set(err, VW_E_INVALID, "%s travel times from %04d: row repeated",
+                          vw_mode_name(mode), from_pc4);
+    m->seen[a] = 1;
+    uint16_t *row = m->t + (size_t)a * tt->n;
+    const unsigned char *p = blob;
+    int prev = -1;
+    for (size_t k = 0; k < len; k += VW_TT_PAIR_BYTES) {
+        int to = p[k] | p[k + 1] << 8;
+        unsigned tenths = p[k + 2] | (unsigned)p[k + 3] << 8;
+        if (to <= prev || to >= VW_PC4_SLOTS || tt->rank[to] == VW_TT_NONE ||
+            tenths > VW_TT_MAX_MINUTES * 10)
+            return vw_err_set(err, VW_E_INVALID,
+                              "%s travel times from %04d: bad pair to %04d (unknown PC4, out "
+                              "of order or out of range)",
+                              vw_mode_name(mode), from_pc4, to % 10000);
+        prev = to;
+        row[tt->rank[to]] = (uint16_t)tenths;
+    }
+    m->pairs += len / VW_TT_PAIR_BYTES;
+    m->full[a] = len / VW_TT_PAIR_BYTES == tt->n;
+    return 0;
+}
+
+uint32_t vw_tt_nearest(const vw_tt *tt, double lat, double lon)
+{
+    uint32_t best = 0;
+    double best_km = INFINITY;
+    bool inside = tt->all_inside && vw_geo_in_nl(lat, lon);
+    int cr = grid_row(lat), cc = grid_col(lon);
+    int max_r = VW_TT_GRID_COLS; /* the larger dimension: every cell */
+    for (int r = 0; r <= max_r; r++) {
+        /* outside the box the ring bound does not hold: look everywhere */
+        if (inside && r > 1 && (r - 1) * RING_KM > best_km)
+            break;
+        for (int row = cr - r; row <= cr + r; row++) {
+            if (row < 0 || row >= VW_TT_GRID_ROWS)
+                continue;
+            bool edge = row == cr - r || row == cr + r;
+            for (int col = cc - r; col <= cc + r; col += edge ? 1 : 2 * r) {
+                if (col >= 0 && col < VW_TT_GRID_COLS) {
+                    size_t c = (size_t)row * VW_TT_GRID_COLS + (size_t)col;
+                    for (uint32_t k = tt->cell_start[c]; k < tt->cell_start[c + 1]; k++) {
+                        uint32_t rk = tt->cell_rank[k];
+                        double d = vw_geo_km(lat, lon, tt->lat[rk], tt->lon[rk]);
+                        if (d < best_km || (d == best_km && rk < best)) {
+                            best_km = d;
+                            best = rk;
+                        }
+                    }
+                }
+                if (r == 0)
+                    break;
+            }
+        }
+    }
+    return best;
+}
+
+/* The PC4 of a provider: its postcode's when that is in the table, else the
+ * nearest centroid's. */
+static uint32_t provider_rank(const vw_tt *tt, const vw_provider *p)
+{
+    vw_provider_text t;
+    vw_provider_text_get(p, &t);
+    vw_postcode pc;
+    if (t.postcode && strlen(t.postcode) >= 4 && vw_postcode_parse(t.postcode, 4, &pc) == 0 &&
+        tt->rank[pc.pc4] != VW_TT_NONE)
+        return tt->rank[pc.pc4];
+    return vw_tt_nearest(tt, p->lat, p->lon);
+}
+
+/* An upper bound of vw_geo_km between two unit vectors, without
+ * trigonometry: km = 2 R asin(c / 2) for chord c, asin u <= u + 0.1834 u^3
+ * for u <= 0.1 (the next Taylor terms are below 0.01 u^3 there). */
+static double km_up(const double *x, const double *y)
+{
+    double dx = x[0] - y[0], dy = x[1] - y[1], dz = x[2] - y[2];
+    double u = 0.5 * sqrt(dx * dx + dy * dy + dz * dz);
+    double a = u <= 0.1 ? u + 0.1834 * u * u * u : asin(u > 1.0 ? 1.0 : u);
+    return 2.0 * VW_EARTH_RADIUS_KM * a * (1.0 + SLACK_REL) + SLACK_KM;
+}
+
+/* km as 10 m units, rounded up (2 bytes a cell: 2.3 MB a mode). */
+static uint16_t dam_up(double km)
+{
+    double d = ceil(km * 100.0);
+    return d >= VW_TT_FAR ? (uint16_t)VW_TT_FAR : (uint16_t)d;
+}
+
+/* A reach cell as km; VW_TT_FAR: unbounded. */
+static inline double reach_km(uint16_t r)
+{
+    return r == VW_TT_FAR ? INFINITY : r / 100.0;
+}
+
+static void bounds(vw_tt *tt, vw_tt_matrix *m, const double *xyz)
+{
+    size_t n = tt->n;
+    for (size_t a = 0; a < n; a++) {
+        const uint16_t *row = m->t + a * n;
+        uint16_t *x = m->reach + a * VW_TT_REACH_W;
+        for (size_t b = 0; b < n; b++) {
+            if (row[b] == VW_TT_NONE)
+                continue;
+            unsigned k = (row[b] + 9u) / 10u; /* the first whole minute >= M */
+            if (k > VW_TT_REACH_MIN)
+                k = VW_TT_REACH_MIN + 1;
+            uint16_t r = dam_up((km_up(xyz + 3 * a, xyz + 3 * b) + tt->radius[b]) *
+                                (1.0 + SLACK_REL) + SLACK_KM);
+            if (r > x[k])
+                x[k] = r;
+        }
+        for (unsigned k = 1; k < VW_TT_REACH_W; k++) /* "M <= k": a running maximum */
+            if (x[k - 1] > x[k])
+                x[k] = x[k - 1];
+    }
+}
+
+int vw_tt_finish(vw_tt *tt, const vw_provider *prov, uint32_t n, vw_err *err)
+{
+    int rc = -1;
+    double *xyz = NULL;
+    if (!vw_tt_any(tt))
+        return 0;
+    tt->prov = malloc((size_t)(n ? n : 1) * sizeof *tt->prov);
+    xyz = malloc((size_t)(tt->n ? tt->n : 1) * 3 * sizeof *xyz);
+    if (!tt->prov || !xyz) {
+        oom(err);
+        goto out;
+    }
+    tt->bytes += (size_t)n * sizeof *tt->prov;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t r = provider_rank(tt, &prov[i]);
+        tt->prov[i] = (uint16_t)r;
+        double d = vw_geo_km(tt->lat[r], tt->lon[r], prov[i].lat, prov[i].lon);
+        d = d * (1.0 + SLACK_REL) + SLACK_KM;
+        if (d > tt->radius[r])
+            tt->radius[r] = d;
+    }
+    const double rad = M_PI / 180.0;
+    for (uint32_t k = 0; k < tt->n; k++) {
+        double cl = cos(tt->lat[k] * rad);
+        xyz[3 * k] = cl * cos(tt->lon[k] * rad);
+        xyz[3 * k + 1] = cl * sin(tt->lon[k] * rad);
+        xyz[3 * k + 2] = sin(tt->lat[k] * rad);
+    }
+    for (int m = 0; m < VW_MODE_ALL; m++) {
+        if (!tt->m[m].t)
+            continue;
+        free(tt->m[m].seen);
+        tt->m[m].seen = NULL;
+        bounds(tt, &tt->m[m], xyz);
+    }
+    tt->bytes += sizeof *tt + (size_t)tt->n * (sizeof *tt->code + 3 * sizeof(double));
+    rc = 0;
+out:
+    free(xyz);
+    return rc;
+}
+
+/* ---- per query ------------------------------------------------------------- */
+
+int vw_tt_origin_init(vw_tt_origin *o, const vw_snapshot *s, const vw_travel_model *tm,
+                      vw_mode mode, double lat, double lon, int pc4, vw_err *err)
+{
+    memset(o, 0, sizeof *o);
+    o->tm = tm;
+    o->mode = mode;
+    if ((int)mode < 0 || mode >= VW_MODE_ALL)
+        return err ? vw_err_set(err, VW_E_BAD_REQUEST, "unknown travel mode") : -1;
+    o->model_ok = mode < VW_MODE_COUNT;
+    const vw_tt *tt = s->tt;
+    if (tt && tt->m[mode].t) {
+        uint32_t a = (pc4 > 0 && pc4 < VW_PC4_SLOTS && tt->rank[pc4] != VW_TT_NONE)
+                         ? tt->rank[pc4]
+                         : vw_tt_nearest(tt, lat, lon);
+        o->row = tt->m[mode].t + (size_t)a * tt->n;
+        o->prov = tt->prov;
+        o->pc4 = tt->code[a];
+        o->d_km = vw_geo_km(lat, lon, tt->lat[a], tt->lon[a]) * (1.0 + SLACK_REL) + SLACK_KM;
+        o->reach = tt->m[mode].reach + (size_t)a * VW_TT_REACH_W;
+        o->row_full = tt->m[mode].full[a];
+        return 0;
+    }
+    if (!o->model_ok)
+        return err ? vw_err_set(err, VW_E_BAD_REQUEST,
+                                "mode '%s' needs a travel-time matrix, and none is loaded "
+                                "(verwijs import traveltimes FILE --mode %s)",
+                                vw_mode_name(mode), vw_mode_name(mode))
+                   : -1;
+    return 0;
+}
+
+double vw_tt_km_bound(const vw_tt_origin *o, double minutes)
+{
+    if (!(minutes < INFINITY))
+        return INFINITY;
+    double model = o->model_ok ? vw_geo_km_for_minutes(o->tm, o->mode, minutes) : 0.0;
+    if (!o->row)
+        return model;
+    double c = ceil(minutes);
+    unsigned i = c <= 0 ? 0 : (c >= VW_TT_REACH_MIN ? VW_TT_REACH_MIN + 1 : (unsigned)c);
+    if (c == VW_TT_REACH_MIN)
+        i = VW_TT_REACH_MIN;
+    double k = (o->d_km + reach_km(o->reach[i])) * (1.0 + SLACK_REL) + SLACK_KM;
+    return (!o->row_full && model > k) ? model : k;
+}
+
+double vw_tt_minutes_lo(const vw_tt_origin *o, double km_lo)
+{
+    double model = o->model_ok ? vw_geo_minutes(o->tm, o->mode, km_lo) : INFINITY;
+    if (!o->row)
+        return model;
+    /* the largest k whose reach stays short of km_lo: every matrix pair at
+     * km_lo or farther takes more than k minutes */
+    double km = km_lo * (1.0 - SLACK_REL) - SLACK_KM - o->d_km;
+    double m;
+    if (!(km > reach_km(o->reach[0]))) {
+        m = 0.0;
+    } else if (km > reach_km(o->reach[VW_TT_REACH_MIN + 1])) {
+        m = INFINITY; /* beyond every pair of the row */
+    } else {
+        unsigned lo = 0, hi = VW_TT_REACH_MIN + 1; /* reach[lo] < km <= reach[hi] */
+        while (hi - lo > 1) {
+            unsigned mid = (lo + hi) / 2;
+            if (reach_km(o->reach[mid]) < km)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        m = lo; /* pairs beyond reach[lo] take more than lo minutes */
+    }
+    return (!o->row_full && model < m) ? model : m;
+}
+
+/* ---- the snapshot's view -------------------------------------------------- */
+
+bool vw_snapshot_has_matrix(const vw_snapshot *s, vw_mode mode)
+{
+    return s->tt && (int)mode >= 0 && mode < VW_MODE_ALL && s->tt->m[mode].t != NULL;
+}
+
+uint64_t vw_snapshot_matrix_pairs(const vw_snapshot *s, vw_mode mode)
+{
+    return vw_snapshot_has_matrix(s, mode) ? s->tt->m[mode].pairs : 0;
+}
+
+bool vw_snapshot_mode_ok(const vw_snapshot *s, vw_mode mode)
+{
+    return ((int)mode >= 0 && mode < VW_MODE_COUNT) || vw_snapshot_has_matrix(s, mode);
+}
+
+const char *vw_tt_mode_source(const vw_snapshot *s, vw_mode mode)
+{
+    return vw_time_source_name(vw_snapshot_has_matrix(s, mode) ? VW_TS_MATRIX : VW_TS_MODEL);
+}
+
+void vw_snapshot_matrix_summary(const vw_snapshot *s, char *out, size_t cap)
+{
+    size_t used = 0;
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    for (int m = 0; m < VW_MODE_ALL; m++) {
+        if (!vw_snapshot_has_matrix(s, (vw_mode)m) || used >= cap)
+            continue;
+        int w = snprintf(out + used, cap - used, "%s%s %llu", used ? ", " : "",
+                         vw_mode_name((vw_mode)m),
+                         (unsigned long long)vw_snapshot_matrix_pairs(s, (vw_mode)m));
+        if (w > 0)
+            used += (size_t)w;
+    }
+    if (used == 0)
+        snprintf(out, cap, "none");
+}

@@ -1,0 +1,57 @@
+/* traveltime_int.h -- the layout of a snapshot's travel-time matrices,
+ * shared by traveltime.c, the builder and the read API (nothing else). */
+#ifndef VW_TRAVELTIME_INT_H
+#define VW_TRAVELTIME_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot_int.h"
+#include "traveltime.h"
+
+typedef struct vw_tt_matrix {
+    uint16_t *t;        /* n x n tenths of minutes, row = origin rank; NULL: none */
+    uint16_t *reach;    /* n x VW_TT_REACH_W: reach[a][k] (traveltime.h) in units of
+                           10 m, rounded up (VW_TT_FAR: farther than 655 km),
+                           k = 0..VW_TT_REACH_MIN whole minutes, then every pair */
+    uint8_t *full;      /* per origin rank: 1 when the row has every destination */
+    uint8_t *seen;      /* per origin rank: row added (builder only) */
+    uint64_t pairs;
+} vw_tt_matrix;
+
+/* Minutes the reach table covers one by one; beyond, the whole row's reach. */
+#define VW_TT_REACH_MIN 240
+#define VW_TT_REACH_W (VW_TT_REACH_MIN + 2)
+#define VW_TT_FAR 0xFFFFu
+
+/* Centroid lookup grid: VW_TT_GRID_DEG cells over the box of geo.h. */
+#define VW_TT_GRID_DEG 0.1
+#define VW_TT_GRID_ROWS 30
+#define VW_TT_GRID_COLS 40
+
+typedef struct vw_tt {
+    uint32_t n;                    /* PC4s in the table; ranks 0..n-1 ascending */
+    uint16_t rank[VW_PC4_SLOTS];   /* PC4 -> rank; VW_TT_NONE: not in the table */
+    uint16_t *code;                /* rank -> PC4 */
+    double *lat, *lon, *radius;    /* per rank: centroid; farthest provider (km) */
+    uint16_t *prov;                /* provider index -> rank */
+    uint32_t *cell_start;          /* grid CSR: ranks of the centroids per cell */
+    uint16_t *cell_rank;
+    bool all_inside;               /* every centroid in the box (the ring bound holds) */
+    vw_tt_matrix m[VW_MODE_ALL];
+    size_t bytes;
+} vw_tt;
+
+/* The PC4 table as it is at vw_snapbuild_geo_start. NULL on OOM. */
+vw_tt *vw_tt_new(const vw_pc4_slot *slots, vw_err *err);
+void vw_tt_free(vw_tt *tt);
+int vw_tt_add_row(vw_tt *tt, vw_mode mode, int from_pc4, const void *blob, size_t len,
+                  vw_err *err);
+bool vw_tt_any(const vw_tt *tt);
+/* With the final (sorted) providers: their PC4s, the radii and bounds. */
+int vw_tt_finish(vw_tt *tt, const vw_provider *prov, uint32_t n, vw_err *err);
+/* The rank of the centroid nearest (lat, lon); ties: the lower rank. */
+uint32_t vw_tt_nearest(const vw_tt *tt, double lat, double lon);
+
+#endif
