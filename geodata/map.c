@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "geo.h"
+#include "map_int.h"
 
 #define COLOR_COVERED "#cfe8cf"
 #define COLOR_UNCOVERED "#d7301f"
@@ -141,10 +142,7 @@ json_object *vw_map_geojson(json_object *res, vw_err *err)
 
 /* ---- SVG -------------------------------------------------------------------- */
 
-typedef struct proj {
-    double min_lon, min_lat, max_lon, max_lat;
-    double kx, scale, ox, oy;
-} proj;
+typedef vw_mapi_proj proj; /* map_int.h: shared with netmap.c */
 
 static void px(const proj *p, double lon, double lat, double *x, double *y)
 {
@@ -152,7 +150,7 @@ static void px(const proj *p, double lon, double lat, double *x, double *y)
     *y = p->oy + (p->max_lat - lat) * p->scale;
 }
 
-typedef void (*coord_fn)(void *ctx, double lon, double lat, int ring_pos);
+typedef vw_mapi_coord_fn coord_fn;
 
 /* Calls fn for every position of a MultiPolygon / Polygon; ring_pos 0 starts
  * a ring. */
@@ -189,10 +187,7 @@ static void extend(void *ctx, double lon, double lat, int ring_pos)
     p->max_lat = fmax(p->max_lat, lat);
 }
 
-typedef struct path_ctx {
-    const proj *p;
-    FILE *out;
-} path_ctx;
+typedef vw_mapi_path_ctx path_ctx;
 
 static void path_point(void *ctx, double lon, double lat, int ring_pos)
 {
@@ -515,4 +510,31 @@ int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
     scale_bar(&p, map_w, width - margin - map_w / 5 - 60, ly - 4, out);
     fputs("</svg>\n", out);
     return ferror(out) ? vw_err_set(err, VW_E_IO, "writing the SVG failed") : 0;
+}
+
+/* ---- the helpers netmap.c shares (map_int.h) ------------------------------- */
+
+json_object *vw_mapi_get(json_object *o, const char *key) { return get(o, key); }
+void vw_mapi_px(const vw_mapi_proj *p, double lon, double lat, double *x, double *y)
+{
+    px(p, lon, lat, x, y);
+}
+void vw_mapi_walk(json_object *geom, vw_mapi_coord_fn fn, void *ctx) { walk(geom, fn, ctx); }
+void vw_mapi_extend(void *ctx, double lon, double lat, int ring_pos)
+{
+    extend(ctx, lon, lat, ring_pos);
+}
+void vw_mapi_path_point(void *ctx, double lon, double lat, int ring_pos)
+{
+    path_point(ctx, lon, lat, ring_pos);
+}
+void vw_mapi_draw_kind(json_object *features, const char *kind, const vw_mapi_proj *p, FILE *out,
+                       const char *style)
+{
+    draw_kind(features, kind, p, out, style);
+}
+void vw_mapi_text(FILE *out, const char *s) { xml_text(out, s); }
+void vw_mapi_scale_bar(const vw_mapi_proj *p, double map_w, double x0, double y0, FILE *out)
+{
+    scale_bar(p, map_w, x0, y0, out);
 }

@@ -41,6 +41,8 @@ typedef struct vw_regions_built {
     size_t wkb_len[VW_REGION_COUNT];
     int areas[VW_REGION_COUNT];          /* municipalities unioned into each */
     int municipalities;                  /* features read */
+    int skipped;                         /* features that are no municipality (Buitenland) */
+    int set;                             /* the boundary file's mapping set: 2015 or 2024 */
     int errors, warnings;
 } vw_regions_built;
 

@@ -1,10 +1,15 @@
 /* regions_build.c -- vw_regions_build: region polygons from municipality
  * boundaries and a mapping table, unioned with GEOS (import time).
  *
- * Mapping table (geodata/iza_regions.csv): "area,region,name" rows, '#'
- * comments. An area is a COROP code (CRnn) or a municipality code (GMnnnn);
- * a municipality row overrides its COROP area's row. Every municipality must
- * end up in exactly one region and every region must get at least one. */
+ * Mapping table (geodata/iza_regions.csv): "area,region,name[,set]" rows,
+ * '#' comments. An area is a COROP code (CRnn) or a municipality code
+ * (GMnnnn); a municipality row overrides its COROP area's row. `set` says
+ * which boundary files a row is for: 2015 (CBS gebiedsindelingen 2015:
+ * properties statcode, statnaam, corop_gebied) or 2024 (CBS wijk- en
+ * buurtkaart: gemeentecode, gemeentenaam, no COROP); empty = both. Every
+ * municipality must end up in exactly one region and every region must get at
+ * least one. GM0998 "Buitenland" (the Belgian enclaves around Baarle) is not
+ * a Dutch municipality: reported and skipped. */
 #include "regions.h"
 
 #include <errno.h>
@@ -25,6 +30,7 @@ typedef struct mapping_row {
     char area[CODE_MAX + 1];
     int region;
     long line;
+    int set;   /* 2015, 2024, or 0: both */
     bool used;
 } mapping_row;
 
@@ -34,8 +40,11 @@ typedef struct build {
     vw_regions_built *out;
     mapping_row *rows;
     size_t n;
+    int set;   /* of the boundary file: 2015 or 2024 */
     char geos_msg[256];
 } build;
+
+#define GM_ABROAD "GM0998" /* CBS: "Buitenland" */
 
 static void report(build *b, const char *where, long line, bool error, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -108,7 +117,8 @@ static int read_mapping(build *b, const char *path, vw_err *err)
         char *s = trim(line);
         if (*s == '\0' || *s == '#')
             continue;
-        char *area = strtok(s, ","), *region = strtok(NULL, ",");
+        char *area = strtok(s, ","), *region = strtok(NULL, ","), *name = strtok(NULL, ",");
+        char *set_s = name ? strtok(NULL, ",") : NULL;
         if (header) {
             header = false;
             if (area && strcmp(trim(area), "area") == 0)
@@ -129,8 +139,19 @@ static int read_mapping(build *b, const char *path, vw_err *err)
                    "west, zuidwest, zuidoost)", region ? region : "");
             continue;
         }
+        set_s = set_s ? trim(set_s) : NULL;
+        int set = 0;
+        if (set_s && *set_s) {
+            if (strcmp(set_s, "2015") != 0 && strcmp(set_s, "2024") != 0) {
+                report(b, path, ln, true, "set \"%.8s\" must be 2015, 2024 or empty", set_s);
+                continue;
+            }
+            set = atoi(set_s);
+        }
         size_t i;
-        for (i = 0; i < b->n && strcmp(b->rows[i].area, area) != 0; i++)
+        for (i = 0; i < b->n && !(strcmp(b->rows[i].area, area) == 0 &&
+                                  (set == 0 || b->rows[i].set == 0 || b->rows[i].set == set));
+             i++)
             ;
         if (i < b->n) {
             report(b, path, ln, true, "duplicate area %s (first on line %ld)", area,
@@ -145,6 +166,7 @@ static int read_mapping(build *b, const char *path, vw_err *err)
         snprintf(m->area, sizeof m->area, "%s", area);
         m->region = r;
         m->line = ln;
+        m->set = set;
     }
     int bad = ferror(f);
     fclose(f);
@@ -153,10 +175,15 @@ static int read_mapping(build *b, const char *path, vw_err *err)
     return 0;
 }
 
+static bool row_applies(const build *b, const mapping_row *m)
+{
+    return m->set == 0 || m->set == b->set;
+}
+
 static mapping_row *find_area(build *b, const char *code)
 {
     for (size_t i = 0; i < b->n; i++)
-        if (strcmp(b->rows[i].area, code) == 0)
+        if (strcmp(b->rows[i].area, code) == 0 && row_applies(b, &b->rows[i]))
             return &b->rows[i];
     return NULL;
 }
@@ -228,16 +255,33 @@ static int read_features(build *b, GEOSContextHandle_t h, const char *path, json
         goto out;
     }
     size_t nf = json_object_array_length(features);
+    /* The set of the file: the first feature that names its municipality. */
+    b->set = 2015;
+    for (size_t i = 0; i < nf; i++) {
+        json_object *props = NULL;
+        json_object_object_get_ex(json_object_array_get_idx(features, i), "properties", &props);
+        if (prop_str(props, "statcode") || prop_str(props, "gemeentecode")) {
+            b->set = prop_str(props, "statcode") ? 2015 : 2024;
+            break;
+        }
+    }
     for (size_t i = 0; i < nf; i++) {
         json_object *f = json_object_array_get_idx(features, i), *props = NULL, *geom = NULL;
         char where[64];
         snprintf(where, sizeof where, "feature %zu", i + 1);
         json_object_object_get_ex(f, "properties", &props);
-        const char *code = prop_str(props, "statcode"), *corop = prop_str(props, "corop_gebied");
-        const char *name = prop_str(props, "statnaam");
+        const char *key = b->set == 2015 ? "statcode" : "gemeentecode";
+        const char *code = prop_str(props, key), *corop = prop_str(props, "corop_gebied");
+        const char *name = prop_str(props, b->set == 2015 ? "statnaam" : "gemeentenaam");
         if (code == NULL || strncmp(code, "GM", 2) != 0 || !valid_code(code, strlen(code))) {
-            report(b, path, 0, true, "%s: no municipality code (properties.statcode GMnnnn)",
-                   where);
+            report(b, path, 0, true, "%s: no municipality code (properties.%s GMnnnn)", where,
+                   key);
+            continue;
+        }
+        if (strcmp(code, GM_ABROAD) == 0) {
+            report(b, path, 0, false, "%s %s (%.40s) is not a Dutch municipality (the Belgian "
+                   "enclaves around Baarle): not imported", where, code, name ? name : "?");
+            b->out->skipped++;
             continue;
         }
         b->out->municipalities++;
@@ -291,6 +335,76 @@ out:
     return rc;
 }
 
+/* Municipalities generalised one by one (the 2024 file) do not share their
+ * borders exactly: their union has slivers and pin-holes along them, which
+ * would make every later point and cell test slow and some points fall in a
+ * gap. Close the gaps (out and back in by CLOSE_DEG), keep the polygons (a
+ * repair can leave lines), drop holes under HOLE_KM2 (the real ones, lakes
+ * and the Baarle enclaves, are water or not Dutch) and simplify to
+ * SIMPLIFY_DEG. Consumes u; NULL on a GEOS failure. */
+#define CLOSE_DEG 0.002    /* about 140 m east-west, 220 m north-south */
+#define HOLE_KM2 1.0
+#define SIMPLIFY_DEG 0.0005
+#define KM2_PER_DEG2 (111.2 * 68.5) /* at 52 degrees north */
+
+static GEOSGeometry *polygon_without_small_holes(GEOSContextHandle_t h, const GEOSGeometry *p)
+{
+    int nh = GEOSGetNumInteriorRings_r(h, p), kept = 0;
+    GEOSGeometry *shell = GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, p));
+    GEOSGeometry **holes = malloc((size_t)(nh > 0 ? nh : 1) * sizeof *holes);
+    if (shell == NULL || holes == NULL || nh < 0) {
+        GEOSGeom_destroy_r(h, shell);
+        free(holes);
+        return NULL;
+    }
+    for (int k = 0; k < nh; k++) {
+        const GEOSGeometry *ring = GEOSGetInteriorRingN_r(h, p, k);
+        GEOSGeometry *ring_poly = GEOSGeom_createPolygon_r(h, GEOSGeom_clone_r(h, ring), NULL, 0);
+        double area = 0;
+        if (ring_poly)
+            GEOSArea_r(h, ring_poly, &area);
+        GEOSGeom_destroy_r(h, ring_poly);
+        if (area * KM2_PER_DEG2 >= HOLE_KM2)
+            holes[kept++] = GEOSGeom_clone_r(h, ring);
+    }
+    GEOSGeometry *out = GEOSGeom_createPolygon_r(h, shell, holes, (unsigned)kept);
+    free(holes);
+    return out;
+}
+
+static GEOSGeometry *clean_region(GEOSContextHandle_t h, GEOSGeometry *u)
+{
+    GEOSGeometry *grown = GEOSBuffer_r(h, u, CLOSE_DEG, 8);
+    GEOSGeom_destroy_r(h, u);
+    GEOSGeometry *closed = grown ? GEOSBuffer_r(h, grown, -CLOSE_DEG, 8) : NULL;
+    GEOSGeom_destroy_r(h, grown);
+    if (closed == NULL)
+        return NULL;
+    int n = GEOSGetNumGeometries_r(h, closed), kept = 0;
+    GEOSGeometry **polys = malloc((size_t)(n > 0 ? n : 1) * sizeof *polys);
+    for (int k = 0; polys && k < n; k++) {
+        const GEOSGeometry *g = GEOSGetGeometryN_r(h, closed, k);
+        if (GEOSGeomTypeId_r(h, g) == GEOS_POLYGON) {
+            GEOSGeometry *p = polygon_without_small_holes(h, g);
+            if (p)
+                polys[kept++] = p;
+        }
+    }
+    GEOSGeom_destroy_r(h, closed);
+    if (polys == NULL)
+        return NULL;
+    GEOSGeometry *multi = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, (unsigned)kept);
+    free(polys);
+    GEOSGeometry *simple = multi ? GEOSTopologyPreserveSimplify_r(h, multi, SIMPLIFY_DEG) : NULL;
+    GEOSGeom_destroy_r(h, multi);
+    if (simple && GEOSisValid_r(h, simple) != 1) {
+        GEOSGeometry *fixed = GEOSMakeValid_r(h, simple);
+        GEOSGeom_destroy_r(h, simple);
+        simple = fixed;
+    }
+    return simple;
+}
+
 void vw_regions_built_free(vw_regions_built *b)
 {
     if (b == NULL)
@@ -322,8 +436,9 @@ int vw_regions_build(const char *boundaries_path, const char *mapping_path,
     GEOSContext_setErrorMessageHandler_r(h, geos_msg, &b);
     if (read_features(&b, h, boundaries_path, root, parts, nparts, err) != 0)
         goto out;
+    out->set = b.set;
     for (size_t i = 0; i < b.n; i++)
-        if (!b.rows[i].used)
+        if (!b.rows[i].used && row_applies(&b, &b.rows[i]))
             report(&b, mapping_path, b.rows[i].line, false, "area %s matches no municipality in "
                    "%s", b.rows[i].area, boundaries_path);
     if ((wr = GEOSWKBWriter_create_r(h)) == NULL) {
@@ -346,14 +461,8 @@ int vw_regions_build(const char *boundaries_path, const char *mapping_path,
         nparts[r] = 0;
         GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
         GEOSGeom_destroy_r(h, coll);
-        if (u == NULL)
+        if (u == NULL || (u = clean_region(h, u)) == NULL)
             goto geos_fail;
-        if (GEOSisValid_r(h, u) != 1) {
-            GEOSGeometry *fixed = GEOSMakeValid_r(h, u);
-            GEOSGeom_destroy_r(h, u);
-            if ((u = fixed) == NULL)
-                goto geos_fail;
-        }
         size_t len = 0;
         unsigned char *w = GEOSWKBWriter_write_r(h, wr, u, &len);
         GEOSGeom_destroy_r(h, u);

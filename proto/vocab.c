@@ -70,6 +70,22 @@ bool vw_id_valid(const char *s, size_t len)
     return true;
 }
 
+const char *const vw_net_kinds[VW_NET_KIND_COUNT] = {VW_NET_KIND_NVPO, VW_NET_KIND_HOSPITAL,
+                                                     VW_NET_KIND_PALLIATIVE};
+
+bool vw_net_kind_known(const char *s, size_t len)
+{
+    for (int i = 0; i < VW_NET_KIND_COUNT; i++)
+        if (eq(s, len, vw_net_kinds[i]))
+            return true;
+    return false;
+}
+
+bool vw_net_kind_nvpo(const char *kind)
+{
+    return kind == NULL || kind[0] == '\0' || strcmp(kind, VW_NET_KIND_NVPO) == 0;
+}
+
 int vw_net_status_parse(const char *s, size_t len)
 {
     if (s == NULL)

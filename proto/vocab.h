@@ -51,6 +51,19 @@ enum { VW_NET_FORMING = 0, VW_NET_CERTIFIED = 1 };
 int vw_net_status_parse(const char *s, size_t len); /* -1 when unknown */
 const char *vw_net_status_name(int status);
 
+/* Network kinds. The vocabulary is open (any vw_tag_valid code imports, with
+ * a warning when it is not one of these); the NVPO criteria and audit apply
+ * to oncologiezorgnetwerk only (and to an empty kind: data from before kinds
+ * were told apart). */
+#define VW_NET_KIND_NVPO "oncologiezorgnetwerk"  /* NVPO-certified first-line networks */
+#define VW_NET_KIND_HOSPITAL "oncologienetwerk"  /* hospital / medical-technical networks */
+#define VW_NET_KIND_PALLIATIVE "palliatief"      /* palliative care networks */
+#define VW_NET_KIND_COUNT 3
+extern const char *const vw_net_kinds[VW_NET_KIND_COUNT];
+bool vw_net_kind_known(const char *s, size_t len);
+/* Do the NVPO criteria apply to a network of this kind (NULL = "")? */
+bool vw_net_kind_nvpo(const char *kind);
+
 /* Dates are days since 1970-01-01 (UTC, proleptic Gregorian). */
 #define VW_DATE_NONE INT32_MIN
 int vw_date_parse(const char *s, size_t len, int32_t *days); /* YYYY-MM-DD, 0 ok / -1 */

@@ -44,8 +44,10 @@ echo "With --skip-invalid the valid rows are committed and every rejected row is
 run "$V" import pc4 "$geodata/pc4_centroids.csv" --db "$db" --skip-invalid
 echo "Places with population weigh the PC4 demand points of coverage (two rows lack a population):"
 run "$V" import places "$geodata/places_nl.csv" --db "$db" --skip-invalid
-echo "The 7 IZA regions: municipality polygons unioned per region (geodata/iza_regions.csv):"
-run "$V" import regions "$geodata/gemeente_2015.geojson" --db "$db"
+echo "The CBS population per PC4 (2022; -99997 = kept secret) replaces them where loaded:"
+run "$V" import population "$geodata/pc4_population_2022.csv" --db "$db"
+echo "The 7 IZA regions: the 2024 municipalities unioned per region (geodata/iza_regions.csv):"
+run "$V" import regions "$geodata/gemeente_2024.geojson" --db "$db"
 run "$V" import networks "$data/networks.csv" --db "$db"
 run "$V" import providers "$data/providers.csv" --db "$db"
 run "$V" import registrations "$data/registrations.csv" --db "$db"
@@ -92,6 +94,11 @@ echo; echo "# A dietitian for a patient at 7411 AB (Deventer), by bike, acceptin
 run "$V" match --near "7411AB" --discipline dietist --within 20 --mode bike --accepting-only --limit 5
 echo; echo "# Psychosocial help near a point in Groningen, including online services:"
 run "$V" match --near 53.22,6.57 --discipline psycholoog --discipline poc --expertise psycho-oncologie --include-online --limit 5
+echo; echo "# What a referrer asks besides distance: a physiotherapist near Rotterdam who speaks"
+echo "# Turkish or Arabic, wheelchair accessible, no GP referral needed, open Tuesday at 10:00,"
+echo "# waiting at most 6 weeks (as confirmed within the last 13 weeks):"
+run "$V" match --near 3011 --discipline fysiotherapeut --language tr --language ar --wheelchair \
+    --direct-access --open-on tu@10:00 --max-wait 6 --limit 5
 echo; echo "# The same first query as JSON (what GP software receives, decoded):"
 "$V" match --near 3511 --discipline fysiotherapeut --expertise oncologie --within 15 --limit 1 --json
 first=$("$V" match --near 3511 --discipline fysiotherapeut --expertise oncologie --within 15 --limit 1 --json |
@@ -115,6 +122,13 @@ echo; echo "# The same as a map (SVG and PNG) and as GeoJSON for QGIS / Leaflet:
 run "$V" coverage --region oost --discipline fysiotherapeut --expertise oncologie --within 15 --format svg --out "$data/oost-fysio-15.svg"
 run "$V" coverage --region oost --discipline fysiotherapeut --expertise oncologie --within 15 --format png --out "$data/oost-fysio-15.png"
 run "$V" coverage --region all --discipline fysiotherapeut --expertise oncologie --within 15 --format geojson --out "$data/nl-fysio-15.geojson"
+echo; echo "# Weighed by the people aged 65+ (CBS), most of those living with and after cancer:"
+run "$V" coverage --region all --discipline fysiotherapeut --expertise oncologie --within 15 --weight age_65_plus --white-spots 0
+echo; echo "# One national map of all oncology and palliative networks, by kind and region:"
+run "$V" networks map
+run "$V" networks map --format png --out "$data/nl-networks.png"
+run "$V" networks map --format svg --out "$data/nl-networks.svg"
+run "$V" networks map --format geojson --out "$data/nl-networks.geojson"
 echo; echo "# Network view: share of each region within 20 minutes of a complete certified network:"
 run "$V" coverage --region all --networks --within 20 --white-spots 0
 echo; echo "# A typo gets a clear error (exit 3):"
@@ -127,6 +141,7 @@ Web page:  http://127.0.0.1:$HTTP_PORT/ui/   (Verwijsgids search, matched care, 
 Query it:  $V --server 127.0.0.1:$PORT match --near 1012 --discipline dietist --within 15
            curl 'http://127.0.0.1:$HTTP_PORT/v1/match?near=1012&discipline=dietist&within=15'
 Maps:      $data/oost-fysio-15.svg  $data/oost-fysio-15.png  $data/nl-fysio-15.geojson
+           $data/nl-networks.png  $data/nl-networks.svg  $data/nl-networks.geojson
 Log:       $data/verwijsd.log
 Stop it:   kill $(cat "$data/verwijsd.pid")
 MSG

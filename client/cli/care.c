@@ -90,15 +90,24 @@ static void refer_table(const msgpack_object *res)
     }
 }
 
+/* A network kind as the server takes it: a code, or "all". */
+static bool kind_ok(const char *k)
+{
+    return strcmp(k, "all") == 0 || vw_tag_valid(k, strlen(k));
+}
+
 static const char refer_help[] =
     "usage: verwijs refer --near PC|LAT,LON --problem P [--problem P]... [--score 0-10]\n"
     "                     [--within MIN] [--mode car|bike|walk|transit] [--limit N] [--networks N]\n"
-    "                     [--accepting-only] [--as-of YYYY-MM-DD] [--region R] [--json]\n"
+    "                     [--accepting-only] [--as-of YYYY-MM-DD] [--region R]\n"
+    "                     [--network-kind K|all] [--json]\n"
     "Matched care: for each problem (Lastmeter codes such as darmklachten, vermoeidheid,\n"
     "seksualiteit, angst, somberheid, werk, lymfoedeem, voeding, conditie, pijn, zingeving)\n"
     "the recommended disciplines and nearest providers, and the certified networks that\n"
     "cover most of the needs near home. Default within 20 min by car, 3 per problem.\n"
-    "--region R keeps providers whose practice lies in IZA region R and networks of R.\n";
+    "--region R keeps providers whose practice lies in IZA region R and networks of R.\n"
+    "  --network-kind  networks of this kind in the plan (default oncologiezorgnetwerk;\n"
+    "                  oncologienetwerk, palliatief, or all)\n";
 
 int vw_cmd_refer(const vw_cli *cli_in, int argc, char **argv)
 {
@@ -109,10 +118,11 @@ int vw_cmd_refer(const vw_cli *cli_in, int argc, char **argv)
         {"networks", required_argument, NULL, 'N'}, {"accepting-only", no_argument, NULL, 'a'},
         {"as-of", required_argument, NULL, 'D'},  {"json", no_argument, NULL, 'j'},
         {"region", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+        {"network-kind", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
     vw_cli_qopts q = {.within = -1, .max_limit = 20};
-    const char *probs[12];
+    const char *probs[12], *kind = NULL;
     int np = 0, c, rc;
     long score = -1, nets = 0;
     char *end;
@@ -139,6 +149,12 @@ int vw_cmd_refer(const vw_cli *cli_in, int argc, char **argv)
             if (*end || nets < 1 || nets > 10)
                 return vw_cli_usage_error("refer", "--networks must be 1..10");
             break;
+        case 'K':
+            if (!kind_ok(optarg))
+                return vw_cli_usage_error("refer", "--network-kind must be a kind such as "
+                                                   "oncologiezorgnetwerk or palliatief, or all");
+            kind = optarg;
+            break;
         case 'h': fputs(refer_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
         }
@@ -154,7 +170,9 @@ int vw_cmd_refer(const vw_cli *cli_in, int argc, char **argv)
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 2 + (score >= 0) + (nets > 0) + vw_cli_qopts_count(&q));
+    msgpack_pack_map(&pk, 2 + (score >= 0) + (nets > 0) + (kind != NULL) + vw_cli_qopts_count(&q));
+    if (kind)
+        vw_pack_kv_str(&pk, "network_kind", kind);
     vw_pack_cstr(&pk, "near");
     vw_cli_pack_near(&pk, q.near);
     vw_pack_cstr(&pk, "problems");
@@ -251,13 +269,18 @@ static void audit_csv(const msgpack_object *res)
 
 static const char networks_help[] =
     "usage: verwijs networks near --near PC|LAT,LON [--within MIN] [--mode M] [--limit N]\n"
-    "                             [--as-of YYYY-MM-DD] [--json]\n"
+    "                             [--kind K|all] [--as-of YYYY-MM-DD] [--json]\n"
     "       verwijs networks audit [--region R] [--as-of YYYY-MM-DD] [--format table|csv|json]\n"
+    "       verwijs networks map [--kind K|all] [--format svg|png|geojson|json|table] [--out F]\n"
     "near:  certified networks with a fysiotherapeut, a psychosocial provider and a dietist\n"
-    "       within reach (default 20 min by car).\n"
+    "       within reach (default 20 min by car), of --kind (default oncologiezorgnetwerk;\n"
+    "       oncologienetwerk, palliatief, or all).\n"
     "audit: per network its current disciplines, whether it meets the NVPO criteria\n"
     "       (>= 5 disciplines incl. fysiotherapeut, psychosocial, dietist), certification\n"
-    "       expiry, and FLAGGED certified networks that fail them, with the reason.\n";
+    "       expiry, and FLAGGED certified networks that fail them, with the reason\n"
+    "       (oncology care networks only: the criteria are theirs).\n"
+    "map:   every network by kind over the 7 regions, counts per region\n"
+    "       (verwijs networks map --help).\n";
 
 int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
 {
@@ -267,10 +290,11 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
         {"region", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
         {"as-of", required_argument, NULL, 'D'},  {"json", no_argument, NULL, 'j'},
         {"region", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'},
+        {"kind", required_argument, NULL, 'K'},
         {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
     vw_cli_qopts q = {.within = -1, .max_limit = 20};
-    const char *format = "table";
+    const char *format = "table", *kind = NULL;
     int c, rc;
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -279,8 +303,10 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
     }
     const char *sub = argv[1];
     bool is_near = strcmp(sub, "near") == 0;
+    if (strcmp(sub, "map") == 0)
+        return vw_cmd_networks_map(cli_in, argc - 1, argv + 1);
     if (!is_near && strcmp(sub, "audit") != 0)
-        return vw_cli_usage_error("networks", "unknown subcommand '%s' (near, audit)", sub);
+        return vw_cli_usage_error("networks", "unknown subcommand '%s' (near, audit, map)", sub);
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -291,6 +317,12 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
             continue;
         switch (c) {
         case 'f': format = optarg; break;
+        case 'K':
+            if (!kind_ok(optarg))
+                return vw_cli_usage_error("networks", "--kind must be a kind such as "
+                                                      "oncologiezorgnetwerk or palliatief, or all");
+            kind = optarg;
+            break;
         case 'h': fputs(networks_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
         }
@@ -308,7 +340,7 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
     if (q.nd || q.ne || (is_near && q.region))
         return vw_cli_usage_error("networks", "near takes no --region; neither takes "
                                               "--discipline or --expertise");
-    if (!is_near && (q.near || q.within > 0 || q.mode || q.limit))
+    if (!is_near && (q.near || q.within > 0 || q.mode || q.limit || kind))
         return vw_cli_usage_error("networks", "audit takes only --region, --as-of, --format");
 
     msgpack_sbuffer sb;
@@ -316,9 +348,11 @@ int vw_cmd_networks(const vw_cli *cli_in, int argc, char **argv)
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     if (is_near) {
-        msgpack_pack_map(&pk, 1 + vw_cli_qopts_count(&q));
+        msgpack_pack_map(&pk, 1 + (kind != NULL) + vw_cli_qopts_count(&q));
         vw_pack_cstr(&pk, "near");
         vw_cli_pack_near(&pk, q.near);
+        if (kind)
+            vw_pack_kv_str(&pk, "kind", kind);
     } else {
         msgpack_pack_map(&pk, vw_cli_qopts_count(&q));
     }

@@ -45,6 +45,13 @@ void vw_cell(FILE *f, const char *s, int width, bool right);
 void vw_cell_last(FILE *f, const char *s, int width);
 
 /* Prints usage errors: "verwijs CMD: message" and returns EXIT_USAGE. */
+/* geo.c: `verwijs networks map` (argv[0] is "map"). */
+int vw_cmd_networks_map(const vw_cli *cli, int argc, char **argv);
+
+/* gen_attrs.c: writes ",hours,languages,wheelchair,direct_access,wait_weeks,
+ * wait_confirmed,agb,big" for one provider from the stream *x. */
+void vw_gen_attrs(FILE *fp, uint64_t *x, int disc, bool city, int32_t today);
+
 int vw_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Parse "3511", "3511AB", "3511 AB" or "52.09,5.12" and pack it as `near`. */

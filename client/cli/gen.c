@@ -264,7 +264,8 @@ static const int mix[VW_D_COUNT] = {
     [VW_D_DIETIST] = 80, [VW_D_LOGOPEDIST] = 50, [VW_D_PSYCHOLOOG] = 120,
     [VW_D_MAATSCHAPPELIJK_WERKER] = 50, [VW_D_SEKSUOLOOG] = 20, [VW_D_HUIDTHERAPEUT] = 30,
     [VW_D_GEESTELIJK_VERZORGER] = 20, [VW_D_ONCOLOGIEVERPLEEGKUNDIGE] = 30,
-    [VW_D_HUISARTS] = 150, [VW_D_POC] = 15, [VW_D_INLOOPHUIS] = 15, [VW_D_BEDRIJFSARTS] = 20};
+    [VW_D_HUISARTS] = 150, [VW_D_POC] = 15, [VW_D_INLOOPHUIS] = 4, [VW_D_BEDRIJFSARTS] = 20};
+/* inloophuis 4 per mille: the 81 walk-in centres (IPSO) at the default 20,000 */
 
 enum { T_ONCO, T_LYMF, T_VERM, T_PSYO, T_VOED, T_SEKS, T_WERK, T_REVA, T_PALL, T_JONG };
 
@@ -337,8 +338,12 @@ static void put_tags(FILE *f, uint16_t tags)
 }
 
 /* ---- networks ---- */
+/* Network kinds (proto/vocab.h), in the order they are generated. */
+enum { K_ZORG, K_PALL, K_ONCO };
+
 typedef struct net {
     int place;
+    int kind;      /* K_* */
     bool meets, certified;
     int32_t until; /* VW_DATE_NONE for forming */
     int n_members;
@@ -372,13 +377,46 @@ static int pick_member(const gen *g, const prov *pv, const pgrid *pg, rng *r, do
     return -1;
 }
 
+/* A palliative network (regional: GPs, nurses, spiritual care, social work,
+ * psychologists, physios) or a hospital oncology network (nurses and
+ * psychosocial staff around the hospitals; the hospitals themselves are not
+ * in the directory). Neither has the NVPO certificate: status certified
+ * means active, without an end date. */
+static void gen_other_network(const gen *g, prov *pv, const pgrid *pg, rng *r, net *nt, int ni,
+                              const place *pl)
+{
+    static const uint32_t pall[] = {
+        1u << VW_D_HUISARTS, 1u << VW_D_ONCOLOGIEVERPLEEGKUNDIGE, 1u << VW_D_GEESTELIJK_VERZORGER,
+        1u << VW_D_MAATSCHAPPELIJK_WERKER, 1u << VW_D_PSYCHOLOOG, 1u << VW_D_FYSIOTHERAPEUT,
+        1u << VW_D_DIETIST};
+    static const uint32_t onco[] = {1u << VW_D_ONCOLOGIEVERPLEEGKUNDIGE, 1u << VW_D_POC,
+                                    1u << VW_D_PSYCHOLOOG};
+    const uint32_t *want = nt->kind == K_PALL ? pall : onco;
+    int nw = nt->kind == K_PALL ? 7 : 3;
+    int target = nt->kind == K_PALL ? 6 + rng_int(r, 20) : 3 + rng_int(r, 6);
+    for (int m = 0; m < target; m++) {
+        int pi = pick_member(g, pv, pg, r, pl->lat, pl->lon, want[m < nw ? m : rng_int(r, nw)],
+                             ni, nt->kind == K_PALL ? 4 : 6);
+        if (pi < 0)
+            continue;
+        pv[pi].net[pv[pi].nets++] = (int16_t)ni;
+        nt->n_members++;
+    }
+    nt->meets = false;
+    nt->certified = rng_unit(r) < 0.9;
+    nt->until = VW_DATE_NONE;
+}
+
 static const char gen_help[] =
     "usage: verwijs gen --geodata DIR --out DIR [--providers N] [--networks N] [--seed S]\n"
     "Writes a realistic national demo directory (networks.csv, providers.csv,\n"
     "registrations.csv) for `verwijs import`. Providers (default 20000, at most 1000000)\n"
     "are placed population-weighted on DIR/places_nl.csv and get the nearest postcode of\n"
-    "DIR/pc4_centroids.csv; networks default to providers/60 (20..600). Deterministic\n"
-    "for a seed (default 42).\n";
+    "DIR/pc4_centroids.csv. Networks, of three kinds: --networks oncology care networks\n"
+    "(oncologiezorgnetwerk, NVPO criteria; default providers/220, 20..600: 90 at 20,000,\n"
+    "about 64 certified), palliative networks (palliatief, 65 per 90) and hospital\n"
+    "oncology networks (oncologienetwerk, one per 8, at least 7). Deterministic for a\n"
+    "seed (default 42).\n";
 
 int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
 {
@@ -426,7 +464,10 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
     if (geo == NULL || out == NULL || optind < argc)
         return vw_cli_usage_error("gen", "--geodata DIR and --out DIR are required");
     if (n_nets < 0)
-        n_nets = n_prov / 60 < 20 ? 20 : (n_prov / 60 > 600 ? 600 : n_prov / 60);
+        n_nets = n_prov / 220 < 20 ? 20 : (n_prov / 220 > 600 ? 600 : n_prov / 220);
+    long n_zorg = n_nets, n_pall = n_nets ? (n_nets * 65 + 45) / 90 : 0;
+    long n_onco = n_nets ? (n_nets / 8 < 7 ? 7 : n_nets / 8) : 0;
+    n_nets = n_zorg + n_pall + n_onco;
 
     snprintf(path, sizeof path, "%s/places_nl.csv", geo);
     if (read_csv(path, "name,lat,lon,population,geonameid", 5, place_row, &g, &bad_places) != 0 ||
@@ -550,8 +591,13 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
             pick = lo;
         } while (g.places[pick].pop < 20000);
         nt->place = pick;
-        nt->meets = rng_unit(&r) < 0.6;
+        nt->kind = ni < n_zorg ? K_ZORG : (ni < n_zorg + n_pall ? K_PALL : K_ONCO);
         const place *pl = &g.places[pick];
+        if (nt->kind != K_ZORG) {
+            gen_other_network(&g, pv, &pg, &r, nt, (int)ni, pl);
+            continue;
+        }
+        nt->meets = rng_unit(&r) < 0.8;
         uint32_t psych = VW_D_PSYCHOSOCIAL_MASK;
         uint32_t want[8];
         int nw = 0;
@@ -585,7 +631,7 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
             nt->n_members++;
         }
         double u = rng_unit(&r);
-        nt->certified = nt->meets ? u < 0.7 : u < 0.15;
+        nt->certified = nt->meets ? u < 0.9 : u < 0.15;
         nt->until = VW_DATE_NONE;
         if (nt->certified) {
             char d[64];
@@ -613,23 +659,32 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
         fprintf(stderr, "verwijs gen: cannot write into %s: %s\n", out, strerror(errno));
         goto out;
     }
-    long n_meets = 0, n_cert = 0, n_regs = 0, per_disc[VW_D_COUNT] = {0};
+    long n_meets = 0, n_cert = 0, n_regs = 0, per_disc[VW_D_COUNT] = {0}, per_kind[3] = {0};
     fprintf(fn, "id,name,kind,status,certified_until,region\n");
     for (long ni = 0; ni < n_nets && big > 0; ni++) {
         char d[11] = "";
         if (nets[ni].until != VW_DATE_NONE)
             vw_date_format(nets[ni].until, d);
+        static const char *const kind_name[] = {"oncologiezorgnetwerk", "palliatief",
+                                                "oncologienetwerk"};
+        static const char *const kind_label[] = {"Oncologiezorgnetwerk", "Netwerk Palliatieve Zorg",
+                                                 "Oncologienetwerk"};
         char name[128];
-        snprintf(name, sizeof name, "Oncologienetwerk %s%s", g.places[nets[ni].place].name,
-                 ni % 7 == 3 ? " e.o." : "");
+        snprintf(name, sizeof name, "%s %s%s", kind_label[nets[ni].kind],
+                 g.places[nets[ni].place].name, ni % 7 == 3 ? " e.o." : "");
         fprintf(fn, "N%04ld,", ni + 1);
         csv_put(fn, name);
-        fprintf(fn, ",oncologienetwerk,%s,%s,\n", nets[ni].certified ? "certified" : "forming", d);
+        fprintf(fn, ",%s,%s,%s,\n", kind_name[nets[ni].kind],
+                nets[ni].certified ? "certified" : "forming", d);
         n_meets += nets[ni].meets;
-        n_cert += nets[ni].certified;
+        n_cert += nets[ni].certified && nets[ni].kind == K_ZORG;
+        per_kind[nets[ni].kind]++;
     }
     fprintf(fp, "id,name,discipline,expertise,lat,lon,address,postcode,city,phone,email,"
-                "website,networks,accepting,online\n");
+                "website,networks,accepting,online,hours,languages,wheelchair,direct_access,"
+                "wait_weeks,wait_confirmed,agb,big\n");
+    uint64_t attr_stream = seed ^ 0x5245464552524552ull; /* its own stream */
+    int32_t today = vw_date_today();
     fprintf(fr, "provider_id,expertise,registry,valid_from,valid_until\n");
     vw_progress_start(&prog, "gen: writing", "providers");
     for (long i = 0; i < n_prov; i++) {
@@ -669,7 +724,9 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
                 1 + rng_int(&r, 9), rng_int(&r, 100000000), i + 1, i + 1);
         for (int k = 0; k < p->nets; k++)
             fprintf(fp, "%sN%04d", k ? ";" : "", p->net[k] + 1);
-        fprintf(fp, ",%d,%d\n", p->accepting, p->online);
+        fprintf(fp, ",%d,%d", p->accepting, p->online);
+        vw_gen_attrs(fp, &attr_stream, p->disc, g.places[p->place].pop >= 100000, today);
+        putc('\n', fp);
         per_disc[p->disc]++;
         if (p->regtag) {
             static const char *const registry[] = {"kngf-oncologie", "nvd-oncologie",
@@ -685,15 +742,21 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv)
         }
     }
     vw_progress_clear(&prog);
+    if (n_regs == 0 && n_prov > 0) { /* a tiny directory too: the import refuses an empty file */
+        fprintf(fr, "P0000001,oncologie,nvpo-deskundigen,2024-01-01,2028-12-31\n");
+        n_regs++;
+    }
     if (fclose(fn) | fclose(fp) | fclose(fr)) {
         fn = fp = fr = NULL;
         fprintf(stderr, "verwijs gen: write error in %s\n", out);
         goto out;
     }
     fn = fp = fr = NULL;
-    fprintf(stderr, "verwijs gen: %ld providers, %ld networks (%ld composed to meet the NVPO "
-                    "criteria, %ld certified), %ld registrations, seed %llu -> %s/\n",
-            n_prov, big > 0 ? n_nets : 0, n_meets, n_cert, n_regs, (unsigned long long)seed, out);
+    fprintf(stderr, "verwijs gen: %ld providers, %ld oncology care networks (%ld composed to "
+                    "meet the NVPO criteria, %ld certified), %ld palliative and %ld hospital "
+                    "oncology networks, %ld registrations, seed %llu -> %s/\n",
+            n_prov, per_kind[K_ZORG], n_meets, n_cert, per_kind[K_PALL], per_kind[K_ONCO], n_regs,
+            (unsigned long long)seed, out);
     for (int d = 0; d < VW_D_COUNT; d++)
         fprintf(stderr, "  %-26s %7ld\n", vw_discipline_name(d), per_disc[d]);
     rc = EXIT_OK;

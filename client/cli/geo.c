@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "geodata/map.h"
+#include "geodata/netmap.h"
 #include "geodata/render/png.h"
 #include "proto/frame.h"
 #include "proto/vocab.h"
@@ -191,16 +192,21 @@ static const char *travel_times_note(const msgpack_object *res, bool nl)
 static void coverage_summary(FILE *f, const msgpack_object *res)
 {
     const msgpack_object *list = vw_mp_get(res, "regions");
-    char code[32];
-    fprintf(f, "%-10s %11s %11s %8s %6s %6s %8s\n", "region", "population", "covered", "share",
-            "pc4", "cov", "share");
+    char code[32], w[32], src[16];
+    bool old = strcmp(vw_mp_str(res, "weight", w, sizeof w), "age_65_plus") == 0;
+    fprintf(f, "%-10s %11s %11s %8s %6s %6s %8s\n", "region", old ? "aged 65+" : "population",
+            "covered", "share", "pc4", "cov", "share");
     for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size;
          i++)
         print_sum_row(f, &list->via.array.ptr[i],
                       vw_mp_str(&list->via.array.ptr[i], "code", code, sizeof code));
     print_sum_row(f, vw_mp_get(res, "total"), "total");
     if (!vw_mp_bool(res, "population_known"))
-        fprintf(f, "(no places imported: population figures are 0; see verwijs import places)\n");
+        fprintf(f, "(no population imported: figures are 0; see verwijs import population)\n");
+    else
+        fprintf(f, "(weights: %s)\n",
+                strcmp(vw_mp_str(res, "population_source", src, sizeof src), "cbs") == 0
+                    ? "CBS population per PC4" : "GeoNames places split over their PC4s");
 }
 
 static void coverage_table(const msgpack_object *res)
@@ -289,11 +295,13 @@ static const char *map_lang(const char *opt)
     return "en";
 }
 
+/* A coverage map, or with networks the national network map. */
 static int write_map(const msgpack_object *res, out_format fmt, const char *lang,
-                     const char *path)
+                     const char *path, bool networks)
 {
     vw_err err;
-    json_object *j = to_json(res), *fc = j ? vw_map_geojson(j, &err) : NULL;
+    json_object *j = to_json(res),
+                *fc = j ? (networks ? vw_netmap_geojson(j, &err) : vw_map_geojson(j, &err)) : NULL;
     char *buf = NULL;
     size_t len = 0;
     vw_outfile of;
@@ -312,11 +320,15 @@ static int write_map(const msgpack_object *res, out_format fmt, const char *lang
         goto out;
     }
     vw_map_label_buf lb;
-    vw_map_labels(j, lang, &lb);
+    memset(&lb, 0, sizeof lb);
+    if (!networks)
+        vw_map_labels(j, lang, &lb);
     vw_map_opts mo = {.title = lb.title, .subtitle = lb.subtitle,
                       .note = lb.note[0] ? lb.note : NULL, .lang = lang, .width = 900};
+    vw_netmap_opts no = {.width = 1200};
     FILE *m = open_memstream(&buf, &len);
-    if (m == NULL || vw_map_svg(fc, &mo, m, &err) != 0) {
+    if (m == NULL ||
+        (networks ? vw_netmap_svg(fc, &no, m, &err) : vw_map_svg(fc, &mo, m, &err)) != 0) {
         if (m)
             fclose(m);
         fprintf(stderr, "verwijs: %s\n", m ? err.message : "out of memory");
@@ -347,6 +359,7 @@ static const char coverage_help[] =
     "usage: verwijs coverage --discipline D [--expertise E]... --within MIN [--region R|all]\n"
     "                        [--mode car|bike|walk|transit] [--accepting-only] [--as-of YYYY-MM-DD]\n"
     "                        [--networks] [--white-spots N] [--lang nl|en]\n"
+    "                        [--weight population|age_65_plus]\n"
     "                        [--format table|csv|json|geojson|svg|png] [--out FILE] [--db PATH]\n"
     "Per region, the share of people and of PC4 areas with a matching provider within MIN\n"
     "minutes, and the white spots (PC4 areas without one) with their nearest provider.\n"
@@ -355,6 +368,8 @@ static const char coverage_help[] =
     "  --white-spots  how many white spots to list (default 1000 for table, csv and json;\n"
     "                 maps and GeoJSON get every white spot; max 10000). A map or GeoJSON\n"
     "                 with fewer than all says so (subtitle; \"coverage\" member)\n"
+    "  --weight       what a PC4 weighs: everyone (default) or people aged 65+ (needs the\n"
+    "                 CBS population, verwijs import population)\n"
     "  --lang         the map's labels: nl or en (default: the locale, LANG=nl_NL.UTF-8 is nl)\n"
     "  --format       csv: the white spots (figures on stderr); geojson: regions, white-spot\n"
     "                 cells and providers for QGIS/Leaflet; svg/png: a map with region\n"
@@ -371,11 +386,12 @@ int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
         {"networks", no_argument, NULL, 'N'},         {"white-spots", required_argument, NULL, 'S'},
         {"format", required_argument, NULL, 'f'},     {"out", required_argument, NULL, 'o'},
         {"db", required_argument, NULL, 'b'},         {"help", no_argument, NULL, 'h'},
-        {"lang", required_argument, NULL, 'L'},       {NULL, 0, NULL, 0}};
+        {"lang", required_argument, NULL, 'L'},       {"weight", required_argument, NULL, 'W'},
+        {NULL, 0, NULL, 0}};
     static const char *const formats[] = {"table", "csv", "json", "geojson", "svg", "png", NULL};
     vw_cli cli = *cli_in;
     vw_cli_qopts q = {.within = -1, .max_limit = 1};
-    const char *db = NULL, *out = NULL, *format = "table";
+    const char *db = NULL, *out = NULL, *format = "table", *weight = NULL;
     long spots = -1;
     const char *lang = NULL;
     bool networks = false;
@@ -397,6 +413,12 @@ int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
         case 'f': format = optarg; break;
         case 'o': out = optarg; break;
         case 'b': db = optarg; break;
+        case 'W':
+            if (strcmp(optarg, "population") != 0 && strcmp(optarg, "age_65_plus") != 0)
+                return vw_cli_usage_error("coverage", "--weight must be population or "
+                                                      "age_65_plus");
+            weight = optarg;
+            break;
         case 'S':
             spots = strtol(optarg, &end, 10);
             if (*end || spots < 0 || spots > 10000)
@@ -434,7 +456,10 @@ int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, vw_cli_qopts_count(&q) + networks + geometry + (spots >= 0));
+    msgpack_pack_map(&pk, vw_cli_qopts_count(&q) + networks + geometry + (spots >= 0) +
+                              (weight != NULL));
+    if (weight)
+        vw_pack_kv_str(&pk, "weight", weight);
     vw_cli_pack_qopts(&pk, &q);
     if (networks)
         vw_pack_kv_str(&pk, "view", "networks");
@@ -463,7 +488,125 @@ int vw_cmd_coverage(const vw_cli *cli_in, int argc, char **argv)
             rc = vw_outfile_close(&of, true);
         }
     } else {
-        rc = write_map(res, fmt, map_lang(lang), out);
+        rc = write_map(res, fmt, map_lang(lang), out, false);
+    }
+    vw_reply_free(r);
+    return rc;
+}
+
+/* ---- networks map --------------------------------------------------------- */
+
+static const char netmap_help[] =
+    "usage: verwijs networks map [--kind K|all] [--as-of YYYY-MM-DD]\n"
+    "                            [--format svg|png|geojson|json|table] [--out FILE] [--db PATH]\n"
+    "One national map of all networks: each network by kind (oncologiezorgnetwerk,\n"
+    "palliatief, oncologienetwerk, ...) at the centre of its members, over the 7 IZA\n"
+    "regions, with a legend and the counts per region. table (default) prints the counts;\n"
+    "png needs --out. --db computes from the SQLite file instead of the server.\n";
+
+/* The i-th string of an array, "" otherwise. */
+static const char *str_at(const msgpack_object *arr, uint32_t i, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (arr && arr->type == MSGPACK_OBJECT_ARRAY && i < arr->via.array.size &&
+        arr->via.array.ptr[i].type == MSGPACK_OBJECT_STR) {
+        const msgpack_object_str *s = &arr->via.array.ptr[i].via.str;
+        snprintf(buf, cap, "%.*s", (int)s->size, s->ptr);
+    }
+    return buf;
+}
+
+static void netmap_table(const msgpack_object *res)
+{
+    const msgpack_object *kinds = vw_mp_get(res, "kinds"), *regions = vw_mp_get(res, "regions");
+    char k[64], name[64];
+    uint32_t nk = kinds && kinds->type == MSGPACK_OBJECT_ARRAY ? kinds->via.array.size : 0;
+    printf("%-22s", "region");
+    for (uint32_t i = 0; i < nk; i++)
+        printf(" %20.20s", str_at(kinds, i, k, sizeof k));
+    printf("\n");
+    for (uint32_t r = 0; regions && r < regions->via.array.size; r++) {
+        const msgpack_object *reg = &regions->via.array.ptr[r], *c = vw_mp_get(reg, "counts");
+        printf("%-22s", vw_mp_str(reg, "name", name, sizeof name));
+        for (uint32_t i = 0; i < nk; i++)
+            printf(" %20.0f", vw_mp_num(c, str_at(kinds, i, k, sizeof k), 0));
+        printf("\n");
+    }
+    const msgpack_object *c = vw_mp_get(res, "counts");
+    printf("%-22s", "Netherlands");
+    for (uint32_t i = 0; i < nk; i++)
+        printf(" %20.0f", vw_mp_num(c, str_at(kinds, i, k, sizeof k), 0));
+    printf("\n");
+}
+
+int vw_cmd_networks_map(const vw_cli *cli_in, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"kind", required_argument, NULL, 'K'},   {"as-of", required_argument, NULL, 'D'},
+        {"format", required_argument, NULL, 'f'}, {"out", required_argument, NULL, 'o'},
+        {"db", required_argument, NULL, 'b'},     {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const char *const formats[] = {"table", "csv", "json", "geojson", "svg", "png", NULL};
+    vw_cli cli = *cli_in;
+    const char *kind = NULL, *as_of = NULL, *format = "table", *out = NULL, *db = NULL;
+    int c, rc;
+    int32_t day;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'K': kind = optarg; break;
+        case 'D': as_of = optarg; break;
+        case 'f': format = optarg; break;
+        case 'o': out = optarg; break;
+        case 'b': db = optarg; break;
+        case 'j': cli.json = true; break;
+        case 'h': fputs(netmap_help, stdout); return EXIT_OK;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return vw_cli_usage_error("networks", "unexpected argument '%s'", argv[optind]);
+    out_format fmt = F_TABLE;
+    while (formats[fmt] && strcmp(formats[fmt], format) != 0)
+        fmt++;
+    if (formats[fmt] == NULL || fmt == F_CSV)
+        return vw_cli_usage_error("networks", "--format must be table, json, geojson, svg or png");
+    if (cli.json)
+        fmt = F_JSON;
+    if (fmt == F_PNG && out == NULL)
+        return vw_cli_usage_error("networks", "--format png needs --out FILE");
+    if (kind && strcmp(kind, "all") != 0 && !vw_tag_valid(kind, strlen(kind)))
+        return vw_cli_usage_error("networks", "--kind must be a kind such as palliatief, or all");
+    if (as_of && vw_date_parse(as_of, strlen(as_of), &day) != 0)
+        return vw_cli_usage_error("networks", "--as-of must be a date YYYY-MM-DD");
+    bool geometry = fmt == F_GEOJSON || fmt == F_SVG || fmt == F_PNG;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1 + (kind != NULL) + (as_of != NULL));
+    vw_pack_kv_bool(&pk, "geometry", geometry);
+    if (kind)
+        vw_pack_kv_str(&pk, "kind", kind);
+    if (as_of)
+        vw_pack_kv_str(&pk, "as_of", as_of);
+    vw_reply *r = call(&cli, db, "networks.map", &sb, &rc);
+    msgpack_sbuffer_destroy(&sb);
+    if (r == NULL)
+        return rc;
+    const msgpack_object *res = vw_reply_result(r);
+    if (fmt == F_TABLE || fmt == F_JSON) {
+        vw_outfile of;
+        FILE *f = vw_outfile_open(&of, out);
+        rc = EXIT_FAIL;
+        if (f != NULL) {
+            if (fmt == F_JSON)
+                vw_json_write(f, res, true);
+            else
+                netmap_table(res);
+            rc = vw_outfile_close(&of, true);
+        }
+    } else {
+        rc = write_map(res, fmt, NULL, out, true);
     }
     vw_reply_free(r);
     return rc;

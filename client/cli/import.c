@@ -48,7 +48,7 @@ static void on_progress(void *arg, long rows, long long bytes, long long total)
 }
 
 static const char import_help[] =
-    "usage: verwijs import pc4|places|networks|providers|registrations FILE --db PATH\n"
+    "usage: verwijs import pc4|places|population|networks|providers|registrations FILE --db PATH\n"
     "                     [--skip-invalid] [--replace-all] [--max-removed PCT]\n"
     "                     [--delimiter ','|';'|tab] [--encoding utf8|latin1]\n"
     "       verwijs import traveltimes FILE --mode car|bike|walk|transit --db PATH\n"
@@ -64,9 +64,12 @@ static const char import_help[] =
     "A spreadsheet saved with Dutch settings (';' between columns, or Windows-1252\n"
     "\"Latin-1\" text) is named as such; --delimiter ';' and --encoding latin1 read it\n"
     "as it is, converting the text exactly to UTF-8.\n"
-    "Order: pc4, places, regions, networks, providers, registrations.\n"
+    "Order: pc4, places or population, regions, networks, providers, registrations.\n"
     "places: name,lat,lon,population[,geonameid] (weights of the PC4 demand points).\n"
-    "regions: municipality polygons (GeoJSON, properties statcode + corop_gebied) mapped to\n"
+    "population: pc4,population[,age_65_plus][,households] (CBS per PC4; -99997 = secret,\n"
+    "unknown); where loaded it weighs the PC4 demand points instead of places.\n"
+    "regions: municipality polygons (GeoJSON: gemeente_2015 with statcode + corop_gebied, or\n"
+    "gemeente_2024 with gemeentecode) mapped to\n"
     "the 7 IZA regions by --mapping (default: share/verwijs/iza_regions.csv under the\n"
     "prefix this verwijs is installed in, here %s)\n"
     "and unioned per region; see docs/GEOGRAPHY.md.\n"
@@ -190,8 +193,8 @@ int vw_cmd_import(const vw_cli *cli, int argc, char **argv)
         return vw_cli_usage_error("import", "--mapping is for import regions");
     vw_import_kind kind;
     if (vw_import_kind_parse(argv[optind], &kind) != 0)
-        return vw_cli_usage_error("import", "unknown kind '%s' (pc4, places, regions, networks, "
-                                            "providers, registrations, traveltimes)",
+        return vw_cli_usage_error("import", "unknown kind '%s' (pc4, places, population, regions, "
+                                            "networks, providers, registrations, traveltimes)",
                                   argv[optind]);
     if ((kind == VW_IMPORT_TRAVELTIMES) != (mode != NULL))
         return vw_cli_usage_error("import", kind == VW_IMPORT_TRAVELTIMES
@@ -372,9 +375,10 @@ int vw_cmd_db(const vw_cli *cli, int argc, char **argv)
         printf("%s: schema version %d\n", db, vw_store_schema_version(st));
         printf("  pc4            %ld\n  networks       %ld\n  providers      %ld\n"
                "  memberships    %ld\n  registrations  %ld\n  places         %ld\n"
+               "  population     %ld PC4 (CBS)\n"
                "  regions        %ld of 7 with a polygon\n  imports        %ld\n",
                n.pc4, n.networks, n.providers, n.memberships, n.registrations, n.places,
-               n.regions_with_geometry, n.imports);
+               n.population, n.regions_with_geometry, n.imports);
     }
     vw_store_close(st);
     return rc;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/attrs.h"
 #include "proto/vocab.h"
 #include "cli.h"
 #include "json.h"
@@ -178,7 +179,9 @@ static void match_table(const msgpack_object *res)
 static const char match_help[] =
     "usage: verwijs match --near 3511|3511AB|52.09,5.12 [--discipline D]... [--expertise E]...\n"
     "                     [--within MIN] [--mode car|bike|walk|transit] [--limit N] [--accepting-only]\n"
-    "                     [--region R] [--include-online] [--as-of YYYY-MM-DD] [--json]\n"
+    "                     [--region R] [--include-online] [--as-of YYYY-MM-DD]\n"
+    "                     [--language LL]... [--wheelchair] [--direct-access]\n"
+    "                     [--open-on DAY[@HH:MM]] [--max-wait WEEKS] [--json]\n"
     "Providers near a patient's postcode or point, nearest first (ties by id).\n"
     "  --near        PC4, PC6 or lat,lon (WGS84)\n"
     "  --discipline  e.g. fysiotherapeut, dietist, psycholoog (repeat for several)\n"
@@ -191,7 +194,77 @@ static const char match_help[] =
     "  --accepting-only  only providers accepting new patients\n"
     "  --include-online  also list online providers (national, no distance)\n"
     "  --as-of       the day registrations are checked on (default today)\n"
+    "  --language    speaks this ISO 639-1 language, e.g. tr, ar (repeat: any of them)\n"
+    "  --wheelchair  only practices known to be wheelchair accessible\n"
+    "  --direct-access  only providers known to see patients without a GP referral\n"
+    "  --open-on     open on this day (mo tu we th fr sa su), optionally at a time: tu@10:00\n"
+    "  --max-wait    waiting time at most this many weeks, confirmed recently (a wait\n"
+    "                confirmed longer ago than the server's wait_valid_weeks is unknown)\n"
     "  --json        the server's result as JSON\n";
+
+/* The referrer's filters of match, checked before anything is sent. */
+typedef struct ref_opts {
+    const char *lang[VW_LANG_MAX];
+    int n_lang;
+    bool wheelchair, direct_access;
+    const char *open_on;
+    long max_wait; /* -1: not given */
+} ref_opts;
+
+static int ref_opt(int c, const char *arg, ref_opts *r)
+{
+    int day, minute;
+    char *end;
+    switch (c) {
+    case 'L':
+        if (vw_lang_parse(arg, strlen(arg)) == 0)
+            return vw_cli_usage_error("match", "--language must be an ISO 639-1 code such as "
+                                               "nl, en, tr, ar"), -1;
+        if (r->n_lang == VW_LANG_MAX)
+            return vw_cli_usage_error("match", "at most %d --language options", VW_LANG_MAX), -1;
+        r->lang[r->n_lang++] = arg;
+        return 1;
+    case 'W': r->wheelchair = true; return 1;
+    case 'A': r->direct_access = true; return 1;
+    case 'O':
+        if (vw_open_on_parse(arg, strlen(arg), &day, &minute) != 0)
+            return vw_cli_usage_error("match", "--open-on must be a day mo tu we th fr sa su, "
+                                               "optionally @HH:MM (tu@10:00)"), -1;
+        r->open_on = arg;
+        return 1;
+    case 'M':
+        r->max_wait = strtol(arg, &end, 10);
+        if (!arg[0] || *end || r->max_wait < 0 || r->max_wait > 520)
+            return vw_cli_usage_error("match", "--max-wait must be a number of weeks 0..520"), -1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int ref_count(const ref_opts *r)
+{
+    return (r->n_lang > 0) + r->wheelchair + r->direct_access + (r->open_on != NULL) +
+           (r->max_wait >= 0);
+}
+
+static void ref_pack(msgpack_packer *pk, const ref_opts *r)
+{
+    if (r->n_lang) {
+        vw_pack_cstr(pk, "language");
+        msgpack_pack_array(pk, (size_t)r->n_lang);
+        for (int i = 0; i < r->n_lang; i++)
+            vw_pack_cstr(pk, r->lang[i]);
+    }
+    if (r->wheelchair)
+        vw_pack_kv_bool(pk, "wheelchair", true);
+    if (r->direct_access)
+        vw_pack_kv_bool(pk, "direct_access", true);
+    if (r->open_on)
+        vw_pack_kv_str(pk, "open_on", r->open_on);
+    if (r->max_wait >= 0)
+        vw_pack_kv_int(pk, "max_wait_weeks", r->max_wait);
+}
 
 int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
 {
@@ -202,14 +275,19 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
         {"accepting-only", no_argument, NULL, 'a'}, {"include-online", no_argument, NULL, 'o'},
         {"as-of", required_argument, NULL, 'D'},    {"json", no_argument, NULL, 'j'},
         {"region", required_argument, NULL, 'r'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"language", required_argument, NULL, 'L'}, {"wheelchair", no_argument, NULL, 'W'},
+        {"direct-access", no_argument, NULL, 'A'},  {"open-on", required_argument, NULL, 'O'},
+        {"max-wait", required_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
     vw_cli_qopts q = {.within = -1, .max_limit = 100};
+    ref_opts ro = {.max_wait = -1};
     int c, rc;
     bool online = false;
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         int used = vw_cli_qopt("match", c, optarg, &q, &cli);
+        if (used == 0)
+            used = ref_opt(c, optarg, &ro);
         if (used < 0)
             return EXIT_USAGE;
         if (used)
@@ -231,18 +309,63 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1 + online + vw_cli_qopts_count(&q));
+    msgpack_pack_map(&pk, 1 + online + vw_cli_qopts_count(&q) + ref_count(&ro));
     vw_pack_cstr(&pk, "near");
     vw_cli_pack_near(&pk, q.near);
     if (online)
         vw_pack_kv_bool(&pk, "include_online", true);
     vw_cli_pack_qopts(&pk, &q);
+    ref_pack(&pk, &ro);
     vw_reply *r = vw_cli_call(&cli, "match", &sb, &rc);
     msgpack_sbuffer_destroy(&sb);
     return r ? vw_cli_finish(&cli, r, match_table) : rc;
 }
 
 /* ---- provider / network ---------------------------------------------------- */
+
+/* "yes", "no" or "unknown" for a nil-able boolean. */
+static const char *tri(const msgpack_object *p, const char *key)
+{
+    const msgpack_object *v = vw_mp_get(p, key);
+    if (!v || v->type != MSGPACK_OBJECT_BOOLEAN)
+        return "unknown";
+    return v->via.boolean ? "yes" : "no";
+}
+
+/* Opening hours as `mo 08:00-12:00,13:00-17:00; tu ...`. */
+static void print_hours(const msgpack_object *h)
+{
+    char day[8], prev[8] = "", a[8], b[8];
+    if (!h || h->type != MSGPACK_OBJECT_ARRAY || h->via.array.size == 0) {
+        printf("unknown");
+        return;
+    }
+    for (uint32_t i = 0; i < h->via.array.size; i++) {
+        const msgpack_object *iv = &h->via.array.ptr[i];
+        vw_mp_str(iv, "day", day, sizeof day);
+        bool same = strcmp(day, prev) == 0;
+        printf("%s%s%s%s-%s", same ? "," : (i ? "; " : ""), same ? "" : day, same ? "" : " ",
+               vw_mp_str(iv, "open", a, sizeof a), vw_mp_str(iv, "close", b, sizeof b));
+        memcpy(prev, day, sizeof prev);
+    }
+}
+
+static void print_attrs(const msgpack_object *p)
+{
+    char b1[256], b2[64];
+    printf("  hours       ");
+    print_hours(vw_mp_get(p, "hours"));
+    printf("\n  languages   %s\n", vw_mp_join(vw_mp_get(p, "languages"), NULL, b1, sizeof b1));
+    printf("  wheelchair  %s\n", tri(p, "wheelchair"));
+    printf("  direct      %s (without GP referral)\n", tri(p, "direct_access"));
+    if (vw_mp_get(p, "wait_weeks") && vw_mp_get(p, "wait_weeks")->type != MSGPACK_OBJECT_NIL)
+        printf("  wait        %.0f weeks (confirmed %s)\n", vw_mp_num(p, "wait_weeks", 0),
+               vw_mp_str(p, "wait_confirmed", b2, sizeof b2));
+    else
+        printf("  wait        unknown\n");
+    printf("  AGB         %s\n", vw_mp_str(p, "agb", b1, sizeof b1));
+    printf("  BIG         %s\n", vw_mp_str(p, "big", b1, sizeof b1));
+}
 
 static void provider_table(const msgpack_object *p)
 {
@@ -260,6 +383,7 @@ static void provider_table(const msgpack_object *p)
     printf("  accepting   %s\n", vw_mp_bool(p, "accepting") ? "yes" : "no");
     printf("  online      %s\n", vw_mp_bool(p, "online") ? "yes" : "no");
     printf("  networks    %s\n", vw_mp_join(vw_mp_get(p, "networks"), "name", b1, sizeof b1));
+    print_attrs(p);
     const msgpack_object *regs = vw_mp_get(p, "registrations");
     if (regs && regs->type == MSGPACK_OBJECT_ARRAY)
         for (uint32_t i = 0; i < regs->via.array.size; i++) {

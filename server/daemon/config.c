@@ -193,6 +193,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("walk_speed_kmh", 1, 15, c->travel.speed_kmh[VW_MODE_WALK])
     NUM("refer_self_care_below", 0, 11, c->refer.self_care_below)
     NUM("refer_psychosocial_from", 0, 11, c->refer.psychosocial_from)
+    NUM("wait_valid_weeks", 1, 520, c->refer.wait_valid_weeks)
 #undef STR
 #undef NUM
     return vw_err_set(err, VW_E_BAD_REQUEST, "unknown key '%s'", key);

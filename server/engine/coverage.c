@@ -71,6 +71,9 @@ int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_co
     memset(out, 0, sizeof *out);
     if (!(q->within_min > 0) || q->region < -1 || q->region >= VW_REGION_COUNT)
         return vw_err_set(err, VW_E_BAD_REQUEST, "coverage needs within > 0 and a valid region");
+    if (q->weight_65 && vw_snapshot_population_source(s) != VW_POP_CBS)
+        return vw_err_set(err, VW_E_UNAVAILABLE, "weighing by age 65+ needs the CBS population "
+                          "(verwijs import population)");
     if (q->region >= 0 && !vw_snapshot_has_regions(s))
         return vw_err_set(err, VW_E_UNAVAILABLE, "no region polygons loaded (verwijs import "
                           "regions)");
@@ -102,7 +105,7 @@ int vw_coverage_run(const vw_snapshot *s, const vw_travel_model *tm, const vw_co
         memset(pt, 0, sizeof *pt);
         pt->pc4 = info.pc4;
         pt->region = info.region;
-        pt->population = info.population;
+        pt->population = q->weight_65 ? info.age_65_plus : info.population;
         if (q->networks)
             network_point(nc, s, tm, q, pt, info.lat, info.lon);
         else

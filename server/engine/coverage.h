@@ -30,12 +30,13 @@ typedef struct vw_coverage_query {
     double within_min;    /* > 0 */
     vw_mode mode;
     int32_t as_of;
+    bool weight_65;       /* weigh PC4s by people aged 65+ (CBS) instead of everyone */
 } vw_coverage_query;
 
 typedef struct vw_coverage_point {
     int pc4;
     int region;
-    uint32_t population;
+    uint32_t population;  /* the PC4's weight: people, or people aged 65+ (weight_65) */
     bool covered;
     int64_t nearest;      /* provider (or network) index; -1: none anywhere */
     uint8_t source;       /* VW_TS_* (traveltime.h): which gave `minutes` */

@@ -34,6 +34,39 @@ static uint32_t cap_limit(const vw_match_query *q)
     return q->limit > VW_MATCH_MAX_LIMIT ? VW_MATCH_MAX_LIMIT : q->limit;
 }
 
+static bool ext_on(const vw_match_query *q)
+{
+    return q->n_languages || q->wheelchair || q->direct_access || q->open_filter ||
+           q->wait_filter;
+}
+
+bool vw_match_ext_passes(const vw_snapshot *s, uint32_t i, const vw_match_query *q)
+{
+    const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
+    if (q->wheelchair && x->wheelchair != VW_TRI_YES)
+        return false;
+    if (q->direct_access && x->direct_access != VW_TRI_YES)
+        return false;
+    if (q->wait_filter && (x->wait_confirmed == VW_DATE_NONE ||
+                           x->wait_confirmed < q->wait_valid_since ||
+                           x->wait_weeks > q->max_wait_weeks))
+        return false;
+    if (q->open_filter &&
+        (!((x->open_days >> q->open_day) & 1u) ||
+         (q->open_minute >= 0 && !vw_hours_open(vw_snapshot_hours(s) + x->hours_first,
+                                                x->hours_count, q->open_day, q->open_minute))))
+        return false;
+    if (q->n_languages) {
+        uint32_t n = q->n_languages < VW_LANG_MAX ? q->n_languages : VW_LANG_MAX;
+        for (int k = 0; k < VW_LANG_MAX && x->lang[k]; k++)
+            for (uint32_t j = 0; j < n; j++)
+                if (x->lang[k] == q->languages[j])
+                    return true;
+        return false;
+    }
+    return true;
+}
+
 /* Filters other than discipline and distance, on the provider record. */
 static bool provider_passes(const vw_snapshot *s, uint32_t i, const vw_provider *p,
                             const vw_match_query *q)
@@ -41,6 +74,8 @@ static bool provider_passes(const vw_snapshot *s, uint32_t i, const vw_provider 
     if (q->accepting_only && !p->accepting)
         return false;
     if (q->region >= 0 && p->region != q->region)
+        return false;
+    if (ext_on(q) && !vw_match_ext_passes(s, i, q))
         return false;
     return vw_provider_has_tags(s, i, q->tags, q->as_of);
 }
@@ -145,6 +180,7 @@ typedef struct walk {
     double radius_h; /* INFINITY without a travel-time limit */
     double thr_h;    /* prune bound: min(radius_h, h of the heap's worst when full) */
     uint32_t dmask;
+    bool ext;        /* side-table filters on */
 } walk;
 
 static void update_thr(walk *w)
@@ -201,6 +237,9 @@ static inline void consider(walk *w, const vw_ient *e, double cos_lo)
         if (t != VW_TT_NONE && w->hp.n == w->hp.cap && t / 10.0 > w->hp.h[0].minutes)
             return;
     }
+    /* The side table is read only for candidates within the prune bound. */
+    if (w->ext && !vw_match_ext_passes(w->s, i, q))
+        return;
     double km = vw_geo_km(q->lat, q->lon, e->lat, e->lon);
     uint8_t src;
     double min = vw_tt_minutes(&w->o, i, km, &src);
@@ -280,6 +319,7 @@ uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_matc
     w.cos_o *= 1.0 - 1e-12;
     w.radius_h = q->within_min >= 0.0 ? h_of_km(vw_tt_km_bound(&w.o, q->within_min)) : INFINITY;
     w.dmask = disc_mask(q);
+    w.ext = ext_on(q);
     update_thr(&w);
 
     /* Providers outside the grid box (normally none): always scanned. */

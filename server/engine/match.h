@@ -35,7 +35,20 @@ typedef struct vw_match_query {
                                   0: the PC4 nearest (lat, lon) */
     bool model_only;           /* ignore matrices: the model, i.e. straight-line order
                                   (FHIR's distance search) */
+    /* Filters on the side table (vw_provider_ext); zero = off. A provider
+     * whose value is unknown does not pass a filter that is on. */
+    vw_lang languages[VW_LANG_MAX]; uint32_t n_languages; /* speaks any of them */
+    bool wheelchair;           /* known wheelchair accessible */
+    bool direct_access;        /* known to accept patients without referral */
+    bool open_filter;          /* open on open_day (0 = Monday) ... */
+    int open_day, open_minute; /* ... at open_minute (0..1439), or -1: at some time */
+    bool wait_filter;          /* wait known, at most max_wait_weeks, ... */
+    unsigned max_wait_weeks;
+    int32_t wait_valid_since;  /* ... and confirmed on or after this day */
 } vw_match_query;
+
+/* Does provider i pass the side-table filters of q? */
+bool vw_match_ext_passes(const vw_snapshot *s, uint32_t i, const vw_match_query *q);
 
 typedef struct vw_match_hit {
     uint32_t provider;

@@ -28,6 +28,12 @@ void vw_network_audit(const vw_snapshot *s, uint32_t network, int32_t as_of, vw_
     }
     out->n_disciplines = __builtin_popcount(out->disciplines);
     out->problems = 0;
+    out->nvpo = vw_net_kind_nvpo(n->kind);
+    if (!out->nvpo) { /* palliative, hospital and other kinds: not NVPO's business */
+        out->meets_criteria = false;
+        out->flagged = false;
+        return;
+    }
     if (out->n_disciplines < VW_AUDIT_MIN_DISCIPLINES)
         out->problems |= VW_AUDIT_FEW_DISCIPLINES;
     if (!(out->disciplines & (1u << VW_D_FYSIOTHERAPEUT)))

@@ -5,7 +5,10 @@
  * maatschappelijk_werker, geestelijk_verzorger, seksuoloog, poc) and a
  * dietist. A member is current on `as_of` unless its expertise came only from
  * registrations that have all expired by then: a provider with registrations
- * must hold at least one valid registration or a permanent expertise tag. */
+ * must hold at least one valid registration or a permanent expertise tag.
+ * The criteria apply to oncology care networks (kind oncologiezorgnetwerk,
+ * or no kind) only: for other kinds the audit gives the members and
+ * disciplines and nvpo = false, no problems, never flagged. */
 #ifndef VW_NETAUDIT_H
 #define VW_NETAUDIT_H
 
@@ -29,6 +32,7 @@ typedef struct vw_audit {
     uint32_t disciplines;       /* bitmask of current members' disciplines */
     int n_disciplines;
     uint32_t members, current_members;
+    bool nvpo;                  /* the criteria apply (netaudit kind); else the rest is 0 */
     bool meets_criteria;
     bool flagged;               /* certified but failing the criteria or expired */
     unsigned problems;          /* VW_AUDIT_* bits */

@@ -17,6 +17,14 @@ void vw_refer_config_default(vw_refer_config *c)
 {
     c->self_care_below = 4;
     c->psychosocial_from = 7;
+    c->wait_valid_weeks = 13;
+}
+
+bool vw_network_kind_is(const vw_network *n, const char *kind)
+{
+    if (strcmp(kind, VW_NET_KIND_NVPO) == 0)
+        return vw_net_kind_nvpo(n->kind);
+    return n->kind && strcmp(n->kind, kind) == 0;
 }
 
 bool vw_network_certified_on(const vw_network *n, int32_t as_of)
@@ -137,7 +145,8 @@ static void plan_networks(const vw_snapshot *s, const vw_travel_model *tm,
     for (uint32_t ni = 0; ni < vw_snapshot_network_count(s); ni++) {
         const vw_network *net = vw_snapshot_network(s, ni);
         if (!vw_network_certified_on(net, q->as_of) ||
-            (q->in_region > 0 && net->region != q->in_region - 1))
+            (q->in_region > 0 && net->region != q->in_region - 1) ||
+            (q->network_kind && !vw_network_kind_is(net, q->network_kind)))
             continue;
         vw_refer_network c;
         memset(&c, 0, sizeof c); /* members unset are provider -1, below */

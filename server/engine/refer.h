@@ -32,6 +32,7 @@
 typedef struct vw_refer_config {
     int self_care_below;    /* score below this: self-management and online first (4) */
     int psychosocial_from;  /* score from this with an emotional problem: add psychosocial need (7) */
+    int wait_valid_weeks;   /* a waiting time confirmed longer ago counts as unknown (13) */
 } vw_refer_config;
 void vw_refer_config_default(vw_refer_config *c);
 
@@ -50,6 +51,7 @@ typedef struct vw_refer_query {
      * r, and only networks of region r (zero-initialised queries mean any). */
     int in_region;
     int origin_pc4;         /* as vw_match_query.origin_pc4 */
+    const char *network_kind; /* plan only networks of this kind (vw_network_kind_is); NULL: any */
 } vw_refer_query;
 
 typedef struct vw_refer_need {
@@ -120,6 +122,9 @@ uint32_t vw_networks_near(const vw_snapshot *s, const vw_travel_model *tm, doubl
 /* The core need a discipline fills in a network: 0 fysiotherapeut,
  * 1 psychosocial (psycholoog, poc, ...), 2 dietist; -1 none. */
 int vw_core_slot(int discipline);
+
+/* Is network n of `kind`? The NVPO kind also matches networks without one. */
+bool vw_network_kind_is(const vw_network *n, const char *kind);
 
 /* Is network i's certification valid on `as_of` (status certified and
  * certified_until empty or >= as_of)? */

@@ -87,6 +87,8 @@ void vw_snapshot_destroy(vw_snapshot *s)
         return;
     vw_arena_free(&s->arena);
     free(s->providers);
+    free(s->ext);
+    free(s->hours);
     free(s->networks);
     free(s->memberships);
     free(s->members);
@@ -129,6 +131,13 @@ const vw_provider *vw_snapshot_provider(const vw_snapshot *s, uint32_t i)
 {
     return i < s->n_providers ? &s->providers[i] : NULL;
 }
+
+const vw_provider_ext *vw_snapshot_provider_ext(const vw_snapshot *s, uint32_t i)
+{
+    return i < s->n_providers ? &s->ext[i] : NULL;
+}
+
+const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s) { return s->hours; }
 
 const char *vw_provider_name(const vw_provider *p) { return p->id + strlen(p->id) + 1; }
 

@@ -15,9 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/attrs.h"
 #include "proto/vw_err.h"
 
 #define VW_MAX_TAGS 64 /* expertise tags in one snapshot (bitmask width) */
+
+typedef struct vw_snapshot vw_snapshot;
 
 /* One provider: 64 bytes (one cache line). The text fields a client is shown
  * (name, postcode, address, phone, e-mail, web site) are not pointers here:
@@ -50,6 +53,24 @@ const char *vw_provider_name(const vw_provider *p);
 /* All text fields; pointers into the snapshot, valid while it is held. */
 void vw_provider_text_get(const vw_provider *p, vw_provider_text *out);
 
+/* What a referrer asks beyond location and expertise (docs/SCHEMA.md):
+ * cold data in a side table parallel to the providers, read only for
+ * candidates that passed the hot filters and for output, so the 64-byte
+ * record the match walk reads does not grow. */
+typedef struct vw_provider_ext {
+    const char *agb, *big;        /* NULL: not given */
+    uint32_t hours_first;         /* into vw_snapshot_hours() */
+    uint8_t hours_count;          /* 0: opening hours unknown */
+    uint8_t open_days;            /* bit d: open on weekday d (0 = Monday) */
+    uint8_t wheelchair, direct_access; /* VW_TRI_* */
+    vw_lang lang[VW_LANG_MAX];    /* zero-terminated when fewer */
+    int32_t wait_confirmed;       /* day the wait was confirmed; VW_DATE_NONE: no wait */
+    uint16_t wait_weeks;
+} vw_provider_ext;
+
+const vw_provider_ext *vw_snapshot_provider_ext(const vw_snapshot *s, uint32_t i);
+const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s);
+
 /* An expertise held through a registration with a validity period. */
 typedef struct vw_registration {
     const char *registry;      /* e.g. "nvpo-deskundigen" */
@@ -66,8 +87,6 @@ typedef struct vw_network {
     int8_t region;             /* imported code, else the region most members are in; -1 */
 } vw_network;
 
-typedef struct vw_snapshot vw_snapshot;
-
 /* ---- building ------------------------------------------------------------- */
 typedef struct vw_snapbuild vw_snapbuild;
 
@@ -78,6 +97,14 @@ typedef struct vw_provider_in {
     const char *const *expertise; size_t n_expertise;  /* tag strings, copied */
     const char *const *networks; size_t n_networks;    /* network ids, copied */
     bool accepting, online, geocoded;
+    /* the side table (all optional; zero = unknown) */
+    const char *agb, *big;                        /* copied */
+    const vw_hours_iv *hours; size_t n_hours;     /* sorted as vw_hours_parse gives them */
+    const vw_lang *langs; size_t n_langs;         /* <= VW_LANG_MAX */
+    int wheelchair, direct_access;                /* VW_TRI_* */
+    bool has_wait;
+    unsigned wait_weeks;                          /* <= 520 */
+    int32_t wait_confirmed;                       /* a date; required with has_wait */
 } vw_provider_in;
 
 typedef struct vw_network_in {
@@ -98,6 +125,10 @@ int vw_snapbuild_add_place(vw_snapbuild *b, double lat, double lon, uint32_t pop
                            vw_err *err);
 int vw_snapbuild_set_region(vw_snapbuild *b, int region, const void *wkb, size_t len,
                             vw_err *err);
+/* The CBS population of one PC4 (-1: unknown, kept secret). Once any is
+ * added, these weigh the PC4s instead of the places (snapshot_geo.c). */
+int vw_snapbuild_add_pc4_population(vw_snapbuild *b, int pc4, int64_t population,
+                                    int64_t age_65_plus, vw_err *err);
 int vw_snapbuild_add_registration(vw_snapbuild *b, const char *provider_id, const char *tag,
                                   const char *registry, int32_t valid_from,
                                   int32_t valid_until, vw_err *err);
@@ -151,9 +182,23 @@ typedef struct vw_pc4_info {
     double lat, lon;
     const char *place;
     uint32_t population;
+    uint32_t age_65_plus;             /* 0 without the CBS population */
     int region;                       /* -1: none */
     const struct vw_shape *cell;      /* NULL: none */
 } vw_pc4_info;
+
+/* Where the PC4 weights come from. */
+typedef enum {
+    VW_POP_NONE,   /* every PC4 weighs 0 (coverage reports shares of PC4 areas) */
+    VW_POP_PLACES, /* places split over their PC4s (GeoNames) */
+    VW_POP_CBS     /* CBS population per PC4 */
+} vw_pop_source;
+vw_pop_source vw_snapshot_population_source(const vw_snapshot *s);
+const char *vw_pop_source_name(vw_pop_source p); /* "none", "places", "cbs" */
+uint64_t vw_snapshot_age_65_plus(const vw_snapshot *s);
+/* With the CBS population: PC4 centroids whose population is unknown (no
+ * row, or kept secret); they weigh 0. */
+uint32_t vw_snapshot_pc4_population_unknown(const vw_snapshot *s);
 
 bool vw_snapshot_has_regions(const vw_snapshot *s);
 bool vw_snapshot_has_population(const vw_snapshot *s);
@@ -166,7 +211,7 @@ bool vw_snapshot_pc4_info(const vw_snapshot *s, int pc4, vw_pc4_info *out);
 typedef struct vw_region_summary {
     const struct vw_shape *outline;   /* NULL: no polygon */
     double area_km2;
-    uint64_t population;
+    uint64_t population, age_65_plus;
     uint32_t pc4, providers, networks;
 } vw_region_summary;
 /* region in 0..VW_REGION_COUNT-1 (geodata/regions.h). */

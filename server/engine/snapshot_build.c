@@ -107,6 +107,10 @@ struct vw_snapbuild {
     interner netrefs;     /* network ids named by providers -> ref number */
     vw_provider *prov;    /* net_first/net_count index `refs` until finish */
     uint32_t n_prov, cap_prov;
+    vw_provider_ext *ext; /* in the order added, like prov */
+    size_t cap_ext;
+    vw_hours_iv *hours;   /* runs named by ext[].hours_first */
+    size_t n_hours, cap_hours;
     uint32_t *refs;
     size_t n_refs, cap_refs;
     vw_network *nets;
@@ -176,6 +180,8 @@ void vw_snapbuild_free(vw_snapbuild *b)
     intern_free(&b->shared);
     intern_free(&b->netrefs);
     free(b->prov);
+    free(b->ext);
+    free(b->hours);
     free(b->refs);
     free(b->nets);
     free(b->regs);
@@ -346,6 +352,28 @@ int vw_snapbuild_add_place(vw_snapbuild *b, double lat, double lon, uint32_t pop
     return 0;
 }
 
+int vw_snapbuild_add_pc4_population(vw_snapbuild *b, int pc4, int64_t population,
+                                    int64_t age_65_plus, vw_err *err)
+{
+    vw_geo_in *g = &b->geo;
+    if (geo_closed(b, err) < 0)
+        return -1;
+    if (pc4 < 1000 || pc4 > 9999 || population > INT32_MAX || age_65_plus > INT32_MAX ||
+        (population >= 0 && age_65_plus > population))
+        return vw_err_set(err, VW_E_INVALID, "population of pc4 %d: invalid", pc4);
+    if (g->cbs_pop == NULL) {
+        g->cbs_pop = malloc(VW_PC4_SLOTS * sizeof *g->cbs_pop);
+        g->cbs_65 = malloc(VW_PC4_SLOTS * sizeof *g->cbs_65);
+        if (!g->cbs_pop || !g->cbs_65)
+            return oom(err);
+        for (int k = 0; k < VW_PC4_SLOTS; k++)
+            g->cbs_pop[k] = g->cbs_65[k] = -1;
+    }
+    g->cbs_pop[pc4] = population < 0 ? -1 : (int32_t)population;
+    g->cbs_65[pc4] = age_65_plus < 0 ? -1 : (int32_t)age_65_plus;
+    return 0;
+}
+
 int vw_snapbuild_set_region(vw_snapbuild *b, int region, const void *wkb, size_t len,
                             vw_err *err)
 {
@@ -386,6 +414,55 @@ int vw_snapbuild_add_network(vw_snapbuild *b, const vw_network_in *n, vw_err *er
         copy_str(b, n->region_code, true, &net.region_code, "network region", err) < 0)
         return -1;
     b->nets[b->n_nets++] = net;
+    return 0;
+}
+
+/* The cold side record of the provider about to be added (slot n_prov).
+ * The importer validated the values; this only refuses what would break
+ * the snapshot's own invariants. */
+static int add_ext(vw_snapbuild *b, const vw_provider_in *p, vw_err *err)
+{
+    vw_provider_ext x;
+    memset(&x, 0, sizeof x);
+    x.wait_confirmed = VW_DATE_NONE;
+    if (p->n_hours > VW_HOURS_MAX || (p->n_hours && !p->hours) || p->n_langs > VW_LANG_MAX ||
+        (p->n_langs && !p->langs) || p->wheelchair < 0 || p->wheelchair > VW_TRI_YES ||
+        p->direct_access < 0 || p->direct_access > VW_TRI_YES ||
+        (p->has_wait && (p->wait_weeks > 520 || p->wait_confirmed == VW_DATE_NONE)))
+        return vw_err_set(err, VW_E_INVALID, "provider '%s': invalid hours, languages, "
+                          "accessibility or waiting time", p->id);
+    for (size_t k = 0; k < p->n_hours; k++) {
+        const vw_hours_iv *h = &p->hours[k];
+        if (h->day > 6 || h->open >= h->close || h->close > 1440 ||
+            (k && (h->day < p->hours[k - 1].day ||
+                   (h->day == p->hours[k - 1].day && h->open < p->hours[k - 1].close))))
+            return vw_err_set(err, VW_E_INVALID, "provider '%s': invalid opening hours", p->id);
+        x.open_days |= (uint8_t)(1u << h->day);
+    }
+    if (reserve((void **)&b->ext, sizeof *b->ext, b->n_prov, &b->cap_ext,
+                VW_INDEX_MAX_PROVIDERS) < 0)
+        return oom(err);
+    while (b->n_hours + p->n_hours > b->cap_hours)
+        if (reserve((void **)&b->hours, sizeof *b->hours, b->cap_hours, &b->cap_hours,
+                    (size_t)UINT32_MAX) < 0)
+            return oom(err);
+    if ((p->agb && p->agb[0] && copy_str(b, p->agb, false, &x.agb, "agb", err) < 0) ||
+        (p->big && p->big[0] && copy_str(b, p->big, false, &x.big, "big", err) < 0))
+        return -1;
+    x.hours_first = (uint32_t)b->n_hours;
+    x.hours_count = (uint8_t)p->n_hours;
+    if (p->n_hours)
+        memcpy(b->hours + b->n_hours, p->hours, p->n_hours * sizeof *p->hours);
+    b->n_hours += p->n_hours;
+    for (size_t k = 0; k < p->n_langs; k++)
+        x.lang[k] = p->langs[k];
+    x.wheelchair = (uint8_t)p->wheelchair;
+    x.direct_access = (uint8_t)p->direct_access;
+    if (p->has_wait) {
+        x.wait_weeks = (uint16_t)p->wait_weeks;
+        x.wait_confirmed = p->wait_confirmed;
+    }
+    b->ext[b->n_prov] = x;
     return 0;
 }
 
@@ -444,6 +521,10 @@ int vw_snapbuild_add_provider(vw_snapbuild *b, const vw_provider_in *p, vw_err *
     out.region = -1;
     if (copy_str(b, p->city, true, &out.city, "city", err) < 0 ||
         pack_text(b, p, &out, err) < 0) {
+        b->n_refs = out.net_first;
+        return -1;
+    }
+    if (add_ext(b, p, err) < 0) {
         b->n_refs = out.net_first;
         return -1;
     }
@@ -697,6 +778,16 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     s->providers = b->prov;
     s->n_providers = b->n_prov;
     b->prov = NULL;
+    s->ext = malloc((size_t)(s->n_providers ? s->n_providers : 1) * sizeof *s->ext);
+    if (!s->ext) {
+        oom(err);
+        goto fail;
+    }
+    for (uint32_t k = 0; k < s->n_providers; k++)
+        s->ext[k] = b->ext[order[k]];
+    s->hours = b->hours;
+    s->n_hours = b->n_hours;
+    b->hours = NULL;
     for (uint32_t i = 0; i < s->n_providers; i++)
         s->discipline_counts[s->providers[i].discipline]++;
     memcpy(s->tags, b->tags, sizeof s->tags);

@@ -1,7 +1,8 @@
 /* snapshot_geo.c -- the geography of a snapshot: PC4 populations, the region
  * of every PC4, provider and network, region outlines and PC4 cells.
  *
- * Population (the weight of a PC4 as a demand point): every PC4 centroid is
+ * Population (the weight of a PC4 as a demand point): the CBS count of the
+ * PC4 where the CBS population is loaded; otherwise every PC4 centroid is
  * given to its nearest place (places_nl.csv, places of 1,000+ people), and a
  * place's population is split equally over the PC4s given to it (remainder to
  * the lowest codes). A place that no PC4 centroid chose (a village between
@@ -36,6 +37,9 @@ void vw_geo_in_free(vw_geo_in *g)
     free(g->places);
     g->places = NULL;
     g->n_places = g->cap_places = 0;
+    free(g->cbs_pop);
+    free(g->cbs_65);
+    g->cbs_pop = g->cbs_65 = NULL;
 }
 
 void vw_snapshot_geo_free(vw_snapshot *s)
@@ -107,11 +111,30 @@ static int distribute_population(vw_snapshot *s, const vw_geo_in *in, vw_err *er
     for (uint32_t k = 0; k < n; k++)
         s->population += s->pc4[s->pc4_codes[k]].population;
     s->has_population = true;
+    s->pop_source = VW_POP_PLACES;
     rc = 0;
 out:
     free(nearest);
     free(count);
     return rc;
+}
+
+/* The CBS population where loaded: each centroid weighs its own count; an
+ * unknown one (no row, or kept secret) weighs 0 and is counted. People of
+ * PC4s without a centroid are not demand points (the import reports them). */
+static void cbs_population(vw_snapshot *s, const vw_geo_in *in)
+{
+    for (uint32_t k = 0; k < s->n_pc4; k++) {
+        int pc = s->pc4_codes[k];
+        vw_pc4_slot *c = &s->pc4[pc];
+        c->population = in->cbs_pop[pc] >= 0 ? (uint32_t)in->cbs_pop[pc] : 0;
+        c->age_65_plus = in->cbs_65[pc] >= 0 ? (uint32_t)in->cbs_65[pc] : 0;
+        s->pc4_pop_unknown += in->cbs_pop[pc] < 0;
+        s->population += c->population;
+        s->age_65_plus += c->age_65_plus;
+    }
+    s->has_population = true;
+    s->pop_source = VW_POP_CBS;
 }
 
 static void network_regions(vw_snapshot *s)
@@ -168,6 +191,7 @@ static int regions_build(vw_snapshot *s, vw_geo_job *j, vw_err *err)
         if (c->region >= 0) {
             s->regions[c->region].pc4++;
             s->regions[c->region].population += c->population;
+            s->regions[c->region].age_65_plus += c->age_65_plus;
         }
     }
     for (int r = 0; r < VW_REGION_COUNT; r++) {
@@ -216,7 +240,9 @@ static int geo_pc4(vw_geo_job *j)
     bool any_region = false;
     for (int r = 0; r < VW_REGION_COUNT; r++)
         any_region |= in->wkb[r] != NULL;
-    if (in->n_places > 0 && s->n_pc4 > 0 && distribute_population(s, in, err) != 0)
+    if (in->cbs_pop != NULL)
+        cbs_population(s, in); /* the places rule is the fallback */
+    else if (in->n_places > 0 && s->n_pc4 > 0 && distribute_population(s, in, err) != 0)
         return -1;
     if (any_region && regions_build(s, j, err) != 0)
         return -1;
@@ -335,6 +361,17 @@ int vw_geo_job_finish(vw_geo_job *j, vw_snapshot *s, const uint32_t *order, vw_e
 bool vw_snapshot_has_regions(const vw_snapshot *s) { return s->has_regions; }
 bool vw_snapshot_has_population(const vw_snapshot *s) { return s->has_population; }
 uint64_t vw_snapshot_population(const vw_snapshot *s) { return s->population; }
+uint64_t vw_snapshot_age_65_plus(const vw_snapshot *s) { return s->age_65_plus; }
+vw_pop_source vw_snapshot_population_source(const vw_snapshot *s)
+{
+    return (vw_pop_source)s->pop_source;
+}
+uint32_t vw_snapshot_pc4_population_unknown(const vw_snapshot *s) { return s->pc4_pop_unknown; }
+
+const char *vw_pop_source_name(vw_pop_source p)
+{
+    return p == VW_POP_CBS ? "cbs" : (p == VW_POP_PLACES ? "places" : "none");
+}
 
 static void fill_info(const vw_snapshot *s, int pc4, vw_pc4_info *out)
 {
@@ -344,6 +381,7 @@ static void fill_info(const vw_snapshot *s, int pc4, vw_pc4_info *out)
     out->lon = c->lon;
     out->place = c->place;
     out->population = c->population;
+    out->age_65_plus = c->age_65_plus;
     out->region = c->region;
     out->cell = c->cell;
 }
@@ -370,6 +408,7 @@ void vw_snapshot_region(const vw_snapshot *s, int region, vw_region_summary *out
     out->outline = r->outline;
     out->area_km2 = r->area_km2;
     out->population = r->population;
+    out->age_65_plus = r->age_65_plus;
     out->pc4 = r->pc4;
     out->providers = r->providers;
     out->networks = r->networks;

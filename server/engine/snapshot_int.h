@@ -34,6 +34,7 @@ typedef struct vw_pc4_slot {
     double lat, lon;
     const char *place; /* NULL: no such PC4 */
     uint32_t population; /* people assigned to this PC4 (snapshot_geo.c); 0 without places */
+    uint32_t age_65_plus; /* CBS only; 0 otherwise */
     int8_t region;       /* -1: none (no region polygons, or outside them) */
     vw_shape *cell;      /* owned; Voronoi cell clipped to the region, NULL if none */
 } vw_pc4_slot;
@@ -49,6 +50,7 @@ typedef struct vw_geo_in {
     size_t wkb_len[VW_REGION_COUNT];
     vw_place_in *places;
     size_t n_places, cap_places;
+    int32_t *cbs_pop, *cbs_65; /* VW_PC4_SLOTS each, -1 = unknown; NULL: no CBS rows */
 } vw_geo_in;
 
 void vw_geo_in_free(vw_geo_in *g);
@@ -57,7 +59,7 @@ void vw_geo_in_free(vw_geo_in *g);
 typedef struct vw_region_info {
     vw_shape *outline;         /* owned; NULL when the region has no polygon */
     double area_km2;
-    uint64_t population;
+    uint64_t population, age_65_plus;
     uint32_t pc4, providers, networks;
 } vw_region_info;
 
@@ -67,6 +69,9 @@ struct vw_snapshot {
     atomic_uint refs;
     vw_arena arena;              /* every string */
     vw_provider *providers;      /* id order */
+    vw_provider_ext *ext;        /* parallel to providers (cold) */
+    vw_hours_iv *hours;          /* opening intervals, runs named by ext */
+    size_t n_hours;
     uint32_t n_providers;
     vw_network *networks;        /* id order */
     uint32_t n_networks;
@@ -85,6 +90,9 @@ struct vw_snapshot {
     bool has_regions;            /* region polygons were loaded */
     bool has_population;         /* places were loaded */
     uint64_t population;         /* sum over PC4s */
+    uint64_t age_65_plus;        /* sum over PC4s (CBS) */
+    uint8_t pop_source;          /* vw_pop_source */
+    uint32_t pc4_pop_unknown;    /* CBS: centroids without a known population */
     vw_region_info regions[VW_REGION_COUNT];
     struct vw_tt *tt;            /* travel-time matrices (traveltime_int.h); NULL: none */
     size_t bytes;

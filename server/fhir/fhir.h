@@ -47,6 +47,7 @@ typedef struct vw_fhir_opts {
     int32_t as_of;           /* day for registration/certification validity */
     const char *timestamp;   /* Bundle.timestamp (FHIR instant); NULL: now (UTC) */
     const vw_travel_model *tm; /* for `near` (NULL: the default model) */
+    int wait_valid_weeks;    /* max-wait-weeks: older waits are unknown; 0: 13 */
 } vw_fhir_opts;
 
 #define VW_FHIR_DEFAULT_BASE "https://verwijs.example.org/fhir"

@@ -19,6 +19,29 @@ const char *vw_fhir_base(const vw_fhir_opts *o);
 #define VW_FHIR_SYS_SNOMED "http://snomed.info/sct"
 
 json_object *vw_fhir_coding(const char *system, const char *code, const char *display);
+/* An extension {url: <base>/StructureDefinition/NAME, vkey: v} (vkey NULL: none). */
+json_object *vw_fhir_ext(const vw_fhir_opts *o, const char *name, const char *vkey,
+                         json_object *v);
+
+/* The referrer's fields (attrs.c; docs/FHIR.md). */
+#define VW_FHIR_SYS_AGB "http://fhir.nl/fhir/NamingSystem/agb-z"
+#define VW_FHIR_SYS_BIG "http://fhir.nl/fhir/NamingSystem/big"
+#define VW_FHIR_SYS_BCP47 "urn:ietf:bcp:47"
+/* Appends the AGB (and with big the BIG) identifier of provider i to arr. */
+void vw_fhir_attr_identifiers(json_object *arr, const vw_snapshot *s, uint32_t i, bool big);
+/* Adds `communication` (languages) to r when known. */
+void vw_fhir_attr_communication(json_object *r, const vw_snapshot *s, uint32_t i);
+/* Adds HealthcareService.availableTime, or with location Location.hoursOfOperation. */
+void vw_fhir_attr_hours(json_object *r, const vw_snapshot *s, uint32_t i, bool location);
+/* Appends the service's extensions (direct-access, waiting-time), or with
+ * location the Location's (wheelchair-accessible), when known. */
+void vw_fhir_attr_exts(json_object *exts, const vw_fhir_opts *o, const vw_snapshot *s,
+                       uint32_t i, bool location);
+/* A search parameter of the referrer (language, wheelchair, direct-access,
+ * open-on, max-wait-weeks) into mq: 1 handled, 0 not one of them, -1 bad (err). */
+struct vw_match_query;
+int vw_fhir_attr_param(const vw_fhir_opts *o, const char *name, const char *value,
+                       struct vw_match_query *mq, vw_err *err);
 /* CodeableConcept of a discipline: COD016-VEKT and SNOMED CT where mapped,
  * always the Verwijs code; text = the Verwijs code. */
 json_object *vw_fhir_discipline_concept(const vw_fhir_opts *o, int d);

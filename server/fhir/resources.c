@@ -78,7 +78,7 @@ static json_object *own_concept(const vw_fhir_opts *o, const char *cs, const cha
                     NULL);
 }
 
-static json_object *ext(const vw_fhir_opts *o, const char *name, const char *vkey, json_object *v)
+json_object *vw_fhir_ext(const vw_fhir_opts *o, const char *name, const char *vkey, json_object *v)
 {
     char url[512];
     json_object *e = json_object_new_object();
@@ -159,7 +159,7 @@ static json_object *num6(double v)
 static json_object *region_ext(const vw_fhir_opts *o, int region)
 {
     char sys[512];
-    return ext(o, "iza-region", "valueCoding",
+    return vw_fhir_ext(o, "iza-region", "valueCoding",
                vw_fhir_coding(vw_fhir_url(o, "CodeSystem", "iza-region", sys, sizeof sys),
                               vw_region_codes[region], vw_region_names[region]));
 }
@@ -170,7 +170,7 @@ json_object *vw_fhir_network_org(const vw_snapshot *s, const vw_fhir_opts *o, ui
 {
     const vw_network *n = vw_snapshot_network(s, k);
     json_object *r = resource("Organization", "net-", n->id), *types = json_object_new_array(),
-                *exts = json_object_new_array(), *cert = ext(o, "network-certification", NULL, NULL),
+                *exts = json_object_new_array(), *cert = vw_fhir_ext(o, "network-certification", NULL, NULL),
                 *sub = json_object_new_array();
     bool valid = n->status == VW_NET_CERTIFIED &&
                  (n->certified_until == VW_DATE_NONE || n->certified_until >= o->as_of);
@@ -183,13 +183,13 @@ json_object *vw_fhir_network_org(const vw_snapshot *s, const vw_fhir_opts *o, ui
     json_object_object_add(r, "type", types);
     json_object_object_add(r, "name", json_object_new_string(n->name));
     /* NVPO certification: status, its end, and whether it counts on as_of. */
-    json_object_array_add(sub, ext(o, "network-certification-status", "valueCode",
+    json_object_array_add(sub, vw_fhir_ext(o, "network-certification-status", "valueCode",
                                    json_object_new_string(vw_net_status_name(n->status))));
     json_object *pe = json_object_new_object();
     if (n->certified_until != VW_DATE_NONE)
         json_object_object_add(pe, "end", date_str(n->certified_until));
-    json_object_array_add(sub, ext(o, "network-certification-period", "valuePeriod", pe));
-    json_object_array_add(sub, ext(o, "network-certification-valid", "valueBoolean",
+    json_object_array_add(sub, vw_fhir_ext(o, "network-certification-period", "valuePeriod", pe));
+    json_object_array_add(sub, vw_fhir_ext(o, "network-certification-valid", "valueBoolean",
                                    json_object_new_boolean(valid)));
     json_object_object_add(cert, "extension", sub);
     json_object_array_add(exts, cert);
@@ -215,7 +215,10 @@ static json_object *provider_head(const vw_fhir_opts *o, const char *type, const
 static json_object *practice(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = provider_head(o, "Organization", "org-", p), *types = json_object_new_array();
+    json_object *r = provider_head(o, "Organization", "org-", p), *types = json_object_new_array(),
+                *ids;
+    if (json_object_object_get_ex(r, "identifier", &ids))
+        vw_fhir_attr_identifiers(ids, s, i, false); /* the practice's AGB */
     json_object_array_add(types, own_concept(o, "organization-type", "practice", "Praktijk"));
     json_object_array_add(types, vw_fhir_discipline_concept(o, p->discipline));
     json_object_object_add(r, "type", types);
@@ -256,7 +259,9 @@ static json_object *practitioner(const vw_snapshot *s, const vw_fhir_opts *o, ui
     const vw_provider *p = vw_snapshot_provider(s, i);
     json_object *r = provider_head(o, "Practitioner", "prac-", p),
                 *names = json_object_new_array(), *name = json_object_new_object(),
-                *quals = json_object_new_array();
+                *quals = json_object_new_array(), *ids;
+    if (json_object_object_get_ex(r, "identifier", &ids))
+        vw_fhir_attr_identifiers(ids, s, i, true);
     json_object_object_add(name, "text", json_object_new_string(vw_provider_name(p)));
     json_object_array_add(names, name);
     json_object_object_add(r, "name", names);
@@ -271,6 +276,7 @@ static json_object *practitioner(const vw_snapshot *s, const vw_fhir_opts *o, ui
             json_object_array_add(quals,
                                   qualification(o, vw_snapshot_tag_name(s, g[k].tag), &g[k]));
     add_nonempty(r, "qualification", quals);
+    vw_fhir_attr_communication(r, s, i);
     return r;
 }
 
@@ -292,7 +298,7 @@ static void role_common(const vw_fhir_opts *o, const vw_provider *p, json_object
     add_ref_array(r, "specialty", vw_fhir_discipline_concept(o, p->discipline));
     add_telecom(r, p);
     json_object *exts = json_object_new_array();
-    json_object_array_add(exts, ext(o, "accepting-patients", "valueBoolean",
+    json_object_array_add(exts, vw_fhir_ext(o, "accepting-patients", "valueBoolean",
                                     json_object_new_boolean(p->accepting)));
     json_object_object_add(r, "extension", exts);
 }
@@ -335,11 +341,13 @@ static json_object *location(const vw_snapshot *s, const vw_fhir_opts *o, uint32
                            reference("Organization", "org-", p->id, vw_provider_name(p)));
     json_object *exts = json_object_new_array();
     if (p->geocoded)
-        json_object_array_add(exts, ext(o, "position-from-postcode", "valueBoolean",
+        json_object_array_add(exts, vw_fhir_ext(o, "position-from-postcode", "valueBoolean",
                                         json_object_new_boolean(1)));
     if (p->region >= 0)
         json_object_array_add(exts, region_ext(o, p->region));
+    vw_fhir_attr_exts(exts, o, s, i, true);
     add_nonempty(r, "extension", exts);
+    vw_fhir_attr_hours(r, s, i, true);
     return r;
 }
 
@@ -360,11 +368,14 @@ static json_object *service(const vw_snapshot *s, const vw_fhir_opts *o, uint32_
                                                      NULL));
     add_nonempty(r, "characteristic", chars);
     json_object *exts = json_object_new_array();
-    json_object_array_add(exts, ext(o, "accepting-patients", "valueBoolean",
+    json_object_array_add(exts, vw_fhir_ext(o, "accepting-patients", "valueBoolean",
                                     json_object_new_boolean(p->accepting)));
-    json_object_array_add(exts, ext(o, "online-care", "valueBoolean",
+    json_object_array_add(exts, vw_fhir_ext(o, "online-care", "valueBoolean",
                                     json_object_new_boolean(p->online)));
+    vw_fhir_attr_exts(exts, o, s, i, false);
     json_object_object_add(r, "extension", exts);
+    vw_fhir_attr_communication(r, s, i);
+    vw_fhir_attr_hours(r, s, i, false);
     return r;
 }
 

@@ -45,6 +45,7 @@ typedef struct search_q {
     char type_buf[MAX_REPEAT][MAX_VALUE];
     const char *name[MAX_REPEAT];
     int n_names;
+    vw_match_query attrs;  /* the referrer's filters only (attrs.c) */
 } search_q;
 
 typedef struct rdesc {
@@ -210,6 +211,9 @@ static int parse_param(const vw_snapshot *s, const vw_fhir_opts *o, bool org,
                               "give one point and distance");
         return parse_near(v, q, err);
     }
+    int handled = org ? 0 : vw_fhir_attr_param(o, n, v, &q->attrs, err);
+    if (handled)
+        return handled < 0 ? -1 : 0;
     return vw_err_set(err, VW_E_BAD_REQUEST, "unsupported search parameter '%.40s'", n);
 }
 
@@ -245,7 +249,7 @@ static bool provider_ok(const vw_snapshot *s, const vw_fhir_opts *o, const searc
     const vw_provider *p = vw_snapshot_provider(s, i);
     if (q->disciplines && !(q->disciplines & (1u << p->discipline)))
         return false;
-    return vw_provider_has_tags(s, i, q->tags, o->as_of);
+    return vw_provider_has_tags(s, i, q->tags, o->as_of) && vw_match_ext_passes(s, i, &q->attrs);
 }
 
 /* Provider-based resources. Returns the total (exact unless near cut it). */
@@ -284,10 +288,17 @@ static uint32_t search_providers(const vw_snapshot *s, const vw_fhir_opts *o, co
         vw_travel_model_default(&dtm);
         tm = &dtm;
     }
-    vw_match_query mq = {.lat = q->lat, .lon = q->lon, .disciplines = q->disciplines,
-                         .tags = q->tags, .mode = VW_MODE_CAR, .limit = q->count,
-                         .as_of = o->as_of, .region = -1, .model_only = true,
-                         .within_min = vw_geo_minutes(tm, VW_MODE_CAR, q->km)};
+    vw_match_query mq = q->attrs; /* the referrer's filters, then the search's own */
+    mq.lat = q->lat;
+    mq.lon = q->lon;
+    mq.disciplines = q->disciplines;
+    mq.tags = q->tags;
+    mq.mode = VW_MODE_CAR;
+    mq.limit = q->count;
+    mq.as_of = o->as_of;
+    mq.region = -1;
+    mq.within_min = vw_geo_minutes(tm, VW_MODE_CAR, q->km);
+    mq.model_only = true;
     vw_match_hit hits[VW_MATCH_MAX_LIMIT];
     uint32_t n = vw_match(s, tm, &mq, hits);
     for (uint32_t k = 0; k < n && hits[k].km <= q->km; k++, total++)

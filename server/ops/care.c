@@ -1,5 +1,6 @@
 /* care.c -- the matched-care ops: refer, network.near, networks.audit. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/vocab.h"
@@ -68,6 +69,7 @@ int vw_op_refer(const vw_op_call *c)
     bool has_score, present;
     int region;
     vw_refer_result r;
+    char kind_buf[40];
 
     if (t == NULL)
         return vw_err_set(c->err, VW_E_UNAVAILABLE, "no problems table is loaded");
@@ -80,7 +82,8 @@ int vw_op_refer(const vw_op_call *c)
         vw_opa_uint(c, "networks", &nets, &present) !=
             0 ||
         vw_opa_bool(c, "accepting_only", &q.accepting_only) != 0 ||
-        vw_opa_as_of(c, &q.as_of) != 0 || vw_opa_region(c, &region) != 0)
+        vw_opa_as_of(c, &q.as_of) != 0 || vw_opa_region(c, &region) != 0 ||
+        vw_opa_net_kind(c, "network_kind", kind_buf, &q.network_kind) != 0)
         return -1;
     q.in_region = region + 1;
     q.origin_pc4 = vw_opa_origin_pc4(&o);
@@ -207,17 +210,26 @@ int vw_op_network_near(const vw_op_call *c)
     int32_t as_of;
     uint64_t limit = 0;
     bool present;
-    vw_network_near out[MAXN];
     static const char *const slots[3] = {"fysiotherapeut", "psychosocial", "dietist"};
+    char kind_buf[40];
+    const char *kind;
 
     if (vw_opa_only(c) != 0 || vw_opa_near(c, &o) != 0 ||
         vw_opa_within(c, &within) != 0 || vw_opa_mode(c, &mode) != 0 ||
         vw_opa_as_of(c, &as_of) != 0 ||
-        vw_opa_uint(c, "limit", &limit, &present) != 0)
+        vw_opa_uint(c, "limit", &limit, &present) != 0 ||
+        vw_opa_net_kind(c, "kind", kind_buf, &kind) != 0)
         return -1;
-    uint32_t n = vw_networks_near(s, c->ctx->tm, o.lat, o.lon, vw_opa_origin_pc4(&o), within,
-                                  mode, as_of, out,
-                                  (uint32_t)limit);
+    /* All networks near, in order, then those of the kind up to the limit. */
+    uint32_t nn = vw_snapshot_network_count(s), n = 0;
+    vw_network_near *out = malloc((size_t)(nn ? nn : 1) * sizeof *out);
+    if (out == NULL)
+        return vw_err_set(c->err, VW_E_INTERNAL, "out of memory");
+    uint32_t all = vw_networks_near(s, c->ctx->tm, o.lat, o.lon, vw_opa_origin_pc4(&o), within,
+                                    mode, as_of, out, nn);
+    for (uint32_t k = 0; k < all && n < limit; k++)
+        if (!kind || vw_network_kind_is(vw_snapshot_network(s, out[k].network), kind))
+            out[n++] = out[k];
     vw_op_log(c, " n=%u", n);
     msgpack_packer *pk = c->pk;
     msgpack_pack_map(pk, 5);
@@ -243,6 +255,7 @@ int vw_op_network_near(const vw_op_call *c)
                           out[i].core[k].minutes, out[i].core[k].source);
         }
     }
+    free(out);
     return 0;
 }
 
@@ -251,7 +264,7 @@ int vw_op_networks_audit(const vw_op_call *c)
     const vw_snapshot *s = c->ctx->snap;
     int region;
     int32_t as_of;
-    uint32_t count = 0, flagged = 0;
+    uint32_t count = 0, flagged = 0, others = 0;
     vw_audit a;
 
     if (vw_opa_only(c) != 0 || vw_opa_region_code(c, &region) != 0 ||
@@ -262,6 +275,10 @@ int vw_op_networks_audit(const vw_op_call *c)
         const vw_network *n = vw_snapshot_network(s, i);
         if (region >= 0 && n->region != region)
             continue;
+        if (!vw_net_kind_nvpo(n->kind)) { /* the criteria are for oncology care networks */
+            others++;
+            continue;
+        }
         count++;
         vw_network_audit(s, i, as_of, &a);
         flagged += a.flagged;
@@ -269,16 +286,17 @@ int vw_op_networks_audit(const vw_op_call *c)
     vw_op_log(c, " n=%u flagged=%u", count, flagged);
 
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 4);
+    msgpack_pack_map(pk, 5);
     vw_pack_cstr(pk, "as_of");
     vw_opp_date(pk, as_of);
     vw_pack_kv_int(pk, "count", count);
+    vw_pack_kv_int(pk, "other_kinds", others);
     vw_pack_kv_int(pk, "flagged", flagged);
     vw_pack_cstr(pk, "networks");
     msgpack_pack_array(pk, count);
     for (uint32_t i = 0; i < nn; i++) {
         const vw_network *n = vw_snapshot_network(s, i);
-        if (region >= 0 && n->region != region)
+        if ((region >= 0 && n->region != region) || !vw_net_kind_nvpo(n->kind))
             continue;
         vw_network_audit(s, i, as_of, &a);
         msgpack_pack_map(pk, 12);

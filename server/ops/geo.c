@@ -15,7 +15,7 @@
 
 #define MAP_PROVIDERS_MAX 20000
 
-static void pack_shape(msgpack_packer *pk, const vw_shape *sh)
+void vw_opp_shape(msgpack_packer *pk, const vw_shape *sh)
 {
     if (sh == NULL) {
         msgpack_pack_nil(pk);
@@ -84,26 +84,30 @@ int vw_op_regions(const vw_op_call *c)
         vw_opa_bool(c, "geometry", &geometry) != 0)
         return -1;
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 4);
+    msgpack_pack_map(pk, 7);
     vw_pack_kv_bool(pk, "polygons", vw_snapshot_has_regions(s));
     vw_pack_kv_bool(pk, "population_known", vw_snapshot_has_population(s));
+    vw_pack_kv_str(pk, "population_source", vw_pop_source_name(vw_snapshot_population_source(s)));
     vw_pack_kv_int(pk, "population", (int64_t)vw_snapshot_population(s));
+    vw_pack_kv_int(pk, "age_65_plus", (int64_t)vw_snapshot_age_65_plus(s));
+    vw_pack_kv_int(pk, "pc4_population_unknown", vw_snapshot_pc4_population_unknown(s));
     vw_pack_cstr(pk, "regions");
     msgpack_pack_array(pk, VW_REGION_COUNT);
     for (int r = 0; r < VW_REGION_COUNT; r++) {
         vw_region_summary rs;
         vw_snapshot_region(s, r, &rs);
-        msgpack_pack_map(pk, 7 + geometry);
+        msgpack_pack_map(pk, 8 + geometry);
         vw_pack_kv_str(pk, "code", vw_region_codes[r]);
         vw_pack_kv_str(pk, "name", vw_region_names[r]);
         vw_pack_kv_double(pk, "area_km2", round(rs.area_km2));
         vw_pack_kv_int(pk, "population", (int64_t)rs.population);
+        vw_pack_kv_int(pk, "age_65_plus", (int64_t)rs.age_65_plus);
         vw_pack_kv_int(pk, "pc4", rs.pc4);
         vw_pack_kv_int(pk, "providers", rs.providers);
         vw_pack_kv_int(pk, "networks", rs.networks);
         if (geometry) {
             vw_pack_cstr(pk, "geometry");
-            pack_shape(pk, rs.outline);
+            vw_opp_shape(pk, rs.outline);
         }
     }
     return 0;
@@ -225,9 +229,11 @@ static int coverage_args(const vw_op_call *c, vw_coverage_query *q, bool *geomet
         return -1;
     if (!(q->within_min > 0))
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "coverage needs 'within' (minutes)");
-    if (vw_opa_enum(c, "view", &view) != 0)
+    int weight = -1; /* population, age_65_plus */
+    if (vw_opa_enum(c, "view", &view) != 0 || vw_opa_enum(c, "weight", &weight) != 0)
         return -1;
     q->networks = view == 1;
+    q->weight_65 = weight == 1;
     if (q->networks && (q->disciplines || q->tags || q->accepting_only))
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "the networks view takes no discipline, "
                           "expertise or accepting_only (its need is the NVPO core)");
@@ -259,13 +265,16 @@ int vw_op_coverage(const vw_op_call *c)
     listed = spots < spots_limit ? spots : (uint32_t)spots_limit;
 
     msgpack_packer *pk = c->pk;
-    msgpack_pack_map(pk, 8 + (geometry ? 3 : 0));
+    msgpack_pack_map(pk, 10 + (geometry ? 3 : 0));
     vw_pack_kv_str(pk, "scope", q.region >= 0 ? vw_region_codes[q.region] : "all");
     /* the maps' legend note reads this (geodata/map.c) */
     vw_pack_kv_str(pk, "time_source", vw_tt_mode_source(s, q.mode));
     vw_pack_cstr(pk, "need");
     pack_need(pk, s, &q);
     vw_pack_kv_bool(pk, "population_known", vw_snapshot_has_population(s));
+    vw_pack_kv_str(pk, "population_source",
+                   vw_pop_source_name(vw_snapshot_population_source(s)));
+    vw_pack_kv_str(pk, "weight", q.weight_65 ? "age_65_plus" : "population");
     vw_pack_cstr(pk, "total");
     pack_sum(pk, &cov.total, 0);
     vw_pack_cstr(pk, "regions");
@@ -283,7 +292,7 @@ int vw_op_coverage(const vw_op_call *c)
             vw_region_summary rs;
             vw_snapshot_region(s, r, &rs);
             vw_pack_cstr(pk, "geometry");
-            pack_shape(pk, rs.outline);
+            vw_opp_shape(pk, rs.outline);
         }
     }
     vw_pack_kv_int(pk, "white_spots_total", spots);
@@ -329,7 +338,7 @@ int vw_op_coverage(const vw_op_call *c)
         pack_nearest(pk, s, &q, pt);
         if (geometry) {
             vw_pack_cstr(pk, "cell");
-            pack_shape(pk, info.cell);
+            vw_opp_shape(pk, info.cell);
         }
     }
     if (geometry) {

@@ -33,6 +33,7 @@ int vw_op_stats(const vw_op_call *c);
 int vw_op_refer(const vw_op_call *c);
 int vw_op_network_near(const vw_op_call *c);
 int vw_op_networks_audit(const vw_op_call *c);
+int vw_op_networks_map(const vw_op_call *c);
 int vw_op_regions(const vw_op_call *c);
 int vw_op_coverage(const vw_op_call *c);
 int vw_op_reload(const vw_op_call *c);
@@ -83,6 +84,13 @@ int vw_opa_as_of(const vw_op_call *c, int32_t *as_of);
 int vw_opa_region_code(const vw_op_call *c, int *region);
 /* The same for filters on locations: unavailable without region polygons. */
 int vw_opa_region(const vw_op_call *c, int *region);
+/* The referrer's filters (args_attrs.c): language, wheelchair,
+ * direct_access, open_on, max_wait_weeks into q (as_of already set). */
+int vw_opa_referrer(const vw_op_call *c, vw_match_query *q);
+/* A network kind argument (`kind`, `network_kind`) into buf (>= 33 bytes):
+ * *kind = buf, or NULL for "all"; the NVPO kind (oncologiezorgnetwerk) when
+ * absent. */
+int vw_opa_net_kind(const vw_op_call *c, const char *key, char *buf, const char **kind);
 /* A required string argument (an id). */
 int vw_opa_id(const vw_op_call *c, const char *key, const char **s, size_t *len);
 
@@ -103,13 +111,20 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
 void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double km,
                    double minutes, int source);
 void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask);
-/* Opens a map of 4 + `more` entries with a network's summary
- * {"id", "name", "region", "certified_until"} (refer, network.near); the
+/* Opens a map of 5 + `more` entries with a network's summary
+ * {"id", "name", "kind", "region", "certified_until"} (refer, network.near); the
  * caller packs the `more` entries after it. */
 void vw_opp_network_summary(msgpack_packer *pk, const vw_network *n, uint32_t more);
 void vw_opp_str_n(msgpack_packer *pk, const char *s, size_t n);
 /* The `max` largest places of `region` (-1: all) as [[name, lat, lon], ...]
  * (server/ops/places.c). */
 void vw_opp_places(msgpack_packer *pk, const vw_snapshot *s, int region, uint32_t max);
+/* A shape as a GeoJSON MultiPolygon, nil for NULL (geo.c). */
+struct vw_shape;
+void vw_opp_shape(msgpack_packer *pk, const struct vw_shape *sh);
+/* The referrer's fields of a provider (hours ... big): packs `vw_opp_attrs_count`
+ * key/value pairs into the open map. */
+#define VW_OPP_ATTRS_COUNT 8
+void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i);
 
 #endif

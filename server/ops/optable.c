@@ -8,6 +8,7 @@
 
 #include "geodata/geo.h"
 #include "geodata/regions.h"
+#include "proto/attrs.h"
 #include "proto/vocab.h"
 #include "server/engine/match.h"
 #include "server/engine/refer.h"
@@ -36,7 +37,8 @@ static const char *region_or_all_value(int i)
 }
 
 static const char *const views[] = {"providers", "networks", NULL};
-static const char *const import_kinds[] = {"pc4",       "places",        "networks",
+static const char *const weights[] = {"population", "age_65_plus", NULL};
+static const char *const import_kinds[] = {"pc4",       "places",        "population", "networks",
                                            "providers", "registrations", "regions",
                                            "traveltimes", NULL};
 static const char *const import_delimiters[] = {",", ";", "tab", NULL};
@@ -75,6 +77,18 @@ static const vw_op_arg match_args[] = {
     A_AS_OF("today (server)", "day on which registrations must be valid"),
     {"region", VW_ARG_ENUM, 0, 0, NULL, region_value, "any",
      "only providers whose practice lies in this IZA region", "region code", NULL},
+    /* the referrer's filters (args_attrs.c) */
+    {"language", VW_ARG_STRS, 1, VW_LANG_MAX, NULL, NULL, "any",
+     "ISO 639-1 code(s): speaks at least one of them", NULL, NULL},
+    {"wheelchair", VW_ARG_BOOL, 0, 0, NULL, NULL, "false",
+     "true: only practices known to be wheelchair accessible", NULL, NULL},
+    {"direct_access", VW_ARG_BOOL, 0, 0, NULL, NULL, "false",
+     "true: only providers known to see patients without GP referral", NULL, NULL},
+    {"open_on", VW_ARG_STR, 0, 0, NULL, NULL, "any",
+     "open on that weekday (at that time: `open <= t < close`)", "`\"tu\"` or `\"tu@10:00\"`",
+     NULL},
+    {"max_wait_weeks", VW_ARG_UINT, 0, 520, NULL, NULL, "any",
+     "waiting time known, at most this, and confirmed recently", NULL, NULL},
     A_END};
 
 static const vw_op_arg provider_get_args[] = {
@@ -103,6 +117,9 @@ static const vw_op_arg refer_args[] = {
     {"region", VW_ARG_ENUM, 0, 0, NULL, region_value, "any",
      "only providers whose practice lies in this IZA region, and only networks of it",
      "region code", NULL},
+    {"network_kind", VW_ARG_STR, 0, 0, NULL, NULL, "`\"oncologiezorgnetwerk\"`",
+     "networks of this kind in the plan (`oncologienetwerk`, `palliatief`, ...), or `\"all\"`",
+     "network kind", NULL},
     A_END};
 
 static const vw_op_arg network_near_args[] = {
@@ -111,12 +128,24 @@ static const vw_op_arg network_near_args[] = {
     A_MODE,
     {"limit", VW_ARG_UINT, 1, 20, NULL, NULL, "5", "networks returned", NULL, NULL},
     A_AS_OF("today", "day on which certifications must be valid"),
+    {"kind", VW_ARG_STR, 0, 0, NULL, NULL, "`\"oncologiezorgnetwerk\"`",
+     "only networks of this kind (`oncologienetwerk`, `palliatief`, ...), or `\"all\"`",
+     "network kind", NULL},
     A_END};
 
 static const vw_op_arg networks_audit_args[] = {
     {"region", VW_ARG_ENUM, 0, 0, NULL, region_value, "all regions",
      "only networks of this IZA region", "region code", NULL},
     A_AS_OF("today", "day of the audit"),
+    A_END};
+
+static const vw_op_arg networks_map_args[] = {
+    {"kind", VW_ARG_STR, 0, 0, NULL, NULL, "every kind",
+     "only networks of this kind (`oncologiezorgnetwerk`, `oncologienetwerk`, `palliatief`, ...)",
+     "network kind", NULL},
+    A_AS_OF("today", "day on which `active` (certification valid) is judged"),
+    {"geometry", VW_ARG_BOOL, 0, 0, NULL, NULL, "true", "include each region's outline", NULL,
+     NULL},
     A_END};
 
 static const vw_op_arg regions_args[] = {
@@ -139,6 +168,9 @@ static const vw_op_arg coverage_args[] = {
      "add region outlines, white-spot cells and matching providers", NULL, NULL},
     {"white_spots_limit", VW_ARG_UINT, 0, 10000, NULL, NULL, "1000",
      "white spots listed (the total is always given)", NULL, NULL},
+    {"weight", VW_ARG_ENUM, 0, 0, weights, NULL, "`\"population\"`",
+     "what a PC4 weighs: its people, or its people aged 65+ (needs the CBS population)", NULL,
+     NULL},
     A_END};
 
 static const vw_op_arg import_args[] = {
@@ -171,6 +203,7 @@ static const vw_op_def table[] = {
     {"refer", vw_op_refer, 0, "/v1/refer", NULL, refer_args},
     {"network.near", vw_op_network_near, 0, "/v1/networks/near", NULL, network_near_args},
     {"networks.audit", vw_op_networks_audit, 0, "/v1/networks/audit", NULL, networks_audit_args},
+    {"networks.map", vw_op_networks_map, 0, "/v1/networks/map", NULL, networks_map_args},
     {"regions", vw_op_regions, 0, "/v1/regions", NULL, regions_args},
     {"coverage", vw_op_coverage, VW_OPF_HEAVY, "/v1/coverage", NULL, coverage_args},
     {"reload", vw_op_reload, ADMIN, NULL, NULL, no_args},

@@ -71,9 +71,10 @@ void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask)
 
 void vw_opp_network_summary(msgpack_packer *pk, const vw_network *n, uint32_t more)
 {
-    msgpack_pack_map(pk, 4 + more);
+    msgpack_pack_map(pk, 5 + more);
     vw_pack_kv_str(pk, "id", n->id);
     vw_pack_kv_str(pk, "name", n->name);
+    vw_pack_kv_str(pk, "kind", (n->kind && n->kind[0]) ? n->kind : NULL);
     vw_pack_kv_str(pk, "region", n->region >= 0 ? vw_region_codes[n->region] : NULL);
     key(pk, "certified_until");
     vw_opp_date(pk, n->certified_until);
@@ -115,7 +116,7 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
     vw_provider_text t;
     vw_provider_text_get(p, &t);
 
-    msgpack_pack_map(pk, 17 + (hit ? 3 : 0) + (with_regs ? 2 : 0));
+    msgpack_pack_map(pk, 17 + VW_OPP_ATTRS_COUNT + (hit ? 3 : 0) + (with_regs ? 2 : 0));
     vw_pack_kv_str(pk, "id", p->id);
     vw_pack_kv_str(pk, "name", t.name);
     vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
@@ -133,6 +134,7 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
     vw_pack_kv_bool(pk, "online", p->online);
     vw_pack_kv_bool(pk, "geocoded", p->geocoded);
     vw_pack_kv_str(pk, "region", p->region >= 0 ? vw_region_codes[p->region] : NULL);
+    vw_opp_attrs(pk, s, i);
     key(pk, "networks");
     msgpack_pack_array(pk, p->net_count);
     for (uint32_t k = 0; k < p->net_count; k++) {

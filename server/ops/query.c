@@ -33,7 +33,7 @@ int vw_op_match(const vw_op_call *c)
         vw_opa_disciplines(c, "discipline", &q.disciplines) != 0 ||
         vw_opa_tags(c, "expertise", &q.tags) != 0 || vw_opa_within(c, &q.within_min) != 0 ||
         vw_opa_mode(c, &q.mode) != 0 || vw_opa_as_of(c, &q.as_of) != 0 ||
-        vw_opa_region(c, &q.region) != 0 ||
+        vw_opa_region(c, &q.region) != 0 || vw_opa_referrer(c, &q) != 0 ||
         vw_opa_uint(c, "limit", &limit, &present) != 0 ||
         vw_opa_bool(c, "accepting_only", &q.accepting_only) != 0 ||
         vw_opa_bool(c, "include_online", &include_online) != 0)
@@ -123,7 +123,11 @@ int vw_op_network_get(const vw_op_call *c)
     vw_pack_kv_str(pk, "region", n->region >= 0 ? vw_region_codes[n->region] : NULL);
     vw_pack_cstr(pk, "disciplines");
     vw_opp_disciplines(pk, a.disciplines);
-    vw_pack_kv_bool(pk, "meets_criteria", a.meets_criteria);
+    vw_pack_cstr(pk, "meets_criteria"); /* nil: the NVPO criteria are not for this kind */
+    if (a.nvpo)
+        (void)(a.meets_criteria ? msgpack_pack_true(pk) : msgpack_pack_false(pk));
+    else
+        msgpack_pack_nil(pk);
     vw_pack_kv_int(pk, "member_count", n->member_count);
     vw_pack_cstr(pk, "members");
     msgpack_pack_array(pk, n->member_count);

@@ -176,6 +176,7 @@ static const imp_kind *kind_of(vw_import_kind k)
     case VW_IMPORT_REGISTRATIONS: return &vw_imp_registrations;
     case VW_IMPORT_PLACES: return &vw_imp_places;
     case VW_IMPORT_TRAVELTIMES: return &vw_imp_traveltimes;
+    case VW_IMPORT_POPULATION: return &vw_imp_population;
     }
     return NULL;
 }

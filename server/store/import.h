@@ -13,7 +13,7 @@
 
 #include "store_priv.h"
 
-#define IMP_MAX_COLS 16
+#define IMP_MAX_COLS 32
 
 typedef struct vw_imp vw_imp;
 
@@ -68,7 +68,7 @@ struct vw_imp {
 };
 
 extern const imp_kind vw_imp_pc4, vw_imp_networks, vw_imp_providers, vw_imp_registrations,
-    vw_imp_places, vw_imp_traveltimes;
+    vw_imp_places, vw_imp_traveltimes, vw_imp_population;
 
 /* Row-level rejection reason (the driver reports it); returns 1. */
 int imp_reject(vw_imp *im, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -80,6 +80,23 @@ int imp_file_error(vw_imp *im, long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* err = "<what>: <sqlite message>"; returns -1. */
 int imp_db_error(vw_imp *im, const char *what);
+
+/* The referrer's optional provider columns, in this order (import_attrs.c):
+ * hours, languages, wheelchair, direct_access, wait_weeks, wait_confirmed,
+ * agb, big. */
+#define IMP_ATTR_COLS 8
+typedef struct imp_attrs {
+    char hours[512 + 1];          /* canonical (vw_hours_format), "" = unknown */
+    char languages[8 * 3];        /* ';'-joined codes, "" = unknown */
+    int wheelchair, direct_access; /* -1 unknown (NULL), 0, 1 */
+    int wait_weeks;               /* -1 unknown */
+    const char *wait_confirmed, *agb, *big; /* into the row; "" = unknown */
+} imp_attrs;
+/* Validates the columns (f, len point at the hours column) for a provider
+ * of discipline `disc`; 0, or 1 (rejected through imp_reject). */
+int imp_attrs_parse(vw_imp *im, int disc, char *const *f, const size_t *len, imp_attrs *a);
+/* Binds them to parameters first .. first + IMP_ATTR_COLS - 1. */
+void imp_attrs_bind(sqlite3_stmt *q, int first, const imp_attrs *a);
 
 /* sqlite3_prepare_v2 with the error reported through im; 0 / -1. */
 int imp_prepare(vw_imp *im, sqlite3_stmt **s, const char *sql);

@@ -28,6 +28,7 @@ static const imp_col net_cols[N_N] = {{"id", true},     {"name", true},
 typedef struct net_state {
     sqlite3_stmt *ins;
     int32_t today;
+    bool warned_kind;
 } net_state;
 
 static int net_begin(vw_imp *im)
@@ -59,6 +60,12 @@ static int net_row(vw_imp *im, char **f, size_t *len)
         return imp_reject(im, "network %s: name longer than %d bytes", f[N_ID], NAME_MAX_LEN);
     if (len[N_KIND] > SHORT_MAX_LEN)
         return imp_reject(im, "network %s: kind longer than %d bytes", f[N_ID], SHORT_MAX_LEN);
+    if (len[N_KIND] && !vw_tag_valid(f[N_KIND], len[N_KIND]))
+        return imp_reject(im, "network %s: kind \"%.32s\" is not a code (a-z 0-9 _ -, e.g. "
+                              "oncologiezorgnetwerk, oncologienetwerk, palliatief)", f[N_ID],
+                          f[N_KIND]);
+    bool nvpo = len[N_KIND] == 0 || (len[N_KIND] == strlen(VW_NET_KIND_NVPO) &&
+                                     memcmp(f[N_KIND], VW_NET_KIND_NVPO, len[N_KIND]) == 0);
     int status = vw_net_status_parse(f[N_STATUS], len[N_STATUS]);
     if (status < 0)
         return imp_reject(im, "network %s: status \"%.32s\" must be certified or forming",
@@ -76,10 +83,16 @@ static int net_row(vw_imp *im, char **f, size_t *len)
         return imp_reject(im, "duplicate network id %s", f[N_ID]);
     if (rc != SQLITE_DONE)
         return imp_db_error(im, "inserting a network");
-    if (status == VW_NET_CERTIFIED && until == VW_DATE_NONE)
+    if (status == VW_NET_CERTIFIED && until == VW_DATE_NONE && nvpo)
         imp_warn(im, im->line, "network %s is certified without an end date", f[N_ID]);
-    else if (status == VW_NET_CERTIFIED && until < s->today)
+    else if (status == VW_NET_CERTIFIED && until != VW_DATE_NONE && until < s->today)
         imp_warn(im, im->line, "network %s: certification ended on %s", f[N_ID], f[N_UNTIL]);
+    if (len[N_KIND] && !vw_net_kind_known(f[N_KIND], len[N_KIND]) && !s->warned_kind) {
+        s->warned_kind = true; /* once per file: data may use its own kinds */
+        imp_warn(im, im->line, "network %s: kind \"%.32s\" is not one of oncologiezorgnetwerk, "
+                               "oncologienetwerk, palliatief (kept; the NVPO criteria do not apply)",
+                 f[N_ID], f[N_KIND]);
+    }
     return 0;
 }
 

@@ -1,7 +1,9 @@
 /* import_providers.c -- importing the provider directory.
  *
  * Columns: id,name,discipline,expertise,lat,lon,postcode,city,networks,
- * accepting,online (required), address,phone,email,website (optional).
+ * accepting,online (required), address,phone,email,website and the
+ * referrer's hours,languages,wheelchair,direct_access,wait_weeks,
+ * wait_confirmed,agb,big (optional, import_attrs.c).
  * Replaces all providers and their memberships. A provider without lat/lon
  * is placed at its postcode's PC4 centroid (geocoded = 1). Registrations of
  * providers that are no longer in the file are deleted, with a warning that
@@ -23,13 +25,17 @@
 
 enum {
     C_ID, C_NAME, C_DISC, C_EXP, C_LAT, C_LON, C_POSTCODE, C_CITY, C_NETS, C_ACC, C_ONLINE,
-    C_ADDRESS, C_PHONE, C_EMAIL, C_WEBSITE, C_N
+    C_ADDRESS, C_PHONE, C_EMAIL, C_WEBSITE, C_HOURS, C_LANG, C_WHEEL, C_DIRECT, C_WAIT,
+    C_CONFIRMED, C_AGB, C_BIG, C_N
 };
+_Static_assert(C_N - C_HOURS == IMP_ATTR_COLS, "the attribute columns are contiguous");
 static const imp_col cols[C_N] = {
     {"id", true},       {"name", true},     {"discipline", true}, {"expertise", true},
     {"lat", true},      {"lon", true},      {"postcode", true},   {"city", true},
     {"networks", true}, {"accepting", true}, {"online", true},    {"address", false},
-    {"phone", false},   {"email", false},   {"website", false}};
+    {"phone", false},   {"email", false},   {"website", false},   {"hours", false},
+    {"languages", false}, {"wheelchair", false}, {"direct_access", false},
+    {"wait_weeks", false}, {"wait_confirmed", false}, {"agb", false}, {"big", false}};
 /* Longest accepted value per column (bytes); 0 = checked otherwise. */
 static const size_t max_len[C_N] = {[C_NAME] = 256, [C_CITY] = 128, [C_ADDRESS] = 256,
                                     [C_PHONE] = 64,  [C_EMAIL] = 254, [C_WEBSITE] = 512};
@@ -114,8 +120,9 @@ static int begin(vw_imp *im)
         return imp_db_error(im, "clearing providers");
     if (imp_prepare(im, &s->ins,
                     "INSERT INTO providers(id, name, discipline, expertise, lat, lon, address, "
-                    "postcode, city, phone, email, website, accepting, online, geocoded) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") != 0)
+                    "postcode, city, phone, email, website, accepting, online, geocoded, hours, "
+                    "languages, wheelchair, direct_access, wait_weeks, wait_confirmed, agb, big) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") != 0)
         return -1;
     return imp_prepare(im, &s->ins_mem,
                        "INSERT INTO memberships(provider_id, network_id) VALUES (?, ?)");
@@ -166,6 +173,7 @@ static int row(vw_imp *im, char **f, size_t *len)
     double lat = 0, lon = 0;
     bool acc, onl, geocoded = false;
     vw_postcode pc;
+    imp_attrs attrs;
 
     if (!vw_id_valid(f[C_ID], len[C_ID]))
         return imp_reject(im, "invalid id \"%.64s\" (1..64 printable ASCII characters, no "
@@ -222,6 +230,8 @@ static int row(vw_imp *im, char **f, size_t *len)
     if (imp_parse_bool(f[C_ONLINE], len[C_ONLINE], &onl) != 0)
         return imp_reject(im, "online \"%.16s\" is not a boolean (0/1, true/false, yes/no, "
                               "ja/nee)", f[C_ONLINE]);
+    if (imp_attrs_parse(im, disc, f + C_HOURS, len + C_HOURS, &attrs) != 0)
+        return 1;
 
     /* valid: account for the tags, then store */
     size_t elen = 0;
@@ -258,6 +268,7 @@ static int row(vw_imp *im, char **f, size_t *len)
     sqlite3_bind_int(q, 13, acc);
     sqlite3_bind_int(q, 14, onl);
     sqlite3_bind_int(q, 15, geocoded);
+    imp_attrs_bind(q, 16, &attrs);
     int rc = imp_step(q);
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return imp_reject(im, "duplicate provider id %s", f[C_ID]);

@@ -26,6 +26,7 @@
 
 #include "geodata/geo.h"
 #include "proto/utf8.h"
+#include "proto/attrs.h"
 #include "proto/vocab.h"
 #include "store_priv.h"
 
@@ -88,7 +89,7 @@ typedef struct loader {
     vw_store *st;
     vw_snapbuild *b;
     vw_err *err;
-    sqlite3_stmt *q[7];
+    sqlite3_stmt *q[8];
     scratch tags, nets;
     /* The row being read, for the error message; only formatted when a
      * value is bad (the key points into the current row, valid until the
@@ -198,17 +199,19 @@ static int col_date(loader *L, sqlite3_stmt *q, int i, const char *column, int32
     return 0;
 }
 
-enum { Q_PC4, Q_NET, Q_PROV, Q_MEM, Q_REG, Q_PLACES, Q_REGIONS, Q_N };
+enum { Q_PC4, Q_NET, Q_PROV, Q_MEM, Q_REG, Q_PLACES, Q_REGIONS, Q_POP, Q_N };
 static const char *const sql[Q_N] = {
     "SELECT pc4, lat, lon, place FROM pc4",
     "SELECT id, name, kind, status, certified_until, region FROM networks ORDER BY id",
     "SELECT id, name, discipline, expertise, lat, lon, address, postcode, city, phone, email, "
-    "website, accepting, online, geocoded FROM providers ORDER BY id",
+    "website, accepting, online, geocoded, hours, languages, wheelchair, direct_access, "
+    "wait_weeks, wait_confirmed, agb, big FROM providers ORDER BY id",
     "SELECT provider_id, network_id FROM memberships ORDER BY provider_id, network_id",
     "SELECT provider_id, tag, registry, valid_from, valid_until FROM registrations "
     "ORDER BY provider_id, id",
     "SELECT lat, lon, population, id FROM places ORDER BY id",
-    "SELECT code, geom FROM regions WHERE geom IS NOT NULL"};
+    "SELECT code, geom FROM regions WHERE geom IS NOT NULL",
+    "SELECT pc4, population, age_65_plus FROM pc4_population"};
 
 static int load_pc4(loader *L)
 {
@@ -255,6 +258,61 @@ static int load_networks(loader *L)
     return rc == SQLITE_DONE ? 0 : vw_store_db_error(L->st, L->err, "reading networks");
 }
 
+/* A tri-state column: NULL unknown, else 0/1. */
+static int col_tri(loader *L, sqlite3_stmt *q, int i, const char *column, int *out)
+{
+    bool v;
+    *out = VW_TRI_UNKNOWN;
+    if (sqlite3_column_type(q, i) == SQLITE_NULL)
+        return 0;
+    if (col_bool(L, q, i, column, &v) != 0)
+        return -1;
+    *out = v ? VW_TRI_YES : VW_TRI_NO;
+    return 0;
+}
+
+/* The referrer's columns 15..22 as the importer writes them (canonical
+ * hours and languages); anything else is refused like any bad row. */
+static int load_attrs(loader *L, sqlite3_stmt *q, vw_provider_in *p, vw_hours_iv *hours,
+                      vw_lang *langs)
+{
+    const char *h, *l;
+    char why[200];
+    if (col_text(L, q, 15, true, "hours", &h) != 0 || col_text(L, q, 16, true, "languages", &l) != 0)
+        return -1;
+    int n = h ? vw_hours_parse(h, strlen(h), hours, why, sizeof why) : 0;
+    if (n < 0)
+        return bad(L, "hours", "is not opening hours (mo 08:00-12:00; ...)");
+    p->hours = hours;
+    p->n_hours = (size_t)n;
+    p->langs = langs;
+    while (l && *l) {
+        size_t len = strcspn(l, ";");
+        vw_lang c = vw_lang_parse(l, len);
+        if (c == 0 || p->n_langs == VW_LANG_MAX)
+            return bad(L, "languages", "is not a list of at most 8 ISO 639-1 codes");
+        langs[p->n_langs++] = c;
+        l += len + (l[len] == ';');
+    }
+    if (col_tri(L, q, 17, "wheelchair", &p->wheelchair) != 0 ||
+        col_tri(L, q, 18, "direct_access", &p->direct_access) != 0)
+        return -1;
+    if (sqlite3_column_type(q, 19) != SQLITE_NULL) {
+        int64_t w;
+        if (col_int(L, q, 19, 0, 520, "wait_weeks", &w) != 0 ||
+            col_date(L, q, 20, "wait_confirmed", &p->wait_confirmed) != 0)
+            return -1;
+        if (p->wait_confirmed == VW_DATE_NONE)
+            return bad(L, "wait_confirmed", "is NULL while wait_weeks is set");
+        p->has_wait = true;
+        p->wait_weeks = (unsigned)w;
+    }
+    return col_text(L, q, 21, true, "agb", &p->agb) != 0 ||
+                   col_text(L, q, 22, true, "big", &p->big) != 0
+               ? -1
+               : 0;
+}
+
 static int load_providers(loader *L)
 {
     sqlite3_stmt *q = L->q[Q_PROV], *m = L->q[Q_MEM];
@@ -262,6 +320,8 @@ static int load_providers(loader *L)
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         vw_provider_in p;
         const char *disc, *exp;
+        vw_hours_iv hours[VW_HOURS_MAX];
+        vw_lang langs[VW_LANG_MAX];
         memset(&p, 0, sizeof p);
         row_at(L, "providers", NULL);
         if (col_text(L, q, 0, false, "id", &p.id) != 0)
@@ -284,6 +344,8 @@ static int load_providers(loader *L)
         p.discipline = vw_discipline_parse(disc, strlen(disc));
         if (p.discipline < 0)
             return bad(L, "discipline", "is not a discipline code");
+        if (load_attrs(L, q, &p, hours, langs) != 0)
+            return -1;
 
         L->tags.len = L->tags.n = 0;
         while (exp && *exp) {
@@ -362,6 +424,20 @@ static int load_geography(loader *L)
     }
     if (rc != SQLITE_DONE)
         return vw_store_db_error(L->st, L->err, "reading places");
+    q = L->q[Q_POP]; /* NULL columns: kept secret by CBS */
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t pc4, pop = -1, old = -1;
+        row_at_num(L, "pc4_population", (long long)sqlite3_column_int64(q, 0));
+        if (col_int(L, q, 0, 1000, 9999, "pc4", &pc4) != 0 ||
+            (sqlite3_column_type(q, 1) != SQLITE_NULL &&
+             col_int(L, q, 1, 0, INT32_MAX, "population", &pop) != 0) ||
+            (sqlite3_column_type(q, 2) != SQLITE_NULL &&
+             col_int(L, q, 2, 0, INT32_MAX, "age_65_plus", &old) != 0) ||
+            vw_snapbuild_add_pc4_population(L->b, (int)pc4, pop, old, L->err) != 0)
+            return -1;
+    }
+    if (rc != SQLITE_DONE)
+        return vw_store_db_error(L->st, L->err, "reading the population");
     q = L->q[Q_REGIONS];
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         const char *code;

@@ -97,7 +97,29 @@ static const char schema_v4[] =
     "  mode TEXT PRIMARY KEY NOT NULL, pairs INTEGER NOT NULL, origins INTEGER NOT NULL,\n"
     "  import_id INTEGER, source TEXT) WITHOUT ROWID;\n";
 
-static const char *const migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4};
+/* v5: what a referrer needs to know (docs/SCHEMA.md): canonical opening
+ * hours text, ';'-joined ISO 639-1 languages, tri-state flags (NULL =
+ * unknown), the waiting time with the day it was confirmed, AGB and BIG;
+ * and the CBS population per PC4 (coverage weights). */
+static const char schema_v5[] =
+    "ALTER TABLE providers ADD COLUMN hours TEXT;\n"
+    "ALTER TABLE providers ADD COLUMN languages TEXT;\n"
+    "ALTER TABLE providers ADD COLUMN wheelchair INTEGER CHECK (wheelchair IN (0, 1));\n"
+    "ALTER TABLE providers ADD COLUMN direct_access INTEGER CHECK (direct_access IN (0, 1));\n"
+    "ALTER TABLE providers ADD COLUMN wait_weeks INTEGER "
+    "CHECK (wait_weeks BETWEEN 0 AND 520);\n"
+    "ALTER TABLE providers ADD COLUMN wait_confirmed TEXT;\n"
+    "ALTER TABLE providers ADD COLUMN agb TEXT;\n"
+    "ALTER TABLE providers ADD COLUMN big TEXT;\n"
+    /* CBS population per PC4; NULL = kept secret by CBS (-99997 in the file) */
+    "CREATE TABLE pc4_population(\n"
+    "  pc4 INTEGER PRIMARY KEY CHECK (pc4 BETWEEN 1000 AND 9999),\n"
+    "  population INTEGER CHECK (population >= 0),\n"
+    "  age_65_plus INTEGER CHECK (age_65_plus >= 0),\n"
+    "  households INTEGER CHECK (households >= 0)) WITHOUT ROWID;\n";
+
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4,
+                                         schema_v5};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == VW_SCHEMA_VERSION, "one migration step per schema version");
 
@@ -280,7 +302,7 @@ void vw_store_close(vw_store *st)
 int vw_store_schema_version(vw_store *st) { return st ? st->version : -1; }
 
 static const char *const kind_names[] = {"providers", "networks", "pc4", "registrations",
-                                         "places", "traveltimes"};
+                                         "places", "traveltimes", "population"};
 #define N_KINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
 
 int vw_import_kind_parse(const char *s, vw_import_kind *out)
@@ -306,9 +328,11 @@ int vw_store_counts_get(vw_store *st, vw_store_counts *out, vw_err *err)
         "SELECT count(*) FROM providers", "SELECT count(*) FROM networks",
         "SELECT count(*) FROM memberships", "SELECT count(*) FROM registrations",
         "SELECT count(*) FROM pc4", "SELECT count(*) FROM import_log",
-        "SELECT count(*) FROM places", "SELECT count(*) FROM regions WHERE geom IS NOT NULL"};
+        "SELECT count(*) FROM places", "SELECT count(*) FROM regions WHERE geom IS NOT NULL",
+        "SELECT count(*) FROM pc4_population"};
     long *dst[] = {&out->providers, &out->networks, &out->memberships, &out->registrations,
-                   &out->pc4,       &out->imports,  &out->places,      &out->regions_with_geometry};
+                   &out->pc4,       &out->imports,  &out->places,      &out->regions_with_geometry,
+                   &out->population};
     int rc = -1;
     memset(out, 0, sizeof *out);
     /* one read transaction, so the counts are consistent with each other */

@@ -16,7 +16,7 @@
 #include "proto/vw_err.h"
 #include "server/engine/snapshot.h"
 
-#define VW_SCHEMA_VERSION 4
+#define VW_SCHEMA_VERSION 5
 
 typedef struct vw_store vw_store;
 
@@ -38,7 +38,8 @@ typedef enum {
     VW_IMPORT_PC4,
     VW_IMPORT_REGISTRATIONS,
     VW_IMPORT_PLACES,
-    VW_IMPORT_TRAVELTIMES /* one mode's PC4 x PC4 matrix (opts->mode) */
+    VW_IMPORT_TRAVELTIMES, /* one mode's PC4 x PC4 matrix (opts->mode) */
+    VW_IMPORT_POPULATION   /* the CBS population per PC4 */
 } vw_import_kind;
 int vw_import_kind_parse(const char *s, vw_import_kind *out);
 const char *vw_import_kind_name(vw_import_kind k);
@@ -148,6 +149,7 @@ int vw_store_import_log(vw_store *st, int limit, vw_import_log_fn fn, void *ctx,
 typedef struct vw_store_counts {
     long providers, networks, memberships, registrations, pc4, imports, places;
     long regions_with_geometry;
+    long population; /* PC4 rows of the CBS population table */
 } vw_store_counts;
 int vw_store_counts_get(vw_store *st, vw_store_counts *out, vw_err *err);
 

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proto/vocab.h"
 #include "server/engine/snapshot.h"
 #include "server/store/store.h"
 #include "server/store/store_priv.h" /* the store's connection, for max_page_count */
@@ -415,6 +416,194 @@ static const reject_case cases[] = {
      "registry is empty"},
 };
 
+/* The referrer's columns (docs/SCHEMA.md). */
+#define PA "id,name,discipline,expertise,lat,lon,postcode,city,networks,accepting,online," \
+           "hours,languages,wheelchair,direct_access,wait_weeks,wait_confirmed,agb,big\n"
+#define PAG "P010,Fysio A,fysiotherapeut,,52.09,5.12,3511,Utrecht,,1,0," \
+            "\"mo 08:00-12:00,13:00-17:00\",nl;en,1,1,3,2026-01-05,12345678,12345678901\n"
+#define PAX(attrs) "P011,X,dietist,,52.09,5.12,3511,Utrecht,,1,0," attrs "\n"
+
+static const reject_case attr_cases[] = {
+    {"hours: day", VW_IMPORT_PROVIDERS, PA PAG PAX("xx 08:00-12:00,,,,,,,"), 3, "unknown day"},
+    {"hours: interval", VW_IMPORT_PROVIDERS, PA PAG PAX("mo 12:00-08:00,,,,,,,"), 3,
+     "opening before closing"},
+    {"hours: overlap", VW_IMPORT_PROVIDERS,
+     PA PAG PAX("\"mo 08:00-12:00,11:00-13:00\",,,,,,,"), 3, "overlap"},
+    {"hours: twice", VW_IMPORT_PROVIDERS, PA PAG PAX("mo 08:00-12:00; mo 13:00-14:00,,,,,,,"), 3,
+     "mo is listed twice"},
+    {"hours: 25:00", VW_IMPORT_PROVIDERS, PA PAG PAX("tu 08:00-25:00,,,,,,,"), 3, "HH:MM-HH:MM"},
+    {"language", VW_IMPORT_PROVIDERS, PA PAG PAX(",nl;xx,,,,,,"), 3,
+     "language \"xx\" is not an ISO 639-1 code"},
+    {"language: 3 letters", VW_IMPORT_PROVIDERS, PA PAG PAX(",tur,,,,,,"), 3, "ISO 639-1"},
+    {"wheelchair", VW_IMPORT_PROVIDERS, PA PAG PAX(",,maybe,,,,,"), 3,
+     "wheelchair \"maybe\" is not a boolean"},
+    {"direct access not allowed", VW_IMPORT_PROVIDERS,
+     PA PAG "P011,X,psycholoog,,52.09,5.12,3511,Utrecht,,1,0,,,,1,,,,\n", 3,
+     "a psycholoog is not directly accessible"},
+    {"wait without date", VW_IMPORT_PROVIDERS, PA PAG PAX(",,,,4,,,"), 3, "go together"},
+    {"date without wait", VW_IMPORT_PROVIDERS, PA PAG PAX(",,,,,2026-01-01,,"), 3, "go together"},
+    {"wait not a number", VW_IMPORT_PROVIDERS, PA PAG PAX(",,,,-1,2026-01-01,,"), 3,
+     "wait_weeks is not a whole number"},
+    {"wait in the future", VW_IMPORT_PROVIDERS, PA PAG PAX(",,,,2,2999-01-01,,"), 3,
+     "in the future"},
+    {"agb digits", VW_IMPORT_PROVIDERS, PA PAG PAX(",,,,,,1234567,"), 3, "AGB code (8 digits)"},
+    {"big digits", VW_IMPORT_PROVIDERS,
+     PA PAG "P011,X,fysiotherapeut,,52.09,5.12,3511,Utrecht,,1,0,,,,,,,,1234567890A\n", 3,
+     "BIG number (11 digits)"},
+    {"big for a dietitian", VW_IMPORT_PROVIDERS, PA PAG PAX(",,,,,,,12345678901"), 3,
+     "a dietist is not a BIG-registered profession"},
+};
+
+/* The referrer's fields: canonical in SQLite, in the snapshot's side table,
+ * and a version-2 database with data migrated in place. */
+static void test_attrs(void)
+{
+    vw_store *st = fresh_db("attrs.db");
+    vw_err err;
+    diags ds;
+    vw_import_result r;
+    char db[700];
+    snprintf(db, sizeof db, "%s", path_of("attrs.db"));
+    load_valid_set(st);
+    const char *p = WRITE("attrs.csv",
+                          PA PAG "P012,Y,psycholoog,,52.09,5.12,3511,Utrecht,,1,0,"
+                                 "\" we 09:00-17:00 ;mo 07:30-08:00 , 20:00-24:00\", tr ; AR? ,,0,,,,\n");
+    CHECK(import(st, VW_IMPORT_PROVIDERS, p, false, &ds, &r, &err) == -1); /* "AR?" */
+    p = WRITE("attrs.csv", PA PAG "P012,Y,psycholoog,,52.09,5.12,3511,Utrecht,,1,0,"
+                                  "\" we 09:00-17:00 ;mo 07:30-08:00 , 20:00-24:00\", tr ; ar;tr "
+                                  ",,0,,,,\n");
+    int rc = import(st, VW_IMPORT_PROVIDERS, p, false, &ds, &r, &err);
+    if (rc != 0)
+        dump_diags(&ds);
+    CHECK(rc == 0 && r.rows_ok == 2);
+    CHECK(query_long(db, "SELECT count(*) FROM providers WHERE id = 'P012' AND hours = "
+                         "'mo 07:30-08:00,20:00-24:00; we 09:00-17:00' AND languages = 'tr;ar' "
+                         "AND wheelchair IS NULL AND direct_access = 0 AND wait_weeks IS NULL "
+                         "AND agb IS NULL AND big IS NULL") == 1);
+    CHECK(query_long(db, "SELECT count(*) FROM providers WHERE id = 'P010' AND wheelchair = 1 "
+                         "AND direct_access = 1 AND wait_weeks = 3 AND wait_confirmed = "
+                         "'2026-01-05' AND agb = '12345678' AND big = '12345678901'") == 1);
+    vw_snapshot *s = vw_store_load(st, &err);
+    CHECK(s != NULL);
+    if (s) {
+        int64_t a = vw_snapshot_find_provider(s, "P010", 4), b = vw_snapshot_find_provider(s, "P012", 4);
+        CHECK(a >= 0 && b >= 0);
+        const vw_provider_ext *x = vw_snapshot_provider_ext(s, (uint32_t)a);
+        const vw_provider_ext *y = vw_snapshot_provider_ext(s, (uint32_t)b);
+        const vw_hours_iv *h = vw_snapshot_hours(s);
+        CHECK(x->hours_count == 2 && h[x->hours_first].day == 0 && h[x->hours_first].open == 480 &&
+              h[x->hours_first + 1].close == 1020 && x->open_days == 1);
+        CHECK(x->wheelchair == VW_TRI_YES && x->direct_access == VW_TRI_YES &&
+              x->wait_weeks == 3 && x->agb && strcmp(x->agb, "12345678") == 0 && x->big &&
+              strcmp(x->big, "12345678901") == 0);
+        CHECK(x->lang[0] == vw_lang_parse("nl", 2) && x->lang[1] == vw_lang_parse("en", 2) &&
+              x->lang[2] == 0);
+        CHECK(y->hours_count == 3 && y->open_days == 0x5 && h[y->hours_first + 1].close == 1440 &&
+              y->wheelchair == VW_TRI_UNKNOWN && y->direct_access == VW_TRI_NO &&
+              y->wait_confirmed == VW_DATE_NONE && y->agb == NULL);
+        vw_snapshot_release(s);
+    }
+    vw_store_close(st);
+
+    /* Make it a version-4 database with data: the migration adds the columns
+     * and keeps every row. */
+    sqlite3 *c = NULL;
+    sqlite3_open(db, &c);
+    CHECK(sqlite3_exec(c, "ALTER TABLE providers DROP COLUMN hours; "
+                          "ALTER TABLE providers DROP COLUMN languages; "
+                          "ALTER TABLE providers DROP COLUMN wheelchair; "
+                          "ALTER TABLE providers DROP COLUMN direct_access; "
+                          "ALTER TABLE providers DROP COLUMN wait_weeks; "
+                          "ALTER TABLE providers DROP COLUMN wait_confirmed; "
+                          "ALTER TABLE providers DROP COLUMN agb; "
+                          "ALTER TABLE providers DROP COLUMN big; DROP TABLE pc4_population; "
+                          "PRAGMA user_version = 4",
+                      NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(c);
+    CHECK(vw_store_open(db, VW_STORE_READONLY, &st, &err) != 0); /* not migrated read-only */
+    CHECK(vw_store_open(db, VW_STORE_READWRITE, &st, &err) == 0);
+    CHECK(vw_store_schema_version(st) == VW_SCHEMA_VERSION);
+    CHECK(query_long(db, "SELECT count(*) FROM providers") == 2);
+    CHECK(query_long(db, "SELECT count(*) FROM providers WHERE hours IS NULL AND agb IS NULL") == 2);
+    s = vw_store_load(st, &err);
+    CHECK(s != NULL && vw_snapshot_provider_count(s) == 2);
+    if (s)
+        CHECK(vw_snapshot_provider_ext(s, 0)->hours_count == 0 &&
+              vw_snapshot_provider_ext(s, 0)->wheelchair == VW_TRI_UNKNOWN);
+    vw_snapshot_release(s);
+    vw_store_close(st);
+}
+
+/* The CBS population: secret values are unknown (NULL), not 0; the
+ * snapshot weighs PC4s by it instead of the places; mismatches with the
+ * centroids are reported. */
+static void test_population(void)
+{
+    vw_store *st = fresh_db("pop.db");
+    vw_err err;
+    diags ds;
+    vw_import_result r;
+    char db[700];
+    snprintf(db, sizeof db, "%s", path_of("pop.db"));
+    load_valid_set(st);
+    CHECK(import(st, VW_IMPORT_PLACES, WRITE("places.csv", "name,lat,lon,population\n"
+                                                           "Utrecht,52.09,5.12,300000\n"),
+                 false, &ds, &r, &err) == 0);
+    vw_snapshot *s = vw_store_load(st, &err);
+    CHECK(s && vw_snapshot_population_source(s) == VW_POP_PLACES &&
+          vw_snapshot_population(s) == 300000);
+    vw_snapshot_release(s);
+    /* 3511 known, 3512 secret, 1011 missing; 9999 has people but no centroid */
+    const char *p = WRITE("pop.csv", "pc4,population,age_65_plus,households\n"
+                                     "3511,12000,2500,6000\n"
+                                     "3512,-99997,-99997,-99997\n"
+                                     "9999,40,5,20\n");
+    int rc = import(st, VW_IMPORT_POPULATION, p, false, &ds, &r, &err);
+    if (rc != 0)
+        dump_diags(&ds);
+    CHECK(rc == 0 && r.rows_ok == 3);
+    CHECK(has_diag(&ds, VW_DIAG_WARNING, 4, "pc4 9999 has 40 people but no centroid"));
+    CHECK(has_diag(&ds, VW_DIAG_WARNING, 0, "1 PC4 centroid(s) have no population row (1011)"));
+    CHECK(has_diag(&ds, VW_DIAG_WARNING, 0, "3 value(s) kept secret by CBS"));
+    CHECK(query_long(db, "SELECT count(*) FROM pc4_population WHERE pc4 = 3512 AND population "
+                         "IS NULL AND age_65_plus IS NULL AND households IS NULL") == 1);
+    s = vw_store_load(st, &err);
+    CHECK(s != NULL);
+    if (s) {
+        vw_pc4_info a, b, c;
+        CHECK(vw_snapshot_population_source(s) == VW_POP_CBS);
+        CHECK(vw_snapshot_population(s) == 12000 && vw_snapshot_age_65_plus(s) == 2500);
+        CHECK(vw_snapshot_pc4_population_unknown(s) == 2); /* 3512 secret, 1011 no row */
+        CHECK(vw_snapshot_pc4_info(s, 3511, &a) && a.population == 12000 && a.age_65_plus == 2500);
+        CHECK(vw_snapshot_pc4_info(s, 3512, &b) && b.population == 0 && b.age_65_plus == 0);
+        CHECK(vw_snapshot_pc4_info(s, 1011, &c) && c.population == 0);
+        vw_snapshot_release(s);
+    }
+    static const reject_case bad[] = {
+        {"secret spelled otherwise", VW_IMPORT_POPULATION, "pc4,population\n3511,-99998\n", 2,
+         "is not a whole number"},
+        {"negative", VW_IMPORT_POPULATION, "pc4,population\n3511,-5\n", 2, "is not a whole"},
+        {"more old than people", VW_IMPORT_POPULATION,
+         "pc4,population,age_65_plus\n3511,10,20\n", 2, "more than population"},
+        {"duplicate", VW_IMPORT_POPULATION, "pc4,population\n3511,10\n3511,20\n", 3,
+         "duplicate pc4 3511"},
+        {"empty population", VW_IMPORT_POPULATION, "pc4,population\n3511,\n", 2,
+         "population is empty"},
+        {"bad pc4", VW_IMPORT_POPULATION, "pc4,population\n0511,10\n", 2, "not 4 digits"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = write_file("case.csv", bad[i].content, strlen(bad[i].content));
+        rc = import(st, bad[i].kind, p, false, &ds, &r, &err);
+        bool ok = rc == -1 && has_diag(&ds, VW_DIAG_ERROR, bad[i].line, bad[i].sub);
+        if (!ok) {
+            fprintf(stderr, "case '%s': rc %d\n", bad[i].what, rc);
+            dump_diags(&ds);
+        }
+        CHECK(ok);
+    }
+    vw_store_close(st);
+}
+
 static void test_rejections(void)
 {
     vw_store *st = fresh_db("reject.db");
@@ -424,8 +613,10 @@ static void test_rejections(void)
     uint64_t before = checksum(db);
     long logs = query_long(db, "SELECT count(*) FROM import_log");
     CHECK(before != 0);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const reject_case *c = &cases[i];
+    size_t n_base = sizeof cases / sizeof cases[0];
+    size_t n_attr = sizeof attr_cases / sizeof attr_cases[0];
+    for (size_t i = 0; i < n_base + n_attr; i++) {
+        const reject_case *c = i < n_base ? &cases[i] : &attr_cases[i - n_base];
         diags ds;
         vw_import_result r;
         vw_err err;
@@ -518,9 +709,23 @@ static void test_skip_invalid(void)
     CHECK(query_long(db, sql) == 1);
     /* networks may be replaced while every referenced id stays */
     p = WRITE("nets2.csv", "id,name,kind,status,certified_until,region\n"
-                           "N-UTR,U,onco,certified,,\nN-AMS,A,onco,forming,,\n");
+                           "N-UTR,U,oncologiezorgnetwerk,certified,,\nN-AMS,A,onco,forming,,\n");
     CHECK(import(st, VW_IMPORT_NETWORKS, p, false, &ds, &r, &err) == 0);
-    CHECK(r.warnings == 1 && has_diag(&ds, VW_DIAG_WARNING, 2, "without an end date"));
+    if (r.warnings != 2)
+        dump_diags(&ds);
+    CHECK(r.warnings == 2 && has_diag(&ds, VW_DIAG_WARNING, 2, "without an end date") &&
+          has_diag(&ds, VW_DIAG_WARNING, 3, "kind \"onco\" is not one of"));
+    /* network kinds: a code, open to more; no end date is fine where NVPO does not certify */
+    p = WRITE("nets3.csv", "id,name,kind,status,certified_until,region\n"
+                           "N-UTR,U,palliatief,certified,,\nN-AMS,A,Onco Netwerk,forming,,\n");
+    CHECK(import(st, VW_IMPORT_NETWORKS, p, false, &ds, &r, &err) == -1 &&
+          has_diag(&ds, VW_DIAG_ERROR, 3, "kind \"Onco Netwerk\" is not a code"));
+    p = WRITE("nets3.csv", "id,name,kind,status,certified_until,region\n"
+                           "N-UTR,U,palliatief,certified,,\nN-AMS,A,oncologienetwerk,forming,,\n");
+    rc = import(st, VW_IMPORT_NETWORKS, p, false, &ds, &r, &err);
+    if (rc != 0 || r.warnings != 0)
+        dump_diags(&ds);
+    CHECK(rc == 0 && r.warnings == 0);
     /* a file whose every row is bad never wipes the table, even with skip */
     p = WRITE("allbad.csv", PH "P011,X,chiropractor,,52.1,5.1,,U,,1,0\n");
     CHECK(import(st, VW_IMPORT_PROVIDERS, p, true, &ds, &r, &err) == -1);
@@ -656,6 +861,8 @@ int main(void)
     test_schema();
     test_valid_set();
     test_rejections();
+    test_attrs();
+    test_population();
     test_skip_invalid();
     test_tag_limit();
     test_disk_full();

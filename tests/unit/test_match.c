@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/attrs.h"
 #include "proto/vocab.h"
 #include "server/engine/match.h"
 #include "server/engine/snapshot.h"
@@ -456,6 +457,92 @@ typedef struct city {
 static double rand_lat(void) { return VW_NL_LAT_MIN + unif() * (VW_NL_LAT_MAX - VW_NL_LAT_MIN); }
 static double rand_lon(void) { return VW_NL_LON_MIN + unif() * (VW_NL_LON_MAX - VW_NL_LON_MIN); }
 
+/* The side-table filters' vocabulary in the random directory. */
+static const char *const test_langs[] = {"nl", "en", "tr", "ar", "de", "pl"};
+
+/* Random referrer attributes: about half the providers leave each unknown. */
+static void random_ext(vw_provider_in *p, vw_hours_iv *hours, vw_lang *langs, int32_t today)
+{
+    size_t nh = 0, nl = 0;
+    if (below(3) != 0)
+        for (int d = 0; d < 7; d++) {
+            if (below(7) < 2)
+                continue;
+            int t = 7 * 60 + 30 * (int)below(6);
+            int parts = 1 + (int)below(3);
+            for (int k = 0; k < parts && t < 23 * 60; k++) {
+                int len = 60 + 30 * (int)below(8);
+                int close = t + len > 1440 ? 1440 : t + len;
+                hours[nh++] = (vw_hours_iv){(uint8_t)d, (uint16_t)t, (uint16_t)close};
+                t = close + 30 * (int)below(4);
+            }
+        }
+    if (below(2) == 0)
+        for (int k = 0; k < 6 && nl < 3; k++)
+            if (below(3) == 0)
+                langs[nl++] = vw_lang_parse(test_langs[k], 2);
+    p->hours = hours;
+    p->n_hours = nh;
+    p->langs = langs;
+    p->n_langs = nl;
+    p->wheelchair = (int)below(3);
+    p->direct_access = (int)below(3);
+    if (below(2) == 0) {
+        p->has_wait = true;
+        p->wait_weeks = below(20);
+        p->wait_confirmed = today - (int32_t)below(400);
+    }
+}
+
+/* The filters of q on i, written independently of match.c. */
+static bool test_ext_ok(const vw_snapshot *s, uint32_t i, const vw_match_query *q)
+{
+    const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
+    const vw_hours_iv *h = vw_snapshot_hours(s) + x->hours_first;
+    bool ok = (!q->wheelchair || x->wheelchair == VW_TRI_YES) &&
+              (!q->direct_access || x->direct_access == VW_TRI_YES);
+    if (q->wait_filter)
+        ok = ok && x->wait_confirmed != VW_DATE_NONE && x->wait_confirmed >= q->wait_valid_since &&
+             x->wait_weeks <= q->max_wait_weeks;
+    if (q->open_filter) {
+        bool open = false;
+        for (int k = 0; k < x->hours_count; k++)
+            open = open || (h[k].day == q->open_day &&
+                            (q->open_minute < 0 ||
+                             (h[k].open <= q->open_minute && q->open_minute < h[k].close)));
+        ok = ok && open;
+    }
+    if (q->n_languages) {
+        bool any = false;
+        for (int k = 0; k < VW_LANG_MAX && x->lang[k]; k++)
+            for (uint32_t j = 0; j < q->n_languages; j++)
+                any = any || x->lang[k] == q->languages[j];
+        ok = ok && any;
+    }
+    return ok;
+}
+
+static void random_ext_query(vw_match_query *q, int32_t today)
+{
+    if (below(2) != 0)
+        return;
+    if (below(3) == 0)
+        for (uint32_t k = 0, n = 1 + below(2); k < n; k++)
+            q->languages[q->n_languages++] = vw_lang_parse(test_langs[below(6)], 2);
+    q->wheelchair = below(4) == 0;
+    q->direct_access = below(4) == 0;
+    if (below(3) == 0) {
+        q->open_filter = true;
+        q->open_day = (int)below(7);
+        q->open_minute = below(2) ? -1 : (int)below(1440);
+    }
+    if (below(3) == 0) {
+        q->wait_filter = true;
+        q->max_wait_weeks = below(12);
+        q->wait_valid_since = today - (int32_t)below(200);
+    }
+}
+
 static vw_snapshot *random_snapshot(uint32_t n, int32_t today)
 {
     vw_err err;
@@ -509,6 +596,9 @@ static vw_snapshot *random_snapshot(uint32_t n, int32_t today)
         p.n_expertise = nt;
         p.accepting = below(5) != 0;
         p.online = below(20) == 0;
+        vw_hours_iv hours[VW_HOURS_MAX];
+        vw_lang langs[VW_LANG_MAX];
+        random_ext(&p, hours, langs, today);
         if (vw_snapbuild_add_provider(b, &p, &err) < 0) {
             fprintf(stderr, "add: %s\n", err.message);
             continue;
@@ -545,8 +635,8 @@ static void test_random_equivalence(void)
     vw_travel_model_default(&tm);
     static const double withins[] = {-1, 5, 15, 30, 60, 120};
     vw_match_hit a[VW_MATCH_MAX_LIMIT], bb[VW_MATCH_MAX_LIMIT];
-    int mismatches = 0, nonempty = 0, full = 0, online_full = 0;
-    uint64_t total_hits = 0, online_in_hits = 0;
+    int mismatches = 0, nonempty = 0, full = 0, online_full = 0, ext_queries = 0;
+    uint64_t total_hits = 0, online_in_hits = 0, ext_hits = 0;
     const int Q = 6000;
     for (int qi = 0; qi < Q; qi++) {
         vw_match_query q;
@@ -574,9 +664,16 @@ static void test_random_equivalence(void)
         q.accepting_only = below(3) == 0;
         q.as_of = today + (int32_t)below(2000) - 1000;
         q.region = -1;
+        random_ext_query(&q, today);
         uint32_t na = vw_match(s, &tm, &q, a);
         uint32_t nb = vw_match_brute(s, &tm, &q, bb);
         bool same = na == nb;
+        for (uint32_t k = 0; same && k < nb; k++)
+            same = test_ext_ok(s, bb[k].provider, &q);
+        ext_queries += q.n_languages || q.wheelchair || q.direct_access || q.open_filter ||
+                       q.wait_filter;
+        ext_hits += (q.n_languages || q.wheelchair || q.direct_access || q.open_filter ||
+                     q.wait_filter) ? na : 0;
         for (uint32_t k = 0; same && k < na; k++)
             same = a[k].provider == bb[k].provider &&
                    memcmp(&a[k].km, &bb[k].km, sizeof a[k].km) == 0 &&
@@ -586,8 +683,10 @@ static void test_random_equivalence(void)
                             "limit=%u acc=%d: %u vs %u hits\n",
                     qi, q.lat, q.lon, q.disciplines, (unsigned long long)q.tags, q.within_min,
                     q.mode, q.limit, q.accepting_only, na, nb);
-        nonempty += na > 0;
-        full += na == q.limit;
+        bool plain = !(q.n_languages || q.wheelchair || q.direct_access || q.open_filter ||
+                       q.wait_filter);
+        nonempty += plain && na > 0;
+        full += plain && na == q.limit;
         total_hits += na;
 
         /* online, as match's include_online asks for it: the online providers
@@ -602,28 +701,31 @@ static void test_random_equivalence(void)
                 listed = a[k].provider == i;
             if (!p->online || listed || (q.disciplines && !((q.disciplines >> p->discipline) & 1)) ||
                 (q.accepting_only && !p->accepting) ||
-                !vw_provider_has_tags(s, i, q.tags, q.as_of))
+                !vw_provider_has_tags(s, i, q.tags, q.as_of) || !test_ext_ok(s, i, &q))
                 continue;
             ok = ok && ne < no && bb[ne].provider == i;
             ne++;
         }
         ok = ok && no == ne;
-        for (uint32_t k = 0; k < na; k++)
+        for (uint32_t k = 0; plain && k < na; k++)
             online_in_hits += vw_snapshot_provider(s, a[k].provider)->online;
-        online_full += no == q.limit;
+        online_full += plain && no == q.limit;
         if (!ok && mismatches++ < 5)
             fprintf(stderr, "online mismatch q%d: %u vs %u by scan (%u hits)\n", qi, no, ne, na);
     }
     CHECK(mismatches == 0);
     /* the test means something only if queries find things and fill up */
-    CHECK(nonempty > Q / 2);
-    CHECK(full > Q / 5);
+    CHECK(nonempty > (Q - ext_queries) / 2);
+    CHECK(full > (Q - ext_queries) / 5);
+    CHECK(ext_queries > Q / 4 && ext_hits > (uint64_t)ext_queries);
     /* ... and the online check only if hits often hold online providers
      * (the case where leaving them out after the cut came back short) */
-    CHECK(online_in_hits > (uint64_t)Q / 2 && online_full > Q / 5);
-    printf("random: %d queries, %d non-empty, %d full, %llu hits (%llu online), %d online lists "
-           "full, %d mismatches\n", Q, nonempty, full, (unsigned long long)total_hits,
-           (unsigned long long)online_in_hits, online_full, mismatches);
+    CHECK(online_in_hits > (uint64_t)(Q - ext_queries) / 2 && online_full > (Q - ext_queries) / 5);
+    printf("random: %d queries, %d non-empty, %d full (without side-table filters), %llu hits "
+           "(%llu online), %d online lists full, %d mismatches; %d with side-table filters "
+           "(%llu hits)\n", Q, nonempty, full, (unsigned long long)total_hits,
+           (unsigned long long)online_in_hits, online_full, mismatches, ext_queries,
+           (unsigned long long)ext_hits);
 
     /* online completeness against a scan */
     vw_match_query q = {.lat = 52, .lon = 5, .within_min = -1, .limit = 100, .region = -1,

@@ -26,9 +26,11 @@ static int32_t day(const char *s)
     return d;
 }
 
+static const char *net_kind = "oncologiezorgnetwerk";
+
 static void net(const char *id, int status, const char *until)
 {
-    vw_network_in n = {.id = id, .name = id, .kind = "oncologienetwerk", .region_code = "oost",
+    vw_network_in n = {.id = id, .name = id, .kind = net_kind, .region_code = "oost",
                        .status = status, .certified_until = until ? day(until) : VW_DATE_NONE};
     vw_err err;
     CHECK(vw_snapbuild_add_network(b, &n, &err) == 0);
@@ -52,6 +54,46 @@ static void prov(const char *id, int disc, double km, const char *tag, const cha
 static const char *pid(const vw_snapshot *s, int64_t i)
 {
     return i < 0 ? "(none)" : vw_snapshot_provider(s, (uint32_t)i)->id;
+}
+
+/* Network kinds: the NVPO audit only for oncology care networks; networks
+ * near and the kind filter see every kind. */
+static void test_kinds(void)
+{
+    vw_err err;
+    vw_travel_model tm;
+    vw_travel_model_default(&tm);
+    b = vw_snapbuild_new();
+    CHECK(vw_snapbuild_add_pc4(b, 7411, ORIGIN_LAT, ORIGIN_LON, "Deventer", &err) == 0);
+    net_kind = "palliatief";
+    net("K1-pall", VW_NET_CERTIFIED, NULL);
+    net_kind = "";
+    net("K2-legacy", VW_NET_CERTIFIED, "2027-12-31");
+    net_kind = "oncologiezorgnetwerk";
+    static const int discs[] = {VW_D_FYSIOTHERAPEUT, VW_D_PSYCHOLOOG, VW_D_DIETIST,
+                                VW_D_ERGOTHERAPEUT, VW_D_HUISARTS};
+    char ids[10][16];
+    for (int k = 0; k < 10; k++) {
+        snprintf(ids[k], sizeof ids[k], "K-%d", k);
+        prov(ids[k], discs[k % 5], 1.0 + k, NULL, k < 5 ? "K1-pall" : "K2-legacy", false);
+    }
+    vw_snapshot *s = vw_snapbuild_finish(b, &err);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    vw_audit a;
+    const vw_network *pall = vw_snapshot_network(s, 0), *legacy = vw_snapshot_network(s, 1);
+    vw_network_audit(s, 0, day("2026-11-24"), &a);
+    CHECK(!a.nvpo && !a.meets_criteria && !a.flagged && a.problems == 0 && a.n_disciplines == 5);
+    vw_network_audit(s, 1, day("2026-11-24"), &a);
+    CHECK(a.nvpo && a.meets_criteria && !a.flagged); /* no kind: the NVPO kind */
+    CHECK(vw_network_kind_is(pall, "palliatief") && !vw_network_kind_is(pall, "oncologiezorgnetwerk"));
+    CHECK(vw_network_kind_is(legacy, "oncologiezorgnetwerk") && !vw_network_kind_is(legacy, "palliatief"));
+    vw_network_near near[5];
+    uint32_t nn = vw_networks_near(s, &tm, ORIGIN_LAT, ORIGIN_LON, 0, 30, VW_MODE_CAR,
+                                   day("2026-11-24"), near, 5);
+    CHECK(nn == 2);
+    vw_snapshot_release(s);
 }
 
 int main(void)
@@ -215,5 +257,6 @@ int main(void)
 
     vw_problems_free(table);
     vw_snapshot_release(s);
+    test_kinds();
     return T_DONE();
 }
