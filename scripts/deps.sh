@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libevent-dev libmsgpack-dev libsqlite3-dev sqlite3 libgeos-dev libjson-c-dev libssl-dev openssl
+      libevent-dev libmsgpack-dev libsqlite3-dev sqlite3 libgeos-dev libjson-c-dev libssl-dev zlib1g-dev openssl
       librsvg2-dev libcairo2-dev fonts-dejavu-core python3 python3-yaml curl redis-server haproxy
       libjs-leaflet chromium tzdata
       # the travel-time matrix builder (scripts/traveltimes-build.sh) and its test

@@ -125,6 +125,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     STR("http_listen", http_listen)
     STR("http_port_file", http_port_file)
     STR("http_ui_dir", http_ui_dir)
+    STR("http_cors_origins", http_cors_origins)
     STR("http_ui_leaflet_dir", http_ui_leaflet_dir)
     if (strcmp(key, "http_ui_tiles") == 0)
         return set_tiles(c, v, err);

@@ -64,6 +64,8 @@ typedef struct vw_config {
     uint32_t http_max_output;  /* bytes of one JSON response */
     double http_timeout;       /* seconds: read/write of one request, keep-alive idle */
     int http_max_connections;  /* open HTTP connections; over: 503 overloaded */
+    char http_cors_origins[1024]; /* origins allowed to call from a browser: "a, b" or "*";
+                                   * "" = no CORS headers (same origin only) */
     /* web UI under /ui/ (http_ui.c); off while http_ui_dir is "" */
     char http_ui_dir[1024];    /* index.html, app.js, app.css (share/verwijs/ui) */
     char http_ui_leaflet_dir[1024]; /* libjs-leaflet, served as /ui/vendor/leaflet/ */

@@ -33,6 +33,7 @@
 #include "proto/vocab.h"
 #include "fds.h"
 #include "http_fhir.h"
+#include "http_negotiate.h"
 #include "http_ui.h"
 #include "log.h"
 #include "server/ops/http.h"
@@ -133,7 +134,8 @@ void vw_http_send_reply(struct evhttp_request *req, int status, const char *reas
     char len[24];
     snprintf(len, sizeof len, "%zu", evbuffer_get_length(body));
     evhttp_remove_header(oh, "Content-Length");
-    evhttp_add_header(oh, "Content-Length", len);
+    if (status != 204 && status != 304) /* neither has a body nor a length of one */
+        evhttp_add_header(oh, "Content-Length", len);
     if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
         evbuffer_drain(body, evbuffer_get_length(body));
     evhttp_send_reply(req, status, reason_phrase, NULL);
@@ -145,7 +147,8 @@ static void reply(hworker *w, struct evhttp_request *req, int status, const char
     if (w->draining && evhttp_find_header(oh, "Connection") == NULL)
         evhttp_add_header(oh, "Connection", "close"); /* shutting down: last answer */
     evhttp_add_header(oh, "Content-Type", ctype);
-    evhttp_add_header(oh, "Cache-Control", "no-store");
+    evhttp_add_header(oh, "Cache-Control", "no-cache"); /* revalidate: ETag on large answers */
+    status = vw_http_negotiate(req, status);
     vw_http_send_reply(req, status, reason(status)); /* counted in on_output */
 }
 
@@ -312,8 +315,14 @@ static void on_request(struct evhttp_request *req, void *arg)
                     "too many connections (http_max_connections); try again later");
         return;
     }
+    vw_http_cors(w->h->env.cfg, req);
+    if (m == EVHTTP_REQ_OPTIONS) { /* CORS preflight, or what may be used here */
+        int status = vw_http_preflight(w->h->env.cfg, req);
+        vw_http_send_reply(req, status, reason(status));
+        return;
+    }
     if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD, OPTIONS");
         reply_error(w, req, 405, VW_E_BAD_REQUEST, "method not allowed; use GET or HEAD");
         return;
     }

@@ -2,11 +2,16 @@
  * (version 0.0.4). Reads the relaxed atomics of vw_ops_stats and
  * vw_http_stats (no locks on the request path) and the snapshot holder's
  * facts under its mutex. */
+#include <dirent.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <event2/buffer.h>
 #include <math.h>
 #include <time.h>
 
 #include "http.h"
+#include "proto/version.h"
 #include "server/engine/traveltime.h"
 
 #define LOAD(x) ((unsigned long long)atomic_load_explicit(&(x), memory_order_relaxed))
@@ -147,8 +152,55 @@ static void snapshot(struct evbuffer *b, const vw_http_env *env)
                         (long long)(now - env->started_at));
 }
 
+/* The standard process_* metrics (as Prometheus' client libraries name them)
+ * and verwijs_build_info, read from the kernel at scrape time. */
+static void process(struct evbuffer *b, const vw_http_env *env)
+{
+    struct rusage ru;
+    double cpu = 0;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+              ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+    unsigned long long pages_vm = 0, pages_rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%llu %llu", &pages_vm, &pages_rss) != 2)
+            pages_vm = pages_rss = 0;
+        fclose(f);
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    long long fds = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (d) {
+        for (struct dirent *e; (e = readdir(d)) != NULL;)
+            fds += e->d_name[0] != '.';
+        closedir(d);
+        fds--; /* the directory's own descriptor */
+    }
+    struct rlimit rl;
+    long long max_fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (long long)rl.rlim_cur : -1;
+    evbuffer_add_printf(b,
+        "# HELP verwijs_build_info The running build (always 1).\n"
+        "# TYPE verwijs_build_info gauge\nverwijs_build_info{version=\"%s\"} 1\n"
+        "# HELP process_cpu_seconds_total User and system CPU time spent, seconds.\n"
+        "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.3f\n"
+        "# HELP process_resident_memory_bytes Resident memory size, bytes.\n"
+        "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %llu\n"
+        "# HELP process_virtual_memory_bytes Virtual memory size, bytes.\n"
+        "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes %llu\n"
+        "# HELP process_open_fds Open file descriptors.\n"
+        "# TYPE process_open_fds gauge\nprocess_open_fds %lld\n"
+        "# HELP process_max_fds The descriptor limit (RLIMIT_NOFILE).\n"
+        "# TYPE process_max_fds gauge\nprocess_max_fds %lld\n"
+        "# HELP process_start_time_seconds Start time since the Unix epoch, seconds.\n"
+        "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %lld\n",
+        VW_VERSION, cpu, pages_rss * (unsigned long long)page,
+        pages_vm * (unsigned long long)page, fds, max_fds, (long long)env->started_at);
+}
+
 void vw_metrics_write(struct evbuffer *out, const vw_http_env *env, const vw_http_stats *hs)
 {
+    process(out, env);
     requests(out, env->stats);
     latency(out, env->stats);
     http_level(out, env->stats, hs);
