@@ -17,7 +17,8 @@ static const char admin_help[] =
     "KIND: pc4, places, networks, providers, registrations, or regions (FILE: the\n"
     "      municipality GeoJSON, --mapping: the region mapping CSV), or traveltimes\n"
     "      (--mode car|bike|walk|transit: the matrix's mode). Files are read\n"
-    "      by the daemon, from its admin_import_dir only.\n"
+    "      by the daemon, from its admin_import_dir only: an absolute path on the\n"
+    "      server, or a name relative to admin_import_dir.\n"
     "CONNECTION: --admin-socket PATH (default $VERWIJS_ADMIN_SOCKET)\n"
     "         or --server HOST:PORT --token-file F (admin_listen; default\n"
     "            $VERWIJS_ADMIN_TOKEN_FILE); with admin_tls, the global TLS options:\n"
@@ -141,12 +142,17 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     char abs[PATH_MAX], abs_map[PATH_MAX];
     if (import) {
-        /* The daemon reads the files: send absolute paths. */
+        /* The daemon reads the files, by the name given: an absolute path on
+         * the server, or a name relative to its admin_import_dir (never
+         * resolved here: this machine's working directory means nothing to
+         * the daemon). */
         const char *file = argv[optind + 2];
-        if (realpath(file, abs) == NULL)
-            snprintf(abs, sizeof abs, "%s", file); /* not here: maybe on the server */
-        if (mapping && realpath(mapping, abs_map) == NULL)
+        snprintf(abs, sizeof abs, "%s", file);
+        if (mapping)
             snprintf(abs_map, sizeof abs_map, "%s", mapping);
+        if (file[0] != '/' || (mapping && mapping[0] != '/'))
+            fprintf(stderr, "verwijs admin: a relative name is read by the daemon relative to its "
+                    "admin_import_dir\n");
         msgpack_pack_map(&pk, 2 + (mapping != NULL) + replace_all + (delimiter != NULL) +
                                   (encoding != NULL) + (mode != NULL));
         vw_pack_kv_str(&pk, "kind", argv[optind + 1]);

@@ -42,7 +42,8 @@ static int admin_reload(void *ud, vw_ops_snap_summary *after, vw_err *err)
 typedef struct import_file {
     int fd;
     char proc[64];
-    const char *name;
+    const char *name;      /* as the request gave it (for messages) */
+    char joined[PATH_MAX]; /* a relative name joined to admin_import_dir */
 } import_file;
 
 typedef struct diag_ctx {
@@ -153,23 +154,32 @@ static int open_file(const vw_admin_env *env, const char *path, const vw_import_
                           "the daemon's config (the directory import files are read from)");
     if (realpath(dir, rdir) == NULL)
         return vw_err_set(err, VW_E_INTERNAL, "admin_import_dir %.300s: %s", dir, strerror(errno));
+    /* A relative name means a file in admin_import_dir; messages say so. */
+    char rel_note[PATH_MAX + 48] = "";
+    if (path[0] != '/') {
+        if ((size_t)snprintf(f->joined, sizeof f->joined, "%s/%s", rdir, path) >= sizeof f->joined)
+            return vw_err_set(err, VW_E_BAD_REQUEST, "%.300s: path too long", path);
+        snprintf(rel_note, sizeof rel_note, " (relative to admin_import_dir %.300s)", rdir);
+        path = f->joined;
+    }
     if (!named_inside(path, dir) && !named_inside(path, rdir))
-        return vw_err_set(err, VW_E_FORBIDDEN, "%.300s is outside admin_import_dir (%.300s); "
-                          "admin imports read only files there", path, dir);
+        return vw_err_set(err, VW_E_FORBIDDEN, "%.300s%s is outside admin_import_dir (%.300s); "
+                          "admin imports read only files there", f->name, rel_note, dir);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0 && errno == ELOOP)
-        return vw_err_set(err, VW_E_BAD_REQUEST, "%.300s is a symbolic link: admin imports "
+        return vw_err_set(err, VW_E_BAD_REQUEST, "%.300s%s is a symbolic link: admin imports "
                           "read only regular files inside admin_import_dir, never a link "
-                          "(it could lead outside admin_import_dir)", path);
+                          "(it could lead outside admin_import_dir)", f->name, rel_note);
     if (fd < 0)
-        return vw_err_set(err, VW_E_BAD_REQUEST, "cannot open %.300s: %s", path, strerror(errno));
+        return vw_err_set(err, VW_E_BAD_REQUEST, "cannot open %.300s%s: %s", f->name, rel_note,
+                          strerror(errno));
     snprintf(f->proc, sizeof f->proc, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(f->proc, real, sizeof real - 1);
     real[n > 0 ? n : 0] = '\0';
     if (n <= 0 || (size_t)n >= sizeof real - 1 || !named_inside(real, rdir)) {
         close(fd);
-        return vw_err_set(err, VW_E_FORBIDDEN, "%.300s is outside admin_import_dir (%.300s); "
-                          "admin imports read only files there", path, dir);
+        return vw_err_set(err, VW_E_FORBIDDEN, "%.300s%s is outside admin_import_dir (%.300s); "
+                          "admin imports read only files there", f->name, rel_note, dir);
     }
     const char *why = NULL;
     if (fstat(fd, &sb) != 0)
@@ -182,7 +192,7 @@ static int open_file(const vw_admin_env *env, const char *path, const vw_import_
         why = "is larger than admin_import_max_bytes";
     if (why) {
         close(fd);
-        return vw_err_set(err, VW_E_BAD_REQUEST, "%.300s %s", path, why);
+        return vw_err_set(err, VW_E_BAD_REQUEST, "%.300s%s %s", f->name, rel_note, why);
     }
     f->fd = fd;
     return 0;

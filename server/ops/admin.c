@@ -74,14 +74,14 @@ int vw_op_import(const vw_op_call *c)
     }
     if (vw_arg_str(c->args, "file", &file_s, &file_len, &present, c->err) != 0)
         return -1;
-    if (!present || file_len == 0 || file_len >= sizeof file || file_s[0] != '/')
-        return vw_err_set(c->err, VW_E_BAD_REQUEST,
-                          "'file' is required: an absolute path on the server");
+    if (!present || file_len == 0 || file_len >= sizeof file)
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "'file' is required: a path on the server "
+                          "(absolute, or relative to its admin_import_dir)");
     if (vw_arg_str(c->args, "mapping", &map_s, &map_len, &map_present, c->err) != 0)
         return -1;
-    if (map_present && (map_len == 0 || map_len >= sizeof mapping || map_s[0] != '/'))
-        return vw_err_set(c->err, VW_E_BAD_REQUEST,
-                          "'mapping' must be an absolute path on the server");
+    if (map_present && (map_len == 0 || map_len >= sizeof mapping))
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "'mapping' must be a path on the server "
+                          "(absolute, or relative to its admin_import_dir)");
     memcpy(kind, kind_s, kind_len);
     kind[kind_len] = '\0';
     /* traveltimes: the callback gets "traveltimes:MODE" (ops.h) */

@@ -176,10 +176,11 @@ static const vw_op_arg coverage_args[] = {
 static const vw_op_arg import_args[] = {
     {"kind", VW_ARG_ENUM, 0, 0, import_kinds, NULL, "required", "what the file holds", NULL,
      NULL},
-    {"file", VW_ARG_STR, 0, 0, NULL, NULL, "required", "an absolute path on the server", NULL,
+    {"file", VW_ARG_STR, 0, 0, NULL, NULL, "required",
+     "a path on the server: absolute, or relative to its admin_import_dir", NULL,
      NULL},
     {"mapping", VW_ARG_STR, 0, 0, NULL, NULL, "none",
-     "`regions` only: the region mapping CSV (an absolute path on the server)", NULL, NULL},
+     "`regions` only: the region mapping CSV (a path on the server, as `file`)", NULL, NULL},
     {"replace_all", VW_ARG_BOOL, 0, 0, NULL, NULL, "false",
      "allow removing more than `admin_import_max_removed` % of the kind's rows", NULL, NULL},
     {"delimiter", VW_ARG_ENUM, 0, 0, import_delimiters, NULL, "`\",\"`",

@@ -98,5 +98,17 @@ PY
 rc=$?
 cat "$T/py.out"
 check "admin paths" test "$rc" = 0
+# A relative name is a file in admin_import_dir (issue 19), and says so.
+cp "$T/providers.csv" "$T/in/providers.csv"
+(cd / && "$V" admin import providers providers.csv --admin-socket "$T/admin.sock" >"$T/rel.out" 2>"$T/rel.err")
+check "admin import of a relative name reads it from admin_import_dir" grep -q 'imported 500 of 500' "$T/rel.out"
+check "... and the CLI says how it is read" grep -q 'relative to its admin_import_dir' "$T/rel.err"
+expect_exit 3 "a relative name that is not there" "$V" admin import providers nothere.csv --admin-socket "$T/admin.sock"
+check "... names it and says relative to admin_import_dir" \
+  grep -q "cannot open nothere.csv (relative to admin_import_dir $(cd "$T/in" && pwd -P)):" "$T/err"
+expect_exit 3 "a relative name leading out (../)" "$V" admin import providers ../providers.csv --admin-socket "$T/admin.sock"
+check "... is refused by name, before anything is opened" grep -q 'is outside admin_import_dir' "$T/err"
+expect_exit 3 "the same for a name that does not exist outside" "$V" admin import providers ../nothere.csv --admin-socket "$T/admin.sock"
+check "... the same answer (no existence leak)" grep -q 'is outside admin_import_dir' "$T/err"
 check "SIGTERM: exit 0" stop_daemon
 finish

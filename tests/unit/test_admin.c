@@ -120,8 +120,13 @@ int main(void)
     CHECK(ok && ok->via.u64 == 3);
     vw_reply_free(r);
     check_error(run(&admin, "import", NULL, "providers", "/bad.csv"), VW_E_INVALID);
-    check_error(run(&admin, "import", NULL, "providers", "relative.csv"), VW_E_BAD_REQUEST);
-    CHECK(imports == 2);
+    /* A relative name goes to the daemon as it is: the daemon reads it
+     * relative to admin_import_dir (issue 19; was refused here). */
+    r = run(&admin, "import", NULL, "providers", "relative.csv");
+    CHECK(r && vw_reply_ok(r) && imports == 3);
+    vw_reply_free(r);
+    check_error(run(&admin, "import", NULL, "providers", ""), VW_E_BAD_REQUEST);
+    CHECK(imports == 3);
 
     /* Admin TCP: the token is required on every request. */
     vw_ops_admin tcp = admin;
