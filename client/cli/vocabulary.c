@@ -52,6 +52,15 @@ static void print_markdown(FILE *f, const vw_problems *probs)
     for (int i = 0; i < VW_BASE_TAG_COUNT; i++)
         fprintf(f, "- `%s`\n", vw_base_tags[i]);
     fprintf(f,
+            "\n## Network kinds\n\n"
+            "- `%s`: the NVPO-certified first-line oncology care networks; the NVPO\n"
+            "  criteria and the audit apply to these (and to networks without a kind)\n"
+            "- `%s`: hospital (medical-technical) oncology networks\n"
+            "- `%s`: palliative care networks\n\n"
+            "The list is open: another code imports, with a warning.\n\n"
+            "## Travel modes\n\n"
+            "`car`, `bike`, `walk` (the model, or a travel-time matrix where one is loaded)\n"
+            "and `transit` (only with a matrix); see docs/TRAVELTIMES.md.\n"
             "\n## Network status\n\n"
             "- `%s`: passed the NVPO review and listed in the Verwijsgids, until\n"
             "  `certified_until`\n"
@@ -66,6 +75,7 @@ static void print_markdown(FILE *f, const vw_problems *probs)
             "`problems_file` may replace it): per problem code, the disciplines (and the\n"
             "expertise they must hold) that treat it, in order of preference.\n\n"
             "| code | category | label | options, first choice first |\n|---|---|---|---|\n",
+            VW_NET_KIND_NVPO, VW_NET_KIND_HOSPITAL, VW_NET_KIND_PALLIATIVE,
             vw_net_status_name(VW_NET_CERTIFIED), vw_net_status_name(VW_NET_FORMING),
             VW_AUDIT_MIN_DISCIPLINES);
     for (int i = 0; i < vw_problems_count(probs); i++) {
@@ -88,6 +98,9 @@ static void print_table(FILE *f, const vw_problems *probs)
         fprintf(f, "%s\n", vw_base_tags[i]);
     fprintf(f, "\nNETWORK STATUS\n%s\n%s\n", vw_net_status_name(VW_NET_CERTIFIED),
             vw_net_status_name(VW_NET_FORMING));
+    fputs("\nNETWORK KIND\n", f);
+    for (int i = 0; i < VW_NET_KIND_COUNT; i++)
+        fprintf(f, "%s\n", vw_net_kinds[i]);
     fputs("\nPROBLEM                     CATEGORY     OPTIONS (first choice first)\n", f);
     for (int i = 0; i < vw_problems_count(probs); i++) {
         const vw_problem *p = vw_problems_get(probs, i);

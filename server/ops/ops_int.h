@@ -30,6 +30,7 @@ int vw_op_match(const vw_op_call *c);
 int vw_op_provider_get(const vw_op_call *c);
 int vw_op_network_get(const vw_op_call *c);
 int vw_op_stats(const vw_op_call *c);
+int vw_op_vocabulary(const vw_op_call *c);
 int vw_op_refer(const vw_op_call *c);
 int vw_op_network_near(const vw_op_call *c);
 int vw_op_networks_audit(const vw_op_call *c);

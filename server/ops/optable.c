@@ -201,6 +201,7 @@ static const vw_op_def table[] = {
     {"provider.get", vw_op_provider_get, 0, "/v1/providers/", "id", provider_get_args},
     {"network.get", vw_op_network_get, 0, "/v1/networks/", "id", network_get_args},
     {"stats", vw_op_stats, VW_OPF_NO_SNAPSHOT, "/v1/stats", NULL, no_args},
+    {"vocabulary", vw_op_vocabulary, VW_OPF_NO_SNAPSHOT, "/v1/vocabulary", NULL, no_args},
     {"refer", vw_op_refer, 0, "/v1/refer", NULL, refer_args},
     {"network.near", vw_op_network_near, 0, "/v1/networks/near", NULL, network_near_args},
     {"networks.audit", vw_op_networks_audit, 0, "/v1/networks/audit", NULL, networks_audit_args},

@@ -18,4 +18,25 @@ for f in proto/PROTOCOL.md docs/openapi.yaml deploy/verwijsd.conf docs/FHIR.md; 
   check "$f names no DESIGN.md" test -z "$(grep -n 'DESIGN\.md' "$VW_SRC/$f")"
 done
 check "PROTOCOL.md points to docs/VOCABULARY.md" grep -q 'VOCABULARY.md' "$VW_SRC/proto/PROTOCOL.md"
+
+# The vocabulary op (msgpack and HTTP) returns the same codes as the doc.
+gen_db 300 3
+start_daemon "$DB" --http 127.0.0.1:0 --http-port-file "$T/hport"
+for _ in $(seq 100); do [ -s "$T/hport" ] && break; sleep 0.05; done
+curl -s -o "$T/voc.json" "http://127.0.0.1:$(cat "$T/hport")/v1/vocabulary"
+"$V" vocabulary --format markdown >"$T/voc.md"
+check "vocabulary op == docs: disciplines, psychosocial, kinds, problems and their options" \
+  python3 - "$T/voc.json" "$T/voc.md" <<'PY'
+import json, re, sys
+v = json.load(open(sys.argv[1])); md = open(sys.argv[2]).read()
+rows = re.findall(r"^\| `([a-z_]+)` \| (yes|) \|$", md, re.M)
+assert [(d["code"], "yes" if d["psychosocial"] else "") for d in v["disciplines"]] == rows, rows
+for k in v["network_kinds"]: assert "`%s`" % k in md, k
+assert v["modes"] == ["car", "bike", "walk", "transit"], v["modes"]
+probs = re.findall(r"^\| `([a-z_0-9-]+)` \| (\w+) \| [^|]+ \| ([^|]+) \|$", md, re.M)
+got = [(p["code"], p["category"], ", ".join(o["discipline"] + ("+" + o["expertise"] if o["expertise"] else "") for o in p["options"])) for p in v["problems"]]
+assert got == [(a, b, c.strip()) for a, b, c in probs], (got[:3], probs[:3])
+assert v["expertise"][:10] == re.findall(r"^- `([a-z-]+)`$", md, re.M)[:10]
+PY
+check "SIGTERM: exit 0" stop_daemon
 finish
