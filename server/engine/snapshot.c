@@ -137,7 +137,13 @@ const vw_provider_ext *vw_snapshot_provider_ext(const vw_snapshot *s, uint32_t i
     return i < s->n_providers ? &s->ext[i] : NULL;
 }
 
-const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s) { return s->hours; }
+const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s)
+{
+    /* Never NULL: callers index it by a provider's hours_first, and NULL +
+     * 0 is undefined behaviour (a snapshot without any opening hours). */
+    static const vw_hours_iv none[1];
+    return s->hours ? s->hours : none;
+}
 
 const char *vw_provider_name(const vw_provider *p) { return p->id + strlen(p->id) + 1; }
 

@@ -69,7 +69,7 @@ typedef struct vw_provider_ext {
 } vw_provider_ext;
 
 const vw_provider_ext *vw_snapshot_provider_ext(const vw_snapshot *s, uint32_t i);
-const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s);
+const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s); /* never NULL */
 
 /* An expertise held through a registration with a validity period. */
 typedef struct vw_registration {
