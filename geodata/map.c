@@ -26,15 +26,6 @@ static json_object *get(json_object *o, const char *key)
     return (o && json_object_object_get_ex(o, key, &v)) ? v : NULL;
 }
 
-static json_object *feature(const char *kind, json_object *geometry)
-{
-    json_object *f = json_object_new_object(), *props = json_object_new_object();
-    json_object_object_add(f, "type", json_object_new_string("Feature"));
-    json_object_object_add(props, "kind", json_object_new_string(kind));
-    json_object_object_add(f, "properties", props);
-    json_object_object_add(f, "geometry", geometry);
-    return f;
-}
 
 /* A GeoJSON Point; takes a reference to neither argument's owner. */
 static json_object *point(json_object *lon, json_object *lat)
@@ -93,7 +84,7 @@ json_object *vw_map_geojson(json_object *res, vw_err *err)
         json_object *r = json_object_array_get_idx(regions, i), *g = get(r, "geometry");
         if (g == NULL || json_object_is_type(g, json_type_null))
             continue;
-        json_object *f = feature("region", json_object_get(g));
+        json_object *f = vw_mapi_feature("region", json_object_get(g));
         copy_props(f, r, "geometry");
         json_object_array_add(features, f);
     }
@@ -105,7 +96,7 @@ json_object *vw_map_geojson(json_object *res, vw_err *err)
             g = point(get(s, "lon"), get(s, "lat"));
         else
             json_object_get(g);
-        json_object *f = feature("white_spot", g);
+        json_object *f = vw_mapi_feature("white_spot", g);
         copy_props(f, s, "cell");
         json_object *near = get(s, "nearest");
         json_object *props = get(f, "properties");
@@ -119,7 +110,7 @@ json_object *vw_map_geojson(json_object *res, vw_err *err)
         json_object *p = json_object_array_get_idx(providers, i);
         if (json_object_array_length(p) != 3)
             continue;
-        json_object *f = feature("provider", point(json_object_array_get_idx(p, 1),
+        json_object *f = vw_mapi_feature("provider", point(json_object_array_get_idx(p, 1),
                                                    json_object_array_get_idx(p, 0)));
         json_object_object_add(get(f, "properties"), "id",
                                json_object_get(json_object_array_get_idx(p, 2)));
@@ -131,7 +122,7 @@ json_object *vw_map_geojson(json_object *res, vw_err *err)
         json_object *pl = json_object_array_get_idx(places, i);
         if (json_object_array_length(pl) != 3)
             continue;
-        json_object *f = feature("place", point(json_object_array_get_idx(pl, 2),
+        json_object *f = vw_mapi_feature("place", point(json_object_array_get_idx(pl, 2),
                                                 json_object_array_get_idx(pl, 1)));
         json_object_object_add(get(f, "properties"), "name",
                                json_object_get(json_object_array_get_idx(pl, 0)));
@@ -435,19 +426,12 @@ void vw_map_labels(json_object *res, const char *lang, vw_map_label_buf *out)
 int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
 {
     json_object *features = get(fc, "features");
-    proj p = {INFINITY, INFINITY, -INFINITY, -INFINITY, 0, 0, 0, 0};
-    for (size_t i = 0; features && i < json_object_array_length(features); i++) {
-        json_object *f = json_object_array_get_idx(features, i);
-        const char *k = json_object_get_string(get(get(f, "properties"), "kind"));
-        if (k && strcmp(k, "region") == 0)
-            walk(get(f, "geometry"), extend, &p);
-    }
-    if (!(p.max_lon > p.min_lon && p.max_lat > p.min_lat))
+    proj p;
+    if (!vw_mapi_region_bounds(features, &p))
         return vw_err_set(err, VW_E_INVALID, "nothing to draw: no region geometry "
                           "(were region polygons imported?)");
     int width = o && o->width > 0 ? o->width : 900;
     double header = 70, footer = 75, margin = 20;
-    p.kx = cos((p.min_lat + p.max_lat) / 2 * M_PI / 180.0);
     double map_w = width - 2 * margin;
     p.scale = map_w / ((p.max_lon - p.min_lon) * p.kx);
     double map_h = (p.max_lat - p.min_lat) * p.scale;
@@ -515,15 +499,34 @@ int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
 /* ---- the helpers netmap.c shares (map_int.h) ------------------------------- */
 
 json_object *vw_mapi_get(json_object *o, const char *key) { return get(o, key); }
+json_object *vw_mapi_feature(const char *kind, json_object *geometry)
+{
+    json_object *f = json_object_new_object(), *props = json_object_new_object();
+    json_object_object_add(f, "type", json_object_new_string("Feature"));
+    json_object_object_add(props, "kind", json_object_new_string(kind));
+    json_object_object_add(f, "properties", props);
+    json_object_object_add(f, "geometry", geometry);
+    return f;
+}
+bool vw_mapi_region_bounds(json_object *features, vw_mapi_proj *p)
+{
+    *p = (proj){INFINITY, INFINITY, -INFINITY, -INFINITY, 0, 0, 0, 0};
+    for (size_t i = 0; features && i < json_object_array_length(features); i++) {
+        json_object *f = json_object_array_get_idx(features, i);
+        const char *k = json_object_get_string(get(get(f, "properties"), "kind"));
+        if (k && strcmp(k, "region") == 0)
+            walk(get(f, "geometry"), extend, p);
+    }
+    if (!(p->max_lon > p->min_lon && p->max_lat > p->min_lat))
+        return false;
+    p->kx = cos((p->min_lat + p->max_lat) / 2 * M_PI / 180.0);
+    return true;
+}
 void vw_mapi_px(const vw_mapi_proj *p, double lon, double lat, double *x, double *y)
 {
     px(p, lon, lat, x, y);
 }
 void vw_mapi_walk(json_object *geom, vw_mapi_coord_fn fn, void *ctx) { walk(geom, fn, ctx); }
-void vw_mapi_extend(void *ctx, double lon, double lat, int ring_pos)
-{
-    extend(ctx, lon, lat, ring_pos);
-}
 void vw_mapi_path_point(void *ctx, double lon, double lat, int ring_pos)
 {
     path_point(ctx, lon, lat, ring_pos);

@@ -42,15 +42,6 @@ static int style_of(const char *kind)
     return KINDS_DRAWN - 1;
 }
 
-static json_object *feature(const char *kind, json_object *geometry)
-{
-    json_object *f = json_object_new_object(), *props = json_object_new_object();
-    json_object_object_add(f, "type", json_object_new_string("Feature"));
-    json_object_object_add(props, "kind", json_object_new_string(kind));
-    json_object_object_add(f, "properties", props);
-    json_object_object_add(f, "geometry", geometry);
-    return f;
-}
 
 json_object *vw_netmap_geojson(json_object *res, vw_err *err)
 {
@@ -66,13 +57,16 @@ json_object *vw_netmap_geojson(json_object *res, vw_err *err)
     static const char *const keep[] = {"as_of", "kinds", "count", "counts", "no_region"};
     for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
         json_object_object_add(meta, keep[i], json_object_get(vw_mapi_get(res, keep[i])));
-    json_object_object_add(fc, "properties", meta);
+    /* a foreign member (RFC 7946 section 6.1): "properties" is forbidden
+     * on a FeatureCollection (section 7.1) */
+    json_object_object_add(fc, "networks_map", meta);
     json_object_object_add(fc, "features", features);
     for (size_t i = 0; i < json_object_array_length(regions); i++) {
         json_object *r = json_object_array_get_idx(regions, i), *g = vw_mapi_get(r, "geometry");
         if (g == NULL || json_object_is_type(g, json_type_null))
             continue;
-        json_object *f = feature("region", json_object_get(g)), *p = vw_mapi_get(f, "properties");
+        json_object *f = vw_mapi_feature("region", json_object_get(g));
+        json_object *p = vw_mapi_get(f, "properties");
         json_object_object_add(p, "code", json_object_get(vw_mapi_get(r, "code")));
         json_object_object_add(p, "name", json_object_get(vw_mapi_get(r, "name")));
         json_object_object_add(p, "counts", json_object_get(vw_mapi_get(r, "counts")));
@@ -88,7 +82,7 @@ json_object *vw_netmap_geojson(json_object *res, vw_err *err)
         json_object_array_add(c, json_object_get(lon));
         json_object_array_add(c, json_object_get(lat));
         json_object_object_add(pt, "coordinates", c);
-        json_object *f = feature("network", pt), *p = vw_mapi_get(f, "properties");
+        json_object *f = vw_mapi_feature("network", pt), *p = vw_mapi_get(f, "properties");
         static const char *const copy[] = {"id", "name", "status", "active", "region", "members"};
         for (size_t k = 0; k < sizeof copy / sizeof copy[0]; k++)
             json_object_object_add(p, copy[k], json_object_get(vw_mapi_get(n, copy[k])));
@@ -144,20 +138,13 @@ static int column(json_object *counts, int k)
 
 int vw_netmap_svg(json_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *err)
 {
-    json_object *features = vw_mapi_get(fc, "features"), *meta = vw_mapi_get(fc, "properties");
-    vw_mapi_proj p = {INFINITY, INFINITY, -INFINITY, -INFINITY, 0, 0, 0, 0};
-    for (size_t i = 0; features && i < json_object_array_length(features); i++) {
-        json_object *f = json_object_array_get_idx(features, i);
-        const char *k = json_object_get_string(vw_mapi_get(vw_mapi_get(f, "properties"), "kind"));
-        if (k && strcmp(k, "region") == 0)
-            vw_mapi_walk(vw_mapi_get(f, "geometry"), vw_mapi_extend, &p);
-    }
-    if (!(p.max_lon > p.min_lon && p.max_lat > p.min_lat))
+    json_object *features = vw_mapi_get(fc, "features"), *meta = vw_mapi_get(fc, "networks_map");
+    vw_mapi_proj p;
+    if (!vw_mapi_region_bounds(features, &p))
         return vw_err_set(err, VW_E_INVALID, "nothing to draw: no region geometry "
                           "(were region polygons imported?)");
     int width = o && o->width > 0 ? o->width : 1200;
     double header = 86, margin = 24, panel = 430;
-    p.kx = cos((p.min_lat + p.max_lat) / 2 * M_PI / 180.0);
     double map_w = width - panel - 2 * margin;
     p.scale = map_w / ((p.max_lon - p.min_lon) * p.kx);
     double map_h = (p.max_lat - p.min_lat) * p.scale;

@@ -12,7 +12,9 @@
 
 /* Features: kind "region" (code, name, counts) and "network" (id, name,
  * network_kind, status, active, region, members); the collection's
- * properties hold as_of, kinds and counts. Caller owns; NULL on error. */
+ * foreign member "networks_map" holds as_of, kinds, count, counts and
+ * no_region (RFC 7946 forbids "properties" on a FeatureCollection).
+ * Caller owns; NULL on error. */
 json_object *vw_netmap_geojson(json_object *networks_map_result, vw_err *err);
 
 typedef struct vw_netmap_opts {

@@ -502,6 +502,7 @@ static const char netmap_help[] =
     "One national map of all networks: each network by kind (oncologiezorgnetwerk,\n"
     "palliatief, oncologienetwerk, ...) at the centre of its members, over the 7 IZA\n"
     "regions, with a legend and the counts per region. table (default) prints the counts;\n"
+    "geojson: region and network features, the figures in the member \"networks_map\";\n"
     "png needs --out. --db computes from the SQLite file instead of the server.\n";
 
 /* The i-th string of an array, "" otherwise. */

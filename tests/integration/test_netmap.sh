@@ -98,15 +98,19 @@ check "HTTP map kind filter" python3 -c "
 import json; m=json.load(open('$T/map_pall.json')); assert m['count']==20 and all(n['kind']=='palliatief' for n in m['networks'])"
 
 expect_exit 0 "map geojson" "$V" networks map --format geojson --out "$T/map.geojson"
-check "GeoJSON: 7 regions and a point per network" python3 -c "
-import json; f=json.load(open('$T/map.geojson'))['features']
+check "GeoJSON: 7 regions, a point per network, figures in networks_map" python3 -c "
+import json; d=json.load(open('$T/map.geojson')); f=d['features']; m=json.load(open('$T/map.json'))
+assert 'properties' not in d, 'FeatureCollection.properties (RFC 7946 7.1)'
+assert d['networks_map']['counts']==m['counts'] and d['networks_map']['count']==m['count']
 assert sum(x['properties']['kind']=='region' for x in f)==7
-assert sum(x['properties']['kind']=='network' for x in f)==sum(1 for n in json.load(open('$T/map.json'))['networks'] if n['lat'] is not None)"
+assert sum(x['properties']['kind']=='network' for x in f)==sum(1 for n in m['networks'] if n['lat'] is not None)"
 expect_exit 0 "map svg" "$V" networks map --format svg --out "$T/map.svg"
 check "SVG: legend and table" grep -q "Palliative care network" "$T/map.svg"
-if command -v rsvg-convert >/dev/null; then
-  expect_exit 0 "map png" "$V" networks map --format png --out "$T/map.png"
-  check "PNG: the kinds' colours are drawn" python3 - "$T/map.png" "$(dirname "$0")" <<'PY'
+check "SVG: the subtitle's figures (read from networks_map)" grep -q "54 networks, status on " "$T/map.svg"
+# PNG is rendered in-process (geodata/render, librsvg): no rsvg-convert on PATH.
+mkdir -p "$T/nopath"
+expect_exit 0 "map png (no rsvg-convert on PATH)" env PATH="$T/nopath" "$V" networks map --format png --out "$T/map.png"
+check "PNG: the kinds' colours are drawn" python3 - "$T/map.png" "$(dirname "$0")" <<'PY'
 import sys
 src = open(sys.argv[2] + '/png_check.py').read()
 exec(src[:src.index('w, h, bpp, rows = decode')])  # decode() and near(), without the main part
@@ -116,7 +120,6 @@ for colour in [(0x1f, 0x5f, 0xa8), (0x8e, 0x3b, 0x9b), (0xe0, 0x7b, 0x00)]:
     assert n > 50, (colour, n)
 assert w == 1200
 PY
-fi
 stop_daemon
 privacy_check "$T/verwijsd.log"
 echo "test_netmap: $PASS passed, $FAIL failed"
