@@ -14,6 +14,17 @@ if ! tools=$(bash "$VW_SRC/tests/node/setup.sh" "$VW_BIN/node"); then
   finish; exit
 fi
 validate() { node "$tools/fhir_validate.js" "$@"; }
+# the checker is not vacuous: an empty valuePeriod, an unknown element and a
+# string for a boolean are each reported
+echo '{"resourceType":"Organization","id":"x","meta":{"lastUpdated":"2026-01-01T00:00:00Z"},"extension":[{"url":"u","valuePeriod":{}}]}' > "$T/bad1.json"
+echo '{"resourceType":"Organization","id":"x","meta":{"lastUpdated":"2026-01-01T00:00:00Z"},"bogus":1}' > "$T/bad2.json"
+echo '{"resourceType":"Organization","id":"x","meta":{"lastUpdated":"2026-01-01T00:00:00Z"},"active":"yes"}' > "$T/bad3.json"
+validate "$T/bad1.json" "$T/bad2.json" "$T/bad3.json" > "$T/bad.out"
+check "the checker fails on invalid FHIR" test $? = 1
+check "an empty valuePeriod is reported" grep -q 'valuePeriod: empty object' "$T/bad.out"
+check "an unknown element: the schema" grep -q 'bad2.json: Organization/x: schema:' "$T/bad.out"
+check "an unknown element: FHIR.js" grep -q 'bad2.json: Organization/x: fhir.js: Organization.bogus' "$T/bad.out"
+check "a string for a boolean: FHIR.js" grep -q 'bad3.json: .*fhir.js: Organization.active' "$T/bad.out"
 
 gen_db 400 19
 TODAY=$(date -u +%F)

