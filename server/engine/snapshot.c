@@ -127,6 +127,8 @@ void vw_snapshot_release(vw_snapshot *s)
 
 uint32_t vw_snapshot_provider_count(const vw_snapshot *s) { return s->n_providers; }
 
+const char *vw_snapshot_updated(const vw_snapshot *s) { return s->updated; }
+
 const vw_provider *vw_snapshot_provider(const vw_snapshot *s, uint32_t i)
 {
     return i < s->n_providers ? &s->providers[i] : NULL;

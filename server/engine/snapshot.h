@@ -115,6 +115,10 @@ typedef struct vw_network_in {
 
 vw_snapbuild *vw_snapbuild_new(void);
 void vw_snapbuild_free(vw_snapbuild *b);
+/* When the data last changed, a UTC instant YYYY-MM-DDThh:mm:ssZ (the loader
+ * gives the last committed import); anything else is ignored. Not set: the
+ * time vw_snapbuild_finish runs. */
+void vw_snapbuild_set_updated(vw_snapbuild *b, const char *instant);
 int vw_snapbuild_add_pc4(vw_snapbuild *b, int pc4, double lat, double lon, const char *place,
                          vw_err *err);
 int vw_snapbuild_add_network(vw_snapbuild *b, const vw_network_in *n, vw_err *err);
@@ -149,6 +153,8 @@ void vw_snapshot_release(vw_snapshot *s); /* frees on the last release; NULL ok 
 
 /* ---- reading -------------------------------------------------------------- */
 uint32_t vw_snapshot_provider_count(const vw_snapshot *s);
+/* vw_snapbuild_set_updated's instant, else the time the snapshot was built. */
+const char *vw_snapshot_updated(const vw_snapshot *s);
 const vw_provider *vw_snapshot_provider(const vw_snapshot *s, uint32_t i);
 int64_t vw_snapshot_find_provider(const vw_snapshot *s, const char *id, size_t len); /* -1 */
 uint32_t vw_snapshot_network_count(const vw_snapshot *s);

@@ -124,6 +124,7 @@ struct vw_snapbuild {
     vw_geo_in geo;
     vw_snapshot *snap;    /* made when the geography starts; finish completes it */
     vw_geo_job job;       /* valid while `snap` is set */
+    char updated[24];     /* vw_snapbuild_set_updated; "": the time of finish */
 };
 
 static const char empty_str[] = "";
@@ -165,6 +166,19 @@ vw_snapbuild *vw_snapbuild_new(void)
 fail:
     vw_snapbuild_free(b);
     return NULL;
+}
+
+void vw_snapbuild_set_updated(vw_snapbuild *b, const char *instant)
+{
+    /* only a well-formed UTC instant YYYY-MM-DDThh:mm:ssZ (FHIR `instant`) */
+    static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+    size_t n = instant ? strlen(instant) : 0;
+    if (n != sizeof shape - 1)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (shape[i] == 'd' ? (instant[i] < '0' || instant[i] > '9') : instant[i] != shape[i])
+            return;
+    memcpy(b->updated, instant, n + 1);
 }
 
 void vw_snapbuild_free(vw_snapbuild *b)
@@ -792,6 +806,14 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
         s->discipline_counts[s->providers[i].discipline]++;
     memcpy(s->tags, b->tags, sizeof s->tags);
     s->n_tags = b->n_tags;
+    if (b->updated[0]) {
+        memcpy(s->updated, b->updated, sizeof s->updated);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(s->updated, sizeof s->updated, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
     s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
                               s->n_registrations, err);
     if (!s->index || vw_tt_finish(s->tt, s->providers, s->n_providers, err) != 0)

@@ -95,6 +95,7 @@ struct vw_snapshot {
     uint32_t pc4_pop_unknown;    /* CBS: centroids without a known population */
     vw_region_info regions[VW_REGION_COUNT];
     struct vw_tt *tt;            /* travel-time matrices (traveltime_int.h); NULL: none */
+    char updated[24];            /* vw_snapshot_updated */
     size_t bytes;
 };
 

@@ -1,6 +1,7 @@
 /* meta.c -- the CapabilityStatement of the FHIR interface (GET
  * /fhir/metadata): FHIR R4, JSON, read and search-type on the mCSD resources
  * with the search parameters vw_fhir_search supports. */
+#include "proto/version.h"
 #include "fhir_int.h"
 
 static void add_param(json_object *arr, const char *name, const char *type, const char *doc)
@@ -49,8 +50,27 @@ json_object *vw_fhir_capabilities(const vw_fhir_opts *o)
     json_object_object_del(cs, "timestamp");
     json_object_object_del(cs, "type");
     json_object_object_add(cs, "resourceType", json_object_new_string("CapabilityStatement"));
+    json_object_object_add(cs, "name", json_object_new_string("VerwijsCareServicesDirectory"));
+    json_object_object_add(cs, "title", json_object_new_string("Verwijs care-services directory"));
     json_object_object_add(cs, "status", json_object_new_string("active"));
+    json_object_object_add(cs, "publisher", json_object_new_string("Verwijs"));
+    json_object_object_add(cs, "description",
+                           json_object_new_string("Read and search the Verwijs directory of "
+                                                  "care providers and their networks as FHIR R4 "
+                                                  "resources (IHE mCSD shape)"));
     json_object_object_add(cs, "kind", json_object_new_string("instance"));
+    /* cpb-2 (description, software or implementation): all three */
+    json_object *sw = json_object_new_object();
+    json_object_object_add(sw, "name", json_object_new_string("Verwijs"));
+    json_object_object_add(sw, "version", json_object_new_string(VW_VERSION));
+    json_object_object_add(cs, "software", sw);
+    json_object *impl = json_object_new_object();
+    json_object_object_add(impl, "description",
+                           json_object_new_string("Verwijs FHIR gateway (verwijsd)"));
+    /* the server's own base, as in fullUrl; without a usable Host, none */
+    if (o->server_base)
+        json_object_object_add(impl, "url", json_object_new_string(o->server_base));
+    json_object_object_add(cs, "implementation", impl);
     json_object_object_add(cs, "fhirVersion", json_object_new_string("4.0.1"));
     json_object *fmt = json_object_new_array(), *rest = json_object_new_array(),
                 *server = json_object_new_object(), *res = json_object_new_array();

@@ -29,13 +29,18 @@ static json_object *reference(const char *type, const char *prefix, const char *
     return r;
 }
 
-static json_object *resource(const char *type, const char *prefix, const char *id)
+/* resourceType, id and meta.lastUpdated: when the snapshot's data last
+ * changed (vw_snapshot_updated; docs/FHIR.md). */
+static json_object *resource(const vw_snapshot *s, const char *type, const char *prefix,
+                             const char *id)
 {
     char rid[256]; /* prefix + up to 64 + "-net-" + 64 */
-    json_object *r = json_object_new_object();
+    json_object *r = json_object_new_object(), *meta = json_object_new_object();
     snprintf(rid, sizeof rid, "%s%s", prefix, id);
     json_object_object_add(r, "resourceType", json_object_new_string(type));
     json_object_object_add(r, "id", json_object_new_string(rid));
+    json_object_object_add(meta, "lastUpdated", json_object_new_string(vw_snapshot_updated(s)));
+    json_object_object_add(r, "meta", meta);
     return r;
 }
 
@@ -51,13 +56,16 @@ static json_object *identifier(const vw_fhir_opts *o, const char *naming, const 
     return arr;
 }
 
-/* Adds arr under key when it has elements, else frees it. */
-static void add_nonempty(json_object *r, const char *key, json_object *arr)
+/* Adds v (an array or object) under key when it has members, else frees it:
+ * FHIR allows no empty elements (ele-1, ext-1). */
+static void add_nonempty(json_object *r, const char *key, json_object *v)
 {
-    if (json_object_array_length(arr) > 0)
-        json_object_object_add(r, key, arr);
+    size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v)
+                                                       : (size_t)json_object_object_length(v);
+    if (n > 0)
+        json_object_object_add(r, key, v);
     else
-        json_object_put(arr);
+        json_object_put(v);
 }
 
 static json_object *concept1(json_object *coding, const char *text)
@@ -169,7 +177,7 @@ static json_object *region_ext(const vw_fhir_opts *o, int region)
 json_object *vw_fhir_network_org(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t k)
 {
     const vw_network *n = vw_snapshot_network(s, k);
-    json_object *r = resource("Organization", "net-", n->id), *types = json_object_new_array(),
+    json_object *r = resource(s, "Organization", "net-", n->id), *types = json_object_new_array(),
                 *exts = json_object_new_array(), *cert = vw_fhir_ext(o, "network-certification", NULL, NULL),
                 *sub = json_object_new_array();
     bool valid = n->status == VW_NET_CERTIFIED &&
@@ -181,14 +189,14 @@ json_object *vw_fhir_network_org(const vw_snapshot *s, const vw_fhir_opts *o, ui
     if (n->kind && n->kind[0])
         json_object_array_add(types, own_concept(o, "network-kind", n->kind, NULL));
     json_object_object_add(r, "type", types);
-    json_object_object_add(r, "name", json_object_new_string(n->name));
+    add_str(r, "name", n->name);
     /* NVPO certification: status, its end, and whether it counts on as_of. */
     json_object_array_add(sub, vw_fhir_ext(o, "network-certification-status", "valueCode",
                                    json_object_new_string(vw_net_status_name(n->status))));
-    json_object *pe = json_object_new_object();
+    /* the period only when it has an end: an empty valuePeriod breaks ext-1 */
     if (n->certified_until != VW_DATE_NONE)
-        json_object_object_add(pe, "end", date_str(n->certified_until));
-    json_object_array_add(sub, vw_fhir_ext(o, "network-certification-period", "valuePeriod", pe));
+        json_object_array_add(sub, vw_fhir_ext(o, "network-certification-period", "valuePeriod",
+                                               period(VW_DATE_NONE, n->certified_until)));
     json_object_array_add(sub, vw_fhir_ext(o, "network-certification-valid", "valueBoolean",
                                    json_object_new_boolean(valid)));
     json_object_object_add(cert, "extension", sub);
@@ -202,10 +210,10 @@ json_object *vw_fhir_network_org(const vw_snapshot *s, const vw_fhir_opts *o, ui
 /* ---- providers ------------------------------------------------------------ */
 
 /* A provider resource with its id, identifier and (unless Location) active. */
-static json_object *provider_head(const vw_fhir_opts *o, const char *type, const char *prefix,
-                                  const vw_provider *p)
+static json_object *provider_head(const vw_snapshot *s, const vw_fhir_opts *o, const char *type,
+                                  const char *prefix, const vw_provider *p)
 {
-    json_object *r = resource(type, prefix, p->id);
+    json_object *r = resource(s, type, prefix, p->id);
     json_object_object_add(r, "identifier", identifier(o, "provider-id", p->id));
     if (strcmp(type, "Location") != 0)
         json_object_object_add(r, "active", json_object_new_boolean(1));
@@ -215,7 +223,7 @@ static json_object *provider_head(const vw_fhir_opts *o, const char *type, const
 static json_object *practice(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = provider_head(o, "Organization", "org-", p), *types = json_object_new_array(),
+    json_object *r = provider_head(s, o, "Organization", "org-", p), *types = json_object_new_array(),
                 *ids;
     if (json_object_object_get_ex(r, "identifier", &ids))
         vw_fhir_attr_identifiers(ids, s, i, false); /* the practice's AGB */
@@ -246,10 +254,10 @@ static json_object *qualification(const vw_fhir_opts *o, const char *tag,
     json_object *q = json_object_new_object();
     json_object_object_add(q, "code", own_concept(o, "expertise", tag, NULL));
     if (g) {
-        json_object_object_add(q, "period", period(g->valid_from, g->valid_until));
         json_object *issuer = json_object_new_object();
-        json_object_object_add(issuer, "display", json_object_new_string(g->registry));
-        json_object_object_add(q, "issuer", issuer);
+        add_nonempty(q, "period", period(g->valid_from, g->valid_until));
+        add_str(issuer, "display", g->registry);
+        add_nonempty(q, "issuer", issuer);
     }
     return q;
 }
@@ -257,7 +265,7 @@ static json_object *qualification(const vw_fhir_opts *o, const char *tag,
 static json_object *practitioner(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = provider_head(o, "Practitioner", "prac-", p),
+    json_object *r = provider_head(s, o, "Practitioner", "prac-", p),
                 *names = json_object_new_array(), *name = json_object_new_object(),
                 *quals = json_object_new_array(), *ids;
     if (json_object_object_get_ex(r, "identifier", &ids))
@@ -306,7 +314,7 @@ static void role_common(const vw_fhir_opts *o, const vw_provider *p, json_object
 static json_object *role(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = resource("PractitionerRole", "role-", p->id);
+    json_object *r = resource(s, "PractitionerRole", "role-", p->id);
     role_common(o, p, r);
     json_object_object_add(r, "organization", reference("Organization", "org-", p->id, vw_provider_name(p)));
     return r;
@@ -319,7 +327,7 @@ json_object *vw_fhir_membership_role(const vw_snapshot *s, const vw_fhir_opts *o
     const vw_network *n = vw_snapshot_network(s, vw_snapshot_memberships(s)[p->net_first + m]);
     char id[160];
     snprintf(id, sizeof id, "%s-net-%s", p->id, n->id);
-    json_object *r = resource("PractitionerRole", "role-", id);
+    json_object *r = resource(s, "PractitionerRole", "role-", id);
     role_common(o, p, r);
     json_object_object_add(r, "organization", reference("Organization", "net-", n->id, n->name));
     return r;
@@ -328,7 +336,7 @@ json_object *vw_fhir_membership_role(const vw_snapshot *s, const vw_fhir_opts *o
 static json_object *location(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = provider_head(o, "Location", "loc-", p), *pos = json_object_new_object();
+    json_object *r = provider_head(s, o, "Location", "loc-", p), *pos = json_object_new_object();
     json_object_object_add(r, "status", json_object_new_string("active"));
     json_object_object_add(r, "name", json_object_new_string(vw_provider_name(p)));
     json_object_object_add(r, "mode", json_object_new_string("instance"));
@@ -354,7 +362,7 @@ static json_object *location(const vw_snapshot *s, const vw_fhir_opts *o, uint32
 static json_object *service(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = provider_head(o, "HealthcareService", "hs-", p),
+    json_object *r = provider_head(s, o, "HealthcareService", "hs-", p),
                 *chars = json_object_new_array();
     json_object_object_add(r, "providedBy", reference("Organization", "org-", p->id, vw_provider_name(p)));
     add_ref_array(r, "specialty", vw_fhir_discipline_concept(o, p->discipline));

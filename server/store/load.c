@@ -409,6 +409,20 @@ static int load_registrations(loader *L)
     return rc == SQLITE_DONE ? 0 : vw_store_db_error(L->st, L->err, "reading registrations");
 }
 
+/* The snapshot's time of last change: when the last committed import
+ * finished (best effort: without one the snapshot takes its build time). */
+static void load_updated(loader *L)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(L->st->db,
+                           "SELECT max(finished_at) FROM import_log "
+                           "WHERE status IN ('committed', 'committed_partial')",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        vw_snapbuild_set_updated(L->b, (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+}
+
 static int load_geography(loader *L)
 {
     sqlite3_stmt *q = L->q[Q_PLACES];
@@ -501,6 +515,7 @@ vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
         load_providers(&L) != 0 || load_registrations(&L) != 0 ||
         vw_load_traveltimes(st, L.b, err) != 0)
         goto out;
+    load_updated(&L);
     for (int i = 0; i < Q_N; i++)
         sqlite3_reset(L.q[i]);
     sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);

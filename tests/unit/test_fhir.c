@@ -119,9 +119,14 @@ static void check_concept(checker *c, json_object *cc, const char *where)
 }
 
 /* Walks every value; each {"reference": "T/id"} must resolve, each object
- * with "coding" is checked as a CodeableConcept. */
+ * with "coding" is checked as a CodeableConcept; no element is empty (FHIR
+ * ele-1/ext-1: no {}, [] or ""; a forming network once had "valuePeriod": {}). */
 static void check_tree(checker *c, json_object *o, const char *where)
 {
+    if ((json_object_is_type(o, json_type_array) && json_object_array_length(o) == 0) ||
+        (json_object_is_type(o, json_type_object) && json_object_object_length(o) == 0) ||
+        (json_object_is_type(o, json_type_string) && json_object_get_string_len(o) == 0))
+        fail(c, "empty element", where);
     if (json_object_is_type(o, json_type_array)) {
         for (size_t i = 0; i < json_object_array_length(o); i++)
             check_tree(c, json_object_array_get_idx(o, i), where);
@@ -150,6 +155,10 @@ static void need(checker *c, json_object *r, const char *field, const char *wher
 
 static void check_resource(checker *c, json_object *r, const char *type, const char *where)
 {
+    json_object *lu = get(get(r, "meta"), "lastUpdated");
+    if (!is_str(lu) || json_object_get_string_len(lu) != 20 ||
+        json_object_get_string(lu)[19] != 'Z')
+        fail(c, "meta.lastUpdated (a UTC instant)", where);
     if (strcmp(type, "Organization") == 0) {
         need(c, r, "name", where);
         need(c, r, "type", where);
