@@ -51,7 +51,7 @@ typedef struct vw_fhir_opts {
 } vw_fhir_opts;
 
 #define VW_FHIR_DEFAULT_BASE "https://verwijs.example.org/fhir"
-#define VW_FHIR_MAX_COUNT 100u   /* _count upper bound (= VW_MATCH_MAX_LIMIT) */
+#define VW_FHIR_MAX_COUNT 500u   /* _count upper bound (above it: bad_request) */
 #define VW_FHIR_DEFAULT_COUNT 20u
 #define VW_FHIR_MAX_PARAMS 64u   /* search parameters per request (more: too_large) */
 
