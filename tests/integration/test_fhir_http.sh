@@ -24,6 +24,14 @@ import json; c=json.load(open('$T/meta.json'))
 assert c['resourceType']=='CapabilityStatement' and c['fhirVersion']=='4.0.1'
 assert {r['type'] for r in c['rest'][0]['resource']}=={'Organization','Practitioner','PractitionerRole','Location','HealthcareService'}
 assert 'application/fhir+json' in open('$T/meta.h').read()"
+check "metadata lists the paging and mCSD parameters" python3 -c "
+import json; c=json.load(open('$T/meta.json'))
+rs={r['type']: r for r in c['rest'][0]['resource']}
+sp=lambda t: {p['name'] for p in rs[t]['searchParam']}
+assert {'_count','_getpagesoffset','_summary','identifier'} <= sp('Location') and 'active' not in sp('Location')
+assert {'organization','active'} <= sp('PractitionerRole') and {'partof','type','address-city'} <= sp('Organization')
+assert {'name','address-city','address-postalcode','organization'} <= sp('Location')
+assert rs['PractitionerRole']['searchInclude']==['PractitionerRole:practitioner','PractitionerRole:location','PractitionerRole:organization']"
 check "HEAD /fhir/metadata" test "$(curl -s -I -o /dev/null -w '%{http_code}' "$H/fhir/metadata")" = 200
 
 # near == verwijs match (msgpack), same providers, order and km.
