@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "proto/vocab.h"
+#include "server/engine/match.h"
 #include "server/fhir/fhir.h"
 #include "server/engine/snapshot.h"
 #include "t.h"
@@ -708,6 +709,21 @@ static void test_paging_params(const vw_snapshot *s)
                                            {"_include", "PractitionerRole:organization"}},
                          2, &res, &err) == 0);
     CHECK(res && check_bundle(res, "searchset", counts) == 0 && counts[0] == 1);
+    json_object_put(res);
+    /* near holds the 100 nearest: total left out when that many are within */
+    CHECK(vw_fhir_search(s, &o, "Location",
+                         (vw_fhir_param[]){{"near", "52.09|5.12|400"}, {"_count", "60"}}, 2, &res,
+                         &err) == 0);
+    CHECK(res && n_entries(res) == 60 && get(res, "total") == NULL &&
+          link_offset(res, "next", "Location") == 60);
+    json_object_put(res);
+    CHECK(vw_fhir_search(s, &o, "Location",
+                         (vw_fhir_param[]){{"near", "52.09|5.12|400"}, {"_count", "60"},
+                                           {"_getpagesoffset", "60"}},
+                         3, &res, &err) == 0);
+    CHECK(res && n_entries(res) == VW_MATCH_MAX_LIMIT - 60 &&
+          link_offset(res, "next", "Location") == -1 &&
+          link_offset(res, "previous", "Location") == 0);
     json_object_put(res);
     /* near does not combine with the filters the engine does not apply */
     CHECK(vw_fhir_search(s, &o, "Location",
