@@ -51,7 +51,7 @@ typedef struct vw_fhir_opts {
 } vw_fhir_opts;
 
 #define VW_FHIR_DEFAULT_BASE "https://verwijs.example.org/fhir"
-#define VW_FHIR_MAX_COUNT 100u   /* _count upper bound (= VW_MATCH_MAX_LIMIT) */
+#define VW_FHIR_MAX_COUNT 500u   /* _count upper bound (above it: bad_request) */
 #define VW_FHIR_DEFAULT_COUNT 20u
 #define VW_FHIR_MAX_PARAMS 64u   /* search parameters per request (more: too_large) */
 
@@ -73,14 +73,20 @@ typedef struct vw_fhir_param {
 
 /* Searches `resource` (PractitionerRole, Location, Organization,
  * HealthcareService, Practitioner) and sets *out to a searchset Bundle.
- * Supported:
+ * Supported (docs/FHIR.md has the table of which resource takes which):
  *   PractitionerRole / HealthcareService / Location / Practitioner:
  *       specialty=[system|]code   (discipline: COD016, SNOMED or Verwijs code)
  *       expertise=tag             (held on as_of; repeat for all of several)
  *       location.near / near = lat|lon[|distance[|km|m]]   (nearest first,
  *                                 exact: the match engine, distance default 10 km)
- *   Organization: type=[system|]code (network kind, or "practice"), name (prefix)
- *   all: _count (1..100, default 20), _id
+ *   Organization: type=[system|]code (network kind, or "practice"), partof
+ *   identifier, active, organization, name, address[-city|-postalcode|...],
+ *   _include=PractitionerRole:practitioner|location|organization|*
+ *   all: _count (1..VW_FHIR_MAX_COUNT, default 20), _getpagesoffset,
+ *        _summary=count, _id
+ * Matches in a stable order (by id; near: nearest first), one page of them
+ * with Bundle.link self/next/previous and the exact Bundle.total (near: at
+ * most the VW_MATCH_MAX_LIMIT nearest; total left out when that many).
  * Unknown resources: not_found; unknown or malformed parameters (and values
  * that are not UTF-8): bad_request; more than VW_FHIR_MAX_PARAMS: too_large. */
 int vw_fhir_search(const vw_snapshot *s, const vw_fhir_opts *o, const char *resource,

@@ -1,6 +1,8 @@
 /* meta.c -- the CapabilityStatement of the FHIR interface (GET
  * /fhir/metadata): FHIR R4, JSON, read and search-type on the mCSD resources
  * with the search parameters vw_fhir_search supports. */
+#include <string.h>
+
 #include "proto/version.h"
 #include "fhir_int.h"
 
@@ -35,8 +37,39 @@ static json_object *resource_caps(const char *type, bool org)
         add_param(sp, "near", "special", "lat|lon[|distance[|km|m]], nearest first, exact");
         add_param(sp, "location.near", "special", "the same as near");
     }
+    bool role = strcmp(type, "PractitionerRole") == 0, loc = strcmp(type, "Location") == 0;
+    add_param(sp, "identifier", "token", "[system|]value of one of the identifiers");
+    if (!loc)
+        add_param(sp, "active", "token", "true or false (every resource served is active)");
+    if (loc || strcmp(type, "HealthcareService") == 0)
+        add_param(sp, "organization", "reference", "Organization/org-PID");
+    if (role)
+        add_param(sp, "organization", "reference",
+                  "Organization/org-PID, or Organization/net-NID: the network's membership roles");
+    if (org)
+        add_param(sp, "partof", "reference", "Organization/net-NID: the practices of the network");
+    if (!role && !org)
+        add_param(sp, "name", "string", "case-insensitive prefix of the name");
+    if (loc || org) {
+        add_param(sp, "address", "string", "prefix of any part of the address");
+        add_param(sp, "address-city", "string", "case-insensitive prefix of the city");
+        add_param(sp, "address-postalcode", "string", "prefix of the postcode, spaces ignored");
+        add_param(sp, "address-country", "string", "prefix of the country (NL)");
+        add_param(sp, "address-use", "token", "work");
+    }
     add_param(sp, "_id", "token", "the resource id");
-    add_param(sp, "_count", "number", "1..100, default 20");
+    add_param(sp, "_count", "number", "page size 1..500, default 20");
+    add_param(sp, "_getpagesoffset", "number", "first match of the page (Bundle.link next)");
+    add_param(sp, "_summary", "token", "count: the total only");
+    if (role) {
+        json_object *inc = json_object_new_array();
+        static const char *const incs[] = {"PractitionerRole:practitioner",
+                                           "PractitionerRole:location",
+                                           "PractitionerRole:organization"};
+        for (int i = 0; i < 3; i++)
+            json_object_array_add(inc, json_object_new_string(incs[i]));
+        json_object_object_add(r, "searchInclude", inc);
+    }
     json_object_object_add(r, "searchParam", sp);
     return r;
 }

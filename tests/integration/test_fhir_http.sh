@@ -24,6 +24,14 @@ import json; c=json.load(open('$T/meta.json'))
 assert c['resourceType']=='CapabilityStatement' and c['fhirVersion']=='4.0.1'
 assert {r['type'] for r in c['rest'][0]['resource']}=={'Organization','Practitioner','PractitionerRole','Location','HealthcareService'}
 assert 'application/fhir+json' in open('$T/meta.h').read()"
+check "metadata lists the paging and mCSD parameters" python3 -c "
+import json; c=json.load(open('$T/meta.json'))
+rs={r['type']: r for r in c['rest'][0]['resource']}
+sp=lambda t: {p['name'] for p in rs[t]['searchParam']}
+assert {'_count','_getpagesoffset','_summary','identifier'} <= sp('Location') and 'active' not in sp('Location')
+assert {'organization','active'} <= sp('PractitionerRole') and {'partof','type','address-city'} <= sp('Organization')
+assert {'name','address-city','address-postalcode','organization'} <= sp('Location')
+assert rs['PractitionerRole']['searchInclude']==['PractitionerRole:practitioner','PractitionerRole:location','PractitionerRole:organization']"
 check "HEAD /fhir/metadata" test "$(curl -s -I -o /dev/null -w '%{http_code}' "$H/fhir/metadata")" = 200
 
 # near == verwijs match (msgpack), same providers, order and km.
@@ -95,7 +103,8 @@ check "unknown id: not_found" outcome e2 not_found
 check "bad near 400" test "$(get e3 '/fhir/Location?near=52.1%7Cx')" = 400
 check "bad near: bad_request" outcome e3 bad_request
 check "unknown parameter 400" test "$(get e4 '/fhir/Location?bogus=1')" = 400
-check "_count over 100 400" test "$(get e5 '/fhir/Location?_count=1000')" = 400
+check "_count over 500 400" test "$(get e5 '/fhir/Location?_count=501')" = 400
+check "_count 500 200" test "$(get e5b '/fhir/Location?_count=500')" = 200
 many=$(python3 -c "print('&'.join(f'p{i}=1' for i in range(70)))")
 check "too many parameters 413" test "$(get e6 "/fhir/Location?$many")" = 413
 check "too many parameters: too_large" outcome e6 too_large
@@ -161,6 +170,35 @@ check "_count twice names _count" grep -q 'parameter _count given more than once
 check "specialty twice ANDs (none is two disciplines)" test "$(get r17 '/fhir/PractitionerRole?specialty=fysiotherapeut&specialty=dietist')" = 200 -a "$(total r17)" = 0
 many_t=$(python3 -c "print('&'.join(['type=network']*9))")
 check "type nine times 400" test "$(get r18 "/fhir/Organization?$many_t")" = 400
+
+# Paging (issue 19): follow Bundle.link next until there is none; every
+# network once, as many as Bundle.total; searches == brute force over the export.
+FS="$(dirname "$0")/fhir_search_check.py"
+nnet=$(($(wc -l < "$T/networks.csv") - 1))
+check "walk Organization?type=network (default _count)" python3 "$FS" "$H" "$T/bundle.json" walk 'Organization?type=network' "$nnet"
+check "walk Organization?type=network&_count=7" python3 "$FS" "$H" "$T/bundle.json" walk 'Organization?type=network&_count=7' "$nnet"
+check "walk every Location (_count=500)" python3 "$FS" "$H" "$T/bundle.json" walk 'Location?_count=500' 2000
+check "walk near (nearest first, within the engine's 100)" python3 "$FS" "$H" "$T/bundle.json" walk 'PractitionerRole?location.near=52.09%7C5.12%7C3&_count=9'
+check "_summary=count 200" test "$(get sc '/fhir/Organization?type=network&_summary=count')" = 200
+check "_summary=count: the total, no entries" python3 -c "
+import json; b=json.load(open('$T/sc.json'))
+assert b['total']==$nnet and 'entry' not in b and [l['relation'] for l in b['link']]==['self'], b"
+curl -s -H 'X-Forwarded-Proto: https' -o "$T/pg_tls.json" "$H/fhir/Organization?type=network&_count=5&_getpagesoffset=5"
+check "paging links behind TLS termination are https" python3 -c "
+import json; b=json.load(open('$T/pg_tls.json'))
+l={x['relation']: x['url'] for x in b['link']}
+assert l['next']=='https://127.0.0.1:$HP/fhir/Organization?type=network&_count=5&_getpagesoffset=10', l
+assert l['previous']=='https://127.0.0.1:$HP/fhir/Organization?type=network&_count=5&_getpagesoffset=0', l"
+check "an offset past the end: 200, no entries" test "$(get pe '/fhir/Organization?type=network&_getpagesoffset=100000')" = 200
+check "past the end: total kept, no next" python3 -c "
+import json; b=json.load(open('$T/pe.json'))
+assert b['total']==$nnet and 'entry' not in b and 'next' not in [l['relation'] for l in b['link']], b"
+check "_getpagesoffset twice 400" test "$(get pe2 '/fhir/Location?_getpagesoffset=1&_getpagesoffset=2')" = 400
+check "mCSD parameters == brute force over the export" python3 "$FS" "$H" "$T/bundle.json" params
+check "_include: referenced resources, mode include" python3 "$FS" "$H" "$T/bundle.json" include
+check "near with name 400" test "$(get nn '/fhir/Location?near=52.09%7C5.12%7C5&name=a')" = 400
+check "active on Location 400 (not a Location parameter)" test "$(get la '/fhir/Location?active=true')" = 400
+check "_include on Location 400" test "$(get li '/fhir/Location?_include=PractitionerRole:location')" = 400
 
 check "SIGTERM: clean exit" stop_daemon
 privacy_check "$T/verwijsd.log"

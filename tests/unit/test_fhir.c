@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "proto/vocab.h"
+#include "server/engine/match.h"
 #include "server/fhir/fhir.h"
 #include "server/engine/snapshot.h"
 #include "t.h"
@@ -95,6 +96,13 @@ static json_object *get(json_object *o, const char *k)
 {
     json_object *v = NULL;
     return json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+/* Entries of a Bundle (FHIR JSON has no empty arrays: none = no "entry"). */
+static size_t n_entries(json_object *b)
+{
+    json_object *e = get(b, "entry");
+    return e ? json_object_array_length(e) : 0;
 }
 
 static bool is_str(json_object *o) { return o && json_object_is_type(o, json_type_string); }
@@ -403,7 +411,7 @@ static void test_near(const vw_snapshot *s)
         qsort(all, n, sizeof all[0], bhit_cmp);
         json_object *entries = get(res, "entry");
         uint32_t want = n < count ? n : count;
-        bool same = json_object_array_length(entries) == want;
+        bool same = n_entries(res) == want;
         found += want;
         for (uint32_t k = 0; same && k < want; k++) {
             char id[64];
@@ -414,8 +422,8 @@ static void test_near(const vw_snapshot *s)
                           id) == 0;
         }
         if (!same && mismatches++ < 3)
-            fprintf(stderr, "near mismatch: %s d=%d got %zu want %u\n", near, d,
-                    json_object_array_length(entries), want);
+            fprintf(stderr, "near mismatch: %s d=%d got %zu want %u\n", near, d, n_entries(res),
+                    want);
         /* total is present and exact when fewer than _count were found. */
         if (n < count)
             CHECK(get(res, "total") && json_object_get_int(get(res, "total")) == (int)n);
@@ -495,7 +503,18 @@ static void test_search_misc(const vw_snapshot *s)
     } bad[] = {
         {"Patient", "_count", "1", VW_E_NOT_FOUND},
         {"PractitionerRole", "_count", "0", VW_E_BAD_REQUEST},
-        {"PractitionerRole", "_count", "101", VW_E_BAD_REQUEST},
+        {"PractitionerRole", "_count", "501", VW_E_BAD_REQUEST},
+        {"PractitionerRole", "_getpagesoffset", "-1", VW_E_BAD_REQUEST},
+        {"PractitionerRole", "_getpagesoffset", "x", VW_E_BAD_REQUEST},
+        {"PractitionerRole", "_summary", "true", VW_E_BAD_REQUEST},
+        {"PractitionerRole", "_include", "Location:organization", VW_E_BAD_REQUEST},
+        {"Location", "_include", "PractitionerRole:location", VW_E_BAD_REQUEST},
+        {"PractitionerRole", "active", "yes", VW_E_BAD_REQUEST},
+        {"Location", "active", "true", VW_E_BAD_REQUEST},
+        {"Location", "partof", "Organization/net-N01", VW_E_BAD_REQUEST},
+        {"Practitioner", "organization", "Organization/org-P00001", VW_E_BAD_REQUEST},
+        {"PractitionerRole", "address-city", "Utrecht", VW_E_BAD_REQUEST},
+        {"PractitionerRole", "name", "Praktijk", VW_E_BAD_REQUEST},
         {"PractitionerRole", "_count", "", VW_E_BAD_REQUEST},
         {"PractitionerRole", "bogus", "1", VW_E_BAD_REQUEST},
         {"PractitionerRole", "specialty", "fysio", VW_E_BAD_REQUEST},
@@ -528,6 +547,203 @@ static void test_search_misc(const vw_snapshot *s)
     longv[sizeof longv - 1] = '\0';
     CHECK(vw_fhir_search(s, &o, "Organization", (vw_fhir_param[]){{"name", longv}}, 1, &res,
                          &err) == -1);
+}
+
+/* The offset of a paging link's url, or -1 (and the url must be absolute on
+ * BASE/type with _count). */
+static long link_offset(json_object *b, const char *rel, const char *type)
+{
+    json_object *links = get(b, "link");
+    char want[128];
+    snprintf(want, sizeof want, BASE "/%s?", type);
+    for (size_t k = 0; links && k < json_object_array_length(links); k++) {
+        json_object *l = json_object_array_get_idx(links, k);
+        if (strcmp(json_object_get_string(get(l, "relation")), rel) != 0)
+            continue;
+        const char *u = json_object_get_string(get(l, "url")), *o = strstr(u, "_getpagesoffset=");
+        CHECK(strncmp(u, want, strlen(want)) == 0 && strstr(u, "_count=") != NULL);
+        return o ? strtol(o + strlen("_getpagesoffset="), NULL, 10) : -1;
+    }
+    return -1;
+}
+
+/* Walk every page following next: each match once, in id order, count == total. */
+static void walk_pages(const vw_snapshot *s, const char *type, vw_fhir_param *extra, size_t nx,
+                       const char *count, int want_total)
+{
+    vw_err err;
+    vw_fhir_opts o = {.base = BASE, .as_of = TODAY};
+    vw_fhir_param pm[8];
+    char off[24] = "0", prev_key[300] = "";
+    int seen = 0, pages = 0;
+    long offset = 0, per = atol(count);
+    for (size_t k = 0; k < nx; k++)
+        pm[k] = extra[k];
+    pm[nx] = (vw_fhir_param){"_count", count};
+    pm[nx + 1] = (vw_fhir_param){"_getpagesoffset", off};
+    while (offset >= 0 && pages < 1000) {
+        json_object *res = NULL;
+        snprintf(off, sizeof off, "%ld", offset);
+        CHECK(vw_fhir_search(s, &o, type, pm, nx + 2, &res, &err) == 0);
+        if (!res)
+            return;
+        pages++;
+        CHECK(json_object_get_int(get(res, "total")) == want_total);
+        CHECK(link_offset(res, "self", type) == offset);
+        CHECK(link_offset(res, "previous", type) == (offset ? (offset > per ? offset - per : 0) : -1));
+        for (size_t k = 0; k < n_entries(res); k++) {
+            json_object *e = json_object_array_get_idx(get(res, "entry"), k);
+            char key[300];
+            snprintf(key, sizeof key, "%s", json_object_get_string(get(get(e, "resource"), "id")));
+            CHECK(strcmp(prev_key, key) < 0); /* stable order: by id, so no repeats */
+            snprintf(prev_key, sizeof prev_key, "%s", key);
+            seen++;
+        }
+        long next = link_offset(res, "next", type);
+        CHECK(next == -1 || next == offset + (long)n_entries(res));
+        json_object_put(res);
+        offset = next;
+    }
+    CHECK(seen == want_total);
+    CHECK(pages == (want_total + per - 1) / per || (want_total == 0 && pages == 1));
+}
+
+/* A count over the collection bundle: resources of `type` whose member
+ * `key` (an object or the first element of an array) has reference `ref`. */
+static int count_refs(json_object *bundle, const char *type, const char *key, const char *ref)
+{
+    int n = 0;
+    json_object *entries = get(bundle, "entry");
+    for (size_t i = 0; i < json_object_array_length(entries); i++) {
+        json_object *r = get(json_object_array_get_idx(entries, i), "resource"), *v = get(r, key);
+        if (strcmp(json_object_get_string(get(r, "resourceType")), type) != 0 || v == NULL)
+            continue;
+        if (json_object_is_type(v, json_type_array))
+            v = json_object_array_get_idx(v, 0);
+        n += strcmp(json_object_get_string(get(v, "reference")), ref) == 0;
+    }
+    return n;
+}
+
+static void test_paging_params(const vw_snapshot *s)
+{
+    vw_err err;
+    vw_fhir_opts o = {.base = BASE, .as_of = TODAY};
+    json_object *res = NULL;
+    /* paging: every Organization (networks then practices, by id), Location in odd pages */
+    walk_pages(s, "Organization", NULL, 0, "500", NP + NN);
+    walk_pages(s, "Location", NULL, 0, "7", NP);
+    walk_pages(s, "Organization", (vw_fhir_param[]){{"type", "network"}}, 1, "4", NN);
+    walk_pages(s, "PractitionerRole", (vw_fhir_param[]){{"organization", "Organization/net-N01"}},
+               1, "10", (int)vw_snapshot_network(s, 1)->member_count);
+    /* an offset past the end: no entries, a previous link, the total */
+    CHECK(vw_fhir_search(s, &o, "Location",
+                         (vw_fhir_param[]){{"_getpagesoffset", "100000"}, {"_count", "10"}}, 2,
+                         &res, &err) == 0);
+    CHECK(res && n_entries(res) == 0 && get(res, "entry") == NULL &&
+          json_object_get_int(get(res, "total")) == NP && link_offset(res, "next", "Location") == -1 &&
+          link_offset(res, "previous", "Location") == 99990);
+    json_object_put(res);
+    /* _summary=count: the total only */
+    CHECK(vw_fhir_search(s, &o, "Organization",
+                         (vw_fhir_param[]){{"type", "network"}, {"_summary", "count"}}, 2, &res,
+                         &err) == 0);
+    CHECK(res && get(res, "entry") == NULL && json_object_get_int(get(res, "total")) == NN &&
+          link_offset(res, "next", "Organization") == -1);
+    json_object_put(res);
+
+    /* the new parameters against the export */
+    json_object *bundle = vw_fhir_bundle(s, &o, &err);
+    CHECK(bundle != NULL);
+    if (!bundle)
+        return;
+    for (int k = 0; k < NN; k++) {
+        char ref[64];
+        snprintf(ref, sizeof ref, "Organization/net-N%02d", k);
+        CHECK(total_of(s, "PractitionerRole", (vw_fhir_param[]){{"organization", ref}}, 1) ==
+              count_refs(bundle, "PractitionerRole", "organization", ref));
+        CHECK(total_of(s, "Organization", (vw_fhir_param[]){{"partof", ref}}, 1) ==
+              count_refs(bundle, "Organization", "partOf", ref));
+        CHECK(count_refs(bundle, "Organization", "partOf", ref) > 0);
+    }
+    CHECK(total_of(s, "PractitionerRole",
+                   (vw_fhir_param[]){{"organization", "Organization/org-P00042"}}, 1) == 1);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"organization", "org-P00042"}}, 1) == 1);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"organization", "Organization/net-N01"}},
+                   1) == 0);
+    CHECK(total_of(s, "PractitionerRole",
+                   (vw_fhir_param[]){{"organization", "Organization/net-N01"},
+                                     {"organization", "Organization/net-N02"}},
+                   2) == 0);
+    CHECK(total_of(s, "Location",
+                   (vw_fhir_param[]){{"identifier", BASE "/NamingSystem/provider-id|P00042"}},
+                   1) == 1);
+    CHECK(total_of(s, "Practitioner", (vw_fhir_param[]){{"identifier", "P00042"}}, 1) == 1);
+    CHECK(total_of(s, "Organization",
+                   (vw_fhir_param[]){{"identifier", BASE "/NamingSystem/network-id|N03"}}, 1) == 1);
+    CHECK(total_of(s, "Organization", (vw_fhir_param[]){{"identifier", BASE "/NamingSystem/network-id|"}},
+                   1) == NN);
+    CHECK(total_of(s, "Organization", (vw_fhir_param[]){{"identifier", "nope|P00042"}}, 1) == 0);
+    CHECK(total_of(s, "PractitionerRole", (vw_fhir_param[]){{"active", "true"}}, 1) == NP);
+    CHECK(total_of(s, "PractitionerRole", (vw_fhir_param[]){{"active", "false"}}, 1) == 0);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"address-city", "utr"}}, 1) == NP);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"address-city", "Amsterdam"}}, 1) == 0);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"address-postalcode", "3511AB"}}, 1) == NP);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"address-postalcode", "3512"}}, 1) == 0);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"address", "oudegracht"}}, 1) == NP / 2);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"address-country", "NL"}}, 1) == NP);
+    CHECK(total_of(s, "Organization", (vw_fhir_param[]){{"address-city", "Utrecht"}}, 1) == NP);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"name", "praktijk"}}, 1) == NP - NP / 3);
+    CHECK(total_of(s, "Location", (vw_fhir_param[]){{"name", "praktijk"}, {"name", "fysio"}}, 2) ==
+          0);
+    json_object_put(bundle);
+
+    /* _include: the page's roles, then their practitioners, locations and practices */
+    CHECK(vw_fhir_search(s, &o, "PractitionerRole",
+                         (vw_fhir_param[]){{"_count", "5"}, {"_include", "PractitionerRole:*"}}, 2,
+                         &res, &err) == 0);
+    CHECK(res && n_entries(res) == 20 && json_object_get_int(get(res, "total")) == NP);
+    int counts[5];
+    CHECK(res && check_bundle(res, "searchset", counts) == 0 && counts[0] == 5 && counts[1] == 5 &&
+          counts[2] == 5 && counts[3] == 5);
+    for (size_t k = 0; res && k < n_entries(res); k++) {
+        json_object *e = json_object_array_get_idx(get(res, "entry"), k);
+        CHECK(strcmp(json_object_get_string(get(get(e, "search"), "mode")),
+                     k < 5 ? "match" : "include") == 0);
+    }
+    json_object_put(res);
+    /* membership roles of a network include the network once */
+    CHECK(vw_fhir_search(s, &o, "PractitionerRole",
+                         (vw_fhir_param[]){{"organization", "Organization/net-N02"},
+                                           {"_include", "PractitionerRole:organization"}},
+                         2, &res, &err) == 0);
+    CHECK(res && check_bundle(res, "searchset", counts) == 0 && counts[0] == 1);
+    json_object_put(res);
+    /* near holds the 100 nearest: total left out when that many are within */
+    CHECK(vw_fhir_search(s, &o, "Location",
+                         (vw_fhir_param[]){{"near", "52.09|5.12|400"}, {"_count", "60"}}, 2, &res,
+                         &err) == 0);
+    CHECK(res && n_entries(res) == 60 && get(res, "total") == NULL &&
+          link_offset(res, "next", "Location") == 60);
+    json_object_put(res);
+    CHECK(vw_fhir_search(s, &o, "Location",
+                         (vw_fhir_param[]){{"near", "52.09|5.12|400"}, {"_count", "60"},
+                                           {"_getpagesoffset", "60"}},
+                         3, &res, &err) == 0);
+    CHECK(res && n_entries(res) == VW_MATCH_MAX_LIMIT - 60 &&
+          link_offset(res, "next", "Location") == -1 &&
+          link_offset(res, "previous", "Location") == 0);
+    json_object_put(res);
+    /* near does not combine with the filters the engine does not apply */
+    CHECK(vw_fhir_search(s, &o, "Location",
+                         (vw_fhir_param[]){{"near", "52.09|5.12|5"}, {"name", "x"}}, 2, &res,
+                         &err) == -1 &&
+          strcmp(err.code, VW_E_BAD_REQUEST) == 0);
+    CHECK(vw_fhir_search(s, &o, "Location",
+                         (vw_fhir_param[]){{"_count", "1"}, {"_count", "2"}}, 2, &res, &err) == -1);
+    CHECK(vw_fhir_search(s, &o, "Location",
+                         (vw_fhir_param[]){{"_getpagesoffset", "1"}, {"_getpagesoffset", "1"}}, 2,
+                         &res, &err) == -1);
 }
 
 /* Ids at their longest (64 bytes): nothing is cut, membership roles read back. */
@@ -574,6 +790,7 @@ int main(void)
         test_bundle(s, memberships);
         test_near(s);
         test_search_misc(s);
+        test_paging_params(s);
     }
     test_long_ids();
     vw_snapshot_release(s);
