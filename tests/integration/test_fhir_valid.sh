@@ -73,7 +73,10 @@ n=0
 for q in 'Organization?type=network' 'Organization?type=practice&_count=5' \
          'PractitionerRole?specialty=fysiotherapeut&location.near=52.09%7C5.12%7C30%7Ckm&_count=10' \
          'Location?near=52.37%7C4.89%7C20&_count=10' 'HealthcareService?specialty=dietist&_count=10' \
-         'Practitioner?_count=10' 'PractitionerRole?_count=10'; do
+         'Practitioner?_count=10' 'PractitionerRole?_count=10' \
+         'Organization?type=network&_count=3&_getpagesoffset=3' 'Organization?type=network&_summary=count' \
+         'Organization?name=zzzz-no-such-name' \
+         "PractitionerRole?organization=Organization/$(awk '$3=="certified_network"{print $2}' "$T/reads")&_include=PractitionerRole:*&_count=5"; do
   n=$((n + 1))
   check "search $q 200" test "$(get "search$n" "/fhir/$q")" = 200
 done
@@ -90,6 +93,15 @@ import json
 e=json.load(open('$T/export.json'))['entry'][0]['resource']['meta']['lastUpdated']
 r=json.load(open('$T/http/read_Organization.json'))['meta']['lastUpdated']
 assert e==r and e.endswith('Z'), (e, r)"
+check "a middle page has self, next and previous links" python3 -c "
+import json; b=json.load(open('$T/http/search8.json'))
+assert sorted(l['relation'] for l in b['link'])==['next','previous','self'], b['link']"
+check "a search without hits has no empty entry array" python3 -c "
+import json; b=json.load(open('$T/http/search10.json'))
+assert b['total']==0 and 'entry' not in b, b"
+check "_include adds the referenced resources" python3 -c "
+import json; b=json.load(open('$T/http/search11.json'))
+assert any(e['search']['mode']=='include' for e in b['entry']), b"
 for f in "$T"/http/*.json; do
   check "valid FHIR R4: $(basename "$f" .json)" validate "$f"
 done
