@@ -842,8 +842,8 @@ int vw_fhir_search(const vw_snapshot *s, const vw_fhir_opts *o, const char *reso
                      q.offset > q.count ? q.offset - q.count : 0, false);
         for (size_t k = from; k < to; k++)
             add_hit(entries, o, cand_resource(s, o, r, &l.v[k]), l.v[k].km, "match");
-        if (q.include)
-            add_includes(s, o, &q, l.v + from, to - from, entries);
+        if (q.include && to > from) /* l.v may be NULL when nothing matched */
+            add_includes(s, o, &q, &l.v[from], to - from, entries);
     }
     free(l.v);
     json_object_object_add(b, "link", links);
