@@ -60,9 +60,8 @@ const T = {
     colPc4: 'pc4', colCov: 'gedekt', colProviders: 'zorgverleners', colPlace: 'plaats', colNearest: 'dichtstbij',
     more: '… nog {0} (CSV bevat ze allemaal)', total: 'totaal',
     legendCovered: 'gedekt', legendWhite: 'witte vlek', legendProvider: 'zorgverlener',
-    legendCount: 'label: netwerken in totaal',
-    certified: 'gecertificeerd', forming: 'in oprichting', meets: 'voldoet aan criteria', flagged: 'gemarkeerd',
-    networksTotal: '{0} netwerken, waarvan {1} gemarkeerd bij de audit.',
+    certified: 'gecertificeerd', forming: 'in oprichting', flagged: 'gemarkeerd',
+   
     reasons: 'redenen', error: 'Fout: {0}', noPolygons: 'Geen regiokaarten geladen (verwijs import regions).',
   },
   en: {
@@ -113,9 +112,8 @@ const T = {
     colPc4: 'pc4', colCov: 'cov', colProviders: 'providers', colPlace: 'place', colNearest: 'nearest',
     more: '… {0} more (the CSV lists them all)', total: 'total',
     legendCovered: 'covered', legendWhite: 'white spot', legendProvider: 'provider',
-    legendCount: 'label: all networks',
-    certified: 'certified', forming: 'forming', meets: 'meets criteria', flagged: 'flagged',
-    networksTotal: '{0} networks, {1} flagged by the audit.',
+    certified: 'certified', forming: 'forming', flagged: 'flagged',
+   
     reasons: 'reasons', error: 'Error: {0}', noPolygons: 'No region polygons loaded (verwijs import regions).',
   },
 };
