@@ -1,6 +1,7 @@
 /* app.js -- the Verwijs web UI: the Verwijsgids search (/v1/match), matched
  * care (/v1/refer), the coordinators' coverage map (/v1/coverage) and the
- * networks per region (/v1/networks/audit), on Leaflet from libjs-leaflet.
+ * national map of all networks by kind (/v1/networks/map, with the flagged
+ * ones of /v1/networks/audit), on Leaflet from libjs-leaflet.
  *
  * Safety: every value of an answer reaches the page as text (textContent,
  * createTextNode, Leaflet content given as DOM nodes), never as HTML; links
@@ -20,8 +21,19 @@ const T = {
     includeOnline: 'Ook online hulp', searchBtn: 'Zoeken', referHead: 'Zorg op maat (Lastmeter)',
     score: 'Lastmeter-score (0-10)', problems: 'Problemen', referBtn: 'Plan maken',
     coverageHead: 'Dekking en witte vlekken', view: 'Maatstaf', coverageBtn: 'Dekking tonen',
-    download: 'Downloaden:', networksHead: 'Netwerken per regio',
-    networksNote: 'Oncologienetwerken per IZA-regio, naar status (NVPO-register). De kaart kleurt elke regio naar het aantal gecertificeerde netwerken.',
+    download: 'Downloaden:', networksHead: 'Netwerken in Nederland',
+    networksNote: "Alle netwerken per soort, op het midden van hun leden, over de 7 IZA-regio's. Een open stip: certificering niet (meer) geldig.",
+    kind: 'Soort netwerk', networksBtn: 'Kaart tonen', allKinds: '(alle soorten)', country: 'Nederland',
+    inactive: 'niet actief (open stip)', netmapTotal: '{0} netwerken op {1}; {2} zonder locatie (geen leden).',
+    colKind: 'soort', colStatus: 'status', colMembers: 'leden', auditHead: 'Gemarkeerd bij de NVPO-audit',
+    moreFilters: 'Meer filters', language: 'Spreekt de taal', openDay: 'Open op', openTime: 'Om (tijd)',
+    openNow: 'Nu open', wheelchairOnly: 'Rolstoeltoegankelijk', directOnly: 'Direct toegankelijk (zonder verwijzing van de huisarts)',
+    maxWait: 'Wachttijd hoogstens (weken)', anyDay: '(elke dag)', transit: 'ov',
+    mo: 'maandag', tu: 'dinsdag', we: 'woensdag', th: 'donderdag', fr: 'vrijdag', sa: 'zaterdag', su: 'zondag',
+    hours: 'Openingstijden', languages: 'Talen', wheelchair: 'Rolstoel', directAccess: 'Direct toegankelijk',
+    wait: 'Wachttijd', waitWeeks: '{0} weken (bevestigd {1})', yes: 'ja', no: 'nee', unknown: 'onbekend',
+    agb: 'AGB-code', big: 'BIG-nummer', timeSource: 'Reistijd', matrix: 'reistijdentabel', model: 'schatting (model)',
+    wheelchairShort: 'rolstoel ✓', directShort: 'direct toegankelijk', waitShort: 'wacht {0} wk',
     footer: "Gegevens: adresboek van de server; kaart: IZA-regio's",
     any: '(alle)', none: '(geen)', allRegions: 'Heel Nederland', car: 'auto', bike: 'fiets', walk: 'lopen',
     viewProviders: 'zorgverleners', viewNetworks: 'gecertificeerde netwerken (NVPO-kern)',
@@ -48,9 +60,8 @@ const T = {
     colPc4: 'pc4', colCov: 'gedekt', colProviders: 'zorgverleners', colPlace: 'plaats', colNearest: 'dichtstbij',
     more: '… nog {0} (CSV bevat ze allemaal)', total: 'totaal',
     legendCovered: 'gedekt', legendWhite: 'witte vlek', legendProvider: 'zorgverlener',
-    legendCount: 'label: netwerken in totaal',
-    certified: 'gecertificeerd', forming: 'in oprichting', meets: 'voldoet aan criteria', flagged: 'gemarkeerd',
-    networksTotal: '{0} netwerken, waarvan {1} gemarkeerd bij de audit.',
+    certified: 'gecertificeerd', forming: 'in oprichting', flagged: 'gemarkeerd',
+   
     reasons: 'redenen', error: 'Fout: {0}', noPolygons: 'Geen regiokaarten geladen (verwijs import regions).',
   },
   en: {
@@ -62,8 +73,19 @@ const T = {
     includeOnline: 'Include online help', searchBtn: 'Search', referHead: 'Matched care (distress thermometer)',
     score: 'Distress score (0-10)', problems: 'Problems', referBtn: 'Make a plan',
     coverageHead: 'Coverage and white spots', view: 'Measure', coverageBtn: 'Show coverage',
-    download: 'Download:', networksHead: 'Networks by region',
-    networksNote: 'Oncology care networks per IZA region, by status (NVPO register). The map shades each region by its number of certified networks.',
+    download: 'Download:', networksHead: 'Networks in the Netherlands',
+    networksNote: 'Every network by kind, at the centre of its members, over the 7 IZA regions. A hollow dot: certification not (or no longer) valid.',
+    kind: 'Kind of network', networksBtn: 'Show map', allKinds: '(all kinds)', country: 'Netherlands',
+    inactive: 'not active (hollow dot)', netmapTotal: '{0} networks on {1}; {2} without a location (no members).',
+    colKind: 'kind', colStatus: 'status', colMembers: 'members', auditHead: 'Flagged by the NVPO audit',
+    moreFilters: 'More filters', language: 'Speaks the language', openDay: 'Open on', openTime: 'At (time)',
+    openNow: 'Open now', wheelchairOnly: 'Wheelchair accessible', directOnly: 'Direct access (no GP referral needed)',
+    maxWait: 'Waiting time at most (weeks)', anyDay: '(any day)', transit: 'public transport',
+    mo: 'Monday', tu: 'Tuesday', we: 'Wednesday', th: 'Thursday', fr: 'Friday', sa: 'Saturday', su: 'Sunday',
+    hours: 'Opening hours', languages: 'Languages', wheelchair: 'Wheelchair', directAccess: 'Direct access',
+    wait: 'Waiting time', waitWeeks: '{0} weeks (confirmed {1})', yes: 'yes', no: 'no', unknown: 'unknown',
+    agb: 'AGB code', big: 'BIG number', timeSource: 'Travel time', matrix: 'travel-time table', model: 'estimate (model)',
+    wheelchairShort: 'wheelchair ✓', directShort: 'direct access', waitShort: 'wait {0} wk',
     footer: "Data: the server's directory; map: IZA regions",
     any: '(any)', none: '(none)', allRegions: 'All of the Netherlands', car: 'car', bike: 'bike', walk: 'walk',
     viewProviders: 'providers', viewNetworks: 'certified networks (NVPO core)',
@@ -90,9 +112,8 @@ const T = {
     colPc4: 'pc4', colCov: 'cov', colProviders: 'providers', colPlace: 'place', colNearest: 'nearest',
     more: '… {0} more (the CSV lists them all)', total: 'total',
     legendCovered: 'covered', legendWhite: 'white spot', legendProvider: 'provider',
-    legendCount: 'label: all networks',
-    certified: 'certified', forming: 'forming', meets: 'meets criteria', flagged: 'flagged',
-    networksTotal: '{0} networks, {1} flagged by the audit.',
+    certified: 'certified', forming: 'forming', flagged: 'flagged',
+   
     reasons: 'reasons', error: 'Error: {0}', noPolygons: 'No region polygons loaded (verwijs import regions).',
   },
 };
@@ -164,7 +185,21 @@ async function api(path, params) {
 
 /* ---- state shared by the views -------------------------------------------------------- */
 
-const S = { config: null, regions: null, maps: {}, base: {} };
+const S = { config: null, regions: null, vocab: null, stats: null, maps: {}, base: {} };
+
+/* the languages the form offers (ISO 639-1, as the server takes them), each in its own name */
+const LANGS = [['nl', 'Nederlands'], ['en', 'English'], ['de', 'Deutsch'], ['fr', 'Français'], ['tr', 'Türkçe'],
+  ['ar', 'العربية'], ['pl', 'Polski'], ['es', 'Español'], ['pt', 'Português'], ['pap', 'Papiamentu'],
+  ['zh', '中文'], ['uk', 'Українська'], ['ru', 'Русский'], ['fa', 'فارسی'], ['so', 'Soomaali'], ['ti', 'ትግርኛ']]
+  .filter(([c]) => c.length === 2);
+const DAYS = ['mo', 'tu', 'we', 'th', 'fr', 'sa', 'su'];
+
+/* the travel modes of the vocabulary op; transit only when the server has its matrix (stats) */
+function modes() {
+  const all = (S.vocab && S.vocab.modes) || ['car', 'bike', 'walk'];
+  const tt = (S.stats && S.stats.snapshot && S.stats.snapshot.traveltimes) || {};
+  return all.filter((m) => m !== 'transit' || tt.transit);
+}
 
 function modeName(m) { return t(m); }
 
@@ -184,7 +219,10 @@ function fillChoices() {
   const disc = c.disciplines.map((d) => [d, d.replace(/_/g, ' ')]);
   for (const id of ['s-discipline', 'c-discipline']) fillSelect($(id), disc);
   for (const id of ['s-expertise', 'c-expertise']) fillSelect($(id), c.expertise, t('any'));
-  for (const id of ['s-mode', 'r-mode', 'c-mode']) fillSelect($(id), ['car', 'bike', 'walk'].map((m) => [m, t(m)]));
+  for (const id of ['s-mode', 'r-mode', 'c-mode']) fillSelect($(id), modes().map((m) => [m, t(m)]));
+  fillSelect($('s-language'), LANGS.map(([c, n]) => [c, c + ' — ' + n]), t('any'));
+  fillSelect($('s-openday'), DAYS.map((d) => [d, t(d)]), t('anyDay'));
+  fillSelect($('n-kind'), ((S.vocab && S.vocab.network_kinds) || []).map((k) => [k, k]), t('allKinds'));
   const regs = (S.regions ? S.regions.regions : []).map((r) => [r.code, r.name]);
   fillSelect($('s-region'), regs, t('any'));
   fillSelect($('c-region'), [['all', t('allRegions')], ...regs]);
@@ -231,7 +269,9 @@ function makeMap(id) {
   m.fitBounds(NL_BOUNDS);
   if (S.config && S.config.tiles)
     L.tileLayer(S.config.tiles, { maxZoom: 19, attribution: new URL(S.config.tiles).host }).addTo(m);
-  if (S.regions && S.regions.polygons) {
+  /* the outlines whenever /v1/regions embedded them; otherwise the views draw
+   * those of their own answers (coverage, networks map) */
+  if (S.regions && S.regions.regions.some((r) => r.geometry)) {
     S.base[id] = L.geoJSON(regionsFC(), {
       style: { color: '#6b7a8f', weight: 1, fillColor: '#eef2f6', fillOpacity: S.config.tiles ? 0.15 : 1 },
       onEachFeature: (f, layer) => layer.bindTooltip(el('span', {}, f.properties.name), { sticky: true }),
@@ -276,6 +316,14 @@ function providerItem(p, onOpen) {
   }
   facts.appendChild(el('span', { class: 'badge ' + (p.accepting ? 'ok' : 'no') }, p.accepting ? t('accepting') : t('full')));
   li.appendChild(el('div', { class: 'head' }, name, facts));
+  /* the referrer's attributes (issue 16) and where the minutes come from */
+  const attrs = [];
+  if (p.time_source) attrs.push(el('span', { class: 'src src-' + p.time_source, title: t('timeSource') }, t('timeSource') + ': ' + t(p.time_source)));
+  if (p.languages && p.languages.length) attrs.push(el('span', { class: 'langs' }, p.languages.join(' ')));
+  if (p.wheelchair === true) attrs.push(el('span', { class: 'wheel' }, t('wheelchairShort')));
+  if (p.direct_access === true) attrs.push(el('span', { class: 'direct' }, t('directShort')));
+  if (p.wait_weeks !== null && p.wait_weeks !== undefined) attrs.push(el('span', { class: 'waitw' }, t('waitShort', p.wait_weeks)));
+  if (attrs.length) li.appendChild(el('div', { class: 'attrs' }, ...attrs));
   li.appendChild(el('div', { class: 'sub' }, p.discipline.replace(/_/g, ' '),
     p.expertise && p.expertise.length ? ' · ' + p.expertise.join(', ') : ''));
   if (p.address || p.city)
@@ -303,6 +351,20 @@ async function openProvider(id) {
     const w = safeUrl(p.website);
     row(t('website'), w ? el('a', { href: w, rel: 'noopener noreferrer', target: '_blank' }, p.website) : p.website);
     row(t('newPatients'), p.accepting ? t('accepting') : t('full'));
+    const tri = (v) => (v === true ? t('yes') : v === false ? t('no') : t('unknown'));
+    if (p.hours && p.hours.length) {
+      const ul = el('ul', { class: 'hours', id: 'd-hours' });
+      for (const h of p.hours) ul.appendChild(el('li', {}, t(h.day) + ' ' + h.open + '–' + h.close));
+      row(t('hours'), ul);
+    } else {
+      row(t('hours'), t('unknown'));
+    }
+    row(t('languages'), (p.languages || []).join(', ') || t('unknown'));
+    row(t('wheelchair'), tri(p.wheelchair));
+    row(t('directAccess'), tri(p.direct_access));
+    row(t('wait'), p.wait_weeks !== null && p.wait_weeks !== undefined ? t('waitWeeks', p.wait_weeks, p.wait_confirmed || '?') : t('unknown'));
+    row(t('agb'), p.agb);
+    row(t('big'), p.big);
     row(t('networks'), (p.networks || []).map((n) => n.name + ' (' + t(n.status) + ')').join('; ') || t('noNetworks'));
     row(t('registrations'), (p.registrations || []).map((r) => [r.register || r.kind, r.number || r.id, r.valid_until].filter(Boolean).join(' ')).join('; '));
     box.appendChild(dl);
@@ -310,6 +372,22 @@ async function openProvider(id) {
   } catch (e) {
     clear(box).appendChild(el('p', { class: 'msg err' }, t('error', e.message)));
   }
+}
+
+/* The filters of "more filters" as match arguments; "open now" is the
+ * browser's weekday and time (the server's clock is the same country's). */
+function searchFilters() {
+  let openOn = '';
+  if ($('s-opennow').checked) {
+    const d = new Date();
+    openOn = DAYS[(d.getDay() + 6) % 7] + '@' + String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0');
+  } else if ($('s-openday').value) {
+    openOn = $('s-openday').value + ($('s-opentime').value ? '@' + $('s-opentime').value.slice(0, 5) : '');
+  }
+  return {
+    language: $('s-language').value, open_on: openOn, wheelchair: $('s-wheelchair').checked,
+    direct_access: $('s-direct').checked, max_wait_weeks: $('s-wait').value,
+  };
 }
 
 async function runSearch(ev) {
@@ -326,6 +404,7 @@ async function runSearch(ev) {
     within: $('s-within').value, mode: $('s-mode').value, limit: $('s-limit').value,
     region: $('s-region').value, accepting_only: $('s-accepting').checked,
     include_online: $('s-online').checked,
+    ...searchFilters(),
   };
   history.replaceState(null, '', '#zoeken?' + query(params));
   let r;
@@ -499,7 +578,8 @@ async function runCoverage(ev) {
       .bindTooltip(el('span', {}, w.pc4 + ' ' + (w.place || '') + ' · ' + fmt(w.population, 0) + ' ' + t('colPopulation')), { sticky: true }).addTo(g);
   }
   for (const pr of r.providers || []) L.circleMarker([pr[0], pr[1]], { radius: 1.4, stroke: false, fillColor: '#08519c', fillOpacity: 0.8 }).addTo(g);
-  if (regions.length) map.fitBounds(g.getBounds().pad(0.02));
+  /* outlines, cells or providers: whatever was drawn (the regions may come without polygons) */
+  if (g.getLayers().length) map.fitBounds(g.getBounds().pad(0.02));
   legend('c-legend', [[shareColor(1), t('legendCovered')], ['#d7301f', t('legendWhite')], ['#08519c', t('legendProvider')]]);
 
   /* the table of `verwijs coverage` */
@@ -531,47 +611,82 @@ function legend(id, items) {
   }
 }
 
-/* ---- view: networks ------------------------------------------------------------------------ */
+/* ---- view: networks (the national map of all networks by kind) -------------------------- */
 
-const NET_COLORS = ['#f1eef6', '#d0d1e6', '#a6bddb', '#74a9cf', '#2b8cbe', '#045a8d'];
+/* one colour per kind, in the answer's legend order (the three known kinds first) */
+const KIND_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666'];
 
-async function runNetworks() {
+function networksCsv(r) {
+  /* one row per network, the fields of the answer (docs/HTTP.md "The national network map") */
+  const q = (s) => (/[,"\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s);
+  const lines = ['id,name,kind,status,active,region,members,lat,lon'];
+  for (const n of r.networks) {
+    lines.push([q(n.id), q(n.name || ''), q(n.kind || ''), n.status || '', n.active ? 'true' : 'false', n.region || '',
+      String(n.members), n.lat === null ? '' : n.lat.toFixed(4), n.lon === null ? '' : n.lon.toFixed(4)].join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function runNetworks(ev) {
+  if (ev) ev.preventDefault();
   setMsg('n-msg', t('loading'));
+  $('n-downloads').hidden = true;
+  const kind = $('n-kind').value;
+  history.replaceState(null, '', '#netwerken' + (kind ? '?kind=' + encodeURIComponent(kind) : ''));
   const map = makeMap('n-map');
-  let a;
-  try { a = await api('networks/audit'); } catch (e) { setMsg('n-msg', t('error', e.message), 'err'); return; }
-  const per = new Map();
-  for (const r of S.regions.regions) per.set(r.code, { name: r.name, certified: 0, forming: 0, meets: 0, flagged: 0, total: 0 });
-  for (const n of a.networks) {
-    const k = per.get(n.region) || (per.set(n.region || '?', { name: n.region || '?', certified: 0, forming: 0, meets: 0, flagged: 0, total: 0 }), per.get(n.region || '?'));
-    k.total++; if (n.status === 'certified') k.certified++; else k.forming++;
-    if (n.meets_criteria) k.meets++; if (n.flagged) k.flagged++;
-  }
-  const max = Math.max(1, ...[...per.values()].map((x) => x.certified));
-  const color = (c) => NET_COLORS[Math.min(NET_COLORS.length - 1, Math.ceil((c / max) * (NET_COLORS.length - 1)))];
+  const p = { kind, geometry: !S.base['n-map'] };
+  let r, audit = null;
+  try {
+    [r, audit] = await Promise.all([api('networks/map', p), api('networks/audit').catch(() => null)]);
+  } catch (e) { setMsg('n-msg', t('error', e.message), 'err'); return; }
   const g = overlay(map, 'networks');
-  for (const r of S.regions.regions) {
-    if (!r.geometry) continue;
-    const k = per.get(r.code);
-    L.geoJSON(r.geometry, { style: { color: '#38495e', weight: 1.5, fillColor: color(k.certified), fillOpacity: 0.9 } })
-      .bindTooltip(el('span', {}, r.name + ': ' + k.certified + ' ' + t('certified') + ', ' + k.forming + ' ' + t('forming')), { sticky: true, permanent: false }).addTo(g);
-    const c = L.geoJSON(r.geometry).getBounds().getCenter();
-    L.marker(c, { icon: L.divIcon({ className: 'netcount', html: '', iconSize: [34, 22] }), keyboard: false, interactive: false })
-      .addTo(g).getElement().textContent = String(k.total);
+  /* the outlines from this answer when the base map has none (regions without polygons embedded) */
+  if (!S.base['n-map']) {
+    for (const x of r.regions) {
+      if (x.geometry) L.geoJSON(x.geometry, { style: { color: '#38495e', weight: 1.2, fillColor: '#eef2f6', fillOpacity: 1 } }).addTo(g);
+    }
   }
-  setMsg('n-msg', t('networksTotal', a.count, a.flagged), 'ok');
-  /* the 7 regions with their figures (/v1/regions) and their networks (the audit) */
-  const fig = new Map(S.regions.regions.map((r) => [r.code, r]));
-  clear($('n-table')).appendChild(table([t('colRegion'), t('colPopulation'), t('colProviders'), t('certified'), t('forming'), t('meets'), t('flagged')],
-    [...per.entries()].map(([code, k]) => [k.name, fig.has(code) ? fmt(fig.get(code).population, 0) : '', fig.has(code) ? fmt(fig.get(code).providers, 0) : '',
-      k.certified, k.forming, k.meets, k.flagged])));
-  const counts = [...per.values()].map((x) => x.certified);
-  const min = Math.min(...counts);
-  legend('n-legend', [[color(min), String(min) + ' ' + t('certified')], [color(Math.round((min + max) / 2)), String(Math.round((min + max) / 2))],
-    [color(max), String(max) + ' ' + t('certified')], ['#fff', t('legendCount')]]);
-  const flagged = a.networks.filter((n) => n.flagged).slice(0, 50);
-  clear($('n-list')).appendChild(table([t('flagged'), t('colRegion'), t('reasons')],
-    flagged.map((n) => [n.name, n.region || '', (n.reasons || []).join('; ')]), []));
+  const color = new Map(r.kinds.map((k, i) => [k, KIND_COLORS[i % KIND_COLORS.length]]));
+  let drawn = 0;
+  for (const n of r.networks) {
+    if (n.lat === null || n.lon === null || n.lat === undefined) continue;
+    const c = color.get(n.kind) || '#666666';
+    /* a DOM marker per network (counted by the browser test), its colour set as a style, never markup */
+    const mk = L.marker([n.lat, n.lon], {
+      icon: L.divIcon({ className: 'netpt' + (n.active ? '' : ' off'), html: '', iconSize: [12, 12] }),
+      keyboard: false, riseOnHover: true,
+    }).bindTooltip(el('span', {}, n.name + ' · ' + n.kind + ' · ' + t(n.status === 'certified' ? 'certified' : 'forming') +
+      ' · ' + n.members + ' ' + t('colMembers')), { sticky: true }).addTo(g);
+    const e = mk.getElement();
+    e.dataset.kind = n.kind;
+    e.dataset.id = n.id;
+    if (n.active) e.style.background = c; else { e.style.background = '#fff'; e.style.borderColor = c; }
+    drawn++;
+  }
+  $('n-map').dataset.networks = String(drawn);
+  const counts = r.counts || {};
+  legend('n-legend', [...r.kinds.map((k) => [color.get(k), k + ' (' + (counts[k] || 0) + ')']), ['#fff', t('inactive')]]);
+  setMsg('n-msg', t('netmapTotal', r.count, r.as_of, r.count - drawn), 'ok');
+
+  /* the table of `verwijs networks map`: counts per region and kind, then the country */
+  const rows = r.regions.map((x) => [x.name, ...r.kinds.map((k) => fmt((x.counts || {})[k] || 0, 0))]);
+  rows.push([t('country'), ...r.kinds.map((k) => fmt(counts[k] || 0, 0))]);
+  clear($('n-table')).appendChild(table([t('colRegion'), ...r.kinds], rows));
+
+  /* the networks flagged by the NVPO audit (status, criteria) */
+  const list = clear($('n-list'));
+  if (audit) {
+    const flagged = audit.networks.filter((n) => n.flagged).slice(0, 50);
+    list.appendChild(el('h3', {}, t('auditHead') + ' (' + audit.flagged + ')'));
+    list.appendChild(table([t('flagged'), t('colRegion'), t('reasons')], flagged.map((n) => [n.name, n.region || '', (n.reasons || []).join('; ')]), []));
+  }
+
+  const qs = query({ kind });
+  $('n-geojson').href = '/ui/export/networks.geojson' + (qs ? '?' + qs : '');
+  $('n-svg').href = '/ui/export/networks.svg' + (qs ? '?' + qs : '');
+  $('n-png').href = '/ui/export/networks.png' + (qs ? '?' + qs : '');
+  $('n-csv').onclick = () => download('networks.csv', new Blob([networksCsv(r)], { type: 'text/csv' }));
+  $('n-downloads').hidden = false;
 }
 
 /* ---- routing between the views ------------------------------------------------------------- */
@@ -593,12 +708,17 @@ function show() {
     makeMap('c-map');
     if (params.get('within')) { prefill('c-', params); runCoverage(); }
   } else if (v === 'netwerken') {
+    if (params.has('kind')) $('n-kind').value = params.get('kind');
     runNetworks();
   }
 }
 
 /* A URL from the page leaves out empty values: those fields go back to empty. */
-const CLEARED = { 's-': ['expertise', 'region', 'accepting', 'online'], 'c-': ['expertise', 'accepting'] };
+const CLEARED = {
+  's-': ['expertise', 'region', 'accepting', 'online', 'language', 'openday', 'opentime', 'opennow', 'wheelchair', 'direct', 'wait'],
+  'c-': ['expertise', 'accepting'],
+};
+const PARAM_IDS = { accepting_only: 'accepting', include_online: 'online', direct_access: 'direct', max_wait_weeks: 'wait' };
 
 function prefill(prefix, params) {
   for (const k of CLEARED[prefix] || []) {
@@ -606,11 +726,18 @@ function prefill(prefix, params) {
     if (e.type === 'checkbox') e.checked = false; else e.value = '';
   }
   for (const [k, v] of params) {
-    const id = prefix + ({ accepting_only: 'accepting', include_online: 'online' }[k] || k);
+    if (k === 'open_on') { /* "tu" or "tu@10:00" */
+      const [day, time] = v.split('@');
+      if ($(prefix + 'openday')) { $(prefix + 'openday').value = day; $(prefix + 'opentime').value = time || ''; }
+      continue;
+    }
+    const id = prefix + (PARAM_IDS[k] || k);
     const e = $(id);
     if (!e) continue;
     if (e.type === 'checkbox') e.checked = v === 'true'; else e.value = v;
   }
+  if (prefix === 's-') /* a link with a filter of "more filters" shows them */
+    $('s-more').open = ['language', 'open_on', 'wheelchair', 'direct_access', 'max_wait_weeks'].some((k) => params.has(k));
 }
 
 async function start() {
@@ -623,16 +750,19 @@ async function start() {
   $('f-search').addEventListener('submit', runSearch);
   $('f-refer').addEventListener('submit', runRefer);
   $('f-coverage').addEventListener('submit', runCoverage);
+  $('f-networks').addEventListener('submit', runNetworks);
   $('c-view').addEventListener('change', () => {
     const nets = $('c-view').value === 'networks';
     $('c-discipline').disabled = nets; $('c-expertise').disabled = nets;
   });
   try {
-    const [cfg, regions] = await Promise.all([
+    const [cfg, regions, vocab, stats] = await Promise.all([
       fetch('/ui/config.json').then((r) => r.json()),
       api('regions', { geometry: true }),
+      api('vocabulary').catch(() => null), /* without it: car, bike, walk */
+      api('stats').catch(() => null),
     ]);
-    S.config = cfg; S.regions = regions;
+    S.config = cfg; S.regions = regions; S.vocab = vocab; S.stats = stats;
   } catch (e) {
     setMsg('s-msg', t('error', e.message), 'err');
     return;

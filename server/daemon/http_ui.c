@@ -9,10 +9,11 @@
  * Content-Security-Policy allowing the page's own origin (and the tile
  * host when http_ui_tiles is set), nosniff, no framing, no referrer.
  *
- * The exports run the public coverage op through the gateway's own path
- * (same argument checks and limits) and draw its result with geodata/map.c
- * and geodata/render (librsvg), as `verwijs coverage --format
- * geojson|svg|png` does. */
+ * The exports run the public coverage (or networks.map) op through the
+ * gateway's own path (same argument checks and limits) and draw its result
+ * with geodata/map.c (geodata/netmap.c) and geodata/render (librsvg), as
+ * `verwijs coverage --format geojson|svg|png` (`verwijs networks map
+ * --format ...`) does. */
 #include "http_ui.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "geodata/map.h"
+#include "geodata/netmap.h"
 #include "geodata/render/png.h"
 #include "proto/version.h"
 #include "proto/vocab.h"
@@ -255,19 +257,27 @@ static char *split_lang(const char *query, const char **lang)
     return rest;
 }
 
-/* The three exports, as `verwijs coverage --format geojson|svg|png` writes them. */
+/* The exports, as `verwijs coverage --format geojson|svg|png` and `verwijs
+ * networks map --format geojson|svg|png` write them. */
 typedef enum { EX_GEOJSON, EX_SVG, EX_PNG } export_kind;
 static const struct {
     const char *name, *ctype, *disposition;
+    export_kind kind;
+    bool networks; /* the networks.map op (no lang), else coverage */
 } exports[] = {
-    {"coverage.geojson", "application/geo+json", "attachment; filename=\"coverage.geojson\""},
-    {"coverage.svg", "image/svg+xml", "attachment; filename=\"coverage.svg\""},
-    {"coverage.png", "image/png", "attachment; filename=\"coverage.png\""},
+    {"coverage.geojson", "application/geo+json", "attachment; filename=\"coverage.geojson\"",
+     EX_GEOJSON, false},
+    {"coverage.svg", "image/svg+xml", "attachment; filename=\"coverage.svg\"", EX_SVG, false},
+    {"coverage.png", "image/png", "attachment; filename=\"coverage.png\"", EX_PNG, false},
+    {"networks.geojson", "application/geo+json", "attachment; filename=\"networks.geojson\"",
+     EX_GEOJSON, true},
+    {"networks.svg", "image/svg+xml", "attachment; filename=\"networks.svg\"", EX_SVG, true},
+    {"networks.png", "image/png", "attachment; filename=\"networks.png\"", EX_PNG, true},
 };
 
 /* Draws the collection into *out (malloc'ed, *outlen bytes); an HTTP status. */
-static int draw(export_kind kind, json_object *res, json_object *fc, const char *lang,
-                char **out, size_t *outlen, vw_err *err)
+static int draw(export_kind kind, bool networks, json_object *res, json_object *fc,
+                const char *lang, char **out, size_t *outlen, vw_err *err)
 {
     if (kind == EX_GEOJSON) {
         const char *s = json_object_to_json_string_ext(fc, JSON_C_TO_STRING_PLAIN);
@@ -279,13 +289,17 @@ static int draw(export_kind kind, json_object *res, json_object *fc, const char 
         return 200;
     }
     vw_map_label_buf lb;
-    vw_map_labels(res, lang, &lb);
+    memset(&lb, 0, sizeof lb);
+    if (!networks)
+        vw_map_labels(res, lang, &lb);
     vw_map_opts mo = {.title = lb.title, .subtitle = lb.subtitle,
                       .note = lb.note[0] ? lb.note : NULL, .lang = lang, .width = 900};
+    vw_netmap_opts no = {.width = 1200}; /* as the CLI */
     FILE *m = open_memstream(out, outlen);
     if (m == NULL)
         return vw_err_set(err, VW_E_INTERNAL, "out of memory"), 500;
-    int rc = vw_map_svg(fc, &mo, m, err); /* fails without region geometry */
+    /* both fail without region geometry */
+    int rc = networks ? vw_netmap_svg(fc, &no, m, err) : vw_map_svg(fc, &mo, m, err);
     fclose(m);
     if (rc != 0 || kind == EX_SVG)
         return rc != 0 ? 400 : 200;
@@ -304,20 +318,23 @@ static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, co
                          const char *query)
 {
     size_t kind = 0;
-    const char *lang;
+    const char *lang = "en";
     while (kind < sizeof exports / sizeof exports[0] && strcmp(what, exports[kind].name) != 0)
         kind++;
     if (kind == sizeof exports / sizeof exports[0]) {
         send_error(c, req, 404, VW_E_NOT_FOUND,
-                   "exports: coverage.geojson, coverage.svg or coverage.png");
+                   "exports: coverage.geojson, coverage.svg, coverage.png, networks.geojson, "
+                   "networks.svg or networks.png");
         return;
     }
-    char *q = split_lang(query, &lang);
+    bool networks = exports[kind].networks;
+    /* the network map has no labels to translate: a lang is the op's unknown argument */
+    char *q = networks ? strdup(query ? query : "") : split_lang(query, &lang);
     if (q == NULL) {
         send_error(c, req, 400, VW_E_BAD_REQUEST, "lang must be nl or en, given once");
         return;
     }
-    int status = c->run(c->run_arg, req, "coverage", q);
+    int status = c->run(c->run_arg, req, networks ? "networks.map" : "coverage", q);
     free(q);
     struct evbuffer *b = evhttp_request_get_output_buffer(req);
     if (status != 200) {
@@ -335,11 +352,11 @@ static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, co
     vw_err err = {0};
     status = 500;
     if (res == NULL)
-        vw_err_set(&err, VW_E_INTERNAL, "the coverage answer could not be read");
-    else if ((fc = vw_map_geojson(res, &err)) == NULL)
+        vw_err_set(&err, VW_E_INTERNAL, "the op's answer could not be read");
+    else if ((fc = networks ? vw_netmap_geojson(res, &err) : vw_map_geojson(res, &err)) == NULL)
         status = 400;
     else
-        status = draw((export_kind)kind, res, fc, lang, &out, &outlen, &err);
+        status = draw(exports[kind].kind, networks, res, fc, lang, &out, &outlen, &err);
     if (status == 200 && outlen > c->cfg->http_max_output) {
         vw_err_set(&err, VW_E_TOO_LARGE, "the map exceeds http_max_output (%u bytes); ask for less",
                    c->cfg->http_max_output);

@@ -139,6 +139,30 @@ async function search(page, near, opts) {
     check('no hostile script ran', (await page.evaluate(() => window.__pwned)) === undefined);
     await shot(page, 'search-hostile');
 
+    /* a referrer's filter: wheelchair == verwijs match --wheelchair; each result its time source */
+    const W = X.wheelchair;
+    await page.focus('#s-more summary');
+    await page.keyboard.press('Enter'); /* "more filters" opens from the keyboard */
+    check('more filters open by keyboard', await page.$eval('#s-more', (d) => d.open));
+    await page.focus('#s-wheelchair');
+    await page.keyboard.press('Space');
+    m = await search(page, W.near, { expertise: '', within: W.within, limit: W.limit });
+    const wids = await page.$$eval('#s-results li.result', (l) => l.map((e) => e.dataset.id));
+    check('wheelchair filter == verwijs match --wheelchair', m.cls.includes('ok') && JSON.stringify(wids) === JSON.stringify(W.ids), { wids, want: W.ids });
+    const wattrs = await page.$$eval('#s-results li.result', (l) => l.map((e) => [(e.querySelector('.src') || {}).textContent, !!e.querySelector('.wheel')]));
+    check('each result shows its time source and wheelchair access', wattrs.length > 0 && wattrs.every(([src, wh]) => /Reistijd: (schatting|reistijdentabel)/.test(src || '') && wh), wattrs);
+    check('the filter is in the link', /wheelchair=true/.test(await page.evaluate(() => location.hash)));
+    await page.focus('#s-results li.result button.name');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#d-name', { timeout: 10000 });
+    const dts = await page.$$eval('#s-detail dt', (l) => l.map((e) => e.textContent));
+    check('detail shows hours, languages, wheelchair, direct access, waiting time',
+      ['Openingstijden', 'Talen', 'Rolstoel', 'Direct toegankelijk', 'Wachttijd'].every((k) => dts.includes(k)), dts);
+    await shot(page, 'search-filters-desktop');
+    await page.$eval('#s-wheelchair', (e) => { e.checked = false; });
+    const modes = await page.$$eval('#s-mode option', (l) => l.map((o) => o.value));
+    check('travel modes from the vocabulary (transit only with its matrix)', JSON.stringify(modes) === JSON.stringify(['car', 'bike', 'walk']), modes);
+
     /* English toggle */
     await page.click('#lang');
     check('English toggle', (await page.$eval('#tab-zoeken', (e) => e.textContent)) === 'Search');
@@ -202,14 +226,54 @@ async function search(page, near, opts) {
       png ? png.length : null);
     check('PNG download == verwijs coverage --format png', png && png.equals(fs.readFileSync(c.png_file)));
 
-    /* networks */
+    /* networks: the national map by kind == verwijs networks map */
+    const N = X.netmap;
     await page.goto(base + '/ui/#netwerken', { waitUntil: 'load' });
     await page.waitForSelector('body[data-ready="1"]');
     m = await waitMsg(page, 'n-msg');
     check('networks view answers', m.cls.includes('ok'), m);
-    const nrows = await page.$$eval('#n-table tbody tr', (l) => l.length);
-    check('networks per region: 7 rows', nrows === 7, nrows);
+    const markers = await page.$$eval('#n-map .leaflet-marker-icon.netpt', (l) => l.length);
+    check('one marker per network of verwijs networks map', markers === N.markers, { markers, want: N.markers });
+    const nrows = await page.$$eval('#n-table tbody tr', (l) => l.map((r) => [...r.children].map((x) => x.textContent)));
+    check('counts per region and kind: 7 regions + the country', nrows.length === 8 &&
+      N.kinds.every((k, i) => nrows[7][i + 1].replace(/\D/g, '') === String(N.counts[k])), nrows);
+    const leg = await page.$$eval('#n-legend .item', (l) => l.map((e) => e.textContent));
+    check('a legend item per kind (+ not active)', leg.length === N.kinds.length + 1 && N.kinds.every((k, i) => leg[i].startsWith(k)), leg);
+    const colours = await page.$$eval('#n-map .leaflet-marker-icon.netpt', (l) => {
+      const by = {};
+      for (const e of l) if (!e.classList.contains('off')) (by[e.dataset.kind] = by[e.dataset.kind] || new Set()).add(e.style.backgroundColor);
+      return Object.values(by).map((x) => [...x]);
+    });
+    check('one colour per kind', colours.length > 0 && colours.every((c) => c.length === 1) && new Set(colours.map((c) => c[0])).size === colours.length, colours);
     await shot(page, 'networks-desktop');
+    const ngj = await dl('#n-geojson', 'networks.geojson');
+    let ngjOk = false, fcCount = null;
+    try {
+      const fc = JSON.parse(ngj);
+      const props = fc.networks_map || fc.properties; /* the top-level member, under either name */
+      fcCount = fc.features.filter((f) => f.properties.kind === 'network').length;
+      ngjOk = JSON.stringify(fc) === JSON.stringify(JSON.parse(fs.readFileSync(N.geojson_file, 'utf8'))) &&
+        JSON.stringify(props.counts) === JSON.stringify(N.counts);
+    } catch (e) { ngjOk = false; }
+    check('networks GeoJSON download == verwijs networks map --format geojson', ngjOk, fcCount);
+    const nsvg = await dl('#n-svg', 'networks.svg');
+    check('networks SVG download == verwijs networks map --format svg', nsvg && nsvg.toString() === fs.readFileSync(N.svg_file, 'utf8'));
+    const npng = await dl('#n-png', 'networks.png');
+    check('networks PNG download == verwijs networks map --format png', npng && npng.equals(fs.readFileSync(N.png_file)), npng ? npng.length : null);
+    const ncsv = await dl('#n-csv', 'networks.csv');
+    check('networks CSV: a row per network', ncsv && ncsv.toString().trim().split('\n').length === N.count + 1,
+      ncsv ? ncsv.toString().slice(0, 200) : null);
+    await page.evaluate(() => { document.getElementById('n-msg').className = 'msg'; });
+    await page.select('#n-kind', 'palliatief');
+    await page.focus('#n-kind');
+    await page.click('#f-networks button[type=submit]');
+    m = await waitMsg(page, 'n-msg');
+    const pmarkers = await page.$$eval('#n-map .leaflet-marker-icon.netpt', (l) => l.map((e) => e.dataset.kind));
+    check('kind filter: the palliative networks of verwijs networks map --kind palliatief',
+      pmarkers.length === N.palliatief_markers && pmarkers.every((k) => k === 'palliatief'), { n: pmarkers.length, want: N.palliatief_markers });
+    await page.click('#lang');
+    check('networks view in English', (await page.$eval('#f-networks h2', (e) => e.textContent)) === 'Networks in the Netherlands');
+    await page.click('#lang');
 
     /* phone width */
     await page.setViewport({ width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 1 });
@@ -222,6 +286,15 @@ async function search(page, near, opts) {
     await page.goto(base + '/ui/#dekking?' + c.query, { waitUntil: 'load' });
     await page.waitForSelector('#c-ws-total', { timeout: 20000 });
     await shot(page, 'coverage-phone');
+    await page.goto(base + '/ui/#netwerken', { waitUntil: 'load' });
+    await page.waitForSelector('#n-map .leaflet-marker-icon.netpt', { timeout: 20000 });
+    check('phone: networks view without sideways scrolling', (await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 1);
+    await shot(page, 'networks-phone');
+    await page.goto(base + '/ui/#zoeken?near=' + X.wheelchair.near + '&discipline=fysiotherapeut&within=30&mode=car&limit=20&wheelchair=true', { waitUntil: 'load' });
+    await page.waitForSelector('#s-results li.result', { timeout: 20000 });
+    check('phone: a link with a filter opens "more filters" ticked', await page.evaluate(() =>
+      document.getElementById('s-more').open && document.getElementById('s-wheelchair').checked));
+    await shot(page, 'search-filters-phone');
 
     check('no script errors or CSP violations in the page', problems.length === 0, problems);
   } catch (e) {

@@ -5,8 +5,10 @@
 # off = 404, the gateway's limits), then headless Chromium driven by
 # tests/browser/ui_test.js (puppeteer-core on /usr/bin/chromium): the listed
 # providers equal `verwijs match`, the white-spot count and the downloads
-# (CSV, GeoJSON, SVG, PNG) equal `verwijs coverage`, an unknown postcode gets its message, the hostile
-# name stays text. Screenshots go to $VW_BIN/ui-screenshots (printed).
+# (CSV, GeoJSON, SVG, PNG) equal `verwijs coverage`, the networks-by-kind map
+# has the networks of `verwijs networks map` (and its downloads), a wheelchair
+# filter gives the providers of `verwijs match --wheelchair`, an unknown
+# postcode gets its message, the hostile name stays text. Screenshots go to $VW_BIN/ui-screenshots (printed).
 . "$(dirname "$0")/lib.sh"
 need_geodata
 G="$VW_GEODATA"
@@ -161,6 +163,18 @@ CQ=(--region oost --discipline fysiotherapeut --expertise oncologie --within 15 
 "$V" coverage "${CQ[@]}" --format svg --lang nl --out "$T/cov.svg"
 "$V" coverage "${CQ[@]}" --format png --lang nl --out "$T/cov.png"
 "$V" match --near 9711 --discipline fysiotherapeut --expertise oncologie --within 1 --json >"$T/far.json"
+# a referrer's filter (issue 16) in the search form == verwijs match with it
+"$V" match --near 3511 --discipline fysiotherapeut --within 30 --mode car --limit 20 --wheelchair --json >"$T/wheel.json"
+# the national map of all networks by kind == verwijs networks map
+"$V" networks map --format json >"$T/netmap.json"
+"$V" networks map --kind palliatief --format json >"$T/netmap_pal.json"
+"$V" networks map --format geojson --out "$T/netmap.geojson"
+"$V" networks map --format svg --out "$T/netmap.svg"
+"$V" networks map --format png --out "$T/netmap.png"
+code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/networks.svg?lang=nl")
+check "export: the network map takes no lang (the op's 400)" [ "$code" = 400 ]
+code=$(curl -s -o "$T/body" -w '%{http_code}' "$H/ui/export/networks.svg?geometry=false")
+check "export: the network map without geometry is 400" [ "$code" = 400 ]
 python3 - "$T" "$HOSTILE_NAME" >"$T/expect.json" <<'PY'
 import json, sys
 t, hostile = sys.argv[1], sys.argv[2]
@@ -168,6 +182,11 @@ m = json.load(open(t + "/match.json"))
 r = json.load(open(t + "/refer.json"))
 c = json.load(open(t + "/cov.json"))
 far = json.load(open(t + "/far.json"))
+wheel = json.load(open(t + "/wheel.json"))
+assert wheel["count"] > 0 and all(p["wheelchair"] is True for p in wheel["providers"]), wheel
+nm = json.load(open(t + "/netmap.json"))
+pal = json.load(open(t + "/netmap_pal.json"))
+located = lambda r: sum(1 for n in r["networks"] if n.get("lat") is not None)
 assert far["count"] == 0, far
 net = None
 if r.get("plan") and r["plan"].get("network"):
@@ -177,6 +196,10 @@ print(json.dumps({
     "unknown_postcode": "1234",
     "far": {"near": "9711", "within": "1"},
     "hostile": {"near": "3511", "id": "P9999999", "name": hostile},
+    "wheelchair": {"near": "3511", "within": "30", "limit": "20", "ids": [p["id"] for p in wheel["providers"]]},
+    "netmap": {"count": nm["count"], "markers": located(nm), "kinds": nm["kinds"], "counts": nm["counts"],
+               "palliatief_markers": located(pal), "geojson_file": t + "/netmap.geojson",
+               "svg_file": t + "/netmap.svg", "png_file": t + "/netmap.png"},
     "refer": {"near": "7411", "problems": ["vermoeidheid", "darmklachten"], "score": 6,
               "network_name": net, "labels": [n["label"] for n in r["needs"]]},
     "coverage": {"region": "oost", "discipline": "fysiotherapeut", "expertise": "oncologie", "within": 15,
