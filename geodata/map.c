@@ -10,8 +10,10 @@
 #include <geos_c.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "proto/msg.h"
 #include "geo.h"
 #include "map_int.h"
 
@@ -20,115 +22,128 @@
 #define COLOR_BORDER "#4d4d4d"
 #define COLOR_PROVIDER "#08519c"
 
-static json_object *get(json_object *o, const char *key)
+typedef msgpack_object mobj;
+
+/* Members of map `from` except `skip`. */
+static uint32_t count_props(const mobj *from, const char *skip)
 {
-    json_object *v = NULL;
-    return (o && json_object_object_get_ex(o, key, &v)) ? v : NULL;
+    uint32_t n = 0;
+    for (uint32_t i = 0; from && from->type == MSGPACK_OBJECT_MAP && i < from->via.map.size; i++)
+        n += !vw_mapi_is(&from->via.map.ptr[i].key, skip);
+    return n;
 }
 
-
-/* A GeoJSON Point; takes a reference to neither argument's owner. */
-static json_object *point(json_object *lon, json_object *lat)
+/* Packs every member of `from` except `skip` (count_props of them). */
+static void copy_props(msgpack_packer *pk, const mobj *from, const char *skip)
 {
-    json_object *pt = json_object_new_object(), *c = json_object_new_array();
-    json_object_object_add(pt, "type", json_object_new_string("Point"));
-    json_object_array_add(c, json_object_get(lon));
-    json_object_array_add(c, json_object_get(lat));
-    json_object_object_add(pt, "coordinates", c);
-    return pt;
+    for (uint32_t i = 0; from && from->type == MSGPACK_OBJECT_MAP && i < from->via.map.size; i++)
+        if (!vw_mapi_is(&from->via.map.ptr[i].key, skip)) {
+            msgpack_pack_object(pk, from->via.map.ptr[i].key);
+            msgpack_pack_object(pk, from->via.map.ptr[i].val);
+        }
 }
 
-/* Copies every member of `from` except `skip` into the feature's properties. */
-static void copy_props(json_object *f, json_object *from, const char *skip)
+static bool is_array(const mobj *o)
 {
-    json_object *props = get(f, "properties");
-    json_object_object_foreach(from, k, v) {
-        if (strcmp(k, skip) != 0)
-            json_object_object_add(props, k, json_object_get(v));
-    }
+    return o && o->type == MSGPACK_OBJECT_ARRAY;
 }
 
-json_object *vw_map_geojson(json_object *res, vw_err *err)
+/* providers [lat, lon, id] and places [name, lat, lon]: triples only */
+static uint32_t triples(const mobj *list)
 {
-    json_object *regions = get(res, "regions"), *spots = get(res, "white_spots"),
-                *providers = get(res, "providers");
-    if (!json_object_is_type(regions, json_type_array) ||
-        !json_object_is_type(spots, json_type_array)) {
-        vw_err_set(err, VW_E_PROTOCOL, "the coverage result has no regions / white_spots");
-        return NULL;
-    }
-    json_object *fc = json_object_new_object(), *features = json_object_new_array();
-    json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
+    uint32_t n = 0;
+    for (uint32_t i = 0; is_array(list) && i < list->via.array.size; i++)
+        n += vw_mapi_len(&list->via.array.ptr[i]) == 3;
+    return n;
+}
+
+int vw_map_geojson(const msgpack_object *res, msgpack_sbuffer *out, vw_err *err)
+{
+    const mobj *regions = vw_mp_get(res, "regions"), *spots = vw_mp_get(res, "white_spots"),
+               *providers = vw_mp_get(res, "providers"), *places = vw_mp_get(res, "places");
+    if (!is_array(regions) || !is_array(spots))
+        return vw_err_set(err, VW_E_PROTOCOL, "the coverage result has no regions / white_spots");
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    vw_pack_kv_str(&pk, "type", "FeatureCollection");
     /* The figures of the run: a foreign member (RFC 7946 section 6.1), not
      * "properties", which section 7.1 forbids on a FeatureCollection. It says
      * how many white spots there are and how many are features here, so a
      * cut list never passes for the whole. */
-    json_object *meta = json_object_new_object();
-    json_object_object_add(meta, "scope", json_object_get(get(res, "scope")));
-    json_object_object_add(meta, "need", json_object_get(get(res, "need")));
-    json_object_object_add(meta, "total", json_object_get(get(res, "total")));
-    if (get(res, "time_source"))
-        json_object_object_add(meta, "time_source", json_object_get(get(res, "time_source")));
-    int64_t spots_total = json_object_get_int64(get(res, "white_spots_total"));
-    int64_t spots_listed = (int64_t)json_object_array_length(spots);
-    json_object_object_add(meta, "white_spots_total", json_object_new_int64(spots_total));
-    json_object_object_add(meta, "white_spots_in_file", json_object_new_int64(spots_listed));
-    json_object_object_add(meta, "white_spots_complete",
-                           json_object_new_boolean(spots_listed >= spots_total));
-    json_object_object_add(meta, "cells", json_object_new_string(
-        "white-spot cells approximate PC4 areas: Voronoi cells around the PC4 centroids, "
-        "clipped to the region"));
-    json_object_object_add(fc, "coverage", meta);
-    json_object_object_add(fc, "features", features);
-    for (size_t i = 0; i < json_object_array_length(regions); i++) {
-        json_object *r = json_object_array_get_idx(regions, i), *g = get(r, "geometry");
-        if (g == NULL || json_object_is_type(g, json_type_null))
-            continue;
-        json_object *f = vw_mapi_feature("region", json_object_get(g));
-        copy_props(f, r, "geometry");
-        json_object_array_add(features, f);
+    const mobj *source = vw_mp_get(res, "time_source");
+    bool has_source = vw_mapi_present(source);
+    int64_t spots_total = (int64_t)vw_mp_num(res, "white_spots_total", 0);
+    int64_t spots_listed = (int64_t)spots->via.array.size;
+    vw_pack_cstr(&pk, "coverage");
+    msgpack_pack_map(&pk, has_source ? 8 : 7);
+    static const char *const figures[] = {"scope", "need", "total"};
+    for (size_t i = 0; i < sizeof figures / sizeof figures[0]; i++) {
+        vw_pack_cstr(&pk, figures[i]);
+        vw_mapi_pack(&pk, vw_mp_get(res, figures[i]));
     }
-    for (size_t i = 0; i < json_object_array_length(spots); i++) {
-        json_object *s = json_object_array_get_idx(spots, i), *g = get(s, "cell");
+    if (has_source) {
+        vw_pack_cstr(&pk, "time_source");
+        vw_mapi_pack(&pk, source);
+    }
+    vw_pack_kv_int(&pk, "white_spots_total", spots_total);
+    vw_pack_kv_int(&pk, "white_spots_in_file", spots_listed);
+    vw_pack_kv_bool(&pk, "white_spots_complete", spots_listed >= spots_total);
+    vw_pack_kv_str(&pk, "cells",
+                   "white-spot cells approximate PC4 areas: Voronoi cells around the PC4 "
+                   "centroids, clipped to the region");
+    uint32_t nregions = 0;
+    for (uint32_t i = 0; i < regions->via.array.size; i++)
+        nregions += vw_mapi_present(vw_mp_get(&regions->via.array.ptr[i], "geometry"));
+    vw_pack_cstr(&pk, "features");
+    msgpack_pack_array(&pk, nregions + spots->via.array.size + triples(providers) +
+                                triples(places));
+    for (uint32_t i = 0; i < regions->via.array.size; i++) {
+        const mobj *r = &regions->via.array.ptr[i], *g = vw_mp_get(r, "geometry");
+        if (!vw_mapi_present(g))
+            continue;
+        vw_mapi_feature_head(&pk, "region", count_props(r, "geometry"));
+        copy_props(&pk, r, "geometry");
+        vw_pack_cstr(&pk, "geometry");
+        msgpack_pack_object(&pk, *g);
+    }
+    for (uint32_t i = 0; i < spots->via.array.size; i++) {
+        const mobj *s = &spots->via.array.ptr[i], *g = vw_mp_get(s, "cell"),
+                   *near = vw_mp_get(s, "nearest");
+        vw_mapi_feature_head(&pk, "white_spot", count_props(s, "cell") + 2);
+        copy_props(&pk, s, "cell");
+        vw_pack_cstr(&pk, "nearest_minutes");
+        vw_mapi_pack(&pk, vw_mp_get(near, "minutes"));
+        vw_pack_cstr(&pk, "nearest_time_source");
+        vw_mapi_pack(&pk, vw_mp_get(near, "time_source"));
         /* A PC4 without a cell (its centroid fell outside the region's
          * polygon) is still a white spot: a point at its centroid. */
-        if (g == NULL || json_object_is_type(g, json_type_null))
-            g = point(get(s, "lon"), get(s, "lat"));
-        else
-            json_object_get(g);
-        json_object *f = vw_mapi_feature("white_spot", g);
-        copy_props(f, s, "cell");
-        json_object *near = get(s, "nearest");
-        json_object *props = get(f, "properties");
-        json_object_object_add(props, "nearest_minutes",
-                               json_object_get(get(near, "minutes")));
-        json_object_object_add(props, "nearest_time_source",
-                               json_object_get(get(near, "time_source")));
-        json_object_array_add(features, f);
+        if (vw_mapi_present(g)) {
+            vw_pack_cstr(&pk, "geometry");
+            msgpack_pack_object(&pk, *g);
+        } else {
+            vw_mapi_point(&pk, vw_mp_get(s, "lon"), vw_mp_get(s, "lat"));
+        }
     }
-    for (size_t i = 0; providers && i < json_object_array_length(providers); i++) {
-        json_object *p = json_object_array_get_idx(providers, i);
-        if (json_object_array_length(p) != 3)
+    for (uint32_t i = 0; is_array(providers) && i < providers->via.array.size; i++) {
+        const mobj *p = &providers->via.array.ptr[i];
+        if (vw_mapi_len(p) != 3)
             continue;
-        json_object *f = vw_mapi_feature("provider", point(json_object_array_get_idx(p, 1),
-                                                   json_object_array_get_idx(p, 0)));
-        json_object_object_add(get(f, "properties"), "id",
-                               json_object_get(json_object_array_get_idx(p, 2)));
-        json_object_array_add(features, f);
+        vw_mapi_feature_head(&pk, "provider", 1);
+        vw_pack_cstr(&pk, "id");
+        vw_mapi_pack(&pk, vw_mapi_at(p, 2));
+        vw_mapi_point(&pk, vw_mapi_at(p, 1), vw_mapi_at(p, 0));
     }
-    json_object *places = get(res, "places");
-    for (size_t i = 0; places && json_object_is_type(places, json_type_array) &&
-                       i < json_object_array_length(places); i++) {
-        json_object *pl = json_object_array_get_idx(places, i);
-        if (json_object_array_length(pl) != 3)
+    for (uint32_t i = 0; is_array(places) && i < places->via.array.size; i++) {
+        const mobj *pl = &places->via.array.ptr[i];
+        if (vw_mapi_len(pl) != 3)
             continue;
-        json_object *f = vw_mapi_feature("place", point(json_object_array_get_idx(pl, 2),
-                                                json_object_array_get_idx(pl, 1)));
-        json_object_object_add(get(f, "properties"), "name",
-                               json_object_get(json_object_array_get_idx(pl, 0)));
-        json_object_array_add(features, f);
+        vw_mapi_feature_head(&pk, "place", 1);
+        vw_pack_cstr(&pk, "name");
+        vw_mapi_pack(&pk, vw_mapi_at(pl, 0));
+        vw_mapi_point(&pk, vw_mapi_at(pl, 2), vw_mapi_at(pl, 1));
     }
-    return fc;
+    return 0;
 }
 
 /* ---- SVG -------------------------------------------------------------------- */
@@ -145,24 +160,20 @@ typedef vw_mapi_coord_fn coord_fn;
 
 /* Calls fn for every position of a MultiPolygon / Polygon; ring_pos 0 starts
  * a ring. */
-static void walk(json_object *geom, coord_fn fn, void *ctx)
+static void walk(const mobj *geom, coord_fn fn, void *ctx)
 {
-    const char *type = json_object_get_string(get(geom, "type"));
-    json_object *coords = get(geom, "coordinates");
-    if (type == NULL || coords == NULL)
+    const mobj *type = vw_mp_get(geom, "type"), *coords = vw_mp_get(geom, "coordinates");
+    bool multi = vw_mapi_is(type, "MultiPolygon");
+    if (coords == NULL || (!multi && !vw_mapi_is(type, "Polygon")))
         return;
-    bool multi = strcmp(type, "MultiPolygon") == 0;
-    if (!multi && strcmp(type, "Polygon") != 0)
-        return;
-    size_t np = multi ? json_object_array_length(coords) : 1;
-    for (size_t p = 0; p < np; p++) {
-        json_object *poly = multi ? json_object_array_get_idx(coords, p) : coords;
-        for (size_t r = 0; r < json_object_array_length(poly); r++) {
-            json_object *ring = json_object_array_get_idx(poly, r);
-            for (size_t i = 0; i < json_object_array_length(ring); i++) {
-                json_object *pos = json_object_array_get_idx(ring, i);
-                fn(ctx, json_object_get_double(json_object_array_get_idx(pos, 0)),
-                   json_object_get_double(json_object_array_get_idx(pos, 1)), (int)i);
+    uint32_t np = multi ? vw_mapi_len(coords) : 1;
+    for (uint32_t p = 0; p < np; p++) {
+        const mobj *poly = multi ? vw_mapi_at(coords, p) : coords;
+        for (uint32_t r = 0; r < vw_mapi_len(poly); r++) {
+            const mobj *ring = vw_mapi_at(poly, r);
+            for (uint32_t i = 0; i < vw_mapi_len(ring); i++) {
+                const mobj *pos = vw_mapi_at(ring, i);
+                fn(ctx, vw_mapi_num(vw_mapi_at(pos, 0)), vw_mapi_num(vw_mapi_at(pos, 1)), (int)i);
             }
         }
     }
@@ -188,22 +199,24 @@ static void path_point(void *ctx, double lon, double lat, int ring_pos)
     fprintf(c->out, "%s%.1f %.1f", ring_pos == 0 ? "M" : "L", x, y);
 }
 
-static void draw_kind(json_object *features, const char *kind, const proj *p, FILE *out,
+/* The position of a Point geometry (0, 0 when absent). */
+static void point_px(const proj *p, const mobj *geometry, double *x, double *y)
+{
+    const mobj *xy = vw_mp_get(geometry, "coordinates");
+    px(p, vw_mapi_num(vw_mapi_at(xy, 0)), vw_mapi_num(vw_mapi_at(xy, 1)), x, y);
+}
+
+static void draw_kind(const mobj *features, const char *kind, const proj *p, FILE *out,
                       const char *style)
 {
     path_ctx c = {p, out};
-    for (size_t i = 0; i < json_object_array_length(features); i++) {
-        json_object *f = json_object_array_get_idx(features, i);
-        const char *k = json_object_get_string(get(get(f, "properties"), "kind"));
-        if (k == NULL || strcmp(k, kind) != 0)
+    VW_MAPI_EACH(f, features) {
+        if (!vw_mapi_kind_is(f, kind))
             continue;
-        json_object *g = get(f, "geometry");
-        const char *type = json_object_get_string(get(g, "type"));
-        if (type && strcmp(type, "Point") == 0) { /* a white spot without a cell */
-            json_object *xy = get(g, "coordinates");
+        const mobj *g = vw_mp_get(f, "geometry");
+        if (vw_mapi_is(vw_mp_get(g, "type"), "Point")) { /* a white spot without a cell */
             double x, y;
-            px(p, json_object_get_double(json_object_array_get_idx(xy, 0)),
-               json_object_get_double(json_object_array_get_idx(xy, 1)), &x, &y);
+            point_px(p, g, &x, &y);
             fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" %s/>\n", x, y, style);
             continue;
         }
@@ -213,74 +226,140 @@ static void draw_kind(json_object *features, const char *kind, const proj *p, FI
     }
 }
 
-static void xml_text(FILE *out, const char *s)
+static void xml_text_n(FILE *out, const char *s, size_t n)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
+    for (size_t i = 0; s && i < n; i++) {
+        switch (s[i]) {
         case '<': fputs("&lt;", out); break;
         case '>': fputs("&gt;", out); break;
         case '&': fputs("&amp;", out); break;
         case '"': fputs("&quot;", out); break;
-        default: fputc(*s, out);
+        default: fputc(s[i], out);
         }
     }
 }
 
-static void draw_providers(json_object *features, const proj *p, FILE *out)
+static void xml_text(FILE *out, const char *s)
+{
+    xml_text_n(out, s, s ? strlen(s) : 0);
+}
+
+static void xml_text_obj(FILE *out, const mobj *s)
+{
+    if (s && s->type == MSGPACK_OBJECT_STR)
+        xml_text_n(out, s->via.str.ptr, s->via.str.size);
+}
+
+static void draw_providers(const mobj *features, const proj *p, FILE *out)
 {
     fprintf(out, "<g fill=\"%s\" fill-opacity=\"0.75\">\n", COLOR_PROVIDER);
-    for (size_t i = 0; i < json_object_array_length(features); i++) {
-        json_object *f = json_object_array_get_idx(features, i);
-        const char *k = json_object_get_string(get(get(f, "properties"), "kind"));
-        if (k == NULL || strcmp(k, "provider") != 0)
+    VW_MAPI_EACH(f, features) {
+        if (!vw_mapi_kind_is(f, "provider"))
             continue;
-        json_object *c = get(get(f, "geometry"), "coordinates");
         double x, y;
-        px(p, json_object_get_double(json_object_array_get_idx(c, 0)),
-           json_object_get_double(json_object_array_get_idx(c, 1)), &x, &y);
+        point_px(p, vw_mp_get(f, "geometry"), &x, &y);
         fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\"/>\n", x, y);
     }
     fputs("</g>\n", out);
 }
 
+/* A GEOS ring or polygon part from GeoJSON positions ([[lon, lat], ...]). */
+static GEOSGeometry *ring_of(GEOSContextHandle_t h, const mobj *ring)
+{
+    uint32_t n = vw_mapi_len(ring);
+    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, n, 2);
+    for (uint32_t i = 0; cs && i < n; i++) {
+        const mobj *pos = vw_mapi_at(ring, i);
+        GEOSCoordSeq_setXY_r(h, cs, i, vw_mapi_num(vw_mapi_at(pos, 0)),
+                             vw_mapi_num(vw_mapi_at(pos, 1)));
+    }
+    return cs ? GEOSGeom_createLinearRing_r(h, cs) : NULL; /* takes cs, even on failure */
+}
+
+/* A GEOS polygon from GeoJSON rings (shell, then holes); NULL when a ring
+ * is no ring. */
+static GEOSGeometry *polygon_of(GEOSContextHandle_t h, const mobj *rings)
+{
+    uint32_t n = vw_mapi_len(rings);
+    if (n == 0)
+        return NULL;
+    GEOSGeometry *shell = ring_of(h, vw_mapi_at(rings, 0));
+    GEOSGeometry **holes = n > 1 ? calloc(n - 1, sizeof *holes) : NULL;
+    bool ok = shell && (n == 1 || holes);
+    for (uint32_t i = 1; ok && i < n; i++)
+        ok = (holes[i - 1] = ring_of(h, vw_mapi_at(rings, i))) != NULL;
+    GEOSGeometry *poly = ok ? GEOSGeom_createPolygon_r(h, shell, holes, n - 1) : NULL;
+    if (!ok) {
+        for (uint32_t i = 0; holes && i + 1 < n; i++)
+            if (holes[i])
+                GEOSGeom_destroy_r(h, holes[i]);
+        if (shell)
+            GEOSGeom_destroy_r(h, shell);
+    }
+    free(holes);
+    return poly;
+}
+
+/* A GEOS (Multi)Polygon of a GeoJSON Polygon / MultiPolygon; NULL when it
+ * is neither or GEOS cannot take it. */
+static GEOSGeometry *geometry_of(GEOSContextHandle_t h, const mobj *geometry)
+{
+    const mobj *type = vw_mp_get(geometry, "type"), *coords = vw_mp_get(geometry, "coordinates");
+    if (vw_mapi_is(type, "Polygon"))
+        return polygon_of(h, coords);
+    uint32_t n = vw_mapi_len(coords);
+    if (!vw_mapi_is(type, "MultiPolygon") || n == 0)
+        return NULL;
+    GEOSGeometry **polys = calloc(n, sizeof *polys);
+    bool ok = polys != NULL;
+    for (uint32_t i = 0; ok && i < n; i++)
+        ok = (polys[i] = polygon_of(h, vw_mapi_at(coords, i))) != NULL;
+    GEOSGeometry *multi = ok ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, n) : NULL;
+    if (!ok)
+        for (uint32_t i = 0; polys && i < n; i++)
+            if (polys[i])
+                GEOSGeom_destroy_r(h, polys[i]);
+    free(polys);
+    return multi;
+}
 
 /* A point inside the region's polygon for its label (GEOS PointOnSurface of
  * the GeoJSON geometry). false when GEOS cannot read it. */
-static bool label_point(GEOSContextHandle_t h, json_object *geometry, double *lon, double *lat)
+static bool label_point(GEOSContextHandle_t h, const mobj *geometry, double *lon, double *lat)
 {
-    GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(h);
-    GEOSGeometry *g = r ? GEOSGeoJSONReader_readGeometry_r(h, r, json_object_to_json_string(geometry))
-                        : NULL;
+    GEOSGeometry *g = geometry_of(h, geometry);
     GEOSGeometry *pt = g ? GEOSPointOnSurface_r(h, g) : NULL;
     bool ok = pt && GEOSGeomGetX_r(h, pt, lon) == 1 && GEOSGeomGetY_r(h, pt, lat) == 1;
     if (pt)
         GEOSGeom_destroy_r(h, pt);
     if (g)
         GEOSGeom_destroy_r(h, g);
-    if (r)
-        GEOSGeoJSONReader_destroy_r(h, r);
     return ok;
 }
 
+static const mobj *name_of(const mobj *feature)
+{
+    const mobj *name = vw_mp_get(vw_mp_get(feature, "properties"), "name");
+    return name && name->type == MSGPACK_OBJECT_STR ? name : NULL;
+}
+
 /* Each region's name on a white halo, so it reads over cells and dots. */
-static void draw_region_labels(json_object *features, const proj *p, FILE *out)
+static void draw_region_labels(const mobj *features, const proj *p, FILE *out)
 {
     GEOSContextHandle_t h = GEOS_init_r();
     if (h == NULL)
         return;
     fputs("<g font-size=\"15\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#222\" "
           "stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">\n", out);
-    for (size_t i = 0; i < json_object_array_length(features); i++) {
-        json_object *f = json_object_array_get_idx(features, i), *props = get(f, "properties");
-        const char *k = json_object_get_string(get(props, "kind"));
-        const char *name = json_object_get_string(get(props, "name"));
+    VW_MAPI_EACH(f, features) {
+        const mobj *name = name_of(f);
         double lon, lat, x, y;
-        if (k == NULL || strcmp(k, "region") != 0 || name == NULL ||
-            !label_point(h, get(f, "geometry"), &lon, &lat))
+        if (!vw_mapi_kind_is(f, "region") || name == NULL ||
+            !label_point(h, vw_mp_get(f, "geometry"), &lon, &lat))
             continue;
         px(p, lon, lat, &x, &y);
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", x, y);
-        xml_text(out, name);
+        xml_text_obj(out, name);
         fputs("</text>\n", out);
     }
     fputs("</g>\n", out);
@@ -289,23 +368,19 @@ static void draw_region_labels(json_object *features, const proj *p, FILE *out)
 
 /* Place names (features of kind "place": the largest places of the scope)
  * as small labels beside a dot. */
-static void draw_places(json_object *features, const proj *p, FILE *out)
+static void draw_places(const mobj *features, const proj *p, FILE *out)
 {
     fputs("<g font-size=\"11\" fill=\"#333\" stroke=\"#ffffff\" stroke-width=\"2.5\" "
           "paint-order=\"stroke\">\n", out);
-    for (size_t i = 0; i < json_object_array_length(features); i++) {
-        json_object *f = json_object_array_get_idx(features, i), *props = get(f, "properties");
-        const char *k = json_object_get_string(get(props, "kind"));
-        const char *name = json_object_get_string(get(props, "name"));
-        if (k == NULL || strcmp(k, "place") != 0 || name == NULL)
+    VW_MAPI_EACH(f, features) {
+        const mobj *name = name_of(f);
+        if (!vw_mapi_kind_is(f, "place") || name == NULL)
             continue;
-        json_object *c = get(get(f, "geometry"), "coordinates");
         double x, y;
-        px(p, json_object_get_double(json_object_array_get_idx(c, 0)),
-           json_object_get_double(json_object_array_get_idx(c, 1)), &x, &y);
+        point_px(p, vw_mp_get(f, "geometry"), &x, &y);
         fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.2\" fill=\"#333\" stroke=\"none\"/>"
                 "<text x=\"%.1f\" y=\"%.1f\">", x, y, x + 4, y - 3);
-        xml_text(out, name);
+        xml_text_obj(out, name);
         fputs("</text>\n", out);
     }
     fputs("</g>\n", out);
@@ -331,35 +406,6 @@ static void scale_bar(const proj *p, double map_w, double x0, double y0, FILE *o
 
 /* ---- titles ---------------------------------------------------------------- */
 
-static double num(json_object *o, const char *key)
-{
-    json_object *v = get(o, key);
-    return (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
-               ? json_object_get_double(v)
-               : 0;
-}
-
-static const char *str(json_object *o, const char *key)
-{
-    json_object *v = get(o, key);
-    return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
-}
-
-/* The strings of an array joined by ", " (cut to cap). */
-static void join(json_object *arr, char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; json_object_is_type(arr, json_type_array) &&
-                       i < json_object_array_length(arr) && used < cap;
-         i++) {
-        json_object *e = json_object_array_get_idx(arr, i);
-        if (json_object_is_type(e, json_type_string))
-            used += (size_t)snprintf(buf + used, cap - used, "%s%s", used ? ", " : "",
-                                     json_object_get_string(e));
-    }
-}
-
 static const char *mode_words(const char *mode, bool nl)
 {
     if (strcmp(mode, "bike") == 0)
@@ -371,41 +417,43 @@ static const char *mode_words(const char *mode, bool nl)
     return nl ? "per auto" : "by car";
 }
 
-void vw_map_labels(json_object *res, const char *lang, vw_map_label_buf *out)
+void vw_map_labels(const msgpack_object *res, const char *lang, vw_map_label_buf *out)
 {
-    json_object *need = get(res, "need"), *total = get(res, "total"),
-                *regions = get(res, "regions"), *spots = get(res, "white_spots");
+    const mobj *need = vw_mp_get(res, "need"), *total = vw_mp_get(res, "total"),
+               *regions = vw_mp_get(res, "regions"), *spots = vw_mp_get(res, "white_spots");
     bool nl = lang && strcmp(lang, "nl") == 0;
-    char disc[160], exp[160], shown[96] = "", people[16], areas[16];
-    const char *mode = str(need, "mode"), *name = "", *source = str(res, "time_source");
-    join(get(need, "discipline"), disc, sizeof disc);
-    join(get(need, "expertise"), exp, sizeof exp);
-    if (strcmp(str(need, "view"), "networks") == 0)
+    char disc[160], exp[160], shown[96] = "", people[16], areas[16], mode[16], view[16],
+        scope[16], name[64] = "", source[16];
+    vw_mp_str(need, "mode", mode, sizeof mode);
+    vw_mp_str(need, "view", view, sizeof view);
+    vw_mp_str(res, "scope", scope, sizeof scope);
+    vw_mp_str(res, "time_source", source, sizeof source);
+    vw_mp_join(vw_mp_get(need, "discipline"), NULL, disc, sizeof disc);
+    vw_mp_join(vw_mp_get(need, "expertise"), NULL, exp, sizeof exp);
+    double within = vw_mp_num(need, "within", 0);
+    if (strcmp(view, "networks") == 0)
         snprintf(out->title, sizeof out->title,
                  nl ? "Gecertificeerd netwerk met fysio, psychosociaal en dietist binnen %.0f min %s"
                     : "Certified network with fysio, psychosocial and dietist within %.0f min %s",
-                 num(need, "within"), mode_words(mode, nl));
+                 within, mode_words(mode, nl));
     else
         snprintf(out->title, sizeof out->title, "%.100s%s%.100s %s %.0f min %s%s", disc,
-                 exp[0] ? " + " : "", exp, nl ? "binnen" : "within", num(need, "within"),
+                 exp[0] ? " + " : "", exp, nl ? "binnen" : "within", within,
                  mode_words(mode, nl),
-                 json_object_get_boolean(get(need, "accepting_only"))
+                 vw_mp_bool(need, "accepting_only")
                      ? (nl ? " (neemt nieuwe patienten aan)" : " (accepting)")
                      : "");
     /* How many white spots the map shows when the result lists fewer than
      * there are: a cut map never passes for the whole. */
-    double n_total = num(res, "white_spots_total");
-    double n_listed = json_object_is_type(spots, json_type_array)
-                          ? (double)json_object_array_length(spots)
-                          : 0;
+    double n_total = vw_mp_num(res, "white_spots_total", 0);
+    double n_listed = (double)vw_mapi_len(spots);
     if (n_listed < n_total)
         snprintf(shown, sizeof shown, nl ? " (de kaart toont er %.0f)" : " (the map shows %.0f)",
                  n_listed);
-    if (strcmp(str(res, "scope"), "all") != 0 && json_object_is_type(regions, json_type_array) &&
-        json_object_array_length(regions) == 1)
-        name = str(json_object_array_get_idx(regions, 0), "name");
-    snprintf(people, sizeof people, "%.1f%%", 100 * num(total, "share_population"));
-    snprintf(areas, sizeof areas, "%.1f%%", 100 * num(total, "share_pc4"));
+    if (strcmp(scope, "all") != 0 && vw_mapi_len(regions) == 1)
+        vw_mp_str(vw_mapi_at(regions, 0), "name", name, sizeof name);
+    snprintf(people, sizeof people, "%.1f%%", 100 * vw_mp_num(total, "share_population", 0));
+    snprintf(areas, sizeof areas, "%.1f%%", 100 * vw_mp_num(total, "share_pc4", 0));
     if (nl) { /* Dutch writes a decimal comma */
         char *c1 = strchr(people, '.'), *c2 = strchr(areas, '.');
         if (c1)
@@ -414,18 +462,18 @@ void vw_map_labels(json_object *res, const char *lang, vw_map_label_buf *out)
             *c2 = ',';
     }
     snprintf(out->subtitle, sizeof out->subtitle,
-             nl ? "%.63s: %s van de mensen en %s van de PC4-gebieden gedekt; %.0f witte vlekken%s"
-                : "%.63s: %s of people and %s of PC4 areas covered; %.0f white spots%s",
+             nl ? "%s: %s van de mensen en %s van de PC4-gebieden gedekt; %.0f witte vlekken%s"
+                : "%s: %s of people and %s of PC4 areas covered; %.0f white spots%s",
              name[0] ? name : (nl ? "Nederland" : "Netherlands"), people, areas, n_total, shown);
     out->note[0] = '\0';
     if (source[0])
-        snprintf(out->note, sizeof out->note, nl ? "Reistijden: %.15s." : "Travel times: %.15s.",
+        snprintf(out->note, sizeof out->note, nl ? "Reistijden: %s." : "Travel times: %s.",
                  source);
 }
 
-int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
+int vw_map_svg(const msgpack_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
 {
-    json_object *features = get(fc, "features");
+    const mobj *features = vw_mp_get(fc, "features");
     proj p;
     if (!vw_mapi_region_bounds(features, &p))
         return vw_err_set(err, VW_E_INVALID, "nothing to draw: no region geometry "
@@ -498,24 +546,62 @@ int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err)
 
 /* ---- the helpers netmap.c shares (map_int.h) ------------------------------- */
 
-json_object *vw_mapi_get(json_object *o, const char *key) { return get(o, key); }
-json_object *vw_mapi_feature(const char *kind, json_object *geometry)
+bool vw_mapi_is(const msgpack_object *o, const char *lit)
 {
-    json_object *f = json_object_new_object(), *props = json_object_new_object();
-    json_object_object_add(f, "type", json_object_new_string("Feature"));
-    json_object_object_add(props, "kind", json_object_new_string(kind));
-    json_object_object_add(f, "properties", props);
-    json_object_object_add(f, "geometry", geometry);
-    return f;
+    size_t n = strlen(lit);
+    return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+           memcmp(o->via.str.ptr, lit, n) == 0;
 }
-bool vw_mapi_region_bounds(json_object *features, vw_mapi_proj *p)
+bool vw_mapi_present(const msgpack_object *o) { return o && o->type != MSGPACK_OBJECT_NIL; }
+void vw_mapi_pack(msgpack_packer *pk, const msgpack_object *o)
+{
+    if (o)
+        msgpack_pack_object(pk, *o);
+    else
+        msgpack_pack_nil(pk);
+}
+void vw_mapi_feature_head(msgpack_packer *pk, const char *kind, uint32_t nprops)
+{
+    msgpack_pack_map(pk, 3);
+    vw_pack_kv_str(pk, "type", "Feature");
+    vw_pack_cstr(pk, "properties");
+    msgpack_pack_map(pk, nprops + 1);
+    vw_pack_kv_str(pk, "kind", kind);
+}
+void vw_mapi_point(msgpack_packer *pk, const msgpack_object *lon, const msgpack_object *lat)
+{
+    vw_pack_cstr(pk, "geometry");
+    msgpack_pack_map(pk, 2);
+    vw_pack_kv_str(pk, "type", "Point");
+    vw_pack_cstr(pk, "coordinates");
+    msgpack_pack_array(pk, 2);
+    vw_mapi_pack(pk, lon);
+    vw_mapi_pack(pk, lat);
+}
+bool vw_mapi_kind_is(const msgpack_object *feature, const char *kind)
+{
+    return vw_mapi_is(vw_mp_get(vw_mp_get(feature, "properties"), "kind"), kind);
+}
+const msgpack_object *vw_mapi_at(const msgpack_object *o, uint32_t i)
+{
+    return i < vw_mapi_len(o) ? &o->via.array.ptr[i] : NULL;
+}
+uint32_t vw_mapi_len(const msgpack_object *o)
+{
+    return o && o->type == MSGPACK_OBJECT_ARRAY ? o->via.array.size : 0;
+}
+double vw_mapi_num(const msgpack_object *o)
+{
+    double d = 0;
+    vw_obj_number(o, &d);
+    return d;
+}
+bool vw_mapi_region_bounds(const msgpack_object *features, vw_mapi_proj *p)
 {
     *p = (proj){INFINITY, INFINITY, -INFINITY, -INFINITY, 0, 0, 0, 0};
-    for (size_t i = 0; features && i < json_object_array_length(features); i++) {
-        json_object *f = json_object_array_get_idx(features, i);
-        const char *k = json_object_get_string(get(get(f, "properties"), "kind"));
-        if (k && strcmp(k, "region") == 0)
-            walk(get(f, "geometry"), extend, p);
+    VW_MAPI_EACH(f, features) {
+        if (vw_mapi_kind_is(f, "region"))
+            walk(vw_mp_get(f, "geometry"), extend, p);
     }
     if (!(p->max_lon > p->min_lon && p->max_lat > p->min_lat))
         return false;
@@ -526,17 +612,22 @@ void vw_mapi_px(const vw_mapi_proj *p, double lon, double lat, double *x, double
 {
     px(p, lon, lat, x, y);
 }
-void vw_mapi_walk(json_object *geom, vw_mapi_coord_fn fn, void *ctx) { walk(geom, fn, ctx); }
+void vw_mapi_walk(const msgpack_object *geom, vw_mapi_coord_fn fn, void *ctx)
+{
+    walk(geom, fn, ctx);
+}
 void vw_mapi_path_point(void *ctx, double lon, double lat, int ring_pos)
 {
     path_point(ctx, lon, lat, ring_pos);
 }
-void vw_mapi_draw_kind(json_object *features, const char *kind, const vw_mapi_proj *p, FILE *out,
-                       const char *style)
+void vw_mapi_draw_kind(const msgpack_object *features, const char *kind, const vw_mapi_proj *p,
+                       FILE *out, const char *style)
 {
     draw_kind(features, kind, p, out, style);
 }
 void vw_mapi_text(FILE *out, const char *s) { xml_text(out, s); }
+void vw_mapi_text_n(FILE *out, const char *s, size_t n) { xml_text_n(out, s, n); }
+void vw_mapi_text_obj(FILE *out, const msgpack_object *s) { xml_text_obj(out, s); }
 void vw_mapi_scale_bar(const vw_mapi_proj *p, double map_w, double x0, double y0, FILE *out)
 {
     scale_bar(p, map_w, x0, y0, out);

@@ -1,23 +1,27 @@
 /* map.h -- coverage maps: the GeoJSON FeatureCollection of a coverage result
  * (for QGIS / Leaflet), and an SVG map drawn from that collection.
  *
- * Input is the `coverage` op's result with geometry, as a json-c object
+ * Input is the `coverage` op's result with geometry, as a msgpack object
  * (regions[].geometry, white_spots[].cell, providers[[lat, lon, id]]).
  * Features carry a "kind" property: "region", "white_spot", "provider" or
  * "place" (the largest places of the scope, when the result has `places`).
  * The run's figures are the collection's foreign member "coverage" (scope,
  * need, total, white_spots_total, white_spots_in_file, white_spots_complete):
- * RFC 7946 forbids "properties" on a FeatureCollection. */
+ * RFC 7946 forbids "properties" on a FeatureCollection.
+ *
+ * The collection is packed as msgpack: the caller writes it as JSON with
+ * the one JSON writer (proto/mpjson.h), or unpacks it for vw_map_svg. */
 #ifndef VW_MAP_H
 #define VW_MAP_H
 
-#include <json-c/json.h>
+#include <msgpack.h>
 #include <stdio.h>
 
 #include "proto/vw_err.h"
 
-/* A new FeatureCollection (caller owns: json_object_put), NULL on error. */
-json_object *vw_map_geojson(json_object *coverage_result, vw_err *err);
+/* Packs the FeatureCollection into `out` (appended). 0, or -1 (err) when
+ * the result is no coverage result. */
+int vw_map_geojson(const msgpack_object *coverage_result, msgpack_sbuffer *out, vw_err *err);
 
 /* The map's title ("fysiotherapeut + oncologie within 15 min by car"),
  * subtitle ("Oost-Nederland: 96.8% of people and 94.0% of PC4 areas covered;
@@ -28,7 +32,8 @@ json_object *vw_map_geojson(json_object *coverage_result, vw_err *err);
 typedef struct vw_map_label_buf {
     char title[320], subtitle[256], note[160];
 } vw_map_label_buf;
-void vw_map_labels(json_object *coverage_result, const char *lang, vw_map_label_buf *out);
+void vw_map_labels(const msgpack_object *coverage_result, const char *lang,
+                   vw_map_label_buf *out);
 
 typedef struct vw_map_opts {
     const char *title;    /* e.g. "fysiotherapeut + oncologie within 15 min by car" */
@@ -38,9 +43,9 @@ typedef struct vw_map_opts {
     int width;            /* pixels, default 900 */
 } vw_map_opts;
 
-/* Writes an SVG map of the collection: regions shaded as covered, white-spot
- * cells shaded as uncovered, providers as dots, title, legend and a scale
- * bar. 0, or -1 (err) when the collection has no region geometry. */
-int vw_map_svg(json_object *fc, const vw_map_opts *o, FILE *out, vw_err *err);
+/* Writes an SVG map of the collection (vw_map_geojson's, unpacked): regions
+ * shaded as covered, white-spot cells shaded as uncovered, providers as
+ * dots, title, legend and a scale bar. 0, or -1 (err) when the collection has no region geometry. */
+int vw_map_svg(const msgpack_object *fc, const vw_map_opts *o, FILE *out, vw_err *err);
 
 #endif

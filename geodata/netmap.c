@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "proto/msg.h"
 #include "map_int.h"
 #include "regions.h"
 
@@ -34,62 +35,74 @@ static const kind_style styles[KINDS_DRAWN] = {
     {"oncologienetwerk", "Hospital oncology network", "#e07b00", 's'},
     {NULL, "Other kind", "#555555", 't'}};
 
-static int style_of(const char *kind)
+/* The style of a network kind (a msgpack str; "other" for anything else). */
+static int style_of(const msgpack_object *kind)
 {
     for (int k = 0; k < KINDS_DRAWN - 1; k++)
-        if (kind && strcmp(kind, styles[k].kind) == 0)
+        if (vw_mapi_is(kind, styles[k].kind))
             return k;
     return KINDS_DRAWN - 1;
 }
 
 
-json_object *vw_netmap_geojson(json_object *res, vw_err *err)
+typedef msgpack_object mobj;
+
+int vw_netmap_geojson(const msgpack_object *res, msgpack_sbuffer *out, vw_err *err)
 {
-    json_object *regions = vw_mapi_get(res, "regions"), *nets = vw_mapi_get(res, "networks");
-    if (!json_object_is_type(regions, json_type_array) ||
-        !json_object_is_type(nets, json_type_array)) {
-        vw_err_set(err, VW_E_PROTOCOL, "the networks.map result has no regions / networks");
-        return NULL;
-    }
-    json_object *fc = json_object_new_object(), *features = json_object_new_array(),
-                *meta = json_object_new_object();
-    json_object_object_add(fc, "type", json_object_new_string("FeatureCollection"));
-    static const char *const keep[] = {"as_of", "kinds", "count", "counts", "no_region"};
-    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
-        json_object_object_add(meta, keep[i], json_object_get(vw_mapi_get(res, keep[i])));
+    const mobj *regions = vw_mp_get(res, "regions"), *nets = vw_mp_get(res, "networks");
+    if (regions == NULL || regions->type != MSGPACK_OBJECT_ARRAY || nets == NULL ||
+        nets->type != MSGPACK_OBJECT_ARRAY)
+        return vw_err_set(err, VW_E_PROTOCOL, "the networks.map result has no regions / networks");
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    vw_pack_kv_str(&pk, "type", "FeatureCollection");
     /* a foreign member (RFC 7946 section 6.1): "properties" is forbidden
      * on a FeatureCollection (section 7.1) */
-    json_object_object_add(fc, "networks_map", meta);
-    json_object_object_add(fc, "features", features);
-    for (size_t i = 0; i < json_object_array_length(regions); i++) {
-        json_object *r = json_object_array_get_idx(regions, i), *g = vw_mapi_get(r, "geometry");
-        if (g == NULL || json_object_is_type(g, json_type_null))
+    static const char *const keep[] = {"as_of", "kinds", "count", "counts", "no_region"};
+    vw_pack_cstr(&pk, "networks_map");
+    msgpack_pack_map(&pk, sizeof keep / sizeof keep[0]);
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+        vw_pack_cstr(&pk, keep[i]);
+        vw_mapi_pack(&pk, vw_mp_get(res, keep[i]));
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < regions->via.array.size; i++)
+        n += vw_mapi_present(vw_mp_get(&regions->via.array.ptr[i], "geometry"));
+    for (uint32_t i = 0; i < nets->via.array.size; i++) /* no members: no position */
+        n += vw_mapi_present(vw_mp_get(&nets->via.array.ptr[i], "lat")) &&
+             vw_mapi_present(vw_mp_get(&nets->via.array.ptr[i], "lon"));
+    vw_pack_cstr(&pk, "features");
+    msgpack_pack_array(&pk, n);
+    for (uint32_t i = 0; i < regions->via.array.size; i++) {
+        const mobj *r = &regions->via.array.ptr[i], *g = vw_mp_get(r, "geometry");
+        if (!vw_mapi_present(g))
             continue;
-        json_object *f = vw_mapi_feature("region", json_object_get(g));
-        json_object *p = vw_mapi_get(f, "properties");
-        json_object_object_add(p, "code", json_object_get(vw_mapi_get(r, "code")));
-        json_object_object_add(p, "name", json_object_get(vw_mapi_get(r, "name")));
-        json_object_object_add(p, "counts", json_object_get(vw_mapi_get(r, "counts")));
-        json_object_array_add(features, f);
+        static const char *const copy[] = {"code", "name", "counts"};
+        vw_mapi_feature_head(&pk, "region", sizeof copy / sizeof copy[0]);
+        for (size_t k = 0; k < sizeof copy / sizeof copy[0]; k++) {
+            vw_pack_cstr(&pk, copy[k]);
+            vw_mapi_pack(&pk, vw_mp_get(r, copy[k]));
+        }
+        vw_pack_cstr(&pk, "geometry");
+        msgpack_pack_object(&pk, *g);
     }
-    for (size_t i = 0; i < json_object_array_length(nets); i++) {
-        json_object *n = json_object_array_get_idx(nets, i), *lat = vw_mapi_get(n, "lat"),
-                    *lon = vw_mapi_get(n, "lon");
-        if (lat == NULL || lon == NULL || json_object_is_type(lat, json_type_null))
-            continue; /* no members: no position */
-        json_object *pt = json_object_new_object(), *c = json_object_new_array();
-        json_object_object_add(pt, "type", json_object_new_string("Point"));
-        json_object_array_add(c, json_object_get(lon));
-        json_object_array_add(c, json_object_get(lat));
-        json_object_object_add(pt, "coordinates", c);
-        json_object *f = vw_mapi_feature("network", pt), *p = vw_mapi_get(f, "properties");
+    for (uint32_t i = 0; i < nets->via.array.size; i++) {
+        const mobj *nw = &nets->via.array.ptr[i], *lat = vw_mp_get(nw, "lat"),
+                   *lon = vw_mp_get(nw, "lon");
+        if (!vw_mapi_present(lat) || !vw_mapi_present(lon))
+            continue;
         static const char *const copy[] = {"id", "name", "status", "active", "region", "members"};
-        for (size_t k = 0; k < sizeof copy / sizeof copy[0]; k++)
-            json_object_object_add(p, copy[k], json_object_get(vw_mapi_get(n, copy[k])));
-        json_object_object_add(p, "network_kind", json_object_get(vw_mapi_get(n, "kind")));
-        json_object_array_add(features, f);
+        vw_mapi_feature_head(&pk, "network", sizeof copy / sizeof copy[0] + 1);
+        for (size_t k = 0; k < sizeof copy / sizeof copy[0]; k++) {
+            vw_pack_cstr(&pk, copy[k]);
+            vw_mapi_pack(&pk, vw_mp_get(nw, copy[k]));
+        }
+        vw_pack_cstr(&pk, "network_kind");
+        vw_mapi_pack(&pk, vw_mp_get(nw, "kind"));
+        vw_mapi_point(&pk, lon, lat);
     }
-    return fc;
+    return 0;
 }
 
 static void marker(FILE *out, const kind_style *st, bool filled, double x, double y, double r)
@@ -117,28 +130,40 @@ static void marker(FILE *out, const kind_style *st, bool filled, double x, doubl
     }
 }
 
-static int count_of(json_object *counts, const char *kind)
+static int count_of(const mobj *counts, const char *kind)
 {
-    json_object *v = vw_mapi_get(counts, kind);
-    return v ? json_object_get_int(v) : 0;
+    return (int)vw_mp_num(counts, kind, 0);
 }
 
 /* Counts of a kind-style column: the known kind, or every other kind. */
-static int column(json_object *counts, int k)
+static int column(const mobj *counts, int k)
 {
     if (styles[k].kind)
         return count_of(counts, styles[k].kind);
     int n = 0;
-    json_object_object_foreach(counts, key, v) {
-        if (style_of(key) == KINDS_DRAWN - 1)
-            n += json_object_get_int(v);
-    }
+    for (uint32_t i = 0; counts && counts->type == MSGPACK_OBJECT_MAP && i < counts->via.map.size;
+         i++)
+        if (style_of(&counts->via.map.ptr[i].key) == KINDS_DRAWN - 1)
+            n += (int)vw_mapi_num(&counts->via.map.ptr[i].val);
     return n;
 }
 
-int vw_netmap_svg(json_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *err)
+static const mobj *prop(const mobj *feature, const char *key)
 {
-    json_object *features = vw_mapi_get(fc, "features"), *meta = vw_mapi_get(fc, "networks_map");
+    return vw_mp_get(vw_mp_get(feature, "properties"), key);
+}
+
+static int region_of(const mobj *feature)
+{
+    const mobj *code = prop(feature, "code");
+    return code && code->type == MSGPACK_OBJECT_STR
+               ? vw_region_index(code->via.str.ptr, code->via.str.size)
+               : -1;
+}
+
+int vw_netmap_svg(const msgpack_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *err)
+{
+    const mobj *features = vw_mp_get(fc, "features"), *meta = vw_mp_get(fc, "networks_map");
     vw_mapi_proj p;
     if (!vw_mapi_region_bounds(features, &p))
         return vw_err_set(err, VW_E_INVALID, "nothing to draw: no region geometry "
@@ -154,14 +179,12 @@ int vw_netmap_svg(json_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *e
 
     /* per kind: networks drawn, and how many are active */
     int drawn[KINDS_DRAWN] = {0}, active[KINDS_DRAWN] = {0};
-    for (size_t i = 0; i < json_object_array_length(features); i++) {
-        json_object *props = vw_mapi_get(json_object_array_get_idx(features, i), "properties");
-        const char *k = json_object_get_string(vw_mapi_get(props, "kind"));
-        if (k == NULL || strcmp(k, "network") != 0)
+    VW_MAPI_EACH(f, features) {
+        if (!vw_mapi_kind_is(f, "network"))
             continue;
-        int s = style_of(json_object_get_string(vw_mapi_get(props, "network_kind")));
+        int s = style_of(prop(f, "network_kind"));
         drawn[s]++;
-        active[s] += json_object_get_boolean(vw_mapi_get(props, "active"));
+        active[s] += vw_mp_bool(vw_mp_get(f, "properties"), "active");
     }
 
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -176,27 +199,22 @@ int vw_netmap_svg(json_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *e
     if (o && o->subtitle) {
         vw_mapi_text(out, o->subtitle);
     } else {
-        char line[200];
+        char line[200], as_of[32];
         snprintf(line, sizeof line, "%d networks, status on %s, over the 7 IZA oncology regions",
-                 json_object_get_int(vw_mapi_get(meta, "count")),
-                 json_object_get_string(vw_mapi_get(meta, "as_of")));
+                 (int)vw_mp_num(meta, "count", 0), vw_mp_str(meta, "as_of", as_of, sizeof as_of));
         vw_mapi_text(out, line);
     }
     fputs("</text>\n", out);
 
     /* regions: each its own pale fill, white borders, then labels */
-    for (size_t i = 0; i < json_object_array_length(features); i++) {
-        json_object *f = json_object_array_get_idx(features, i);
-        json_object *props = vw_mapi_get(f, "properties");
-        const char *k = json_object_get_string(vw_mapi_get(props, "kind"));
-        if (k == NULL || strcmp(k, "region") != 0)
+    VW_MAPI_EACH(f, features) {
+        if (!vw_mapi_kind_is(f, "region"))
             continue;
-        const char *code = json_object_get_string(vw_mapi_get(props, "code"));
-        int r = code ? vw_region_index(code, strlen(code)) : -1;
+        int r = region_of(f);
         vw_mapi_path_ctx c = {&p, out};
         fprintf(out, "<path fill-rule=\"evenodd\" fill=\"%s\" stroke=\"#ffffff\" "
                 "stroke-width=\"2.5\" d=\"", r >= 0 ? region_fill[r] : "#eeeeee");
-        vw_mapi_walk(vw_mapi_get(f, "geometry"), vw_mapi_path_point, &c);
+        vw_mapi_walk(vw_mp_get(f, "geometry"), vw_mapi_path_point, &c);
         fputs("\"/>\n", out);
     }
     vw_mapi_draw_kind(features, "region", &p, out,
@@ -215,18 +233,13 @@ int vw_netmap_svg(json_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *e
     /* networks, kind by kind: the less numerous kinds are drawn last, on top */
     for (int ks = 0; ks < KINDS_DRAWN; ks++) {
         fprintf(out, "<g fill-opacity=\"0.9\">\n");
-        for (size_t i = 0; i < json_object_array_length(features); i++) {
-            json_object *f = json_object_array_get_idx(features, i);
-            json_object *props = vw_mapi_get(f, "properties");
-            const char *k = json_object_get_string(vw_mapi_get(props, "kind"));
-            if (k == NULL || strcmp(k, "network") != 0 ||
-                style_of(json_object_get_string(vw_mapi_get(props, "network_kind"))) != ks)
+        VW_MAPI_EACH(f, features) {
+            if (!vw_mapi_kind_is(f, "network") || style_of(prop(f, "network_kind")) != ks)
                 continue;
-            json_object *c = vw_mapi_get(vw_mapi_get(f, "geometry"), "coordinates");
+            const mobj *c = vw_mp_get(vw_mp_get(f, "geometry"), "coordinates");
             double x, y;
-            vw_mapi_px(&p, json_object_get_double(json_object_array_get_idx(c, 0)),
-                       json_object_get_double(json_object_array_get_idx(c, 1)), &x, &y);
-            marker(out, &styles[ks], json_object_get_boolean(vw_mapi_get(props, "active")), x, y,
+            vw_mapi_px(&p, vw_mapi_num(vw_mapi_at(c, 0)), vw_mapi_num(vw_mapi_at(c, 1)), &x, &y);
+            marker(out, &styles[ks], vw_mp_bool(vw_mp_get(f, "properties"), "active"), x, y,
                    4.6);
         }
         fputs("</g>\n", out);
@@ -258,7 +271,7 @@ int vw_netmap_svg(json_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *e
             "region</text>\n", px0, y);
     y += 26;
     static const char *const head[KINDS_DRAWN] = {"NVPO", "pall.", "hosp.", "other"};
-    int cols = drawn[KINDS_DRAWN - 1] || column(vw_mapi_get(meta, "counts"), KINDS_DRAWN - 1)
+    int cols = drawn[KINDS_DRAWN - 1] || column(vw_mp_get(meta, "counts"), KINDS_DRAWN - 1)
                    ? KINDS_DRAWN
                    : KINDS_DRAWN - 1; /* no "other" column without other kinds */
     double colx[KINDS_DRAWN + 1];
@@ -274,18 +287,15 @@ int vw_netmap_svg(json_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *e
             y + 6, colx[KINDS_DRAWN] + 4, y + 6);
     y += 24;
     int sum[KINDS_DRAWN + 1] = {0};
-    for (size_t i = 0; i < json_object_array_length(features); i++) {
-        json_object *props = vw_mapi_get(json_object_array_get_idx(features, i), "properties");
-        const char *k = json_object_get_string(vw_mapi_get(props, "kind"));
-        if (k == NULL || strcmp(k, "region") != 0)
+    VW_MAPI_EACH(f, features) {
+        if (!vw_mapi_kind_is(f, "region"))
             continue;
-        const char *code = json_object_get_string(vw_mapi_get(props, "code"));
-        int r = code ? vw_region_index(code, strlen(code)) : -1;
-        json_object *counts = vw_mapi_get(props, "counts");
+        int r = region_of(f);
+        const mobj *counts = prop(f, "counts");
         fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" height=\"12\" fill=\"%s\" "
                 "stroke=\"#999\"/><text x=\"%.0f\" y=\"%.0f\">", px0, y - 11,
                 r >= 0 ? region_fill[r] : "#eee", px0 + 18, y);
-        vw_mapi_text(out, json_object_get_string(vw_mapi_get(props, "name")));
+        vw_mapi_text_obj(out, prop(f, "name"));
         fputs("</text><g text-anchor=\"end\">", out);
         int row = 0;
         for (int s = 0; s < KINDS_DRAWN; s++) {
@@ -311,10 +321,11 @@ int vw_netmap_svg(json_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *e
     fputs("</g>\n", out);
     y += 22;
     int none = 0;
-    json_object_object_foreach(vw_mapi_get(meta, "no_region"), key, v) {
-        (void)key;
-        none += json_object_get_int(v);
-    }
+    const mobj *no_region = vw_mp_get(meta, "no_region");
+    for (uint32_t i = 0; no_region && no_region->type == MSGPACK_OBJECT_MAP &&
+                         i < no_region->via.map.size;
+         i++)
+        none += (int)vw_mapi_num(&no_region->via.map.ptr[i].val);
     if (none)
         fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\" fill=\"#555\">%d network(s) "
                 "without a region are not in the table.</text>\n", px0, y, none);

@@ -5,7 +5,7 @@
 #ifndef VW_NETMAP_H
 #define VW_NETMAP_H
 
-#include <json-c/json.h>
+#include <msgpack.h>
 #include <stdio.h>
 
 #include "proto/vw_err.h"
@@ -14,8 +14,10 @@
  * network_kind, status, active, region, members); the collection's
  * foreign member "networks_map" holds as_of, kinds, count, counts and
  * no_region (RFC 7946 forbids "properties" on a FeatureCollection).
- * Caller owns; NULL on error. */
-json_object *vw_netmap_geojson(json_object *networks_map_result, vw_err *err);
+ * Packed into `out` (appended; write it with proto/mpjson.h, or unpack it
+ * for vw_netmap_svg). 0, or -1 (err) when the result is no networks.map result. */
+int vw_netmap_geojson(const msgpack_object *networks_map_result, msgpack_sbuffer *out,
+                      vw_err *err);
 
 typedef struct vw_netmap_opts {
     const char *title;    /* default "Oncology and palliative networks in the Netherlands" */
@@ -24,6 +26,6 @@ typedef struct vw_netmap_opts {
 } vw_netmap_opts;
 
 /* 0, or -1 (err) when the collection has no region geometry. */
-int vw_netmap_svg(json_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *err);
+int vw_netmap_svg(const msgpack_object *fc, const vw_netmap_opts *o, FILE *out, vw_err *err);
 
 #endif

@@ -177,12 +177,7 @@ bool vw_op_is(const vw_request *r, const char *name)
 
 const msgpack_object *vw_arg(const msgpack_object *args, const char *key)
 {
-    if (args == NULL || args->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    for (uint32_t i = 0; i < args->via.map.size; i++)
-        if (str_is(&args->via.map.ptr[i].key, key))
-            return &args->via.map.ptr[i].val;
-    return NULL;
+    return vw_mp_get(args, key);
 }
 
 int vw_args_only(const msgpack_object *args, const char *const *known, vw_err *err)
@@ -492,4 +487,56 @@ int vw_response_parse(const msgpack_object *root, vw_response *out, vw_err *err)
     out->err_message = msg ? msg->via.str.ptr : "";
     out->err_message_len = msg ? msg->via.str.size : 0;
     return 0;
+}
+
+/* ---- result access ------------------------------------------------------- */
+
+const msgpack_object *vw_mp_get(const msgpack_object *map, const char *key)
+{
+    if (map == NULL || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++)
+        if (str_is(&map->via.map.ptr[i].key, key))
+            return &map->via.map.ptr[i].val;
+    return NULL;
+}
+
+const char *vw_mp_str(const msgpack_object *map, const char *key, char *buf, size_t cap)
+{
+    const msgpack_object *v = vw_mp_get(map, key);
+    buf[0] = '\0';
+    if (v && v->type == MSGPACK_OBJECT_STR)
+        snprintf(buf, cap, "%.*s", (int)v->via.str.size, v->via.str.ptr);
+    return buf;
+}
+
+double vw_mp_num(const msgpack_object *map, const char *key, double dflt)
+{
+    double d = dflt;
+    vw_obj_number(vw_mp_get(map, key), &d);
+    return d;
+}
+
+bool vw_mp_bool(const msgpack_object *map, const char *key)
+{
+    const msgpack_object *v = vw_mp_get(map, key);
+    return v && v->type == MSGPACK_OBJECT_BOOLEAN && v->via.boolean;
+}
+
+const char *vw_mp_join(const msgpack_object *arr, const char *field, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY)
+        return buf;
+    for (uint32_t i = 0; i < arr->via.array.size && used < cap; i++) {
+        const msgpack_object *e = &arr->via.array.ptr[i];
+        if (field)
+            e = vw_mp_get(e, field);
+        if (e == NULL || e->type != MSGPACK_OBJECT_STR)
+            continue;
+        used += (size_t)snprintf(buf + used, cap - used, "%s%.*s", used ? ", " : "",
+                                 (int)e->via.str.size, e->via.str.ptr);
+    }
+    return buf;
 }

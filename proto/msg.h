@@ -129,4 +129,14 @@ typedef struct vw_response {
 
 int vw_response_parse(const msgpack_object *root, vw_response *out, vw_err *err);
 
+/* ---- result access --------------------------------------------------------- */
+/* Map members by key (NULL when absent, or when `map` is NULL or no map). */
+const msgpack_object *vw_mp_get(const msgpack_object *map, const char *key);
+/* Copy a str field into buf ("" when absent/nil). */
+const char *vw_mp_str(const msgpack_object *map, const char *key, char *buf, size_t cap);
+double vw_mp_num(const msgpack_object *map, const char *key, double dflt);
+bool vw_mp_bool(const msgpack_object *map, const char *key);
+/* Join an array of strings (or of maps' `field`) with ", ". */
+const char *vw_mp_join(const msgpack_object *arr, const char *field, char *buf, size_t cap);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "client/lib/verwijs.h"
+#include "proto/msg.h"
 
 /* Exit codes (README). */
 enum { EXIT_OK = VW_EXIT_OK, EXIT_FAIL = VW_EXIT_FAIL, EXIT_USAGE = VW_EXIT_USAGE,
@@ -29,14 +30,7 @@ typedef struct vw_cli {
 vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *args,
                       int *exit_code);
 
-/* Result field access (NULL when absent or of another type). */
-const msgpack_object *vw_mp_get(const msgpack_object *map, const char *key);
-/* Copy a str field into buf ("" when absent/nil). */
-const char *vw_mp_str(const msgpack_object *map, const char *key, char *buf, size_t cap);
-double vw_mp_num(const msgpack_object *map, const char *key, double dflt);
-bool vw_mp_bool(const msgpack_object *map, const char *key);
-/* Join an array of strings (or of maps' `field`) with ", ". */
-const char *vw_mp_join(const msgpack_object *arr, const char *field, char *buf, size_t cap);
+/* Result field access: vw_mp_get and friends, proto/msg.h. */
 
 /* Table cells: pad or cut (with an ellipsis) to `width` display columns,
  * counting UTF-8 code points. */

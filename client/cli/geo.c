@@ -6,7 +6,6 @@
  * snapshot loaded from the SQLite file (for coordinators without a daemon;
  * the answer is byte-for-byte what the daemon would send). */
 #include <getopt.h>
-#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,24 +95,6 @@ static vw_reply *call(const vw_cli *cli, const char *db, const char *op,
     if (tty)
         fprintf(stderr, "\r\033[K%s%s in %.2f s\n", op, r ? "" : " failed", vw_now_s() - t0);
     return r;
-}
-
-/* The result as a json-c object (via the JSON writer; depth-bounded parse). */
-static json_object *to_json(const msgpack_object *o)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (m == NULL)
-        return NULL;
-    vw_json_write(m, o, false);
-    fclose(m);
-    json_tokener *tok = json_tokener_new_ex(64);
-    json_object *j = tok ? json_tokener_parse_ex(tok, buf, (int)len) : NULL;
-    if (tok)
-        json_tokener_free(tok);
-    free(buf);
-    return j;
 }
 
 /* ---- regions ------------------------------------------------------------------ */
@@ -295,40 +276,45 @@ static const char *map_lang(const char *opt)
     return "en";
 }
 
-/* A coverage map, or with networks the national network map. */
+/* A coverage map, or with networks the national network map: the
+ * FeatureCollection packed by geodata, written by the one JSON writer or
+ * unpacked again for the SVG. */
 static int write_map(const msgpack_object *res, out_format fmt, const char *lang,
                      const char *path, bool networks)
 {
     vw_err err;
-    json_object *j = to_json(res),
-                *fc = j ? (networks ? vw_netmap_geojson(j, &err) : vw_map_geojson(j, &err)) : NULL;
+    msgpack_sbuffer sb;
+    msgpack_zone zone;
+    msgpack_object fc;
     char *buf = NULL;
     size_t len = 0;
     vw_outfile of;
     int rc = EXIT_FAIL;
-    if (fc == NULL) {
-        fprintf(stderr, "verwijs: %s\n", j ? err.message : "cannot convert the result");
+    msgpack_sbuffer_init(&sb);
+    msgpack_zone_init(&zone, 4096);
+    if ((networks ? vw_netmap_geojson(res, &sb, &err) : vw_map_geojson(res, &sb, &err)) != 0 ||
+        vw_msg_unpack((const uint8_t *)sb.data, sb.size, &zone, &fc, &err) != 0) {
+        fprintf(stderr, "verwijs: %s\n", err.message);
         goto out;
     }
     if (fmt == F_GEOJSON) {
         FILE *f = vw_outfile_open(&of, path);
         if (f == NULL)
             goto out;
-        fputs(json_object_to_json_string_ext(fc, JSON_C_TO_STRING_PLAIN), f);
-        fputc('\n', f);
+        vw_json_write(f, &fc, false); /* and a newline */
         rc = vw_outfile_close(&of, true);
         goto out;
     }
     vw_map_label_buf lb;
     memset(&lb, 0, sizeof lb);
     if (!networks)
-        vw_map_labels(j, lang, &lb);
+        vw_map_labels(res, lang, &lb);
     vw_map_opts mo = {.title = lb.title, .subtitle = lb.subtitle,
                       .note = lb.note[0] ? lb.note : NULL, .lang = lang, .width = 900};
     vw_netmap_opts no = {.width = 1200};
     FILE *m = open_memstream(&buf, &len);
     if (m == NULL ||
-        (networks ? vw_netmap_svg(fc, &no, m, &err) : vw_map_svg(fc, &mo, m, &err)) != 0) {
+        (networks ? vw_netmap_svg(&fc, &no, m, &err) : vw_map_svg(&fc, &mo, m, &err)) != 0) {
         if (m)
             fclose(m);
         fprintf(stderr, "verwijs: %s\n", m ? err.message : "out of memory");
@@ -350,8 +336,8 @@ static int write_map(const msgpack_object *res, out_format fmt, const char *lang
     rc = vw_outfile_close(&of, ok);
 out:
     free(buf);
-    json_object_put(fc);
-    json_object_put(j);
+    msgpack_zone_destroy(&zone);
+    msgpack_sbuffer_destroy(&sb);
     return rc;
 }
 

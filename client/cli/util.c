@@ -76,60 +76,6 @@ vw_reply *vw_cli_call(const vw_cli *cli, const char *op, const msgpack_sbuffer *
     return r;
 }
 
-const msgpack_object *vw_mp_get(const msgpack_object *map, const char *key)
-{
-    size_t kl = strlen(key);
-    if (map == NULL || map->type != MSGPACK_OBJECT_MAP)
-        return NULL;
-    for (uint32_t i = 0; i < map->via.map.size; i++) {
-        const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == kl &&
-            memcmp(k->via.str.ptr, key, kl) == 0)
-            return &map->via.map.ptr[i].val;
-    }
-    return NULL;
-}
-
-const char *vw_mp_str(const msgpack_object *map, const char *key, char *buf, size_t cap)
-{
-    const msgpack_object *v = vw_mp_get(map, key);
-    buf[0] = '\0';
-    if (v && v->type == MSGPACK_OBJECT_STR)
-        snprintf(buf, cap, "%.*s", (int)v->via.str.size, v->via.str.ptr);
-    return buf;
-}
-
-double vw_mp_num(const msgpack_object *map, const char *key, double dflt)
-{
-    double d = dflt;
-    vw_obj_number(vw_mp_get(map, key), &d);
-    return d;
-}
-
-bool vw_mp_bool(const msgpack_object *map, const char *key)
-{
-    const msgpack_object *v = vw_mp_get(map, key);
-    return v && v->type == MSGPACK_OBJECT_BOOLEAN && v->via.boolean;
-}
-
-const char *vw_mp_join(const msgpack_object *arr, const char *field, char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY)
-        return buf;
-    for (uint32_t i = 0; i < arr->via.array.size && used < cap; i++) {
-        const msgpack_object *e = &arr->via.array.ptr[i];
-        if (field)
-            e = vw_mp_get(e, field);
-        if (e == NULL || e->type != MSGPACK_OBJECT_STR)
-            continue;
-        used += (size_t)snprintf(buf + used, cap - used, "%s%.*s", used ? ", " : "",
-                                 (int)e->via.str.size, e->via.str.ptr);
-    }
-    return buf;
-}
-
 /* Bytes of the first `cols` code points of s, and the code points counted. */
 static size_t utf8_prefix(const char *s, int cols, int *counted)
 {

@@ -178,9 +178,11 @@ static void reply_text(hworker *w, struct evhttp_request *req, int status, const
 /* ---- ops routes --------------------------------------------------------- */
 
 /* Runs `op` on the query: its JSON answer (result or error) is left in the
- * request's output buffer, and its status returned. */
+ * request's output buffer, and its status returned. With `result`, an ok
+ * answer is not written but *result set to it (valid until the worker's next
+ * op: it lives in w->zone and w->resp). */
 static int op_answer(hworker *w, struct evhttp_request *req, const char *op, const char *id,
-                     const char *query)
+                     const char *query, const msgpack_object **result)
 {
     const vw_http_env *env = &w->h->env;
     const vw_config *cfg = env->cfg;
@@ -214,8 +216,10 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
                   log_req ? logline : NULL, sizeof logline);
     struct evbuffer *b = evhttp_request_get_output_buffer(req);
     out_sink s = {b, 0, cfg->http_max_output};
-    if (vw_http_render((const uint8_t *)w->resp.data + 4, w->resp.size - 4, &w->zone,
-                       sink_write, &s, &status) != 0) {
+    const uint8_t *body = (const uint8_t *)w->resp.data + 4;
+    size_t body_len = w->resp.size - 4;
+    if ((result ? vw_http_answer(body, body_len, &w->zone, result, sink_write, &s, &status)
+                : vw_http_render(body, body_len, &w->zone, sink_write, &s, &status)) != 0) {
         if (status == 200) {
             outcome.code = VW_C_TOO_LARGE; /* the op answered, but that does not go out */
             char msg[128];
@@ -228,7 +232,7 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
             error_body(req, VW_E_INTERNAL, "response could not be rendered");
             status = 500;
         }
-    } else {
+    } else if (result == NULL || *result == NULL) {
         evbuffer_add(b, "\n", 1);
     }
     vw_ops_count(env->stats, VW_PROTO_HTTP, outcome.op >= 0 ? outcome.op : VW_OPS_NONE,
@@ -243,13 +247,14 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
 static void run_op(hworker *w, struct evhttp_request *req, const char *op, const char *id,
                    const char *query)
 {
-    reply(w, req, op_answer(w, req, op, id, query), "application/json");
+    reply(w, req, op_answer(w, req, op, id, query, NULL), "application/json");
 }
 
 /* The web UI's exports run the coverage op through here (http_ui.c). */
-static int ui_op(void *arg, struct evhttp_request *req, const char *op, const char *query)
+static int ui_op(void *arg, struct evhttp_request *req, const char *op, const char *query,
+                 const msgpack_object **result)
 {
-    return op_answer(arg, req, op, NULL, query);
+    return op_answer(arg, req, op, NULL, query, result);
 }
 
 /* ---- health ------------------------------------------------------------- */

@@ -20,7 +20,6 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,8 @@
 #include "geodata/map.h"
 #include "geodata/netmap.h"
 #include "geodata/render/png.h"
+#include "proto/mpjson.h"
+#include "proto/msg.h"
 #include "proto/version.h"
 #include "proto/vocab.h"
 #include "proto/vw_err.h"
@@ -40,7 +41,6 @@
 
 #define UI_MAX_SEGMENTS 4
 #define UI_MAX_SEGMENT 100
-#define UI_JSON_DEPTH 32
 
 static const struct {
     const char *ext;
@@ -200,38 +200,56 @@ static void serve_file(const vw_http_ui_ctx *c, struct evhttp_request *req, cons
 
 /* ---- the page's settings ------------------------------------------------------ */
 
-static json_object *jstr(const char *s)
+/* Writes a packed msgpack object as JSON and a newline into the evbuffer
+ * (the one JSON writer, proto/mpjson.h). -1 when it does not unpack. */
+static int add_json(struct evbuffer *b, const msgpack_sbuffer *sb)
 {
-    return json_object_new_string(s);
+    msgpack_zone zone;
+    msgpack_object o;
+    vw_err err;
+    msgpack_zone_init(&zone, 1024);
+    int rc = vw_msg_unpack((const uint8_t *)sb->data, sb->size, &zone, &o, &err);
+    if (rc == 0)
+        rc = vw_mpjson_write(&o, false, sink_add, b) != 0 || evbuffer_add(b, "\n", 1) != 0 ? -1 : 0;
+    msgpack_zone_destroy(&zone);
+    return rc;
 }
 
 /* The tile template, the vocabulary (disciplines, base expertise tags) and
  * the problems of the refer op, so the page's choices are the server's. */
 static void serve_config(const vw_http_ui_ctx *c, struct evhttp_request *req)
 {
-    json_object *o = json_object_new_object(), *d = json_object_new_array(),
-                *e = json_object_new_array(), *p = json_object_new_array();
-    json_object_object_add(o, "version", jstr(VW_VERSION));
-    json_object_object_add(o, "tiles", jstr(c->cfg->http_ui_tiles));
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 5);
+    vw_pack_kv_str(&pk, "version", VW_VERSION);
+    vw_pack_kv_str(&pk, "tiles", c->cfg->http_ui_tiles);
+    vw_pack_cstr(&pk, "disciplines");
+    msgpack_pack_array(&pk, VW_D_COUNT);
     for (int i = 0; i < VW_D_COUNT; i++)
-        json_object_array_add(d, jstr(vw_discipline_name(i)));
+        vw_pack_cstr(&pk, vw_discipline_name(i));
+    vw_pack_cstr(&pk, "expertise");
+    msgpack_pack_array(&pk, VW_BASE_TAG_COUNT);
     for (int i = 0; i < VW_BASE_TAG_COUNT; i++)
-        json_object_array_add(e, jstr(vw_base_tags[i]));
-    for (int i = 0; c->problems && i < vw_problems_count(c->problems); i++) {
+        vw_pack_cstr(&pk, vw_base_tags[i]);
+    int np = c->problems ? vw_problems_count(c->problems) : 0;
+    vw_pack_cstr(&pk, "problems");
+    msgpack_pack_array(&pk, (uint32_t)np);
+    for (int i = 0; i < np; i++) {
         const vw_problem *pr = vw_problems_get(c->problems, i);
-        json_object *one = json_object_new_object();
-        json_object_object_add(one, "code", jstr(pr->code));
-        json_object_object_add(one, "label", jstr(pr->label));
-        json_object_object_add(one, "category", jstr(vw_problem_category_name(pr->category)));
-        json_object_array_add(p, one);
+        msgpack_pack_map(&pk, 3);
+        vw_pack_kv_str(&pk, "code", pr->code);
+        vw_pack_kv_str(&pk, "label", pr->label);
+        vw_pack_kv_str(&pk, "category", vw_problem_category_name(pr->category));
     }
-    json_object_object_add(o, "disciplines", d);
-    json_object_object_add(o, "expertise", e);
-    json_object_object_add(o, "problems", p);
-    evbuffer_add_printf(evhttp_request_get_output_buffer(req), "%s\n",
-                        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-    json_object_put(o);
-    ui_send(c, req, 200, "application/json", "no-cache");
+    int rc = add_json(evhttp_request_get_output_buffer(req), &sb);
+    msgpack_sbuffer_destroy(&sb);
+    if (rc != 0)
+        send_error(c, req, 500, VW_E_INTERNAL, "the settings could not be written");
+    else
+        ui_send(c, req, 200, "application/json", "no-cache");
 }
 
 /* ---- exports (coverage map as GeoJSON or SVG) --------------------------------- */
@@ -275,18 +293,25 @@ static const struct {
     {"networks.png", "image/png", "attachment; filename=\"networks.png\"", EX_PNG, true},
 };
 
-/* Draws the collection into *out (malloc'ed, *outlen bytes); an HTTP status. */
-static int draw(export_kind kind, bool networks, json_object *res, json_object *fc,
-                const char *lang, char **out, size_t *outlen, vw_err *err)
+static int file_sink(void *ctx, const char *p, size_t n)
 {
+    return fwrite(p, 1, n, ctx) == n ? 0 : -1;
+}
+
+/* Draws the collection (the op's result `res`, `fc` unpacked) into *out
+ * (malloc'ed, *outlen bytes); an HTTP status. */
+static int draw(export_kind kind, bool networks, const msgpack_object *res,
+                const msgpack_object *fc, const char *lang, char **out, size_t *outlen,
+                vw_err *err)
+{
+    FILE *m = open_memstream(out, outlen);
+    if (m == NULL)
+        return vw_err_set(err, VW_E_INTERNAL, "out of memory"), 500;
     if (kind == EX_GEOJSON) {
-        const char *s = json_object_to_json_string_ext(fc, JSON_C_TO_STRING_PLAIN);
-        *outlen = strlen(s) + 1;
-        if ((*out = malloc(*outlen)) == NULL)
-            return vw_err_set(err, VW_E_INTERNAL, "out of memory"), 500;
-        memcpy(*out, s, *outlen - 1);
-        (*out)[*outlen - 1] = '\n'; /* as the CLI writes it */
-        return 200;
+        int rc = vw_mpjson_write(fc, false, file_sink, m);
+        fputc('\n', m); /* as the CLI writes it */
+        rc |= fclose(m);
+        return rc != 0 ? vw_err_set(err, VW_E_INTERNAL, "out of memory"), 500 : 200;
     }
     vw_map_label_buf lb;
     memset(&lb, 0, sizeof lb);
@@ -295,9 +320,6 @@ static int draw(export_kind kind, bool networks, json_object *res, json_object *
     vw_map_opts mo = {.title = lb.title, .subtitle = lb.subtitle,
                       .note = lb.note[0] ? lb.note : NULL, .lang = lang, .width = 900};
     vw_netmap_opts no = {.width = 1200}; /* as the CLI */
-    FILE *m = open_memstream(out, outlen);
-    if (m == NULL)
-        return vw_err_set(err, VW_E_INTERNAL, "out of memory"), 500;
     /* both fail without region geometry */
     int rc = networks ? vw_netmap_svg(fc, &no, m, err) : vw_map_svg(fc, &mo, m, err);
     fclose(m);
@@ -334,36 +356,35 @@ static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, co
         send_error(c, req, 400, VW_E_BAD_REQUEST, "lang must be nl or en, given once");
         return;
     }
-    int status = c->run(c->run_arg, req, networks ? "networks.map" : "coverage", q);
+    const msgpack_object *res = NULL;
+    int status = c->run(c->run_arg, req, networks ? "networks.map" : "coverage", q, &res);
     free(q);
     struct evbuffer *b = evhttp_request_get_output_buffer(req);
-    if (status != 200) {
+    if (status != 200 || res == NULL) {
         ui_send(c, req, status, "application/json", "no-store");
         return;
     }
-    json_tokener *tok = json_tokener_new_ex(UI_JSON_DEPTH);
-    size_t len = evbuffer_get_length(b);
-    const char *text = (const char *)evbuffer_pullup(b, -1);
-    json_object *res = tok && text && len < INT_MAX ? json_tokener_parse_ex(tok, text, (int)len)
-                                                    : NULL;
-    json_object *fc = NULL;
+    /* the FeatureCollection, packed by geodata, then unpacked to draw or write */
+    msgpack_sbuffer sb;
+    msgpack_zone zone;
+    msgpack_object fc;
+    msgpack_sbuffer_init(&sb);
+    msgpack_zone_init(&zone, 4096);
     char *out = NULL;
     size_t outlen = 0;
     vw_err err = {0};
     status = 500;
-    if (res == NULL)
-        vw_err_set(&err, VW_E_INTERNAL, "the op's answer could not be read");
-    else if ((fc = networks ? vw_netmap_geojson(res, &err) : vw_map_geojson(res, &err)) == NULL)
+    if ((networks ? vw_netmap_geojson(res, &sb, &err) : vw_map_geojson(res, &sb, &err)) != 0)
         status = 400;
-    else
-        status = draw(exports[kind].kind, networks, res, fc, lang, &out, &outlen, &err);
+    else if (vw_msg_unpack((const uint8_t *)sb.data, sb.size, &zone, &fc, &err) == 0)
+        status = draw(exports[kind].kind, networks, res, &fc, lang, &out, &outlen, &err);
     if (status == 200 && outlen > c->cfg->http_max_output) {
         vw_err_set(&err, VW_E_TOO_LARGE, "the map exceeds http_max_output (%u bytes); ask for less",
                    c->cfg->http_max_output);
         status = 413;
     }
     if (status == 200) {
-        evbuffer_drain(b, len);
+        evbuffer_drain(b, evbuffer_get_length(b));
         evbuffer_add(b, out, outlen);
         evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Disposition",
                           exports[kind].disposition);
@@ -377,10 +398,8 @@ static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, co
                    err.message[0] ? err.message : "the map could not be drawn");
     }
     free(out);
-    json_object_put(fc);
-    json_object_put(res);
-    if (tok)
-        json_tokener_free(tok);
+    msgpack_zone_destroy(&zone);
+    msgpack_sbuffer_destroy(&sb);
 }
 
 /* ---- routing ------------------------------------------------------------------ */

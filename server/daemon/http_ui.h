@@ -7,6 +7,7 @@
 #ifndef VW_DAEMON_HTTP_UI_H
 #define VW_DAEMON_HTTP_UI_H
 
+#include <msgpack.h>
 #include <stdbool.h>
 
 #include "config.h"
@@ -14,10 +15,12 @@
 
 struct evhttp_request;
 
-/* Runs a query op (never an admin op) for the exports: its JSON answer is
- * left in req's output buffer and its HTTP status returned (http.c). */
+/* Runs a query op (never an admin op) for the exports and returns its HTTP
+ * status (http.c): on 200 *result is the op's result as msgpack (valid until
+ * the next op of this gateway worker), otherwise the JSON error answer is
+ * left in req's output buffer. */
 typedef int (*vw_http_ui_op_fn)(void *arg, struct evhttp_request *req, const char *op,
-                                const char *query);
+                                const char *query, const msgpack_object **result);
 
 typedef struct vw_http_ui_ctx {
     const vw_config *cfg;

@@ -200,24 +200,35 @@ int vw_http_error_json(const char *code, const char *message, vw_mpjson_sink sin
     return vw_http_status(code);
 }
 
-int vw_http_render(const uint8_t *body, size_t len, msgpack_zone *zone, vw_mpjson_sink sink,
-                   void *ctx, int *status)
+int vw_http_answer(const uint8_t *body, size_t len, msgpack_zone *zone,
+                   const msgpack_object **result, vw_mpjson_sink sink, void *ctx, int *status)
 {
     msgpack_object root;
     vw_response r;
     vw_err err;
     char code[32], msg[512];
     *status = 500;
+    *result = NULL;
     msgpack_zone_clear(zone);
     if (vw_msg_unpack(body, len, zone, &root, &err) != 0 ||
         vw_response_parse(&root, &r, &err) != 0)
         return -1;
     if (r.ok) {
         *status = 200;
-        return vw_mpjson_write(r.result, false, sink, ctx);
+        *result = r.result;
+        return 0;
     }
     snprintf(code, sizeof code, "%.*s", (int)r.err_code_len, r.err_code);
     snprintf(msg, sizeof msg, "%.*s", (int)r.err_message_len, r.err_message);
     *status = vw_http_error_json(code, msg, sink, ctx);
     return 0;
+}
+
+int vw_http_render(const uint8_t *body, size_t len, msgpack_zone *zone, vw_mpjson_sink sink,
+                   void *ctx, int *status)
+{
+    const msgpack_object *result;
+    if (vw_http_answer(body, len, zone, &result, sink, ctx, status) != 0)
+        return -1;
+    return result ? vw_mpjson_write(result, false, sink, ctx) : 0;
 }

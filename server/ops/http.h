@@ -36,6 +36,13 @@ int vw_http_status(const char *code);
 int vw_http_render(const uint8_t *body, size_t len, msgpack_zone *zone, vw_mpjson_sink sink,
                    void *ctx, int *status);
 
+/* As vw_http_render, but an ok answer is not written: *result is the result
+ * object (in `zone`, its strings in `body`; NULL for an error answer, which
+ * is written). For callers that use the result as msgpack (the web UI's
+ * map exports). */
+int vw_http_answer(const uint8_t *body, size_t len, msgpack_zone *zone,
+                   const msgpack_object **result, vw_mpjson_sink sink, void *ctx, int *status);
+
 /* Writes {"error":{"code":code,"message":message}} and returns its status. */
 int vw_http_error_json(const char *code, const char *message, vw_mpjson_sink sink, void *ctx);
 
