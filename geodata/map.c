@@ -29,7 +29,7 @@ static uint32_t count_props(const mobj *from, const char *skip)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; from && from->type == MSGPACK_OBJECT_MAP && i < from->via.map.size; i++)
-        n += !vw_mapi_is(&from->via.map.ptr[i].key, skip);
+        n += !vw_mp_is(&from->via.map.ptr[i].key, skip);
     return n;
 }
 
@@ -37,7 +37,7 @@ static uint32_t count_props(const mobj *from, const char *skip)
 static void copy_props(msgpack_packer *pk, const mobj *from, const char *skip)
 {
     for (uint32_t i = 0; from && from->type == MSGPACK_OBJECT_MAP && i < from->via.map.size; i++)
-        if (!vw_mapi_is(&from->via.map.ptr[i].key, skip)) {
+        if (!vw_mp_is(&from->via.map.ptr[i].key, skip)) {
             msgpack_pack_object(pk, from->via.map.ptr[i].key);
             msgpack_pack_object(pk, from->via.map.ptr[i].val);
         }
@@ -163,8 +163,8 @@ typedef vw_mapi_coord_fn coord_fn;
 static void walk(const mobj *geom, coord_fn fn, void *ctx)
 {
     const mobj *type = vw_mp_get(geom, "type"), *coords = vw_mp_get(geom, "coordinates");
-    bool multi = vw_mapi_is(type, "MultiPolygon");
-    if (coords == NULL || (!multi && !vw_mapi_is(type, "Polygon")))
+    bool multi = vw_mp_is(type, "MultiPolygon");
+    if (coords == NULL || (!multi && !vw_mp_is(type, "Polygon")))
         return;
     uint32_t np = multi ? vw_mapi_len(coords) : 1;
     for (uint32_t p = 0; p < np; p++) {
@@ -214,7 +214,7 @@ static void draw_kind(const mobj *features, const char *kind, const proj *p, FIL
         if (!vw_mapi_kind_is(f, kind))
             continue;
         const mobj *g = vw_mp_get(f, "geometry");
-        if (vw_mapi_is(vw_mp_get(g, "type"), "Point")) { /* a white spot without a cell */
+        if (vw_mp_is(vw_mp_get(g, "type"), "Point")) { /* a white spot without a cell */
             double x, y;
             point_px(p, g, &x, &y);
             fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" %s/>\n", x, y, style);
@@ -305,10 +305,10 @@ static GEOSGeometry *polygon_of(GEOSContextHandle_t h, const mobj *rings)
 static GEOSGeometry *geometry_of(GEOSContextHandle_t h, const mobj *geometry)
 {
     const mobj *type = vw_mp_get(geometry, "type"), *coords = vw_mp_get(geometry, "coordinates");
-    if (vw_mapi_is(type, "Polygon"))
+    if (vw_mp_is(type, "Polygon"))
         return polygon_of(h, coords);
     uint32_t n = vw_mapi_len(coords);
-    if (!vw_mapi_is(type, "MultiPolygon") || n == 0)
+    if (!vw_mp_is(type, "MultiPolygon") || n == 0)
         return NULL;
     GEOSGeometry **polys = calloc(n, sizeof *polys);
     bool ok = polys != NULL;
@@ -546,12 +546,6 @@ int vw_map_svg(const msgpack_object *fc, const vw_map_opts *o, FILE *out, vw_err
 
 /* ---- the helpers netmap.c shares (map_int.h) ------------------------------- */
 
-bool vw_mapi_is(const msgpack_object *o, const char *lit)
-{
-    size_t n = strlen(lit);
-    return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
-           memcmp(o->via.str.ptr, lit, n) == 0;
-}
 bool vw_mapi_present(const msgpack_object *o) { return o && o->type != MSGPACK_OBJECT_NIL; }
 void vw_mapi_pack(msgpack_packer *pk, const msgpack_object *o)
 {
@@ -580,7 +574,7 @@ void vw_mapi_point(msgpack_packer *pk, const msgpack_object *lon, const msgpack_
 }
 bool vw_mapi_kind_is(const msgpack_object *feature, const char *kind)
 {
-    return vw_mapi_is(vw_mp_get(vw_mp_get(feature, "properties"), "kind"), kind);
+    return vw_mp_is(vw_mp_get(vw_mp_get(feature, "properties"), "kind"), kind);
 }
 const msgpack_object *vw_mapi_at(const msgpack_object *o, uint32_t i)
 {

@@ -22,8 +22,6 @@ typedef struct vw_mapi_path_ctx {
     FILE *out;
 } vw_mapi_path_ctx;
 
-/* o is a str equal to lit (false for NULL). */
-bool vw_mapi_is(const msgpack_object *o, const char *lit);
 /* o is present and not nil. */
 bool vw_mapi_present(const msgpack_object *o);
 /* Packs o as it is, nil for NULL. */

@@ -39,7 +39,7 @@ static const kind_style styles[KINDS_DRAWN] = {
 static int style_of(const msgpack_object *kind)
 {
     for (int k = 0; k < KINDS_DRAWN - 1; k++)
-        if (vw_mapi_is(kind, styles[k].kind))
+        if (vw_mp_is(kind, styles[k].kind))
             return k;
     return KINDS_DRAWN - 1;
 }

@@ -491,6 +491,11 @@ int vw_response_parse(const msgpack_object *root, vw_response *out, vw_err *err)
 
 /* ---- result access ------------------------------------------------------- */
 
+bool vw_mp_is(const msgpack_object *o, const char *lit)
+{
+    return o && str_is(o, lit);
+}
+
 const msgpack_object *vw_mp_get(const msgpack_object *map, const char *key)
 {
     if (map == NULL || map->type != MSGPACK_OBJECT_MAP)

@@ -130,6 +130,8 @@ typedef struct vw_response {
 int vw_response_parse(const msgpack_object *root, vw_response *out, vw_err *err);
 
 /* ---- result access --------------------------------------------------------- */
+/* o is a str equal to the NUL-terminated lit (false for NULL). */
+bool vw_mp_is(const msgpack_object *o, const char *lit);
 /* Map members by key (NULL when absent, or when `map` is NULL or no map). */
 const msgpack_object *vw_mp_get(const msgpack_object *map, const char *key);
 /* Copy a str field into buf ("" when absent/nil). */

@@ -118,7 +118,7 @@ typedef struct out_sink {
 static int sink_write(void *ctx, const char *p, size_t n)
 {
     out_sink *s = ctx;
-    if (s->n + n > s->max || evbuffer_add(s->buf, p, n) != 0)
+    if (s->n + n > s->max || (s->buf && evbuffer_add(s->buf, p, n) != 0)) /* buf NULL: counts */
         return -1;
     s->n += n;
     return 0;
@@ -218,8 +218,15 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
     out_sink s = {b, 0, cfg->http_max_output};
     const uint8_t *body = (const uint8_t *)w->resp.data + 4;
     size_t body_len = w->resp.size - 4;
-    if ((result ? vw_http_answer(body, body_len, &w->zone, result, sink_write, &s, &status)
-                : vw_http_render(body, body_len, &w->zone, sink_write, &s, &status)) != 0) {
+    int rc = result ? vw_http_answer(body, body_len, &w->zone, result, sink_write, &s, &status)
+                    : vw_http_render(body, body_len, &w->zone, sink_write, &s, &status);
+    if (rc == 0 && result && *result) {
+        /* as on /v1: the answer's JSON must fit http_max_output (counted, not written) */
+        out_sink count = {NULL, 0, cfg->http_max_output};
+        if ((rc = vw_mpjson_write(*result, false, sink_write, &count)) != 0)
+            *result = NULL;
+    }
+    if (rc != 0) {
         if (status == 200) {
             outcome.code = VW_C_TOO_LARGE; /* the op answered, but that does not go out */
             char msg[128];
