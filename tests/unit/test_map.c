@@ -147,6 +147,20 @@ static void pack_coverage(msgpack_sbuffer *sb, bool with_geometry)
     msgpack_pack_double(&pk, 6.125);
 }
 
+/* The coverage result (in rsb, unpacked in *res) and its collection (in
+ * fsb, unpacked in *fc). */
+static void coverage_fc(msgpack_sbuffer *rsb, msgpack_sbuffer *fsb, bool with_geometry,
+                        unpacked *res, unpacked *fc)
+{
+    vw_err err;
+    msgpack_sbuffer_clear(rsb);
+    msgpack_sbuffer_clear(fsb);
+    pack_coverage(rsb, with_geometry);
+    CHECK(unpack(res, rsb) == 0);
+    CHECK(vw_map_geojson(&res->obj, fsb, &err) == 0);
+    CHECK(unpack(fc, fsb) == 0);
+}
+
 static void test_coverage_map(void)
 {
     msgpack_sbuffer rsb, fsb;
@@ -154,10 +168,7 @@ static void test_coverage_map(void)
     vw_err err;
     msgpack_sbuffer_init(&rsb);
     msgpack_sbuffer_init(&fsb);
-    pack_coverage(&rsb, true);
-    CHECK(unpack(&res, &rsb) == 0);
-    CHECK(vw_map_geojson(&res.obj, &fsb, &err) == 0);
-    CHECK(unpack(&fc, &fsb) == 0);
+    coverage_fc(&rsb, &fsb, true, &res, &fc);
     char *json = json_of(&fc.obj);
     CHECK_STR(json,
               "{\"type\":\"FeatureCollection\",\"coverage\":{\"scope\":\"oost\",\"need\":"
@@ -212,12 +223,7 @@ static void test_coverage_map(void)
     msgpack_zone_destroy(&res.zone);
 
     /* no region geometry: the collection is written, the SVG refused */
-    msgpack_sbuffer_clear(&rsb);
-    msgpack_sbuffer_clear(&fsb);
-    pack_coverage(&rsb, false);
-    CHECK(unpack(&res, &rsb) == 0);
-    CHECK(vw_map_geojson(&res.obj, &fsb, &err) == 0);
-    CHECK(unpack(&fc, &fsb) == 0);
+    coverage_fc(&rsb, &fsb, false, &res, &fc);
     CHECK(svg_of(&fc.obj, false, &mo) == NULL);
     msgpack_zone_destroy(&fc.zone);
     msgpack_zone_destroy(&res.zone);
