@@ -1,6 +1,8 @@
-/* mpjson.c -- msgpack object -> JSON text (see mpjson.h). Plain runs of a
- * string go to the sink in one piece; nesting is bounded by the object (which
- * vw_msg_check or our own packer bounded already). */
+/* mpjson.c -- msgpack object -> JSON text (see mpjson.h). The text is
+ * gathered in a 4 KiB buffer and handed to the sink in pieces of that size (a
+ * sink call per token was most of the HTTP gateway's cost: evbuffer_add per
+ * comma); nesting is bounded by the object (which vw_msg_check or our own
+ * packer bounded already). */
 #include "mpjson.h"
 
 #include <math.h>
@@ -8,17 +10,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define JW_BUF 4096
+
 typedef struct jw {
     vw_mpjson_sink sink;
     void *ctx;
     bool pretty;
     int failed;
+    size_t used;       /* bytes in buf not yet given to the sink */
+    char buf[JW_BUF];
 } jw;
+
+static void flush(jw *w)
+{
+    if (!w->failed && w->used && w->sink(w->ctx, w->buf, w->used) != 0)
+        w->failed = 1;
+    w->used = 0;
+}
 
 static void put(jw *w, const char *p, size_t n)
 {
-    if (!w->failed && n && w->sink(w->ctx, p, n) != 0)
-        w->failed = 1;
+    if (w->failed || n == 0)
+        return;
+    if (n > JW_BUF - w->used) {
+        flush(w);
+        if (n >= JW_BUF) { /* a long string: straight through */
+            if (!w->failed && w->sink(w->ctx, p, n) != 0)
+                w->failed = 1;
+            return;
+        }
+    }
+    memcpy(w->buf + w->used, p, n);
+    w->used += n;
 }
 
 static void puts_(jw *w, const char *s)
@@ -36,13 +59,25 @@ static void indent(jw *w, int depth)
         put(w, spaces, 2);
 }
 
+/* 1 for the bytes a JSON string must escape: '"', '\\', C0 controls, DEL. */
+static const unsigned char needs_escape[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1, [0x7f] = 1,
+};
+
 static void write_str(jw *w, const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t run = 0;
     put(w, "\"", 1);
     for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        const char *esc = NULL;
+        unsigned char ch = u[i];
+        if (!needs_escape[ch])
+            continue;
+        const char *esc;
         char hex[8];
         switch (ch) {
         case '"': esc = "\\\""; break;
@@ -53,13 +88,9 @@ static void write_str(jw *w, const char *s, size_t n)
         case '\b': esc = "\\b"; break;
         case '\f': esc = "\\f"; break;
         default:
-            if (ch < 0x20 || ch == 0x7f) {
-                snprintf(hex, sizeof hex, "\\u%04x", ch);
-                esc = hex;
-            }
+            snprintf(hex, sizeof hex, "\\u%04x", ch);
+            esc = hex;
         }
-        if (esc == NULL)
-            continue;
         put(w, s + run, i - run);
         puts_(w, esc);
         run = i + 1;
@@ -83,22 +114,143 @@ static void write_base64(jw *w, const char *p, size_t n)
     put(w, "\"", 1);
 }
 
+/* Decimal digits of v into out (no terminator); returns their count. */
+static size_t u64_text(unsigned long long v, char out[20])
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* The text printf's "%.{prec}g" gives for the decimal digits dig[0..prec)
+ * (no trailing zeros needed; dig[0] != '0') with decimal exponent e10 (the
+ * value is d.ddd x 10^e10), written to out; returns the length. */
+static size_t g_text(bool neg, const char *dig, int prec, int e10, char *out)
+{
+    size_t n = 0;
+    int nd = prec;
+    while (nd > 1 && dig[nd - 1] == '0')
+        nd--; /* %g drops trailing zeros */
+    if (neg)
+        out[n++] = '-';
+    if (e10 < -4 || e10 >= prec) {
+        out[n++] = dig[0];
+        if (nd > 1) {
+            out[n++] = '.';
+            memcpy(out + n, dig + 1, (size_t)nd - 1);
+            n += (size_t)nd - 1;
+        }
+        out[n++] = 'e';
+        out[n++] = e10 < 0 ? '-' : '+';
+        int ae = e10 < 0 ? -e10 : e10;
+        if (ae < 10)
+            out[n++] = '0';
+        n += u64_text((unsigned long long)ae, out + n);
+    } else if (e10 < 0) {
+        out[n++] = '0';
+        out[n++] = '.';
+        for (int i = 0; i < -e10 - 1; i++)
+            out[n++] = '0';
+        memcpy(out + n, dig, (size_t)nd);
+        n += (size_t)nd;
+    } else {
+        for (int i = 0; i <= e10; i++)
+            out[n++] = i < nd ? dig[i] : '0';
+        if (nd > e10 + 1) {
+            out[n++] = '.';
+            memcpy(out + n, dig + e10 + 1, (size_t)(nd - e10 - 1));
+            n += (size_t)(nd - e10 - 1);
+        }
+    }
+    return n;
+}
+
+/* Shortest of %.15g, %.16g, %.17g that reads back as d, as the old loop of
+ * three snprintf + strtod gave, but from one "%.16e" conversion (17
+ * digits): the 15- and 16-digit candidates are that text rounded half up,
+ * each checked by strtod. Rounding the rounded text again agrees with
+ * printf's rounding of d except when the dropped tail is exactly 5 (000):
+ * there printf itself decides. So the text is the old loop's, byte for byte
+ * (tests/unit/test_json.c compares them on random doubles). */
+static size_t double_text(double d, char out[40])
+{
+    char e[40];
+    int len = snprintf(e, sizeof e, "%.16e", d); /* [-]d.dddddddddddddddde[+-]XX */
+    if (len <= 0 || len >= (int)sizeof e)
+        return 0;
+    bool neg = e[0] == '-';
+    const char *m = e + neg;
+    char dig[18];
+    dig[0] = m[0];
+    memcpy(dig + 1, m + 2, 16);
+    int e10 = atoi(m + 19);
+    for (int prec = 15; prec <= 16; prec++) {
+        char r[18];
+        int re = e10;
+        size_t n;
+        int t = prec + 1;
+        while (t < 17 && dig[t] == '0')
+            t++;
+        if (dig[prec] == '5' && t == 17) {
+            /* a tail of exactly 5: the 17-digit text may have been rounded
+             * up to it, so only printf knows the way; rare */
+            n = (size_t)snprintf(out, 40, "%.*g", prec, d);
+            if (strtod(out, NULL) == d)
+                return n;
+            continue;
+        }
+        memcpy(r, dig, (size_t)prec);
+        if (dig[prec] >= '5') { /* round up, carrying */
+            int i = prec - 1;
+            while (i >= 0 && r[i] == '9')
+                r[i--] = '0';
+            if (i >= 0) {
+                r[i]++;
+            } else { /* 9.99..9 -> 10.0..0 */
+                r[0] = '1';
+                re++;
+            }
+        }
+        n = g_text(neg, r, prec, re, out);
+        out[n] = '\0';
+        if (strtod(out, NULL) == d)
+            return n;
+    }
+    return g_text(neg, dig, 17, e10, out);
+}
+
 static void write_double(jw *w, double d)
 {
-    char buf[40];
+    char buf[48];
+    size_t n;
     if (!isfinite(d)) {
         puts_(w, "null");
         return;
     }
-    /* Shortest text that reads back as the same double. */
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d)
-            break;
+    if (d == 0) {
+        n = (size_t)snprintf(buf, sizeof buf, "%s", signbit(d) ? "-0" : "0");
+    } else if (fabs(d) < 1e15 && d == (double)(long long)d) {
+        /* whole numbers: digits straight from the integer */
+        long long v = (long long)d;
+        n = 0;
+        if (v < 0)
+            buf[n++] = '-';
+        n += u64_text(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, buf + n);
+    } else {
+        n = double_text(d, buf);
+        if (n == 0) { /* cannot happen with a finite double; the old way */
+            n = (size_t)snprintf(buf, sizeof buf, "%.17g", d);
+        }
     }
-    if (!strpbrk(buf, ".eE"))
-        strcat(buf, ".0");
-    puts_(w, buf);
+    put(w, buf, n);
+    if (memchr(buf, '.', n) == NULL && memchr(buf, 'e', n) == NULL)
+        put(w, ".0", 2);
 }
 
 /* A non-string map key: its own JSON text, as a string. */
@@ -137,12 +289,11 @@ static void write_obj(jw *w, const msgpack_object *o, int depth)
     case MSGPACK_OBJECT_NIL: puts_(w, "null"); break;
     case MSGPACK_OBJECT_BOOLEAN: puts_(w, o->via.boolean ? "true" : "false"); break;
     case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        snprintf(num, sizeof num, "%llu", (unsigned long long)o->via.u64);
-        puts_(w, num);
+        put(w, num, u64_text((unsigned long long)o->via.u64, num));
         break;
     case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        snprintf(num, sizeof num, "%lld", (long long)o->via.i64);
-        puts_(w, num);
+        num[0] = '-';
+        put(w, num, 1 + u64_text(0ull - (unsigned long long)o->via.i64, num + 1));
         break;
     case MSGPACK_OBJECT_FLOAT32:
     case MSGPACK_OBJECT_FLOAT64: write_double(w, o->via.f64); break;
@@ -182,7 +333,13 @@ static void write_obj(jw *w, const msgpack_object *o, int depth)
 
 int vw_mpjson_write(const msgpack_object *o, bool pretty, vw_mpjson_sink sink, void *ctx)
 {
-    jw w = {.sink = sink, .ctx = ctx, .pretty = pretty};
+    jw w;
+    w.sink = sink;
+    w.ctx = ctx;
+    w.pretty = pretty;
+    w.failed = 0;
+    w.used = 0; /* buf needs no zeroing */
     write_obj(&w, o, 0);
+    flush(&w);
     return w.failed ? -1 : 0;
 }

@@ -21,8 +21,11 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -473,6 +476,12 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
         }
         c->w = w;
         c->evcon = cbarg;
+        /* An answer leaves as headers + body: without TCP_NODELAY the body
+         * waits for the client's delayed ACK (~40 ms per keep-alive request). */
+        evutil_socket_t sfd = bufferevent_getfd(w->fresh[i]);
+        int one = 1;
+        if (sfd >= 0)
+            (void)setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         LIST_INSERT_HEAD(&w->conns, c, link);
         evhttp_connection_set_closecb(cbarg, on_conn_close, c);
         evbuffer_add_cb(bufferevent_get_output(w->fresh[i]), on_output, c);

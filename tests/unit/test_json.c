@@ -1,5 +1,6 @@
 /* test_json.c -- the msgpack -> JSON writer of the verwijs CLI (client/cli/json.c):
- * string escaping, nesting and indentation, floats (round trip, NaN/inf),
+ * string escaping, nesting and indentation, floats (round trip, NaN/inf, the
+ * same text as printf's shortest round trip), integer limits, long strings,
  * bin/ext as base64, non-string map keys. Every output is also fed to json-c's
  * parser, so "valid JSON" is checked by a real parser, not by eye.
  *
@@ -8,6 +9,8 @@
 #include <json-c/json.h>
 #include <math.h>
 #include <msgpack.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,6 +183,105 @@ static void test_floats(void)
     msgpack_sbuffer_destroy(&b.sb);
 }
 
+/* The text printf's shortest round trip gives: "%.15g", "%.16g", "%.17g",
+ * the first that reads back (how the writer worked before it formatted from
+ * one conversion); ".0" keeps a float a float. */
+static void printf_shortest(double d, char *out, size_t cap)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(out, cap, "%.*g", prec, d);
+        if (strtod(out, NULL) == d)
+            break;
+    }
+    if (!strpbrk(out, ".eE"))
+        strcat(out, ".0");
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* Byte for byte the printf text, on random bit patterns, coordinates with 6
+ * decimals, computed minutes and km, whole numbers, and every decade; and
+ * every value reads back exactly. */
+static void test_floats_as_printf(void)
+{
+    int differ = 0;
+    for (int i = 0; i < 200000; i++) {
+        double d;
+        uint64_t u = rng();
+        double r = (double)(u >> 11) / 9007199254740992.0;
+        switch (i % 6) {
+        case 0: memcpy(&d, &u, sizeof d); break;
+        case 1: d = r * 300; break;
+        case 2: d = round(r * 1e6) / 1e6 + 50; break;
+        case 3: d = (double)((int64_t)(u % 2000001) - 1000000); break;
+        case 4: d = r * pow(10, (int)(u % 61) - 30); break;
+        default: d = -r / 3 * pow(2, (int)(u % 2000) - 1000); break;
+        }
+        if (!isfinite(d))
+            continue;
+        buf b;
+        buf_init(&b);
+        msgpack_pack_double(&b.pk, d);
+        char *txt = to_json(&b.sb, false);
+        char want[64];
+        printf_shortest(d, want, sizeof want);
+        strcat(want, "\n");
+        if (txt == NULL || strcmp(txt, want) != 0 || strtod(txt, NULL) != d) {
+            if (differ++ < 5)
+                fprintf(stderr, "  %a: writer %s printf %s", d, txt ? txt : "(null)", want);
+        }
+        free(txt);
+        msgpack_sbuffer_destroy(&b.sb);
+    }
+    CHECK(differ == 0);
+}
+
+/* Integers at their limits, and a string longer than the writer's buffer. */
+static void test_limits(void)
+{
+    buf b;
+    buf_init(&b);
+    msgpack_pack_array(&b.pk, 4);
+    msgpack_pack_int64(&b.pk, INT64_MIN);
+    msgpack_pack_uint64(&b.pk, UINT64_MAX);
+    msgpack_pack_int64(&b.pk, -1);
+    msgpack_pack_uint64(&b.pk, 0);
+    char *txt = to_json(&b.sb, false);
+    CHECK_STR(txt, "[-9223372036854775808,18446744073709551615,-1,0]\n");
+    free(txt);
+    msgpack_sbuffer_destroy(&b.sb);
+
+    size_t n = 10000;
+    char *s = malloc(n), *want = malloc(2 * n + 16);
+    CHECK(s && want);
+    if (!s || !want)
+        return;
+    size_t w = 0;
+    want[w++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        s[i] = i % 97 == 0 ? '"' : (char)('a' + i % 26);
+        if (s[i] == '"')
+            want[w++] = '\\';
+        want[w++] = s[i];
+    }
+    memcpy(want + w, "\"\n", 3);
+    buf_init(&b);
+    pstr(&b.pk, s, n);
+    txt = to_json(&b.sb, false);
+    CHECK_STR(txt, want);
+    free(txt);
+    free(s);
+    free(want);
+    msgpack_sbuffer_destroy(&b.sb);
+}
+
 static void test_bin_ext(void)
 {
     buf b;
@@ -298,6 +400,8 @@ int main(void)
     test_escaping();
     test_scalars();
     test_floats();
+    test_floats_as_printf();
+    test_limits();
     test_bin_ext();
     test_nesting_pretty();
     test_non_string_keys();
