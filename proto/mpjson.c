@@ -225,6 +225,48 @@ static size_t double_text(double d, char out[40])
     return g_text(neg, dig, 17, e10, out);
 }
 
+/* A double that is a decimal of at most 15 significant digits and fewer
+ * than 9 integer digits (a coordinate from the register, 52.088369) is that
+ * decimal, found without printf: the first k for which round(|d| 10^k) / 10^k
+ * == |d|. The division is correctly rounded and so is strtod, so the text
+ * reads back as d; it is the %.15g text, because d lies within half an ulp
+ * of a 15-digit decimal. Returns 0 when d is not such a number. */
+static size_t short_decimal(double d, char out[40])
+{
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+                                 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    double a = fabs(d);
+    if (!(a >= 1e-4 && a < 1e9))
+        return 0;
+    for (int k = 1; k <= 15; k++) {
+        double m = nearbyint(a * p10[k]);
+        if (m >= 1e15) /* more than 15 digits */
+            return 0;
+        if (m / p10[k] != a)
+            continue;
+        char dig[20];
+        size_t nd = u64_text((unsigned long long)m, dig), n = 0;
+        if (d < 0)
+            out[n++] = '-';
+        if (nd <= (size_t)k) { /* 0.000ddd */
+            out[n++] = '0';
+            out[n++] = '.';
+            for (size_t i = nd; i < (size_t)k; i++)
+                out[n++] = '0';
+            memcpy(out + n, dig, nd);
+            n += nd;
+        } else {
+            memcpy(out + n, dig, nd - (size_t)k);
+            n += nd - (size_t)k;
+            out[n++] = '.';
+            memcpy(out + n, dig + nd - (size_t)k, (size_t)k);
+            n += (size_t)k;
+        }
+        return n;
+    }
+    return 0;
+}
+
 static void write_double(jw *w, double d)
 {
     char buf[48];
@@ -242,7 +284,7 @@ static void write_double(jw *w, double d)
         if (v < 0)
             buf[n++] = '-';
         n += u64_text(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, buf + n);
-    } else {
+    } else if ((n = short_decimal(d, buf)) == 0) {
         n = double_text(d, buf);
         if (n == 0) { /* cannot happen with a finite double; the old way */
             n = (size_t)snprintf(buf, sizeof buf, "%.17g", d);
