@@ -12,6 +12,7 @@
 
 #include "geodata/geo.h"
 #include "proto/msg.h"
+#include "server/ops/authz.h"
 #include "server/engine/problems.h"
 #include "server/engine/refer.h"
 #include "server/engine/snapshot.h"
@@ -88,6 +89,9 @@ typedef struct vw_ops_admin {
     const char *token;  /* required as the envelope's "auth" (admin over TCP); NULL: not needed */
     size_t token_len;
     bool denied;        /* set by vw_ops_handle when the token was missing or wrong */
+    /* Who this request acts as (authz.h): set by the daemon once the
+     * connection or request is authenticated; borrowed for the request. */
+    const vw_credential *cred;
     /* Builds a new snapshot and swaps it in; fills *after. 0 / -1 with err. */
     int (*reload)(void *ud, vw_ops_snap_summary *after, vw_err *err);
     /* Imports `path` (a server-side file) as `kind`, whole or nothing, then
