@@ -135,7 +135,16 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
         vw_msg_unpack(body, len, ctx->zone, &root, &err) != 0 ||
         vw_request_parse(&root, &req, &err) != 0)
         goto fail;
-    if (ctx->admin && ctx->admin->token &&
+    if (ctx->admin && ctx->admin->authenticate) {
+        ctx->admin->cred = ctx->admin->authenticate(ctx->admin->auth_ud, req.auth,
+                                                    req.auth ? req.auth_len : 0);
+        if (ctx->admin->cred == NULL) {
+            ctx->admin->denied = true;
+            vw_err_set(&err, VW_E_FORBIDDEN, "this admin listener needs a valid 'auth' "
+                       "(NAME:SECRET of a credential, or the admin token)");
+            goto fail;
+        }
+    } else if (ctx->admin && ctx->admin->token &&
         (req.auth == NULL ||
          !vw_ops_token_eq(req.auth, req.auth_len, ctx->admin->token, ctx->admin->token_len))) {
         ctx->admin->denied = true;
@@ -154,6 +163,13 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
                    def->name);
         goto fail;
     }
+    if (ctx->admin && (def->flags & VW_OPF_ADMIN)) {
+        char why[sizeof ctx->admin->refusal];
+        if (vw_authz_op_check(ctx->admin->cred, def->name, def->flags, why, sizeof why) != 0) {
+            vw_err_set(&err, VW_E_FORBIDDEN, "%s", why);
+            goto fail;
+        }
+    }
     if (ctx->snap == NULL && !(def->flags & VW_OPF_NO_SNAPSHOT)) {
         vw_err_set(&err, VW_E_UNAVAILABLE, "no snapshot is loaded");
         goto fail;
@@ -169,6 +185,12 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
     return;
 
 fail:
+    if (ctx->admin && strcmp(err.code, VW_E_FORBIDDEN) == 0) {
+        ctx->admin->refused = true; /* every refusal the daemon logs at WARN */
+        size_t n = strnlen(err.message, sizeof ctx->admin->refusal - 1);
+        memcpy(ctx->admin->refusal, err.message, n);
+        ctx->admin->refusal[n] = '\0';
+    }
     out->size = frame + VW_FRAME_HEADER;
     vw_pack_error(&pk, req.has_id ? req.id : 0, err.code[0] ? err.code : VW_E_INTERNAL,
                   err.message);

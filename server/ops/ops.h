@@ -92,6 +92,18 @@ typedef struct vw_ops_admin {
     /* Who this request acts as (authz.h): set by the daemon once the
      * connection or request is authenticated; borrowed for the request. */
     const vw_credential *cred;
+    /* When set, replaces the token check: the credential the envelope's
+     * "auth" (NULL, 0 when absent) names, or NULL (refused: answered
+     * `forbidden`, `denied` set). The daemon verifies named credentials,
+     * the legacy token and TLS client certificates here, and caches per
+     * connection. The result goes to `cred`. */
+    const vw_credential *(*authenticate)(void *auth_ud, const char *auth, size_t len);
+    void *auth_ud;
+    /* Set by vw_ops_handle when it answered `forbidden` (a refused
+     * credential, op or change): the reason, for the daemon's WARN log
+     * (no record data: roles, ops, region codes). */
+    bool refused;
+    char refusal[160];
     /* Builds a new snapshot and swaps it in; fills *after. 0 / -1 with err. */
     int (*reload)(void *ud, vw_ops_snap_summary *after, vw_err *err);
     /* Imports `path` (a server-side file) as `kind`, whole or nothing, then

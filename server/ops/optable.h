@@ -23,6 +23,12 @@ typedef int (*vw_op_fn)(const struct vw_op_call *c);
 #define VW_OPF_ADMIN 1u       /* admin listeners only (forbidden on the query port) */
 #define VW_OPF_NO_SNAPSHOT 2u /* answers without a loaded snapshot */
 #define VW_OPF_HEAVY 4u       /* may take 100 ms or more (whole-country scans) */
+/* Who may run an admin op (authz.c, vw_authz_op_check): an admin op without
+ * either flag changes whole tables (reload, import) and is for the national
+ * administrator only. */
+#define VW_OPF_READONLY 8u    /* admin op that changes nothing (history, changes): every role */
+#define VW_OPF_PER_RECORD 16u /* admin op of record-level changes (apply): every role but
+                                 auditor, then vw_authz_change_check per change */
 
 /* How an argument is typed, on the wire and in a query string. */
 typedef enum vw_arg_type {

@@ -96,7 +96,8 @@ static const msgpack_object *field(const msgpack_object *m, const char *k)
 
 int main(void)
 {
-    vw_ops_admin admin = {.reload = fake_reload, .import = fake_import};
+    static const vw_credential nat = {.name = "admin", .role = VW_ROLE_ADMIN};
+    vw_ops_admin admin = {.reload = fake_reload, .import = fake_import, .cred = &nat};
 
     /* Query listener (no admin context): forbidden, callbacks never run. */
     check_error(run(NULL, "reload", NULL, NULL, NULL), VW_E_FORBIDDEN);
