@@ -67,13 +67,14 @@ P=""; DPID=""; RPID=""; PGPORT=""
 pg() { # a PostgreSQL server binary, as user postgres when we are root
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
-cleanup() {
-  [ -n "$DPID" ] && kill "$DPID" 2>/dev/null
-  [ -n "$RPID" ] && kill "$RPID" 2>/dev/null
-  [ -n "$PGPORT" ] && pg "$PGBIN/pg_ctl" -D "$P/data" -m immediate -w stop >/dev/null 2>&1
+cleanup() { # every step runs, whatever failed before it (no errexit here)
+  set +e
+  if [ -n "$DPID" ]; then kill "$DPID" 2>/dev/null; fi
+  if [ -n "$RPID" ]; then kill "$RPID" 2>/dev/null; fi
+  if [ -n "$PGPORT" ]; then pg "$PGBIN/pg_ctl" -D "$P/data" -m immediate -w stop >/dev/null 2>&1; fi
   DPID=""; RPID=""; PGPORT=""
   rm -rf "$W"
-  [ -n "$P" ] && rm -rf "$P"
+  if [ -n "$P" ]; then rm -rf "$P"; fi
   return 0
 }
 trap cleanup EXIT
@@ -87,10 +88,9 @@ if [ "$postgis" = 1 ]; then
   P=$(mktemp -d "${TMPDIR:-/tmp}/vwpg.XXXXXX")
   [ "$(id -u)" = 0 ] && chown postgres: "$P"
   pg "$PGBIN/initdb" -D "$P/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >/dev/null
-  port=$(free_port)
-  pg "$PGBIN/pg_ctl" -D "$P/data" -l "$P/log" -w -o "-p $port -k $P -c listen_addresses=127.0.0.1 \
+  PGPORT=$(free_port) # set first: cleanup stops a server that is still starting
+  pg "$PGBIN/pg_ctl" -D "$P/data" -l "$P/log" -w -o "-p $PGPORT -k $P -c listen_addresses=127.0.0.1 \
     -c max_connections=120 -c shared_buffers=256MB -c fsync=off -c synchronous_commit=off" start >/dev/null
-  PGPORT=$port
   PSQL+=(-p "$PGPORT")
   { for j in $(seq 16); do echo "\\set i$j random(1, :norigins)"; done
     echo '\startpipeline'
@@ -179,7 +179,7 @@ for n in ${sizes//,/ }; do
   done
   load_run verwijs 16 0 ping
   load_run redis 16 0 ping
-  rb=$(redis-benchmark -h 127.0.0.1 -p "$rport" -t ping -P 16 -c 50 -n $((duration * 300000)) -q --csv 2>/dev/null |
+  rb=$(timeout $((duration + 60)) redis-benchmark -h 127.0.0.1 -p "$rport" -t ping -P 16 -c 50 -n $((duration * 300000)) -q --csv 2>/dev/null |
        awk -F'"' '/PING_MBULK/{print int($4)}')
   echo "{\"target\":\"redis-benchmark-ping\",\"pipeline\":16,\"connections\":50,\"qps\":${rb:-0}}" > "$W/r.json"
   emit "redis-benchmark-ping-16" "16 (redis-benchmark -t ping)"
