@@ -3,16 +3,22 @@
  *   vwload --make-queries --geodata DIR --count N [--seed S] [--workload fysio-onco|mix]
  *          > queries.txt
  *   vwload --redis-load HOST:PORT < rows.txt      (id|discipline|expertise|lat|lon)
- *   vwload --target verwijs|redis --addr HOST:PORT --queries FILE
- *          [--connections 50] [--pipeline 1] [--duration 10] [--warmup 2] [--json FILE]
- *          [--rate Q]
+ *   vwload --target verwijs|redis|redis-lua --addr HOST:PORT --queries FILE
+ *          [--op match|ping] [--connections 50] [--pipeline 1] [--duration 10]
+ *          [--warmup 2] [--json FILE] [--rate Q]
  *
  * Query origins are drawn population-weighted: each place of places_nl.csv
  * gives its population to the nearest PC4 centroid, and PC4s are drawn by
  * that weight. verwijs gets the PC4 (as GP software sends it), Redis gets the
  * PC4's centroid with GEOSEARCH ... FROMLONLAT lon lat BYRADIUS km km ASC
  * COUNT k on the key geo:<discipline>[:<expertise>], where km is the radius
- * of the travel-time limit. Latency is measured per request from write to the
+ * of the travel-time limit. redis-lua is Redis with the records: one EVALSHA
+ * of a script (SCRIPT LOAD once, before the run) that does the same
+ * GEOSEARCH ... WITHDIST and an HGETALL p:<id> of each hit, returning
+ * [[id, km, [field, value, ...]], ...] (the hashes are loaded by
+ * bench/redis_records.py). --op ping sends the protocol's ping instead
+ * (verwijs: {"op": "ping"}, redis: PING): the ceiling of a round trip that
+ * does no work. Latency is measured per request from write to the
  * end of its answer, in a log-linear histogram (1% resolution); no allocation
  * per request. One thread, epoll, non-blocking sockets. Bounded: it stops
  * after --duration seconds.
@@ -138,7 +144,7 @@ static int load_queries(const char *path)
     return nq > 0 ? 0 : -1;
 }
 
-static void encode_verwijs(query *q, uint64_t id)
+static void encode_verwijs(query *q, uint64_t id, int ping)
 {
     msgpack_sbuffer sb;
     msgpack_packer pk;
@@ -146,10 +152,16 @@ static void encode_verwijs(query *q, uint64_t id)
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     size_t start = vw_frame_begin(&sb);
-    msgpack_pack_map(&pk, 4);
+    msgpack_pack_map(&pk, ping ? 3 : 4);
     vw_pack_kv_int(&pk, "v", 1);
     vw_pack_kv_int(&pk, "id", (int64_t)id);
-    vw_pack_kv_str(&pk, "op", "match");
+    vw_pack_kv_str(&pk, "op", ping ? "ping" : "match");
+    if (ping) {
+        vw_frame_end(&sb, start);
+        q->wire = sb.data;
+        q->wire_len = sb.size;
+        return;
+    }
     vw_pack_cstr(&pk, "args");
     msgpack_pack_map(&pk, 4 + (q->exp[0] != 0));
     snprintf(near, sizeof near, "%04d", q->pc4);
@@ -164,7 +176,30 @@ static void encode_verwijs(query *q, uint64_t id)
     q->wire_len = sb.size;
 }
 
-static void encode_redis(query *q)
+/* The records script of --target redis-lua: KEYS[1] the GEO key, ARGV lon,
+ * lat, km, k. The hashes p:<id> are not declared keys (one Redis, no cluster). */
+static const char lua_records[] =
+    "local r = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', "
+    "ARGV[3], 'km', 'ASC', 'COUNT', ARGV[4], 'WITHDIST') "
+    "for i = 1, #r do r[i][3] = redis.call('HGETALL', 'p:' .. r[i][1]) end "
+    "return r";
+static char lua_sha[41];
+
+/* One RESP command of argc arguments into a new buffer (owned by q). */
+static void encode_resp(query *q, int argc, const char *const *argv)
+{
+    size_t cap = 64, len = 0;
+    for (int i = 0; i < argc; i++)
+        cap += strlen(argv[i]) + 16;
+    char *buf = malloc(cap);
+    len += (size_t)snprintf(buf + len, cap - len, "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+    q->wire = buf;
+    q->wire_len = len;
+}
+
+static void encode_redis(query *q, int lua, int ping)
 {
     char key[80], lon[32], lat[32], km[32], k[16];
     snprintf(key, sizeof key, "geo:%s%s%s", q->disc, q->exp[0] ? ":" : "", q->exp);
@@ -172,15 +207,16 @@ static void encode_redis(query *q)
     snprintf(lat, sizeof lat, "%.6f", q->lat);
     snprintf(km, sizeof km, "%.6f", q->km);
     snprintf(k, sizeof k, "%d", q->k);
-    const char *argv[] = {"GEOSEARCH", key, "FROMLONLAT", lon, lat, "BYRADIUS", km, "km",
-                          "ASC", "COUNT", k};
-    size_t cap = 512, len = 0;
-    char *buf = malloc(cap);
-    len += (size_t)snprintf(buf + len, cap - len, "*%zu\r\n", sizeof argv / sizeof *argv);
-    for (size_t i = 0; i < sizeof argv / sizeof *argv; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
-    q->wire = buf;
-    q->wire_len = len;
+    const char *search[] = {"GEOSEARCH", key, "FROMLONLAT", lon, lat, "BYRADIUS", km, "km",
+                            "ASC", "COUNT", k};
+    const char *eval[] = {"EVALSHA", lua_sha, "1", key, lon, lat, km, k};
+    const char *pingv[] = {"PING"};
+    if (ping)
+        encode_resp(q, 1, pingv);
+    else if (lua)
+        encode_resp(q, 8, eval);
+    else
+        encode_resp(q, 11, search);
 }
 
 /* ---- reply parsing: length of one complete reply at p, 0 if incomplete --- */
@@ -669,6 +705,39 @@ static int redis_load(const char *addr)
     return 0;
 }
 
+/* SCRIPT LOAD of lua_records on a connection of its own; the SHA1 into lua_sha. */
+static int script_load(const char *addr)
+{
+    query q = {0};
+    const char *argv[] = {"SCRIPT", "LOAD", lua_records};
+    char in[256];
+    size_t len = 0;
+    int fd = dial(addr);
+    if (fd < 0)
+        return -1;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    encode_resp(&q, 3, argv);
+    ssize_t w = write(fd, q.wire, q.wire_len);
+    free(q.wire);
+    /* The answer is "$40\r\n<sha1>\r\n" (47 bytes) or an error line. */
+    while (w > 0 && len < sizeof in - 1) {
+        ssize_t r = read(fd, in + len, sizeof in - 1 - len);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+        if (len >= 47 || (in[0] == '-' && memchr(in, '\n', len)))
+            break;
+    }
+    close(fd);
+    if (len < 47 || strncmp(in, "$40\r\n", 5) != 0) {
+        fprintf(stderr, "vwload: SCRIPT LOAD failed: %.*s\n", (int)len, in);
+        return -1;
+    }
+    memcpy(lua_sha, in + 5, 40);
+    lua_sha[40] = '\0';
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -679,11 +748,12 @@ int main(int argc, char **argv)
         {"queries", required_argument, NULL, 'q'}, {"connections", required_argument, NULL, 'n'},
         {"pipeline", required_argument, NULL, 'p'}, {"duration", required_argument, NULL, 'd'},
         {"warmup", required_argument, NULL, 'W'}, {"json", required_argument, NULL, 'j'},
-        {"rate", required_argument, NULL, 'r'},   {NULL, 0, NULL, 0}};
+        {"rate", required_argument, NULL, 'r'},   {"op", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0}};
     int make = 0, count = 20000, nconn = 50, c;
     unsigned seed = 42;
     const char *geo = NULL, *workload = "fysio-onco", *target = NULL, *addr = NULL,
-               *qfile = NULL, *json = NULL, *rload = NULL;
+               *qfile = NULL, *json = NULL, *rload = NULL, *op = "match";
     double duration = 10, warmup = 2;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -702,6 +772,7 @@ int main(int argc, char **argv)
         case 'W': warmup = atof(optarg); break;
         case 'j': json = optarg; break;
         case 'r': rate = atof(optarg); break;
+        case 'o': op = optarg; break;
         default: return 2;
         }
     }
@@ -714,16 +785,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: see the comment at the top of bench/vwload.c\n");
         return 2;
     }
-    is_redis = strcmp(target, "redis") == 0;
+    int lua = strcmp(target, "redis-lua") == 0, ping = strcmp(op, "ping") == 0;
+    is_redis = lua || strcmp(target, "redis") == 0;
+    if ((!is_redis && strcmp(target, "verwijs") != 0) || (!ping && strcmp(op, "match") != 0)) {
+        fprintf(stderr, "vwload: --target verwijs|redis|redis-lua, --op match|ping\n");
+        return 2;
+    }
+    if (lua && !ping && script_load(addr) != 0)
+        return 1;
     if (load_queries(qfile) != 0) {
         fprintf(stderr, "vwload: no queries in %s\n", qfile);
         return 2;
     }
     for (int i = 0; i < nq; i++) {
         if (is_redis)
-            encode_redis(&qs[i]);
+            encode_redis(&qs[i], lua, ping);
         else
-            encode_verwijs(&qs[i], (uint64_t)i + 1);
+            encode_verwijs(&qs[i], (uint64_t)i + 1, ping);
     }
-    return run_load(addr, nconn, duration, warmup, json, target);
+    char label[32];
+    snprintf(label, sizeof label, "%s%s", target, ping ? "-ping" : "");
+    return run_load(addr, nconn, duration, warmup, json, label);
 }
