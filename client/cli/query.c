@@ -181,7 +181,7 @@ static const char match_help[] =
     "                     [--within MIN] [--mode car|bike|walk|transit] [--limit N] [--accepting-only]\n"
     "                     [--region R] [--include-online] [--as-of YYYY-MM-DD]\n"
     "                     [--language LL]... [--wheelchair] [--direct-access]\n"
-    "                     [--open-on DAY[@HH:MM]] [--max-wait WEEKS] [--json]\n"
+    "                     [--open-on DAY[@HH:MM]] [--max-wait WEEKS] [--fields ids|LIST] [--json]\n"
     "Providers near a patient's postcode or point, nearest first (ties by id).\n"
     "  --near        PC4, PC6 or lat,lon (WGS84)\n"
     "  --discipline  e.g. fysiotherapeut, dietist, psycholoog (repeat for several)\n"
@@ -200,6 +200,8 @@ static const char match_help[] =
     "  --open-on     open on this day (mo tu we th fr sa su), optionally at a time: tu@10:00\n"
     "  --max-wait    waiting time at most this many weeks, confirmed recently (a wait\n"
     "                confirmed longer ago than the server's wait_valid_weeks is unknown)\n"
+    "  --fields      keys of each provider: ids (id, km, minutes, time_source) or a\n"
+    "                comma-separated list of keys, e.g. id,name,minutes (default: all)\n"
     "  --json        the server's result as JSON\n";
 
 /* The referrer's filters of match, checked before anything is sent. */
@@ -277,8 +279,10 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
         {"region", required_argument, NULL, 'r'},   {"help", no_argument, NULL, 'h'},
         {"language", required_argument, NULL, 'L'}, {"wheelchair", no_argument, NULL, 'W'},
         {"direct-access", no_argument, NULL, 'A'},  {"open-on", required_argument, NULL, 'O'},
-        {"max-wait", required_argument, NULL, 'M'}, {NULL, 0, NULL, 0}};
+        {"max-wait", required_argument, NULL, 'M'}, {"fields", required_argument, NULL, 'F'},
+        {NULL, 0, NULL, 0}};
     vw_cli cli = *cli_in;
+    const char *fields = NULL; /* the server checks the names and lists the known ones */
     vw_cli_qopts q = {.within = -1, .max_limit = 100};
     ref_opts ro = {.max_wait = -1};
     int c, rc;
@@ -294,6 +298,13 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
             continue;
         switch (c) {
         case 'o': online = true; break;
+        case 'F':
+            if (!optarg[0] || strlen(optarg) > 512 ||
+                strspn(optarg, "abcdefghijklmnopqrstuvwxyz_,") != strlen(optarg))
+                return vw_cli_usage_error("match", "--fields must be ids or a comma-separated "
+                                                   "list of provider keys (id,name,minutes)");
+            fields = optarg;
+            break;
         case 'h': fputs(match_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
         }
@@ -309,11 +320,13 @@ int vw_cmd_match(const vw_cli *cli_in, int argc, char **argv)
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 1 + online + vw_cli_qopts_count(&q) + ref_count(&ro));
+    msgpack_pack_map(&pk, 1 + online + (fields != NULL) + vw_cli_qopts_count(&q) + ref_count(&ro));
     vw_pack_cstr(&pk, "near");
     vw_cli_pack_near(&pk, q.near);
     if (online)
         vw_pack_kv_bool(&pk, "include_online", true);
+    if (fields)
+        vw_pack_kv_str(&pk, "fields", fields);
     vw_cli_pack_qopts(&pk, &q);
     ref_pack(&pk, &ro);
     vw_reply *r = vw_cli_call(&cli, "match", &sb, &rc);

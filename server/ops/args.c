@@ -41,9 +41,13 @@ int vw_opa_only(const vw_op_call *c)
 {
     const char *known[VW_OPS_MAX_ARGS + 1];
     size_t n = 0;
-    for (const vw_op_arg *a = c->def->args; a->name && n < VW_OPS_MAX_ARGS; a++)
+    const vw_op_arg *a = c->def->args;
+    for (; a->name && n < VW_OPS_MAX_ARGS; a++)
         known[n++] = a->name;
     known[n] = NULL;
+    if (a->name != NULL) /* the table outgrew the bound: refuse rather than drop arguments */
+        return vw_err_set(c->err, VW_E_INTERNAL, "op %s has more than %d arguments",
+                          c->def->name, VW_OPS_MAX_ARGS);
     return vw_args_only(c->args, known, c->err);
 }
 
@@ -253,5 +257,52 @@ int vw_opa_id(const vw_op_call *c, const char *key, const char **s, size_t *len)
         return -1;
     if (!present)
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "argument '%s' is required", key);
+    return 0;
+}
+
+/* One name of the `fields` argument into *fields: the row's values are
+ * "ids" first, then the provider keys in packing order. */
+static int field_name(const vw_op_call *c, const vw_op_arg *a, const char *s, size_t l,
+                      uint32_t *fields)
+{
+    const char *v;
+    int k = 0;
+    while ((v = vw_op_arg_value(a, k)) != NULL && !(strlen(v) == l && memcmp(v, s, l) == 0))
+        k++;
+    if (v == NULL) {
+        char known[512];
+        vw_op_arg_values_text(a, "", ", ", ", ", known, sizeof known);
+        return vw_err_set(c->err, VW_E_BAD_REQUEST, "unknown field '%.*s' in 'fields' (known: %s)",
+                          (int)(l > 40 ? 40 : l), s, known);
+    }
+    *fields |= k == 0 ? VW_PF_IDS : VW_PF_BIT(k - 1);
+    return 0;
+}
+
+int vw_opa_fields(const vw_op_call *c, uint32_t *fields)
+{
+    const char *s[VW_PF_COUNT + 1];
+    size_t l[VW_PF_COUNT + 1], n = 0;
+    const vw_op_arg *a = row(c, "fields");
+    *fields = VW_PF_ALL;
+    if (a == NULL)
+        return -1;
+    if (vw_arg(c->args, "fields") == NULL)
+        return 0;
+    if (vw_arg_str_list(c->args, "fields", s, l,
+                        a->max < VW_PF_COUNT + 1 ? (size_t)a->max : VW_PF_COUNT + 1, &n,
+                        c->err) != 0)
+        return -1;
+    *fields = 0;
+    /* Each string may itself be a comma-separated list ("id,name,minutes",
+     * as an HTTP query string gives it). */
+    for (size_t i = 0; i < n; i++)
+        for (size_t b = 0, e; b <= l[i]; b = e + 1) {
+            for (e = b; e < l[i] && s[i][e] != ','; e++)
+                ;
+            if (field_name(c, a, s[i] + b, e - b, fields) != 0)
+                return -1;
+        }
+    vw_op_log(c, " fields=%#x", (unsigned)*fields);
     return 0;
 }

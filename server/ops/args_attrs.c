@@ -95,46 +95,60 @@ int vw_opa_net_kind(const vw_op_call *c, const char *key, char *buf, const char 
     return 0;
 }
 
-void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i)
+void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, uint32_t fields)
 {
+    if ((fields & (VW_PF_BIT(VW_PF_BIG + 1) - VW_PF_BIT(VW_PF_HOURS))) == 0)
+        return;
     const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
     const vw_hours_iv *h = vw_snapshot_hours(s) + x->hours_first;
     int nl = 0;
     while (nl < VW_LANG_MAX && x->lang[nl])
         nl++;
 
-    vw_pack_cstr(pk, "hours");
-    if (x->hours_count == 0) {
-        msgpack_pack_nil(pk);
-    } else {
-        msgpack_pack_array(pk, x->hours_count);
-        for (int k = 0; k < x->hours_count; k++) {
-            char a[6], b[6];
-            vw_hhmm_format(h[k].open, a);
-            vw_hhmm_format(h[k].close, b);
-            msgpack_pack_map(pk, 3);
-            vw_pack_kv_str(pk, "day", vw_weekday_name(h[k].day));
-            vw_pack_kv_str(pk, "open", a);
-            vw_pack_kv_str(pk, "close", b);
+    if (fields & VW_PF_BIT(VW_PF_HOURS)) {
+        vw_pack_cstr(pk, "hours");
+        if (x->hours_count == 0) {
+            msgpack_pack_nil(pk);
+        } else {
+            msgpack_pack_array(pk, x->hours_count);
+            for (int k = 0; k < x->hours_count; k++) {
+                char a[6], b[6];
+                vw_hhmm_format(h[k].open, a);
+                vw_hhmm_format(h[k].close, b);
+                msgpack_pack_map(pk, 3);
+                vw_pack_kv_str(pk, "day", vw_weekday_name(h[k].day));
+                vw_pack_kv_str(pk, "open", a);
+                vw_pack_kv_str(pk, "close", b);
+            }
         }
     }
-    vw_pack_cstr(pk, "languages");
-    msgpack_pack_array(pk, (size_t)nl);
-    for (int k = 0; k < nl; k++) {
-        char code[3];
-        vw_lang_format(x->lang[k], code);
-        vw_pack_cstr(pk, code);
+    if (fields & VW_PF_BIT(VW_PF_LANGUAGES)) {
+        vw_pack_cstr(pk, "languages");
+        msgpack_pack_array(pk, (size_t)nl);
+        for (int k = 0; k < nl; k++) {
+            char code[3];
+            vw_lang_format(x->lang[k], code);
+            vw_pack_cstr(pk, code);
+        }
     }
-    pack_tri(pk, "wheelchair", x->wheelchair);
-    pack_tri(pk, "direct_access", x->direct_access);
+    if (fields & VW_PF_BIT(VW_PF_WHEELCHAIR))
+        pack_tri(pk, "wheelchair", x->wheelchair);
+    if (fields & VW_PF_BIT(VW_PF_DIRECT_ACCESS))
+        pack_tri(pk, "direct_access", x->direct_access);
     bool wait = x->wait_confirmed != VW_DATE_NONE;
-    vw_pack_cstr(pk, "wait_weeks");
-    if (wait)
-        msgpack_pack_unsigned_int(pk, x->wait_weeks);
-    else
-        msgpack_pack_nil(pk);
-    vw_pack_cstr(pk, "wait_confirmed");
-    vw_opp_date(pk, wait ? x->wait_confirmed : VW_DATE_NONE);
-    vw_pack_kv_str(pk, "agb", x->agb);
-    vw_pack_kv_str(pk, "big", x->big);
+    if (fields & VW_PF_BIT(VW_PF_WAIT_WEEKS)) {
+        vw_pack_cstr(pk, "wait_weeks");
+        if (wait)
+            msgpack_pack_unsigned_int(pk, x->wait_weeks);
+        else
+            msgpack_pack_nil(pk);
+    }
+    if (fields & VW_PF_BIT(VW_PF_WAIT_CONFIRMED)) {
+        vw_pack_cstr(pk, "wait_confirmed");
+        vw_opp_date(pk, wait ? x->wait_confirmed : VW_DATE_NONE);
+    }
+    if (fields & VW_PF_BIT(VW_PF_AGB))
+        vw_pack_kv_str(pk, "agb", x->agb);
+    if (fields & VW_PF_BIT(VW_PF_BIG))
+        vw_pack_kv_str(pk, "big", x->big);
 }

@@ -70,6 +70,7 @@ int vw_op_refer(const vw_op_call *c)
     int region;
     vw_refer_result r;
     char kind_buf[40];
+    uint32_t fields;
 
     if (t == NULL)
         return vw_err_set(c->err, VW_E_UNAVAILABLE, "no problems table is loaded");
@@ -83,7 +84,8 @@ int vw_op_refer(const vw_op_call *c)
             0 ||
         vw_opa_bool(c, "accepting_only", &q.accepting_only) != 0 ||
         vw_opa_as_of(c, &q.as_of) != 0 || vw_opa_region(c, &region) != 0 ||
-        vw_opa_net_kind(c, "network_kind", kind_buf, &q.network_kind) != 0)
+        vw_opa_net_kind(c, "network_kind", kind_buf, &q.network_kind) != 0 ||
+        vw_opa_fields(c, &fields) != 0)
         return -1;
     q.in_region = region + 1;
     q.origin_pc4 = vw_opa_origin_pc4(&o);
@@ -137,12 +139,12 @@ int vw_op_refer(const vw_op_call *c)
         vw_pack_cstr(pk, "providers");
         msgpack_pack_array(pk, n->n_hits);
         for (uint32_t i = 0; i < n->n_hits; i++)
-            vw_opp_provider(pk, s, n->hits[i].provider, q.as_of, &n->hits[i], false);
+            vw_opp_provider(pk, s, n->hits[i].provider, q.as_of, &n->hits[i], false, fields);
         if (self) {
             vw_pack_cstr(pk, "online");
             msgpack_pack_array(pk, n->n_online);
             for (uint32_t i = 0; i < n->n_online; i++)
-                vw_opp_provider(pk, s, n->online[i].provider, q.as_of, NULL, false);
+                vw_opp_provider(pk, s, n->online[i].provider, q.as_of, NULL, false, fields);
         }
     }
 
@@ -195,7 +197,7 @@ int vw_op_refer(const vw_op_call *c)
         vw_pack_cstr(pk, "providers");
         msgpack_pack_array(pk, n->n_hits);
         for (uint32_t i = 0; i < n->n_hits; i++)
-            vw_opp_provider(pk, s, n->hits[i].provider, q.as_of, &n->hits[i], false);
+            vw_opp_provider(pk, s, n->hits[i].provider, q.as_of, &n->hits[i], false, fields);
     }
     return 0;
 }

@@ -104,10 +104,33 @@ void vw_op_log_add(const vw_op_call *c, const char *fmt, ...) __attribute__((for
 
 void vw_opp_origin(msgpack_packer *pk, const vw_origin *o);
 void vw_opp_date(msgpack_packer *pk, int32_t day); /* nil for VW_DATE_NONE */
-/* The provider object; with `hit`, also km and minutes; with_regs adds
- * the registrations list (provider.get). */
+/* The keys of a provider object in the order they are packed: one bit each
+ * in a field mask (the `fields` argument of match and refer). */
+enum {
+    VW_PF_ID, VW_PF_NAME, VW_PF_DISCIPLINE, VW_PF_EXPERTISE, VW_PF_LAT, VW_PF_LON,
+    VW_PF_ADDRESS, VW_PF_POSTCODE, VW_PF_CITY, VW_PF_PHONE, VW_PF_EMAIL, VW_PF_WEBSITE,
+    VW_PF_ACCEPTING, VW_PF_ONLINE, VW_PF_GEOCODED, VW_PF_REGION,
+    VW_PF_HOURS, VW_PF_LANGUAGES, VW_PF_WHEELCHAIR, VW_PF_DIRECT_ACCESS, VW_PF_WAIT_WEEKS,
+    VW_PF_WAIT_CONFIRMED, VW_PF_AGB, VW_PF_BIG, /* vw_opp_attrs */
+    VW_PF_NETWORKS, VW_PF_KM, VW_PF_MINUTES, VW_PF_TIME_SOURCE, /* the last three: with a hit */
+    VW_PF_COUNT
+};
+#define VW_PF_BIT(f) (UINT32_C(1) << (f))
+#define VW_PF_ALL ((UINT32_C(1) << VW_PF_COUNT) - 1)
+#define VW_PF_HIT (VW_PF_BIT(VW_PF_KM) | VW_PF_BIT(VW_PF_MINUTES) | VW_PF_BIT(VW_PF_TIME_SOURCE))
+/* fields = "ids": what a caller needs to rank and to fetch the rest later */
+#define VW_PF_IDS (VW_PF_BIT(VW_PF_ID) | VW_PF_HIT)
+/* The key of field f (0..VW_PF_COUNT-1), NULL past the end (pack.c). */
+const char *vw_opp_provider_field(int f);
+/* The `fields` argument into a mask: VW_PF_ALL when absent; "ids" or a
+ * list of provider keys; an unknown name is refused with the allowed values. */
+int vw_opa_fields(const vw_op_call *c, uint32_t *fields);
+
+/* The provider object, only the keys of `fields` (VW_PF_ALL: all); with
+ * `hit`, also km, minutes and time_source; with_regs adds as_of and the
+ * registrations list (provider.get). */
 void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32_t as_of,
-                     const vw_match_hit *hit, bool with_regs);
+                     const vw_match_hit *hit, bool with_regs, uint32_t fields);
 /* {"id","name","discipline","km","minutes"} */
 void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double km,
                    double minutes, int source);
@@ -123,9 +146,8 @@ void vw_opp_places(msgpack_packer *pk, const vw_snapshot *s, int region, uint32_
 /* A shape as a GeoJSON MultiPolygon, nil for NULL (geo.c). */
 struct vw_shape;
 void vw_opp_shape(msgpack_packer *pk, const struct vw_shape *sh);
-/* The referrer's fields of a provider (hours ... big): packs `vw_opp_attrs_count`
- * key/value pairs into the open map. */
-#define VW_OPP_ATTRS_COUNT 8
-void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i);
+/* The referrer's fields of a provider (hours ... big, VW_PF_HOURS..VW_PF_BIG):
+ * packs those of `fields` as key/value pairs into the open map. */
+void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, uint32_t fields);
 
 #endif

@@ -36,6 +36,12 @@ static const char *region_or_all_value(int i)
     return i == VW_REGION_COUNT ? "all" : region_value(i);
 }
 
+/* "ids", then every key of a provider object (pack.c) */
+static const char *field_value(int i)
+{
+    return i == 0 ? "ids" : vw_opp_provider_field(i - 1);
+}
+
 static const char *const views[] = {"providers", "networks", NULL};
 static const char *const weights[] = {"population", "age_65_plus", NULL};
 static const char *const import_kinds[] = {"pc4",       "places",        "population", "networks",
@@ -59,6 +65,10 @@ static const char *const import_encodings[] = {"utf8", "latin1", NULL};
     {"discipline", VW_ARG_STRS, 1, VW_D_COUNT, NULL, discipline_value, dflt, doc, NULL, NULL}
 #define A_EXPERTISE(doc) {"expertise", VW_ARG_STRS, 1, 16, NULL, NULL, "none", doc, NULL, NULL}
 #define A_ID(doc) {"id", VW_ARG_STR, 0, 0, NULL, NULL, "required", doc, NULL, NULL}
+#define A_FIELDS                                                                                \
+    {"fields", VW_ARG_STRS, 1, VW_PF_COUNT + 1, NULL, field_value, "all",                       \
+     "keys of each provider object: `\"ids\"` (`id`, `km`, `minutes`, `time_source`) or a "      \
+     "list of keys (`\"id,name,minutes\"` also)", "str or [str]", NULL}
 #define A_END {NULL, VW_ARG_STR, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL}
 
 static const vw_op_arg no_args[] = {A_END};
@@ -89,6 +99,7 @@ static const vw_op_arg match_args[] = {
      NULL},
     {"max_wait_weeks", VW_ARG_UINT, 0, 520, NULL, NULL, "any",
      "waiting time known, at most this, and confirmed recently", NULL, NULL},
+    A_FIELDS,
     A_END};
 
 static const vw_op_arg provider_get_args[] = {
@@ -120,6 +131,7 @@ static const vw_op_arg refer_args[] = {
     {"network_kind", VW_ARG_STR, 0, 0, NULL, NULL, "`\"oncologiezorgnetwerk\"`",
      "networks of this kind in the plan (`oncologienetwerk`, `palliatief`, ...), or `\"all\"`",
      "network kind", NULL},
+    A_FIELDS,
     A_END};
 
 static const vw_op_arg network_near_args[] = {
@@ -211,6 +223,10 @@ static const vw_op_def table[] = {
     {"reload", vw_op_reload, ADMIN, NULL, NULL, no_args},
     {"import", vw_op_import, ADMIN, NULL, NULL, import_args},
 };
+#define NARGS(a) (sizeof a / sizeof a[0] - 1)
+_Static_assert(NARGS(match_args) <= VW_OPS_MAX_ARGS && NARGS(refer_args) <= VW_OPS_MAX_ARGS &&
+                   NARGS(coverage_args) <= VW_OPS_MAX_ARGS,
+               "raise VW_OPS_MAX_ARGS");
 #define OP_COUNT ((int)(sizeof table / sizeof table[0]))
 _Static_assert(sizeof table / sizeof table[0] <= VW_OPS_MAX, "raise VW_OPS_MAX");
 

@@ -108,47 +108,84 @@ static void pack_registrations(msgpack_packer *pk, const vw_snapshot *s, const v
     }
 }
 
+static const char *const provider_fields[VW_PF_COUNT + 1] = {
+    "id", "name", "discipline", "expertise", "lat", "lon", "address", "postcode", "city",
+    "phone", "email", "website", "accepting", "online", "geocoded", "region", "hours",
+    "languages", "wheelchair", "direct_access", "wait_weeks", "wait_confirmed", "agb", "big",
+    "networks", "km", "minutes", "time_source", NULL};
+
+const char *vw_opp_provider_field(int f)
+{
+    return (f >= 0 && f < VW_PF_COUNT) ? provider_fields[f] : NULL;
+}
+
+/* Whether field f is among the chosen ones (the packer's only test). */
+#define WANT(f) (fields & VW_PF_BIT(f))
+
 void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32_t as_of,
-                     const vw_match_hit *hit, bool with_regs)
+                     const vw_match_hit *hit, bool with_regs, uint32_t fields)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
     const uint32_t *memberships = vw_snapshot_memberships(s);
     vw_provider_text t;
-    vw_provider_text_get(p, &t);
 
-    msgpack_pack_map(pk, 17 + VW_OPP_ATTRS_COUNT + (hit ? 3 : 0) + (with_regs ? 2 : 0));
-    vw_pack_kv_str(pk, "id", p->id);
-    vw_pack_kv_str(pk, "name", t.name);
-    vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
-    key(pk, "expertise");
-    pack_tags(pk, s, vw_provider_tags_on(s, i, as_of));
-    vw_pack_kv_double(pk, "lat", p->lat);
-    vw_pack_kv_double(pk, "lon", p->lon);
-    kv_opt(pk, "address", t.address);
-    kv_opt(pk, "postcode", t.postcode);
-    kv_opt(pk, "city", p->city);
-    kv_opt(pk, "phone", t.phone);
-    kv_opt(pk, "email", t.email);
-    kv_opt(pk, "website", t.website);
-    vw_pack_kv_bool(pk, "accepting", p->accepting);
-    vw_pack_kv_bool(pk, "online", p->online);
-    vw_pack_kv_bool(pk, "geocoded", p->geocoded);
-    vw_pack_kv_str(pk, "region", p->region >= 0 ? vw_region_codes[p->region] : NULL);
-    vw_opp_attrs(pk, s, i);
-    key(pk, "networks");
-    msgpack_pack_array(pk, p->net_count);
-    for (uint32_t k = 0; k < p->net_count; k++) {
-        const vw_network *n = vw_snapshot_network(s, memberships[p->net_first + k]);
-        msgpack_pack_map(pk, 3);
-        vw_pack_kv_str(pk, "id", n->id);
-        vw_pack_kv_str(pk, "name", n->name);
-        vw_pack_kv_str(pk, "status", vw_net_status_name(n->status));
+    fields &= hit ? VW_PF_ALL : VW_PF_ALL & ~VW_PF_HIT;
+    if (fields & (VW_PF_BIT(VW_PF_NAME) | VW_PF_BIT(VW_PF_ADDRESS) | VW_PF_BIT(VW_PF_POSTCODE) |
+                  VW_PF_BIT(VW_PF_PHONE) | VW_PF_BIT(VW_PF_EMAIL) | VW_PF_BIT(VW_PF_WEBSITE)))
+        vw_provider_text_get(p, &t);
+    msgpack_pack_map(pk, (size_t)__builtin_popcount(fields) + (with_regs ? 2 : 0));
+    if (WANT(VW_PF_ID))
+        vw_pack_kv_str(pk, "id", p->id);
+    if (WANT(VW_PF_NAME))
+        vw_pack_kv_str(pk, "name", t.name);
+    if (WANT(VW_PF_DISCIPLINE))
+        vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
+    if (WANT(VW_PF_EXPERTISE)) {
+        key(pk, "expertise");
+        pack_tags(pk, s, vw_provider_tags_on(s, i, as_of));
     }
-    if (hit) {
+    if (WANT(VW_PF_LAT))
+        vw_pack_kv_double(pk, "lat", p->lat);
+    if (WANT(VW_PF_LON))
+        vw_pack_kv_double(pk, "lon", p->lon);
+    if (WANT(VW_PF_ADDRESS))
+        kv_opt(pk, "address", t.address);
+    if (WANT(VW_PF_POSTCODE))
+        kv_opt(pk, "postcode", t.postcode);
+    if (WANT(VW_PF_CITY))
+        kv_opt(pk, "city", p->city);
+    if (WANT(VW_PF_PHONE))
+        kv_opt(pk, "phone", t.phone);
+    if (WANT(VW_PF_EMAIL))
+        kv_opt(pk, "email", t.email);
+    if (WANT(VW_PF_WEBSITE))
+        kv_opt(pk, "website", t.website);
+    if (WANT(VW_PF_ACCEPTING))
+        vw_pack_kv_bool(pk, "accepting", p->accepting);
+    if (WANT(VW_PF_ONLINE))
+        vw_pack_kv_bool(pk, "online", p->online);
+    if (WANT(VW_PF_GEOCODED))
+        vw_pack_kv_bool(pk, "geocoded", p->geocoded);
+    if (WANT(VW_PF_REGION))
+        vw_pack_kv_str(pk, "region", p->region >= 0 ? vw_region_codes[p->region] : NULL);
+    vw_opp_attrs(pk, s, i, fields);
+    if (WANT(VW_PF_NETWORKS)) {
+        key(pk, "networks");
+        msgpack_pack_array(pk, p->net_count);
+        for (uint32_t k = 0; k < p->net_count; k++) {
+            const vw_network *n = vw_snapshot_network(s, memberships[p->net_first + k]);
+            msgpack_pack_map(pk, 3);
+            vw_pack_kv_str(pk, "id", n->id);
+            vw_pack_kv_str(pk, "name", n->name);
+            vw_pack_kv_str(pk, "status", vw_net_status_name(n->status));
+        }
+    }
+    if (WANT(VW_PF_KM))
         vw_pack_kv_double(pk, "km", hit->km);
+    if (WANT(VW_PF_MINUTES))
         vw_pack_kv_double(pk, "minutes", hit->minutes);
+    if (WANT(VW_PF_TIME_SOURCE))
         vw_pack_kv_str(pk, "time_source", vw_time_source_name(hit->source));
-    }
     if (with_regs) {
         key(pk, "as_of"); /* the day expertise and "valid" were checked on */
         vw_opp_date(pk, as_of);

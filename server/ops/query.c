@@ -27,7 +27,7 @@ int vw_op_match(const vw_op_call *c)
     uint64_t limit = 0; /* default: the op table */
     bool include_online = false, present;
     vw_match_hit hits[VW_MATCH_MAX_LIMIT], online[VW_MATCH_MAX_LIMIT];
-    uint32_t n, n_online = 0;
+    uint32_t n, n_online = 0, fields;
 
     if (vw_opa_only(c) != 0 || vw_opa_near(c, &o) != 0 ||
         vw_opa_disciplines(c, "discipline", &q.disciplines) != 0 ||
@@ -36,7 +36,7 @@ int vw_op_match(const vw_op_call *c)
         vw_opa_region(c, &q.region) != 0 || vw_opa_referrer(c, &q) != 0 ||
         vw_opa_uint(c, "limit", &limit, &present) != 0 ||
         vw_opa_bool(c, "accepting_only", &q.accepting_only) != 0 ||
-        vw_opa_bool(c, "include_online", &include_online) != 0)
+        vw_opa_bool(c, "include_online", &include_online) != 0 || vw_opa_fields(c, &fields) != 0)
         return -1;
     q.origin_pc4 = vw_opa_origin_pc4(&o);
     q.lat = o.lat;
@@ -65,12 +65,12 @@ int vw_op_match(const vw_op_call *c)
     vw_pack_cstr(pk, "providers");
     msgpack_pack_array(pk, n);
     for (uint32_t i = 0; i < n; i++)
-        vw_opp_provider(pk, s, hits[i].provider, q.as_of, &hits[i], false);
+        vw_opp_provider(pk, s, hits[i].provider, q.as_of, &hits[i], false, fields);
     if (include_online) {
         vw_pack_cstr(pk, "online");
         msgpack_pack_array(pk, n_online);
         for (uint32_t i = 0; i < n_online; i++)
-            vw_opp_provider(pk, s, online[i].provider, q.as_of, NULL, false);
+            vw_opp_provider(pk, s, online[i].provider, q.as_of, NULL, false, fields);
     }
     return 0;
 }
@@ -87,7 +87,7 @@ int vw_op_provider_get(const vw_op_call *c)
     if (i < 0)
         return vw_err_set(c->err, VW_E_NOT_FOUND, "no provider with id '%.*s'",
                           (int)(len > 64 ? 64 : len), id);
-    vw_opp_provider(c->pk, c->ctx->snap, (uint32_t)i, as_of, NULL, true);
+    vw_opp_provider(c->pk, c->ctx->snap, (uint32_t)i, as_of, NULL, true, VW_PF_ALL);
     return 0;
 }
 
