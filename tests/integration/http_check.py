@@ -122,6 +122,9 @@ def valid_value(p):
         return "2026-06-01"
     if p["name"] == "region":
         return "all"
+    if p["name"] == "fields":
+        # every key of a provider: the full answer, valid under the Provider schema
+        return ",".join(spec["components"]["schemas"]["Provider"]["properties"])
     return "x"
 
 
