@@ -40,7 +40,7 @@ static int net_begin(vw_imp *im)
     s->today = vw_date_today();
     /* memberships keep pointing at the ids; the deferred foreign key and
      * net_finish make sure every one of them comes back */
-    if (sqlite3_exec(im->db, "DELETE FROM networks", NULL, NULL, NULL) != SQLITE_OK)
+    if (!im->apply && sqlite3_exec(im->db, "DELETE FROM networks", NULL, NULL, NULL) != SQLITE_OK)
         return imp_db_error(im, "clearing networks");
     return imp_prepare(im, &s->ins,
                        "INSERT INTO networks(id, name, kind, status, certified_until, region) "
@@ -140,7 +140,8 @@ static void net_end(vw_imp *im)
 }
 
 const imp_kind vw_imp_networks = {net_cols, N_N, net_begin, net_row, net_finish, net_end,
-    .table = "networks", .key = "id", .compare = "*"};
+    .table = "networks", .key = "id",
+    .compare = "id, name, kind, status, certified_until, region"};
 
 /* ---- registrations ----------------------------------------------------------- */
 
@@ -190,10 +191,14 @@ static int reg_begin(vw_imp *im)
         return vw_err_set(im->err, VW_E_INTERNAL, "out of memory");
     im->state = s;
     imp_tagset_init(&s->tags);
-    if (sqlite3_exec(im->db, "DELETE FROM registrations", NULL, NULL, NULL) != SQLITE_OK)
-        return imp_db_error(im, "clearing registrations");
-    if (load_provider_tags(im, s) != 0)
-        return -1;
+    /* apply: the tags of the database are read only when a new one appears
+     * (imp_tag_account) */
+    if (!im->apply) {
+        if (sqlite3_exec(im->db, "DELETE FROM registrations", NULL, NULL, NULL) != SQLITE_OK)
+            return imp_db_error(im, "clearing registrations");
+        if (load_provider_tags(im, s) != 0)
+            return -1;
+    }
     if (imp_prepare(im, &s->exists, "SELECT 1 FROM providers WHERE id = ?") != 0)
         return -1;
     return imp_prepare(im, &s->ins,
@@ -228,7 +233,7 @@ static int reg_row(vw_imp *im, char **f, size_t *len)
     if (step != SQLITE_ROW)
         return imp_db_error(im, "looking up a provider");
     bool added;
-    int bit = imp_tagset_add(&s->tags, f[R_TAG], len[R_TAG], &added);
+    int bit = imp_tag_account(im, &s->tags, f[R_TAG], len[R_TAG], &added);
     if (bit < 0)
         return imp_file_error(im, im->line,
                               "more than %d distinct expertise tags (base, providers and "
