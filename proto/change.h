@@ -49,6 +49,15 @@ typedef struct vw_change {
     int64_t new_version;       /* set by the store's apply */
 } vw_change;
 
+/* One row of the change log (server/store/changes.h: vw_store_changes,
+ * vw_store_history). Strings are borrowed. */
+typedef struct vw_change_row {
+    int64_t seq, set_id;
+    const char *at, *credential, *kind, *op, *record;
+    int64_t version;
+    const char *old_json, *new_json; /* NULL when absent */
+} vw_change_row;
+
 typedef struct vw_changes {
     vw_change *v;
     size_t n, cap;

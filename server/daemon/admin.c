@@ -306,6 +306,7 @@ void vw_admin_setup(vw_ops_admin *a, vw_admin_env *env)
     memset(a, 0, sizeof *a);
     a->reload = admin_reload;
     a->import = admin_import;
+    vw_admin_changes_setup(a);
     a->ud = env;
 }
 

@@ -23,12 +23,8 @@
 
 /* ---- the change feed and history ---------------------------------------------- */
 
-typedef struct vw_change_row {
-    int64_t seq, set_id;
-    const char *at, *credential, *kind, *op, *record;
-    int64_t version;
-    const char *old_json, *new_json; /* NULL when absent */
-} vw_change_row;
+/* vw_change_row (one change_log row) is defined in proto/change.h, so the
+ * ops can pack it without seeing the store. */
 
 #define VW_CHANGES_PAGE_MAX 10000 /* rows of one `changes` page */
 
