@@ -321,7 +321,7 @@ static void pack_str(msgpack_packer *pk, const char *s)
 void vw_change_pack(msgpack_packer *pk, const vw_change *ch)
 {
     int n = vw_chg_key_count(ch->kind);
-    msgpack_pack_map(pk, 3 + (ch->base_version > 0) + (ch->nfields > 0));
+    msgpack_pack_map(pk, 3 + (ch->base_version > 0) + (ch->nfields > 0) + (ch->line > 0));
     pack_str(pk, "op");
     pack_str(pk, vw_chg_op_name(ch->op));
     pack_str(pk, "kind");
@@ -333,6 +333,10 @@ void vw_change_pack(msgpack_packer *pk, const vw_change *ch)
         msgpack_pack_array(pk, (size_t)n);
         for (int i = 0; i < n; i++)
             pack_str(pk, ch->key[i] ? ch->key[i] : "");
+    }
+    if (ch->line > 0) {
+        pack_str(pk, "line");
+        msgpack_pack_int64(pk, ch->line);
     }
     if (ch->base_version > 0) {
         pack_str(pk, "version");
@@ -398,7 +402,8 @@ int vw_change_unpack(const msgpack_object *o, size_t index, vw_changes *c, vw_er
 {
     vw_err e;
     char buf[64];
-    const msgpack_object *op = NULL, *kind = NULL, *id = NULL, *ver = NULL, *set = NULL;
+    const msgpack_object *op = NULL, *kind = NULL, *id = NULL, *ver = NULL, *set = NULL,
+                         *line = NULL;
     if (o->type != MSGPACK_OBJECT_MAP)
         return vw_err_set(err, VW_E_BAD_REQUEST, "change %zu is not a map", index);
     for (uint32_t i = 0; i < o->via.map.size; i++) {
@@ -413,9 +418,11 @@ int vw_change_unpack(const msgpack_object *o, size_t index, vw_changes *c, vw_er
             ver = v;
         else if (key_is(k, "set"))
             set = v;
+        else if (key_is(k, "line"))
+            line = v;
         else
             return vw_err_set(err, VW_E_BAD_REQUEST, "change %zu: unknown key (op, kind, id, "
-                              "version, set)", index);
+                              "version, set, line)", index);
     }
     if (op == NULL || op->type != MSGPACK_OBJECT_STR || kind == NULL ||
         kind->type != MSGPACK_OBJECT_STR || id == NULL)
@@ -450,6 +457,13 @@ int vw_change_unpack(const msgpack_object *o, size_t index, vw_changes *c, vw_er
         vw_err_set(&e, VW_E_BAD_REQUEST, n == 1 ? "id is a string" : "id is an array of %d strings",
                    n);
         goto fail;
+    }
+    if (line != NULL) {
+        if (line->type != MSGPACK_OBJECT_POSITIVE_INTEGER || line->via.u64 > 1000000000) {
+            vw_err_set(&e, VW_E_BAD_REQUEST, "line is a positive integer");
+            goto fail;
+        }
+        ch->line = (long)line->via.u64;
     }
     if (ver != NULL) {
         if (ver->type != MSGPACK_OBJECT_POSITIVE_INTEGER || ver->via.u64 == 0 ||

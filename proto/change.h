@@ -93,7 +93,8 @@ int vw_change_parse_record(vw_change *ch, const char *rec, size_t len, vw_err *e
 int vw_change_check(const vw_change *ch, vw_err *err);
 
 /* msgpack: one change as a map {"op","kind","id" (str, or array for a
- * compound key),"version"?,"set"?: {field: str|int|float|bool|nil}}. */
+ * compound key),"version"?,"set"?: {field: str|int|float|bool|nil},
+ * "line"?: the line of the change file it came from, for messages}. */
 void vw_change_pack(msgpack_packer *pk, const vw_change *ch);
 /* Decodes one map into a new change of c. 0 / -1 with err (bad_request,
  * naming the change's index). */
