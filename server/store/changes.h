@@ -58,7 +58,8 @@ typedef struct vw_change_facts {
     bool sets_certification;           /* network status / certified_until */
     bool sets_other;                   /* any other field, or create / delete */
 } vw_change_facts;
-/* 0 allowed; -1 refused with a reason (the batch fails with `forbidden`). */
+/* 0 allowed; -1 refused with a reason (the batch fails with `forbidden`).
+ * The facts' strings are valid during the call only. */
 typedef int (*vw_change_check_fn)(void *ud, const vw_change_facts *f, char *reason, size_t cap);
 
 typedef struct vw_apply_opts {
