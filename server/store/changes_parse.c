@@ -335,18 +335,22 @@ static int json_change(struct json_object *o, vw_changes *out, long line, vw_err
 
 int vw_changes_parse_jsonl(FILE *f, const char *name, vw_changes *out, vw_err *err)
 {
-    char *buf = malloc(VW_CHANGES_LINE_MAX + 2);
+    char *buf = NULL;
+    size_t bufcap = 0;
     long line = 0;
     long long total = 0;
     int rc = -1;
     vw_err e;
+    ssize_t got;
     struct json_tokener *tok = json_tokener_new_ex(32);
-    if (buf == NULL || tok == NULL) {
+    if (tok == NULL) {
         vw_err_set(err, VW_E_INTERNAL, "out of memory");
         goto out;
     }
-    while (fgets(buf, VW_CHANGES_LINE_MAX + 2, f) != NULL) {
-        size_t len = strlen(buf);
+    /* getline: the length counts NUL bytes too (the file's total is bounded
+     * by the caller's max_bytes; each line is checked here) */
+    while ((got = getline(&buf, &bufcap, f)) > 0) {
+        size_t len = (size_t)got;
         line++;
         total += (long long)len;
         if (len > VW_CHANGES_LINE_MAX || total > VW_CHANGES_FILE_MAX) {
@@ -356,8 +360,7 @@ int vw_changes_parse_jsonl(FILE *f, const char *name, vw_changes *out, vw_err *e
                                                  : (long long)VW_CHANGES_FILE_MAX);
             goto out;
         }
-        if (memchr(buf, '\0', len) != NULL || (len < VW_CHANGES_LINE_MAX && !feof(f) &&
-                                                 buf[len - 1] != '\n' && 0)) {
+        if (memchr(buf, '\0', len) != NULL) {
             vw_err_set(err, VW_E_INVALID, "%s:%ld: NUL byte", name, line);
             goto out;
         }
