@@ -345,6 +345,20 @@ bool vw_cli_is_changes_cmd(const char *sub)
 /* `verwijs history ...` and `verwijs changes ...` are `verwijs admin history|changes ...`. */
 static int as_admin(const vw_cli *cli, int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0) {
+            printf(strcmp(argv[0], "history") == 0
+                       ? "usage: verwijs history KIND ID... [CONNECTION] [--json]\n"
+                         "KIND ID: provider ID, network ID, membership PROVIDER NETWORK,\n"
+                         "         registration PROVIDER EXPERTISE REGISTRY\n"
+                         "Every change of the record, oldest first, with who made it.\n"
+                       : "usage: verwijs changes [--since N] [--limit N] [CONNECTION] [--json]\n"
+                         "The change feed: every change after sequence number N (default 0),\n"
+                         "at most --limit (1..10000, default 1000); ask again with --since NEXT.\n");
+            printf("CONNECTION: --admin-socket PATH, or --server HOST:PORT --token-file F\n"
+                   "(as for verwijs admin; see verwijs admin --help).\n");
+            return EXIT_OK;
+        }
     char **v = calloc((size_t)argc + 2, sizeof *v);
     static char admin[] = "admin";
     if (v == NULL)
