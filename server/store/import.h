@@ -129,6 +129,10 @@ int imp_diff_finish(vw_imp *im);
 void imp_diff_end(vw_imp *im);
 
 void imp_tagset_init(imp_tagset *t);
+/* Adds the tags of one query's rows (';'-joined lists in its first column)
+ * to t; a full set is not an error here (the tag being accounted for then
+ * reports it). 0 / -1 (db error). */
+int imp_tags_seed(vw_imp *im, imp_tagset *t, const char *sql);
 /* Accounts for a provider's or registration's tag: its bit, or -1 when the
  * set is full. In apply mode the set is first filled with the tags already
  * in the database (once, when a non-base tag appears), so the limit holds

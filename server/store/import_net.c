@@ -160,28 +160,7 @@ typedef struct reg_state {
 /* The providers' tags count toward the same limit. */
 static int load_provider_tags(vw_imp *im, reg_state *s)
 {
-    sqlite3_stmt *q = NULL;
-    int rc = -1, step;
-    if (imp_prepare(im, &q, "SELECT DISTINCT expertise FROM providers") != 0)
-        goto out;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *e = (const char *)sqlite3_column_text(q, 0);
-        while (e && *e) {
-            size_t l = strcspn(e, ";");
-            bool added;
-            if (l > 0)
-                imp_tagset_add(&s->tags, e, l, &added);
-            e += l + (e[l] == ';');
-        }
-    }
-    if (step != SQLITE_DONE) {
-        imp_db_error(im, "reading provider tags");
-        goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(q);
-    return rc;
+    return imp_tags_seed(im, &s->tags, "SELECT DISTINCT expertise FROM providers");
 }
 
 static int reg_begin(vw_imp *im)

@@ -135,9 +135,7 @@ int imp_parse_point(vw_imp *im, const char *lat_s, size_t lat_len, const char *l
     return 0;
 }
 
-/* Adds the tags of one query's rows (';'-joined lists) to t; full is ignored
- * here (the tag being accounted for then reports it). */
-static int seed_from(vw_imp *im, imp_tagset *t, const char *sql)
+int imp_tags_seed(vw_imp *im, imp_tagset *t, const char *sql)
 {
     sqlite3_stmt *q = NULL;
     int step;
@@ -165,8 +163,8 @@ int imp_tag_account(vw_imp *im, imp_tagset *t, const char *tag, size_t len, bool
             base = len <= 32 && t->names[i][len] == '\0' && memcmp(t->names[i], tag, len) == 0;
         if (!base) {
             im->seeded = true;
-            seed_from(im, t, "SELECT DISTINCT expertise FROM providers");
-            seed_from(im, t, "SELECT DISTINCT tag FROM registrations");
+            imp_tags_seed(im, t, "SELECT DISTINCT expertise FROM providers");
+            imp_tags_seed(im, t, "SELECT DISTINCT tag FROM registrations");
         }
     }
     return imp_tagset_add(t, tag, len, data_new);
