@@ -76,6 +76,40 @@ void imp_changes_end(vw_imp *im, vw_import_kind kind)
     }
 }
 
+int imp_insert_sql(vw_imp *im, const char *table, const char *cols, int ncols, char *out,
+                   size_t cap)
+{
+    const chg_table *t = NULL;
+    chg_buf b = {0}, km = {0};
+    for (int k = 0; k < VW_CHG_KIND_COUNT; k++)
+        if (strcmp(chg_tables[k].table, table) == 0)
+            t = &chg_tables[k];
+    bool logged = t != NULL && !im->apply;
+    chg_buf_addf(&b, "INSERT INTO %s(%s%s) VALUES (", table, cols,
+                 logged ? ", version, updated_at" : "");
+    for (int i = 1; i <= ncols; i++)
+        chg_buf_addf(&b, "%s?%d", i > 1 ? ", " : "", i);
+    if (logged) {
+        for (int c = 0; c < t->nkey; c++)
+            chg_buf_addf(&km, "%s%s = ?%d", c ? " AND " : "", t->cols[c].db, c + 1);
+        const char *k = km.oom ? "0" : km.p;
+        chg_buf_addf(&b, ", coalesce((SELECT version FROM temp.chg_old_%s WHERE %s), 1)", table, k);
+        chg_buf_addf(&b, ", CASE WHEN EXISTS (SELECT 1 FROM temp.chg_old_%s WHERE %s) THEN ", table,
+                     k);
+        chg_buf_addf(&b, "(SELECT updated_at FROM temp.chg_old_%s WHERE %s) ELSE '%s' END", table,
+                     k, im->now);
+    }
+    chg_buf_lit(&b, ")");
+    int rc = 0;
+    if (b.oom || b.n >= cap)
+        rc = vw_err_set(im->err, VW_E_INTERNAL, "an INSERT of %s too long", table);
+    else
+        memcpy(out, b.p, b.n + 1);
+    chg_buf_free(&b);
+    chg_buf_free(&km);
+    return rc;
+}
+
 /* "(o.c1 IS NOT n.c1 OR ...)": the row changed. */
 static void differs(const chg_table *t, chg_buf *b)
 {
@@ -94,23 +128,27 @@ static void not_in_other(const chg_table *t, const char *other, const char *alia
     chg_buf_lit(b, ")");
 }
 
-/* The versions and updated_at of the new rows. */
+/* The versions and updated_at of the new rows: they came in with their old
+ * ones (imp_insert_sql); a changed row gets old + 1 and now, a key that was
+ * deleted before and is back goes on from its last logged version. */
 static int set_versions(vw_imp *im, const chg_table *t, const char *now)
 {
     chg_buf b = {0};
-    chg_buf_addf(&b, "UPDATE main.%s AS n SET version = o.version + ", t->table);
-    differs(t, &b);
-    chg_buf_lit(&b, ", updated_at = CASE WHEN ");
-    differs(t, &b);
-    chg_buf_addf(&b, " THEN '%s' ELSE o.updated_at END FROM temp.chg_old_%s AS o WHERE ", now,
-                 t->table);
+    chg_buf_addf(&b, "UPDATE main.%s AS n SET version = o.version + 1, updated_at = '%s' "
+                 "FROM temp.chg_old_%s AS o WHERE ", t->table, now, t->table);
     chg_key_match(t, "n", "o", &b);
-    chg_buf_addf(&b, "; UPDATE main.%s AS n SET version = 1 + coalesce((SELECT max(c.version) "
+    chg_buf_lit(&b, " AND ");
+    differs(t, &b);
+    chg_buf_addf(&b, "; UPDATE main.%s AS n SET version = 1 + (SELECT max(c.version) "
                  "FROM main.change_log AS c WHERE c.kind = '%s' AND c.record = ", t->table,
                  t->kind);
     chg_record_sql(t, "n", &b);
-    chg_buf_addf(&b, "), 0), updated_at = '%s' WHERE ", now);
+    chg_buf_lit(&b, ") WHERE ");
     not_in_other(t, "temp", "o", "n", &b);
+    chg_buf_addf(&b, " AND EXISTS (SELECT 1 FROM main.change_log AS c WHERE c.kind = '%s' AND "
+                 "c.record = ", t->kind);
+    chg_record_sql(t, "n", &b);
+    chg_buf_lit(&b, ")");
     int rc = exec_buf(im, &b, "setting the versions");
     chg_buf_free(&b);
     return rc;
@@ -198,15 +236,19 @@ int imp_changes_finish(vw_imp *im, vw_import_kind kind)
     const char *cred = im->o->credential ? im->o->credential : "cli:import";
     if (chg_set_begin(&w, im->db, cred, source, im->import_id, im->err) != 0)
         goto fail;
+    memcpy(w.at, im->now, sizeof w.at); /* the time the rows came in with */
     for (int i = 0; i < nt; i++)
         if (set_versions(im, t[i], w.at) != 0)
             goto fail;
     for (int i = 0; i < nt; i++)
         if (log_rows(im, &w, t[i], VW_CHG_DELETE) != 0)
             goto fail;
-    for (int i = nt - 1; i >= 0; i--)
-        if (log_rows(im, &w, t[i], VW_CHG_UPDATE) != 0 || log_rows(im, &w, t[i], VW_CHG_CREATE) != 0)
+    for (int i = nt - 1; i >= 0; i--) {
+        if (log_rows(im, &w, t[i], VW_CHG_UPDATE) != 0)
             goto fail;
+        if (log_rows(im, &w, t[i], VW_CHG_CREATE) != 0)
+            goto fail;
+    }
     return chg_set_end(&w, im->err);
 fail:
     chg_writer_free(&w);

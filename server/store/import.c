@@ -495,6 +495,7 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
     im->res = res;
     im->err = err;
     now_utc(d->started_at);
+    memcpy(im->now, d->started_at, sizeof im->now);
 
     if (vw_store_exec(st, "BEGIN IMMEDIATE", err) != 0)
         goto out;

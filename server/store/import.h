@@ -63,6 +63,7 @@ struct vw_imp {
     int64_t import_id;
     bool file_rejected; /* a file-level error was reported */
     bool seeded;        /* apply: the tag set holds the database's tags */
+    char now[24];       /* import: when it started (UTC), the changed rows' updated_at */
     char file_msg[432];
     char reason[400];   /* set by imp_reject */
     void *state;        /* the kind's, owned by its end() */
@@ -144,6 +145,13 @@ int imp_tag_account(vw_imp *im, imp_tagset *t, const char *tag, size_t len, bool
  * every record removed, added or changed under one change set and sets the
  * versions; end drops the copies. 0 / -1 (db error). */
 int imp_changes_begin(vw_imp *im, vw_import_kind kind);
+/* The INSERT of a record table's rows: "INSERT INTO table(cols) VALUES (?1,
+ * .., ?ncols)"; the key columns come first. In an import the row also takes
+ * the version and updated_at its key had before (from the copy
+ * imp_changes_begin made; now for a new key), so unchanged rows keep them;
+ * in apply mode the apply sets them. 0, or -1 (too long: internal). */
+int imp_insert_sql(vw_imp *im, const char *table, const char *cols, int ncols, char *out,
+                   size_t cap);
 int imp_changes_finish(vw_imp *im, vw_import_kind kind);
 void imp_changes_end(vw_imp *im, vw_import_kind kind);
 /* Index of `tag` in the set, adding it when new; -1 when the set is full. */

@@ -42,9 +42,11 @@ static int net_begin(vw_imp *im)
      * net_finish make sure every one of them comes back */
     if (!im->apply && sqlite3_exec(im->db, "DELETE FROM networks", NULL, NULL, NULL) != SQLITE_OK)
         return imp_db_error(im, "clearing networks");
-    return imp_prepare(im, &s->ins,
-                       "INSERT INTO networks(id, name, kind, status, certified_until, region) "
-                       "VALUES (?, ?, ?, ?, ?, ?)");
+    char sql[1024];
+    if (imp_insert_sql(im, "networks", "id, name, kind, status, certified_until, region", 6, sql,
+                       sizeof sql) != 0)
+        return -1;
+    return imp_prepare(im, &s->ins, sql);
 }
 
 static int net_row(vw_imp *im, char **f, size_t *len)
@@ -180,9 +182,11 @@ static int reg_begin(vw_imp *im)
     }
     if (imp_prepare(im, &s->exists, "SELECT 1 FROM providers WHERE id = ?") != 0)
         return -1;
-    return imp_prepare(im, &s->ins,
-                       "INSERT INTO registrations(provider_id, tag, registry, valid_from, "
-                       "valid_until) VALUES (?, ?, ?, ?, ?)");
+    char sql[1024];
+    if (imp_insert_sql(im, "registrations", "provider_id, tag, registry, valid_from, valid_until",
+                       5, sql, sizeof sql) != 0)
+        return -1;
+    return imp_prepare(im, &s->ins, sql);
 }
 
 static int reg_row(vw_imp *im, char **f, size_t *len)

@@ -118,14 +118,15 @@ static int begin(vw_imp *im)
     if (!im->apply && sqlite3_exec(im->db, "DELETE FROM memberships; DELETE FROM providers",
                                    NULL, NULL, NULL) != SQLITE_OK)
         return imp_db_error(im, "clearing providers");
-    if (imp_prepare(im, &s->ins,
-                    "INSERT INTO providers(id, name, discipline, expertise, lat, lon, address, "
-                    "postcode, city, phone, email, website, accepting, online, geocoded, hours, "
-                    "languages, wheelchair, direct_access, wait_weeks, wait_confirmed, agb, big) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") != 0)
+    char sql[1536];
+    if (imp_insert_sql(im, "providers", "id, name, discipline, expertise, lat, lon, address, "
+                       "postcode, city, phone, email, website, accepting, online, geocoded, hours, "
+                       "languages, wheelchair, direct_access, wait_weeks, wait_confirmed, agb, big",
+                       23, sql, sizeof sql) != 0 || imp_prepare(im, &s->ins, sql) != 0)
         return -1;
-    return imp_prepare(im, &s->ins_mem,
-                       "INSERT INTO memberships(provider_id, network_id) VALUES (?, ?)");
+    if (imp_insert_sql(im, "memberships", "provider_id, network_id", 2, sql, sizeof sql) != 0)
+        return -1;
+    return imp_prepare(im, &s->ins_mem, sql);
 }
 
 static int reject_discipline(vw_imp *im, const char *d)
