@@ -31,6 +31,8 @@ static const vw_code_info codes[VW_C_COUNT] = {
                          "throttled"},
     [VW_C_TIMEOUT] = {VW_E_TIMEOUT, 504, VW_EXIT_TIMEOUT, true, true, VW_C_TIMEOUT, "timeout"},
     [VW_C_INVALID] = {VW_E_INVALID, 500, VW_EXIT_SERVER, true, false, VW_C_INVALID, "invalid"},
+    [VW_C_CONFLICT] = {VW_E_CONFLICT, 409, VW_EXIT_CONFLICT, true, false, VW_C_CONFLICT,
+                       "conflict"},
     [VW_C_INTERNAL] = {VW_E_INTERNAL, 500, VW_EXIT_SERVER, true, false, VW_C_INTERNAL,
                        "exception"},
     [VW_C_CONNECT] = {VW_E_CONNECT, 500, VW_EXIT_CONNECT, false, true, VW_C_INTERNAL,

@@ -25,6 +25,7 @@
 #define VW_E_TIMEOUT "timeout"
 #define VW_E_OVERLOADED "overloaded"
 #define VW_E_INVALID "invalid"   /* invalid input file / rows (import) */
+#define VW_E_CONFLICT "conflict" /* a change based on a stale version (optimistic concurrency) */
 /* Local (never sent by the server; used by the client library and tools). */
 #define VW_E_CONNECT "connect"   /* cannot connect */
 #define VW_E_IO "io"             /* read/write failed, peer closed */
@@ -45,6 +46,7 @@ typedef enum vw_code {
     VW_C_OVERLOADED,
     VW_C_TIMEOUT,
     VW_C_INVALID,
+    VW_C_CONFLICT,
     VW_C_INTERNAL,
     VW_C_WIRE_COUNT, /* codes below this one can appear on the wire (ok included) */
     VW_C_CONNECT = VW_C_WIRE_COUNT,
@@ -56,7 +58,8 @@ typedef enum vw_code {
 
 /* CLI exit codes (README). */
 enum { VW_EXIT_OK = 0, VW_EXIT_FAIL = 1, VW_EXIT_USAGE = 2, VW_EXIT_SERVER = 3,
-       VW_EXIT_CONNECT = 4, VW_EXIT_TIMEOUT = 5 };
+       VW_EXIT_CONNECT = 4, VW_EXIT_TIMEOUT = 5,
+       VW_EXIT_CONFLICT = 6 /* a stale version: re-read and retry */ };
 
 typedef struct vw_code_info {
     const char *name;       /* wire name ("ok" for VW_C_OK) */

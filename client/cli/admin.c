@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "changes_cli.h"
 
 static const char admin_help[] =
     "usage: verwijs admin reload [CONNECTION] [--json]\n"
@@ -28,7 +29,24 @@ static const char admin_help[] =
     "commits it whole or changes nothing, then reloads. Prints the snapshot now\n"
     "serving, or the reason (rejected rows) with exit 3. An import that would remove\n"
     "more than admin_import_max_removed percent (default 10) of the kind's rows is\n"
-    "refused unless --replace-all.\n";
+    "refused unless --replace-all.\n"
+    "\n"
+    "Record-level changes (whole or nothing, then a reload; docs/SCHEMA.md):\n"
+    "       verwijs admin apply FILE [--delimiter ,|;|tab] [--db PATH] [CONNECTION]\n"
+    "       verwijs admin provider add|set|delete ID [field=value ...] [--version N]\n"
+    "       verwijs admin network add|set|delete ID [field=value ...] [--version N]\n"
+    "       verwijs admin member add|remove PROVIDER NETWORK\n"
+    "       verwijs admin registration add|set|remove PROVIDER EXPERTISE REGISTRY\n"
+    "                                 [valid_from=D] [valid_until=D]\n"
+    "       verwijs admin history KIND ID...      (also: verwijs history KIND ID...)\n"
+    "       verwijs admin changes [--since N] [--limit N]  (also: verwijs changes ...)\n"
+    "       verwijs admin replay --into DB [--since N] [CONNECTION]\n"
+    "apply reads FILE here (.jsonl: one JSON change a line; else CSV with columns\n"
+    "op,kind,id,version,field,value) and sends it as one `apply`; with --db it is\n"
+    "applied to that database directly. --version N: refuse the change (exit 6,\n"
+    "conflict) when the record is no longer at version N. replay pages through the\n"
+    "daemon's change feed and applies it to DB (a copy that then equals the\n"
+    "register; DB needs the same pc4 table).\n";
 
 static void snapshot_line(const msgpack_object *snap)
 {
@@ -86,8 +104,15 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
                                          {"mode", required_argument, NULL, 'M'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"db", required_argument, NULL, 'D'},
+                                         {"into", required_argument, NULL, 'I'},
+                                         {"version", required_argument, NULL, 'v'},
+                                         {"since", required_argument, NULL, 'S'},
+                                         {"limit", required_argument, NULL, 'l'},
                                          {NULL, 0, NULL, 0}};
     static char token[512];
+    vw_cli_chg_opts co = {0};
+    char *end;
     vw_cli cli = *cli_in;
     const char *sock = getenv("VERWIJS_ADMIN_SOCKET"), *server = NULL;
     const char *token_file = getenv("VERWIJS_ADMIN_TOKEN_FILE");
@@ -106,6 +131,19 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
         case 'E': encoding = optarg; break;
         case 'M': mode = optarg; break;
         case 'j': cli.json = true; break;
+        case 'D': co.db = optarg; break;
+        case 'I': co.into = optarg; break;
+        case 'v':
+        case 'S':
+        case 'l': {
+            long long v = strtoll(optarg, &end, 10);
+            if (end == optarg || *end || v < 0 || (c != 'S' && v == 0))
+                return vw_cli_usage_error("admin", "--%s takes a %s integer",
+                                          c == 'v' ? "version" : c == 'S' ? "since" : "limit",
+                                          c == 'S' ? "non-negative" : "positive");
+            *(c == 'v' ? &co.version : c == 'S' ? &co.since : &co.limit) = v;
+            break;
+        }
         case 'h': fputs(admin_help, stdout); return EXIT_OK;
         default: return EXIT_USAGE;
         }
@@ -114,9 +152,16 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
         return vw_cli_usage_error("admin", "reload or import KIND FILE");
     const char *sub = argv[optind];
     bool import = strcmp(sub, "import") == 0;
-    if (!import && strcmp(sub, "reload") != 0)
-        return vw_cli_usage_error("admin", "unknown subcommand '%s' (reload, import)", sub);
-    if (argc - optind != (import ? 3 : 1))
+    bool changes = vw_cli_is_changes_cmd(sub);
+    if (!import && !changes && strcmp(sub, "reload") != 0)
+        return vw_cli_usage_error("admin", "unknown subcommand '%s' (reload, import, apply, "
+                                  "provider, network, member, registration, history, changes, "
+                                  "replay)", sub);
+    if (changes && delimiter)
+        co.delimiter = strcmp(delimiter, "tab") == 0 ? '\t' : delimiter[0];
+    if (changes && co.db) /* a local database: no daemon involved */
+        return vw_cli_changes_cmd(&cli, &co, argc - optind, argv + optind);
+    if (!changes && argc - optind != (import ? 3 : 1))
         return vw_cli_usage_error("admin", import ? "import needs KIND FILE" :
                                                     "reload takes no arguments");
     if (server) {
@@ -135,6 +180,8 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     }
     if (cli.timeout_ms <= 0)
         cli.timeout_ms = 600000; /* an import of the national PC4 table takes a while */
+    if (changes)
+        return vw_cli_changes_cmd(&cli, &co, argc - optind, argv + optind);
 
     msgpack_sbuffer sb;
     msgpack_packer pk;

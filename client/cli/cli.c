@@ -43,6 +43,10 @@ static void usage(FILE *f)
         "Admin (a running verwijsd's admin socket, or admin TCP with a token):\n"
         "  admin reload                 build a new snapshot from the database\n"
         "  admin import KIND FILE       import a server-side file, whole or nothing, then reload\n"
+        "  admin apply FILE             apply record-level changes (.csv/.jsonl), whole or nothing\n"
+        "  admin provider|network|member|registration ...   change one record\n"
+        "  history KIND ID              every change of one record, and who made it\n"
+        "  changes [--since N]          the change feed (admin), in order\n"
 
         "\n"
         "`verwijs COMMAND --help` (or `verwijs help COMMAND`) describes a command.\n"
@@ -100,7 +104,7 @@ int main(int argc, char **argv)
         {"provider", vw_cmd_provider}, {"network", vw_cmd_network}, {"refer", vw_cmd_refer},
         {"networks", vw_cmd_networks}, {"import", vw_cmd_import}, {"db", vw_cmd_db},
         {"gen", vw_cmd_gen},           {"regions", vw_cmd_regions}, {"coverage", vw_cmd_coverage},
-        {"admin", vw_cmd_admin},
+        {"admin", vw_cmd_admin},       {"history", vw_cmd_history}, {"changes", vw_cmd_changes},
         {"export", vw_cmd_export},     {"vocabulary", vw_cmd_vocabulary},
     };
     vw_cli cli = {.server = getenv("VERWIJS_SERVER"), .socket = getenv("VERWIJS_SOCKET")};

@@ -101,6 +101,8 @@ int vw_cmd_gen(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_regions(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_coverage(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_admin(const vw_cli *cli, int argc, char **argv);
+int vw_cmd_history(const vw_cli *cli, int argc, char **argv); /* = admin history */
+int vw_cmd_changes(const vw_cli *cli, int argc, char **argv); /* = admin changes */
 int vw_cmd_export(const vw_cli *cli, int argc, char **argv);
 int vw_cmd_vocabulary(const vw_cli *cli, int argc, char **argv);
 

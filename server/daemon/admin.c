@@ -239,7 +239,8 @@ static int admin_import(void *ud, const char *kind_s, const char *path, const ch
                         .stop = env->stopping, .replace_all = res->replace_all,
                         .delimiter = res->delimiter,
                         .encoding = res->latin1 ? VW_ENC_CP1252 : VW_ENC_UTF8,
-                        .max_removed_share = share > 0 ? share : 1e-12, .mode = mode};
+                        .max_removed_share = share > 0 ? share : 1e-12, .mode = mode,
+                        .credential = "admin:import"};
     if (open_file(env, path, &o, &file, err) != 0 ||
         (regions && open_file(env, mapping, &o, &map, err) != 0)) {
         vw_log(VW_LOG_WARN, "admin: import %s refused: %s", kname, err->code);
@@ -306,6 +307,7 @@ void vw_admin_setup(vw_ops_admin *a, vw_admin_env *env)
     memset(a, 0, sizeof *a);
     a->reload = admin_reload;
     a->import = admin_import;
+    vw_admin_changes_setup(a);
     a->ud = env;
 }
 

@@ -25,7 +25,7 @@ bool vw_ops_token_eq(const char *given, size_t given_len, const char *want, size
     return want_len > 0 && diff == 0;
 }
 
-static void pack_summary(msgpack_packer *pk, const vw_ops_snap_summary *s)
+void vw_ops_pack_summary(msgpack_packer *pk, const vw_ops_snap_summary *s)
 {
     msgpack_pack_map(pk, 6);
     vw_pack_kv_int(pk, "generation", (int64_t)s->generation);
@@ -46,7 +46,7 @@ int vw_op_reload(const vw_op_call *c)
         return -1;
     msgpack_pack_map(c->pk, 1);
     vw_pack_cstr(c->pk, "snapshot");
-    pack_summary(c->pk, &after);
+    vw_ops_pack_summary(c->pk, &after);
     return 0;
 }
 
@@ -128,6 +128,6 @@ int vw_op_import(const vw_op_call *c)
     vw_pack_kv_int(c->pk, "warnings", res.warnings);
     vw_pack_kv_int(c->pk, "rows_geocoded", res.rows_geocoded);
     vw_pack_cstr(c->pk, "snapshot");
-    pack_summary(c->pk, &after);
+    vw_ops_pack_summary(c->pk, &after);
     return 0;
 }

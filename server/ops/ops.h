@@ -12,6 +12,7 @@
 
 #include "geodata/geo.h"
 #include "proto/msg.h"
+#include "proto/change.h"
 #include "server/ops/authz.h"
 #include "server/engine/problems.h"
 #include "server/engine/refer.h"
@@ -19,7 +20,7 @@
 
 /* Counters shared by all workers (relaxed atomics: one uncontended add per
  * counter per request; /metrics sums nothing, it reads them). */
-#define VW_OPS_MAX 16
+#define VW_OPS_MAX 24
 #define VW_OPS_MAX_ARGS 16   /* arguments of one op (op table rows) */
 #define VW_OPS_NONE VW_OPS_MAX        /* counter slot: a request naming no valid op */
 #define VW_OPS_FHIR (VW_OPS_MAX + 1)  /* counter slot: the FHIR routes of the gateway */
@@ -74,6 +75,12 @@ typedef struct vw_ops_import_result {
     char errors[VW_ADMIN_MAX_ROW_ERRORS][200];      /* "FILE:LINE: reason" */
 } vw_ops_import_result;
 
+/* What an `apply` committed. */
+typedef struct vw_ops_apply_result {
+    long applied, logged;
+    int64_t set_id, first_seq, last_seq;
+} vw_ops_apply_result;
+
 /* The snapshot serving after an admin reload or import. */
 typedef struct vw_ops_snap_summary {
     uint64_t generation;
@@ -112,6 +119,19 @@ typedef struct vw_ops_admin {
     /* kind: an import kind name; for traveltimes "traveltimes:MODE". */
     int (*import)(void *ud, const char *kind, const char *path, const char *mapping,
                   vw_ops_import_result *res, vw_ops_snap_summary *after, vw_err *err);
+    /* Record-level changes (issue 15, ops/changes.c): applies ch[0..n) as
+     * `cred`, whole or nothing (every change authorised with
+     * vw_authz_change_check first), then reloads; sets ch[i].new_version. */
+    int (*apply)(void *ud, const vw_credential *cred, vw_change *ch, size_t n,
+                 vw_ops_apply_result *res, vw_ops_snap_summary *after, vw_err *err);
+    /* The change feed: rows with seq > since, at most limit (the store's
+     * vw_store_changes); row returns nonzero to stop after that row. */
+    int (*changes)(void *ud, int64_t since, uint32_t limit,
+                   int (*row)(void *rud, const vw_change_row *r), void *rud, int64_t *next,
+                   bool *more, vw_err *err);
+    /* Every change of one record (vw_store_history). */
+    int (*history)(void *ud, const char *kind, const char *record,
+                   int (*row)(void *rud, const vw_change_row *r), void *rud, vw_err *err);
     void *ud;
 } vw_ops_admin;
 

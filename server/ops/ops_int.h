@@ -39,6 +39,11 @@ int vw_op_regions(const vw_op_call *c);
 int vw_op_coverage(const vw_op_call *c);
 int vw_op_reload(const vw_op_call *c);
 int vw_op_import(const vw_op_call *c);
+int vw_op_apply(const vw_op_call *c);
+/* The "snapshot" object of the admin answers (admin.c). */
+void vw_ops_pack_summary(msgpack_packer *pk, const vw_ops_snap_summary *s);
+int vw_op_changes(const vw_op_call *c);
+int vw_op_history(const vw_op_call *c);
 
 /* ---- arguments ----
  * Names, bounds, numeric defaults and allowed values come from the op's row

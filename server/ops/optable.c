@@ -47,6 +47,8 @@ static const char *const weights[] = {"population", "age_65_plus", NULL};
 static const char *const import_kinds[] = {"pc4",       "places",        "population", "networks",
                                            "providers", "registrations", "regions",
                                            "traveltimes", NULL};
+static const char *const change_kinds[] = {"provider", "network", "membership", "registration",
+                                           NULL};
 static const char *const import_delimiters[] = {",", ";", "tab", NULL};
 static const char *const import_encodings[] = {"utf8", "latin1", NULL};
 
@@ -203,6 +205,25 @@ static const vw_op_arg import_args[] = {
      "`traveltimes` only, and required there: the matrix's travel mode", NULL, NULL},
     A_END};
 
+static const vw_op_arg apply_args[] = {
+    {"changes", VW_ARG_MAPS, 1, 10000, NULL, NULL, "required",
+     "the changes, applied whole or not at all: `{op, kind, id, version?, set?}` each "
+     "(docs/SCHEMA.md \"Change files\")", NULL, NULL},
+    A_END};
+
+static const vw_op_arg changes_args[] = {
+    {"since", VW_ARG_UINT, 0, 9007199254740991.0, NULL, NULL, "0",
+     "the last sequence number already seen (exclusive)", NULL, NULL},
+    {"limit", VW_ARG_UINT, 1, 10000, NULL, NULL, "1000", "changes per page", NULL, NULL},
+    A_END};
+
+static const vw_op_arg history_args[] = {
+    {"kind", VW_ARG_ENUM, 0, 0, change_kinds, NULL, "required", "the record's kind", NULL, NULL},
+    {"id", VW_ARG_STRS, 1, 3, NULL, NULL, "required",
+     "its key: an id, or the parts of a membership's (provider, network) or registration's "
+     "(provider, expertise, registry) key", NULL, NULL},
+    A_END};
+
 /* ---- the table ------------------------------------------------------------- */
 
 #define ADMIN (VW_OPF_ADMIN | VW_OPF_NO_SNAPSHOT)
@@ -222,6 +243,9 @@ static const vw_op_def table[] = {
     {"coverage", vw_op_coverage, VW_OPF_HEAVY, "/v1/coverage", NULL, coverage_args},
     {"reload", vw_op_reload, ADMIN, NULL, NULL, no_args},
     {"import", vw_op_import, ADMIN, NULL, NULL, import_args},
+    {"apply", vw_op_apply, ADMIN, NULL, NULL, apply_args},
+    {"changes", vw_op_changes, ADMIN, NULL, NULL, changes_args},
+    {"history", vw_op_history, ADMIN, NULL, NULL, history_args},
 };
 #define NARGS(a) (sizeof a / sizeof a[0] - 1)
 _Static_assert(NARGS(match_args) <= VW_OPS_MAX_ARGS && NARGS(refer_args) <= VW_OPS_MAX_ARGS &&
@@ -349,6 +373,7 @@ static void type_text(const vw_op_arg *a, char *buf, size_t cap)
     case VW_ARG_BOOL: snprintf(buf, cap, "bool"); break;
     case VW_ARG_DATE: snprintf(buf, cap, "date"); break;
     case VW_ARG_LOC: snprintf(buf, cap, "location"); break;
+    case VW_ARG_MAPS: snprintf(buf, cap, "[map] (≤ %g)", a->max); break;
     }
 }
 

@@ -40,6 +40,7 @@ typedef enum vw_arg_type {
     VW_ARG_BOOL,
     VW_ARG_DATE, /* "YYYY-MM-DD" */
     VW_ARG_LOC,  /* a location: PC4/PC6 string or [lat, lon] ("lat,lon" over HTTP) */
+    VW_ARG_MAPS, /* a list of 1..max maps (a request body, never a query string) */
 } vw_arg_type;
 
 typedef struct vw_op_arg {

@@ -495,6 +495,7 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
     im->res = res;
     im->err = err;
     now_utc(d->started_at);
+    memcpy(im->now, d->started_at, sizeof im->now);
 
     if (vw_store_exec(st, "BEGIN IMMEDIATE", err) != 0)
         goto out;
@@ -503,7 +504,8 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
         goto out;
     if (check_encoding(d, &sniff) == 0 && read_header(d) == 0) {
         began = true;
-        if (imp_diff_begin(im) != 0 || k->begin(im) != 0 || read_rows(d, total) != 0)
+        if (imp_diff_begin(im) != 0 || imp_changes_begin(im, kind) != 0 || k->begin(im) != 0 ||
+            read_rows(d, total) != 0)
             goto out;
         if (!im->file_rejected && res->rows_read == 0)
             imp_file_error(im, 0, "no data rows: refusing to replace all %s with nothing",
@@ -528,7 +530,8 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
         vw_err_set(err, VW_E_INVALID, "%s: %s", path, msg);
         goto out;
     }
-    if (finish_log(d) != 0 || vw_store_exec(st, "COMMIT", err) != 0)
+    if (imp_changes_finish(im, kind) != 0 || finish_log(d) != 0 ||
+        vw_store_exec(st, "COMMIT", err) != 0)
         goto out;
     in_txn = false;
     res->import_id = im->import_id;
@@ -542,8 +545,10 @@ out:
     if (d != NULL) {
         if (began && k->end)
             k->end(&d->im);
-        if (began)
+        if (began) {
             imp_diff_end(&d->im);
+            imp_changes_end(&d->im, kind);
+        }
         sqlite3_finalize(d->ins_reject);
         for (int i = 0; i < d->nsaved; i++)
             free(d->saved[i].reason);

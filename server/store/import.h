@@ -62,9 +62,14 @@ struct vw_imp {
     long line;          /* line of the current row */
     int64_t import_id;
     bool file_rejected; /* a file-level error was reported */
+    bool seeded;        /* apply: the tag set holds the database's tags */
+    char now[24];       /* import: when it started (UTC), the changed rows' updated_at */
     char file_msg[432];
     char reason[400];   /* set by imp_reject */
     void *state;        /* the kind's, owned by its end() */
+    /* Record-level apply (changes_apply.c), not a replacing import: begin()
+     * deletes nothing, row() validates and inserts one record. */
+    bool apply;
 };
 
 extern const imp_kind vw_imp_pc4, vw_imp_networks, vw_imp_providers, vw_imp_registrations,
@@ -125,6 +130,30 @@ int imp_diff_finish(vw_imp *im);
 void imp_diff_end(vw_imp *im);
 
 void imp_tagset_init(imp_tagset *t);
+/* Adds the tags of one query's rows (';'-joined lists in its first column)
+ * to t; a full set is not an error here (the tag being accounted for then
+ * reports it). 0 / -1 (db error). */
+int imp_tags_seed(vw_imp *im, imp_tagset *t, const char *sql);
+/* Accounts for a provider's or registration's tag: its bit, or -1 when the
+ * set is full. In apply mode the set is first filled with the tags already
+ * in the database (once, when a non-base tag appears), so the limit holds
+ * for the register as a whole. *data_new: a data tag not seen before. */
+int imp_tag_account(vw_imp *im, imp_tagset *t, const char *tag, size_t len, bool *data_new);
+
+/* The change log of a replacing import (changes_import.c): begin copies the
+ * record tables the kind replaces (before the kind's begin()); finish logs
+ * every record removed, added or changed under one change set and sets the
+ * versions; end drops the copies. 0 / -1 (db error). */
+int imp_changes_begin(vw_imp *im, vw_import_kind kind);
+/* The INSERT of a record table's rows: "INSERT INTO table(cols) VALUES (?1,
+ * .., ?ncols)"; the key columns come first. In an import the row also takes
+ * the version and updated_at its key had before (from the copy
+ * imp_changes_begin made; now for a new key), so unchanged rows keep them;
+ * in apply mode the apply sets them. 0, or -1 (too long: internal). */
+int imp_insert_sql(vw_imp *im, const char *table, const char *cols, int ncols, char *out,
+                   size_t cap);
+int imp_changes_finish(vw_imp *im, vw_import_kind kind);
+void imp_changes_end(vw_imp *im, vw_import_kind kind);
 /* Index of `tag` in the set, adding it when new; -1 when the set is full. */
 int imp_tagset_add(imp_tagset *t, const char *tag, size_t len, bool *added);
 

@@ -40,11 +40,13 @@ static int net_begin(vw_imp *im)
     s->today = vw_date_today();
     /* memberships keep pointing at the ids; the deferred foreign key and
      * net_finish make sure every one of them comes back */
-    if (sqlite3_exec(im->db, "DELETE FROM networks", NULL, NULL, NULL) != SQLITE_OK)
+    if (!im->apply && sqlite3_exec(im->db, "DELETE FROM networks", NULL, NULL, NULL) != SQLITE_OK)
         return imp_db_error(im, "clearing networks");
-    return imp_prepare(im, &s->ins,
-                       "INSERT INTO networks(id, name, kind, status, certified_until, region) "
-                       "VALUES (?, ?, ?, ?, ?, ?)");
+    char sql[1024];
+    if (imp_insert_sql(im, "networks", "id, name, kind, status, certified_until, region", 6, sql,
+                       sizeof sql) != 0)
+        return -1;
+    return imp_prepare(im, &s->ins, sql);
 }
 
 static int net_row(vw_imp *im, char **f, size_t *len)
@@ -140,7 +142,8 @@ static void net_end(vw_imp *im)
 }
 
 const imp_kind vw_imp_networks = {net_cols, N_N, net_begin, net_row, net_finish, net_end,
-    .table = "networks", .key = "id", .compare = "*"};
+    .table = "networks", .key = "id",
+    .compare = "id, name, kind, status, certified_until, region"};
 
 /* ---- registrations ----------------------------------------------------------- */
 
@@ -159,28 +162,7 @@ typedef struct reg_state {
 /* The providers' tags count toward the same limit. */
 static int load_provider_tags(vw_imp *im, reg_state *s)
 {
-    sqlite3_stmt *q = NULL;
-    int rc = -1, step;
-    if (imp_prepare(im, &q, "SELECT DISTINCT expertise FROM providers") != 0)
-        goto out;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *e = (const char *)sqlite3_column_text(q, 0);
-        while (e && *e) {
-            size_t l = strcspn(e, ";");
-            bool added;
-            if (l > 0)
-                imp_tagset_add(&s->tags, e, l, &added);
-            e += l + (e[l] == ';');
-        }
-    }
-    if (step != SQLITE_DONE) {
-        imp_db_error(im, "reading provider tags");
-        goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_finalize(q);
-    return rc;
+    return imp_tags_seed(im, &s->tags, "SELECT DISTINCT expertise FROM providers");
 }
 
 static int reg_begin(vw_imp *im)
@@ -190,15 +172,21 @@ static int reg_begin(vw_imp *im)
         return vw_err_set(im->err, VW_E_INTERNAL, "out of memory");
     im->state = s;
     imp_tagset_init(&s->tags);
-    if (sqlite3_exec(im->db, "DELETE FROM registrations", NULL, NULL, NULL) != SQLITE_OK)
-        return imp_db_error(im, "clearing registrations");
-    if (load_provider_tags(im, s) != 0)
-        return -1;
+    /* apply: the tags of the database are read only when a new one appears
+     * (imp_tag_account) */
+    if (!im->apply) {
+        if (sqlite3_exec(im->db, "DELETE FROM registrations", NULL, NULL, NULL) != SQLITE_OK)
+            return imp_db_error(im, "clearing registrations");
+        if (load_provider_tags(im, s) != 0)
+            return -1;
+    }
     if (imp_prepare(im, &s->exists, "SELECT 1 FROM providers WHERE id = ?") != 0)
         return -1;
-    return imp_prepare(im, &s->ins,
-                       "INSERT INTO registrations(provider_id, tag, registry, valid_from, "
-                       "valid_until) VALUES (?, ?, ?, ?, ?)");
+    char sql[1024];
+    if (imp_insert_sql(im, "registrations", "provider_id, tag, registry, valid_from, valid_until",
+                       5, sql, sizeof sql) != 0)
+        return -1;
+    return imp_prepare(im, &s->ins, sql);
 }
 
 static int reg_row(vw_imp *im, char **f, size_t *len)
@@ -228,7 +216,7 @@ static int reg_row(vw_imp *im, char **f, size_t *len)
     if (step != SQLITE_ROW)
         return imp_db_error(im, "looking up a provider");
     bool added;
-    int bit = imp_tagset_add(&s->tags, f[R_TAG], len[R_TAG], &added);
+    int bit = imp_tag_account(im, &s->tags, f[R_TAG], len[R_TAG], &added);
     if (bit < 0)
         return imp_file_error(im, im->line,
                               "more than %d distinct expertise tags (base, providers and "

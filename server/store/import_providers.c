@@ -115,17 +115,18 @@ static int begin(vw_imp *im)
         return -1;
     /* Registrations point at provider ids through a deferred foreign key:
      * they survive the delete; finish() drops those left without provider. */
-    if (sqlite3_exec(im->db, "DELETE FROM memberships; DELETE FROM providers", NULL, NULL,
-                     NULL) != SQLITE_OK)
+    if (!im->apply && sqlite3_exec(im->db, "DELETE FROM memberships; DELETE FROM providers",
+                                   NULL, NULL, NULL) != SQLITE_OK)
         return imp_db_error(im, "clearing providers");
-    if (imp_prepare(im, &s->ins,
-                    "INSERT INTO providers(id, name, discipline, expertise, lat, lon, address, "
-                    "postcode, city, phone, email, website, accepting, online, geocoded, hours, "
-                    "languages, wheelchair, direct_access, wait_weeks, wait_confirmed, agb, big) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") != 0)
+    char sql[1536];
+    if (imp_insert_sql(im, "providers", "id, name, discipline, expertise, lat, lon, address, "
+                       "postcode, city, phone, email, website, accepting, online, geocoded, hours, "
+                       "languages, wheelchair, direct_access, wait_weeks, wait_confirmed, agb, big",
+                       23, sql, sizeof sql) != 0 || imp_prepare(im, &s->ins, sql) != 0)
         return -1;
-    return imp_prepare(im, &s->ins_mem,
-                       "INSERT INTO memberships(provider_id, network_id) VALUES (?, ?)");
+    if (imp_insert_sql(im, "memberships", "provider_id, network_id", 2, sql, sizeof sql) != 0)
+        return -1;
+    return imp_prepare(im, &s->ins_mem, sql);
 }
 
 static int reject_discipline(vw_imp *im, const char *d)
@@ -237,7 +238,7 @@ static int row(vw_imp *im, char **f, size_t *len)
     size_t elen = 0;
     for (int i = 0; i < ntags; i++) {
         bool added;
-        int bit = imp_tagset_add(&s->tags, tags[i], tlen[i], &added);
+        int bit = imp_tag_account(im, &s->tags, tags[i], tlen[i], &added);
         if (bit < 0)
             return imp_file_error(im, im->line,
                                   "more than %d distinct expertise tags (base and data); "
@@ -336,4 +337,7 @@ static void end(vw_imp *im)
 }
 
 const imp_kind vw_imp_providers = {cols, C_N, begin, row, finish, end,
-    .table = "providers", .key = "id", .compare = "*"};
+    .table = "providers", .key = "id",
+    .compare = "id, name, discipline, expertise, lat, lon, address, postcode, city, phone, "
+               "email, website, accepting, online, geocoded, hours, languages, wheelchair, "
+               "direct_access, wait_weeks, wait_confirmed, agb, big"};

@@ -134,3 +134,38 @@ int imp_parse_point(vw_imp *im, const char *lat_s, size_t lat_len, const char *l
     }
     return 0;
 }
+
+int imp_tags_seed(vw_imp *im, imp_tagset *t, const char *sql)
+{
+    sqlite3_stmt *q = NULL;
+    int step;
+    if (sqlite3_prepare_v2(im->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return imp_db_error(im, "reading the tags in use");
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *e = (const char *)sqlite3_column_text(q, 0);
+        while (e && *e) {
+            size_t l = strcspn(e, ";");
+            bool added;
+            if (l > 0)
+                imp_tagset_add(t, e, l, &added);
+            e += l + (e[l] == ';');
+        }
+    }
+    sqlite3_finalize(q);
+    return step == SQLITE_DONE ? 0 : imp_db_error(im, "reading the tags in use");
+}
+
+int imp_tag_account(vw_imp *im, imp_tagset *t, const char *tag, size_t len, bool *data_new)
+{
+    if (im->apply && !im->seeded) {
+        bool base = false;
+        for (int i = 0; i < VW_BASE_TAG_COUNT && !base; i++)
+            base = len <= 32 && t->names[i][len] == '\0' && memcmp(t->names[i], tag, len) == 0;
+        if (!base) {
+            im->seeded = true;
+            imp_tags_seed(im, t, "SELECT DISTINCT expertise FROM providers");
+            imp_tags_seed(im, t, "SELECT DISTINCT tag FROM registrations");
+        }
+    }
+    return imp_tagset_add(t, tag, len, data_new);
+}

@@ -118,8 +118,41 @@ static const char schema_v5[] =
     "  age_65_plus INTEGER CHECK (age_65_plus >= 0),\n"
     "  households INTEGER CHECK (households >= 0)) WITHOUT ROWID;\n";
 
+/* v6: the living register (issue 15, server/store/changes.h): every record
+ * carries its version and the time it last changed (NULL: before the change
+ * log existed); change_sets groups the changes of one apply or import, and
+ * change_log holds one row per record changed, old and new values as JSON,
+ * append-only (the triggers abort any UPDATE or DELETE of it). */
+static const char schema_v6[] =
+    "ALTER TABLE providers ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE providers ADD COLUMN updated_at TEXT;\n"
+    "ALTER TABLE networks ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE networks ADD COLUMN updated_at TEXT;\n"
+    "ALTER TABLE memberships ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE memberships ADD COLUMN updated_at TEXT;\n"
+    "ALTER TABLE registrations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
+    "ALTER TABLE registrations ADD COLUMN updated_at TEXT;\n"
+    "CREATE INDEX registrations_key ON registrations(provider_id, tag, registry);\n"
+    "CREATE TABLE change_sets(\n"
+    "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, credential TEXT NOT NULL,\n"
+    "  source TEXT NOT NULL, import_id INTEGER, changes INTEGER NOT NULL);\n"
+    "CREATE TABLE change_log(\n"
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+    "  set_id INTEGER NOT NULL REFERENCES change_sets(id),\n"
+    "  at TEXT NOT NULL, credential TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('provider', 'network', 'membership', 'registration')),\n"
+    "  op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),\n"
+    "  record TEXT NOT NULL, version INTEGER NOT NULL, old TEXT, new TEXT);\n"
+    "CREATE INDEX change_log_record ON change_log(kind, record, seq);\n"
+    "CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log\n"
+    "  BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END;\n"
+    "CREATE TRIGGER change_log_no_delete BEFORE DELETE ON change_log\n"
+    "  BEGIN SELECT RAISE(ABORT, 'change_log is append-only'); END;\n"
+    "CREATE TRIGGER change_sets_no_delete BEFORE DELETE ON change_sets\n"
+    "  BEGIN SELECT RAISE(ABORT, 'change_sets is append-only'); END;\n";
+
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4,
-                                         schema_v5};
+                                         schema_v5, schema_v6};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == VW_SCHEMA_VERSION, "one migration step per schema version");
 

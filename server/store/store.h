@@ -16,7 +16,7 @@
 #include "proto/vw_err.h"
 #include "server/engine/snapshot.h"
 
-#define VW_SCHEMA_VERSION 5
+#define VW_SCHEMA_VERSION 6
 
 typedef struct vw_store vw_store;
 
@@ -87,6 +87,9 @@ typedef struct vw_import_opts {
     /* traveltimes: the mode the matrix is for ("car", "bike", "walk",
      * "transit"); required, so a matrix is never filed under a default. */
     const char *mode;
+    /* Who imports, as the change log records it (changes.h); NULL:
+     * "cli:import". */
+    const char *credential;
 } vw_import_opts;
 #define VW_IMPORT_MAX_REMOVED_DEFAULT 0.10
 #define VW_IMPORT_MIN_GUARDED 10 /* removing at most this many rows is never refused */

@@ -5,9 +5,9 @@
 # to stderr with exit 2. No daemon or database is needed for any of this.
 . "$(dirname "$0")/lib.sh"
 
-commands="ping stats match refer provider network networks import db gen regions coverage export admin"
+commands="ping stats match refer provider network networks import db gen regions coverage export admin history changes"
 subcommands=("networks near" "networks audit" "db init" "db info" "import providers"
-             "import regions" "export fhir" "admin reload" "admin import")
+             "import regions" "export fhir" "admin reload" "admin import" "admin apply")
 
 expect_exit 0 "verwijs --help" "$V" --help
 cp "$T/out" "$T/main-help"

@@ -509,7 +509,17 @@ static void test_attrs(void)
      * and keeps every row. */
     sqlite3 *c = NULL;
     sqlite3_open(db, &c);
-    CHECK(sqlite3_exec(c, "ALTER TABLE providers DROP COLUMN hours; "
+    CHECK(sqlite3_exec(c, "DROP TABLE change_log; DROP TABLE change_sets; "
+                          "DROP INDEX registrations_key; "
+                          "ALTER TABLE providers DROP COLUMN version; "
+                          "ALTER TABLE providers DROP COLUMN updated_at; "
+                          "ALTER TABLE networks DROP COLUMN version; "
+                          "ALTER TABLE networks DROP COLUMN updated_at; "
+                          "ALTER TABLE memberships DROP COLUMN version; "
+                          "ALTER TABLE memberships DROP COLUMN updated_at; "
+                          "ALTER TABLE registrations DROP COLUMN version; "
+                          "ALTER TABLE registrations DROP COLUMN updated_at; "
+                          "ALTER TABLE providers DROP COLUMN hours; "
                           "ALTER TABLE providers DROP COLUMN languages; "
                           "ALTER TABLE providers DROP COLUMN wheelchair; "
                           "ALTER TABLE providers DROP COLUMN direct_access; "
