@@ -243,9 +243,9 @@ static const vw_op_def table[] = {
     {"coverage", vw_op_coverage, VW_OPF_HEAVY, "/v1/coverage", NULL, coverage_args},
     {"reload", vw_op_reload, ADMIN, NULL, NULL, no_args},
     {"import", vw_op_import, ADMIN, NULL, NULL, import_args},
-    {"apply", vw_op_apply, ADMIN, NULL, NULL, apply_args},
-    {"changes", vw_op_changes, ADMIN, NULL, NULL, changes_args},
-    {"history", vw_op_history, ADMIN, NULL, NULL, history_args},
+    {"apply", vw_op_apply, ADMIN | VW_OPF_PER_RECORD, NULL, NULL, apply_args},
+    {"changes", vw_op_changes, ADMIN | VW_OPF_READONLY, NULL, NULL, changes_args},
+    {"history", vw_op_history, ADMIN | VW_OPF_READONLY, NULL, NULL, history_args},
 };
 #define NARGS(a) (sizeof a / sizeof a[0] - 1)
 _Static_assert(NARGS(match_args) <= VW_OPS_MAX_ARGS && NARGS(refer_args) <= VW_OPS_MAX_ARGS &&
