@@ -3,6 +3,7 @@
  * snapshot they began with. Its mutexes are its own: callers go through
  * acquire/release/swap and reload_begin/reload_end (daemon.h). */
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,35 @@ struct vw_snapholder {
     vw_ops_server_info info;     /* guarded by mu */
     char last_error[480];        /* last failed reload, "" if none */
     bool reloading;              /* a SIGHUP reload thread runs (guarded by mu) */
+    char sig[160];               /* file signature of the database at the last load (reload_mu) */
 };
+
+/* What changes when the database does: the file the path names (a replica's
+ * symlink switched to a new snapshot file), its size and time, and those of
+ * its -wal (a WAL commit touches only that). Cheap: two stat calls. */
+static void file_sig(const char *db, char *out, size_t cap)
+{
+    struct stat a, w;
+    char wal[4200];
+    bool has_a = stat(db, &a) == 0;
+    snprintf(wal, sizeof wal, "%s-wal", db);
+    bool has_w = stat(wal, &w) == 0;
+    snprintf(out, cap, "%llu:%llu:%lld:%lld.%ld|%lld:%lld.%ld",
+             has_a ? (unsigned long long)a.st_dev : 0ull,
+             has_a ? (unsigned long long)a.st_ino : 0ull, has_a ? (long long)a.st_size : -1ll,
+             has_a ? (long long)a.st_mtim.tv_sec : 0ll, has_a ? a.st_mtim.tv_nsec : 0l,
+             has_w ? (long long)w.st_size : -1ll, has_w ? (long long)w.st_mtim.tv_sec : 0ll,
+             has_w ? w.st_mtim.tv_nsec : 0l);
+}
+
+/* The file part of a signature (device and inode): "" when equal. */
+static bool same_file(const char *a, const char *b)
+{
+    const char *ea = strchr(a, ':'), *eb = strchr(b, ':');
+    ea = ea ? strchr(ea + 1, ':') : NULL;
+    eb = eb ? strchr(eb + 1, ':') : NULL;
+    return ea && eb && ea - a == eb - b && memcmp(a, b, (size_t)(ea - a)) == 0;
+}
 
 static vw_snapshot *load(const char *db, double *ms, vw_err *err)
 {
@@ -103,6 +132,7 @@ vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
     }
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->reload_mu, NULL);
+    file_sig(db, h->sig, sizeof h->sig);
     h->current = load(db, &ms, err);
     if (h->current == NULL) {
         if (!allow_empty) {
@@ -203,6 +233,7 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
 {
     double ms = 0;
     pthread_mutex_lock(&h->reload_mu);
+    file_sig(db, h->sig, sizeof h->sig); /* before the load: a later change is seen again */
     vw_snapshot *fresh = load(db, &ms, err);
     if (fresh == NULL) {
         pthread_mutex_lock(&h->mu);
@@ -222,4 +253,56 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
            "travel-time matrices (pairs): %s", gen, vw_snapshot_provider_count(fresh), ms, tt);
     pthread_mutex_unlock(&h->reload_mu); /* `fresh` stays current until here */
     return 0;
+}
+
+/* The changes since the current snapshot, patched in (no full load) when
+ * the database file is the same one and the change log names them; else a
+ * full reload. Caller holds reload_mu. 1 patched, 0 nothing to do, -1 not
+ * patchable (err: why). */
+static int patch_in(vw_snapholder *h, const char *db, const char *sig, vw_err *err)
+{
+    vw_snapshot *cur = vw_snapholder_acquire(h, NULL), *fresh = NULL;
+    vw_store *st = NULL;
+    int rc = -1;
+    if (cur == NULL || !same_file(sig, h->sig)) {
+        vw_err_set(err, VW_E_UNAVAILABLE, cur ? "another database file" : "no snapshot yet");
+        goto out;
+    }
+    double t0 = vw_time_mono_ms();
+    if (vw_store_open(db, VW_STORE_READONLY, &st, err) != 0)
+        goto out;
+    rc = vw_store_load_changes(st, cur, &fresh, err);
+    vw_store_close(st);
+    if (rc == 1) {
+        double ms = vw_time_mono_ms() - t0;
+        unsigned long long gen = vw_snapholder_swap(h, fresh, ms);
+        vw_log(VW_LOG_INFO, "patched snapshot generation %llu: %u providers, change log at %lld, "
+               "in %.1f ms", gen, vw_snapshot_provider_count(fresh),
+               (long long)vw_snapshot_seq(fresh), ms);
+    }
+out:
+    vw_snapholder_release(cur);
+    return rc;
+}
+
+int vw_snapholder_refresh(vw_snapholder *h, const char *db, bool force, vw_err *err)
+{
+    char sig[sizeof h->sig];
+    file_sig(db, sig, sizeof sig);
+    pthread_mutex_lock(&h->reload_mu);
+    if (!force && strcmp(sig, h->sig) == 0) {
+        pthread_mutex_unlock(&h->reload_mu);
+        return 0; /* the files did not change */
+    }
+    vw_err perr;
+    memset(&perr, 0, sizeof perr);
+    int rc = patch_in(h, db, sig, &perr);
+    if (rc >= 0) {
+        snprintf(h->sig, sizeof h->sig, "%s", sig);
+        pthread_mutex_unlock(&h->reload_mu);
+        return rc;
+    }
+    vw_log(VW_LOG_DEBUG, "no patch, full reload: %s", perr.message);
+    pthread_mutex_unlock(&h->reload_mu);
+    return vw_snapholder_reload(h, db, err) == 0 ? 2 : -1;
 }
