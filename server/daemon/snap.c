@@ -23,7 +23,12 @@ struct vw_snapholder {
     vw_ops_server_info info;     /* guarded by mu */
     char last_error[480];        /* last failed reload, "" if none */
     bool reloading;              /* a SIGHUP reload thread runs (guarded by mu) */
-    char sig[160];               /* file signature of the database at the last load (reload_mu) */
+    /* File signatures of the database (file_sig; guarded by reload_mu):
+     * `loaded` taken before the last load or patch read it; `quiet` one a
+     * second look found nothing new in. A signature can be taken in the
+     * middle of a commit (its WAL frames written, the WAL index not yet),
+     * so only a second look with the same signature makes it `quiet`. */
+    char loaded[160], quiet[160];
 };
 
 /* What changes when the database does: the file the path names (a replica's
@@ -132,7 +137,7 @@ vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
     }
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->reload_mu, NULL);
-    file_sig(db, h->sig, sizeof h->sig);
+    file_sig(db, h->loaded, sizeof h->loaded);
     h->current = load(db, &ms, err);
     if (h->current == NULL) {
         if (!allow_empty) {
@@ -233,7 +238,8 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
 {
     double ms = 0;
     pthread_mutex_lock(&h->reload_mu);
-    file_sig(db, h->sig, sizeof h->sig); /* before the load: a later change is seen again */
+    file_sig(db, h->loaded, sizeof h->loaded); /* before the load: a later change is seen */
+    h->quiet[0] = '\0';
     vw_snapshot *fresh = load(db, &ms, err);
     if (fresh == NULL) {
         pthread_mutex_lock(&h->mu);
@@ -264,7 +270,7 @@ static int patch_in(vw_snapholder *h, const char *db, const char *sig, vw_err *e
     vw_snapshot *cur = vw_snapholder_acquire(h, NULL), *fresh = NULL;
     vw_store *st = NULL;
     int rc = -1;
-    if (cur == NULL || !same_file(sig, h->sig)) {
+    if (cur == NULL || !same_file(sig, h->loaded)) {
         vw_err_set(err, VW_E_UNAVAILABLE, cur ? "another database file" : "no snapshot yet");
         goto out;
     }
@@ -287,20 +293,25 @@ out:
 
 int vw_snapholder_refresh(vw_snapholder *h, const char *db, bool force, vw_err *err)
 {
-    char sig[sizeof h->sig];
+    char sig[sizeof h->loaded];
     file_sig(db, sig, sizeof sig);
     pthread_mutex_lock(&h->reload_mu);
-    if (!force && strcmp(sig, h->sig) == 0) {
+    if (!force && strcmp(sig, h->quiet) == 0) {
         pthread_mutex_unlock(&h->reload_mu);
         return 0; /* the files did not change */
     }
+    bool second = strcmp(sig, h->loaded) == 0; /* the last look saw these files too */
     vw_err perr;
     memset(&perr, 0, sizeof perr);
     int rc = patch_in(h, db, sig, &perr);
-    if (rc >= 0) {
-        snprintf(h->sig, sizeof h->sig, "%s", sig);
+    if (rc >= 0 || second) {
+        /* quiet: nothing new on a second look, or not patchable and loaded
+         * from these very files already (no reload loop) */
+        if (rc <= 0 && second)
+            snprintf(h->quiet, sizeof h->quiet, "%s", sig);
+        snprintf(h->loaded, sizeof h->loaded, "%s", sig);
         pthread_mutex_unlock(&h->reload_mu);
-        return rc;
+        return rc < 0 ? 0 : rc;
     }
     vw_log(VW_LOG_DEBUG, "no patch, full reload: %s", perr.message);
     pthread_mutex_unlock(&h->reload_mu);

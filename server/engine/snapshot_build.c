@@ -602,15 +602,18 @@ static void sort_small(uint32_t *a, uint32_t n)
 int vw_snapshot_link_members(vw_snapshot *s, const vw_provider *prov, uint32_t n_prov,
                              vw_err *err)
 {
-    size_t fill = s->n_memberships;
+    size_t fill = 0;
+    for (uint32_t n = 0; n < s->n_networks; n++)
+        s->networks[n].member_count = 0;
+    for (uint32_t i = 0; i < n_prov; i++) /* the providers' lists, not the whole array: */
+        for (uint32_t k = 0; k < prov[i].net_count; k++) { /* a patch leaves unused runs */
+            s->networks[s->memberships[prov[i].net_first + k]].member_count++;
+            fill++;
+        }
     free(s->members);
     s->members = malloc((fill ? fill : 1) * sizeof *s->members);
     if (!s->members)
         return oom(err);
-    for (uint32_t n = 0; n < s->n_networks; n++)
-        s->networks[n].member_count = 0;
-    for (size_t k = 0; k < fill; k++)
-        s->networks[s->memberships[k]].member_count++;
     uint32_t run = 0;
     for (uint32_t n = 0; n < s->n_networks; n++) {
         s->networks[n].member_first = run;

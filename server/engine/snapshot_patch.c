@@ -14,10 +14,30 @@
  * the builder, as a full build does. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "geodata/regions.h"
 #include "snapbuild_int.h"
 #include "snapshot_int.h"
+
+/* malloc for the big arrays (tens of MB at a million providers), asking for
+ * huge pages where the kernel gives them on request (THP "madvise"): the
+ * copy then takes a few hundred page faults instead of tens of thousands.
+ * Freed with free() like any other array of a snapshot. */
+static void *big_alloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+#if defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)2 << 20;
+    if (p && bytes >= 2 * huge) {
+        uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+        uintptr_t e = ((uintptr_t)p + bytes) & ~(huge - 1);
+        if (e > a)
+            madvise((void *)a, e - a, MADV_HUGEPAGE);
+    }
+#endif
+    return p;
+}
 
 static int oom(vw_err *err)
 {
@@ -128,25 +148,18 @@ static int order_changes(patch *P, const char *const *ids, size_t n_ids, vw_err 
     return 0;
 }
 
-static void emit_old(patch *P, uint32_t i)
+/* Old providers [i0, i1) unchanged: their records and side records as they
+ * are (their membership, registration and hours offsets stay valid: the new
+ * snapshot starts with copies of old's three arrays). */
+static void emit_old(patch *P, uint32_t i0, uint32_t i1)
 {
-    const vw_snapshot *o = P->old;
     vw_snapshot *s = P->s;
-    vw_provider p = o->providers[i];
-    vw_provider_ext x = o->ext[i];
-    memcpy(s->memberships + P->n_mem, o->memberships + p.net_first,
-           p.net_count * sizeof *s->memberships);
-    p.net_first = (uint32_t)P->n_mem;
-    P->n_mem += p.net_count;
-    memcpy(s->registrations + P->n_reg, o->registrations + p.reg_first,
-           p.reg_count * sizeof *s->registrations);
-    p.reg_first = p.reg_count ? (uint32_t)P->n_reg : 0;
-    P->n_reg += p.reg_count;
-    memcpy(s->hours + P->n_hours, o->hours + x.hours_first, x.hours_count * sizeof *s->hours);
-    x.hours_first = (uint32_t)P->n_hours;
-    P->n_hours += x.hours_count;
-    s->ext[s->n_providers] = x;
-    s->providers[s->n_providers++] = p;
+    if (i1 <= i0)
+        return;
+    memcpy(s->providers + s->n_providers, P->old->providers + i0,
+           (size_t)(i1 - i0) * sizeof *s->providers);
+    memcpy(s->ext + s->n_providers, P->old->ext + i0, (size_t)(i1 - i0) * sizeof *s->ext);
+    s->n_providers += i1 - i0;
 }
 
 static uint64_t remap_bits(const patch *P, uint64_t bits)
@@ -210,34 +223,46 @@ static int emit_new(patch *P, uint32_t k, vw_err *err)
     return 0;
 }
 
-/* The old providers, minus those in ids, merged with the builder's. */
+/* The old providers, minus those in ids, merged with the builder's: runs
+ * of unchanged old providers are copied whole. */
 static int merge(patch *P, const char *const *ids, size_t n_ids, vw_err *err)
 {
     const vw_snapshot *o = P->old;
+    vw_snapshot *s = P->s;
     uint32_t i = 0, k = 0, nb = P->b->n_prov;
+    memcpy(s->memberships, o->memberships, o->n_memberships * sizeof *s->memberships);
+    memcpy(s->registrations, o->registrations, o->n_registrations * sizeof *s->registrations);
+    memcpy(s->hours, o->hours, o->n_hours * sizeof *s->hours);
+    P->n_mem = o->n_memberships;
+    P->n_reg = o->n_registrations;
+    P->n_hours = o->n_hours;
+    /* cut points: each changed id and each new provider, in id order */
     size_t d = 0;
-    while (i < o->n_providers || k < nb) {
-        if (i < o->n_providers) {
-            const char *id = o->providers[i].id;
-            int c = -1;
-            while (d < n_ids && (c = strcmp(ids[d], id)) < 0)
-                d++;
-            if (d < n_ids && c == 0) { /* changed: dropped here, the new row comes from b */
-                i++;
-                continue;
-            }
+    while (d < n_ids || k < nb) {
+        const char *next = d < n_ids ? ids[d] : NULL;
+        const char *nid = k < nb ? P->b->prov[P->border[k]].id : NULL;
+        const char *cut = !next ? nid : !nid ? next : strcmp(next, nid) <= 0 ? next : nid;
+        uint32_t lo = i, hi = o->n_providers; /* first old provider >= cut */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (strcmp(o->providers[mid].id, cut) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
-        bool take_old = k == nb || (i < o->n_providers &&
-                                    strcmp(o->providers[i].id, P->b->prov[P->border[k]].id) < 0);
-        if (take_old)
-            emit_old(P, i++);
-        else if (emit_new(P, P->border[k++], err) < 0)
+        emit_old(P, i, lo);
+        i = lo;
+        if (i < o->n_providers && strcmp(o->providers[i].id, cut) == 0)
+            i++; /* changed: its current row (if any) comes from the builder */
+        if (nid && strcmp(nid, cut) == 0 && emit_new(P, P->border[k++], err) < 0)
             return -1;
+        while (d < n_ids && strcmp(ids[d], cut) <= 0)
+            d++;
     }
+    emit_old(P, i, o->n_providers);
     if (P->reg_at < P->b->n_regs)
         return vw_err_set(err, VW_E_INVALID, "registration names unknown provider '%s'",
                           P->b->regs[P->regorder[P->reg_at]].provider_id);
-    vw_snapshot *s = P->s;
     s->n_memberships = P->n_mem;
     s->n_registrations = P->n_reg;
     s->n_hours = P->n_hours;
@@ -342,12 +367,12 @@ vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *b, const char *co
         vw_err_set(err, VW_E_TOO_LARGE, "more than %u providers", VW_INDEX_MAX_PROVIDERS);
         goto fail;
     }
-    s->providers = malloc((n_cap ? n_cap : 1) * sizeof *s->providers);
-    s->ext = malloc((n_cap ? n_cap : 1) * sizeof *s->ext);
-    s->memberships = malloc((old->n_memberships + b->n_refs + 1) * sizeof *s->memberships);
+    s->providers = big_alloc(n_cap * sizeof *s->providers);
+    s->ext = big_alloc(n_cap * sizeof *s->ext);
+    s->memberships = big_alloc((old->n_memberships + b->n_refs + 1) * sizeof *s->memberships);
     s->registrations =
-        malloc((old->n_registrations + b->n_regs + 1) * sizeof *s->registrations);
-    s->hours = malloc((old->n_hours + b->n_hours + 1) * sizeof *s->hours);
+        big_alloc((old->n_registrations + b->n_regs + 1) * sizeof *s->registrations);
+    s->hours = big_alloc((old->n_hours + b->n_hours + 1) * sizeof *s->hours);
     s->networks = malloc((old->n_networks ? old->n_networks : 1) * sizeof *s->networks);
     if (!s->providers || !s->ext || !s->memberships || !s->registrations || !s->hours ||
         !s->networks) {
