@@ -3,7 +3,7 @@
  * refresh (vw_snapholder_refresh: two stat calls when nothing changed; the
  * changed records patched in, or a full reload), and on a writer with
  * `publish_dir` publishes the database for the replicas (vw_store_publish)
- * once no change has come for `publish_debounce` seconds.
+ * `publish_debounce` seconds after the first change not yet published.
  * Ownership: the vw_watch is the server's; it reads cfg and snaps, which
  * outlive it (vw_watch_free joins the thread first). */
 #include <pthread.h>
@@ -61,12 +61,15 @@ static void *watch_main(void *arg)
         double now = vw_time_mono_ms();
         if (w->cfg->publish_dir[0]) {
             /* a new generation (a patch, a reload, an admin import; or the
-             * first one at start): publish once no other came for the debounce */
+             * first one at start): publish publish_debounce after the first
+             * change not yet published, so changes close together make one
+             * file, and a steady stream still one every publish_debounce */
             vw_ops_snap_summary sum;
             vw_snapholder_summary(w->snaps, &sum);
             if (sum.generation != seen) {
                 seen = sum.generation;
-                w->publish_at = now + w->cfg->publish_debounce * 1000.0;
+                if (w->publish_at == 0)
+                    w->publish_at = now + w->cfg->publish_debounce * 1000.0;
             }
             if (w->publish_at > 0 && now >= w->publish_at) {
                 w->publish_at = 0;

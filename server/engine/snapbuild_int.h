@@ -47,6 +47,7 @@ struct vw_snapbuild {
     vw_geo_job job;       /* valid while `snap` is set */
     char updated[24];     /* vw_snapbuild_set_updated; "": the time of finish */
     int64_t seq;          /* vw_snapbuild_set_seq */
+    char seq_at[24];
 };
 
 

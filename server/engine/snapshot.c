@@ -158,6 +158,8 @@ const char *vw_snapshot_updated(const vw_snapshot *s) { return s->updated; }
 
 int64_t vw_snapshot_seq(const vw_snapshot *s) { return s->seq; }
 
+const char *vw_snapshot_seq_at(const vw_snapshot *s) { return s->seq_at; }
+
 unsigned vw_snapshot_patch_depth(const vw_snapshot *s) { return s->share ? s->share->depth : 0; }
 
 const vw_provider *vw_snapshot_provider(const vw_snapshot *s, uint32_t i)

@@ -120,8 +120,10 @@ void vw_snapbuild_free(vw_snapbuild *b);
  * time vw_snapbuild_finish runs. */
 void vw_snapbuild_set_updated(vw_snapbuild *b, const char *instant);
 /* The change-log position the built state includes (the store's last
- * change_log seq; 0 = none). */
-void vw_snapbuild_set_seq(vw_snapbuild *b, int64_t seq);
+ * change_log seq; 0 = none) and that row's time `at` (copied, cut to 23
+ * bytes; NULL ok): together they tell a later database file of the same
+ * lineage (a published copy of the same working database) from another. */
+void vw_snapbuild_set_seq(vw_snapbuild *b, int64_t seq, const char *at);
 int vw_snapbuild_add_pc4(vw_snapbuild *b, int pc4, double lat, double lon, const char *place,
                          vw_err *err);
 int vw_snapbuild_add_network(vw_snapbuild *b, const vw_network_in *n, vw_err *err);
@@ -160,6 +162,7 @@ uint32_t vw_snapshot_provider_count(const vw_snapshot *s);
 const char *vw_snapshot_updated(const vw_snapshot *s);
 /* The change-log position of the snapshot (vw_snapbuild_set_seq). */
 int64_t vw_snapshot_seq(const vw_snapshot *s);
+const char *vw_snapshot_seq_at(const vw_snapshot *s); /* "" when none */
 
 /* ---- incremental patch (snapshot_patch.c) ------------------------------------
  * A new snapshot: `old` with the providers named in ids[0..n_ids) replaced

@@ -4,6 +4,7 @@
  * index. Strings go into one arena that the snapshot takes over; low-variety
  * strings (cities, places, registries, kinds) are interned. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,7 +144,11 @@ void vw_snapbuild_set_updated(vw_snapbuild *b, const char *instant)
     memcpy(b->updated, instant, n + 1);
 }
 
-void vw_snapbuild_set_seq(vw_snapbuild *b, int64_t seq) { b->seq = seq; }
+void vw_snapbuild_set_seq(vw_snapbuild *b, int64_t seq, const char *at)
+{
+    b->seq = seq;
+    snprintf(b->seq_at, sizeof b->seq_at, "%s", at ? at : "");
+}
 
 void vw_snapbuild_free(vw_snapbuild *b)
 {
@@ -790,6 +795,7 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
         strftime(s->updated, sizeof s->updated, "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
     s->seq = b->seq;
+    memcpy(s->seq_at, b->seq_at, sizeof s->seq_at);
     s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
                               s->n_registrations, err);
     if (!s->index || vw_tt_finish(s->tt, s->providers, s->n_providers, err) != 0)

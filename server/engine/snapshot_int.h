@@ -116,6 +116,7 @@ struct vw_snapshot {
     struct vw_tt *tt;            /* travel-time matrices (traveltime_int.h); NULL: none */
     char updated[24];            /* vw_snapshot_updated */
     int64_t seq;                 /* vw_snapshot_seq */
+    char seq_at[24];             /* vw_snapshot_seq_at */
     size_t bytes;
     /* Set when the snapshot was patched or patched from: the arena, PC4
      * slots, pc4_codes and region outlines above then belong to the chain

@@ -398,6 +398,7 @@ vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *b, const char *co
         goto fail;
     memcpy(s->updated, b->updated[0] ? b->updated : old->updated, sizeof s->updated);
     s->seq = b->seq > old->seq ? b->seq : old->seq;
+    memcpy(s->seq_at, b->seq > old->seq ? b->seq_at : old->seq_at, sizeof s->seq_at);
 
     /* the chain: a new node with the changed strings, on old's */
     vw_snapshare *base = chain_of(old, err);

@@ -422,10 +422,11 @@ static void load_updated(loader *L)
         vw_snapbuild_set_updated(L->b, (const char *)sqlite3_column_text(q, 0));
     sqlite3_finalize(q);
     q = NULL; /* the change-log position (none before schema 6: 0) */
-    if (sqlite3_prepare_v2(L->st->db, "SELECT max(seq), max(at) FROM change_log", -1, &q,
-                           NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(L->st->db, "SELECT seq, at FROM change_log ORDER BY seq DESC LIMIT 1",
+                           -1, &q, NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_INTEGER) {
-        vw_snapbuild_set_seq(L->b, sqlite3_column_int64(q, 0));
+        vw_snapbuild_set_seq(L->b, sqlite3_column_int64(q, 0),
+                             (const char *)sqlite3_column_text(q, 1));
         vw_snapbuild_set_updated(L->b, (const char *)sqlite3_column_text(q, 1));
     }
     sqlite3_finalize(q);
@@ -503,6 +504,7 @@ typedef struct changed_ids {
     char **ids;
     size_t n, cap;
     int64_t last;
+    char last_at[24];
 } changed_ids;
 
 static void changed_free(changed_ids *c)
@@ -534,7 +536,9 @@ static int changed_read(loader *L, int64_t since, changed_ids *c)
         const char *kind = (const char *)sqlite3_column_text(q, 1);
         const char *id = (const char *)sqlite3_column_text(q, 2);
         c->last = sqlite3_column_int64(q, 0);
-        vw_snapbuild_set_updated(L->b, (const char *)sqlite3_column_text(q, 3));
+        const char *at = (const char *)sqlite3_column_text(q, 3);
+        snprintf(c->last_at, sizeof c->last_at, "%s", at ? at : "");
+        vw_snapbuild_set_updated(L->b, at);
         if (!kind || !id || c->n == VW_STORE_PATCH_MAX ||
             (strcmp(kind, "provider") && strcmp(kind, "membership") &&
              strcmp(kind, "registration"))) {
@@ -621,6 +625,24 @@ int vw_store_load_changes(vw_store *st, vw_snapshot *old, vw_snapshot **out, vw_
     if (vw_store_exec(st, "BEGIN", err) != 0)
         goto out;
     in_txn = true;
+    if (vw_snapshot_seq(old) > 0) { /* the same lineage: the row old ends with is here, unchanged */
+        sqlite3_stmt *lq = NULL;
+        bool same = false;
+        if (sqlite3_prepare_v2(st->db, "SELECT at FROM change_log WHERE seq = ?1", -1, &lq,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(lq, 1, vw_snapshot_seq(old));
+            const char *at = sqlite3_step(lq) == SQLITE_ROW
+                                 ? (const char *)sqlite3_column_text(lq, 0) : NULL;
+            char cut[24];
+            snprintf(cut, sizeof cut, "%s", at ? at : "");
+            same = at && strcmp(cut, vw_snapshot_seq_at(old)) == 0;
+        }
+        sqlite3_finalize(lq);
+        if (!same) {
+            vw_err_set(err, VW_E_UNAVAILABLE, "the change log does not continue the snapshot's");
+            goto out;
+        }
+    }
     int got = changed_read(&L, vw_snapshot_seq(old), &c);
     if (got != 0) {
         if (got > 0)
@@ -631,7 +653,7 @@ int vw_store_load_changes(vw_store *st, vw_snapshot *old, vw_snapshot **out, vw_
         rc = 0; /* nothing new */
         goto out;
     }
-    vw_snapbuild_set_seq(L.b, c.last);
+    vw_snapbuild_set_seq(L.b, c.last, c.last_at);
     sqlite3_stmt *rq = L.q[Q_REGIONS]; /* polygons only, for the changed providers' regions */
     int step;
     while ((step = sqlite3_step(rq)) == SQLITE_ROW) {
