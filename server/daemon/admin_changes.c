@@ -105,7 +105,9 @@ static int admin_apply(void *ud, const vw_credential *cred, vw_change *ch, size_
            (long long)r.set_id);
     vw_snapholder_release((vw_snapshot *)az.snap);
     az.snap = NULL;
-    if (vw_snapholder_reload(env->snaps, env->cfg->db, err) != 0) {
+    /* The changed records patched into the snapshot (a full reload when the
+     * patch cannot: docs/ENGINE.md "Changes without a reload"). */
+    if (vw_snapholder_refresh(env->snaps, env->cfg->db, true, err) < 0) {
         vw_err_set(err, VW_E_INVALID, "applied, but the new snapshot failed validation (the old "
                    "one keeps serving): %.300s", err->message);
         rc = -1;

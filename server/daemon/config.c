@@ -27,6 +27,8 @@ void vw_config_defaults(vw_config *c)
     c->read_timeout = 10;
     c->write_timeout = 30;
     c->drain_timeout = 10;
+    c->publish_debounce = 2;
+    c->publish_keep = 3;
     c->output_high_water = 1u << 20;
     c->max_output = 8u << 20;
     c->max_input_total = 256u << 20;
@@ -135,6 +137,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     STR("admin_token_file", admin_token_file)
     STR("admin_import_dir", admin_import_dir)
     STR("tls_listen", tls_listen)
+    STR("publish_dir", publish_dir)
     STR("tls_cert", tls_cert)
     STR("tls_key", tls_key)
     STR("tls_client_ca", tls_client_ca)
@@ -167,6 +170,9 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("max_output", 4096, 1u << 31, c->max_output)
     NUM("max_input_total", 65536, 1099511627776.0, c->max_input_total)
     NUM("start_without_snapshot", 0, 1, c->start_without_snapshot)
+    NUM("watch_interval", 0, 3600, c->watch_interval)
+    NUM("publish_debounce", 0, 3600, c->publish_debounce)
+    NUM("publish_keep", 1, 1000, c->publish_keep)
     NUM("http_workers", 0, 256, c->http_workers)
     NUM("http_max_header", 1024, 1 << 20, c->http_max_header)
     NUM("http_max_body", 0, 1 << 20, c->http_max_body)

@@ -46,6 +46,10 @@ typedef struct vw_config {
     char log_level[16];
     char tz[VW_CLOCK_TZ_MAX + 1]; /* "today" (default as_of) is the date here */
     int start_without_snapshot; /* 1: start unready when the database cannot be loaded */
+    double watch_interval;     /* seconds between checks of db for changes; 0 = off (watch.c) */
+    char publish_dir[1024];    /* writer: publish snapshots here for replicas; "" = off */
+    double publish_debounce;   /* seconds without a change before publishing */
+    int publish_keep;          /* published snapshot files kept */
     int workers;
     int max_connections;       /* query TCP + query Unix socket */
     int batch;

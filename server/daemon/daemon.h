@@ -45,6 +45,13 @@ unsigned long long vw_snapholder_swap(vw_snapholder *h, vw_snapshot *fresh, doub
 /* Build a new snapshot from `db` and swap it in. On failure the old one keeps
  * serving and the reason is kept for `stats`. One reload at a time. */
 int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err);
+/* Brings the snapshot up to the database when its files changed since the
+ * last load (force: check anyway): the changed records patched in without
+ * a full load (vw_store_load_changes; queries see the old snapshot or the
+ * new one, never a mix) when the file is the same one and its change log
+ * names them, else a full reload. 0 nothing changed, 1 patched, 2
+ * reloaded, -1 failed (the old snapshot keeps serving; err). */
+int vw_snapholder_refresh(vw_snapholder *h, const char *db, bool force, vw_err *err);
 /* The SIGHUP reload thread: begin is false when one already runs; the thread
  * calls end when it is done. */
 bool vw_snapholder_reload_begin(vw_snapholder *h);

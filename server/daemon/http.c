@@ -281,8 +281,10 @@ static void readyz(hworker *w, struct evhttp_request *req)
         return;
     }
     snprintf(json, sizeof json,
-             "{\"status\":\"ready\",\"generation\":%llu,\"providers\":%u,\"networks\":%u}",
-             (unsigned long long)info.generation, vw_snapshot_provider_count(snap),
+             "{\"status\":\"ready\",\"generation\":%llu,\"change_seq\":%lld,"
+             "\"providers\":%u,\"networks\":%u}",
+             (unsigned long long)info.generation, (long long)vw_snapshot_seq(snap),
+             vw_snapshot_provider_count(snap),
              vw_snapshot_network_count(snap));
     vw_snapshot_release(snap);
     reply_text(w, req, 200, json);

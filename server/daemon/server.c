@@ -17,6 +17,7 @@
 #include "log.h"
 #include "server_int.h"
 #include "vwtime.h"
+#include "watch.h"
 
 static void *reload_main(void *arg)
 {
@@ -139,6 +140,9 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
         if (srv->http == NULL)
             goto fail;
     }
+    if ((cfg->watch_interval > 0 || cfg->publish_dir[0]) &&
+        (srv->watch = vw_watch_new(cfg, srv->snaps, err)) == NULL)
+        goto fail;
     if (cfg->port_file[0] && vw_listeners_write_port_files(srv, err) != 0)
         goto fail;
     log_started(srv);
@@ -184,6 +188,7 @@ void vw_server_free(vw_server *srv)
 {
     if (srv == NULL || srv->abandoned)
         return;
+    vw_watch_free(srv->watch); /* before the snapshot holder it refreshes */
     vw_http_free(srv->http);
     vw_heavy_free(srv->heavy); /* before the workers: a running job posts to one */
     vw_workers_free(srv);

@@ -110,6 +110,7 @@ struct vw_server {
     atomic_ullong input_total;  /* bytes held of all partial frames (max_input_total) */
     atomic_int lk_open[VW_LK_COUNT]; /* open connections per listener class */
     struct vw_heavy *heavy;     /* the heavy-op pool (heavy.h) */
+    struct vw_watch *watch;     /* the database watch (watch.h); NULL when off */
 };
 
 /* The connection budget of listener class `k`. */

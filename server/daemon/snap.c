@@ -3,6 +3,9 @@
  * snapshot they began with. Its mutexes are its own: callers go through
  * acquire/release/swap and reload_begin/reload_end (daemon.h). */
 #include <pthread.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +25,48 @@ struct vw_snapholder {
     vw_ops_server_info info;     /* guarded by mu */
     char last_error[480];        /* last failed reload, "" if none */
     bool reloading;              /* a SIGHUP reload thread runs (guarded by mu) */
+    /* File signatures of the database (file_sig; guarded by reload_mu):
+     * `loaded` taken before the last load or patch read it; `quiet` one a
+     * second look found nothing new in. A signature can be taken in the
+     * middle of a commit (its WAL frames written, the WAL index not yet),
+     * so only a second look with the same signature makes it `quiet`. */
+    char loaded[160], quiet[160];
 };
+
+/* What changes when the database does: the file the path names (a replica's
+ * symlink switched to a new snapshot file), its size and time, those of its
+ * -wal, and the header of its WAL index (-shm: a commit's last step bumps
+ * its change counter and frame count; the -wal's size and time may change
+ * before the commit is visible, or not at all when the WAL restarts).
+ * Cheap: two stat calls and one 48-byte read. */
+static void file_sig(const char *db, char *out, size_t cap)
+{
+    struct stat a, w;
+    char side[4200];
+    unsigned char hdr[48];
+    memset(hdr, 0, sizeof hdr);
+    bool has_a = stat(db, &a) == 0;
+    snprintf(side, sizeof side, "%s-wal", db);
+    bool has_w = stat(side, &w) == 0;
+    snprintf(side, sizeof side, "%s-shm", db);
+    int fd = open(side, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd >= 0) {
+        if (pread(fd, hdr, sizeof hdr, 0) < 0)
+            memset(hdr, 0, sizeof hdr);
+        close(fd);
+    }
+    uint64_t h = 1469598103934665603ull; /* FNV-1a of the header */
+    for (size_t i = 0; i < sizeof hdr; i++)
+        h = (h ^ hdr[i]) * 1099511628211ull;
+    snprintf(out, cap, "%llu:%llu:%lld:%lld.%ld|%lld:%lld.%ld|%016llx",
+             has_a ? (unsigned long long)a.st_dev : 0ull,
+             has_a ? (unsigned long long)a.st_ino : 0ull, has_a ? (long long)a.st_size : -1ll,
+             has_a ? (long long)a.st_mtim.tv_sec : 0ll, has_a ? a.st_mtim.tv_nsec : 0l,
+             has_w ? (long long)w.st_size : -1ll, has_w ? (long long)w.st_mtim.tv_sec : 0ll,
+             has_w ? w.st_mtim.tv_nsec : 0l, (unsigned long long)h);
+}
+
+
 
 static vw_snapshot *load(const char *db, double *ms, vw_err *err)
 {
@@ -103,6 +147,7 @@ vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
     }
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->reload_mu, NULL);
+    file_sig(db, h->loaded, sizeof h->loaded);
     h->current = load(db, &ms, err);
     if (h->current == NULL) {
         if (!allow_empty) {
@@ -203,6 +248,8 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
 {
     double ms = 0;
     pthread_mutex_lock(&h->reload_mu);
+    file_sig(db, h->loaded, sizeof h->loaded); /* before the load: a later change is seen */
+    h->quiet[0] = '\0';
     vw_snapshot *fresh = load(db, &ms, err);
     if (fresh == NULL) {
         pthread_mutex_lock(&h->mu);
@@ -222,4 +269,63 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
            "travel-time matrices (pairs): %s", gen, vw_snapshot_provider_count(fresh), ms, tt);
     pthread_mutex_unlock(&h->reload_mu); /* `fresh` stays current until here */
     return 0;
+}
+
+/* The changes since the current snapshot, patched in (no full load) when
+ * the database file is the same one and the change log names them; else a
+ * full reload. Caller holds reload_mu. 1 patched, 0 nothing to do, -1 not
+ * patchable (err: why). */
+static int patch_in(vw_snapholder *h, const char *db, const char *sig, vw_err *err)
+{
+    vw_snapshot *cur = vw_snapholder_acquire(h, NULL), *fresh = NULL;
+    vw_store *st = NULL;
+    int rc = -1;
+    (void)sig; /* another file (a replica's new published copy) is patched too when its
+                * change log continues the snapshot's (vw_store_load_changes checks) */
+    if (cur == NULL) {
+        vw_err_set(err, VW_E_UNAVAILABLE, "no snapshot yet");
+        goto out;
+    }
+    double t0 = vw_time_mono_ms();
+    if (vw_store_open(db, VW_STORE_READONLY, &st, err) != 0)
+        goto out;
+    rc = vw_store_load_changes(st, cur, &fresh, err);
+    vw_store_close(st);
+    if (rc == 1) {
+        double ms = vw_time_mono_ms() - t0;
+        unsigned long long gen = vw_snapholder_swap(h, fresh, ms);
+        vw_log(VW_LOG_INFO, "patched snapshot generation %llu: %u providers, change log at %lld, "
+               "in %.1f ms", gen, vw_snapshot_provider_count(fresh),
+               (long long)vw_snapshot_seq(fresh), ms);
+    }
+out:
+    vw_snapholder_release(cur);
+    return rc;
+}
+
+int vw_snapholder_refresh(vw_snapholder *h, const char *db, bool force, vw_err *err)
+{
+    char sig[sizeof h->loaded];
+    file_sig(db, sig, sizeof sig);
+    pthread_mutex_lock(&h->reload_mu);
+    if (!force && strcmp(sig, h->quiet) == 0) {
+        pthread_mutex_unlock(&h->reload_mu);
+        return 0; /* the files did not change */
+    }
+    bool second = strcmp(sig, h->loaded) == 0; /* the last look saw these files too */
+    vw_err perr;
+    memset(&perr, 0, sizeof perr);
+    int rc = patch_in(h, db, sig, &perr);
+    if (rc >= 0 || second) {
+        /* quiet: nothing new on a second look, or not patchable and loaded
+         * from these very files already (no reload loop) */
+        if (rc <= 0 && second)
+            snprintf(h->quiet, sizeof h->quiet, "%s", sig);
+        snprintf(h->loaded, sizeof h->loaded, "%s", sig);
+        pthread_mutex_unlock(&h->reload_mu);
+        return rc < 0 ? 0 : rc;
+    }
+    vw_log(VW_LOG_DEBUG, "no patch, full reload: %s", perr.message);
+    pthread_mutex_unlock(&h->reload_mu);
+    return vw_snapholder_reload(h, db, err) == 0 ? 2 : -1;
 }

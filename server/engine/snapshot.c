@@ -85,6 +85,14 @@ void vw_snapshot_destroy(vw_snapshot *s)
 {
     if (!s)
         return;
+    if (s->share) { /* strings and geography belong to the chain */
+        vw_snapshare_release(s->share);
+        s->arena.head = NULL;
+        s->pc4 = NULL;
+        s->pc4_codes = NULL;
+        for (int r = 0; r < VW_REGION_COUNT; r++)
+            s->regions[r].outline = NULL;
+    }
     vw_arena_free(&s->arena);
     free(s->providers);
     free(s->ext);
@@ -105,6 +113,25 @@ void vw_snapshot_destroy(vw_snapshot *s)
      * a million providers, once per reload. */
     malloc_trim(0);
 #endif
+}
+
+void vw_snapshare_release(vw_snapshare *n)
+{
+    while (n && atomic_fetch_sub_explicit(&n->refs, 1, memory_order_acq_rel) == 1) {
+        vw_snapshare *next = n->next;
+        vw_arena_free(&n->arena);
+        if (n->owns_geo) {
+            if (n->pc4)
+                for (int i = 0; i < VW_PC4_SLOTS; i++)
+                    vw_shape_free(n->pc4[i].cell);
+            for (int r = 0; r < VW_REGION_COUNT; r++)
+                vw_shape_free(n->outline[r]);
+            free(n->pc4_codes);
+            free(n->pc4);
+        }
+        free(n);
+        n = next; /* drop the reference this node held */
+    }
 }
 
 vw_snapshot *vw_snapshot_retain(vw_snapshot *s)
@@ -128,6 +155,12 @@ void vw_snapshot_release(vw_snapshot *s)
 uint32_t vw_snapshot_provider_count(const vw_snapshot *s) { return s->n_providers; }
 
 const char *vw_snapshot_updated(const vw_snapshot *s) { return s->updated; }
+
+int64_t vw_snapshot_seq(const vw_snapshot *s) { return s->seq; }
+
+const char *vw_snapshot_seq_at(const vw_snapshot *s) { return s->seq_at; }
+
+unsigned vw_snapshot_patch_depth(const vw_snapshot *s) { return s->share ? s->share->depth : 0; }
 
 const vw_provider *vw_snapshot_provider(const vw_snapshot *s, uint32_t i)
 {

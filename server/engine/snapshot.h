@@ -119,6 +119,11 @@ void vw_snapbuild_free(vw_snapbuild *b);
  * gives the last committed import); anything else is ignored. Not set: the
  * time vw_snapbuild_finish runs. */
 void vw_snapbuild_set_updated(vw_snapbuild *b, const char *instant);
+/* The change-log position the built state includes (the store's last
+ * change_log seq; 0 = none) and that row's time `at` (copied, cut to 23
+ * bytes; NULL ok): together they tell a later database file of the same
+ * lineage (a published copy of the same working database) from another. */
+void vw_snapbuild_set_seq(vw_snapbuild *b, int64_t seq, const char *at);
 int vw_snapbuild_add_pc4(vw_snapbuild *b, int pc4, double lat, double lon, const char *place,
                          vw_err *err);
 int vw_snapbuild_add_network(vw_snapbuild *b, const vw_network_in *n, vw_err *err);
@@ -155,6 +160,29 @@ void vw_snapshot_release(vw_snapshot *s); /* frees on the last release; NULL ok 
 uint32_t vw_snapshot_provider_count(const vw_snapshot *s);
 /* vw_snapbuild_set_updated's instant, else the time the snapshot was built. */
 const char *vw_snapshot_updated(const vw_snapshot *s);
+/* The change-log position of the snapshot (vw_snapbuild_set_seq). */
+int64_t vw_snapshot_seq(const vw_snapshot *s);
+const char *vw_snapshot_seq_at(const vw_snapshot *s); /* "" when none */
+
+/* ---- incremental patch (snapshot_patch.c) ------------------------------------
+ * A new snapshot: `old` with the providers named in ids[0..n_ids) replaced
+ * by what `changes` holds of them (a provider of ids that `changes` does not
+ * hold is deleted; one not in `old` is added). `changes` holds only those
+ * providers (each with all its memberships and registrations) and, when old
+ * has region polygons, the polygons (vw_snapbuild_set_region), for the
+ * region of the providers it holds; no PC4s, places or networks. The new
+ * snapshot is exactly what a full build of the changed database gives
+ * (docs/ENGINE.md "Changes without a reload"), shares old's strings and
+ * geography (reference counted; old stays valid and immutable), and
+ * consumes `changes` (freed, also on failure). Refused (code "unavailable":
+ * do a full build instead) when old has travel-time matrices or the chain
+ * of patches is VW_PATCH_MAX_DEPTH long; "invalid" when a provider names an
+ * unknown network or the tags overflow. */
+#define VW_PATCH_MAX_DEPTH 1000
+vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *changes, const char *const *ids,
+                               size_t n_ids, vw_err *err);
+/* Patches since the last full build (0: a full build). */
+unsigned vw_snapshot_patch_depth(const vw_snapshot *s);
 const vw_provider *vw_snapshot_provider(const vw_snapshot *s, uint32_t i);
 int64_t vw_snapshot_find_provider(const vw_snapshot *s, const char *id, size_t len); /* -1 */
 uint32_t vw_snapshot_network_count(const vw_snapshot *s);

@@ -4,22 +4,17 @@
  * index. Strings go into one arena that the snapshot takes over; low-variety
  * strings (cities, places, registries, kinds) are interned. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "snapbuild_int.h"
 #include "snapshot_int.h"
 #include "traveltime_int.h"
 
 #define MAX_STR (64u << 10) /* longest string field accepted */
 
 /* ---- string interning (open addressing over arena strings) -------------- */
-typedef struct interner {
-    const char **keys; /* id -> string */
-    uint32_t *lens;    /* id -> strlen(string) */
-    uint32_t n, cap_keys;
-    uint32_t *slots; /* id + 1, 0 = empty */
-    uint32_t mask;
-} interner;
 
 static uint32_t hash_str(const char *s, size_t len)
 {
@@ -94,39 +89,7 @@ static void intern_free(interner *in)
     free(in->slots);
 }
 
-/* ---- the builder --------------------------------------------------------- */
-typedef struct reg_in {
-    const char *provider_id; /* first member: vw_sort_ids sorts on it */
-    vw_registration r;
-} reg_in;
-
-struct vw_snapbuild {
-    vw_arena arena;       /* strings of the snapshot (handed over at finish) */
-    vw_arena tmp;         /* network references, registration provider ids */
-    interner shared;      /* interned snapshot strings */
-    interner netrefs;     /* network ids named by providers -> ref number */
-    vw_provider *prov;    /* net_first/net_count index `refs` until finish */
-    uint32_t n_prov, cap_prov;
-    vw_provider_ext *ext; /* in the order added, like prov */
-    size_t cap_ext;
-    vw_hours_iv *hours;   /* runs named by ext[].hours_first */
-    size_t n_hours, cap_hours;
-    uint32_t *refs;
-    size_t n_refs, cap_refs;
-    vw_network *nets;
-    uint32_t n_nets, cap_nets;
-    reg_in *regs;
-    size_t n_regs, cap_regs;
-    const char *tags[VW_MAX_TAGS];
-    int n_tags;
-    vw_pc4_slot *pc4;
-    uint32_t n_pc4;
-    vw_geo_in geo;
-    vw_snapshot *snap;    /* made when the geography starts; finish completes it */
-    vw_geo_job job;       /* valid while `snap` is set */
-    char updated[24];     /* vw_snapbuild_set_updated; "": the time of finish */
-};
-
+/* ---- the builder (its layout: snapbuild_int.h) ------------------------------ */
 static const char empty_str[] = "";
 
 /* Grows *arr (element size `size`) to hold one more than `n`. */
@@ -179,6 +142,12 @@ void vw_snapbuild_set_updated(vw_snapbuild *b, const char *instant)
         if (shape[i] == 'd' ? (instant[i] < '0' || instant[i] > '9') : instant[i] != shape[i])
             return;
     memcpy(b->updated, instant, n + 1);
+}
+
+void vw_snapbuild_set_seq(vw_snapbuild *b, int64_t seq, const char *at)
+{
+    b->seq = seq;
+    snprintf(b->seq_at, sizeof b->seq_at, "%s", at ? at : "");
 }
 
 void vw_snapbuild_free(vw_snapbuild *b)
@@ -634,6 +603,38 @@ static void sort_small(uint32_t *a, uint32_t n)
     }
 }
 
+/* Counting sort by network; visiting providers in order sorts each list. */
+int vw_snapshot_link_members(vw_snapshot *s, const vw_provider *prov, uint32_t n_prov,
+                             vw_err *err)
+{
+    size_t fill = 0;
+    for (uint32_t n = 0; n < s->n_networks; n++)
+        s->networks[n].member_count = 0;
+    for (uint32_t i = 0; i < n_prov; i++) /* the providers' lists, not the whole array: */
+        for (uint32_t k = 0; k < prov[i].net_count; k++) { /* a patch leaves unused runs */
+            s->networks[s->memberships[prov[i].net_first + k]].member_count++;
+            fill++;
+        }
+    free(s->members);
+    s->members = malloc((fill ? fill : 1) * sizeof *s->members);
+    if (!s->members)
+        return oom(err);
+    uint32_t run = 0;
+    for (uint32_t n = 0; n < s->n_networks; n++) {
+        s->networks[n].member_first = run;
+        run += s->networks[n].member_count;
+        s->networks[n].member_count = 0;
+    }
+    for (uint32_t i = 0; i < n_prov; i++) {
+        const vw_provider *p = &prov[i];
+        for (uint32_t k = 0; k < p->net_count; k++) {
+            vw_network *net = &s->networks[s->memberships[p->net_first + k]];
+            s->members[net->member_first + net->member_count++] = i;
+        }
+    }
+    return 0;
+}
+
 /* Network ids -> indices; memberships (provider -> networks) and members
  * (network -> providers), both sorted. */
 static int link_networks(vw_snapbuild *b, vw_snapshot *s, vw_err *err)
@@ -692,29 +693,8 @@ static int link_networks(vw_snapbuild *b, vw_snapshot *s, vw_err *err)
     }
     s->n_memberships = fill;
 
-    /* Counting sort by network; visiting providers in order sorts each list. */
-    s->members = malloc((fill ? fill : 1) * sizeof *s->members);
-    if (!s->members) {
-        oom(err);
+    if (vw_snapshot_link_members(s, b->prov, b->n_prov, err) < 0)
         goto out;
-    }
-    for (uint32_t n = 0; n < s->n_networks; n++)
-        s->networks[n].member_count = 0;
-    for (size_t k = 0; k < fill; k++)
-        s->networks[s->memberships[k]].member_count++;
-    uint32_t run = 0;
-    for (uint32_t n = 0; n < s->n_networks; n++) {
-        s->networks[n].member_first = run;
-        run += s->networks[n].member_count;
-        s->networks[n].member_count = 0;
-    }
-    for (uint32_t i = 0; i < b->n_prov; i++) {
-        const vw_provider *p = &b->prov[i];
-        for (uint32_t k = 0; k < p->net_count; k++) {
-            vw_network *net = &s->networks[s->memberships[p->net_first + k]];
-            s->members[net->member_first + net->member_count++] = i;
-        }
-    }
     rc = 0;
 out:
     free(map);
@@ -814,6 +794,8 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
         gmtime_r(&now, &tm);
         strftime(s->updated, sizeof s->updated, "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
+    s->seq = b->seq;
+    memcpy(s->seq_at, b->seq_at, sizeof s->seq_at);
     s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
                               s->n_registrations, err);
     if (!s->index || vw_tt_finish(s->tt, s->providers, s->n_providers, err) != 0)

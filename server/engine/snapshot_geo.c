@@ -137,7 +137,7 @@ static void cbs_population(vw_snapshot *s, const vw_geo_in *in)
     s->pop_source = VW_POP_CBS;
 }
 
-static void network_regions(vw_snapshot *s)
+void vw_snapshot_network_regions(vw_snapshot *s)
 {
     for (uint32_t i = 0; i < s->n_networks; i++) {
         vw_network *net = &s->networks[i];
@@ -344,7 +344,7 @@ int vw_geo_job_finish(vw_geo_job *j, vw_snapshot *s, const uint32_t *order, vw_e
             if (p->region >= 0)
                 s->regions[p->region].providers++;
         }
-        network_regions(s);
+        vw_snapshot_network_regions(s);
     }
     free(j->lat);
     free(j->lon);

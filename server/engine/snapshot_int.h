@@ -65,6 +65,25 @@ typedef struct vw_region_info {
 
 #define VW_PC4_SLOTS 10000
 
+/* What incrementally patched snapshots share (snapshot_patch.c): a node
+ * holds strings (an arena) and, in the first node of a chain, the
+ * geography of the snapshot the chain began with (PC4 slots and their
+ * cells, pc4_codes, region outlines). Each snapshot of a chain holds one
+ * reference to its newest node; a node holds one on the next (older) one.
+ * The last release frees a node. */
+typedef struct vw_snapshare {
+    atomic_uint refs;
+    vw_arena arena;
+    bool owns_geo;
+    vw_pc4_slot *pc4;          /* owns_geo: VW_PC4_SLOTS, with cells */
+    uint16_t *pc4_codes;
+    vw_shape *outline[VW_REGION_COUNT];
+    unsigned depth;            /* nodes in the chain from here */
+    struct vw_snapshare *next; /* one reference; NULL at the first node */
+} vw_snapshare;
+
+void vw_snapshare_release(vw_snapshare *n); /* NULL ok */
+
 struct vw_snapshot {
     atomic_uint refs;
     vw_arena arena;              /* every string */
@@ -96,7 +115,13 @@ struct vw_snapshot {
     vw_region_info regions[VW_REGION_COUNT];
     struct vw_tt *tt;            /* travel-time matrices (traveltime_int.h); NULL: none */
     char updated[24];            /* vw_snapshot_updated */
+    int64_t seq;                 /* vw_snapshot_seq */
+    char seq_at[24];             /* vw_snapshot_seq_at */
     size_t bytes;
+    /* Set when the snapshot was patched or patched from: the arena, PC4
+     * slots, pc4_codes and region outlines above then belong to the chain
+     * (one reference), not to this snapshot. */
+    vw_snapshare *share;
 };
 
 /* The geography of a snapshot, built on a second thread (snapshot_geo.c) in
@@ -140,6 +165,15 @@ void vw_snapshot_geo_free(vw_snapshot *s);
  * (const char *) into strcmp order, stably: perm[k] = position of the k-th
  * record. MSD radix on 8-byte big-endian chunks. 0, or -1 on OOM. */
 int vw_sort_ids(const void *base, size_t stride, uint32_t n, uint32_t *perm);
+
+/* Network -> provider lists (s->members, each network's member_first and
+ * member_count) from the membership lists (s->memberships, s->n_memberships)
+ * of the providers prov[0..n_prov). 0, or -1 on OOM. */
+int vw_snapshot_link_members(vw_snapshot *s, const vw_provider *prov, uint32_t n_prov,
+                             vw_err *err);
+/* Each network's region (its code, else the region most members are in)
+ * and the regions' network counts. */
+void vw_snapshot_network_regions(vw_snapshot *s);
 
 /* Frees everything a (possibly half-built) snapshot owns. */
 void vw_snapshot_destroy(vw_snapshot *s);

@@ -421,6 +421,15 @@ static void load_updated(loader *L)
         sqlite3_step(q) == SQLITE_ROW)
         vw_snapbuild_set_updated(L->b, (const char *)sqlite3_column_text(q, 0));
     sqlite3_finalize(q);
+    q = NULL; /* the change-log position (none before schema 6: 0) */
+    if (sqlite3_prepare_v2(L->st->db, "SELECT seq, at FROM change_log ORDER BY seq DESC LIMIT 1",
+                           -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_INTEGER) {
+        vw_snapbuild_set_seq(L->b, sqlite3_column_int64(q, 0),
+                             (const char *)sqlite3_column_text(q, 1));
+        vw_snapbuild_set_updated(L->b, (const char *)sqlite3_column_text(q, 1));
+    }
+    sqlite3_finalize(q);
 }
 
 static int load_geography(loader *L)
@@ -469,6 +478,221 @@ static int load_geography(loader *L)
             return -1;
     }
     return rc == SQLITE_DONE ? 0 : vw_store_db_error(L->st, L->err, "reading regions");
+}
+
+/* ---- changes without a reload ------------------------------------------------ */
+
+/* The statements of a patch: the full load's, with the provider, membership
+ * and registration reads narrowed to one provider (?1), same columns and
+ * order, so every value is checked exactly as a full load checks it. */
+static const char *patch_sql(int i)
+{
+    switch (i) {
+    case Q_PROV: return "SELECT id, name, discipline, expertise, lat, lon, address, postcode, "
+                        "city, phone, email, website, accepting, online, geocoded, hours, "
+                        "languages, wheelchair, direct_access, wait_weeks, wait_confirmed, agb, "
+                        "big FROM providers WHERE id = ?1";
+    case Q_MEM: return "SELECT provider_id, network_id FROM memberships WHERE provider_id = ?1 "
+                       "ORDER BY provider_id, network_id";
+    case Q_REG: return "SELECT provider_id, tag, registry, valid_from, valid_until FROM "
+                       "registrations WHERE provider_id = ?1 ORDER BY provider_id, id";
+    default: return sql[i];
+    }
+}
+
+typedef struct changed_ids {
+    char **ids;
+    size_t n, cap;
+    int64_t last;
+    char last_at[24];
+} changed_ids;
+
+static void changed_free(changed_ids *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->ids[i]);
+    free(c->ids);
+}
+
+/* The providers the change log names after `since` (a membership's or a
+ * registration's is its provider's), deduplicated. 0; 1 when a change
+ * needs a full load (a network, too many); -1 on error. */
+static int changed_read(loader *L, int64_t since, changed_ids *c)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = -1, step;
+    if (sqlite3_prepare_v2(L->st->db,
+                           "SELECT seq, kind, CASE WHEN substr(record, 1, 1) = '[' THEN "
+                           "json_extract(record, '$[0]') ELSE record END, at FROM change_log "
+                           "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                           -1, &q, NULL) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        return 1; /* no change log (schema < 6): only a full load knows */
+    }
+    sqlite3_bind_int64(q, 1, since);
+    sqlite3_bind_int(q, 2, VW_STORE_PATCH_MAX + 1);
+    c->last = since;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(q, 1);
+        const char *id = (const char *)sqlite3_column_text(q, 2);
+        c->last = sqlite3_column_int64(q, 0);
+        const char *at = (const char *)sqlite3_column_text(q, 3);
+        snprintf(c->last_at, sizeof c->last_at, "%s", at ? at : "");
+        vw_snapbuild_set_updated(L->b, at);
+        if (!kind || !id || c->n == VW_STORE_PATCH_MAX ||
+            (strcmp(kind, "provider") && strcmp(kind, "membership") &&
+             strcmp(kind, "registration"))) {
+            rc = 1;
+            goto out;
+        }
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 16;
+            char **p = realloc(c->ids, cap * sizeof *p);
+            if (!p)
+                goto oom;
+            c->ids = p;
+            c->cap = cap;
+        }
+        bool seen = false;
+        for (size_t k = c->n; k > 0 && !seen && c->n - k < 64; k--) /* runs of one record */
+            seen = strcmp(c->ids[k - 1], id) == 0;
+        if (!seen && !(c->ids[c->n] = strdup(id)))
+            goto oom;
+        c->n += !seen;
+    }
+    rc = step == SQLITE_DONE ? 0 : vw_store_db_error(L->st, L->err, "reading the change log");
+    goto out;
+oom:
+    rc = vw_err_set(L->err, VW_E_INTERNAL, "out of memory reading the change log");
+out:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int ids_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads the changed providers into L->b, one by one. */
+static int changed_load(loader *L, changed_ids *c)
+{
+    qsort(c->ids, c->n, sizeof *c->ids, ids_cmp);
+    size_t m = 0; /* drop repeats the run check above missed */
+    for (size_t i = 0; i < c->n; i++) {
+        if (m && strcmp(c->ids[m - 1], c->ids[i]) == 0) {
+            free(c->ids[i]);
+            continue;
+        }
+        c->ids[m++] = c->ids[i];
+    }
+    c->n = m;
+    for (size_t i = 0; i < c->n; i++) {
+        int q3[3] = {Q_PROV, Q_MEM, Q_REG};
+        for (int k = 0; k < 3; k++) {
+            sqlite3_reset(L->q[q3[k]]);
+            sqlite3_bind_text(L->q[q3[k]], 1, c->ids[i], -1, SQLITE_STATIC);
+        }
+        if (load_providers(L) != 0 || load_registrations(L) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int vw_store_load_changes(vw_store *st, vw_snapshot *old, vw_snapshot **out, vw_err *err)
+{
+    loader L;
+    changed_ids c;
+    int rc = -1;
+    bool in_txn = false;
+    memset(&L, 0, sizeof L);
+    memset(&c, 0, sizeof c);
+    L.st = st;
+    L.err = err;
+    *out = NULL;
+    if (st == NULL || old == NULL)
+        return vw_err_set(err, VW_E_DB, "no database or snapshot");
+    L.b = vw_snapbuild_new();
+    if (L.b == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < Q_N; i++)
+        if (sqlite3_prepare_v2(st->db, patch_sql(i), -1, &L.q[i], NULL) != SQLITE_OK) {
+            vw_store_db_error(st, err, "preparing the patch");
+            goto out;
+        }
+    if (vw_store_exec(st, "BEGIN", err) != 0)
+        goto out;
+    in_txn = true;
+    if (vw_snapshot_seq(old) > 0) { /* the same lineage: the row old ends with is here, unchanged */
+        sqlite3_stmt *lq = NULL;
+        bool same = false;
+        if (sqlite3_prepare_v2(st->db, "SELECT at FROM change_log WHERE seq = ?1", -1, &lq,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(lq, 1, vw_snapshot_seq(old));
+            const char *at = sqlite3_step(lq) == SQLITE_ROW
+                                 ? (const char *)sqlite3_column_text(lq, 0) : NULL;
+            char cut[24];
+            snprintf(cut, sizeof cut, "%s", at ? at : "");
+            same = at && strcmp(cut, vw_snapshot_seq_at(old)) == 0;
+        }
+        sqlite3_finalize(lq);
+        if (!same) {
+            vw_err_set(err, VW_E_UNAVAILABLE, "the change log does not continue the snapshot's");
+            goto out;
+        }
+    }
+    int got = changed_read(&L, vw_snapshot_seq(old), &c);
+    if (got != 0) {
+        if (got > 0)
+            vw_err_set(err, VW_E_UNAVAILABLE, "these changes need a full load");
+        goto out;
+    }
+    if (c.last == vw_snapshot_seq(old)) {
+        rc = 0; /* nothing new */
+        goto out;
+    }
+    vw_snapbuild_set_seq(L.b, c.last, c.last_at);
+    sqlite3_stmt *rq = L.q[Q_REGIONS]; /* polygons only, for the changed providers' regions */
+    int step;
+    while ((step = sqlite3_step(rq)) == SQLITE_ROW) {
+        const char *code;
+        row_at(&L, "regions", NULL);
+        if (col_text(&L, rq, 0, false, "code", &code) != 0)
+            goto out;
+        int r = vw_region_index(code, strlen(code));
+        if (r < 0 || sqlite3_column_type(rq, 1) != SQLITE_BLOB) {
+            bad(&L, "code", "is not an IZA region code with a WKB polygon");
+            goto out;
+        }
+        if (vw_snapbuild_set_region(L.b, r, sqlite3_column_blob(rq, 1),
+                                    (size_t)sqlite3_column_bytes(rq, 1), err) != 0)
+            goto out;
+    }
+    if (step != SQLITE_DONE) {
+        vw_store_db_error(st, err, "reading regions");
+        goto out;
+    }
+    if (changed_load(&L, &c) != 0)
+        goto out;
+    for (int i = 0; i < Q_N; i++)
+        sqlite3_reset(L.q[i]);
+    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    in_txn = false;
+    *out = vw_snapshot_patch(old, L.b, (const char *const *)c.ids, c.n, err); /* consumes b */
+    L.b = NULL;
+    rc = *out ? 1 : -1;
+out:
+    for (int i = 0; i < Q_N; i++)
+        sqlite3_finalize(L.q[i]);
+    if (in_txn)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    vw_snapbuild_free(L.b);
+    scratch_free(&L.tags);
+    scratch_free(&L.nets);
+    changed_free(&c);
+    return rc;
 }
 
 vw_snapshot *vw_store_load_path(const char *path, vw_err *err)

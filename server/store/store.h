@@ -131,6 +131,22 @@ FILE *vw_import_open(const char *path, const vw_import_opts *opts, long long *si
 /* Builds a snapshot from the current committed state (one read transaction,
  * so it is consistent). */
 vw_snapshot *vw_store_load(vw_store *st, vw_err *err);
+/* Changes without a reload (docs/ENGINE.md): the providers the change log
+ * names after vw_snapshot_seq(old), read in one read transaction and
+ * patched into a new snapshot (vw_snapshot_patch). 1: *out is the new
+ * snapshot; 0: nothing changed (*out NULL); -1 with err: code
+ * "unavailable" when only a full load can (no change log, a network or
+ * more than VW_STORE_PATCH_MAX records changed, travel-time matrices),
+ * else the failure (a bad row: the same checks as a full load). */
+#define VW_STORE_PATCH_MAX 10000
+int vw_store_load_changes(vw_store *st, vw_snapshot *old, vw_snapshot **out, vw_err *err);
+/* Publishes the committed state of the database `db` for replicas
+ * (publish.c): dir/snapshot-SEQ-TIME.db written with VACUUM INTO, fsync'd,
+ * made read-only, then dir/current.db (a symlink) switched to it with one
+ * rename; only the newest `keep` snapshot files are kept. *out: the new
+ * file's name. 0, or -1 with err (nothing switched). */
+int vw_store_publish(const char *db, const char *dir, int keep, char *out, size_t cap,
+                     vw_err *err);
 /* Opens `path` read-only, loads it and closes it: the whole of what the
  * daemon, the CLI's local commands, the benchmarks and the tests need. */
 vw_snapshot *vw_store_load_path(const char *path, vw_err *err);

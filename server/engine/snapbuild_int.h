@@ -1,0 +1,54 @@
+/* snapbuild_int.h -- the layout of a snapshot builder, shared by the builder
+ * (snapshot_build.c) and the incremental patch (snapshot_patch.c), which
+ * takes a builder holding only the changed providers. */
+#ifndef VW_SNAPBUILD_INT_H
+#define VW_SNAPBUILD_INT_H
+
+#include "snapshot_int.h"
+
+/* ---- string interning (open addressing over arena strings) -------------- */
+typedef struct interner {
+    const char **keys; /* id -> string */
+    uint32_t *lens;    /* id -> strlen(string) */
+    uint32_t n, cap_keys;
+    uint32_t *slots; /* id + 1, 0 = empty */
+    uint32_t mask;
+} interner;
+
+/* ---- the builder --------------------------------------------------------- */
+typedef struct reg_in {
+    const char *provider_id; /* first member: vw_sort_ids sorts on it */
+    vw_registration r;
+} reg_in;
+
+struct vw_snapbuild {
+    vw_arena arena;       /* strings of the snapshot (handed over at finish) */
+    vw_arena tmp;         /* network references, registration provider ids */
+    interner shared;      /* interned snapshot strings */
+    interner netrefs;     /* network ids named by providers -> ref number */
+    vw_provider *prov;    /* net_first/net_count index `refs` until finish */
+    uint32_t n_prov, cap_prov;
+    vw_provider_ext *ext; /* in the order added, like prov */
+    size_t cap_ext;
+    vw_hours_iv *hours;   /* runs named by ext[].hours_first */
+    size_t n_hours, cap_hours;
+    uint32_t *refs;
+    size_t n_refs, cap_refs;
+    vw_network *nets;
+    uint32_t n_nets, cap_nets;
+    reg_in *regs;
+    size_t n_regs, cap_regs;
+    const char *tags[VW_MAX_TAGS];
+    int n_tags;
+    vw_pc4_slot *pc4;
+    uint32_t n_pc4;
+    vw_geo_in geo;
+    vw_snapshot *snap;    /* made when the geography starts; finish completes it */
+    vw_geo_job job;       /* valid while `snap` is set */
+    char updated[24];     /* vw_snapbuild_set_updated; "": the time of finish */
+    int64_t seq;          /* vw_snapbuild_set_seq */
+    char seq_at[24];
+};
+
+
+#endif
