@@ -108,9 +108,9 @@ compare "move"
 LOG=("provider P9999999")
 commit "INSERT INTO providers SELECT 'P9999999', 'New practice', discipline, 'oncologie;lymfoedeem',
   52.09, 5.12, address, postcode, city, phone, email, website, accepting, online, geocoded, hours,
-  languages, wheelchair, direct_access, wait_weeks, wait_confirmed, agb, big
+  languages, wheelchair, direct_access, wait_weeks, wait_confirmed, agb, big, 1, NULL
   FROM providers WHERE id = '$P1';
-  INSERT INTO memberships VALUES ('P9999999', 'N0001');"
+  INSERT INTO memberships(provider_id, network_id) VALUES ('P9999999', 'N0001');"
 compare "create"
 
 LOG=("provider $P3" "membership [\"$P3\",\"N0001\"]")
@@ -119,7 +119,7 @@ commit "DELETE FROM memberships WHERE provider_id = '$P3'; DELETE FROM registrat
 compare "delete"
 
 LOG=("membership [\"$P5\",\"N0002\"]" "registration [\"$P4\",\"lymfoedeem\",\"test-registry\"]")
-commit "INSERT OR IGNORE INTO memberships VALUES ('$P5', 'N0002');
+commit "INSERT OR IGNORE INTO memberships(provider_id, network_id) VALUES ('$P5', 'N0002');
   INSERT INTO registrations(provider_id, tag, registry, valid_from, valid_until)
   VALUES ('$P4', 'lymfoedeem', 'test-registry', '2020-01-01', NULL);"
 compare "membership and registration"
@@ -127,7 +127,7 @@ compare "membership and registration"
 LOG=("provider P0000000A" "provider $P1" "provider $P2")  # several records, one commit
 commit "INSERT INTO providers SELECT 'P0000000A', 'Another', discipline, expertise, 51.44, 5.47,
   address, postcode, city, phone, email, website, accepting, online, geocoded, hours, languages,
-  wheelchair, direct_access, wait_weeks, wait_confirmed, agb, big FROM providers WHERE id = '$P5';
+  wheelchair, direct_access, wait_weeks, wait_confirmed, agb, big, 1, NULL FROM providers WHERE id = '$P5';
   UPDATE providers SET lat = 53.2, lon = 6.56 WHERE id = '$P2';
   UPDATE providers SET name = 'Renamed again' WHERE id = '$P1';"
 compare "several in one commit"
