@@ -20,6 +20,14 @@
 #include "snapbuild_int.h"
 #include "snapshot_int.h"
 
+/* memcpy of n bytes where n may be 0 and then either pointer NULL (an empty
+ * array never allocated): memcpy's arguments must be valid even for 0. */
+static void copy_n(void *dst, const void *src, size_t n)
+{
+    if (n)
+        memcpy(dst, src, n);
+}
+
 /* malloc for the big arrays (tens of MB at a million providers), asking for
  * huge pages where the kernel gives them on request (THP "madvise"): the
  * copy then takes a few hundred page faults instead of tens of thousands.
@@ -214,7 +222,8 @@ static int emit_new(patch *P, uint32_t k, vw_err *err)
         p.reg_count++;
         s->registrations[P->n_reg++] = g;
     }
-    memcpy(s->hours + P->n_hours, b->hours + x.hours_first, x.hours_count * sizeof *s->hours);
+    if (x.hours_count) /* else b->hours may be NULL: not even NULL + 0 */
+        memcpy(s->hours + P->n_hours, b->hours + x.hours_first, x.hours_count * sizeof *s->hours);
     x.hours_first = (uint32_t)P->n_hours;
     P->n_hours += x.hours_count;
     p.region = (int16_t)(P->rs ? vw_regionset_locate(P->rs, p.lat, p.lon) : -1);
@@ -230,9 +239,9 @@ static int merge(patch *P, const char *const *ids, size_t n_ids, vw_err *err)
     const vw_snapshot *o = P->old;
     vw_snapshot *s = P->s;
     uint32_t i = 0, k = 0, nb = P->b->n_prov;
-    memcpy(s->memberships, o->memberships, o->n_memberships * sizeof *s->memberships);
-    memcpy(s->registrations, o->registrations, o->n_registrations * sizeof *s->registrations);
-    memcpy(s->hours, o->hours, o->n_hours * sizeof *s->hours);
+    copy_n(s->memberships, o->memberships, o->n_memberships * sizeof *s->memberships);
+    copy_n(s->registrations, o->registrations, o->n_registrations * sizeof *s->registrations);
+    copy_n(s->hours, o->hours, o->n_hours * sizeof *s->hours);
     P->n_mem = o->n_memberships;
     P->n_reg = o->n_registrations;
     P->n_hours = o->n_hours;
@@ -359,7 +368,7 @@ vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *b, const char *co
         oom(err);
         goto fail;
     }
-    memcpy(ids, ids_in, n_ids * sizeof *ids);
+    copy_n(ids, ids_in, n_ids * sizeof *ids);
     qsort(ids, n_ids, sizeof *ids, str_cmp);
     atomic_init(&s->refs, 1);
     size_t n_cap = (size_t)old->n_providers + b->n_prov;
@@ -379,7 +388,7 @@ vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *b, const char *co
         oom(err);
         goto fail;
     }
-    memcpy(s->networks, old->networks, old->n_networks * sizeof *s->networks);
+    copy_n(s->networks, old->networks, old->n_networks * sizeof *s->networks);
     s->n_networks = old->n_networks;
     P.s = s;
     if (order_changes(&P, ids, n_ids, err) < 0 || tags_merge(&P, err) < 0 ||
