@@ -138,7 +138,8 @@ static void history_table(const msgpack_object *res)
     printf("%s %s: %u change(s)\n", vw_mp_str(res, "kind", kind, sizeof kind),
            vw_mp_str(res, "record", rec, sizeof rec),
            list && list->type == MSGPACK_OBJECT_ARRAY ? list->via.array.size : 0);
-    rows_table(list, false);
+    /* a network's history holds its memberships' rows too: name each record */
+    rows_table(list, strcmp(kind, "network") == 0);
 }
 
 static void changes_table(const msgpack_object *res)

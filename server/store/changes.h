@@ -35,7 +35,8 @@ int vw_store_changes(vw_store *st, int64_t since, uint32_t limit,
                      int (*cb)(void *ud, const vw_change_row *r), void *ud, int64_t *next,
                      bool *more, vw_err *err);
 /* Every change of one record, ascending. kind: "provider"|"network"|
- * "membership"|"registration"; record: as in change_log.record */
+ * "membership"|"registration"; record: as in change_log.record. A network's
+ * history includes the changes of its memberships (kind "membership"). */
 int vw_store_history(vw_store *st, const char *kind, const char *record,
                      int (*cb)(void *ud, const vw_change_row *r), void *ud, vw_err *err);
 int vw_store_last_seq(vw_store *st, int64_t *seq, vw_err *err);

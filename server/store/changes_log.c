@@ -363,8 +363,16 @@ int vw_store_history(vw_store *st, const char *kind, const char *record,
     if (kind == NULL || vw_chg_kind_parse(kind, strlen(kind)) < 0)
         return vw_err_set(err, VW_E_BAD_REQUEST, "unknown kind \"%.32s\" (provider, network, "
                           "membership, registration)", kind ? kind : "");
-    if (sqlite3_prepare_v2(st->db, "SELECT " ROW_COLS " FROM change_log WHERE kind = ? AND "
-                                   "record = ? ORDER BY seq", -1, &q, NULL) != SQLITE_OK)
+    /* A network's history holds its memberships' changes too (who joined
+     * and left it, and when): the answer to "with which members". A
+     * membership's record is the JSON array [provider, network]. */
+    bool network = strcmp(kind, "network") == 0;
+    const char *sql = network
+        ? "SELECT " ROW_COLS " FROM change_log WHERE (kind = ?1 AND record = ?2) OR "
+          "(kind = 'membership' AND json_valid(record) AND json_extract(record, '$[1]') = ?2) "
+          "ORDER BY seq"
+        : "SELECT " ROW_COLS " FROM change_log WHERE kind = ?1 AND record = ?2 ORDER BY seq";
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
         return vw_store_db_error(st, err, "reading the change log");
     sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, record, -1, SQLITE_STATIC);

@@ -69,6 +69,10 @@ import json,sys; d=json.load(open('$T/out')); c=d['changes']
 sys.exit(0 if len(c) == 3 and c[0]['op'] == 'create' and all(x['credential'] == 'admin' for x in c) else 1)"
 expect_exit 0 "membership history" "$V" history membership PNEW1 "$NET" "${A[@]}"
 check "... one create" grep -q "create" "$T/out"
+expect_exit 0 "network history" "$V" history network "$NET" "${A[@]}" --json
+check "... holds the membership of PNEW1" python3 -c "
+import json,sys; c=json.load(open('$T/out'))['changes']
+sys.exit(0 if any(x['kind'] == 'membership' and 'PNEW1' in x['record'] for x in c) else 1)"
 expect_exit 0 "history as a table" "$V" history provider PNEW1 "${A[@]}"
 check "... shows the change of accepting" grep -q "accepting: true -> false" "$T/out"
 
