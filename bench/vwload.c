@@ -5,7 +5,7 @@
  *   vwload --redis-load HOST:PORT < rows.txt      (id|discipline|expertise|lat|lon)
  *   vwload --target verwijs|redis|redis-lua --addr HOST:PORT --queries FILE
  *          [--op match|ping] [--connections 50] [--pipeline 1] [--duration 10]
- *          [--warmup 2] [--json FILE] [--rate Q]
+ *          [--warmup 2] [--json FILE] [--rate Q] [--fields F]
  *
  * Query origins are drawn population-weighted: each place of places_nl.csv
  * gives its population to the nearest PC4 centroid, and PC4s are drawn by
@@ -34,7 +34,10 @@
  *    slow answer that holds up the requests behind it is charged to all of
  *    them (no coordinated omission). Requests still unanswered 5 s after the
  *    end are counted as "unfinished" and enter the histogram with the time
- *    they had waited. A timerfd wakes the loop at the next due time. */
+ *    they had waited. A timerfd wakes the loop at the next due time.
+ * --fields F (verwijs match only) sends the `fields` argument ("ids", or
+ * keys such as "id,name,minutes"): what a caller that asks for less costs;
+ * the mean answer size in bytes is printed with every run. */
 #define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <fcntl.h>
@@ -74,6 +77,7 @@ typedef struct query {
 
 static query *qs;
 static int nq;
+static const char *fields_arg; /* --fields: NULL = the default answer */
 
 static double now_s(void)
 {
@@ -163,7 +167,7 @@ static void encode_verwijs(query *q, uint64_t id, int ping)
         return;
     }
     vw_pack_cstr(&pk, "args");
-    msgpack_pack_map(&pk, 4 + (q->exp[0] != 0));
+    msgpack_pack_map(&pk, 4 + (q->exp[0] != 0) + (fields_arg != NULL));
     snprintf(near, sizeof near, "%04d", q->pc4);
     vw_pack_kv_str(&pk, "near", near);
     vw_pack_kv_str(&pk, "discipline", q->disc);
@@ -171,6 +175,8 @@ static void encode_verwijs(query *q, uint64_t id, int ping)
         vw_pack_kv_str(&pk, "expertise", q->exp);
     vw_pack_kv_double(&pk, "within", q->minutes);
     vw_pack_kv_int(&pk, "limit", q->k);
+    if (fields_arg)
+        vw_pack_kv_str(&pk, "fields", fields_arg);
     vw_frame_end(&sb, start);
     q->wire = sb.data; /* owned by the query from now on */
     q->wire_len = sb.size;
@@ -273,7 +279,7 @@ typedef struct conn {
 } conn;
 
 static int is_redis, pipeline = 1, nconns;
-static uint64_t done_req, errors, next_q, unfinished;
+static uint64_t done_req, errors, next_q, unfinished, answer_bytes;
 static double measure_from, stop_at, rate, t_start;
 
 /* Open loop: the due time of connection ci's request number j (the
@@ -380,6 +386,7 @@ static int on_readable(conn *c, double t)
                 hcount++;
                 done_req++;
                 errors += (uint64_t)err;
+                answer_bytes += len;
             }
             off += len;
         }
@@ -529,10 +536,11 @@ static int run_load(const char *addr, int nconn, double duration, double warmup,
     char mode[48] = "closed";
     if (rate > 0)
         snprintf(mode, sizeof mode, "open %.0f/s", rate);
+    double mean_bytes = done_req ? (double)answer_bytes / (double)done_req : 0;
     printf("%-8s conns %3d pipeline %2d %s: %9.0f q/s  p50 %7.1f  p90 %7.1f  p99 %7.1f  "
-           "p99.9 %7.1f us  errors %llu  unfinished %llu\n",
+           "p99.9 %7.1f us  errors %llu  unfinished %llu  answer %.0f B\n",
            label, nconn, pipeline, mode, qps, hpct(50), hpct(90), hpct(99), hpct(99.9),
-           (unsigned long long)errors, (unsigned long long)unfinished);
+           (unsigned long long)errors, (unsigned long long)unfinished, mean_bytes);
     if (json_path) {
         FILE *f = fopen(json_path, "w");
         if (f) {
@@ -540,10 +548,12 @@ static int run_load(const char *addr, int nconn, double duration, double warmup,
                     "{\"target\":\"%s\",\"connections\":%d,\"pipeline\":%d,\"mode\":\"%s\","
                     "\"rate_qps\":%.1f,\"duration_s\":%.1f,"
                     "\"requests\":%llu,\"qps\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,"
-                    "\"p99_us\":%.1f,\"p999_us\":%.1f,\"errors\":%llu,\"unfinished\":%llu}\n",
+                    "\"p99_us\":%.1f,\"p999_us\":%.1f,\"errors\":%llu,\"unfinished\":%llu,"
+                    "\"answer_bytes\":%.1f}\n",
                     label, nconn, pipeline, rate > 0 ? "open" : "closed", rate > 0 ? rate : 0.0,
                     duration, (unsigned long long)done_req, qps, hpct(50), hpct(90), hpct(99),
-                    hpct(99.9), (unsigned long long)errors, (unsigned long long)unfinished);
+                    hpct(99.9), (unsigned long long)errors, (unsigned long long)unfinished,
+                    mean_bytes);
             fclose(f);
         }
     }
@@ -749,6 +759,7 @@ int main(int argc, char **argv)
         {"pipeline", required_argument, NULL, 'p'}, {"duration", required_argument, NULL, 'd'},
         {"warmup", required_argument, NULL, 'W'}, {"json", required_argument, NULL, 'j'},
         {"rate", required_argument, NULL, 'r'},   {"op", required_argument, NULL, 'o'},
+        {"fields", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0}};
     int make = 0, count = 20000, nconn = 50, c;
     unsigned seed = 42;
@@ -773,6 +784,7 @@ int main(int argc, char **argv)
         case 'j': json = optarg; break;
         case 'r': rate = atof(optarg); break;
         case 'o': op = optarg; break;
+        case 'F': fields_arg = optarg; break;
         default: return 2;
         }
     }
@@ -789,6 +801,10 @@ int main(int argc, char **argv)
     is_redis = lua || strcmp(target, "redis") == 0;
     if ((!is_redis && strcmp(target, "verwijs") != 0) || (!ping && strcmp(op, "match") != 0)) {
         fprintf(stderr, "vwload: --target verwijs|redis|redis-lua, --op match|ping\n");
+        return 2;
+    }
+    if (fields_arg && (is_redis || ping || strlen(fields_arg) > 512)) {
+        fprintf(stderr, "vwload: --fields is for --target verwijs --op match (at most 512 bytes)\n");
         return 2;
     }
     if (lua && !ping && script_load(addr) != 0)
