@@ -285,6 +285,9 @@ static void conn_answer(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *info,
     if (log_req)
         vw_log(ctx.admin ? VW_LOG_INFO : VW_LOG_DEBUG, "w%d %s%s", w->index,
                ctx.admin ? "admin " : "", logline);
+    if (ctx.admin && admin.refused) /* the reason holds roles, ops, region codes: no personal data */
+        vw_log(VW_LOG_WARN, "w%d admin refused (credential %s): %s", w->index,
+               admin.cred && !admin.denied ? admin.cred->name : "none", admin.refusal);
     *denied = admin.denied;
     if (!admin.denied && c->auth_dl)
         event_del(c->auth_dl); /* authenticated: an admin may keep it open */

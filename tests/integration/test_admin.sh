@@ -88,6 +88,8 @@ check "query port: answers unchanged" test "$("$V" match --near 3511 --json)" = 
 expect_exit 3 "admin TCP with a wrong token" \
   "$V" admin reload --server "127.0.0.1:$APORT" --token-file "$T/badtoken"
 check "... answered forbidden" grep -q forbidden "$T/err"
+check "... the refusal logged at WARN, without the token" bash -c \
+  "grep -q 'warn .*admin refused (credential none)' '$T/verwijsd.log' && ! grep -qF \"\$(cat '$T/badtoken')\" '$T/verwijsd.log'"
 python3 - "$APORT" > "$T/py.out" 2>&1 <<'PY'
 import socket, struct, sys
 def s8(x): b = x.encode(); return bytes([0xa0 | len(b)]) + b
