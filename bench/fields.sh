@@ -21,22 +21,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$geodata" ] || geodata=$(vw_find_geodata "$src")
-B="$src/build-bench"
-cmake -S "$src" -B "$B" -DCMAKE_BUILD_TYPE=Release -DVW_GEODATA_DIR="$geodata" >/dev/null
-cmake --build "$B" -j"$(nproc)" --target verwijsd verwijs vwload >/dev/null
+. "$src/bench/lib.sh"
+bench_build "$src" "$geodata"
 W=$(mktemp -d "${TMPDIR:-/tmp}/vwfields.XXXXXX")
 DPID=""
 cleanup() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
 
-"$B/verwijs" gen --geodata "$geodata" --out "$W" --providers "$providers" --seed 42 2>/dev/null
-"$B/verwijs" import pc4 "$geodata/pc4_centroids.csv" --db "$W/db" --skip-invalid 2>/dev/null
-"$B/verwijs" import places "$geodata/places_nl.csv" --db "$W/db" --skip-invalid 2>/dev/null
-"$B/verwijs" import regions "$geodata/gemeente_2015.geojson" --db "$W/db" 2>/dev/null
-for t in networks providers registrations; do
-  "$B/verwijs" import "$t" "$W/$t.csv" --db "$W/db" 2>/dev/null
-done
-"$B/vwload" --make-queries --geodata "$geodata" --count 20000 --seed 7 > "$W/queries.txt" 2>/dev/null
+bench_dataset "$geodata" "$W" "$providers"
 "$B/verwijsd" --db "$W/db" --listen 127.0.0.1:0 --port-file "$W/port" > "$W/log" 2>&1 &
 DPID=$!
 for _ in $(seq 600); do [ -s "$W/port" ] && break; sleep 0.1; done

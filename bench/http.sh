@@ -32,22 +32,14 @@ for t in wrk valgrind; do
   if [ "$t" = valgrind ] && [ "$mode" = rate ]; then continue; fi
   command -v "$t" >/dev/null || { echo "http.sh: needs $t (apt-get install -y $t)" >&2; exit 2; }
 done
-B="$src/build-bench"
-cmake -S "$src" -B "$B" -DCMAKE_BUILD_TYPE=Release -DVW_GEODATA_DIR="$geodata" >/dev/null
-cmake --build "$B" -j"$(nproc)" --target verwijsd verwijs vwload >/dev/null
+. "$src/bench/lib.sh"
+bench_build "$src" "$geodata"
 W=$(mktemp -d "${TMPDIR:-/tmp}/vwhttp.XXXXXX")
 DPID=""
 cleanup() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
 
-"$B/verwijs" gen --geodata "$geodata" --out "$W" --providers "$providers" --seed 42 2>/dev/null
-"$B/verwijs" import pc4 "$geodata/pc4_centroids.csv" --db "$W/db" --skip-invalid 2>/dev/null
-"$B/verwijs" import places "$geodata/places_nl.csv" --db "$W/db" --skip-invalid 2>/dev/null
-"$B/verwijs" import regions "$geodata/gemeente_2015.geojson" --db "$W/db" 2>/dev/null
-for t in networks providers registrations; do
-  "$B/verwijs" import "$t" "$W/$t.csv" --db "$W/db" 2>/dev/null
-done
-"$B/vwload" --make-queries --geodata "$geodata" --count 20000 --seed 7 > "$W/queries.txt" 2>/dev/null
+bench_dataset "$geodata" "$W" "$providers"
 printf 'http_timeout = 3600\n' > "$W/conf" # valgrind is slow; keep-alive must survive it
 
 start() { # start [prefix...]: verwijsd with msgpack and HTTP on free ports ($workers: --workers N)
