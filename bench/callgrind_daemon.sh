@@ -18,24 +18,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$geodata" ] || geodata=$(vw_find_geodata "$src")
-B="$src/build-bench"
-cmake -S "$src" -B "$B" -DCMAKE_BUILD_TYPE=Release -DVW_GEODATA_DIR="$geodata" >/dev/null
-cmake --build "$B" -j"$(nproc)" --target verwijsd verwijs vwload >/dev/null
+. "$src/bench/lib.sh"
+bench_build "$src" "$geodata"
 d=${keep:-$(mktemp -d "${TMPDIR:-/tmp}/vwcg.XXXXXX")}
 mkdir -p "$d"
 DPID=""
 cleanup() { [ -n "$DPID" ] && kill "$DPID" 2>/dev/null; [ -n "$keep" ] || rm -rf "$d"; }
 trap cleanup EXIT
-if [ ! -f "$d/db" ]; then
-  "$B/verwijs" gen --geodata "$geodata" --out "$d" --providers 20000 --seed 42 2>/dev/null
-  "$B/verwijs" import pc4 "$geodata/pc4_centroids.csv" --db "$d/db" --skip-invalid 2>/dev/null
-  "$B/verwijs" import places "$geodata/places_nl.csv" --db "$d/db" --skip-invalid 2>/dev/null
-  "$B/verwijs" import regions "$geodata/gemeente_2015.geojson" --db "$d/db" 2>/dev/null
-  for t in networks providers registrations; do
-    "$B/verwijs" import "$t" "$d/$t.csv" --db "$d/db" 2>/dev/null
-  done
-fi
-"$B/vwload" --make-queries --geodata "$geodata" --count 20000 --seed 7 > "$d/queries.txt" 2>/dev/null
+[ -f "$d/db" ] || bench_dataset "$geodata" "$d" 20000
 rm -f "$d/port" "$d"/cg.out.*
 valgrind --tool=callgrind --callgrind-out-file="$d/cg.out.%p" "$B/verwijsd" --db "$d/db" \
   --listen 127.0.0.1:0 --port-file "$d/port" > "$d/log" 2>&1 &
