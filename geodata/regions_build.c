@@ -12,6 +12,8 @@
  * a Dutch municipality: reported and skipped. */
 #include "regions.h"
 
+#include "geojson_check.h"
+
 #include <errno.h>
 #include <geos_c.h>
 #include <json-c/json.h>
@@ -297,6 +299,11 @@ static int read_features(build *b, GEOSContextHandle_t h, const char *path, json
             mc->used = true;
         if (!json_object_object_get_ex(f, "geometry", &geom) || geom == NULL) {
             report(b, path, 0, true, "municipality %s has no geometry", code);
+            continue;
+        }
+        char why[80];
+        if (!vw_geojson_polygon_ok(geom, why, sizeof why)) {
+            report(b, path, 0, true, "municipality %s: %s", code, why);
             continue;
         }
         const char *gj = json_object_to_json_string_ext(geom, JSON_C_TO_STRING_PLAIN);

@@ -53,7 +53,11 @@ for t in $targets; do
        -artifact_prefix="$work/" "$work" "$src/tests/fuzz/corpus/$t" >"$work/log" 2>&1; then
     echo "$t: $(grep -E '^Done|#[0-9]+.*DONE' "$work/log" | tail -1)"
   else
-    echo "$t: FAILED"; tail -40 "$work/log"; ls "$work"/crash-* "$work"/leak-* 2>/dev/null || true
+    echo "$t: FAILED"; tail -40 "$work/log"
+    # The finding itself, so it can be kept as a regression input from the log alone.
+    for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+      [ -f "$a" ] && echo "$(basename "$a") (base64): $(head -c 65536 "$a" | base64 -w0)"
+    done
     fails=$((fails + 1))
   fi
   rm -rf "$work"
