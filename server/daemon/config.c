@@ -47,6 +47,7 @@ void vw_config_defaults(vw_config *c)
     c->tls_max_connections = 1000;
     c->heavy_workers = 1;
     c->heavy_queue = 64;
+    c->answer_cache = 4194304;
     vw_limits_default(&c->limits);
     vw_travel_model_default(&c->travel);
     vw_refer_config_default(&c->refer);
@@ -187,6 +188,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("tls_max_connections", 1, 1000000, c->tls_max_connections)
     NUM("heavy_workers", 1, 64, c->heavy_workers)
     NUM("heavy_queue", 1, 100000, c->heavy_queue)
+    NUM("answer_cache", 0, 1073741824.0, c->answer_cache)
     NUM("max_frame", 64, 64u << 20, c->limits.max_frame)
     NUM("max_depth", 2, 32, c->limits.max_depth)
     NUM("max_elems", 1, 1 << 20, c->limits.max_elems)

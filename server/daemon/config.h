@@ -58,6 +58,7 @@ typedef struct vw_config {
     uint64_t max_input_total;  /* bytes held of partial msgpack frames, all connections */
     int heavy_workers;         /* threads running heavy ops (coverage, ...) off the event loop */
     int heavy_queue;           /* heavy requests waiting for them; over: `overloaded` */
+    double answer_cache;       /* bytes per worker thread of packed provider parts; 0 = off */
     /* HTTP/JSON gateway (http.c); off while http_listen is "" */
     char http_listen[256];     /* HOST:PORT */
     char http_port_file[1024]; /* write the bound HTTP port here once ready */

@@ -223,6 +223,7 @@ static vw_ops_ctx conn_ctx(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *in
     }
     vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
                       .stats = &srv->stats, .info = info, .zone = &c->w->zone,
+                      .packcache = c->w->packcache,
                       .today = vw_date_today(), .problems = srv->problems,
                       .refer_cfg = &cfg->refer,
                       .admin = vw_lk_is_admin(c->kind) ? admin : NULL};

@@ -41,6 +41,7 @@
 #include "log.h"
 #include "server/ops/http.h"
 #include "server/ops/optable.h"
+#include "server/ops/packcache.h"
 #include "server/ops/qstring.h"
 #include "vwtime.h"
 
@@ -70,6 +71,7 @@ typedef struct hworker {
     msgpack_zone zone;
     msgpack_sbuffer req;   /* the msgpack request built from the URL */
     msgpack_sbuffer resp;  /* the response frame of vw_ops_handle */
+    struct vw_packcache *packcache; /* packed provider parts; NULL: off */
     vw_http *h;
 } hworker;
 
@@ -209,6 +211,7 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
     info.workers = env->workers;
     vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
                       .stats = env->stats, .info = &info, .zone = &w->zone,
+                      .packcache = w->packcache,
                       .today = vw_date_today(), .problems = env->problems,
                       .refer_cfg = &cfg->refer, .proto = VW_PROTO_HTTP,
                       .outcome = &outcome};
@@ -567,6 +570,7 @@ static int hworker_init(vw_http *h, hworker *w, int index, vw_err *err)
     msgpack_zone_init(&w->zone, 8192);
     msgpack_sbuffer_init(&w->req);
     msgpack_sbuffer_init(&w->resp);
+    w->packcache = vw_packcache_new((size_t)cfg->answer_cache);
     w->base = event_base_new();
     w->http = w->base ? evhttp_new(w->base) : NULL;
     w->adopt = w->base ? event_new(w->base, -1, 0, on_adopt, w) : NULL;
@@ -693,6 +697,7 @@ void vw_http_free(vw_http *h)
         msgpack_zone_destroy(&w->zone);
         msgpack_sbuffer_destroy(&w->req);
         msgpack_sbuffer_destroy(&w->resp);
+        vw_packcache_free(w->packcache);
     }
     free(h->w);
     free(h);

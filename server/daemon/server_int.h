@@ -82,6 +82,7 @@ typedef struct vw_worker {
     struct vw_conn_list conns;  /* all live connections of this worker */
     msgpack_zone zone;
     msgpack_sbuffer out;        /* one response at a time */
+    struct vw_packcache *packcache; /* packed provider parts; NULL: off */
     vw_server *srv;
 } vw_worker;
 

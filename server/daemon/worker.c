@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "heavy.h"
+#include "server/ops/packcache.h"
 #include "log.h"
 #include "server_int.h"
 #include "vwtime.h"
@@ -140,6 +141,7 @@ int vw_workers_start(vw_server *srv, vw_err *err)
         w->drain_item.fd = -1;
         msgpack_zone_init(&w->zone, 8192);
         msgpack_sbuffer_init(&w->out);
+        w->packcache = vw_packcache_new((size_t)srv->cfg->answer_cache);
     }
     for (int i = 0; i < srv->n_all; i++)
         if (worker_init(srv, &srv->workers[i], i, err) != 0)
@@ -220,6 +222,7 @@ void vw_workers_free(vw_server *srv)
             close(w->pipe_w);
         msgpack_zone_destroy(&w->zone);
         msgpack_sbuffer_destroy(&w->out);
+        vw_packcache_free(w->packcache);
         pthread_mutex_destroy(&w->qmu);
     }
     free(srv->workers);

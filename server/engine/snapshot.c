@@ -156,6 +156,14 @@ uint32_t vw_snapshot_provider_count(const vw_snapshot *s) { return s->n_provider
 
 const char *vw_snapshot_updated(const vw_snapshot *s) { return s->updated; }
 
+uint64_t vw_snapshot_next_serial(void)
+{
+    static _Atomic uint64_t next = 1;
+    return atomic_fetch_add_explicit(&next, 1, memory_order_relaxed);
+}
+
+uint64_t vw_snapshot_serial(const vw_snapshot *s) { return s->serial; }
+
 int64_t vw_snapshot_seq(const vw_snapshot *s) { return s->seq; }
 
 const char *vw_snapshot_seq_at(const vw_snapshot *s) { return s->seq_at; }

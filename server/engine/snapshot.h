@@ -160,6 +160,10 @@ void vw_snapshot_release(vw_snapshot *s); /* frees on the last release; NULL ok 
 uint32_t vw_snapshot_provider_count(const vw_snapshot *s);
 /* vw_snapbuild_set_updated's instant, else the time the snapshot was built. */
 const char *vw_snapshot_updated(const vw_snapshot *s);
+/* A number no other snapshot of this process has had or will have (from
+ * 1): what caches of derived data key on, as addresses are reused. */
+uint64_t vw_snapshot_serial(const vw_snapshot *s);
+
 /* The change-log position of the snapshot (vw_snapbuild_set_seq). */
 int64_t vw_snapshot_seq(const vw_snapshot *s);
 const char *vw_snapshot_seq_at(const vw_snapshot *s); /* "" when none */

@@ -272,6 +272,7 @@ int vw_snapbuild_geo_start(vw_snapbuild *b, vw_err *err)
     if (!s)
         return oom(err);
     atomic_init(&s->refs, 1);
+    s->serial = vw_snapshot_next_serial();
     s->tt = vw_tt_new(b->pc4, err); /* the PC4 table as travel times see it */
     if (!s->tt) {
         free(s);

@@ -84,6 +84,9 @@ typedef struct vw_snapshare {
 
 void vw_snapshare_release(vw_snapshare *n); /* NULL ok */
 
+/* The next vw_snapshot_serial (atomic; every new snapshot takes one). */
+uint64_t vw_snapshot_next_serial(void);
+
 struct vw_snapshot {
     atomic_uint refs;
     vw_arena arena;              /* every string */
@@ -116,6 +119,7 @@ struct vw_snapshot {
     struct vw_tt *tt;            /* travel-time matrices (traveltime_int.h); NULL: none */
     char updated[24];            /* vw_snapshot_updated */
     int64_t seq;                 /* vw_snapshot_seq */
+    uint64_t serial;             /* vw_snapshot_serial: unique in the process */
     char seq_at[24];             /* vw_snapshot_seq_at */
     size_t bytes;
     /* Set when the snapshot was patched or patched from: the arena, PC4

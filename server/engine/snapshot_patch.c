@@ -371,6 +371,7 @@ vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *b, const char *co
     copy_n(ids, ids_in, n_ids * sizeof *ids);
     qsort(ids, n_ids, sizeof *ids, str_cmp);
     atomic_init(&s->refs, 1);
+    s->serial = vw_snapshot_next_serial();
     size_t n_cap = (size_t)old->n_providers + b->n_prov;
     if (n_cap > VW_INDEX_MAX_PROVIDERS) {
         vw_err_set(err, VW_E_TOO_LARGE, "more than %u providers", VW_INDEX_MAX_PROVIDERS);

@@ -139,12 +139,14 @@ int vw_op_refer(const vw_op_call *c)
         vw_pack_cstr(pk, "providers");
         msgpack_pack_array(pk, n->n_hits);
         for (uint32_t i = 0; i < n->n_hits; i++)
-            vw_opp_provider(pk, s, n->hits[i].provider, q.as_of, &n->hits[i], false, fields);
+            vw_opp_provider(pk, s, n->hits[i].provider, q.as_of, &n->hits[i], false, fields,
+                            c->ctx->packcache);
         if (self) {
             vw_pack_cstr(pk, "online");
             msgpack_pack_array(pk, n->n_online);
             for (uint32_t i = 0; i < n->n_online; i++)
-                vw_opp_provider(pk, s, n->online[i].provider, q.as_of, NULL, false, fields);
+                vw_opp_provider(pk, s, n->online[i].provider, q.as_of, NULL, false, fields,
+                            c->ctx->packcache);
         }
     }
 
@@ -197,7 +199,8 @@ int vw_op_refer(const vw_op_call *c)
         vw_pack_cstr(pk, "providers");
         msgpack_pack_array(pk, n->n_hits);
         for (uint32_t i = 0; i < n->n_hits; i++)
-            vw_opp_provider(pk, s, n->hits[i].provider, q.as_of, &n->hits[i], false, fields);
+            vw_opp_provider(pk, s, n->hits[i].provider, q.as_of, &n->hits[i], false, fields,
+                            c->ctx->packcache);
     }
     return 0;
 }

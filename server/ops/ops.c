@@ -112,6 +112,11 @@ static void count(const vw_ops_ctx *ctx, int op, const char *code, int64_t t0)
     vw_ops_count(ctx->stats, ctx->proto, op >= 0 ? op : VW_OPS_NONE, c, t0);
 }
 
+int vw_ops_sbuffer_write(void *data, const char *buf, size_t len)
+{
+    return msgpack_sbuffer_write(data, buf, len);
+}
+
 void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
                    msgpack_sbuffer *out, char *log_line, size_t log_cap)
 {
@@ -128,7 +133,7 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
     if (log_line && log_cap)
         log_line[0] = '\0';
     msgpack_zone_clear(ctx->zone);
-    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_packer_init(&pk, out, vw_ops_sbuffer_write);
     frame = vw_frame_begin(out);
 
     if (vw_msg_check(body, len, ctx->lim, &err) != 0 ||

@@ -142,6 +142,9 @@ typedef struct vw_ops_ctx {
     vw_ops_stats *stats;              /* may be NULL */
     const vw_ops_server_info *info;   /* may be NULL */
     msgpack_zone *zone;               /* scratch, cleared per request */
+    /* The calling thread's cache of packed provider parts (packcache.h);
+     * NULL: none. Owned by the thread, borrowed for the request. */
+    struct vw_packcache *packcache;
     int32_t today;                    /* default as_of (days since epoch) */
     const vw_problems *problems;      /* problems table for refer; NULL: refer unavailable */
     const vw_refer_config *refer_cfg; /* NULL: defaults */

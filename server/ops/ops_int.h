@@ -13,7 +13,13 @@
 #include "server/engine/match.h"
 #include "server/engine/traveltime.h"
 #include "ops.h"
+#include "packcache.h"
 #include "optable.h"
+
+/* msgpack_sbuffer_write as one function of the library (msgpack-c's is
+ * static inline: a copy per file), so the packer of vw_ops_handle can be
+ * recognised as writing to an sbuffer (pack.c's cache needs the bytes). */
+int vw_ops_sbuffer_write(void *data, const char *buf, size_t len);
 
 typedef struct vw_op_call {
     const vw_ops_ctx *ctx;
@@ -133,9 +139,10 @@ int vw_opa_fields(const vw_op_call *c, uint32_t *fields);
 
 /* The provider object, only the keys of `fields` (VW_PF_ALL: all); with
  * `hit`, also km, minutes and time_source; with_regs adds as_of and the
- * registrations list (provider.get). */
+ * registrations list (provider.get). pc: the thread's cache of packed parts
+ * (packcache.h), NULL for none; the bytes are the same either way. */
 void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32_t as_of,
-                     const vw_match_hit *hit, bool with_regs, uint32_t fields);
+                     const vw_match_hit *hit, bool with_regs, uint32_t fields, vw_packcache *pc);
 /* {"id","name","discipline","km","minutes"} */
 void vw_opp_member(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, double km,
                    double minutes, int source);

@@ -122,44 +122,40 @@ const char *vw_opp_provider_field(int f)
 /* Whether field f is among the chosen ones (the packer's only test). */
 #define WANT(f) (fields & VW_PF_BIT(f))
 
-void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32_t as_of,
-                     const vw_match_hit *hit, bool with_regs, uint32_t fields)
+/* id, name, discipline: the head of a provider object (cacheable). */
+static void pack_head(msgpack_packer *pk, const vw_provider *p, const vw_provider_text *t,
+                      uint32_t fields)
 {
-    const vw_provider *p = vw_snapshot_provider(s, i);
-    const uint32_t *memberships = vw_snapshot_memberships(s);
-    vw_provider_text t;
-
-    fields &= hit ? VW_PF_ALL : VW_PF_ALL & ~VW_PF_HIT;
-    if (fields & (VW_PF_BIT(VW_PF_NAME) | VW_PF_BIT(VW_PF_ADDRESS) | VW_PF_BIT(VW_PF_POSTCODE) |
-                  VW_PF_BIT(VW_PF_PHONE) | VW_PF_BIT(VW_PF_EMAIL) | VW_PF_BIT(VW_PF_WEBSITE)))
-        vw_provider_text_get(p, &t);
-    msgpack_pack_map(pk, (size_t)__builtin_popcount(fields) + (with_regs ? 2 : 0));
     if (WANT(VW_PF_ID))
         vw_pack_kv_str(pk, "id", p->id);
     if (WANT(VW_PF_NAME))
-        vw_pack_kv_str(pk, "name", t.name);
+        vw_pack_kv_str(pk, "name", t->name);
     if (WANT(VW_PF_DISCIPLINE))
         vw_pack_kv_str(pk, "discipline", vw_discipline_name(p->discipline));
-    if (WANT(VW_PF_EXPERTISE)) {
-        key(pk, "expertise");
-        pack_tags(pk, s, vw_provider_tags_on(s, i, as_of));
-    }
+}
+
+/* lat .. networks: the body of a provider object, fixed for a snapshot
+ * (cacheable; nothing here may depend on the day or the query). */
+static void pack_body(msgpack_packer *pk, const vw_snapshot *s, uint32_t i,
+                      const vw_provider *p, const vw_provider_text *t, uint32_t fields)
+{
+    const uint32_t *memberships = vw_snapshot_memberships(s);
     if (WANT(VW_PF_LAT))
         vw_pack_kv_double(pk, "lat", p->lat);
     if (WANT(VW_PF_LON))
         vw_pack_kv_double(pk, "lon", p->lon);
     if (WANT(VW_PF_ADDRESS))
-        kv_opt(pk, "address", t.address);
+        kv_opt(pk, "address", t->address);
     if (WANT(VW_PF_POSTCODE))
-        kv_opt(pk, "postcode", t.postcode);
+        kv_opt(pk, "postcode", t->postcode);
     if (WANT(VW_PF_CITY))
         kv_opt(pk, "city", p->city);
     if (WANT(VW_PF_PHONE))
-        kv_opt(pk, "phone", t.phone);
+        kv_opt(pk, "phone", t->phone);
     if (WANT(VW_PF_EMAIL))
-        kv_opt(pk, "email", t.email);
+        kv_opt(pk, "email", t->email);
     if (WANT(VW_PF_WEBSITE))
-        kv_opt(pk, "website", t.website);
+        kv_opt(pk, "website", t->website);
     if (WANT(VW_PF_ACCEPTING))
         vw_pack_kv_bool(pk, "accepting", p->accepting);
     if (WANT(VW_PF_ONLINE))
@@ -178,6 +174,48 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
             vw_pack_kv_str(pk, "id", n->id);
             vw_pack_kv_str(pk, "name", n->name);
             vw_pack_kv_str(pk, "status", vw_net_status_name(n->status));
+        }
+    }
+}
+
+void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32_t as_of,
+                     const vw_match_hit *hit, bool with_regs, uint32_t fields, vw_packcache *pc)
+{
+    const vw_provider *p = vw_snapshot_provider(s, i);
+    vw_provider_text t;
+
+    fields &= hit ? VW_PF_ALL : VW_PF_ALL & ~VW_PF_HIT;
+    msgpack_pack_map(pk, (size_t)__builtin_popcount(fields) + (with_regs ? 2 : 0));
+    /* The cache needs the bytes the packer wrote: only with an sbuffer. */
+    msgpack_sbuffer *sb = pc && pk->callback == vw_ops_sbuffer_write ? pk->data : NULL;
+    uint64_t serial = vw_snapshot_serial(s);
+    vw_packcache_parts cached;
+    bool hit_cache = sb && vw_packcache_get(pc, serial, i, fields, &cached);
+    size_t h0 = 0, h1 = 0, b0 = 0;
+    if (hit_cache) {
+        msgpack_sbuffer_write(sb, (const char *)cached.head, cached.head_len);
+    } else {
+        if (fields & (VW_PF_BIT(VW_PF_NAME) | VW_PF_BIT(VW_PF_ADDRESS) |
+                      VW_PF_BIT(VW_PF_POSTCODE) | VW_PF_BIT(VW_PF_PHONE) |
+                      VW_PF_BIT(VW_PF_EMAIL) | VW_PF_BIT(VW_PF_WEBSITE)))
+            vw_provider_text_get(p, &t);
+        h0 = sb ? sb->size : 0;
+        pack_head(pk, p, &t, fields);
+        h1 = sb ? sb->size : 0;
+    }
+    if (WANT(VW_PF_EXPERTISE)) { /* on the query's day: never cached */
+        key(pk, "expertise");
+        pack_tags(pk, s, vw_provider_tags_on(s, i, as_of));
+    }
+    if (hit_cache) {
+        msgpack_sbuffer_write(sb, (const char *)cached.body, cached.body_len);
+    } else {
+        b0 = sb ? sb->size : 0;
+        pack_body(pk, s, i, p, &t, fields);
+        if (sb) {
+            vw_packcache_parts made = {(const uint8_t *)sb->data + h0, h1 - h0,
+                                       (const uint8_t *)sb->data + b0, sb->size - b0};
+            vw_packcache_put(pc, serial, i, fields, &made);
         }
     }
     if (WANT(VW_PF_KM))

@@ -65,12 +65,14 @@ int vw_op_match(const vw_op_call *c)
     vw_pack_cstr(pk, "providers");
     msgpack_pack_array(pk, n);
     for (uint32_t i = 0; i < n; i++)
-        vw_opp_provider(pk, s, hits[i].provider, q.as_of, &hits[i], false, fields);
+        vw_opp_provider(pk, s, hits[i].provider, q.as_of, &hits[i], false, fields,
+                            c->ctx->packcache);
     if (include_online) {
         vw_pack_cstr(pk, "online");
         msgpack_pack_array(pk, n_online);
         for (uint32_t i = 0; i < n_online; i++)
-            vw_opp_provider(pk, s, online[i].provider, q.as_of, NULL, false, fields);
+            vw_opp_provider(pk, s, online[i].provider, q.as_of, NULL, false, fields,
+                            c->ctx->packcache);
     }
     return 0;
 }
@@ -87,7 +89,8 @@ int vw_op_provider_get(const vw_op_call *c)
     if (i < 0)
         return vw_err_set(c->err, VW_E_NOT_FOUND, "no provider with id '%.*s'",
                           (int)(len > 64 ? 64 : len), id);
-    vw_opp_provider(c->pk, c->ctx->snap, (uint32_t)i, as_of, NULL, true, VW_PF_ALL);
+    vw_opp_provider(c->pk, c->ctx->snap, (uint32_t)i, as_of, NULL, true, VW_PF_ALL,
+                    c->ctx->packcache);
     return 0;
 }
 
