@@ -122,7 +122,8 @@ static void run(vw_heavy *h, vw_heavy_job *j, msgpack_zone *zone)
     vw_ops_ctx ctx = {.snap = j->snap, .tm = &cfg->travel, .lim = &cfg->limits,
                       .stats = &h->srv->stats, .info = &j->info, .zone = zone,
                       .today = vw_date_today(), .problems = h->srv->problems,
-                      .refer_cfg = &cfg->refer};
+                      .refer_cfg = &cfg->refer, .historic = vw_history_get,
+                      .historic_ud = h->srv->history};
     j->logline[0] = '\0';
     vw_ops_handle(&ctx, j->body, j->len, &j->out,
                   vw_log_enabled(VW_LOG_DEBUG) ? j->logline : NULL, sizeof j->logline);
