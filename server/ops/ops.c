@@ -115,9 +115,10 @@ static void count(const vw_ops_ctx *ctx, int op, const char *code, int64_t t0)
 
 /* An `as_of` before today with a history hook: *hctx = ctx with the
  * register as it was (*hist a reference the caller releases; NULL when the
- * op has no as_of, it is today or later, or the log does not reach back).
+ * op takes no as_of, it is today or later, or the log does not reach back).
  * A malformed as_of is left to the op's own argument check. */
-static int historic_ctx(const vw_ops_ctx *ctx, const msgpack_object *args, vw_ops_ctx *hctx,
+static int historic_ctx(const vw_ops_ctx *ctx, const vw_op_def *def, const msgpack_object *args,
+                        vw_ops_ctx *hctx,
                         vw_snapshot **hist, vw_err *err)
 {
     const char *s;
@@ -125,7 +126,7 @@ static int historic_ctx(const vw_ops_ctx *ctx, const msgpack_object *args, vw_op
     bool present = false;
     int32_t as_of;
     *hist = NULL;
-    if (!ctx->historic || !ctx->snap || !args)
+    if (!ctx->historic || !ctx->snap || !args || !vw_op_arg_find(def, "as_of"))
         return 0;
     vw_err tmp;
     vw_err_clear(&tmp);
@@ -203,7 +204,7 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
         goto fail;
     }
     vw_ops_ctx hctx;
-    if (historic_ctx(ctx, req.args, &hctx, &hist, &err) != 0)
+    if (historic_ctx(ctx, def, req.args, &hctx, &hist, &err) != 0)
         goto fail;
     if (hist)
         ctx = &hctx;
