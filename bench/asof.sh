@@ -22,9 +22,9 @@ start "$back"
 tail -n +2 "$W/ch.csv" | split -l 1000 - "$W/part." # an apply takes at most 1024 changes
 for f in "$W"/part.*; do
   { echo 'op,kind,id,version,field,value'; cat "$f"; } > "$f.csv"
-  "$B/verwijs" admin apply "$f.csv" --admin-socket "$W/a.sock" >/dev/null
+  "$B/verwijs" --timeout 600000 admin apply "$f.csv" --admin-socket "$W/a.sock" >/dev/null
 done
 kill $DPID; wait $DPID || true
 start "$today"
-ms() { local t0 t1; t0=$(date +%s%N); "$B/verwijs" networks audit --as-of "$asof" --format json >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+ms() { local t0 t1; t0=$(date +%s%N); "$B/verwijs" --timeout 600000 networks audit --as-of "$asof" --format json >/dev/null; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
 echo "providers=$n changes=$c undone=$(sqlite3 "$W/db" "SELECT count(*) FROM change_log WHERE at > '${asof}T23:59:59Z'") miss_ms=$(ms) hit_ms=$(ms)"
