@@ -226,7 +226,8 @@ static vw_ops_ctx conn_ctx(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *in
                       .packcache = c->w->packcache,
                       .today = vw_date_today(), .problems = srv->problems,
                       .refer_cfg = &cfg->refer,
-                      .admin = vw_lk_is_admin(c->kind) ? admin : NULL};
+                      .admin = vw_lk_is_admin(c->kind) ? admin : NULL,
+                      .historic = vw_history_get, .historic_ud = srv->history};
     return ctx;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/clock.h"
 #include "proto/msg.h"
 #include "proto/vocab.h"
 #include "server/ops/optable.h"
@@ -47,11 +48,25 @@ static bool op_of(const msgpack_object *root, const char **op, size_t *len, uint
     return found;
 }
 
-/* Could `body` name a heavy op? A byte search for each heavy op's name as
- * a fixstr (how every client sends it): most requests never get parsed
- * twice. */
+/* Does the request ask for a day before today (args.as_of)? Such a request
+ * may have to build a historic snapshot (history.c: seconds at a million
+ * providers), so it runs in the heavy pool, never on a worker's event loop. */
+static bool past_as_of(const vw_op_def *d, const msgpack_object *root)
+{
+    const msgpack_object *args = vw_arg(root, "args");
+    const msgpack_object *v = args ? vw_arg(args, "as_of") : NULL;
+    int32_t day;
+    return d && vw_op_arg_find(d, "as_of") && v && v->type == MSGPACK_OBJECT_STR &&
+           vw_date_parse(v->via.str.ptr, v->via.str.size, &day) == 0 && day < vw_date_today();
+}
+
+/* Could `body` name a heavy op or a past as_of? A byte search for each heavy
+ * op's name and for the key as_of as a fixstr (how every client sends
+ * them): most requests never get parsed twice. */
 static bool maybe_heavy(const uint8_t *body, size_t len)
 {
+    if (memmem(body, len, "\xa5" "as_of", 6) != NULL)
+        return true;
     for (int i = 0; i < vw_optable_count(); i++) {
         const vw_op_def *d = vw_optable_get(i);
         size_t n = strlen(d->name);
@@ -79,7 +94,7 @@ bool vw_heavy_is_heavy(const uint8_t *body, size_t len, const vw_limits *lim, ui
     msgpack_zone_init(&zone, 2048);
     if (vw_msg_unpack(body, len, &zone, &root, &err) == 0 && op_of(&root, &op, &op_len, id)) {
         const vw_op_def *d = vw_optable_find(op, op_len, NULL);
-        heavy = d && (d->flags & VW_OPF_HEAVY);
+        heavy = d && ((d->flags & VW_OPF_HEAVY) || past_as_of(d, &root));
     }
     msgpack_zone_destroy(&zone);
     return heavy;
@@ -122,7 +137,8 @@ static void run(vw_heavy *h, vw_heavy_job *j, msgpack_zone *zone)
     vw_ops_ctx ctx = {.snap = j->snap, .tm = &cfg->travel, .lim = &cfg->limits,
                       .stats = &h->srv->stats, .info = &j->info, .zone = zone,
                       .today = vw_date_today(), .problems = h->srv->problems,
-                      .refer_cfg = &cfg->refer};
+                      .refer_cfg = &cfg->refer, .historic = vw_history_get,
+                      .historic_ud = h->srv->history};
     j->logline[0] = '\0';
     vw_ops_handle(&ctx, j->body, j->len, &j->out,
                   vw_log_enabled(VW_LOG_DEBUG) ? j->logline : NULL, sizeof j->logline);

@@ -214,7 +214,8 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
                       .packcache = w->packcache,
                       .today = vw_date_today(), .problems = env->problems,
                       .refer_cfg = &cfg->refer, .proto = VW_PROTO_HTTP,
-                      .outcome = &outcome};
+                      .outcome = &outcome, .historic = vw_history_get,
+                      .historic_ud = env->history};
     w->resp.size = 0;
     /* No log line below debug: the ops layer then formats nothing. */
     bool log_req = vw_log_enabled(VW_LOG_DEBUG);

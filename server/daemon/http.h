@@ -10,11 +10,13 @@
 #include <stdint.h>
 
 #include "daemon.h"
+#include "history.h"
 
 /* What the gateway borrows from the server (all must outlive it). */
 typedef struct vw_http_env {
     const vw_config *cfg;
     vw_snapholder *snaps;
+    vw_history *history;
     const vw_problems *problems;
     vw_ops_stats *stats;
     int64_t started_at;

@@ -110,6 +110,10 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     srv->snaps = vw_snapholder_new(cfg->db, cfg->start_without_snapshot != 0, err);
     if (srv->snaps == NULL)
         goto fail;
+    if ((srv->history = vw_history_new(cfg->db)) == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        goto fail;
+    }
     srv->base = event_base_new();
     if (srv->base == NULL) {
         vw_err_set(err, VW_E_INTERNAL, "event_base_new failed");
@@ -133,7 +137,8 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
         signals_add(srv, err) != 0)
         goto fail;
     if (cfg->http_listen[0]) {
-        vw_http_env env = {.cfg = cfg, .snaps = srv->snaps, .problems = srv->problems,
+        vw_http_env env = {.cfg = cfg, .snaps = srv->snaps, .history = srv->history,
+                           .problems = srv->problems,
                            .stats = &srv->stats, .started_at = srv->started_at,
                            .workers = srv->n_workers};
         srv->http = vw_http_new(&env, err);
@@ -203,6 +208,7 @@ void vw_server_free(vw_server *srv)
     if (srv->base)
         event_base_free(srv->base);
     vw_snapholder_free(srv->snaps);
+    vw_history_free(srv->history);
     if (srv->problems)
         vw_problems_free(srv->problems);
     free(srv);

@@ -100,6 +100,7 @@ struct vw_server {
     char admin_token[256];
     SSL_CTX *tls_ctx;           /* tls_listen, else NULL */
     vw_snapholder *snaps;
+    vw_history *history;        /* historic snapshots for as_of (history.h) */
     vw_problems *problems;
     vw_ops_stats stats;
     int64_t started_at;

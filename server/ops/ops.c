@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "proto/frame.h"
+#include "proto/vocab.h"
 #include "ops_int.h"
 
 const char *vw_ops_name(int index)
@@ -117,6 +118,33 @@ int vw_ops_sbuffer_write(void *data, const char *buf, size_t len)
     return msgpack_sbuffer_write(data, buf, len);
 }
 
+/* An `as_of` before today with a history hook: *hctx = ctx with the
+ * register as it was (*hist a reference the caller releases; NULL when the
+ * op takes no as_of, it is today or later, or the log does not reach back).
+ * A malformed as_of is left to the op's own argument check. */
+static int historic_ctx(const vw_ops_ctx *ctx, const vw_op_def *def, const msgpack_object *args,
+                        vw_ops_ctx *hctx,
+                        vw_snapshot **hist, vw_err *err)
+{
+    const char *s;
+    size_t l;
+    bool present = false;
+    int32_t as_of;
+    *hist = NULL;
+    if (!ctx->historic || !ctx->snap || !args || !vw_op_arg_find(def, "as_of"))
+        return 0;
+    vw_err tmp;
+    vw_err_clear(&tmp);
+    if (vw_arg_str(args, "as_of", &s, &l, &present, &tmp) != 0 || !present ||
+        vw_date_parse(s, l, &as_of) != 0 || as_of >= ctx->today)
+        return 0;
+    if (ctx->historic(ctx->historic_ud, ctx->snap, as_of, hist, err) != 0)
+        return -1;
+    *hctx = *ctx;
+    hctx->snap = *hist;
+    return 0;
+}
+
 void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
                    msgpack_sbuffer *out, char *log_line, size_t log_cap)
 {
@@ -127,6 +155,7 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
     int op = -1;
     size_t frame;
     const vw_op_def *def;
+    vw_snapshot *hist = NULL; /* a historic snapshot for as_of (owned reference) */
     int64_t t0 = (ctx->stats || ctx->outcome) ? vw_ops_now_ns() : 0;
 
     vw_err_clear(&err);
@@ -179,6 +208,11 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
         vw_err_set(&err, VW_E_UNAVAILABLE, "no snapshot is loaded");
         goto fail;
     }
+    vw_ops_ctx hctx;
+    if (historic_ctx(ctx, def, req.args, &hctx, &hist, &err) != 0)
+        goto fail;
+    if (hist)
+        ctx = &hctx;
     vw_op_call call = {.ctx = ctx, .def = def, .args = req.args, .pk = &pk, .err = &err, .log = log_line,
                        .log_cap = log_cap};
     vw_op_log(&call, "op=%s", def->name);
@@ -187,9 +221,11 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
         goto fail; /* fail: drops the ok head and the partial result */
     vw_frame_end(out, frame);
     count(ctx, op, NULL, t0);
+    vw_snapshot_release(hist);
     return;
 
 fail:
+    vw_snapshot_release(hist);
     if (ctx->admin && strcmp(err.code, VW_E_FORBIDDEN) == 0) {
         ctx->admin->refused = true; /* every refusal the daemon logs at WARN */
         size_t n = strnlen(err.message, sizeof ctx->admin->refusal - 1);

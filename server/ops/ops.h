@@ -156,6 +156,14 @@ typedef struct vw_ops_ctx {
     /* NULL: vw_ops_handle counts the request in stats; else it fills this
      * and the caller counts it (vw_ops_count) once its answer is final. */
     vw_ops_outcome *outcome;
+    /* `as_of` before today (issue 15, docs/MATCHED_CARE.md "as_of"): the
+     * register as it was at the end of that day, rebuilt from the change log
+     * (server/daemon/history.c). 0 with *out a new reference the ops release
+     * (NULL: answer from `current`, the log does not reach back), -1 with
+     * err. A NULL hook: every as_of is evaluated on today's data. */
+    int (*historic)(void *ud, const vw_snapshot *current, int32_t as_of, vw_snapshot **out,
+                    vw_err *err);
+    void *historic_ud;
 } vw_ops_ctx;
 
 /* Handle one frame body; appends exactly one response frame to `out`.

@@ -41,6 +41,18 @@ int vw_store_history(vw_store *st, const char *kind, const char *record,
                      int (*cb)(void *ud, const vw_change_row *r), void *ud, vw_err *err);
 int vw_store_last_seq(vw_store *st, int64_t *seq, vw_err *err);
 
+/* ---- the register as it was (asof.c, docs/ENGINE.md "Historic snapshots") ------ */
+
+/* The earliest change_log instant ("YYYY-MM-DDTHH:MM:SSZ") into out: 0; 1 when
+ * the log is empty (out ""); -1 with err. */
+int vw_store_history_from(vw_store *st, char *out, size_t cap, vw_err *err);
+/* A snapshot of the register as it was at the instant `after` (same format):
+ * a temporary copy of the database with every change_log row whose at > after
+ * undone, newest first (the row's `old` restores the record; a create undone
+ * deletes it), then loaded as vw_store_load does. *undone = rows undone.
+ * Caller owns the snapshot; NULL with err. */
+vw_snapshot *vw_store_load_asof(vw_store *st, const char *after, long *undone, vw_err *err);
+
 /* ---- applying changes ----------------------------------------------------------- */
 
 /* What the authorisation of one change needs (server/ops/authz.h): the

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "changes_int.h"
+#include "proto/clock.h"
 
 static const chg_col prov_cols[] = {
     {"id", "id", 't'}, {"name", "name", 't'}, {"discipline", "discipline", 't'},
@@ -186,7 +187,7 @@ void chg_record_sql(const chg_table *t, const char *a, chg_buf *out)
 
 void chg_now(char out[24])
 {
-    time_t t = time(NULL);
+    time_t t = (time_t)vw_clock_now(); /* the test clock when pinned (proto/clock.c) */
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
