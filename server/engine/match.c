@@ -233,7 +233,7 @@ static inline void consider(walk *w, const vw_ient *e, double cos_lo)
     if (w->o.row) {
         /* A matrix pair's minutes need no distance: drop what is already
          * worse than the heap's worst (strictly: equal minutes go by km). */
-        uint16_t t = w->o.row[w->o.prov[i]];
+        uint16_t t = vw_tt_cell(&w->o, i);
         if (t != VW_TT_NONE && w->hp.n == w->hp.cap && t / 10.0 > w->hp.h[0].minutes)
             return;
     }

@@ -25,7 +25,12 @@ void vw_tt_free(vw_tt *tt)
     if (tt == NULL)
         return;
     for (int m = 0; m < VW_MODE_ALL; m++) {
-        free(tt->m[m].t);
+        if (tt->m[m].rows)
+            for (uint32_t a = 0; a < tt->n; a++)
+                free(tt->m[m].rows[a]);
+        free(tt->m[m].rows);
+        free(tt->m[m].lo);
+        free(tt->m[m].len);
         free(tt->m[m].reach);
         free(tt->m[m].full);
         free(tt->m[m].seen);
@@ -118,7 +123,7 @@ fail:
 bool vw_tt_any(const vw_tt *tt)
 {
     for (int m = 0; tt && m < VW_MODE_ALL; m++)
-        if (tt->m[m].t)
+        if (tt->m[m].rows)
             return true;
     return false;
 }
@@ -128,14 +133,16 @@ static int matrix_alloc(vw_tt *tt, vw_tt_matrix *m, vw_err *err)
     size_t n = tt->n;
     if (n == 0)
         return vw_err_set(err, VW_E_INVALID, "travel times need the PC4 table");
-    m->t = malloc(n * n * sizeof *m->t);
+    m->rows = calloc(n, sizeof *m->rows);
+    m->lo = calloc(n, sizeof *m->lo);
+    m->len = calloc(n, sizeof *m->len);
     m->reach = calloc(n * VW_TT_REACH_W, sizeof *m->reach);
     m->full = calloc(n, 1);
     m->seen = calloc(n, 1);
-    if (!m->t || !m->reach || !m->full || !m->seen)
+    if (!m->rows || !m->lo || !m->len || !m->reach || !m->full || !m->seen)
         return oom(err);
-    memset(m->t, 0xff, n * n * sizeof *m->t); /* VW_TT_NONE everywhere */
-    tt->bytes += n * n * sizeof *m->t + n * (VW_TT_REACH_W * sizeof *m->reach + 1);
+    tt->bytes += n * (sizeof *m->rows + sizeof *m->lo + sizeof *m->len +
+                      VW_TT_REACH_W * sizeof *m->reach + 1);
     return 0;
 }
 
@@ -151,17 +158,15 @@ int vw_tt_add_row(vw_tt *tt, vw_mode mode, int from_pc4, const void *blob, size_
         return vw_err_set(err, VW_E_INVALID, "%s travel times from %04d: malformed row",
                           vw_mode_name(mode), from_pc4);
     vw_tt_matrix *m = &tt->m[mode];
-    if (m->t == NULL && matrix_alloc(tt, m, err) != 0)
+    if (m->rows == NULL && matrix_alloc(tt, m, err) != 0)
         return -1;
     uint32_t a = tt->rank[from_pc4];
     if (m->seen[a])
         return vw_err_set(err, VW_E_INVALID, "%s travel times from %04d: row repeated",
                           vw_mode_name(mode), from_pc4);
-    m->seen[a] = 1;
-    uint16_t *row = m->t + (size_t)a * tt->n;
     const unsigned char *p = blob;
     int prev = -1;
-    for (size_t k = 0; k < len; k += VW_TT_PAIR_BYTES) {
+    for (size_t k = 0; k < len; k += VW_TT_PAIR_BYTES) { /* checked before the band */
         int to = p[k] | p[k + 1] << 8;
         unsigned tenths = p[k + 2] | (unsigned)p[k + 3] << 8;
         if (to <= prev || to >= VW_PC4_SLOTS || tt->rank[to] == VW_TT_NONE ||
@@ -171,7 +176,25 @@ int vw_tt_add_row(vw_tt *tt, vw_mode mode, int from_pc4, const void *blob, size_
                               "of order or out of range)",
                               vw_mode_name(mode), from_pc4, to % 10000);
         prev = to;
-        row[tt->rank[to]] = (uint16_t)tenths;
+    }
+    m->seen[a] = 1;
+    if (len > 0) {
+        /* destinations ascend and ranks ascend with the PC4: the band is the
+         * first pair's rank to the last's */
+        uint32_t lo = tt->rank[p[0] | p[1] << 8];
+        uint32_t hi = tt->rank[p[len - 4] | p[len - 3] << 8];
+        uint32_t span = hi - lo + 1;
+        uint16_t *row = malloc(span * sizeof *row);
+        if (row == NULL)
+            return oom(err);
+        memset(row, 0xff, span * sizeof *row); /* VW_TT_NONE where a pair is missing */
+        for (size_t k = 0; k < len; k += VW_TT_PAIR_BYTES)
+            row[tt->rank[p[k] | p[k + 1] << 8] - lo] =
+                (uint16_t)(p[k + 2] | (unsigned)p[k + 3] << 8);
+        m->rows[a] = row;
+        m->lo[a] = (uint16_t)lo;
+        m->len[a] = (uint16_t)span;
+        tt->bytes += span * sizeof *row;
     }
     m->pairs += len / VW_TT_PAIR_BYTES;
     m->full[a] = len / VW_TT_PAIR_BYTES == tt->n;
@@ -254,12 +277,13 @@ static void bounds(vw_tt *tt, vw_tt_matrix *m, const double *xyz)
 {
     size_t n = tt->n;
     for (size_t a = 0; a < n; a++) {
-        const uint16_t *row = m->t + a * n;
+        const uint16_t *row = m->rows[a];
         uint16_t *x = m->reach + a * VW_TT_REACH_W;
-        for (size_t b = 0; b < n; b++) {
-            if (row[b] == VW_TT_NONE)
+        for (size_t j = 0; j < m->len[a]; j++) {
+            size_t b = m->lo[a] + j;
+            if (row[j] == VW_TT_NONE)
                 continue;
-            unsigned k = (row[b] + 9u) / 10u; /* the first whole minute >= M */
+            unsigned k = (row[j] + 9u) / 10u; /* the first whole minute >= M */
             if (k > VW_TT_REACH_MIN)
                 k = VW_TT_REACH_MIN + 1;
             uint16_t r = dam_up((km_up(xyz + 3 * a, xyz + 3 * b) + tt->radius[b]) *
@@ -302,7 +326,7 @@ int vw_tt_finish(vw_tt *tt, const vw_provider *prov, uint32_t n, vw_err *err)
         xyz[3 * k + 2] = sin(tt->lat[k] * rad);
     }
     for (int m = 0; m < VW_MODE_ALL; m++) {
-        if (!tt->m[m].t)
+        if (!tt->m[m].rows)
             continue;
         free(tt->m[m].seen);
         tt->m[m].seen = NULL;
@@ -327,11 +351,15 @@ int vw_tt_origin_init(vw_tt_origin *o, const vw_snapshot *s, const vw_travel_mod
         return err ? vw_err_set(err, VW_E_BAD_REQUEST, "unknown travel mode") : -1;
     o->model_ok = mode < VW_MODE_COUNT;
     const vw_tt *tt = s->tt;
-    if (tt && tt->m[mode].t) {
+    if (tt && tt->m[mode].rows) {
+        static const uint16_t empty = VW_TT_NONE; /* a row without pairs */
         uint32_t a = (pc4 > 0 && pc4 < VW_PC4_SLOTS && tt->rank[pc4] != VW_TT_NONE)
                          ? tt->rank[pc4]
                          : vw_tt_nearest(tt, lat, lon);
-        o->row = tt->m[mode].t + (size_t)a * tt->n;
+        const vw_tt_matrix *m = &tt->m[mode];
+        o->row = m->rows[a] ? m->rows[a] : &empty;
+        o->row_lo = m->lo[a];
+        o->row_len = m->len[a];
         o->prov = tt->prov;
         o->pc4 = tt->code[a];
         o->d_km = vw_geo_km(lat, lon, tt->lat[a], tt->lon[a]) * (1.0 + SLACK_REL) + SLACK_KM;
@@ -394,7 +422,7 @@ double vw_tt_minutes_lo(const vw_tt_origin *o, double km_lo)
 
 bool vw_snapshot_has_matrix(const vw_snapshot *s, vw_mode mode)
 {
-    return s->tt && (int)mode >= 0 && mode < VW_MODE_ALL && s->tt->m[mode].t != NULL;
+    return s->tt && (int)mode >= 0 && mode < VW_MODE_ALL && s->tt->m[mode].rows != NULL;
 }
 
 uint64_t vw_snapshot_matrix_pairs(const vw_snapshot *s, vw_mode mode)

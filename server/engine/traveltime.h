@@ -60,7 +60,9 @@ int vw_snapbuild_add_traveltimes(vw_snapbuild *b, vw_mode mode, int from_pc4, co
 typedef struct vw_tt_origin {
     const vw_travel_model *tm;
     vw_mode mode;
-    const uint16_t *row;     /* the origin PC4's matrix row; NULL: model only */
+    const uint16_t *row;     /* the origin PC4's matrix band (destination ranks
+                                row_lo .. row_lo + row_len - 1); NULL: model only */
+    uint32_t row_lo, row_len;
     const uint16_t *prov;    /* provider index -> PC4 rank (with row) */
     int pc4;                 /* the origin's PC4 (with row), else 0 */
     double d_km;             /* origin to its PC4's centroid, rounded up */
@@ -78,11 +80,21 @@ int vw_tt_origin_init(vw_tt_origin *o, const vw_snapshot *s, const vw_travel_mod
 
 /* Minutes to provider i at straight-line distance km (= vw_geo_km(origin,
  * provider)); INFINITY when unreachable. *source gets VW_TS_*. */
+/* The matrix cell to provider i: tenths of minutes, or VW_TT_NONE (no pair,
+ * or no row). */
+static inline uint16_t vw_tt_cell(const vw_tt_origin *o, uint32_t i)
+{
+    if (!o->row)
+        return VW_TT_NONE;
+    uint32_t r = (uint32_t)o->prov[i] - o->row_lo; /* wraps below the band */
+    return r < o->row_len ? o->row[r] : (uint16_t)VW_TT_NONE;
+}
+
 static inline double vw_tt_minutes(const vw_tt_origin *o, uint32_t i, double km,
                                    uint8_t *source)
 {
     if (o->row) {
-        uint16_t t = o->row[o->prov[i]];
+        uint16_t t = vw_tt_cell(o, i);
         if (t != VW_TT_NONE) {
             *source = VW_TS_MATRIX;
             return t / 10.0;

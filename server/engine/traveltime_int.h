@@ -11,7 +11,12 @@
 #include "traveltime.h"
 
 typedef struct vw_tt_matrix {
-    uint16_t *t;        /* n x n tenths of minutes, row = origin rank; NULL: none */
+    uint16_t **rows;    /* per origin rank: its band of tenths of minutes, the
+                           destination ranks lo[a] .. lo[a] + len[a] - 1 (the
+                           row's first to last pair; VW_TT_NONE between where a
+                           pair is missing, every rank outside the band has none);
+                           NULL: no pair. rows == NULL: no matrix for the mode */
+    uint16_t *lo, *len; /* per origin rank: the band (ranks fit 16 bits) */
     uint16_t *reach;    /* n x VW_TT_REACH_W: reach[a][k] (traveltime.h) in units of
                            10 m, rounded up (VW_TT_FAR: farther than 655 km),
                            k = 0..VW_TT_REACH_MIN whole minutes, then every pair */
