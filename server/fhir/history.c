@@ -267,7 +267,7 @@ int vw_fhir_history(const vw_fhir_opts *o, const vw_fhir_history_src *src, const
     if (id && strlen(id) > 200)
         return vw_err_set(err, VW_E_BAD_REQUEST, "id over 200 bytes");
     for (size_t i = 0; i < np; i++) {
-        const char *k = params[i].name, *val = params[i].value;
+        const char *k = params[i].name, *val = params[i].value ? params[i].value : "";
         if (strcmp(k, "_since") == 0) {
             if (parse_instant(val, &h.since) != 0)
                 return vw_err_set(err, VW_E_BAD_REQUEST,
