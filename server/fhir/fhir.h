@@ -15,6 +15,8 @@
  *   vw_fhir_search()        a searchset Bundle for the common searches:
  *                           PractitionerRole?specialty=..&location.near=..,
  *                           Location?near=.., Organization?type=.., _count
+ *   vw_fhir_history()       a history Bundle from change log rows the caller
+ *                           hands in (history.c)
  *
  * Resources and their ids (ids are the Verwijs ids, prefixed):
  *   Organization/net-ID        a care network (type, certification extension)
