@@ -120,6 +120,21 @@ check "the whole log pages completely (imports included)" diff all.want all.got
 
 check "no credential name in the history" sh -c "! grep -q '\"admin\"' sys.jsonl all.jsonl"
 
+# meta.versionId / lastUpdated: the record's version and updated_at
+UPD=$(sqlite3 "$DB" "SELECT updated_at FROM providers WHERE id = 'PNEW1'")
+for r in Location/loc-PNEW1 HealthcareService/hs-PNEW1 PractitionerRole/role-PNEW1-net-$NET; do
+  check "$r: meta.versionId 2, lastUpdated = updated_at" python3 -c "
+import json, urllib.request
+m=json.load(urllib.request.urlopen('$H/fhir/$r'))['meta']
+assert m.get('versionId')=='2' and m['lastUpdated']=='$UPD', (m, '$UPD')"
+done
+NV=$(sqlite3 "$DB" "SELECT version || ' ' || coalesce(updated_at, '-') FROM networks WHERE id = '$NET'")
+check "network Organization: its version" python3 -c "
+import json, urllib.request
+m=json.load(urllib.request.urlopen('$H/fhir/Organization/net-$NET'))['meta']
+v, u = '$NV'.split(' ')
+assert m.get('versionId')==v and (u=='-' or m['lastUpdated']==u), (m, '$NV')"
+
 status() { curl -s -o "$T/err.json" -w '%{http_code}' "$H$1"; }
 for q in '_history?_since=yesterday' '_history?_since=2026-13-01' '_history?_count=0' \
          '_history?_count=1001' '_history?_cursor=x' '_history?_bogus=1' \
