@@ -50,8 +50,7 @@ typedef struct hist {
     bool failed;
 } hist;
 
-/* "YYYY-MM-DD[Thh:mm:ss[.fff](Z|+hh:mm|-hh:mm)]" -> epoch seconds; -1 bad. */
-static int parse_instant(const char *s, int64_t *out)
+int vw_fhir_parse_instant(const char *s, int64_t *out, bool *date_only)
 {
     struct tm tm = {0};
     int y, mo, d, h = 0, mi = 0, se = 0, n = 0, oh = 0, om = 0, sign = 1;
@@ -59,6 +58,8 @@ static int parse_instant(const char *s, int64_t *out)
     if (len > 40 || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
         return -1;
     const char *p = s + 10;
+    if (date_only)
+        *date_only = *p != 'T';
     if (*p == 'T') {
         if (sscanf(p, "T%2d:%2d:%2d%n", &h, &mi, &se, &n) != 3 || n != 9)
             return -1;
@@ -157,7 +158,7 @@ static int on_row(void *ud, const vw_change_row *r)
         h->full = true;
         return 1;
     }
-    if (h->since == INT64_MIN || (r->at && parse_instant(r->at, &at) == 0 && at >= h->since)) {
+    if (h->since == INT64_MIN || (r->at && vw_fhir_parse_instant(r->at, &at, NULL) == 0 && at >= h->since)) {
         for (size_t i = 0; i < NMAPS; i++) {
             char rid[480];
             if (strcmp(maps[i].kind, r->kind) ||
@@ -269,7 +270,7 @@ int vw_fhir_history(const vw_fhir_opts *o, const vw_fhir_history_src *src, const
     for (size_t i = 0; i < np; i++) {
         const char *k = params[i].name, *val = params[i].value ? params[i].value : "";
         if (strcmp(k, "_since") == 0) {
-            if (parse_instant(val, &h.since) != 0)
+            if (vw_fhir_parse_instant(val, &h.since, NULL) != 0)
                 return vw_err_set(err, VW_E_BAD_REQUEST,
                                   "_since: not a FHIR instant (YYYY-MM-DDThh:mm:ssZ): %.60s", val);
             since = val;

@@ -135,10 +135,29 @@ m=json.load(urllib.request.urlopen('$H/fhir/Organization/net-$NET'))['meta']
 v, u = '$NV'.split(' ')
 assert m.get('versionId')==v and (u=='-' or m['lastUpdated']==u), (m, '$NV')"
 
+# _lastUpdated: exactly the records updated at or after SINCE (brute force)
+ids() { python3 -c "
+import json, urllib.request
+b=json.load(urllib.request.urlopen('$H/fhir/$1'))
+print('\n'.join(sorted(e['resource']['id'] for e in b.get('entry', []))))"; }
+ids "Location?_lastUpdated=ge$SINCE&_count=500" > lu.got
+sqlite3 "$DB" "SELECT 'loc-' || id FROM providers WHERE updated_at >= '$SINCE'" | sort > lu.want
+check "Location?_lastUpdated=ge: the changed providers" diff lu.want lu.got
+check "... PNEW1 among them" grep -qx loc-PNEW1 lu.got
+ids "Organization?_lastUpdated=gt$SINCE&_lastUpdated=le2999-01-01&_count=500" > lo.got
+sqlite3 "$DB" "SELECT 'net-' || id FROM networks WHERE updated_at > '$SINCE'
+  UNION ALL SELECT 'org-' || id FROM providers WHERE updated_at > '$SINCE'" | sort > lo.want
+check "Organization?_lastUpdated=gt&le (AND): networks and practices" diff lo.want lo.got
+ids "Location?_lastUpdated=lt$SINCE&_count=500" > lt.got
+sqlite3 "$DB" "SELECT 'loc-' || id FROM providers WHERE coalesce(updated_at, '') < '$SINCE'
+  ORDER BY id LIMIT 500" | sort > lt.want
+check "Location?_lastUpdated=lt: the unchanged ones" diff lt.want lt.got
+
 status() { curl -s -o "$T/err.json" -w '%{http_code}' "$H$1"; }
 for q in '_history?_since=yesterday' '_history?_since=2026-13-01' '_history?_count=0' \
          '_history?_count=1001' '_history?_cursor=x' '_history?_bogus=1' \
-         'Location/_history?_count=-1'; do
+         'Location/_history?_count=-1' 'Location?_lastUpdated=gx2026-01-01' \
+         'Organization?_lastUpdated=2026-01-01T25:00:00Z'; do
   check "$q: 400" test "$(status "/fhir/$q")" = 400
   check "... an OperationOutcome" grep -q '"resourceType":"OperationOutcome"' err.json
 done
