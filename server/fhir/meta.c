@@ -59,6 +59,8 @@ static json_object *resource_caps(const char *type, bool org)
         add_param(sp, "address-use", "token", "work");
     }
     add_param(sp, "_id", "token", "the resource id");
+    add_param(sp, "_lastUpdated", "date",
+              "the record's updated_at: gt/ge/lt/le/eq/sa/eb, date or dateTime; repeat = AND");
     add_param(sp, "_count", "number", "page size 1..500, default 20");
     add_param(sp, "_getpagesoffset", "number", "first match of the page (Bundle.link next)");
     add_param(sp, "_summary", "token", "count: the total only");
