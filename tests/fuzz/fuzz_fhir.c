@@ -51,6 +51,19 @@ static void check_error(const vw_err *err)
     check_json(vw_fhir_outcome(err, NULL));
 }
 
+/* A read's or history's answer: a result xor an error (not_found or
+ * bad_request), either valid JSON. Takes out. */
+static void check_answer(int rc, json_object *out, const vw_err *err)
+{
+    if ((rc == 0) != (out != NULL) ||
+        (rc != 0 && strcmp(err->code, VW_E_NOT_FOUND) && strcmp(err->code, VW_E_BAD_REQUEST)))
+        abort();
+    if (rc == 0)
+        check_json(out);
+    else
+        check_error(err);
+}
+
 /* A fixed change log: the kinds, a delete, malformed records, no time. */
 static const vw_change_row rows[] = {
     {1, 1, "2024-10-01T10:00:00Z", "admin", "provider", "create", "P1", 1, NULL, "{}"},
@@ -112,13 +125,7 @@ static void history(const char *path, const vw_fhir_param *params, size_t n,
     vw_err err;
     int rc = vw_fhir_history(o, &src, type[0] ? type : NULL, id[0] ? id : NULL, params, n, &out,
                              &err);
-    if ((rc == 0) != (out != NULL) ||
-        (rc != 0 && strcmp(err.code, VW_E_NOT_FOUND) && strcmp(err.code, VW_E_BAD_REQUEST)))
-        abort();
-    if (rc == 0)
-        check_json(out);
-    else
-        check_error(&err);
+    check_answer(rc, out, &err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -163,13 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (slash) { /* Type/id: the read interaction */
         *slash = '\0';
         int rc = vw_fhir_read(snap, &o, buf, slash + 1, &out, &err);
-        if ((rc == 0) != (out != NULL) ||
-            (rc != 0 && strcmp(err.code, VW_E_NOT_FOUND) && strcmp(err.code, VW_E_BAD_REQUEST)))
-            abort();
-        if (rc == 0)
-            check_json(out);
-        else
-            check_error(&err);
+        check_answer(rc, out, &err); /* rc first: out is set by the call */
         free(buf);
         return 0;
     }
