@@ -139,7 +139,7 @@ assert m.get('versionId')==v and (u=='-' or m['lastUpdated']==u), (m, '$NV')"
 ids() { python3 -c "
 import json, urllib.request
 b=json.load(urllib.request.urlopen('$H/fhir/$1'))
-print('\n'.join(sorted(e['resource']['id'] for e in b.get('entry', []))))"; }
+for i in sorted(e['resource']['id'] for e in b.get('entry', [])): print(i)"; }
 ids "Location?_lastUpdated=ge$SINCE&_count=500" > lu.got
 sqlite3 "$DB" "SELECT 'loc-' || id FROM providers WHERE updated_at >= '$SINCE'" | sort > lu.want
 check "Location?_lastUpdated=ge: the changed providers" diff lu.want lu.got
