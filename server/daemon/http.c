@@ -308,7 +308,7 @@ static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
     const char *proto = evhttp_find_header(hdr, "X-Forwarded-Proto");
     int64_t t0 = vw_ops_now_ns();
     vw_code code;
-    int status = vw_http_fhir_fwd(snap, rest, query, host, proto, cfg->http_max_params,
+    int status = vw_http_fhir_fwd(snap, cfg->db, rest, query, host, proto, cfg->http_max_params,
                                   cfg->http_max_output, evhttp_request_get_output_buffer(req),
                                   &code);
     if (snap)

@@ -13,6 +13,7 @@
 #include "proto/vocab.h"
 #include "server/fhir/fhir.h"
 #include "server/ops/qstring.h"
+#include "server/store/changes.h"
 
 /* A Host header we are willing to echo into fullUrls. */
 static bool host_ok(const char *h)
@@ -58,8 +59,68 @@ static int search_params(const vw_query *q, vw_fhir_param *params, size_t *n, vw
     return 0;
 }
 
-static int answer(const vw_snapshot *snap, const vw_fhir_opts *o, const char *rest,
-                  const char *query, uint32_t max_params, json_object **res, vw_err *err)
+/* ---- _history: the change log from a read-only store connection, opened
+ * per request (a bounded read: at most one page of rows) ---------------- */
+
+static int hist_feed(void *ud, int64_t after, uint32_t limit, vw_fhir_row_fn cb, void *cbud,
+                     bool *more, vw_err *err)
+{
+    int64_t next;
+    return vw_store_changes(ud, after, limit, cb, cbud, &next, more, err);
+}
+
+static int hist_record(void *ud, const char *kind, const char *record, vw_fhir_row_fn cb,
+                       void *cbud, vw_err *err)
+{
+    return vw_store_history(ud, kind, record, cb, cbud, err);
+}
+
+static int history(const char *db, const vw_fhir_opts *o, const char *type, const char *id,
+                   const vw_query *q, json_object **res, vw_err *err)
+{
+    vw_fhir_param params[VW_FHIR_MAX_PARAMS];
+    size_t n = 0;
+    vw_store *st = NULL;
+    if (search_params(q, params, &n, err) != 0)
+        return -1;
+    if (db == NULL || vw_store_open(db, VW_STORE_READONLY, &st, err) != 0)
+        return vw_err_set(err, VW_E_UNAVAILABLE, "the change log cannot be read");
+    vw_fhir_history_src src = {.feed = hist_feed, .record = hist_record, .ud = st};
+    int rc = vw_fhir_history(o, &src, type, id, params, n, res, err);
+    vw_store_close(st);
+    return rc;
+}
+
+/* "_history", "T/_history" or "T/ID/_history": 1 (type/id filled, "" when
+ * absent), 0 not a history path, -1 bad (err). */
+static int history_path(const char *rest, char type[48], char id[201], vw_err *err)
+{
+    size_t n = strlen(rest), hl = strlen("_history");
+    type[0] = id[0] = '\0';
+    if (strcmp(rest, "_history") == 0)
+        return 1;
+    if (n <= hl + 1 || strcmp(rest + n - hl, "_history") || rest[n - hl - 1] != '/')
+        return 0;
+    const char *slash = strchr(rest, '/');
+    size_t tl = (size_t)(slash - rest);
+    if (!type_ok(rest, tl))
+        return vw_err_set(err, VW_E_NOT_FOUND, "no such FHIR resource type");
+    memcpy(type, rest, tl);
+    type[tl] = '\0';
+    if (slash + 1 == rest + n - hl)
+        return 1;
+    char enc[404];
+    size_t il = (size_t)(rest + n - hl - 1 - (slash + 1));
+    if (il >= sizeof enc)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "id over 200 bytes");
+    memcpy(enc, slash + 1, il);
+    enc[il] = '\0';
+    return vw_path_id_decode(enc, 200, id, err) == 0 ? 1 : -1;
+}
+
+static int answer(const vw_snapshot *snap, const char *db, const vw_fhir_opts *o,
+                  const char *rest, const char *query, uint32_t max_params, json_object **res,
+                  vw_err *err)
 {
     vw_fhir_param params[VW_FHIR_MAX_PARAMS];
     size_t n = 0;
@@ -70,6 +131,20 @@ static int answer(const vw_snapshot *snap, const vw_fhir_opts *o, const char *re
     if (strcmp(rest, "metadata") == 0) {
         *res = vw_fhir_capabilities(o);
         return 0;
+    }
+    char hid[201];
+    int hp = history_path(rest, type, hid, err);
+    if (hp < 0)
+        return -1;
+    if (hp > 0) {
+        vw_query *hq = vw_query_new(query, max_params < VW_FHIR_MAX_PARAMS ? max_params
+                                                                           : VW_FHIR_MAX_PARAMS,
+                                    err);
+        if (hq == NULL)
+            return -1;
+        rc = history(db, o, type[0] ? type : NULL, hid[0] ? hid : NULL, hq, res, err);
+        vw_query_free(hq);
+        return rc;
     }
     if (!type_ok(rest, tl))
         return vw_err_set(err, VW_E_NOT_FOUND, "no such FHIR resource type");
@@ -105,10 +180,11 @@ static const char *scheme_of(const char *fwd_proto)
 int vw_http_fhir(const vw_snapshot *snap, const char *rest, const char *query, const char *host,
                  uint32_t max_params, size_t max_output, struct evbuffer *out)
 {
-    return vw_http_fhir_fwd(snap, rest, query, host, NULL, max_params, max_output, out, NULL);
+    return vw_http_fhir_fwd(snap, NULL, rest, query, host, NULL, max_params, max_output, out,
+                            NULL);
 }
 
-int vw_http_fhir_fwd(const vw_snapshot *snap, const char *rest, const char *query,
+int vw_http_fhir_fwd(const vw_snapshot *snap, const char *db, const char *rest, const char *query,
                      const char *host, const char *fwd_proto, uint32_t max_params,
                      size_t max_output, struct evbuffer *out, vw_code *code)
 {
@@ -121,7 +197,7 @@ int vw_http_fhir_fwd(const vw_snapshot *snap, const char *rest, const char *quer
         snprintf(base, sizeof base, "%s://%s/fhir", scheme_of(fwd_proto), host);
         o.server_base = base;
     }
-    if (answer(snap, &o, rest, query, max_params, &res, &err) != 0)
+    if (answer(snap, db, &o, rest, query, max_params, &res, &err) != 0)
         res = vw_fhir_outcome(&err, &status);
     const char *txt = res ? json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN |
                                                                     JSON_C_TO_STRING_NOSLASHESCAPE)

@@ -1,6 +1,6 @@
 /* http_fhir.h -- the FHIR routes of the HTTP gateway: GET /fhir/metadata,
  * /fhir/Type?params (search) and /fhir/Type/id (read), answered from the
- * current snapshot by the vwfhir library (server/fhir/fhir.h, docs/FHIR.md).
+ * current snapshot by the vwfhir library, and _history from the change log (server/fhir/fhir.h, docs/FHIR.md).
  * Errors are OperationOutcome resources with the protocol's error code as
  * diagnostics. */
 #ifndef VW_DAEMON_FHIR_H
@@ -24,8 +24,10 @@ int vw_http_fhir(const vw_snapshot *snap, const char *rest, const char *query, c
 /* The same behind a TLS-terminating proxy: `fwd_proto` is the request's
  * X-Forwarded-Proto header (may be NULL); "https" makes fullUrls
  * https://HOST/fhir/..., anything else http://. *code (may be NULL) is set
- * to VW_C_OK or the error answered, for the request counters. */
-int vw_http_fhir_fwd(const vw_snapshot *snap, const char *rest, const char *query,
+ * to VW_C_OK or the error answered, for the request counters. `db` (may be
+ * NULL: _history answers unavailable) is the store _history reads, through
+ * a read-only connection of its own. */
+int vw_http_fhir_fwd(const vw_snapshot *snap, const char *db, const char *rest, const char *query,
                      const char *host, const char *fwd_proto, uint32_t max_params,
                      size_t max_output, struct evbuffer *out, vw_code *code);
 

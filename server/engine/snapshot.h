@@ -66,6 +66,8 @@ typedef struct vw_provider_ext {
     vw_lang lang[VW_LANG_MAX];    /* zero-terminated when fewer */
     int32_t wait_confirmed;       /* day the wait was confirmed; VW_DATE_NONE: no wait */
     uint16_t wait_weeks;
+    uint32_t version;             /* providers.version (issue 15); 0: unknown */
+    uint32_t updated;             /* providers.updated_at, epoch seconds UTC; 0: unknown */
 } vw_provider_ext;
 
 const vw_provider_ext *vw_snapshot_provider_ext(const vw_snapshot *s, uint32_t i);
@@ -85,6 +87,7 @@ typedef struct vw_network {
     uint32_t member_first, member_count; /* into vw_snapshot_members(): provider indices */
     uint8_t status;            /* VW_NET_* */
     int8_t region;             /* imported code, else the region most members are in; -1 */
+    uint32_t version, updated; /* networks.version, updated_at (epoch s UTC); 0: unknown */
 } vw_network;
 
 /* ---- building ------------------------------------------------------------- */
@@ -105,12 +108,14 @@ typedef struct vw_provider_in {
     bool has_wait;
     unsigned wait_weeks;                          /* <= 520 */
     int32_t wait_confirmed;                       /* a date; required with has_wait */
+    uint32_t version, updated;                    /* as in vw_provider_ext; 0: unknown */
 } vw_provider_in;
 
 typedef struct vw_network_in {
     const char *id, *name, *kind, *region_code; /* copied */
     int status;
     int32_t certified_until;
+    uint32_t version, updated;                    /* as in vw_network; 0: unknown */
 } vw_network_in;
 
 vw_snapbuild *vw_snapbuild_new(void);

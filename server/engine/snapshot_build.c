@@ -392,6 +392,8 @@ int vw_snapbuild_add_network(vw_snapbuild *b, const vw_network_in *n, vw_err *er
     b->cap_nets = (uint32_t)cap;
     net.status = (uint8_t)n->status;
     net.certified_until = n->certified_until;
+    net.version = n->version;
+    net.updated = n->updated;
     if (copy_str(b, n->id, false, &net.id, "network id", err) < 0 ||
         copy_str(b, n->name ? n->name : "", false, &net.name, "network name", err) < 0 ||
         copy_str(b, n->kind, true, &net.kind, "network kind", err) < 0 ||
@@ -446,6 +448,8 @@ static int add_ext(vw_snapbuild *b, const vw_provider_in *p, vw_err *err)
         x.wait_weeks = (uint16_t)p->wait_weeks;
         x.wait_confirmed = p->wait_confirmed;
     }
+    x.version = p->version;
+    x.updated = p->updated;
     b->ext[b->n_prov] = x;
     return 0;
 }

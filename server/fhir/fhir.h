@@ -15,6 +15,8 @@
  *   vw_fhir_search()        a searchset Bundle for the common searches:
  *                           PractitionerRole?specialty=..&location.near=..,
  *                           Location?near=.., Organization?type=.., _count
+ *   vw_fhir_history()       a history Bundle from change log rows the caller
+ *                           hands in (history.c)
  *
  * Resources and their ids (ids are the Verwijs ids, prefixed):
  *   Organization/net-ID        a care network (type, certification extension)
@@ -31,11 +33,13 @@
 #define VW_FHIR_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "geodata/geo.h"
+#include "proto/change.h"
 #include "server/engine/snapshot.h"
 
 typedef struct vw_fhir_opts {
@@ -103,6 +107,38 @@ int vw_fhir_read(const vw_snapshot *s, const vw_fhir_opts *o, const char *resour
  * "not-found" 404, unavailable -> "transient" 503, too_large -> "too-costly"
  * 413, internal and unknown codes -> "exception" 500). */
 json_object *vw_fhir_outcome(const vw_err *err, int *http_status);
+
+/* ---- _history (history.c; docs/FHIR.md "History") ---------------------------- */
+
+
+#define VW_FHIR_HISTORY_DEFAULT_COUNT 100u
+#define VW_FHIR_HISTORY_MAX_COUNT 1000u
+
+typedef int (*vw_fhir_row_fn)(void *ud, const vw_change_row *r); /* nonzero: stop */
+/* Where the change log comes from (the daemon reads the store; this library
+ * never does). Row strings live until the callback returns. */
+typedef struct vw_fhir_history_src {
+    /* rows with seq > after, ascending, at most limit; *more = rows remain */
+    int (*feed)(void *ud, int64_t after, uint32_t limit, vw_fhir_row_fn cb, void *cbud,
+                bool *more, vw_err *err);
+    /* every row of one record (kind "provider"|"network"|"membership"), ascending */
+    int (*record)(void *ud, const char *kind, const char *record, vw_fhir_row_fn cb, void *cbud,
+                  vw_err *err);
+    void *ud;
+} vw_fhir_history_src;
+
+/* GET [base]/_history (type NULL), [base]/Type/_history (id NULL) or
+ * [base]/Type/id/_history: a Bundle of type history, one entry per
+ * resource a change touched, in change order (oldest first), at most
+ * _count (1..VW_FHIR_HISTORY_MAX_COUNT, default 100) of them; _since=INSTANT
+ * keeps changes at or after it; a `next` link carries _cursor=SEQ (the last
+ * change seen) while changes remain. One request looks at no more than a
+ * bounded number of change rows (a page may be short, `next` is still
+ * there). bad_request on any other parameter or a bad value; not_found for
+ * a type without history. */
+int vw_fhir_history(const vw_fhir_opts *o, const vw_fhir_history_src *src, const char *type,
+                    const char *id, const vw_fhir_param *params, size_t n, json_object **out,
+                    vw_err *err);
 
 /* The CapabilityStatement (GET /fhir/metadata). */
 json_object *vw_fhir_capabilities(const vw_fhir_opts *o);

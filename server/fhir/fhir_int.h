@@ -67,6 +67,11 @@ json_object *vw_fhir_membership_role(const vw_snapshot *s, const vw_fhir_opts *o
                                      uint32_t m);
 json_object *vw_fhir_network_org(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t k);
 
+/* "YYYY-MM-DD[Thh:mm:ss[.fff](Z|+hh:mm|-hh:mm)]" -> epoch seconds (a date:
+ * its first second, UTC; *date_only set when date_only is not NULL); -1 bad
+ * (history.c). */
+int vw_fhir_parse_instant(const char *s, int64_t *out, bool *date_only);
+
 /* A Bundle entry {fullUrl, resource[, search]} (takes the resource). */
 json_object *vw_fhir_entry(const vw_fhir_opts *o, json_object *resource, const char *search_mode);
 /* A Bundle shell without entries: type "collection" or "searchset". */

@@ -19,9 +19,10 @@ static json_object *resource_caps(const char *type, bool org)
 {
     json_object *r = json_object_new_object(), *ia = json_object_new_array(),
                 *sp = json_object_new_array();
-    static const char *const interactions[] = {"read", "search-type"};
+    static const char *const interactions[] = {"read", "search-type", "history-type",
+                                               "history-instance"};
     json_object_object_add(r, "type", json_object_new_string(type));
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 4; i++) {
         json_object *x = json_object_new_object();
         json_object_object_add(x, "code", json_object_new_string(interactions[i]));
         json_object_array_add(ia, x);
@@ -58,6 +59,8 @@ static json_object *resource_caps(const char *type, bool org)
         add_param(sp, "address-use", "token", "work");
     }
     add_param(sp, "_id", "token", "the resource id");
+    add_param(sp, "_lastUpdated", "date",
+              "the record's updated_at: gt/ge/lt/le/eq/sa/eb, date or dateTime; repeat = AND");
     add_param(sp, "_count", "number", "page size 1..500, default 20");
     add_param(sp, "_getpagesoffset", "number", "first match of the page (Bundle.link next)");
     add_param(sp, "_summary", "token", "count: the total only");
@@ -118,6 +121,10 @@ json_object *vw_fhir_capabilities(const vw_fhir_opts *o)
     for (int i = 0; i < 5; i++)
         json_object_array_add(res, resource_caps(types[i], i == 0));
     json_object_object_add(server, "resource", res);
+    json_object *si = json_object_new_array(), *hs = json_object_new_object();
+    json_object_object_add(hs, "code", json_object_new_string("history-system"));
+    json_object_array_add(si, hs);
+    json_object_object_add(server, "interaction", si);
     json_object_array_add(rest, server);
     json_object_object_add(cs, "rest", rest);
     return cs;

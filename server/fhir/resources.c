@@ -5,6 +5,7 @@
  * caller owns (NULL only on OOM). docs/FHIR.md describes the mapping. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "geodata/regions.h"
 #include "proto/vocab.h"
@@ -29,17 +30,31 @@ static json_object *reference(const char *type, const char *prefix, const char *
     return r;
 }
 
-/* resourceType, id and meta.lastUpdated: when the snapshot's data last
- * changed (vw_snapshot_updated; docs/FHIR.md). */
+/* resourceType, id and meta: versionId = the record's version, lastUpdated
+ * = its updated_at; unknown (0, a record from before the change log): no
+ * versionId and the time the snapshot's data last changed
+ * (vw_snapshot_updated; docs/FHIR.md). */
 static json_object *resource(const vw_snapshot *s, const char *type, const char *prefix,
-                             const char *id)
+                             const char *id, uint32_t version, uint32_t updated)
 {
+    char ts[32], v[16];
     char rid[256]; /* prefix + up to 64 + "-net-" + 64 */
     json_object *r = json_object_new_object(), *meta = json_object_new_object();
     snprintf(rid, sizeof rid, "%s%s", prefix, id);
     json_object_object_add(r, "resourceType", json_object_new_string(type));
     json_object_object_add(r, "id", json_object_new_string(rid));
-    json_object_object_add(meta, "lastUpdated", json_object_new_string(vw_snapshot_updated(s)));
+    if (version) {
+        snprintf(v, sizeof v, "%u", version);
+        json_object_object_add(meta, "versionId", json_object_new_string(v));
+    }
+    if (updated) {
+        time_t t = (time_t)updated;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    json_object_object_add(meta, "lastUpdated",
+                           json_object_new_string(updated ? ts : vw_snapshot_updated(s)));
     json_object_object_add(r, "meta", meta);
     return r;
 }
@@ -177,7 +192,7 @@ static json_object *region_ext(const vw_fhir_opts *o, int region)
 json_object *vw_fhir_network_org(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t k)
 {
     const vw_network *n = vw_snapshot_network(s, k);
-    json_object *r = resource(s, "Organization", "net-", n->id), *types = json_object_new_array(),
+    json_object *r = resource(s, "Organization", "net-", n->id, n->version, n->updated), *types = json_object_new_array(),
                 *exts = json_object_new_array(), *cert = vw_fhir_ext(o, "network-certification", NULL, NULL),
                 *sub = json_object_new_array();
     bool valid = n->status == VW_NET_CERTIFIED &&
@@ -210,10 +225,20 @@ json_object *vw_fhir_network_org(const vw_snapshot *s, const vw_fhir_opts *o, ui
 /* ---- providers ------------------------------------------------------------ */
 
 /* A provider resource with its id, identifier and (unless Location) active. */
-static json_object *provider_head(const vw_snapshot *s, const vw_fhir_opts *o, const char *type,
-                                  const char *prefix, const vw_provider *p)
+/* The resource shell of provider i: the provider's version and time (every
+ * resource of a provider, membership roles included, carries them). */
+static json_object *provider_res(const vw_snapshot *s, uint32_t i, const char *type,
+                                 const char *prefix, const char *id)
 {
-    json_object *r = resource(s, type, prefix, p->id);
+    const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
+    return resource(s, type, prefix, id, x->version, x->updated);
+}
+
+static json_object *provider_head(const vw_snapshot *s, const vw_fhir_opts *o, const char *type,
+                                  const char *prefix, uint32_t i)
+{
+    const vw_provider *p = vw_snapshot_provider(s, i);
+    json_object *r = provider_res(s, i, type, prefix, p->id);
     json_object_object_add(r, "identifier", identifier(o, "provider-id", p->id));
     if (strcmp(type, "Location") != 0)
         json_object_object_add(r, "active", json_object_new_boolean(1));
@@ -223,7 +248,7 @@ static json_object *provider_head(const vw_snapshot *s, const vw_fhir_opts *o, c
 static json_object *practice(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = provider_head(s, o, "Organization", "org-", p), *types = json_object_new_array(),
+    json_object *r = provider_head(s, o, "Organization", "org-", i), *types = json_object_new_array(),
                 *ids;
     if (json_object_object_get_ex(r, "identifier", &ids))
         vw_fhir_attr_identifiers(ids, s, i, false); /* the practice's AGB */
@@ -265,7 +290,7 @@ static json_object *qualification(const vw_fhir_opts *o, const char *tag,
 static json_object *practitioner(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = provider_head(s, o, "Practitioner", "prac-", p),
+    json_object *r = provider_head(s, o, "Practitioner", "prac-", i),
                 *names = json_object_new_array(), *name = json_object_new_object(),
                 *quals = json_object_new_array(), *ids;
     if (json_object_object_get_ex(r, "identifier", &ids))
@@ -314,7 +339,7 @@ static void role_common(const vw_fhir_opts *o, const vw_provider *p, json_object
 static json_object *role(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = resource(s, "PractitionerRole", "role-", p->id);
+    json_object *r = provider_res(s, i, "PractitionerRole", "role-", p->id);
     role_common(o, p, r);
     json_object_object_add(r, "organization", reference("Organization", "org-", p->id, vw_provider_name(p)));
     return r;
@@ -327,7 +352,7 @@ json_object *vw_fhir_membership_role(const vw_snapshot *s, const vw_fhir_opts *o
     const vw_network *n = vw_snapshot_network(s, vw_snapshot_memberships(s)[p->net_first + m]);
     char id[160];
     snprintf(id, sizeof id, "%s-net-%s", p->id, n->id);
-    json_object *r = resource(s, "PractitionerRole", "role-", id);
+    json_object *r = provider_res(s, i, "PractitionerRole", "role-", id);
     role_common(o, p, r);
     json_object_object_add(r, "organization", reference("Organization", "net-", n->id, n->name));
     return r;
@@ -336,7 +361,7 @@ json_object *vw_fhir_membership_role(const vw_snapshot *s, const vw_fhir_opts *o
 static json_object *location(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = provider_head(s, o, "Location", "loc-", p), *pos = json_object_new_object();
+    json_object *r = provider_head(s, o, "Location", "loc-", i), *pos = json_object_new_object();
     json_object_object_add(r, "status", json_object_new_string("active"));
     json_object_object_add(r, "name", json_object_new_string(vw_provider_name(p)));
     json_object_object_add(r, "mode", json_object_new_string("instance"));
@@ -362,7 +387,7 @@ static json_object *location(const vw_snapshot *s, const vw_fhir_opts *o, uint32
 static json_object *service(const vw_snapshot *s, const vw_fhir_opts *o, uint32_t i)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    json_object *r = provider_head(s, o, "HealthcareService", "hs-", p),
+    json_object *r = provider_head(s, o, "HealthcareService", "hs-", i),
                 *chars = json_object_new_array();
     json_object_object_add(r, "providedBy", reference("Organization", "org-", p->id, vw_provider_name(p)));
     add_ref_array(r, "specialty", vw_fhir_discipline_concept(o, p->discipline));

@@ -89,6 +89,8 @@ typedef struct search_q {
     const char *engine_less; /* a parameter near cannot be combined with */
     unsigned include;
     vw_match_query attrs;  /* the referrer's filters only (attrs.c) */
+    bool lu_given;         /* _lastUpdated: the record's time within [lu_lo, lu_hi] */
+    int64_t lu_lo, lu_hi, snap_t; /* snap_t: the time of a record without one */
 } search_q;
 
 /* Which of the generic parameters a resource takes (FHIR R4's own lists). */
@@ -196,6 +198,44 @@ static void parse_org_ref(const vw_snapshot *s, const char *v, ref_q *out)
     out->idx = idx;
 }
 
+/* _lastUpdated=[gt|ge|lt|le|eq|sa|eb]DATE|DATETIME: narrows [lu_lo, lu_hi]
+ * (repeats AND); a date covers its whole UTC day, a dateTime its second. */
+static int last_updated(search_q *q, const char *v, vw_err *err)
+{
+    static const char *const pre[] = {"eq", "gt", "ge", "lt", "le", "sa", "eb"};
+    int k = 0;
+    int64_t t, lo, hi;
+    bool date;
+    for (int i = 0; i < 7; i++)
+        if (strncmp(v, pre[i], 2) == 0)
+            k = i, v += 2;
+    if (vw_fhir_parse_instant(v, &t, &date) != 0)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "_lastUpdated: [gt|ge|lt|le|eq|sa|eb] and a "
+                          "date YYYY-MM-DD or dateTime YYYY-MM-DDThh:mm:ssZ, not %.60s", v);
+    lo = t;
+    hi = date ? t + 86399 : t;
+    if (!q->lu_given) {
+        q->lu_given = true;
+        q->lu_lo = INT64_MIN;
+        q->lu_hi = INT64_MAX;
+    }
+    switch (k) {
+    case 0: q->lu_lo = lo > q->lu_lo ? lo : q->lu_lo; q->lu_hi = hi < q->lu_hi ? hi : q->lu_hi; break;
+    case 1: case 5: q->lu_lo = hi + 1 > q->lu_lo ? hi + 1 : q->lu_lo; break;
+    case 2: q->lu_lo = lo > q->lu_lo ? lo : q->lu_lo; break;
+    case 3: case 6: q->lu_hi = lo - 1 < q->lu_hi ? lo - 1 : q->lu_hi; break;
+    default: q->lu_hi = hi < q->lu_hi ? hi : q->lu_hi; break;
+    }
+    return 0;
+}
+
+/* Whether a record's time (0: unknown -> the snapshot's) passes _lastUpdated. */
+static bool updated_ok(const search_q *q, uint32_t updated)
+{
+    int64_t t = updated ? (int64_t)updated : q->snap_t;
+    return !q->lu_given || (t >= q->lu_lo && t <= q->lu_hi);
+}
+
 static int parse_param(const vw_snapshot *s, const vw_fhir_opts *o, const rdesc *r,
                        const vw_fhir_param *pm, search_q *q, char *tokbuf, vw_err *err)
 {
@@ -255,6 +295,8 @@ static int parse_param(const vw_snapshot *s, const vw_fhir_opts *o, const rdesc 
                           "_include: only PractitionerRole:practitioner, :location, "
                           ":organization or :* (on PractitionerRole)");
     }
+    if (strcmp(n, "_lastUpdated") == 0)
+        return last_updated(q, v, err);
     if (strcmp(n, "_id") == 0) {
         if (q->id && strcmp(q->id, v) != 0)
             q->no_match = true; /* no resource has two ids */
@@ -534,7 +576,8 @@ static bool provider_all_ok(const vw_snapshot *s, const vw_fhir_opts *o, const r
                             const search_q *q, uint32_t i, int32_t m)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    if (!provider_ok(s, o, q, i) || !provider_ident_ok(s, o, q, i, r->kind))
+    if (!provider_ok(s, o, q, i) || !provider_ident_ok(s, o, q, i, r->kind) ||
+        !updated_ok(q, vw_snapshot_provider_ext(s, i)->updated))
         return false;
     if ((r->params & P_NAME) && !name_ok(q, vw_provider_name(p)))
         return false;
@@ -631,7 +674,8 @@ static bool search_providers(const vw_snapshot *s, const vw_fhir_opts *o, const 
     vw_match_hit hits[VW_MATCH_MAX_LIMIT];
     uint32_t n = vw_match(s, tm, &mq, hits), k;
     for (k = 0; k < n && hits[k].km <= q->km; k++)
-        push(l, hits[k].provider, -1, hits[k].km);
+        if (updated_ok(q, vw_snapshot_provider_ext(s, hits[k].provider)->updated))
+            push(l, hits[k].provider, -1, hits[k].km);
     return !(n == VW_MATCH_MAX_LIMIT && k == n);
 }
 
@@ -649,7 +693,7 @@ static void search_orgs(const vw_snapshot *s, const vw_fhir_opts *o, const searc
         const char *val[1] = {n->id};
         if ((q->id && (strncmp(q->id, "net-", 4) || strcmp(q->id + 4, n->id))) ||
             !org_type_ok(o, q, true, n->kind) || !name_ok(q, n->name) ||
-            !ident_ok(q, sys, val, 1))
+            !ident_ok(q, sys, val, 1) || !updated_ok(q, n->updated))
             continue;
         push(l, k, -2, -1);
     }
@@ -658,6 +702,7 @@ static void search_orgs(const vw_snapshot *s, const vw_fhir_opts *o, const searc
         if ((q->id && (strncmp(q->id, "org-", 4) || strcmp(q->id + 4, p->id))) ||
             !org_type_ok(o, q, false, NULL) || !name_ok(q, vw_provider_name(p)) ||
             !provider_ident_ok(s, o, q, i, VW_FHIR_R_PRACTICE) ||
+            !updated_ok(q, vw_snapshot_provider_ext(s, i)->updated) ||
             (addr_given(q) && !addr_ok(q, p)))
             continue;
         if (q->partof.given && !(q->partof.net && q->partof.idx >= 0 && p->net_count == 1 &&
@@ -793,6 +838,8 @@ int vw_fhir_search(const vw_snapshot *s, const vw_fhir_opts *o, const char *reso
     static const search_q init = {.count = VW_FHIR_DEFAULT_COUNT};
     search_q q = init;
     *out = NULL;
+    if (vw_fhir_parse_instant(vw_snapshot_updated(s), &q.snap_t, NULL) != 0)
+        q.snap_t = 0;
     for (size_t k = 0; k < sizeof resources / sizeof resources[0]; k++)
         if (strcmp(resources[k].type, resource) == 0)
             r = &resources[k];

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -199,13 +200,43 @@ static int col_date(loader *L, sqlite3_stmt *q, int i, const char *column, int32
     return 0;
 }
 
+/* version (column i) and updated_at (i + 1) of a record (issue 15): NULL ->
+ * 0 (unknown: FHIR falls back to the snapshot's time); updated_at is UTC
+ * YYYY-MM-DDThh:mm:ssZ, kept as epoch seconds. */
+static int col_version(loader *L, sqlite3_stmt *q, int i, uint32_t *version, uint32_t *updated)
+{
+    const char *s;
+    struct tm tm = {0};
+    int n = 0;
+    *version = *updated = 0;
+    if (sqlite3_column_type(q, i) != SQLITE_NULL) {
+        int64_t v;
+        if (col_int(L, q, i, 0, UINT32_MAX, "version", &v) != 0)
+            return -1;
+        *version = (uint32_t)v;
+    }
+    if (col_text(L, q, i + 1, true, "updated_at", &s) != 0)
+        return -1;
+    if (s == NULL)
+        return 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 20 || s[n])
+        return bad(L, "updated_at", "is not a UTC instant YYYY-MM-DDThh:mm:ssZ");
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    time_t t = timegm(&tm);
+    *updated = t > 0 && t <= (time_t)UINT32_MAX ? (uint32_t)t : 0;
+    return 0;
+}
+
 enum { Q_PC4, Q_NET, Q_PROV, Q_MEM, Q_REG, Q_PLACES, Q_REGIONS, Q_POP, Q_N };
 static const char *const sql[Q_N] = {
     "SELECT pc4, lat, lon, place FROM pc4",
-    "SELECT id, name, kind, status, certified_until, region FROM networks ORDER BY id",
+    "SELECT id, name, kind, status, certified_until, region, version, updated_at FROM networks "
+    "ORDER BY id",
     "SELECT id, name, discipline, expertise, lat, lon, address, postcode, city, phone, email, "
     "website, accepting, online, geocoded, hours, languages, wheelchair, direct_access, "
-    "wait_weeks, wait_confirmed, agb, big FROM providers ORDER BY id",
+    "wait_weeks, wait_confirmed, agb, big, version, updated_at FROM providers ORDER BY id",
     "SELECT provider_id, network_id FROM memberships ORDER BY provider_id, network_id",
     "SELECT provider_id, tag, registry, valid_from, valid_until FROM registrations "
     "ORDER BY provider_id, id",
@@ -237,7 +268,7 @@ static int load_networks(loader *L)
     sqlite3_stmt *q = L->q[Q_NET];
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        vw_network_in n = {NULL, NULL, NULL, NULL, 0, VW_DATE_NONE};
+        vw_network_in n = {NULL, NULL, NULL, NULL, 0, VW_DATE_NONE, 0, 0};
         const char *status;
         row_at(L, "networks", NULL);
         if (col_text(L, q, 0, false, "id", &n.id) != 0)
@@ -247,7 +278,8 @@ static int load_networks(loader *L)
             col_text(L, q, 2, false, "kind", &n.kind) != 0 ||
             col_text(L, q, 3, false, "status", &status) != 0 ||
             col_date(L, q, 4, "certified_until", &n.certified_until) != 0 ||
-            col_text(L, q, 5, true, "region", &n.region_code) != 0)
+            col_text(L, q, 5, true, "region", &n.region_code) != 0 ||
+            col_version(L, q, 6, &n.version, &n.updated) != 0)
             return -1;
         n.status = vw_net_status_parse(status, strlen(status));
         if (n.status < 0)
@@ -308,7 +340,8 @@ static int load_attrs(loader *L, sqlite3_stmt *q, vw_provider_in *p, vw_hours_iv
         p->wait_weeks = (unsigned)w;
     }
     return col_text(L, q, 21, true, "agb", &p->agb) != 0 ||
-                   col_text(L, q, 22, true, "big", &p->big) != 0
+                   col_text(L, q, 22, true, "big", &p->big) != 0 ||
+                   col_version(L, q, 23, &p->version, &p->updated) != 0
                ? -1
                : 0;
 }
@@ -491,7 +524,7 @@ static const char *patch_sql(int i)
     case Q_PROV: return "SELECT id, name, discipline, expertise, lat, lon, address, postcode, "
                         "city, phone, email, website, accepting, online, geocoded, hours, "
                         "languages, wheelchair, direct_access, wait_weeks, wait_confirmed, agb, "
-                        "big FROM providers WHERE id = ?1";
+                        "big, version, updated_at FROM providers WHERE id = ?1";
     case Q_MEM: return "SELECT provider_id, network_id FROM memberships WHERE provider_id = ?1 "
                        "ORDER BY provider_id, network_id";
     case Q_REG: return "SELECT provider_id, tag, registry, valid_from, valid_until FROM "

@@ -2,12 +2,15 @@
  * small fixed snapshot, with the parameters an HTTP gateway would pass on
  * after URL-decoding. Input: the resource type on the first line, then
  * `name=value` pairs separated by '&' (bytes as they come, NULs cut the
- * string); a first line `Type/id` reads one resource instead. Every answer
+ * string); a first line `Type/id` reads one resource instead, and one
+ * ending in `_history` (`_history`, `Type/_history`, `Type/id/_history`)
+ * asks for history over a fixed change log (some records malformed). Every answer
  * must be either a searchset Bundle (or the resource) that serialises, or an
  * error with one of the stable codes and no result; every message is UTF-8
  * and every JSON text (answer or OperationOutcome) is valid UTF-8 that
  * parses back as JSON. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +51,83 @@ static void check_error(const vw_err *err)
     check_json(vw_fhir_outcome(err, NULL));
 }
 
+/* A read's or history's answer: a result xor an error (not_found or
+ * bad_request), either valid JSON. Takes out. */
+static void check_answer(int rc, json_object *out, const vw_err *err)
+{
+    if ((rc == 0) != (out != NULL) ||
+        (rc != 0 && strcmp(err->code, VW_E_NOT_FOUND) && strcmp(err->code, VW_E_BAD_REQUEST)))
+        abort();
+    if (rc == 0)
+        check_json(out);
+    else
+        check_error(err);
+}
+
+/* A fixed change log: the kinds, a delete, malformed records, no time. */
+static const vw_change_row rows[] = {
+    {1, 1, "2024-10-01T10:00:00Z", "admin", "provider", "create", "P1", 1, NULL, "{}"},
+    {2, 1, "2024-10-01T10:00:00Z", "admin", "membership", "create", "[\"P1\",\"N1\"]", 1, NULL,
+     "{}"},
+    {3, 2, "2024-10-02T10:00:00Z", "cli", "registration", "update", "[\"P1\",\"x\",\"big\"]", 2,
+     "{}", "{}"},
+    {4, 2, "2024-10-03T10:00:00Z", "cli", "network", "delete", "N1", 3, "{}", NULL},
+    {5, 3, "2024-10-03T10:00:00Z", "cli", "membership", "update", "notjson", 2, "{}", "{}"},
+    {6, 3, NULL, "cli", "provider", "update", "P1", 2, "{}", "{}"},
+    {7, 3, "garbage", "cli", "registration", "delete", "[1]", 2, "{}", NULL},
+};
+#define NROWS (sizeof rows / sizeof rows[0])
+
+static int feed(void *ud, int64_t after, uint32_t limit, vw_fhir_row_fn cb, void *cbud,
+                bool *more, vw_err *err)
+{
+    (void)ud;
+    (void)err;
+    uint32_t got = 0;
+    *more = false;
+    for (size_t i = 0; i < NROWS; i++) {
+        if (rows[i].seq <= after)
+            continue;
+        if (got == limit || cb(cbud, &rows[i]) != 0) {
+            *more = true;
+            return 0;
+        }
+        got++;
+    }
+    return 0;
+}
+
+static int record(void *ud, const char *kind, const char *rec, vw_fhir_row_fn cb, void *cbud,
+                  vw_err *err)
+{
+    (void)ud;
+    (void)err;
+    for (size_t i = 0; i < NROWS; i++)
+        if (strcmp(rows[i].kind, kind) == 0 && strcmp(rows[i].record, rec) == 0 &&
+            cb(cbud, &rows[i]) != 0)
+            break;
+    return 0;
+}
+
+static void history(const char *path, const vw_fhir_param *params, size_t n,
+                    const vw_fhir_opts *o)
+{
+    char type[64] = "", id[256] = "";
+    const char *s1 = strchr(path, '/');
+    if (s1) {
+        const char *s2 = strchr(s1 + 1, '/');
+        snprintf(type, sizeof type, "%.*s", (int)(s1 - path), path);
+        if (s2)
+            snprintf(id, sizeof id, "%.*s", (int)(s2 - s1 - 1), s1 + 1);
+    }
+    vw_fhir_history_src src = {.feed = feed, .record = record};
+    json_object *out = (json_object *)1;
+    vw_err err;
+    int rc = vw_fhir_history(o, &src, type[0] ? type : NULL, id[0] ? id : NULL, params, n, &out,
+                             &err);
+    check_answer(rc, out, &err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     enum { MAXP = 40 };
@@ -80,17 +160,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vw_fhir_opts o = {.as_of = 20000, .timestamp = "2024-10-04T00:00:00Z"};
     json_object *out = (json_object *)1;
     vw_err err;
+    size_t bl = strlen(buf);
+    if (bl >= 8 && strcmp(buf + bl - 8, "_history") == 0) {
+        history(buf, params, n, &o);
+        free(buf);
+        return 0;
+    }
     char *slash = strchr(buf, '/');
     if (slash) { /* Type/id: the read interaction */
         *slash = '\0';
         int rc = vw_fhir_read(snap, &o, buf, slash + 1, &out, &err);
-        if ((rc == 0) != (out != NULL) ||
-            (rc != 0 && strcmp(err.code, VW_E_NOT_FOUND) && strcmp(err.code, VW_E_BAD_REQUEST)))
-            abort();
-        if (rc == 0)
-            check_json(out);
-        else
-            check_error(&err);
+        check_answer(rc, out, &err); /* rc first: out is set by the call */
         free(buf);
         return 0;
     }

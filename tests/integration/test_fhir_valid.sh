@@ -5,7 +5,7 @@
 # anywhere (ele-1/ext-1). Checked: the `verwijs export fhir` Bundle, and from
 # a real verwijsd's HTTP gateway the CapabilityStatement, reads of every
 # resource type (a forming and a certified network, a provider with the
-# referrer's attributes, a membership role), searches and an
+# referrer's attributes, a membership role), searches, history Bundles and an
 # OperationOutcome. Any problem fails with the validator's own messages.
 . "$(dirname "$0")/lib.sh"
 need_geodata
@@ -81,6 +81,8 @@ for q in 'Organization?type=network' 'Organization?type=practice&_count=5' \
   check "search $q 200" test "$(get "search$n" "/fhir/$q")" = 200
 done
 check "an error 404" test "$(get outcome /fhir/Location/loc-NOPE)" = 404
+check "system history 200" test "$(get history_system '/fhir/_history?_count=20')" = 200
+check "type history 200" test "$(get history_type '/fhir/Location/_history?_count=5&_since=2000-01-01T00:00:00Z')" = 200
 check "the CapabilityStatement names the software and this server" python3 -c "
 import json; c=json.load(open('$T/http/metadata.json'))
 assert c['software']['name']=='Verwijs' and c['software']['version'], c.get('software')

@@ -78,8 +78,13 @@ function check(doc) {
   }
   if (doc.resourceType === 'Bundle') {
     // the entries as the schema sees them inside the Bundle, too
+    // (a history entry may go without resource: bdl-5 asks for request or
+    // response then, and Verwijs gives both)
     for (const e of doc.entry || [])
-      if (!e.fullUrl || !e.resource) problems.push('Bundle.entry: needs fullUrl and resource');
+      if (!e.fullUrl || (!e.resource && !(doc.type === 'history' && e.request && e.response &&
+                                          e.request.method && e.request.url &&
+                                          e.response.status)))
+        problems.push('Bundle.entry: needs fullUrl and resource');
   }
   return problems;
 }
