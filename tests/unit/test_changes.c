@@ -77,8 +77,8 @@ static char *dump(const char *db)
     static const char *const q[] = {
         "SELECT * FROM networks ORDER BY id", "SELECT * FROM providers ORDER BY id",
         "SELECT * FROM memberships ORDER BY provider_id, network_id",
-        "SELECT provider_id, tag, registry, valid_from, valid_until, version, updated_at "
-        "FROM registrations ORDER BY 1, 2, 3"};
+        ("SELECT provider_id, tag, registry, valid_from, valid_until, version, updated_at "
+         "FROM registrations ORDER BY 1, 2, 3")};
     size_t cap = 1 << 16, n = 0;
     char *out = calloc(1, cap);
     sqlite3 *c = NULL;
