@@ -35,6 +35,10 @@ typedef struct vw_config {
                                       * without replace_all */
     int admin_max_connections; /* per admin listener (socket, TCP), own budget */
     double admin_auth_timeout; /* seconds an admin TCP connection may stay unauthenticated */
+    /* HTTP admin routes (http_admin.c); off while admin_http_listen is "" */
+    char admin_http_listen[256];     /* HOST:PORT; loopback or behind a TLS proxy */
+    char admin_http_port_file[1024]; /* write its bound port here once ready */
+    uint32_t admin_http_max_body;    /* bytes of an apply body */
     /* TLS listener (libevent + OpenSSL); "" = none */
     char tls_listen[256];
     char tls_cert[1024], tls_key[1024];

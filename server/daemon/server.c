@@ -14,6 +14,7 @@
 
 #include "proto/version.h"
 #include "heavy.h"
+#include "http_admin.h"
 #include "log.h"
 #include "server_int.h"
 #include "vwtime.h"
@@ -56,6 +57,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     vw_listeners_close(srv);
     vw_workers_stop(srv);
     vw_http_stop(srv->http);
+    vw_http_admin_stop(srv->http_admin);
     event_base_loopbreak(srv->base);
 }
 
@@ -119,7 +121,7 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     srv->admin_env.cfg = cfg;
     srv->admin_env.stopping = &srv->stopping;
     vw_admin_setup(&srv->admin_tmpl, &srv->admin_env);
-    if (cfg->admin_listen[0] &&
+    if ((cfg->admin_listen[0] || cfg->admin_http_listen[0]) &&
         vw_admin_token_load(cfg, srv->admin_token, sizeof srv->admin_token, err) != 0)
         goto fail;
     if ((cfg->tls_listen[0] || (cfg->admin_listen[0] && cfg->admin_tls)) &&
@@ -140,6 +142,8 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
         if (srv->http == NULL)
             goto fail;
     }
+    if (cfg->admin_http_listen[0] && (srv->http_admin = vw_http_admin_new(srv, err)) == NULL)
+        goto fail;
     if ((cfg->watch_interval > 0 || cfg->publish_dir[0]) &&
         (srv->watch = vw_watch_new(cfg, srv->snaps, err)) == NULL)
         goto fail;
@@ -190,6 +194,7 @@ void vw_server_free(vw_server *srv)
         return;
     vw_watch_free(srv->watch); /* before the snapshot holder it refreshes */
     vw_http_free(srv->http);
+    vw_http_admin_free(srv->http_admin);
     vw_heavy_free(srv->heavy); /* before the workers: a running job posts to one */
     vw_workers_free(srv);
     if (srv->reload_started)

@@ -107,6 +107,7 @@ struct vw_server {
     pthread_t reload_thread;    /* SIGHUP's reload; joined before the next one and at exit */
     bool reload_started;
     vw_http *http;              /* HTTP/JSON gateway, NULL when http_listen is "" */
+    struct vw_http_admin *http_admin; /* admin_http_listen, else NULL */
     atomic_ullong input_total;  /* bytes held of all partial frames (max_input_total) */
     atomic_int lk_open[VW_LK_COUNT]; /* open connections per listener class */
     struct vw_heavy *heavy;     /* the heavy-op pool (heavy.h) */

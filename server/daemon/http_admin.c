@@ -1,0 +1,533 @@
+/* http_admin.c -- the HTTP admin listener (see http_admin.h, docs/HTTP.md
+ * "Admin routes").
+ *
+ * One thread with its own event_base and evhttp on admin_http_listen, so no
+ * admin work ever runs on a query HTTP thread. A route becomes the msgpack
+ * request of the same op-table row (`apply`, `changes`, `history`) and
+ * vw_ops_handle answers it with the admin context of the msgpack admin
+ * path, so argument checks, authorisation and error codes are the msgpack
+ * ones; the error code's HTTP status comes from proto/vw_err.h.
+ *
+ * Authentication: `Authorization: Bearer SECRET` or `Basic base64(NAME:SECRET)`,
+ * checked by http_admin_auth (the legacy admin token until named
+ * credentials land). No or bad credentials: 401 with WWW-Authenticate; after
+ * VW_HA_MAX_FAILS failures on one connection it is closed.
+ *
+ * Bounds: request head http_max_header, body admin_http_max_body (larger:
+ * 413), http_timeout per request. JSON bodies are parsed by json-c with a
+ * depth limit and converted to msgpack (json_to_mp); the change objects are
+ * then checked by the change parser of the msgpack `apply`. */
+#include "http_admin.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+#include "log.h"
+#include "proto/hostport.h"
+#include "proto/msg.h"
+#include "proto/version.h"
+#include "server/ops/http.h"
+#include "server/ops/qstring.h"
+#include "vwtime.h"
+
+#define VW_HA_MAX_FAILS 5   /* failed authentications before a connection is closed */
+#define VW_HA_JSON_DEPTH 16 /* nesting of a request body */
+
+struct vw_http_admin {
+    vw_server *srv;
+    struct event_base *base;
+    struct evhttp *http;
+    pthread_t thread;
+    bool started;
+    msgpack_zone zone;
+    msgpack_sbuffer req, resp; /* the request built, the response frame */
+};
+
+typedef struct out_sink {
+    struct evbuffer *buf;
+} out_sink;
+
+static int sink_write(void *ctx, const char *p, size_t n)
+{
+    return evbuffer_add(((out_sink *)ctx)->buf, p, n) == 0 ? 0 : -1;
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+    }
+}
+
+static void send_json(struct evhttp_request *req, int status)
+{
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+    vw_http_send_reply(req, status, reason(status));
+}
+
+static void send_error(struct evhttp_request *req, int status, const char *code, const char *msg)
+{
+    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    out_sink s = {b};
+    evbuffer_drain(b, evbuffer_get_length(b));
+    vw_http_error_json(code, msg, sink_write, &s);
+    evbuffer_add(b, "\n", 1);
+    send_json(req, status);
+}
+
+/* ---- authentication ------------------------------------------------------ */
+
+/* Failed attempts per connection (evhttp has no per-connection user data:
+ * a small table keyed by the connection, bounded by the listener's budget). */
+typedef struct fail_slot {
+    const struct evhttp_connection *evcon;
+    int fails;
+} fail_slot;
+static fail_slot fails[64];
+
+static int *fail_count(const struct evhttp_connection *evcon)
+{
+    fail_slot *free_slot = NULL;
+    for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++) {
+        if (fails[i].evcon == evcon)
+            return &fails[i].fails;
+        if (free_slot == NULL && fails[i].evcon == NULL)
+            free_slot = &fails[i];
+    }
+    if (free_slot == NULL)
+        free_slot = &fails[0];
+    free_slot->evcon = evcon;
+    free_slot->fails = 0;
+    return &free_slot->fails;
+}
+
+static void on_close(struct evhttp_connection *evcon, void *arg)
+{
+    (void)arg;
+    for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++)
+        if (fails[i].evcon == evcon)
+            fails[i].evcon = NULL;
+}
+
+/* The credential an Authorization header names, or NULL. The secret is
+ * `SECRET` of "Bearer SECRET" or of "Basic base64(NAME:SECRET)" (NAME:SECRET
+ * as a whole is tried first, for named credentials). */
+static const vw_credential *http_admin_auth(vw_server *srv, const char *hdr)
+{
+    static const vw_credential token_admin = {.name = "admin", .role = VW_ROLE_ADMIN};
+    char secret[512];
+    size_t len = 0;
+    if (hdr == NULL)
+        return NULL;
+    if (strncasecmp(hdr, "Bearer ", 7) == 0) {
+        len = strlen(hdr + 7);
+        if (len >= sizeof secret)
+            return NULL;
+        memcpy(secret, hdr + 7, len);
+    } else if (strncasecmp(hdr, "Basic ", 6) == 0) {
+        size_t in = strlen(hdr + 6);
+        if (in == 0 || in % 4 != 0 || in / 4 * 3 >= sizeof secret)
+            return NULL;
+        int n = EVP_DecodeBlock((unsigned char *)secret, (const unsigned char *)hdr + 6, (int)in);
+        if (n < 0)
+            return NULL;
+        len = (size_t)n; /* EVP_DecodeBlock counts the padding as zero bytes */
+        for (size_t i = in; i > in - 2 && hdr[6 + i - 1] == '=' && len > 0; i--)
+            len--;
+    } else {
+        return NULL;
+    }
+    secret[len] = '\0';
+    const char *colon = memchr(secret, ':', len);
+    size_t tl = strlen(srv->admin_token);
+    if (vw_ops_token_eq(secret, len, srv->admin_token, tl))
+        return &token_admin;
+    if (colon && vw_ops_token_eq(colon + 1, len - (size_t)(colon + 1 - secret), srv->admin_token,
+                                 tl))
+        return &token_admin;
+    return NULL;
+}
+
+/* ---- JSON -> msgpack ------------------------------------------------------ */
+
+static int json_to_mp(msgpack_packer *pk, struct json_object *j)
+{
+    switch (json_object_get_type(j)) {
+    case json_type_null: return msgpack_pack_nil(pk);
+    case json_type_boolean:
+        return json_object_get_boolean(j) ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    case json_type_int: return msgpack_pack_int64(pk, json_object_get_int64(j));
+    case json_type_double: return msgpack_pack_double(pk, json_object_get_double(j));
+    case json_type_string:
+        return msgpack_pack_str_with_body(pk, json_object_get_string(j),
+                                          (size_t)json_object_get_string_len(j));
+    case json_type_array: {
+        size_t n = json_object_array_length(j);
+        msgpack_pack_array(pk, n);
+        for (size_t i = 0; i < n; i++)
+            json_to_mp(pk, json_object_array_get_idx(j, i));
+        return 0;
+    }
+    case json_type_object: {
+        msgpack_pack_map(pk, (size_t)json_object_object_length(j));
+        json_object_object_foreach(j, k, v) {
+            vw_pack_cstr(pk, k);
+            json_to_mp(pk, v);
+        }
+        return 0;
+    }
+    }
+    return -1;
+}
+
+/* The `changes` array of an apply body: {"changes":[...]}, or JSON lines of
+ * change objects. NULL with *why set when the body is not that. The
+ * caller puts the result. */
+static struct json_object *parse_changes(const char *body, size_t len, const char **why)
+{
+    struct json_tokener *tok = json_tokener_new_ex(VW_HA_JSON_DEPTH);
+    struct json_object *all = NULL, *arr = NULL;
+    size_t off = 0;
+    *why = "the body is not JSON: {\"changes\":[...]} or one change object per line";
+    if (tok == NULL)
+        return NULL;
+    while (off < len) {
+        while (off < len && strchr(" \t\r\n", body[off]))
+            off++;
+        if (off == len)
+            break;
+        json_tokener_reset(tok);
+        struct json_object *o = json_tokener_parse_ex(tok, body + off, (int)(len - off));
+        if (o == NULL || json_tokener_get_error(tok) != json_tokener_success) {
+            json_object_put(o);
+            goto fail;
+        }
+        off += json_tokener_get_parse_end(tok);
+        struct json_object *list;
+        if (arr == NULL && all == NULL && json_object_object_get_ex(o, "changes", &list)) {
+            if (!json_object_is_type(list, json_type_array)) {
+                *why = "\"changes\" must be an array of change objects";
+                json_object_put(o);
+                goto fail;
+            }
+            all = o;
+            continue;
+        }
+        if (all != NULL || !json_object_is_type(o, json_type_object)) {
+            *why = "a JSON-lines body holds one change object per line";
+            json_object_put(o);
+            goto fail;
+        }
+        if (arr == NULL)
+            arr = json_object_new_array();
+        json_object_array_add(arr, o);
+    }
+    json_tokener_free(tok);
+    if (all) {
+        struct json_object *list;
+        json_object_object_get_ex(all, "changes", &list);
+        json_object_get(list);
+        json_object_put(all);
+        return list;
+    }
+    if (arr == NULL)
+        *why = "the body holds no changes";
+    return arr;
+fail:
+    json_tokener_free(tok);
+    json_object_put(all);
+    json_object_put(arr);
+    return NULL;
+}
+
+/* ---- ops ------------------------------------------------------------------ */
+
+/* Runs the request in h->req as `cred` and writes its JSON answer. */
+static void run(vw_http_admin *h, struct evhttp_request *req, const vw_credential *cred)
+{
+    vw_server *srv = h->srv;
+    const vw_config *cfg = srv->cfg;
+    vw_ops_server_info info;
+    vw_ops_admin admin = srv->admin_tmpl;
+    char logline[256];
+    int status;
+    admin.cred = cred;
+    admin.token = NULL; /* authenticated above */
+    vw_snapshot *snap = vw_snapholder_acquire(srv->snaps, &info);
+    info.version = VW_VERSION;
+    info.started_at = srv->started_at;
+    info.workers = srv->n_workers;
+    vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
+                      .stats = &srv->stats, .info = &info, .zone = &h->zone,
+                      .today = vw_date_today(), .problems = srv->problems,
+                      .refer_cfg = &cfg->refer, .proto = VW_PROTO_HTTP, .admin = &admin};
+    h->resp.size = 0;
+    vw_ops_handle(&ctx, (const uint8_t *)h->req.data, h->req.size, &h->resp, logline,
+                  sizeof logline);
+    if (snap)
+        vw_snapshot_release(snap);
+    vw_log(VW_LOG_INFO, "http-admin %s (credential %s)", logline, cred->name);
+    if (admin.refused)
+        vw_log(VW_LOG_WARN, "http-admin refused (credential %s): %s", cred->name, admin.refusal);
+    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    out_sink s = {b};
+    if (vw_http_render((const uint8_t *)h->resp.data + 4, h->resp.size - 4, &h->zone, sink_write,
+                       &s, &status) != 0) {
+        send_error(req, 500, VW_E_INTERNAL, "response could not be rendered");
+        return;
+    }
+    evbuffer_add(b, "\n", 1);
+    send_json(req, status);
+}
+
+static void route_apply(vw_http_admin *h, struct evhttp_request *req, const vw_credential *cred)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+    const char *why;
+    struct json_object *list = parse_changes(body, len, &why);
+    if (list == NULL) {
+        send_error(req, 400, VW_E_BAD_REQUEST, why);
+        return;
+    }
+    msgpack_packer pk;
+    h->req.size = 0;
+    msgpack_packer_init(&pk, &h->req, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    vw_pack_kv_int(&pk, "v", VW_PROTO_VERSION);
+    vw_pack_kv_int(&pk, "id", 1);
+    vw_pack_kv_str(&pk, "op", "apply");
+    vw_pack_cstr(&pk, "args");
+    msgpack_pack_map(&pk, 1);
+    vw_pack_cstr(&pk, "changes");
+    json_to_mp(&pk, list);
+    json_object_put(list);
+    run(h, req, cred);
+}
+
+/* GET /v1/admin/history/KIND/ID[/ID2[/ID3]] */
+static void route_history(vw_http_admin *h, struct evhttp_request *req, const char *rest,
+                          const vw_credential *cred)
+{
+    char kind[32], parts[3][256];
+    int n = 0;
+    vw_err err;
+    const char *slash = strchr(rest, '/');
+    if (slash == NULL || (size_t)(slash - rest) >= sizeof kind) {
+        send_error(req, 400, VW_E_BAD_REQUEST, "use /v1/admin/history/KIND/ID");
+        return;
+    }
+    memcpy(kind, rest, (size_t)(slash - rest));
+    kind[slash - rest] = '\0';
+    rest = slash + 1;
+    while (n < 3) {
+        char seg[256];
+        const char *e = strchr(rest, '/');
+        size_t sl = e ? (size_t)(e - rest) : strlen(rest);
+        if (sl >= sizeof seg) {
+            send_error(req, 400, VW_E_BAD_REQUEST, "an id is too long");
+            return;
+        }
+        memcpy(seg, rest, sl);
+        seg[sl] = '\0';
+        if (vw_path_id_decode(seg, sizeof parts[n] - 1, parts[n], &err) != 0) {
+            send_error(req, 400, err.code, err.message);
+            return;
+        }
+        n++;
+        if (e == NULL)
+            break;
+        rest = e + 1;
+    }
+    msgpack_packer pk;
+    h->req.size = 0;
+    msgpack_packer_init(&pk, &h->req, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    vw_pack_kv_int(&pk, "v", VW_PROTO_VERSION);
+    vw_pack_kv_int(&pk, "id", 1);
+    vw_pack_kv_str(&pk, "op", "history");
+    vw_pack_cstr(&pk, "args");
+    msgpack_pack_map(&pk, 2);
+    vw_pack_kv_str(&pk, "kind", kind);
+    vw_pack_cstr(&pk, "id");
+    msgpack_pack_array(&pk, (size_t)n);
+    for (int i = 0; i < n; i++)
+        vw_pack_cstr(&pk, parts[i]);
+    run(h, req, cred);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    vw_http_admin *h = arg;
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct evkeyvalq *ih = evhttp_request_get_input_headers(req);
+
+    evhttp_connection_set_closecb(evcon, on_close, NULL);
+    const vw_credential *cred =
+        http_admin_auth(h->srv, evhttp_find_header(ih, "Authorization"));
+    if (cred == NULL) {
+        int *nf = fail_count(evcon);
+        struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+        evhttp_add_header(oh, "WWW-Authenticate", "Bearer realm=\"verwijsd admin\"");
+        evhttp_add_header(oh, "WWW-Authenticate", "Basic realm=\"verwijsd admin\"");
+        if (++*nf >= VW_HA_MAX_FAILS)
+            evhttp_add_header(oh, "Connection", "close");
+        vw_log(VW_LOG_WARN, "http-admin: request without valid credentials (%d on this "
+               "connection)", *nf);
+        send_error(req, 401, VW_E_FORBIDDEN,
+                   "credentials required: Authorization: Bearer SECRET or Basic NAME:SECRET");
+        return;
+    }
+    if (path == NULL || strncmp(path, "/v1/admin/", 10) != 0) {
+        send_error(req, 404, VW_E_UNKNOWN_OP, "no such route; see docs/HTTP.md \"Admin routes\"");
+        return;
+    }
+    const char *r = path + 10;
+    if (strcmp(r, "apply") == 0) {
+        if (m != EVHTTP_REQ_POST) {
+            evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+            send_error(req, 405, VW_E_BAD_REQUEST, "use POST");
+            return;
+        }
+        route_apply(h, req, cred);
+        return;
+    }
+    if (m != EVHTTP_REQ_GET && (strcmp(r, "changes") == 0 || strncmp(r, "history/", 8) == 0)) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET");
+        send_error(req, 405, VW_E_BAD_REQUEST, "use GET");
+        return;
+    }
+    if (strcmp(r, "changes") == 0) {
+        vw_err err;
+        h->req.size = 0;
+        if (vw_http_build_request(&h->req, "changes", NULL, query, h->srv->cfg->http_max_params,
+                                  &err) != 0) {
+            send_error(req, vw_http_status(err.code), err.code, err.message);
+            return;
+        }
+        run(h, req, cred);
+        return;
+    }
+    if (strncmp(r, "history/", 8) == 0) {
+        route_history(h, req, r + 8, cred);
+        return;
+    }
+    send_error(req, 404, VW_E_UNKNOWN_OP, "no such route; see docs/HTTP.md \"Admin routes\"");
+}
+
+/* ---- the thread ------------------------------------------------------------ */
+
+static void *ha_main(void *arg)
+{
+    vw_http_admin *h = arg;
+    event_base_dispatch(h->base);
+    return NULL;
+}
+
+vw_http_admin *vw_http_admin_new(vw_server *srv, vw_err *err)
+{
+    const vw_config *cfg = srv->cfg;
+    char host[256], port[32];
+    vw_err why;
+    vw_http_admin *h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "out of memory");
+        return NULL;
+    }
+    h->srv = srv;
+    msgpack_zone_init(&h->zone, 8192);
+    msgpack_sbuffer_init(&h->req);
+    msgpack_sbuffer_init(&h->resp);
+    if (vw_hostport_split(cfg->admin_http_listen, host, sizeof host, port, sizeof port, &why) !=
+        0) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "admin_http_listen: %s", why.message);
+        goto fail;
+    }
+    char *end;
+    long pn = strtol(port, &end, 10);
+    if (*end || pn < 0 || pn > 65535) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "admin_http_listen: bad port '%s'", port);
+        goto fail;
+    }
+    h->base = event_base_new();
+    h->http = h->base ? evhttp_new(h->base) : NULL;
+    if (h->http == NULL) {
+        vw_err_set(err, VW_E_INTERNAL, "cannot create the HTTP admin listener");
+        goto fail;
+    }
+    struct timeval tv = vw_time_tv(cfg->http_timeout);
+    evhttp_set_gencb(h->http, on_request, h);
+    evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                            EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(h->http, (ev_ssize_t)cfg->http_max_header);
+    evhttp_set_max_body_size(h->http, (ev_ssize_t)cfg->admin_http_max_body);
+    evhttp_set_timeout_tv(h->http, &tv);
+    struct evhttp_bound_socket *bs = evhttp_bind_socket_with_handle(h->http, host,
+                                                                    (ev_uint16_t)pn);
+    if (bs == NULL) {
+        vw_err_set(err, VW_E_CONNECT, "cannot listen (HTTP admin) on %s", cfg->admin_http_listen);
+        goto fail;
+    }
+    if (vw_write_port_file(cfg->admin_http_port_file, evhttp_bound_socket_get_fd(bs),
+                           "HTTP admin", err) != 0)
+        goto fail;
+    if (pthread_create(&h->thread, NULL, ha_main, h) != 0) {
+        vw_err_set(err, VW_E_INTERNAL, "cannot start the HTTP admin thread");
+        goto fail;
+    }
+    h->started = true;
+    return h;
+fail:
+    vw_http_admin_free(h);
+    return NULL;
+}
+
+void vw_http_admin_stop(vw_http_admin *h)
+{
+    if (h == NULL || !h->started)
+        return;
+    event_base_loopexit(h->base, NULL);
+    pthread_join(h->thread, NULL);
+    h->started = false;
+}
+
+void vw_http_admin_free(vw_http_admin *h)
+{
+    if (h == NULL)
+        return;
+    vw_http_admin_stop(h);
+    if (h->http)
+        evhttp_free(h->http);
+    if (h->base)
+        event_base_free(h->base);
+    msgpack_zone_destroy(&h->zone);
+    msgpack_sbuffer_destroy(&h->req);
+    msgpack_sbuffer_destroy(&h->resp);
+    free(h);
+}

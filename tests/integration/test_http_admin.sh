@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# test_http_admin.sh -- the HTTP admin routes (admin_http_listen) against a
+# real verwijsd, driven by curl:
+#  - no or wrong credentials: 401 with WWW-Authenticate; Bearer and Basic
+#    both accepted;
+#  - POST /v1/admin/apply creates a provider and its membership; the query
+#    port serves it right after (verwijs match / provider);
+#  - a stale version: 409 conflict; bad JSON / oversize body / bad ids:
+#    400/413 with a stable error code; the daemon keeps serving;
+#  - GET /v1/admin/history/provider/ID names who did it;
+#    GET /v1/admin/changes?since=N returns the change;
+#  - the query HTTP port answers 404 for /v1/admin/*.
+. "$(dirname "$0")/lib.sh"
+need_geodata
+command -v curl >/dev/null || { echo "curl not found" >&2; exit 1; }
+gen_db 300 12
+printf 's3cret-token-0123456789abcdef\n' > "$T/token"
+chmod 600 "$T/token"
+TOKEN=$(cat "$T/token")
+cat > "$T/ha.conf" <<CONF
+admin_token_file = $T/token
+admin_http_listen = 127.0.0.1:0
+admin_http_port_file = $T/ha.port
+admin_http_max_body = 65536
+http_listen = 127.0.0.1:0
+http_port_file = $T/http.port
+CONF
+start_daemon "$DB" --config "$T/ha.conf"
+HA="http://127.0.0.1:$(cat "$T/ha.port")"
+QH="http://127.0.0.1:$(cat "$T/http.port")"
+AUTH=(-H "Authorization: Bearer $TOKEN")
+
+# req METHOD URL [curl args...]: status in $T/status, body in $T/body
+req() {
+  local m="$1" u="$2"; shift 2
+  curl -s -o "$T/body" -w '%{http_code}' -X "$m" "$u" "$@" > "$T/status" 2>"$T/curl.err" ||
+    echo 000 > "$T/status"
+}
+status_is() { test "$(cat "$T/status")" = "$1"; }
+body_has() { grep -q -- "$1" "$T/body"; }
+
+req GET "$HA/v1/admin/changes"
+check "no credentials: 401" status_is 401
+curl -s -D "$T/hdr" -o /dev/null "$HA/v1/admin/changes"
+check "... with WWW-Authenticate" grep -qi "^WWW-Authenticate: Bearer" "$T/hdr"
+req GET "$HA/v1/admin/changes" -H "Authorization: Bearer wrong"
+check "wrong token: 401" status_is 401
+req GET "$HA/v1/admin/changes?limit=1" -u "admin:$TOKEN"
+check "Basic NAME:SECRET accepted" status_is 200
+
+NET=$(awk -F, 'NR == 2 { print $1 }' "$T/networks.csv")
+cat > "$T/apply.json" <<JSON
+{"changes":[
+ {"op":"create","kind":"provider","id":"PHTTP1","set":{"name":"Fysio Http","discipline":"fysiotherapeut","expertise":"oncologie","lat":52.0907,"lon":5.1214,"postcode":"3511","city":"Utrecht","accepting":true,"online":false}},
+ {"op":"create","kind":"membership","id":["PHTTP1","$NET"]}]}
+JSON
+req POST "$HA/v1/admin/apply" "${AUTH[@]}" --data-binary @"$T/apply.json"
+check "apply: 200" status_is 200
+check "... 2 applied" python3 -c "import json; d=json.load(open('$T/body')); assert d['applied'] == 2, d"
+"$V" match --near 3511 --discipline fysiotherapeut --limit 100 --json > "$T/match.json"
+check "the query port serves it right after" grep -q '"PHTTP1"' "$T/match.json"
+"$V" provider PHTTP1 --json > "$T/p.json"
+check "... with its network" grep -q "\"$NET\"" "$T/p.json"
+
+# JSON lines, stale version
+printf '{"op":"update","kind":"provider","id":"PHTTP1","version":7,"set":{"accepting":false}}\n' > "$T/stale.jsonl"
+req POST "$HA/v1/admin/apply" "${AUTH[@]}" --data-binary @"$T/stale.jsonl"
+check "stale version: 409" status_is 409
+check "... conflict" body_has '"conflict"'
+printf '{"op":"update","kind":"provider","id":"PHTTP1","version":1,"set":{"accepting":false}}\n' > "$T/ok.jsonl"
+req POST "$HA/v1/admin/apply" "${AUTH[@]}" --data-binary @"$T/ok.jsonl"
+check "the right version (JSON lines): 200" status_is 200
+
+# bad input
+req POST "$HA/v1/admin/apply" "${AUTH[@]}" --data-binary '{"changes":[{"op":'
+check "bad JSON: 400" status_is 400
+check "... bad_request" body_has '"bad_request"'
+req POST "$HA/v1/admin/apply" "${AUTH[@]}" --data-binary '{"changes":5}'
+check "changes not an array: 400" status_is 400
+req POST "$HA/v1/admin/apply" "${AUTH[@]}" --data-binary '{"changes":[{"op":"explode","kind":"provider","id":"X"}]}'
+check "unknown op in a change: 400" status_is 400
+head -c 100000 /dev/zero | tr '\0' ' ' > "$T/big"
+req POST "$HA/v1/admin/apply" "${AUTH[@]}" --data-binary @"$T/big"
+check "oversize body: 413" status_is 413
+req GET "$HA/v1/admin/history/provider/%zz" "${AUTH[@]}"
+check "bad path id: 400" status_is 400
+req GET "$HA/v1/admin/history/kapper/X" "${AUTH[@]}"
+check "unknown kind: 400" status_is 400
+req GET "$HA/v1/admin/changes?since=abc" "${AUTH[@]}"
+check "bad since: 400" status_is 400
+req GET "$HA/v1/admin/nothing" "${AUTH[@]}"
+check "unknown route: 404" status_is 404
+req GET "$HA/v1/admin/apply" "${AUTH[@]}"
+check "GET apply: 405" status_is 405
+
+# history and the feed
+req GET "$HA/v1/admin/history/provider/PHTTP1" "${AUTH[@]}"
+check "history: 200" status_is 200
+check "... 2 changes by admin" python3 -c "
+import json; c=json.load(open('$T/body'))['changes']
+assert len(c) == 2 and all(x['credential'] == 'admin' for x in c), c"
+req GET "$HA/v1/admin/history/membership/PHTTP1/$NET" "${AUTH[@]}"
+check "membership history: one create" python3 -c "
+import json; c=json.load(open('$T/body'))['changes']; assert len(c) == 1 and c[0]['op'] == 'create', c"
+LAST=$(sqlite3 "$DB" "SELECT max(seq) FROM change_log")
+req GET "$HA/v1/admin/changes?since=$((LAST - 1))" "${AUTH[@]}"
+check "changes?since=N returns the last change" python3 -c "
+import json; c=json.load(open('$T/body'))['changes']
+assert len(c) == 1 and c[0]['seq'] == $LAST and 'PHTTP1' in c[0]['record'], c"
+
+# the query port keeps refusing admin routes
+req POST "$QH/v1/admin/apply" --data-binary @"$T/apply.json"
+check "query port: POST /v1/admin/apply refused" test "$(cat "$T/status")" != 200
+req GET "$QH/v1/admin/changes" "${AUTH[@]}"
+check "query port: 404 for /v1/admin/changes" status_is 404
+
+# after all that, the daemon still answers
+"$V" ping > /dev/null
+check "daemon alive" test $? = 0
+check "the token is not logged" bash -c "! grep -q '$TOKEN' '$T/verwijsd.log'"
+stop_daemon
+check "clean stop" test $? = 0
+finish
