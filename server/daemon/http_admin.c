@@ -51,6 +51,7 @@ struct vw_http_admin {
     bool started;
     msgpack_zone zone;
     msgpack_sbuffer req, resp; /* the request built, the response frame */
+    struct ha_conn *conns;     /* VW_HA_MAX_CONNS, owned */
 };
 
 typedef struct out_sink {
@@ -97,36 +98,45 @@ static void send_error(struct evhttp_request *req, int status, const char *code,
 
 /* ---- authentication ------------------------------------------------------ */
 
-/* Failed attempts per connection (evhttp has no per-connection user data:
- * a small table keyed by the connection, bounded by the listener's budget). */
-typedef struct fail_slot {
-    const struct evhttp_connection *evcon;
+/* The connections that sent a request (evhttp 2.1 has neither a
+ * connection cap nor per-connection user data): at most
+ * admin_max_connections (<= VW_HA_MAX_CONNS) at a time, each with its
+ * failed authentications. Only the admin thread touches it. */
+#define VW_HA_MAX_CONNS 64
+typedef struct ha_conn {
+    const struct evhttp_connection *evcon; /* NULL: free */
     int fails;
-} fail_slot;
-static fail_slot fails[64];
+} ha_conn;
 
-static int *fail_count(const struct evhttp_connection *evcon)
+/* The slot of `evcon` (taken on its first request), NULL when the budget is
+ * used up. */
+static ha_conn *conn_slot(vw_http_admin *h, struct evhttp_connection *evcon, void (*closecb)(
+                                                   struct evhttp_connection *, void *))
 {
-    fail_slot *free_slot = NULL;
-    for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++) {
-        if (fails[i].evcon == evcon)
-            return &fails[i].fails;
-        if (free_slot == NULL && fails[i].evcon == NULL)
-            free_slot = &fails[i];
+    int cap = h->srv->cfg->admin_max_connections;
+    ha_conn *free_slot = NULL;
+    if (cap > VW_HA_MAX_CONNS)
+        cap = VW_HA_MAX_CONNS;
+    for (int i = 0; i < cap; i++) {
+        if (h->conns[i].evcon == evcon)
+            return &h->conns[i];
+        if (free_slot == NULL && h->conns[i].evcon == NULL)
+            free_slot = &h->conns[i];
     }
-    if (free_slot == NULL)
-        free_slot = &fails[0];
-    free_slot->evcon = evcon;
-    free_slot->fails = 0;
-    return &free_slot->fails;
+    if (free_slot) {
+        free_slot->evcon = evcon;
+        free_slot->fails = 0;
+        evhttp_connection_set_closecb(evcon, closecb, h);
+    }
+    return free_slot;
 }
 
 static void on_close(struct evhttp_connection *evcon, void *arg)
 {
-    (void)arg;
-    for (size_t i = 0; i < sizeof fails / sizeof fails[0]; i++)
-        if (fails[i].evcon == evcon)
-            fails[i].evcon = NULL;
+    vw_http_admin *h = arg;
+    for (int i = 0; i < VW_HA_MAX_CONNS; i++)
+        if (h->conns[i].evcon == evcon)
+            h->conns[i].evcon = NULL;
 }
 
 /* The credential an Authorization header names, or NULL. The secret is
@@ -262,6 +272,27 @@ fail:
 
 /* ---- ops ------------------------------------------------------------------ */
 
+/* An apply of one change answers with the record's new version: ETag "N". */
+static void set_etag(struct evhttp_request *req, const msgpack_object *result)
+{
+    if (result == NULL || result->type != MSGPACK_OBJECT_MAP)
+        return;
+    for (uint32_t i = 0; i < result->via.map.size; i++) {
+        const msgpack_object_kv *kv = &result->via.map.ptr[i];
+        if (kv->key.type != MSGPACK_OBJECT_STR || kv->key.via.str.size != 8 ||
+            memcmp(kv->key.via.str.ptr, "versions", 8) != 0)
+            continue;
+        const msgpack_object *v = &kv->val;
+        if (v->type == MSGPACK_OBJECT_ARRAY && v->via.array.size == 1 &&
+            v->via.array.ptr[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+            char tag[32];
+            snprintf(tag, sizeof tag, "\"%llu\"",
+                     (unsigned long long)v->via.array.ptr[0].via.u64);
+            evhttp_add_header(evhttp_request_get_output_headers(req), "ETag", tag);
+        }
+    }
+}
+
 /* Runs the request in h->req as `cred` and writes its JSON answer. */
 static void run(vw_http_admin *h, struct evhttp_request *req, const vw_credential *cred)
 {
@@ -291,14 +322,20 @@ static void run(vw_http_admin *h, struct evhttp_request *req, const vw_credentia
         vw_log(VW_LOG_WARN, "http-admin refused (credential %s): %s", cred->name, admin.refusal);
     struct evbuffer *b = evhttp_request_get_output_buffer(req);
     out_sink s = {b};
-    if (vw_http_render((const uint8_t *)h->resp.data + 4, h->resp.size - 4, &h->zone, sink_write,
-                       &s, &status) != 0) {
+    const msgpack_object *result;
+    if (vw_http_answer((const uint8_t *)h->resp.data + 4, h->resp.size - 4, &h->zone, &result,
+                       sink_write, &s, &status) != 0 ||
+        (result && vw_mpjson_write(result, false, sink_write, &s) != 0)) {
         send_error(req, 500, VW_E_INTERNAL, "response could not be rendered");
         return;
     }
+    set_etag(req, result);
     evbuffer_add(b, "\n", 1);
     send_json(req, status);
 }
+
+static void apply_list(vw_http_admin *h, struct evhttp_request *req, const vw_credential *cred,
+                       struct json_object *list);
 
 static void route_apply(vw_http_admin *h, struct evhttp_request *req, const vw_credential *cred)
 {
@@ -311,6 +348,13 @@ static void route_apply(vw_http_admin *h, struct evhttp_request *req, const vw_c
         send_error(req, 400, VW_E_BAD_REQUEST, why);
         return;
     }
+    apply_list(h, req, cred, list);
+}
+
+/* Applies the change objects of `list` (consumed). */
+static void apply_list(vw_http_admin *h, struct evhttp_request *req, const vw_credential *cred,
+                       struct json_object *list)
+{
     msgpack_packer pk;
     h->req.size = 0;
     msgpack_packer_init(&pk, &h->req, msgpack_sbuffer_write);
@@ -326,11 +370,28 @@ static void route_apply(vw_http_admin *h, struct evhttp_request *req, const vw_c
     run(h, req, cred);
 }
 
+/* Decodes the path segment at *rest into id (VW_HA_ID_MAX + 1 bytes) with
+ * the one path-id decoder; *rest moves past it and its '/' (NULL at the end). */
+#define VW_HA_ID_MAX 255
+static int next_id(const char **rest, char *id, vw_err *err)
+{
+    char seg[3 * VW_HA_ID_MAX + 1];
+    const char *e = strchr(*rest, '/');
+    size_t sl = e ? (size_t)(e - *rest) : strlen(*rest);
+    if (sl >= sizeof seg)
+        return vw_err_set(err, VW_E_BAD_REQUEST, "an id is too long (at most %d bytes)",
+                          VW_HA_ID_MAX);
+    memcpy(seg, *rest, sl);
+    seg[sl] = '\0';
+    *rest = e ? e + 1 : NULL;
+    return vw_path_id_decode(seg, VW_HA_ID_MAX, id, err);
+}
+
 /* GET /v1/admin/history/KIND/ID[/ID2[/ID3]] */
 static void route_history(vw_http_admin *h, struct evhttp_request *req, const char *rest,
                           const vw_credential *cred)
 {
-    char kind[32], parts[3][256];
+    char kind[32], parts[3][VW_HA_ID_MAX + 1];
     int n = 0;
     vw_err err;
     const char *slash = strchr(rest, '/');
@@ -341,24 +402,14 @@ static void route_history(vw_http_admin *h, struct evhttp_request *req, const ch
     memcpy(kind, rest, (size_t)(slash - rest));
     kind[slash - rest] = '\0';
     rest = slash + 1;
-    while (n < 3) {
-        char seg[256];
-        const char *e = strchr(rest, '/');
-        size_t sl = e ? (size_t)(e - rest) : strlen(rest);
-        if (sl >= sizeof seg) {
-            send_error(req, 400, VW_E_BAD_REQUEST, "an id is too long");
-            return;
-        }
-        memcpy(seg, rest, sl);
-        seg[sl] = '\0';
-        if (vw_path_id_decode(seg, sizeof parts[n] - 1, parts[n], &err) != 0) {
+    while (rest && n < 3)
+        if (next_id(&rest, parts[n++], &err) != 0) {
             send_error(req, 400, err.code, err.message);
             return;
         }
-        n++;
-        if (e == NULL)
-            break;
-        rest = e + 1;
+    if (rest) {
+        send_error(req, 400, VW_E_BAD_REQUEST, "a key has at most 3 parts");
+        return;
     }
     msgpack_packer pk;
     h->req.size = 0;
@@ -377,6 +428,106 @@ static void route_history(vw_http_admin *h, struct evhttp_request *req, const ch
     run(h, req, cred);
 }
 
+/* The version of an If-Match header ("N", W/"N" or N), 0 when absent, -1
+ * when it is not one. */
+static long long if_match(struct evhttp_request *req)
+{
+    const char *v = evhttp_find_header(evhttp_request_get_input_headers(req), "If-Match");
+    char *end;
+    if (v == NULL)
+        return 0;
+    if (strncmp(v, "W/", 2) == 0)
+        v += 2;
+    v += *v == '"';
+    long long n = strtoll(v, &end, 10);
+    if (end == v || n <= 0 || (*end != '\0' && strcmp(end, "\"") != 0))
+        return -1;
+    return n;
+}
+
+/* PUT/DELETE /v1/admin/providers/ID, /v1/admin/networks/ID and
+ * /v1/admin/networks/ID/members/PROVIDER: one change through `apply`.
+ * PUT's body is the record's fields (the change's "set"); it updates the
+ * record the snapshot has (or when If-Match names a version), else creates. */
+static void route_record(vw_http_admin *h, struct evhttp_request *req, const char *kind,
+                         const char *rest, const vw_credential *cred)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+    char id[VW_HA_ID_MAX + 1], member[VW_HA_ID_MAX + 1];
+    bool membership = false;
+    vw_err err;
+    if (next_id(&rest, id, &err) != 0) {
+        send_error(req, 400, err.code, err.message);
+        return;
+    }
+    if (rest && strcmp(kind, "network") == 0 && strncmp(rest, "members/", 8) == 0) {
+        rest += 8;
+        if (next_id(&rest, member, &err) != 0) {
+            send_error(req, 400, err.code, err.message);
+            return;
+        }
+        membership = true;
+    }
+    if (rest) {
+        send_error(req, 404, VW_E_UNKNOWN_OP, "no such route; see docs/HTTP.md \"Admin routes\"");
+        return;
+    }
+    if (m != EVHTTP_REQ_PUT && m != EVHTTP_REQ_DELETE) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "PUT, DELETE");
+        send_error(req, 405, VW_E_BAD_REQUEST, "use PUT or DELETE");
+        return;
+    }
+    long long version = if_match(req);
+    if (version < 0) {
+        send_error(req, 400, VW_E_BAD_REQUEST, "If-Match must be a record version: \"N\"");
+        return;
+    }
+    struct json_object *ch = json_object_new_object(), *set = NULL;
+    const char *op = "delete";
+    if (m == EVHTTP_REQ_PUT && !membership) {
+        struct evbuffer *in = evhttp_request_get_input_buffer(req);
+        size_t len = evbuffer_get_length(in);
+        struct json_tokener *tok = json_tokener_new_ex(VW_HA_JSON_DEPTH);
+        if (tok && len > 0)
+            set = json_tokener_parse_ex(tok, (const char *)evbuffer_pullup(in, -1), (int)len);
+        bool whole = tok && set && json_tokener_get_parse_end(tok) == len;
+        json_tokener_free(tok);
+        if (!whole || !json_object_is_type(set, json_type_object)) {
+            json_object_put(set);
+            json_object_put(ch);
+            send_error(req, 400, VW_E_BAD_REQUEST, "the body must be one JSON object: the "
+                       "record's fields");
+            return;
+        }
+        vw_snapshot *snap = vw_snapholder_acquire(h->srv->snaps, NULL);
+        bool exists = snap && (strcmp(kind, "provider") == 0
+                                   ? vw_snapshot_find_provider(snap, id, strlen(id)) >= 0
+                                   : vw_snapshot_find_network(snap, id, strlen(id)) >= 0);
+        if (snap)
+            vw_snapshot_release(snap);
+        op = version > 0 || exists ? "update" : "create";
+    } else if (m == EVHTTP_REQ_PUT) {
+        op = "create";
+    }
+    json_object_object_add(ch, "op", json_object_new_string(op));
+    json_object_object_add(ch, "kind", json_object_new_string(membership ? "membership" : kind));
+    if (membership) {
+        struct json_object *key = json_object_new_array();
+        json_object_array_add(key, json_object_new_string(member));
+        json_object_array_add(key, json_object_new_string(id));
+        json_object_object_add(ch, "id", key);
+    } else {
+        json_object_object_add(ch, "id", json_object_new_string(id));
+    }
+    if (version > 0)
+        json_object_object_add(ch, "version", json_object_new_int64(version));
+    if (set)
+        json_object_object_add(ch, "set", set);
+    struct json_object *list = json_object_new_array();
+    json_object_array_add(list, ch);
+    apply_list(h, req, cred, list);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     vw_http_admin *h = arg;
@@ -387,18 +538,23 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     struct evkeyvalq *ih = evhttp_request_get_input_headers(req);
 
-    evhttp_connection_set_closecb(evcon, on_close, NULL);
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    ha_conn *c = conn_slot(h, evcon, on_close);
+    if (c == NULL) {
+        evhttp_add_header(oh, "Connection", "close");
+        send_error(req, 503, VW_E_OVERLOADED,
+                   "too many admin connections (admin_max_connections); try again later");
+        return;
+    }
     const vw_credential *cred =
         http_admin_auth(h->srv, evhttp_find_header(ih, "Authorization"));
     if (cred == NULL) {
-        int *nf = fail_count(evcon);
-        struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
         evhttp_add_header(oh, "WWW-Authenticate", "Bearer realm=\"verwijsd admin\"");
         evhttp_add_header(oh, "WWW-Authenticate", "Basic realm=\"verwijsd admin\"");
-        if (++*nf >= VW_HA_MAX_FAILS)
+        if (++c->fails >= VW_HA_MAX_FAILS)
             evhttp_add_header(oh, "Connection", "close");
         vw_log(VW_LOG_WARN, "http-admin: request without valid credentials (%d on this "
-               "connection)", *nf);
+               "connection)", c->fails);
         send_error(req, 401, VW_E_FORBIDDEN,
                    "credentials required: Authorization: Bearer SECRET or Basic NAME:SECRET");
         return;
@@ -437,6 +593,14 @@ static void on_request(struct evhttp_request *req, void *arg)
         route_history(h, req, r + 8, cred);
         return;
     }
+    if (strncmp(r, "providers/", 10) == 0) {
+        route_record(h, req, "provider", r + 10, cred);
+        return;
+    }
+    if (strncmp(r, "networks/", 9) == 0) {
+        route_record(h, req, "network", r + 9, cred);
+        return;
+    }
     send_error(req, 404, VW_E_UNKNOWN_OP, "no such route; see docs/HTTP.md \"Admin routes\"");
 }
 
@@ -460,6 +624,7 @@ vw_http_admin *vw_http_admin_new(vw_server *srv, vw_err *err)
         return NULL;
     }
     h->srv = srv;
+    h->conns = calloc(VW_HA_MAX_CONNS, sizeof *h->conns);
     msgpack_zone_init(&h->zone, 8192);
     msgpack_sbuffer_init(&h->req);
     msgpack_sbuffer_init(&h->resp);
@@ -476,7 +641,7 @@ vw_http_admin *vw_http_admin_new(vw_server *srv, vw_err *err)
     }
     h->base = event_base_new();
     h->http = h->base ? evhttp_new(h->base) : NULL;
-    if (h->http == NULL) {
+    if (h->http == NULL || h->conns == NULL) {
         vw_err_set(err, VW_E_INTERNAL, "cannot create the HTTP admin listener");
         goto fail;
     }
@@ -529,5 +694,6 @@ void vw_http_admin_free(vw_http_admin *h)
     msgpack_zone_destroy(&h->zone);
     msgpack_sbuffer_destroy(&h->req);
     msgpack_sbuffer_destroy(&h->resp);
+    free(h->conns);
     free(h);
 }
