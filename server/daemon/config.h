@@ -28,6 +28,7 @@ typedef struct vw_config {
     char admin_listen[256];    /* HOST:PORT, "" = none; needs a token */
     char admin_token[256];
     char admin_token_file[1024];
+    char admin_credentials_file[1024]; /* named credentials (creds.h), "" = none */
     int admin_tls;             /* 1: admin_listen speaks TLS (tls_cert/tls_key/tls_client_ca) */
     char admin_import_dir[1024]; /* admin imports only from files inside it; "" = none allowed */
     double admin_import_max_bytes; /* size cap of one admin import file */

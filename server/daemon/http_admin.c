@@ -9,8 +9,8 @@
  * ones; the error code's HTTP status comes from proto/vw_err.h.
  *
  * Authentication: `Authorization: Bearer SECRET` or `Basic base64(NAME:SECRET)`,
- * checked by http_admin_auth (the legacy admin token until named
- * credentials land). No or bad credentials: 401 with WWW-Authenticate; after
+ * checked by vw_creds_authenticate (creds.h) once per distinct header on a
+ * connection. No or bad credentials: 401 with WWW-Authenticate; after
  * VW_HA_MAX_FAILS failures on one connection it is closed.
  *
  * Bounds: request head http_max_header, body admin_http_max_body (larger:
@@ -24,13 +24,16 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "creds.h"
 #include "http.h"
 #include "log.h"
 #include "proto/hostport.h"
@@ -106,6 +109,8 @@ static void send_error(struct evhttp_request *req, int status, const char *code,
 typedef struct ha_conn {
     const struct evhttp_connection *evcon; /* NULL: free */
     int fails;
+    unsigned char auth_key[32];  /* SHA-256 of the Authorization header that gave cred */
+    const vw_credential *cred;   /* borrowed from srv->creds; NULL: none yet */
 } ha_conn;
 
 /* The slot of `evcon` (taken on its first request), NULL when the budget is
@@ -126,6 +131,7 @@ static ha_conn *conn_slot(vw_http_admin *h, struct evhttp_connection *evcon, voi
     if (free_slot) {
         free_slot->evcon = evcon;
         free_slot->fails = 0;
+        free_slot->cred = NULL;
         evhttp_connection_set_closecb(evcon, closecb, h);
     }
     return free_slot;
@@ -139,16 +145,23 @@ static void on_close(struct evhttp_connection *evcon, void *arg)
             h->conns[i].evcon = NULL;
 }
 
-/* The credential an Authorization header names, or NULL. The secret is
- * `SECRET` of "Bearer SECRET" or of "Basic base64(NAME:SECRET)" (NAME:SECRET
- * as a whole is tried first, for named credentials). */
-static const vw_credential *http_admin_auth(vw_server *srv, const char *hdr)
+/* The credential an Authorization header names, or NULL: "Bearer AUTH" or
+ * "Basic base64(AUTH)", AUTH being NAME:SECRET or the legacy admin token,
+ * checked by vw_creds_authenticate (for Basic with the token as password,
+ * the part after the ':' is tried too). Verified once per distinct header
+ * on a connection (the slow hash): `c` caches its SHA-256. */
+static const vw_credential *http_admin_auth(vw_server *srv, ha_conn *c, const char *hdr)
 {
-    static const vw_credential token_admin = {.name = "admin", .role = VW_ROLE_ADMIN};
-    char secret[512];
+    char secret[VW_CREDS_SECRET_MAX + 4];
     size_t len = 0;
+    unsigned char key[32];
+    bool basic = false;
     if (hdr == NULL)
         return NULL;
+    if (SHA256((const unsigned char *)hdr, strlen(hdr), key) == NULL)
+        return NULL;
+    if (c->cred && CRYPTO_memcmp(key, c->auth_key, sizeof key) == 0)
+        return c->cred;
     if (strncasecmp(hdr, "Bearer ", 7) == 0) {
         len = strlen(hdr + 7);
         if (len >= sizeof secret)
@@ -164,18 +177,21 @@ static const vw_credential *http_admin_auth(vw_server *srv, const char *hdr)
         len = (size_t)n; /* EVP_DecodeBlock counts the padding as zero bytes */
         for (size_t i = in; i > in - 2 && hdr[6 + i - 1] == '=' && len > 0; i--)
             len--;
+        basic = true;
     } else {
         return NULL;
     }
     secret[len] = '\0';
+    const vw_credential *cred = vw_creds_authenticate(srv->creds, secret, len);
     const char *colon = memchr(secret, ':', len);
-    size_t tl = strlen(srv->admin_token);
-    if (vw_ops_token_eq(secret, len, srv->admin_token, tl))
-        return &token_admin;
-    if (colon && vw_ops_token_eq(colon + 1, len - (size_t)(colon + 1 - secret), srv->admin_token,
-                                 tl))
-        return &token_admin;
-    return NULL;
+    if (cred == NULL && basic && colon)
+        cred = vw_creds_authenticate(srv->creds, colon + 1, len - (size_t)(colon + 1 - secret));
+    OPENSSL_cleanse(secret, sizeof secret);
+    if (cred) {
+        memcpy(c->auth_key, key, sizeof key);
+        c->cred = cred;
+    }
+    return cred;
 }
 
 /* ---- JSON -> msgpack ------------------------------------------------------ */
@@ -547,7 +563,7 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     const vw_credential *cred =
-        http_admin_auth(h->srv, evhttp_find_header(ih, "Authorization"));
+        http_admin_auth(h->srv, c, evhttp_find_header(ih, "Authorization"));
     if (cred == NULL) {
         evhttp_add_header(oh, "WWW-Authenticate", "Bearer realm=\"verwijsd admin\"");
         evhttp_add_header(oh, "WWW-Authenticate", "Basic realm=\"verwijsd admin\"");

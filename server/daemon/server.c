@@ -121,9 +121,18 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     srv->admin_env.cfg = cfg;
     srv->admin_env.stopping = &srv->stopping;
     vw_admin_setup(&srv->admin_tmpl, &srv->admin_env);
-    if ((cfg->admin_listen[0] || cfg->admin_http_listen[0]) &&
-        vw_admin_token_load(cfg, srv->admin_token, sizeof srv->admin_token, err) != 0)
+    if ((cfg->admin_listen[0] || cfg->admin_http_listen[0]) && !cfg->admin_credentials_file[0] &&
+        !cfg->admin_token[0] && !cfg->admin_token_file[0]) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "admin_listen and admin_http_listen need "
+                   "admin_credentials_file, admin_token or admin_token_file (a token of at "
+                   "least 16 characters)");
         goto fail;
+    }
+    if ((cfg->admin_listen[0] || cfg->admin_socket[0] || cfg->admin_http_listen[0]) &&
+        vw_creds_load(cfg, &srv->creds, err) != 0)
+        goto fail;
+    if (srv->creds)
+        vw_log(VW_LOG_INFO, "admin: %zu named credential(s)", vw_creds_count(srv->creds));
     if ((cfg->tls_listen[0] || (cfg->admin_listen[0] && cfg->admin_tls)) &&
         (srv->tls_ctx = vw_tls_server_ctx(cfg, err)) == NULL)
         goto fail;
@@ -201,6 +210,7 @@ void vw_server_free(vw_server *srv)
         pthread_join(srv->reload_thread, NULL);
     vw_listeners_close(srv);
     SSL_CTX_free(srv->tls_ctx);
+    vw_creds_free(srv->creds);
     struct event *evs[] = {srv->ev_term, srv->ev_int, srv->ev_hup};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (evs[i])

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <sys/queue.h>
 
+#include "creds.h"
 #include "daemon.h"
 #include "fds.h"
 #include "http.h"
@@ -96,7 +97,7 @@ struct vw_server {
     int n_all;                  /* + the admin worker, when there is an admin listener */
     vw_admin_env admin_env;
     vw_ops_admin admin_tmpl;    /* callbacks; token per listener kind */
-    char admin_token[256];
+    vw_creds *creds;            /* admin credentials + legacy token (creds.h); owned */
     SSL_CTX *tls_ctx;           /* tls_listen, else NULL */
     vw_snapholder *snaps;
     vw_problems *problems;
