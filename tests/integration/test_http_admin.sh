@@ -14,11 +14,23 @@
 need_geodata
 command -v curl >/dev/null || { echo "curl not found" >&2; exit 1; }
 gen_db 300 12
+expect_exit 0 "import regions" "$V" import regions "$VW_GEODATA/gemeente_2015.geojson" \
+  --mapping "$VW_SRC/geodata/iza_regions.csv" --db "$DB"
+h() { printf '%s\n' "$1" | "$D" --hash-secret; }
+S_WEST=west-Secret-2222 S_NOORD=noord-Secret-3333 S_CERT=cert-Secret-4444 S_AUD=aud-Secret-5555
+cat > "$T/creds" <<CREDS
+anna coordinator west $(h "$S_WEST")
+noor coordinator noord $(h "$S_NOORD")
+cees certifier $(h "$S_CERT")
+otto auditor $(h "$S_AUD")
+CREDS
+chmod 0600 "$T/creds"
 printf 's3cret-token-0123456789abcdef\n' > "$T/token"
 chmod 600 "$T/token"
 TOKEN=$(cat "$T/token")
 cat > "$T/ha.conf" <<CONF
 admin_token_file = $T/token
+admin_credentials_file = $T/creds
 admin_http_listen = 127.0.0.1:0
 admin_http_port_file = $T/ha.port
 admin_http_max_body = 65536
@@ -149,10 +161,49 @@ check "query port: POST /v1/admin/apply refused" test "$(cat "$T/status")" != 20
 req GET "$QH/v1/admin/changes" "${AUTH[@]}"
 check "query port: 404 for /v1/admin/changes" status_is 404
 
+# named credentials (creds.h): coordinator west adds a physiotherapist to a
+# network of region west; coordinator noord may not; history names anna
+WNET=$(awk -F, 'NR == 4 { print $1 }' "$T/networks.csv")
+req PUT "$HA/v1/admin/networks/$WNET" "${AUTH[@]}" --data-binary '{"region":"west"}'
+check "admin puts a network in region west" status_is 200
+cat > "$T/west.json" <<JSON
+{"name":"Fysio Leiden","discipline":"fysiotherapeut","lat":52.1601,"lon":4.4970,"postcode":"2311","city":"Leiden","accepting":true,"online":false}
+JSON
+req PUT "$HA/v1/admin/providers/PWEST1" -H "Authorization: Bearer anna:$S_WEST" --data-binary @"$T/west.json"
+check "coordinator west creates a provider in Leiden (Bearer NAME:SECRET)" status_is 200
+req PUT "$HA/v1/admin/networks/$WNET/members/PWEST1" -u "noor:$S_NOORD"
+check "coordinator noord adds it to the west network: 403" status_is 403
+check "... forbidden with the reason" python3 -c "
+import json; e=json.load(open('$T/body'))['error']; assert e['code'] == 'forbidden' and e['message'], e"
+check "... logged at WARN with the credential" grep -q "warn http-admin refused (credential noor)" "$T/verwijsd.log"
+req PUT "$HA/v1/admin/networks/$WNET/members/PWEST1" -u "anna:$S_WEST"
+check "coordinator west adds it (Basic): 200" status_is 200
+"$V" match --near 2311 --discipline fysiotherapeut --limit 100 --json > "$T/match.json"
+check "... served right after" grep -q '"PWEST1"' "$T/match.json"
+"$V" network "$WNET" --json > "$T/net.json" 2>&1
+check "... in the network" grep -q '"PWEST1"' "$T/net.json"
+req GET "$HA/v1/admin/history/provider/PWEST1" -u "otto:$S_AUD"
+check "auditor reads history: 200" status_is 200
+check "... names anna" grep -q '"credential":"anna"' "$T/body"
+req POST "$HA/v1/admin/apply" -u "otto:$S_AUD" --data-binary @"$T/ok.jsonl"
+check "auditor applies: 403" status_is 403
+req GET "$HA/v1/admin/changes" -u "anna:wrong-secret"
+check "a wrong secret: 401" status_is 401
+SINCE=$(sqlite3 "$DB" "SELECT max(seq) - 1 FROM change_log")
+req GET "$HA/v1/admin/changes?since=$SINCE" -u "otto:$S_AUD"
+check "the feed has the membership, by anna" python3 -c "
+import json; c=json.load(open('$T/body'))['changes']
+assert len(c) == 1 and c[0]['credential'] == 'anna' and c[0]['kind'] == 'membership', c"
+
+# failed authentications close the connection after 5
+curl -s -v $(for i in 1 2 3 4 5 6; do printf -- '-H Authorization:Bearer_x %s/v1/admin/changes ' "$HA"; done) > /dev/null 2> "$T/fails.err"
+check "... closed after 5 failures" grep -qi "Connection: close" "$T/fails.err"
+
 # after all that, the daemon still answers
 "$V" ping > /dev/null
 check "daemon alive" test $? = 0
 check "the token is not logged" bash -c "! grep -q '$TOKEN' '$T/verwijsd.log'"
+check "no secret is logged" bash -c "! grep -qE 'Secret-[0-9]{4}' '$T/verwijsd.log'"
 stop_daemon
 check "clean stop" test $? = 0
 finish
