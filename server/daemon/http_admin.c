@@ -40,11 +40,11 @@
 #include "proto/msg.h"
 #include "proto/version.h"
 #include "server/ops/http.h"
+#include "server/ops/http_admin.h"
 #include "server/ops/qstring.h"
 #include "vwtime.h"
 
 #define VW_HA_MAX_FAILS 5   /* failed authentications before a connection is closed */
-#define VW_HA_JSON_DEPTH 16 /* nesting of a request body */
 
 struct vw_http_admin {
     vw_server *srv;
@@ -194,98 +194,6 @@ static const vw_credential *http_admin_auth(vw_server *srv, ha_conn *c, const ch
     return cred;
 }
 
-/* ---- JSON -> msgpack ------------------------------------------------------ */
-
-static int json_to_mp(msgpack_packer *pk, struct json_object *j)
-{
-    switch (json_object_get_type(j)) {
-    case json_type_null: return msgpack_pack_nil(pk);
-    case json_type_boolean:
-        return json_object_get_boolean(j) ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
-    case json_type_int: return msgpack_pack_int64(pk, json_object_get_int64(j));
-    case json_type_double: return msgpack_pack_double(pk, json_object_get_double(j));
-    case json_type_string:
-        return msgpack_pack_str_with_body(pk, json_object_get_string(j),
-                                          (size_t)json_object_get_string_len(j));
-    case json_type_array: {
-        size_t n = json_object_array_length(j);
-        msgpack_pack_array(pk, n);
-        for (size_t i = 0; i < n; i++)
-            json_to_mp(pk, json_object_array_get_idx(j, i));
-        return 0;
-    }
-    case json_type_object: {
-        msgpack_pack_map(pk, (size_t)json_object_object_length(j));
-        json_object_object_foreach(j, k, v) {
-            vw_pack_cstr(pk, k);
-            json_to_mp(pk, v);
-        }
-        return 0;
-    }
-    }
-    return -1;
-}
-
-/* The `changes` array of an apply body: {"changes":[...]}, or JSON lines of
- * change objects. NULL with *why set when the body is not that. The
- * caller puts the result. */
-static struct json_object *parse_changes(const char *body, size_t len, const char **why)
-{
-    struct json_tokener *tok = json_tokener_new_ex(VW_HA_JSON_DEPTH);
-    struct json_object *all = NULL, *arr = NULL;
-    size_t off = 0;
-    *why = "the body is not JSON: {\"changes\":[...]} or one change object per line";
-    if (tok == NULL)
-        return NULL;
-    while (off < len) {
-        while (off < len && strchr(" \t\r\n", body[off]))
-            off++;
-        if (off == len)
-            break;
-        json_tokener_reset(tok);
-        struct json_object *o = json_tokener_parse_ex(tok, body + off, (int)(len - off));
-        if (o == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-            json_object_put(o);
-            goto fail;
-        }
-        off += json_tokener_get_parse_end(tok);
-        struct json_object *list;
-        if (arr == NULL && all == NULL && json_object_object_get_ex(o, "changes", &list)) {
-            if (!json_object_is_type(list, json_type_array)) {
-                *why = "\"changes\" must be an array of change objects";
-                json_object_put(o);
-                goto fail;
-            }
-            all = o;
-            continue;
-        }
-        if (all != NULL || !json_object_is_type(o, json_type_object)) {
-            *why = "a JSON-lines body holds one change object per line";
-            json_object_put(o);
-            goto fail;
-        }
-        if (arr == NULL)
-            arr = json_object_new_array();
-        json_object_array_add(arr, o);
-    }
-    json_tokener_free(tok);
-    if (all) {
-        struct json_object *list;
-        json_object_object_get_ex(all, "changes", &list);
-        json_object_get(list);
-        json_object_put(all);
-        return list;
-    }
-    if (arr == NULL)
-        *why = "the body holds no changes";
-    return arr;
-fail:
-    json_tokener_free(tok);
-    json_object_put(all);
-    json_object_put(arr);
-    return NULL;
-}
-
 /* ---- ops ------------------------------------------------------------------ */
 
 /* An apply of one change answers with the record's new version: ETag "N". */
@@ -359,7 +267,7 @@ static void route_apply(vw_http_admin *h, struct evhttp_request *req, const vw_c
     size_t len = evbuffer_get_length(in);
     const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
     const char *why;
-    struct json_object *list = parse_changes(body, len, &why);
+    struct json_object *list = vw_hadmin_parse_changes(body, len, &why);
     if (list == NULL) {
         send_error(req, 400, VW_E_BAD_REQUEST, why);
         return;
@@ -371,43 +279,17 @@ static void route_apply(vw_http_admin *h, struct evhttp_request *req, const vw_c
 static void apply_list(vw_http_admin *h, struct evhttp_request *req, const vw_credential *cred,
                        struct json_object *list)
 {
-    msgpack_packer pk;
     h->req.size = 0;
-    msgpack_packer_init(&pk, &h->req, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    vw_pack_kv_int(&pk, "v", VW_PROTO_VERSION);
-    vw_pack_kv_int(&pk, "id", 1);
-    vw_pack_kv_str(&pk, "op", "apply");
-    vw_pack_cstr(&pk, "args");
-    msgpack_pack_map(&pk, 1);
-    vw_pack_cstr(&pk, "changes");
-    json_to_mp(&pk, list);
+    vw_hadmin_pack_apply(&h->req, list);
     json_object_put(list);
     run(h, req, cred);
-}
-
-/* Decodes the path segment at *rest into id (VW_HA_ID_MAX + 1 bytes) with
- * the one path-id decoder; *rest moves past it and its '/' (NULL at the end). */
-#define VW_HA_ID_MAX 255
-static int next_id(const char **rest, char *id, vw_err *err)
-{
-    char seg[3 * VW_HA_ID_MAX + 1];
-    const char *e = strchr(*rest, '/');
-    size_t sl = e ? (size_t)(e - *rest) : strlen(*rest);
-    if (sl >= sizeof seg)
-        return vw_err_set(err, VW_E_BAD_REQUEST, "an id is too long (at most %d bytes)",
-                          VW_HA_ID_MAX);
-    memcpy(seg, *rest, sl);
-    seg[sl] = '\0';
-    *rest = e ? e + 1 : NULL;
-    return vw_path_id_decode(seg, VW_HA_ID_MAX, id, err);
 }
 
 /* GET /v1/admin/history/KIND/ID[/ID2[/ID3]] */
 static void route_history(vw_http_admin *h, struct evhttp_request *req, const char *rest,
                           const vw_credential *cred)
 {
-    char kind[32], parts[3][VW_HA_ID_MAX + 1];
+    char kind[32], parts[3][VW_HADMIN_ID_MAX + 1];
     int n = 0;
     vw_err err;
     const char *slash = strchr(rest, '/');
@@ -419,7 +301,7 @@ static void route_history(vw_http_admin *h, struct evhttp_request *req, const ch
     kind[slash - rest] = '\0';
     rest = slash + 1;
     while (rest && n < 3)
-        if (next_id(&rest, parts[n++], &err) != 0) {
+        if (vw_hadmin_next_id(&rest, parts[n++], &err) != 0) {
             send_error(req, 400, err.code, err.message);
             return;
         }
@@ -444,23 +326,6 @@ static void route_history(vw_http_admin *h, struct evhttp_request *req, const ch
     run(h, req, cred);
 }
 
-/* The version of an If-Match header ("N", W/"N" or N), 0 when absent, -1
- * when it is not one. */
-static long long if_match(struct evhttp_request *req)
-{
-    const char *v = evhttp_find_header(evhttp_request_get_input_headers(req), "If-Match");
-    char *end;
-    if (v == NULL)
-        return 0;
-    if (strncmp(v, "W/", 2) == 0)
-        v += 2;
-    v += *v == '"';
-    long long n = strtoll(v, &end, 10);
-    if (end == v || n <= 0 || (*end != '\0' && strcmp(end, "\"") != 0))
-        return -1;
-    return n;
-}
-
 /* PUT/DELETE /v1/admin/providers/ID, /v1/admin/networks/ID and
  * /v1/admin/networks/ID/members/PROVIDER: one change through `apply`.
  * PUT's body is the record's fields (the change's "set"); it updates the
@@ -469,16 +334,16 @@ static void route_record(vw_http_admin *h, struct evhttp_request *req, const cha
                          const char *rest, const vw_credential *cred)
 {
     enum evhttp_cmd_type m = evhttp_request_get_command(req);
-    char id[VW_HA_ID_MAX + 1], member[VW_HA_ID_MAX + 1];
+    char id[VW_HADMIN_ID_MAX + 1], member[VW_HADMIN_ID_MAX + 1];
     bool membership = false;
     vw_err err;
-    if (next_id(&rest, id, &err) != 0) {
+    if (vw_hadmin_next_id(&rest, id, &err) != 0) {
         send_error(req, 400, err.code, err.message);
         return;
     }
     if (rest && strcmp(kind, "network") == 0 && strncmp(rest, "members/", 8) == 0) {
         rest += 8;
-        if (next_id(&rest, member, &err) != 0) {
+        if (vw_hadmin_next_id(&rest, member, &err) != 0) {
             send_error(req, 400, err.code, err.message);
             return;
         }
@@ -493,7 +358,8 @@ static void route_record(vw_http_admin *h, struct evhttp_request *req, const cha
         send_error(req, 405, VW_E_BAD_REQUEST, "use PUT or DELETE");
         return;
     }
-    long long version = if_match(req);
+    long long version = vw_hadmin_if_match(
+        evhttp_find_header(evhttp_request_get_input_headers(req), "If-Match"));
     if (version < 0) {
         send_error(req, 400, VW_E_BAD_REQUEST, "If-Match must be a record version: \"N\"");
         return;
@@ -503,7 +369,7 @@ static void route_record(vw_http_admin *h, struct evhttp_request *req, const cha
     if (m == EVHTTP_REQ_PUT && !membership) {
         struct evbuffer *in = evhttp_request_get_input_buffer(req);
         size_t len = evbuffer_get_length(in);
-        struct json_tokener *tok = json_tokener_new_ex(VW_HA_JSON_DEPTH);
+        struct json_tokener *tok = json_tokener_new_ex(VW_HADMIN_JSON_DEPTH);
         if (tok && len > 0)
             set = json_tokener_parse_ex(tok, (const char *)evbuffer_pullup(in, -1), (int)len);
         bool whole = tok && set && json_tokener_get_parse_end(tok) == len;
