@@ -17,8 +17,6 @@
 #include <openssl/rand.h>
 
 #include "creds.h"
-#include "daemon.h"
-#include "log.h"
 #include "server/ops/ops.h"
 
 #define SALT_MAX 64
@@ -61,7 +59,8 @@ static bool region_ok(const char *s)
     if (n == 0 || n >= VW_CRED_REGION_MAX)
         return false;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '_'))
             return false;
     return true;
 }
@@ -243,6 +242,33 @@ int vw_creds_parse(const char *text, size_t len, const char *fname, vw_creds **o
     return 0;
 }
 
+/* Reads admin_token / admin_token_file into out[cap] (trailing newline cut);
+ * at least 16 characters. */
+static int token_load(const vw_config *cfg, char *out, size_t cap, vw_err *err)
+{
+    if (cfg->admin_token[0] && cfg->admin_token_file[0])
+        return vw_err_set(err, VW_E_BAD_REQUEST, "set admin_token or admin_token_file, not both");
+    if (cfg->admin_token[0]) {
+        snprintf(out, cap, "%s", cfg->admin_token);
+    } else if (cfg->admin_token_file[0]) {
+        FILE *f = fopen(cfg->admin_token_file, "r");
+        if (f == NULL)
+            return vw_err_set(err, VW_E_IO, "cannot read admin_token_file %s: %s",
+                              cfg->admin_token_file, strerror(errno));
+        if (fgets(out, (int)cap, f) == NULL)
+            out[0] = '\0';
+        fclose(f);
+        out[strcspn(out, "\r\n")] = '\0';
+    } else {
+        out[0] = '\0';
+    }
+    if (strlen(out) < 16)
+        return vw_err_set(err, VW_E_BAD_REQUEST,
+                          "admin_listen needs admin_token or admin_token_file (at least 16 "
+                          "characters)");
+    return 0;
+}
+
 int vw_creds_load(const vw_config *cfg, vw_creds **out, vw_err *err)
 {
     vw_creds *t = NULL;
@@ -284,7 +310,7 @@ int vw_creds_load(const vw_config *cfg, vw_creds **out, vw_err *err)
         return vw_err_set(err, VW_E_INTERNAL, "out of memory");
     }
     if (cfg->admin_token[0] || cfg->admin_token_file[0]) {
-        if (vw_admin_token_load(cfg, t->token, sizeof t->token, err) != 0) {
+        if (token_load(cfg, t->token, sizeof t->token, err) != 0) {
             vw_creds_free(t);
             return -1;
         }
