@@ -311,13 +311,7 @@ static void route_history(vw_http_admin *h, struct evhttp_request *req, const ch
     }
     msgpack_packer pk;
     h->req.size = 0;
-    msgpack_packer_init(&pk, &h->req, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    vw_pack_kv_int(&pk, "v", VW_PROTO_VERSION);
-    vw_pack_kv_int(&pk, "id", 1);
-    vw_pack_kv_str(&pk, "op", "history");
-    vw_pack_cstr(&pk, "args");
-    msgpack_pack_map(&pk, 2);
+    vw_hadmin_begin(&pk, &h->req, "history", 2);
     vw_pack_kv_str(&pk, "kind", kind);
     vw_pack_cstr(&pk, "id");
     msgpack_pack_array(&pk, (size_t)n);

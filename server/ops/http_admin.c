@@ -137,16 +137,21 @@ long long vw_hadmin_if_match(const char *v)
 }
 
 
+void vw_hadmin_begin(msgpack_packer *pk, msgpack_sbuffer *req, const char *op, uint32_t nargs)
+{
+    msgpack_packer_init(pk, req, msgpack_sbuffer_write);
+    msgpack_pack_map(pk, 4);
+    vw_pack_kv_int(pk, "v", VW_PROTO_VERSION);
+    vw_pack_kv_int(pk, "id", 1);
+    vw_pack_kv_str(pk, "op", op);
+    vw_pack_cstr(pk, "args");
+    msgpack_pack_map(pk, nargs);
+}
+
 void vw_hadmin_pack_apply(msgpack_sbuffer *req, struct json_object *list)
 {
     msgpack_packer pk;
-    msgpack_packer_init(&pk, req, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 4);
-    vw_pack_kv_int(&pk, "v", VW_PROTO_VERSION);
-    vw_pack_kv_int(&pk, "id", 1);
-    vw_pack_kv_str(&pk, "op", "apply");
-    vw_pack_cstr(&pk, "args");
-    msgpack_pack_map(&pk, 1);
+    vw_hadmin_begin(&pk, req, "apply", 1);
     vw_pack_cstr(&pk, "changes");
     json_to_mp(&pk, list);
 }

@@ -8,6 +8,7 @@
 
 #include <msgpack.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "proto/vw_err.h"
 
@@ -20,6 +21,10 @@ struct json_object;
  * change objects, as a JSON array the caller puts (json_object_put); NULL
  * with *why (a static message) when the body is neither. */
 struct json_object *vw_hadmin_parse_changes(const char *body, size_t len, const char **why);
+
+/* Starts a request body in req: {"v":1,"id":1,"op":op,"args":{ with
+ * nargs argument pairs to follow through pk. */
+void vw_hadmin_begin(msgpack_packer *pk, msgpack_sbuffer *req, const char *op, uint32_t nargs);
 
 /* Packs {"v":1,"id":1,"op":"apply","args":{"changes":list}} into req
  * (appended; no frame header). `list` stays the caller's. */
