@@ -199,6 +199,31 @@ assert len(c) == 1 and c[0]['credential'] == 'anna' and c[0]['kind'] == 'members
 curl -s -v $(for i in 1 2 3 4 5 6; do printf -- '-H Authorization:Bearer_x %s/v1/admin/changes ' "$HA"; done) > /dev/null 2> "$T/fails.err"
 check "... closed after 5 failures" grep -qi "Connection: close" "$T/fails.err"
 
+# raw sockets: a request half-closed before its body is complete gets no
+# answer and breaks nothing; a body sent in pieces (within http_timeout) is
+# answered
+python3 - "$(cat "$T/ha.port")" "$TOKEN" > "$T/raw.out" 2>&1 <<'PY'
+import socket, sys, time
+port, token = int(sys.argv[1]), sys.argv[2]
+body = b'{"changes":[{"op":"update","kind":"provider","id":"PHTTP1","set":{"city":"Utrecht"}}]}'
+head = ("POST /v1/admin/apply HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+        "Content-Length: %d\r\n\r\n" % (token, len(body))).encode()
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(head + body[:10]); s.shutdown(socket.SHUT_WR)
+s.settimeout(10); got = s.recv(100); s.close()
+print("half-closed:", b"200" in got.split(b"\r\n")[0] if got else "closed")
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(head + body[:20]); time.sleep(0.3); s.sendall(body[20:])
+s.settimeout(10); got = b""
+while b"\r\n\r\n" not in got:
+    d = s.recv(4096)
+    if not d: break
+    got += d
+print("slow body:", got.split(b"\r\n")[0].decode())
+PY
+check "raw: a half-closed request is not applied" grep -qE "half-closed: (closed|False)" "$T/raw.out"
+check "raw: a slow body within the timeout: 200" grep -q "slow body: HTTP/1.1 200" "$T/raw.out"
+
 # after all that, the daemon still answers
 "$V" ping > /dev/null
 check "daemon alive" test $? = 0
