@@ -227,7 +227,8 @@ static void run(vw_http_admin *h, struct evhttp_request *req, const vw_credentia
     char logline[256];
     int status;
     admin.cred = cred;
-    admin.token = NULL; /* authenticated above */
+    admin.token = NULL;        /* authenticated above, from the Authorization header */
+    admin.authenticate = NULL;
     vw_snapshot *snap = vw_snapholder_acquire(srv->snaps, &info);
     info.version = VW_VERSION;
     info.started_at = srv->started_at;
