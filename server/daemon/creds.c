@@ -41,28 +41,27 @@ struct vw_creds {
     vw_credential token_cred;
 };
 
-static bool name_ok(const char *s)
+/* s is 1..max-1 characters of [A-Za-z0-9_-] and of `extra`. */
+static bool charset_ok(const char *s, size_t max, const char *extra)
 {
     size_t n = strlen(s);
-    if (n == 0 || n >= VW_CRED_NAME_MAX)
+    if (n == 0 || n >= max)
         return false;
     for (; *s; s++)
         if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '_' || *s == '-'))
+              *s == '_' || *s == '-' || strchr(extra, *s)))
             return false;
     return true;
 }
 
+static bool name_ok(const char *s)
+{
+    return charset_ok(s, VW_CRED_NAME_MAX, ".");
+}
+
 static bool region_ok(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n >= VW_CRED_REGION_MAX)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '-' || *s == '_'))
-            return false;
-    return true;
+    return charset_ok(s, VW_CRED_REGION_MAX, "");
 }
 
 /* Standard base64 (with '=' padding) of s into out[cap]: bytes, or -1. */
