@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "creds.h"
+#include "geodata/regions.h"
 #include "server/ops/ops.h"
 
 #define SALT_MAX 64
@@ -59,9 +60,10 @@ static bool name_ok(const char *s)
     return charset_ok(s, VW_CRED_NAME_MAX, ".");
 }
 
+/* A region code the daemon knows (geodata/regions.h: noord, ..., zuidoost). */
 static bool region_ok(const char *s)
 {
-    return charset_ok(s, VW_CRED_REGION_MAX, "");
+    return charset_ok(s, VW_CRED_REGION_MAX, "") && vw_region_index(s, strlen(s)) >= 0;
 }
 
 /* Standard base64 (with '=' padding) of s into out[cap]: bytes, or -1. */
@@ -150,7 +152,8 @@ static int parse_line(char *line, cred_entry *e, const char **why)
     int i = 2;
     if (role == VW_ROLE_COORDINATOR) {
         if (strncmp(f[i], "pbkdf2", 6) == 0 || !region_ok(f[i]))
-            return *why = "a coordinator needs a REGION code before the HASH", -1;
+            return *why = "a coordinator needs a REGION code before the HASH (noord, oost, midden, "
+                          "noordwest, west, zuidwest, zuidoost)", -1;
         snprintf(e->cred.region, sizeof e->cred.region, "%s", f[i]);
         i++;
     }
