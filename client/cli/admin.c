@@ -193,34 +193,25 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
         memcpy(token + ul + 1, secret, sl + 1);
         memset(secret, 0, sizeof secret);
         cli.auth = token;
-        if (server) {
-            cli.server = server;
-            cli.socket = NULL;
-        } else if (sock && sock[0]) {
-            cli.socket = sock;
-        } else {
-            return vw_cli_usage_error("admin", "--user needs --admin-socket PATH or --server "
-                                               "HOST:PORT");
-        }
     } else if (server && (token_file == NULL || token_file[0] == '\0') && cli.tls && cli.cert) {
         /* a TLS client certificate mapped to a credential (cert= in the
          * daemon's admin_credentials_file): no auth needed */
-        cli.server = server;
-        cli.socket = NULL;
     } else if (server) {
         if (token_file == NULL || token_file[0] == '\0')
             return vw_cli_usage_error("admin", "--server needs --token-file F, --user NAME, "
                                       "or --tls --cert/--key of a mapped client certificate");
         if (read_token(token_file, token, sizeof token) != 0)
             return EXIT_FAIL;
+        cli.auth = token;
+    }
+    if (server) {
         cli.server = server;
         cli.socket = NULL;
-        cli.auth = token;
     } else if (sock && sock[0]) {
         cli.socket = sock;
     } else {
         return vw_cli_usage_error("admin", "--admin-socket PATH or --server HOST:PORT "
-                                           "--token-file F is required");
+                                           "(with --token-file F or --user NAME) is required");
     }
     if (cli.timeout_ms <= 0)
         cli.timeout_ms = 600000; /* an import of the national PC4 table takes a while */

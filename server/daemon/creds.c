@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "creds.h"
+#include "geodata/regions.h"
 #include "server/ops/ops.h"
 
 #define SALT_MAX 64
@@ -41,28 +42,28 @@ struct vw_creds {
     vw_credential token_cred;
 };
 
-static bool name_ok(const char *s)
+/* s is 1..max-1 characters of [A-Za-z0-9_-] and of `extra`. */
+static bool charset_ok(const char *s, size_t max, const char *extra)
 {
     size_t n = strlen(s);
-    if (n == 0 || n >= VW_CRED_NAME_MAX)
+    if (n == 0 || n >= max)
         return false;
     for (; *s; s++)
         if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '_' || *s == '-'))
+              *s == '_' || *s == '-' || strchr(extra, *s)))
             return false;
     return true;
 }
 
+static bool name_ok(const char *s)
+{
+    return charset_ok(s, VW_CRED_NAME_MAX, ".");
+}
+
+/* A region code the daemon knows (geodata/regions.h: noord, ..., zuidoost). */
 static bool region_ok(const char *s)
 {
-    size_t n = strlen(s);
-    if (n == 0 || n >= VW_CRED_REGION_MAX)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '-' || *s == '_'))
-            return false;
-    return true;
+    return charset_ok(s, VW_CRED_REGION_MAX, "") && vw_region_index(s, strlen(s)) >= 0;
 }
 
 /* Standard base64 (with '=' padding) of s into out[cap]: bytes, or -1. */
@@ -151,7 +152,8 @@ static int parse_line(char *line, cred_entry *e, const char **why)
     int i = 2;
     if (role == VW_ROLE_COORDINATOR) {
         if (strncmp(f[i], "pbkdf2", 6) == 0 || !region_ok(f[i]))
-            return *why = "a coordinator needs a REGION code before the HASH", -1;
+            return *why = "a coordinator needs a REGION code before the HASH (noord, oost, midden, "
+                          "noordwest, west, zuidwest, zuidoost)", -1;
         snprintf(e->cred.region, sizeof e->cred.region, "%s", f[i]);
         i++;
     }

@@ -7,7 +7,7 @@
  *     NAME ROLE [REGION] HASH [cert=SHA256HEX]
  *   NAME    1..63 of [A-Za-z0-9._-]
  *   ROLE    admin | coordinator | certifier | auditor
- *   REGION  a region code (coordinator only, required there)
+ *   REGION  a region code of geodata/regions.h (coordinator only, required)
  *   HASH    pbkdf2-sha256$ITER$SALT_B64$HASH_B64 (vw_creds_hash makes one;
  *           `verwijsd --hash-secret` prints one)
  *   cert=   lowercase hex SHA-256 of a client certificate's DER

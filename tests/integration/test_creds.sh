@@ -51,6 +51,7 @@ HW=$(h "$S_WEST")
 bad_start "bad name" "an/na admin $HW" "NAME"
 bad_start "bad role" "anna king $HW" "ROLE"
 bad_start "coordinator without region" "anna coordinator $HW" "REGION"
+bad_start "unknown region" "anna coordinator atlantis $HW" "REGION"
 bad_start "bad hash" "anna admin pbkdf2-sha256\$10\$abc\$def" "iteration"
 bad_start "bad cert" "anna admin $HW cert=XYZ" "cert="
 bad_start "too few fields" "anna admin" "too few"

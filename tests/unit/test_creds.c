@@ -98,6 +98,8 @@ int main(void)
     bad(b, "c.txt:1: a coordinator needs a REGION");
     snprintf(b, sizeof b, "anna coordinator we/st %s\n", h1);
     bad(b, "REGION");
+    snprintf(b, sizeof b, "anna coordinator atlantis %s\n", h1);
+    bad(b, "REGION");
     bad("anna admin pbkdf2-sha256$10$AAAAAAAAAAA=$AAAA\n", "iteration");
     bad("anna admin pbkdf2-sha256$1000$!!!!$AAAA\n", "salt");
     bad("anna admin pbkdf2-sha256$1000$AAAAAAAAAAA=$AAAA\n", "32 bytes");
