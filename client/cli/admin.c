@@ -24,6 +24,9 @@ static const char admin_help[] =
     "         or --server HOST:PORT --token-file F (admin_listen; default\n"
     "            $VERWIJS_ADMIN_TOKEN_FILE); with admin_tls, the global TLS options:\n"
     "            verwijs --tls --ca FILE admin reload --server ... --token-file F\n"
+    "         or --user NAME (default $VERWIJS_USER) with the secret of that named\n"
+    "            credential in $VERWIJS_SECRET or --secret-file F (first line); with\n"
+    "            --server or --admin-socket (never on the command line)\n"
     "reload builds a new snapshot from the database and swaps it in; import reads\n"
     "FILE on the server (KIND: pc4, places, networks, providers, registrations),\n"
     "commits it whole or changes nothing, then reloads. Prints the snapshot now\n"
@@ -97,6 +100,8 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     static const struct option opts[] = {{"admin-socket", required_argument, NULL, 'a'},
                                          {"server", required_argument, NULL, 's'},
                                          {"token-file", required_argument, NULL, 't'},
+                                         {"user", required_argument, NULL, 'u'},
+                                         {"secret-file", required_argument, NULL, 'F'},
                                          {"mapping", required_argument, NULL, 'm'},
                                          {"replace-all", no_argument, NULL, 'R'},
                                          {"delimiter", required_argument, NULL, 'L'},
@@ -110,12 +115,13 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
                                          {"since", required_argument, NULL, 'S'},
                                          {"limit", required_argument, NULL, 'l'},
                                          {NULL, 0, NULL, 0}};
-    static char token[512];
+    static char token[1200];
     vw_cli_chg_opts co = {0};
     char *end;
     vw_cli cli = *cli_in;
     const char *sock = getenv("VERWIJS_ADMIN_SOCKET"), *server = NULL;
     const char *token_file = getenv("VERWIJS_ADMIN_TOKEN_FILE");
+    const char *user = getenv("VERWIJS_USER"), *secret_file = NULL;
     const char *mapping = NULL, *mode = NULL; /* mode: traveltimes only */
     bool replace_all = false;
     const char *delimiter = NULL, *encoding = NULL;
@@ -125,6 +131,8 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
         case 'a': sock = optarg; break;
         case 's': server = optarg; break;
         case 't': token_file = optarg; break;
+        case 'u': user = optarg; break;
+        case 'F': secret_file = optarg; break;
         case 'm': mapping = optarg; break;
         case 'R': replace_all = true; break;
         case 'L': delimiter = optarg; break; /* checked by the server's op table */
@@ -164,19 +172,46 @@ int vw_cmd_admin(const vw_cli *cli_in, int argc, char **argv)
     if (!changes && argc - optind != (import ? 3 : 1))
         return vw_cli_usage_error("admin", import ? "import needs KIND FILE" :
                                                     "reload takes no arguments");
-    if (server) {
+    if (user && user[0]) {
+        /* NAME:SECRET of a named credential; the secret never on argv */
+        char secret[1100];
+        const char *env = getenv("VERWIJS_SECRET");
+        if (secret_file) {
+            if (read_token(secret_file, secret, sizeof secret) != 0)
+                return EXIT_FAIL;
+        } else if (env && env[0]) {
+            snprintf(secret, sizeof secret, "%s", env);
+        } else {
+            return vw_cli_usage_error("admin", "--user NAME needs the secret in $VERWIJS_SECRET "
+                                      "or --secret-file F (never on the command line)");
+        }
+        size_t ul = strlen(user), sl = strlen(secret);
+        if (ul + 1 + sl >= sizeof token)
+            return vw_cli_usage_error("admin", "--user NAME and its secret are too long");
+        memcpy(token, user, ul);
+        token[ul] = ':';
+        memcpy(token + ul + 1, secret, sl + 1);
+        memset(secret, 0, sizeof secret);
+        cli.auth = token;
+    } else if (server && (token_file == NULL || token_file[0] == '\0') && cli.tls && cli.cert) {
+        /* a TLS client certificate mapped to a credential (cert= in the
+         * daemon's admin_credentials_file): no auth needed */
+    } else if (server) {
         if (token_file == NULL || token_file[0] == '\0')
-            return vw_cli_usage_error("admin", "--server needs --token-file F");
+            return vw_cli_usage_error("admin", "--server needs --token-file F, --user NAME, "
+                                      "or --tls --cert/--key of a mapped client certificate");
         if (read_token(token_file, token, sizeof token) != 0)
             return EXIT_FAIL;
+        cli.auth = token;
+    }
+    if (server) {
         cli.server = server;
         cli.socket = NULL;
-        cli.auth = token;
     } else if (sock && sock[0]) {
         cli.socket = sock;
     } else {
         return vw_cli_usage_error("admin", "--admin-socket PATH or --server HOST:PORT "
-                                           "--token-file F is required");
+                                           "(with --token-file F or --user NAME) is required");
     }
     if (cli.timeout_ms <= 0)
         cli.timeout_ms = 600000; /* an import of the national PC4 table takes a while */

@@ -310,28 +310,3 @@ void vw_admin_setup(vw_ops_admin *a, vw_admin_env *env)
     vw_admin_changes_setup(a);
     a->ud = env;
 }
-
-int vw_admin_token_load(const vw_config *cfg, char *out, size_t cap, vw_err *err)
-{
-    if (cfg->admin_token[0] && cfg->admin_token_file[0])
-        return vw_err_set(err, VW_E_BAD_REQUEST, "set admin_token or admin_token_file, not both");
-    if (cfg->admin_token[0]) {
-        snprintf(out, cap, "%s", cfg->admin_token);
-    } else if (cfg->admin_token_file[0]) {
-        FILE *f = fopen(cfg->admin_token_file, "r");
-        if (f == NULL)
-            return vw_err_set(err, VW_E_IO, "cannot read admin_token_file %s: %s",
-                              cfg->admin_token_file, strerror(errno));
-        if (fgets(out, (int)cap, f) == NULL)
-            out[0] = '\0';
-        fclose(f);
-        out[strcspn(out, "\r\n")] = '\0';
-    } else {
-        out[0] = '\0';
-    }
-    if (strlen(out) < 16)
-        return vw_err_set(err, VW_E_BAD_REQUEST,
-                          "admin_listen needs admin_token or admin_token_file (at least 16 "
-                          "characters)");
-    return 0;
-}

@@ -44,6 +44,7 @@ void vw_config_defaults(vw_config *c)
     c->admin_import_max_removed = 10;
     c->admin_max_connections = 16;
     c->admin_auth_timeout = 5;
+    c->admin_http_max_body = 4 << 20;
     c->tls_max_connections = 1000;
     c->heavy_workers = 1;
     c->heavy_queue = 64;
@@ -134,8 +135,11 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
         return set_tiles(c, v, err);
     STR("admin_socket", admin_socket)
     STR("admin_listen", admin_listen)
+    STR("admin_http_listen", admin_http_listen)
+    STR("admin_http_port_file", admin_http_port_file)
     STR("admin_token", admin_token)
     STR("admin_token_file", admin_token_file)
+    STR("admin_credentials_file", admin_credentials_file)
     STR("admin_import_dir", admin_import_dir)
     STR("tls_listen", tls_listen)
     STR("publish_dir", publish_dir)
@@ -185,6 +189,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("admin_import_max_removed", 0, 100, c->admin_import_max_removed)
     NUM("admin_max_connections", 1, 10000, c->admin_max_connections)
     NUM("admin_auth_timeout", 0.1, 600, c->admin_auth_timeout)
+    NUM("admin_http_max_body", 1024, 64 << 20, c->admin_http_max_body)
     NUM("tls_max_connections", 1, 1000000, c->tls_max_connections)
     NUM("heavy_workers", 1, 64, c->heavy_workers)
     NUM("heavy_queue", 1, 100000, c->heavy_queue)

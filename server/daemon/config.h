@@ -28,6 +28,7 @@ typedef struct vw_config {
     char admin_listen[256];    /* HOST:PORT, "" = none; needs a token */
     char admin_token[256];
     char admin_token_file[1024];
+    char admin_credentials_file[1024]; /* named credentials (creds.h), "" = none */
     int admin_tls;             /* 1: admin_listen speaks TLS (tls_cert/tls_key/tls_client_ca) */
     char admin_import_dir[1024]; /* admin imports only from files inside it; "" = none allowed */
     double admin_import_max_bytes; /* size cap of one admin import file */
@@ -35,6 +36,10 @@ typedef struct vw_config {
                                       * without replace_all */
     int admin_max_connections; /* per admin listener (socket, TCP), own budget */
     double admin_auth_timeout; /* seconds an admin TCP connection may stay unauthenticated */
+    /* HTTP admin routes (http_admin.c); off while admin_http_listen is "" */
+    char admin_http_listen[256];     /* HOST:PORT; loopback or behind a TLS proxy */
+    char admin_http_port_file[1024]; /* write its bound port here once ready */
+    uint32_t admin_http_max_body;    /* bytes of an apply body */
     /* TLS listener (libevent + OpenSSL); "" = none */
     char tls_listen[256];
     char tls_cert[1024], tls_key[1024];

@@ -37,7 +37,10 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +76,13 @@ typedef struct vw_conn {
     vw_heavy_job *job;          /* WAITING: the job in the pool */
     vw_worker *w;
     LIST_ENTRY(vw_conn) link;   /* in w->conns */
+    /* admin: the last verified auth (its SHA-256) and its credential, so a
+     * connection pays the slow hash once per distinct auth string */
+    bool auth_cached;
+    unsigned char auth_key[32];
+    const vw_credential *auth_cred; /* borrowed from srv->creds */
+    bool cert_done;                 /* TLS client certificate looked up */
+    const vw_credential *cert_cred; /* its credential, or NULL */
 } vw_conn;
 
 static void conn_process(vw_conn *c);
@@ -206,21 +216,65 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     conn_to(c, CONN_CLOSED);
 }
 
+/* The credential of the TLS client certificate of `c` (cert= in the
+ * credentials file), looked up once per connection; NULL when none. */
+static const vw_credential *conn_cert_cred(vw_conn *c)
+{
+    if (c->cert_done)
+        return c->cert_cred;
+    c->cert_done = true;
+    SSL *ssl = c->kind == VW_LK_ADMIN_TCP && c->w->srv->cfg->admin_tls
+                   ? bufferevent_openssl_get_ssl(c->bev) : NULL;
+    X509 *x = ssl ? SSL_get1_peer_certificate(ssl) : NULL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    if (x && X509_digest(x, EVP_sha256(), md, &n) == 1 && n == 32) {
+        char hex[65];
+        for (unsigned i = 0; i < n; i++)
+            snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        c->cert_cred = vw_creds_by_cert(c->w->srv->creds, hex);
+    }
+    X509_free(x);
+    return c->cert_cred;
+}
+
+/* vw_ops_admin.authenticate for a connection: the admin socket without
+ * `auth` is the built-in admin (its file mode is the authentication); a
+ * TLS client certificate mapped by cert= needs no `auth`; otherwise `auth`
+ * is NAME:SECRET or the legacy token, verified once per distinct string. */
+static const vw_credential *conn_authenticate(void *ud, const char *auth, size_t len)
+{
+    static const vw_credential local_admin = {.name = "admin", .role = VW_ROLE_ADMIN};
+    vw_conn *c = ud;
+    if (auth == NULL || len == 0) {
+        if (c->kind == VW_LK_ADMIN_LOCAL)
+            return &local_admin;
+        return conn_cert_cred(c);
+    }
+    unsigned char key[32];
+    if (SHA256((const unsigned char *)auth, len, key) == NULL)
+        return NULL;
+    if (c->auth_cached && CRYPTO_memcmp(key, c->auth_key, sizeof key) == 0)
+        return c->auth_cred;
+    const vw_credential *cred = vw_creds_authenticate(c->w->srv->creds, auth, len);
+    if (cred) {
+        memcpy(c->auth_key, key, sizeof key);
+        c->auth_cred = cred;
+        c->auth_cached = true;
+    }
+    return cred;
+}
+
 /* The ops context of a request on `c`; `admin` is filled for admin kinds. */
 static vw_ops_ctx conn_ctx(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *info,
                            vw_ops_admin *admin)
 {
     vw_server *srv = c->w->srv;
     const vw_config *cfg = srv->cfg;
-    /* Until named credentials exist, whoever holds the token (or reaches
-     * the admin socket) is the national administrator. */
-    static const vw_credential token_admin = {.name = "admin", .role = VW_ROLE_ADMIN};
     *admin = srv->admin_tmpl;
-    admin->cred = &token_admin;
-    if (c->kind == VW_LK_ADMIN_TCP) {
-        admin->token = srv->admin_token;
-        admin->token_len = strlen(srv->admin_token);
-    }
+    admin->cred = NULL;
+    admin->authenticate = conn_authenticate;
+    admin->auth_ud = c;
     vw_ops_ctx ctx = {.snap = snap, .tm = &cfg->travel, .lim = &cfg->limits,
                       .stats = &srv->stats, .info = info, .zone = &c->w->zone,
                       .packcache = c->w->packcache,

@@ -73,9 +73,6 @@ typedef struct vw_admin_env {
 void vw_admin_setup(vw_ops_admin *a, vw_admin_env *env);
 /* The callbacks of `apply`, `changes` and `history` (admin_changes.c). */
 void vw_admin_changes_setup(vw_ops_admin *a);
-/* Reads admin_token / admin_token_file into `out` (trailing newline cut).
- * An empty token is an error. */
-int vw_admin_token_load(const vw_config *cfg, char *out, size_t cap, vw_err *err);
 
 /* ---- TLS (tls.c) ---- */
 typedef struct ssl_ctx_st SSL_CTX;

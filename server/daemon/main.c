@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "creds.h"
 #include "daemon.h"
 #include "fds.h"
 #include "log.h"
@@ -39,9 +40,12 @@ static void usage(FILE *f)
           "  --test-clock       TESTS ONLY: \"now\" is $VW_TEST_NOW (unix seconds or\n"
           "                     YYYY-MM-DDTHH:MM:SSZ) for every default as_of; without this\n"
           "                     flag $VW_TEST_NOW is ignored\n"
+          "  --hash-secret      read a secret (first line of stdin) and print its HASH field\n"
+          "                     for admin_credentials_file (pbkdf2-sha256), then exit\n"
           "\n"
           "The default as_of is today's date in the config's tz (Europe/Amsterdam).\n"
-          "Admin (reload, import): config admin_socket / admin_listen + admin_token_file;\n"
+          "Admin (reload, import, changes): config admin_socket / admin_listen +\n"
+          "admin_credentials_file (named credentials) or admin_token_file;\n"
           "the query listeners refuse admin ops.\n"
           "Signals: SIGHUP reloads the snapshot from the database (the old one keeps serving\n"
           "if the new one fails); SIGTERM/SIGINT stop accepting, drain, exit 0.\n",
@@ -68,6 +72,32 @@ static int clock_start(const vw_config *cfg, bool test_clock)
     return 0;
 }
 
+/* --hash-secret: the first line of stdin (never argv: ps shows argv) as
+ * a HASH field of admin_credentials_file, on stdout. */
+static int hash_secret(void)
+{
+    char secret[VW_CREDS_SECRET_MAX + 2], out[256];
+    vw_err err;
+    if (fgets(secret, sizeof secret, stdin) == NULL) {
+        fprintf(stderr, "verwijsd: --hash-secret reads the secret from stdin; got nothing\n");
+        return 2;
+    }
+    size_t n = strcspn(secret, "\r\n");
+    if (n == 0 || n > VW_CREDS_SECRET_MAX || (secret[n] == '\0' && !feof(stdin))) {
+        fprintf(stderr, "verwijsd: the secret must be 1..%d bytes on one line\n",
+                VW_CREDS_SECRET_MAX);
+        return 2;
+    }
+    int rc = vw_creds_hash(secret, n, VW_CREDS_ITER_DEFAULT, out, sizeof out, &err);
+    memset(secret, 0, sizeof secret);
+    if (rc != 0) {
+        fprintf(stderr, "verwijsd: %s\n", err.message);
+        return 1;
+    }
+    printf("%s\n", out);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -78,7 +108,8 @@ int main(int argc, char **argv)
         {"http", required_argument, NULL, 'H'},      {"http-port-file", required_argument, NULL, 'P'},
         {"ui", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
-        {"test-clock", no_argument, NULL, 'T'},      {NULL, 0, NULL, 0}};
+        {"test-clock", no_argument, NULL, 'T'},      {"hash-secret", no_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0}};
     static vw_config cfg;
     const char *keys[128], *vals[128];
     int nset = 0, c;
@@ -102,6 +133,7 @@ int main(int argc, char **argv)
         case 'n': keys[nset] = "listen"; vals[nset++] = ""; continue;
         case 'c': config_file = optarg; continue;
         case 'T': test_clock = true; continue;
+        case 'S': return hash_secret();
         case 'h': usage(stdout); return 0;
         case 'V': printf("verwijsd %s\n", VW_VERSION); return 0;
         default: usage(stderr); return 2;

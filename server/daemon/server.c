@@ -14,6 +14,7 @@
 
 #include "proto/version.h"
 #include "heavy.h"
+#include "http_admin.h"
 #include "log.h"
 #include "server_int.h"
 #include "vwtime.h"
@@ -56,6 +57,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     vw_listeners_close(srv);
     vw_workers_stop(srv);
     vw_http_stop(srv->http);
+    vw_http_admin_stop(srv->http_admin);
     event_base_loopbreak(srv->base);
 }
 
@@ -123,9 +125,18 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
     srv->admin_env.cfg = cfg;
     srv->admin_env.stopping = &srv->stopping;
     vw_admin_setup(&srv->admin_tmpl, &srv->admin_env);
-    if (cfg->admin_listen[0] &&
-        vw_admin_token_load(cfg, srv->admin_token, sizeof srv->admin_token, err) != 0)
+    if ((cfg->admin_listen[0] || cfg->admin_http_listen[0]) && !cfg->admin_credentials_file[0] &&
+        !cfg->admin_token[0] && !cfg->admin_token_file[0]) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "admin_listen and admin_http_listen need "
+                   "admin_credentials_file, admin_token or admin_token_file (a token of at "
+                   "least 16 characters)");
         goto fail;
+    }
+    if ((cfg->admin_listen[0] || cfg->admin_socket[0] || cfg->admin_http_listen[0]) &&
+        vw_creds_load(cfg, &srv->creds, err) != 0)
+        goto fail;
+    if (srv->creds)
+        vw_log(VW_LOG_INFO, "admin: %zu named credential(s)", vw_creds_count(srv->creds));
     if ((cfg->tls_listen[0] || (cfg->admin_listen[0] && cfg->admin_tls)) &&
         (srv->tls_ctx = vw_tls_server_ctx(cfg, err)) == NULL)
         goto fail;
@@ -145,6 +156,8 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
         if (srv->http == NULL)
             goto fail;
     }
+    if (cfg->admin_http_listen[0] && (srv->http_admin = vw_http_admin_new(srv, err)) == NULL)
+        goto fail;
     if ((cfg->watch_interval > 0 || cfg->publish_dir[0]) &&
         (srv->watch = vw_watch_new(cfg, srv->snaps, err)) == NULL)
         goto fail;
@@ -195,12 +208,14 @@ void vw_server_free(vw_server *srv)
         return;
     vw_watch_free(srv->watch); /* before the snapshot holder it refreshes */
     vw_http_free(srv->http);
+    vw_http_admin_free(srv->http_admin);
     vw_heavy_free(srv->heavy); /* before the workers: a running job posts to one */
     vw_workers_free(srv);
     if (srv->reload_started)
         pthread_join(srv->reload_thread, NULL);
     vw_listeners_close(srv);
     SSL_CTX_free(srv->tls_ctx);
+    vw_creds_free(srv->creds);
     struct event *evs[] = {srv->ev_term, srv->ev_int, srv->ev_hup};
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         if (evs[i])

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <sys/queue.h>
 
+#include "creds.h"
 #include "daemon.h"
 #include "fds.h"
 #include "http.h"
@@ -97,7 +98,7 @@ struct vw_server {
     int n_all;                  /* + the admin worker, when there is an admin listener */
     vw_admin_env admin_env;
     vw_ops_admin admin_tmpl;    /* callbacks; token per listener kind */
-    char admin_token[256];
+    vw_creds *creds;            /* admin credentials + legacy token (creds.h); owned */
     SSL_CTX *tls_ctx;           /* tls_listen, else NULL */
     vw_snapholder *snaps;
     vw_history *history;        /* historic snapshots for as_of (history.h) */
@@ -109,6 +110,7 @@ struct vw_server {
     pthread_t reload_thread;    /* SIGHUP's reload; joined before the next one and at exit */
     bool reload_started;
     vw_http *http;              /* HTTP/JSON gateway, NULL when http_listen is "" */
+    struct vw_http_admin *http_admin; /* admin_http_listen, else NULL */
     atomic_ullong input_total;  /* bytes held of all partial frames (max_input_total) */
     atomic_int lk_open[VW_LK_COUNT]; /* open connections per listener class */
     struct vw_heavy *heavy;     /* the heavy-op pool (heavy.h) */
