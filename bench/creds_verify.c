@@ -1,11 +1,8 @@
 /* creds_verify.c -- figures for the admin credential check (creds.c): the
  * time of one vw_creds_authenticate for a right secret, a wrong secret and
- * an unknown name (they should be equal: the dummy hash). Not built by
- * CMake; from the worktree after a build:
- *   B=build; gcc -O2 -I. -I$B -I$B/proto $(pkg-config --cflags json-c) bench/creds_verify.c \
- *     server/daemon/creds.c $B/server/ops/libvwops.a $B/server/engine/libvwengine.a \
- *     $B/geodata/libvwgeo.a $B/proto/libvwproto.a -lmsgpackc $(pkg-config --libs json-c) \
- *     -lcrypto -lgeos_c -lm -o /tmp/creds_verify && /tmp/creds_verify */
+ * an unknown name (they should be equal: the dummy hash). Built by bench/CMakeLists.txt as
+ * target creds_verify: `cmake --build build --target creds_verify &&
+ * build/creds_verify`. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
