@@ -243,7 +243,7 @@ for route, item in spec["paths"].items():
         status, hdrs, data = request("GET", target)
         check(status == 200, f"GET {route}: status {status}")
         body = json.loads(data) if hdrs.get("content-type", "").startswith("application/json") else None
-    content = get["responses"]["200"]["content"]
+    content = resolve(get["responses"]["200"])["content"]
     schema = next(iter(content.values()))["schema"]
     if body is not None:
         probs = validate(body, schema, route)
