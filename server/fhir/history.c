@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "fhir_int.h"
+#include "proto/utf8.h"
 
 #define SCAN_MAX 5000u /* change rows looked at per request (bounded read) */
 
@@ -267,6 +268,9 @@ int vw_fhir_history(const vw_fhir_opts *o, const vw_fhir_history_src *src, const
         return vw_err_set(err, VW_E_NOT_FOUND, "no history of FHIR resource type %.40s", type);
     if (id && strlen(id) > 200)
         return vw_err_set(err, VW_E_BAD_REQUEST, "id over 200 bytes");
+    /* as a read: the id lands in the answer's links, which must be UTF-8 */
+    if (id && vw_utf8_bad(id, strlen(id)) != strlen(id))
+        return vw_err_set(err, VW_E_BAD_REQUEST, "the id must be UTF-8");
     for (size_t i = 0; i < np; i++) {
         const char *k = params[i].name, *val = params[i].value ? params[i].value : "";
         if (strcmp(k, "_since") == 0) {
