@@ -100,3 +100,14 @@ finish() {
   echo "$(basename "$0"): $PASS passed, $FAIL failed"
   [ "$FAIL" = 0 ]
 }
+
+# write_creds FILE "NAME ROLE [REGION] SECRET"...: an admin credentials file
+# (mode 0600), each secret replaced by its hash from verwijsd --hash-secret.
+write_creds() {
+  local f=$1 line; shift
+  : > "$f"
+  chmod 0600 "$f"
+  for line in "$@"; do
+    printf '%s %s\n' "${line% *}" "$(printf '%s\n' "${line##* }" | "$D" --hash-secret)" >> "$f"
+  done
+}

@@ -21,15 +21,8 @@ S_ADMIN=adm-Secret-1111 S_WEST=west-Secret-2222 S_NOORD=noord-Secret-3333
 S_CERT=cert-Secret-4444 S_AUD=aud-Secret-5555
 expect_exit 0 "hash-secret" h "$S_WEST"
 check "... a pbkdf2 HASH" grep -q '^pbkdf2-sha256\$100000\$' "$T/out"
-cat > "$T/creds" <<CREDS
-# name role [region] hash
-boss admin $(h "$S_ADMIN")
-anna coordinator west $(h "$S_WEST")
-noor coordinator noord $(h "$S_NOORD")
-cees certifier $(h "$S_CERT")
-otto auditor $(h "$S_AUD")
-CREDS
-chmod 0600 "$T/creds"
+write_creds "$T/creds" "boss admin $S_ADMIN" "anna coordinator west $S_WEST" \
+  "noor coordinator noord $S_NOORD" "cees certifier $S_CERT" "otto auditor $S_AUD"
 cat > "$T/admin.conf" <<CONF
 admin_socket = $ASOCK
 admin_listen = 127.0.0.1:0

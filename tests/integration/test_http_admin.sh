@@ -16,15 +16,9 @@ command -v curl >/dev/null || { echo "curl not found" >&2; exit 1; }
 gen_db 300 12
 expect_exit 0 "import regions" "$V" import regions "$VW_GEODATA/gemeente_2015.geojson" \
   --mapping "$VW_SRC/geodata/iza_regions.csv" --db "$DB"
-h() { printf '%s\n' "$1" | "$D" --hash-secret; }
 S_WEST=west-Secret-2222 S_NOORD=noord-Secret-3333 S_CERT=cert-Secret-4444 S_AUD=aud-Secret-5555
-cat > "$T/creds" <<CREDS
-anna coordinator west $(h "$S_WEST")
-noor coordinator noord $(h "$S_NOORD")
-cees certifier $(h "$S_CERT")
-otto auditor $(h "$S_AUD")
-CREDS
-chmod 0600 "$T/creds"
+write_creds "$T/creds" "anna coordinator west $S_WEST" "noor coordinator noord $S_NOORD" \
+  "cees certifier $S_CERT" "otto auditor $S_AUD"
 printf 's3cret-token-0123456789abcdef\n' > "$T/token"
 chmod 600 "$T/token"
 TOKEN=$(cat "$T/token")
