@@ -1,6 +1,8 @@
 /* match.c -- the query engine of match.h: a ring walk over the per-discipline
- * grids of index.h with a bounded max-heap, its online counterpart, and the
- * brute-force reference. docs/ENGINE.md explains the pruning bounds. */
+ * grids of index.h with a bounded max-heap; with a travel-time matrix a walk
+ * over the origin's destination PC4s in minutes order, then the ring walk for
+ * the pairs the matrix lacks; the online counterpart, and the brute-force
+ * reference. docs/ENGINE.md explains the pruning bounds. */
 #include "match.h"
 
 #include <math.h>
@@ -8,7 +10,7 @@
 #include <string.h>
 
 #include "index.h"
-#include "traveltime.h"
+#include "traveltime_int.h"
 
 #define DEG (M_PI / 180.0)
 #define ALL_DISCIPLINES ((1u << VW_D_COUNT) - 1u)
@@ -183,13 +185,16 @@ typedef struct walk {
     bool ext;        /* side-table filters on */
 } walk;
 
+/* The ring walk's prune bound. Without a row it walks every provider under
+ * the model, where minutes grow with km, so the worst's km bounds; with a
+ * row it walks only the providers whose pair the matrix lacks (the PC4 walk
+ * had the others), all under the model: the km the worst's minutes allow. */
 static void update_thr(walk *w)
 {
     double t = w->radius_h;
     if (w->hp.n == w->hp.cap) {
-        /* model: minutes grow with km, so the worst's km bounds; matrix:
-         * the distance beyond which every pair takes longer (traveltime.h) */
-        double hw = h_of_km(w->o.row ? vw_tt_km_bound(&w->o, w->hp.h[0].minutes)
+        double hw = h_of_km(w->o.row ? vw_geo_km_for_minutes(w->tm, w->o.mode,
+                                                              w->hp.h[0].minutes)
                                      : w->hp.h[0].km);
         if (hw < t)
             t = hw;
@@ -228,15 +233,10 @@ static inline void consider(walk *w, const vw_ient *e, double cos_lo)
     if (!tags_ok && (vw_ient_tags_on(w->ix, e, q->as_of) & q->tags) != q->tags)
         return;
     uint32_t i = pf & VW_IENT_INDEX_MASK;
+    if (w->o.row && vw_tt_cell(&w->o, i) != VW_TT_NONE)
+        return; /* the fallback walk: a provider with a pair was the PC4 walk's */
     if (q->region >= 0 && vw_snapshot_provider(w->s, i)->region != q->region)
         return;
-    if (w->o.row) {
-        /* A matrix pair's minutes need no distance: drop what is already
-         * worse than the heap's worst (strictly: equal minutes go by km). */
-        uint16_t t = vw_tt_cell(&w->o, i);
-        if (t != VW_TT_NONE && w->hp.n == w->hp.cap && t / 10.0 > w->hp.h[0].minutes)
-            return;
-    }
     /* The side table is read only for candidates within the prune bound. */
     if (w->ext && !vw_match_ext_passes(w->s, i, q))
         return;
@@ -294,6 +294,105 @@ static double ring_bound(const walk *w, int cr, int cc, int r)
 
 static int clamp(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
+/* The walk over the grid rings around the origin, nearest cells first,
+ * until the ring bound passes the prune bound. */
+static void ring_walk(walk *w)
+{
+    const vw_match_query *q = w->q;
+    update_thr(w);
+    /* Providers outside the grid box (normally none): always scanned. */
+    for (uint32_t m = w->dmask; m; m &= m - 1) {
+        int d = __builtin_ctz(m);
+        for (uint32_t k = w->ix->outside_start[d]; k < w->ix->outside_start[d + 1]; k++)
+            consider(w, &w->ix->outside[k], 0.0); /* any latitude: no cos bound */
+    }
+
+    /* An origin outside the box starts from the nearest edge cell; the bounds
+     * use true cell edges, so they stay valid. */
+    double fr = floor((q->lat - VW_NL_LAT_MIN) / VW_INDEX_CELL_LAT);
+    double fc = floor((q->lon - VW_NL_LON_MIN) / VW_INDEX_CELL_LON);
+    int cr = (int)fmax(0.0, fmin(fr, VW_INDEX_ROWS - 1));
+    int cc = (int)fmax(0.0, fmin(fc, VW_INDEX_COLS - 1));
+    int max_r = VW_INDEX_ROWS > VW_INDEX_COLS ? VW_INDEX_ROWS : VW_INDEX_COLS;
+    for (int r = 0; r < max_r; r++) {
+        if (r > 0 && ring_bound(w, cr, cc, r) > w->thr_h)
+            break;
+        int r0 = cr - r, r1 = cr + r, c0 = cc - r, c1 = cc + r;
+        int cl0 = clamp(c0, 0, VW_INDEX_COLS - 1), cl1 = clamp(c1, 0, VW_INDEX_COLS - 1);
+        if (r0 >= 0)
+            for (int c = cl0; c <= cl1; c++)
+                scan_cell(w, r0, c);
+        if (r > 0 && r1 < VW_INDEX_ROWS)
+            for (int c = cl0; c <= cl1; c++)
+                scan_cell(w, r1, c);
+        int rl0 = clamp(r0 + 1, 0, VW_INDEX_ROWS - 1), rl1 = clamp(r1 - 1, 0, VW_INDEX_ROWS - 1);
+        if (r > 0 && r0 + 1 <= r1 - 1) {
+            if (c0 >= 0)
+                for (int row = rl0; row <= rl1; row++)
+                    scan_cell(w, row, c0);
+            if (c1 < VW_INDEX_COLS)
+                for (int row = rl0; row <= rl1; row++)
+                    scan_cell(w, row, c1);
+        }
+    }
+}
+
+/* A candidate of the PC4 walk: its minutes are the pair's, the same for
+ * every provider of the destination PC4, so only the filters and the km
+ * (the tie-break) are left. */
+static inline void consider_pair(walk *w, const vw_ient *e, double minutes)
+{
+    const vw_match_query *q = w->q;
+    uint32_t pf = e->pf;
+    if (q->accepting_only && !(pf & VW_IENT_ACCEPTING))
+        return;
+    if ((e->tags & q->tags) != q->tags &&
+        (!(pf & VW_IENT_HAS_REGS) || (vw_ient_tags_on(w->ix, e, q->as_of) & q->tags) != q->tags))
+        return;
+    uint32_t i = pf & VW_IENT_INDEX_MASK;
+    if (q->region >= 0 && vw_snapshot_provider(w->s, i)->region != q->region)
+        return;
+    if (w->ext && !vw_match_ext_passes(w->s, i, q))
+        return;
+    heap_offer(&w->hp, i, vw_geo_km(q->lat, q->lon, e->lat, e->lon), minutes, VW_TS_MATRIX);
+}
+
+/* The matrix path (ENGINE.md, "The PC4 walk"): the origin row's destination
+ * PC4s in ascending minutes, each PC4's providers of the asked disciplines,
+ * until the minutes pass the limit or the full heap's worst (strictly:
+ * equal minutes still compete on km). Then the pairs the row lacks, under
+ * the model, by the ring walk -- skipped when no such provider can be near
+ * enough (o.miss_km). */
+static void pc4_walk(walk *w)
+{
+    const vw_match_query *q = w->q;
+    const vw_tt_origin *o = &w->o;
+    for (uint32_t k = 0; k < o->order_len; k++) {
+        uint32_t b = o->order[k];
+        double minutes = o->row[b - o->row_lo] / 10.0; /* as vw_tt_minutes */
+        if (q->within_min >= 0.0 && !(minutes <= q->within_min))
+            break;
+        if (w->hp.n == w->hp.cap && minutes > w->hp.h[0].minutes)
+            break;
+        for (uint32_t m = w->dmask; m; m &= m - 1) {
+            uint32_t n;
+            const vw_ient *g = vw_tt_group(o->tt, __builtin_ctz(m), b, &n);
+            for (uint32_t j = 0; j < n; j++)
+                consider_pair(w, &g[j], minutes);
+        }
+    }
+    if (!o->model_ok || o->row_full || !(o->miss_km < INFINITY))
+        return;
+    double lo = o->miss_km > 0.0 ? vw_geo_minutes(w->tm, o->mode, o->miss_km) : 0.0;
+    if ((q->within_min >= 0.0 && lo > q->within_min) ||
+        (w->hp.n == w->hp.cap && lo > w->hp.h[0].minutes))
+        return;
+    w->radius_h = q->within_min >= 0.0
+                      ? h_of_km(vw_geo_km_for_minutes(w->tm, o->mode, q->within_min))
+                      : INFINITY;
+    ring_walk(w);
+}
+
 uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_match_query *q,
                   vw_match_hit *hits)
 {
@@ -317,45 +416,14 @@ uint32_t vw_match(const vw_snapshot *s, const vw_travel_model *tm, const vw_matc
     if (w.cos_o < 0.0)
         w.cos_o = 0.0;
     w.cos_o *= 1.0 - 1e-12;
-    w.radius_h = q->within_min >= 0.0 ? h_of_km(vw_tt_km_bound(&w.o, q->within_min)) : INFINITY;
     w.dmask = disc_mask(q);
     w.ext = ext_on(q);
-    update_thr(&w);
-
-    /* Providers outside the grid box (normally none): always scanned. */
-    for (uint32_t m = w.dmask; m; m &= m - 1) {
-        int d = __builtin_ctz(m);
-        for (uint32_t k = w.ix->outside_start[d]; k < w.ix->outside_start[d + 1]; k++)
-            consider(&w, &w.ix->outside[k], 0.0); /* any latitude: no cos bound */
-    }
-
-    /* An origin outside the box starts from the nearest edge cell; the bounds
-     * use true cell edges, so they stay valid. */
-    double fr = floor((q->lat - VW_NL_LAT_MIN) / VW_INDEX_CELL_LAT);
-    double fc = floor((q->lon - VW_NL_LON_MIN) / VW_INDEX_CELL_LON);
-    int cr = (int)fmax(0.0, fmin(fr, VW_INDEX_ROWS - 1));
-    int cc = (int)fmax(0.0, fmin(fc, VW_INDEX_COLS - 1));
-    int max_r = VW_INDEX_ROWS > VW_INDEX_COLS ? VW_INDEX_ROWS : VW_INDEX_COLS;
-    for (int r = 0; r < max_r; r++) {
-        if (r > 0 && ring_bound(&w, cr, cc, r) > w.thr_h)
-            break;
-        int r0 = cr - r, r1 = cr + r, c0 = cc - r, c1 = cc + r;
-        int cl0 = clamp(c0, 0, VW_INDEX_COLS - 1), cl1 = clamp(c1, 0, VW_INDEX_COLS - 1);
-        if (r0 >= 0)
-            for (int c = cl0; c <= cl1; c++)
-                scan_cell(&w, r0, c);
-        if (r > 0 && r1 < VW_INDEX_ROWS)
-            for (int c = cl0; c <= cl1; c++)
-                scan_cell(&w, r1, c);
-        int rl0 = clamp(r0 + 1, 0, VW_INDEX_ROWS - 1), rl1 = clamp(r1 - 1, 0, VW_INDEX_ROWS - 1);
-        if (r > 0 && r0 + 1 <= r1 - 1) {
-            if (c0 >= 0)
-                for (int row = rl0; row <= rl1; row++)
-                    scan_cell(&w, row, c0);
-            if (c1 < VW_INDEX_COLS)
-                for (int row = rl0; row <= rl1; row++)
-                    scan_cell(&w, row, c1);
-        }
+    if (w.o.row) {
+        pc4_walk(&w);
+    } else {
+        w.radius_h = q->within_min >= 0.0 ? h_of_km(vw_tt_km_bound(&w.o, q->within_min))
+                                          : INFINITY;
+        ring_walk(&w);
     }
     return heap_emit(&w.hp, hits);
 }

@@ -803,7 +803,7 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     memcpy(s->seq_at, b->seq_at, sizeof s->seq_at);
     s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
                               s->n_registrations, err);
-    if (!s->index || vw_tt_finish(s->tt, s->providers, s->n_providers, err) != 0)
+    if (!s->index || vw_tt_finish(s->tt, s->providers, s->n_providers, s->index, err) != 0)
         goto fail;
     if (!vw_tt_any(s->tt)) {
         vw_tt_free(s->tt);

@@ -57,6 +57,7 @@ int vw_snapbuild_add_traveltimes(vw_snapbuild *b, vw_mode mode, int from_pc4, co
                                  size_t len, vw_err *err);
 
 /* ---- per query ------------------------------------------------------------- */
+struct vw_tt;
 typedef struct vw_tt_origin {
     const vw_travel_model *tm;
     vw_mode mode;
@@ -69,6 +70,11 @@ typedef struct vw_tt_origin {
     const uint16_t *reach;   /* X[a][.] above, in 10 m (traveltime_int.h) */
     bool model_ok;           /* a pair the matrix lacks falls back to the model */
     bool row_full;           /* the row has every destination: no fallback */
+    const uint16_t *order;   /* the row's destination ranks by minutes (with row) */
+    uint32_t order_len;
+    double miss_km;          /* lower bound of the km from the origin to any provider
+                                whose PC4 the row lacks (INFINITY: none) */
+    const struct vw_tt *tt;  /* the snapshot's matrices (with row) */
 } vw_tt_origin;
 
 /* The origin (lat, lon) whose PC4 is `pc4` (a PC4 or PC6 origin), or 0

@@ -156,6 +156,12 @@ static vw_snapshot *build(bool with_matrix)
             snprintf(pc, sizeof pc, "%04d", pc4_code[(k + N_PC4 / 2) % N_PC4]);
             p.postcode = pc;
         } /* else none: the nearest centroid */
+        /* expertise: permanent on some, through a dated registration on others */
+        const char *tags[2] = {"oncologie", "lymfoedeem"};
+        double ut = unif();
+        p.expertise = tags;
+        p.n_expertise = ut < 0.35 ? 1 : (ut < 0.45 ? 2 : 0);
+        p.wheelchair = unif() < 0.5 ? VW_TRI_YES : VW_TRI_NO;
         const char *nets[1];
         if (unif() < 0.1) {
             nets[0] = nid[(int)(unif() * N_NET)];
@@ -163,6 +169,8 @@ static vw_snapshot *build(bool with_matrix)
             p.n_networks = 1;
         }
         CHECK(vw_snapbuild_add_provider(b, &p, &err) == 0);
+        if (unif() < 0.1) /* oncologie from day 100 to 200 */
+            CHECK(vw_snapbuild_add_registration(b, id, "oncologie", "test", 100, 200, &err) == 0);
     }
     vw_snapshot *s = vw_snapbuild_finish(b, &err);
     CHECK(s != NULL);
@@ -236,7 +244,11 @@ static void test_match_equals_brute(const vw_snapshot *s, const vw_travel_model 
         mq.within_min = w < 0.3 ? -1 : 3 + 100 * unif();
         mq.limit = 1 + (uint32_t)(unif() * 30);
         mq.accepting_only = unif() < 0.3;
-        mq.region = -1;
+        mq.region = unif() < 0.03 ? 0 : -1; /* no polygons here: nobody is in a region */
+        double uf = unif(); /* the filters inside the walk */
+        mq.tags = uf < 0.3 ? 1u : (uf < 0.4 ? 3u : 0u); /* oncologie (+ lymfoedeem) */
+        mq.as_of = unif() < 0.5 ? 150 : 250;            /* inside / outside the registration */
+        mq.wheelchair = unif() < 0.15;
         mq.model_only = mq.mode != VW_MODE_TRANSIT && unif() < 0.1; /* FHIR's distance search */
         uint32_t na = vw_match(s, tm, &mq, a), nb = vw_match_brute(s, tm, &mq, b);
         for (uint32_t k = 0; mq.model_only && k < na; k++)
