@@ -4,7 +4,7 @@
  * snapshot build time, its bytes and the resident memory, and vw_match()
  * per query (p50 / p99, and brute-force equality on a few hundred queries).
  *
- *   ttbench --pc4 pc4_centroids.csv [--providers N] [--queries Q] [--bound MIN]
+ *   ttbench --pc4 pc4_centroids.csv [--providers N] [--queries Q] [--bound MIN] [--latlon]
  *   ttbench --pc4 pc4_centroids.csv --db verwijs.db [--bound MIN]
  *
  * With --db (a database with its pc4 table and providers imported): writes
@@ -16,7 +16,8 @@
  * The matrices: every pair within --bound minutes (default 90), minutes =
  * km x 1.3 / speed x 60 x (1 + 0.5 u) + 1 (car 55, bike 16, walk 5, transit
  * 30 km/h + 10 min). Queries: fysiotherapeut + oncologie within 15 minutes by
- * car, k = 10, from a uniformly drawn PC4 (its own PC4). */
+ * car, k = 10, from a uniformly drawn PC4 (its own PC4); with --latlon from
+ * a point near it (sigma 1 km, no postcode: the nearest centroid's PC4). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ static int n_pc4, code[MAX_PC4];
 static double plat[MAX_PC4], plon[MAX_PC4];
 
 static uint64_t rng = 1;
+static int latlon; /* --latlon: [lat, lon] origins */
 static uint64_t rnd(void)
 {
     uint64_t z = (rng += 0x9e3779b97f4a7c15u);
@@ -208,6 +210,11 @@ static void run_queries(const vw_snapshot *s, const vw_travel_model *tm, int que
         q.lat = plat[k];
         q.lon = plon[k];
         q.origin_pc4 = code[k];
+        if (latlon) {
+            q.lat += gauss() * 0.009;
+            q.lon += gauss() * 0.015;
+            q.origin_pc4 = 0;
+        }
         double t0 = now_s();
         uint32_t n = vw_match(s, tm, &q, a);
         lat[i] = (now_s() - t0) * 1e9;
@@ -295,23 +302,30 @@ int main(int argc, char **argv)
     uint32_t n = 1000000;
     int queries = 20000, brute = 200;
     double bound = 90;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--pc4"))
-            pc4 = argv[i + 1];
-        else if (!strcmp(argv[i], "--providers"))
-            n = (uint32_t)atol(argv[i + 1]);
-        else if (!strcmp(argv[i], "--queries"))
-            queries = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--bound"))
-            bound = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "--brute"))
-            brute = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--db"))
-            db = argv[i + 1];
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--latlon")) {
+            latlon = 1;
+            continue;
+        }
+        if (i + 1 >= argc)
+            break;
+        const char *v = argv[++i];
+        if (!strcmp(argv[i - 1], "--pc4"))
+            pc4 = v;
+        else if (!strcmp(argv[i - 1], "--providers"))
+            n = (uint32_t)atol(v);
+        else if (!strcmp(argv[i - 1], "--queries"))
+            queries = atoi(v);
+        else if (!strcmp(argv[i - 1], "--bound"))
+            bound = atof(v);
+        else if (!strcmp(argv[i - 1], "--brute"))
+            brute = atoi(v);
+        else if (!strcmp(argv[i - 1], "--db"))
+            db = v;
     }
     if (!pc4 || read_pc4(pc4) != 0 || queries < 100) {
         fprintf(stderr, "usage: ttbench --pc4 pc4_centroids.csv [--providers N] [--queries Q] "
-                        "[--bound MIN] [--brute B]\n");
+                        "[--bound MIN] [--brute B] [--latlon]\n");
         return 2;
     }
     vw_travel_model tm;

@@ -41,6 +41,7 @@ void vw_tt_free(vw_tt *tt)
     free(tt->code);
     free(tt->lat);
     free(tt->lon);
+    free(tt->xyz);
     free(tt->radius);
     free(tt->prov);
     free(tt->grp);
@@ -86,6 +87,21 @@ static int build_grid(vw_tt *tt)
     return 0;
 }
 
+static void unit_vector(double lat, double lon, double *v)
+{
+    const double rad = M_PI / 180.0;
+    double cl = cos(lat * rad);
+    v[0] = cl * cos(lon * rad);
+    v[1] = cl * sin(lon * rad);
+    v[2] = sin(lat * rad);
+}
+
+static inline double chord2(const double *x, const double *y)
+{
+    double dx = x[0] - y[0], dy = x[1] - y[1], dz = x[2] - y[2];
+    return dx * dx + dy * dy + dz * dz;
+}
+
 vw_tt *vw_tt_new(const vw_pc4_slot *slots, vw_err *err)
 {
     vw_tt *tt = calloc(1, sizeof *tt);
@@ -100,7 +116,8 @@ vw_tt *vw_tt_new(const vw_pc4_slot *slots, vw_err *err)
     tt->lat = malloc(n * sizeof *tt->lat);
     tt->lon = malloc(n * sizeof *tt->lon);
     tt->radius = calloc(n, sizeof *tt->radius);
-    if (!tt->code || !tt->lat || !tt->lon || !tt->radius)
+    tt->xyz = malloc(n * 3 * sizeof *tt->xyz);
+    if (!tt->code || !tt->lat || !tt->lon || !tt->radius || !tt->xyz)
         goto fail;
     uint32_t k = 0;
     tt->all_inside = true;
@@ -114,6 +131,7 @@ vw_tt *vw_tt_new(const vw_pc4_slot *slots, vw_err *err)
         tt->lon[k] = slots[p].lon;
         if (!vw_geo_in_nl(tt->lat[k], tt->lon[k]))
             tt->all_inside = false;
+        unit_vector(tt->lat[k], tt->lon[k], tt->xyz + 3 * k);
         k++;
     }
     if (build_grid(tt) != 0)
@@ -206,39 +224,93 @@ int vw_tt_add_row(vw_tt *tt, vw_mode mode, int from_pc4, const void *blob, size_
     return 0;
 }
 
+/* An upper bound of the km of a chord (squared, on the unit sphere),
+ * without trigonometry: km = 2 R asin(c / 2), asin u <= u + 0.1834 u^3 for
+ * u <= 0.1 (the next Taylor terms are below 0.01 u^3 there). */
+static double chord_km_up(double c2)
+{
+    if (!(c2 < INFINITY))
+        return INFINITY;
+    double u = 0.5 * sqrt(c2);
+    double a = u <= 0.1 ? u + 0.1834 * u * u * u : asin(u > 1.0 ? 1.0 : u);
+    return 2.0 * VW_EARTH_RADIUS_KM * a * (1.0 + SLACK_REL) + SLACK_KM;
+}
+
+/* An upper bound of vw_geo_km between two unit vectors. */
+static double km_up(const double *x, const double *y) { return chord_km_up(chord2(x, y)); }
+
+/* The nearest-centroid search, in two passes over the same grid rings:
+ * first the shortest chord (chords order points as great-circle distances
+ * do, and cost no trigonometry), then the haversine of just the centroids
+ * whose chord is within rounding of it -- so the answer is exactly that of
+ * a haversine scan (ties: the lower rank). */
+typedef struct near_scan {
+    const vw_tt *tt;
+    double o[3], lat, lon;
+    int pass;          /* 1: chords; 2: haversines */
+    double best_c2;    /* pass 1: the shortest squared chord */
+    double cut_c2;     /* pass 2: the squared chords worth a haversine */
+    double best_km;    /* pass 2 */
+    uint32_t best;
+} near_scan;
+
+static void near_visit(near_scan *ns, uint32_t rk)
+{
+    double c2 = chord2(ns->o, ns->tt->xyz + 3 * rk);
+    if (ns->pass == 1) {
+        if (c2 < ns->best_c2)
+            ns->best_c2 = c2;
+        return;
+    }
+    if (c2 > ns->cut_c2)
+        return;
+    double d = vw_geo_km(ns->lat, ns->lon, ns->tt->lat[rk], ns->tt->lon[rk]);
+    if (d < ns->best_km || (d == ns->best_km && rk < ns->best)) {
+        ns->best_km = d;
+        ns->best = rk;
+    }
+}
+
+/* The centroids of the cells at Chebyshev distance r from (cr, cc). */
+static void near_ring(near_scan *ns, int cr, int cc, int r)
+{
+    const vw_tt *tt = ns->tt;
+    for (int row = cr - r; row <= cr + r; row++) {
+        if (row < 0 || row >= VW_TT_GRID_ROWS)
+            continue;
+        bool edge = row == cr - r || row == cr + r;
+        for (int col = cc - r; col <= cc + r; col += edge ? 1 : 2 * r) {
+            if (col >= 0 && col < VW_TT_GRID_COLS) {
+                size_t c = (size_t)row * VW_TT_GRID_COLS + (size_t)col;
+                for (uint32_t k = tt->cell_start[c]; k < tt->cell_start[c + 1]; k++)
+                    near_visit(ns, tt->cell_rank[k]);
+            }
+            if (r == 0)
+                break;
+        }
+    }
+}
+
 uint32_t vw_tt_nearest(const vw_tt *tt, double lat, double lon)
 {
-    uint32_t best = 0;
-    double best_km = INFINITY;
+    near_scan ns = {.tt = tt, .lat = lat, .lon = lon, .pass = 1, .best_c2 = INFINITY,
+                    .best_km = INFINITY, .best = 0};
+    unit_vector(lat, lon, ns.o);
     bool inside = tt->all_inside && vw_geo_in_nl(lat, lon);
     int cr = grid_row(lat), cc = grid_col(lon);
     int max_r = VW_TT_GRID_COLS; /* the larger dimension: every cell */
-    for (int r = 0; r <= max_r; r++) {
+    int r = 0;
+    for (; r <= max_r; r++) {
         /* outside the box the ring bound does not hold: look everywhere */
-        if (inside && r > 1 && (r - 1) * RING_KM > best_km)
+        if (inside && r > 1 && (r - 1) * RING_KM > chord_km_up(ns.best_c2))
             break;
-        for (int row = cr - r; row <= cr + r; row++) {
-            if (row < 0 || row >= VW_TT_GRID_ROWS)
-                continue;
-            bool edge = row == cr - r || row == cr + r;
-            for (int col = cc - r; col <= cc + r; col += edge ? 1 : 2 * r) {
-                if (col >= 0 && col < VW_TT_GRID_COLS) {
-                    size_t c = (size_t)row * VW_TT_GRID_COLS + (size_t)col;
-                    for (uint32_t k = tt->cell_start[c]; k < tt->cell_start[c + 1]; k++) {
-                        uint32_t rk = tt->cell_rank[k];
-                        double d = vw_geo_km(lat, lon, tt->lat[rk], tt->lon[rk]);
-                        if (d < best_km || (d == best_km && rk < best)) {
-                            best_km = d;
-                            best = rk;
-                        }
-                    }
-                }
-                if (r == 0)
-                    break;
-            }
-        }
+        near_ring(&ns, cr, cc, r);
     }
-    return best;
+    ns.pass = 2;
+    ns.cut_c2 = ns.best_c2 * (1.0 + 1e-6) + 1e-20;
+    for (int k = 0; k < r; k++)
+        near_ring(&ns, cr, cc, k);
+    return ns.best;
 }
 
 /* The PC4 of a provider: its postcode's when that is in the table, else the
@@ -254,16 +326,6 @@ static uint32_t provider_rank(const vw_tt *tt, const vw_provider *p)
     return vw_tt_nearest(tt, p->lat, p->lon);
 }
 
-/* An upper bound of vw_geo_km between two unit vectors, without
- * trigonometry: km = 2 R asin(c / 2) for chord c, asin u <= u + 0.1834 u^3
- * for u <= 0.1 (the next Taylor terms are below 0.01 u^3 there). */
-static double km_up(const double *x, const double *y)
-{
-    double dx = x[0] - y[0], dy = x[1] - y[1], dz = x[2] - y[2];
-    double u = 0.5 * sqrt(dx * dx + dy * dy + dz * dz);
-    double a = u <= 0.1 ? u + 0.1834 * u * u * u : asin(u > 1.0 ? 1.0 : u);
-    return 2.0 * VW_EARTH_RADIUS_KM * a * (1.0 + SLACK_REL) + SLACK_KM;
-}
 
 /* km as 10 m units, rounded up (2 bytes a cell: 2.3 MB a mode). */
 static uint16_t dam_up(double km)
@@ -423,13 +485,12 @@ int vw_tt_finish(vw_tt *tt, const vw_provider *prov, uint32_t n, const vw_index 
                  vw_err *err)
 {
     int rc = -1;
-    double *xyz = NULL;
+    const double *xyz = tt ? tt->xyz : NULL;
     uint32_t *count = NULL; /* providers per rank */
     if (!vw_tt_any(tt))
         return 0;
     tt->prov = malloc((size_t)(n ? n : 1) * sizeof *tt->prov);
-    xyz = malloc((size_t)(tt->n ? tt->n : 1) * 3 * sizeof *xyz);
-    if (!tt->prov || !xyz) {
+    if (!tt->prov) {
         oom(err);
         goto out;
     }
@@ -441,13 +502,6 @@ int vw_tt_finish(vw_tt *tt, const vw_provider *prov, uint32_t n, const vw_index 
         d = d * (1.0 + SLACK_REL) + SLACK_KM;
         if (d > tt->radius[r])
             tt->radius[r] = d;
-    }
-    const double rad = M_PI / 180.0;
-    for (uint32_t k = 0; k < tt->n; k++) {
-        double cl = cos(tt->lat[k] * rad);
-        xyz[3 * k] = cl * cos(tt->lon[k] * rad);
-        xyz[3 * k + 1] = cl * sin(tt->lon[k] * rad);
-        xyz[3 * k + 2] = sin(tt->lat[k] * rad);
     }
     count = calloc(tt->n ? tt->n : 1, sizeof *count);
     if (!count || group_entries(tt, prov, n, ix) != 0) {
@@ -470,7 +524,6 @@ int vw_tt_finish(vw_tt *tt, const vw_provider *prov, uint32_t n, const vw_index 
     tt->bytes += sizeof *tt + (size_t)tt->n * (sizeof *tt->code + 3 * sizeof(double));
     rc = 0;
 out:
-    free(xyz);
     free(count);
     return rc;
 }

@@ -49,6 +49,7 @@ typedef struct vw_tt {
     uint16_t rank[VW_PC4_SLOTS];   /* PC4 -> rank; VW_TT_NONE: not in the table */
     uint16_t *code;                /* rank -> PC4 */
     double *lat, *lon, *radius;    /* per rank: centroid; farthest provider (km) */
+    double *xyz;                   /* per rank: the centroid as a unit vector (3 doubles) */
     uint16_t *prov;                /* provider index -> rank */
     vw_ient *grp;                  /* every index entry by (discipline, rank, index) */
     uint32_t *grp_start;           /* VW_D_COUNT x (n + 1) offsets into grp */

@@ -196,8 +196,16 @@ static void random_origin(double *lat, double *lon, int *pc4)
 static void test_nearest_and_modes(const vw_snapshot *s, const vw_travel_model *tm)
 {
     int bad = 0;
-    for (int q = 0; q < 2000; q++) {
+    for (int q = 0; q < 2600; q++) {
         double lat = 50.75 + 2.9 * unif(), lon = 3.35 + 3.9 * unif();
+        int k1 = (int)(unif() * N_PC4), k2 = (int)(unif() * N_PC4);
+        if (q >= 2000 && q < 2300) { /* on a centroid */
+            lat = pc4_lat[k1];
+            lon = pc4_lon[k1];
+        } else if (q >= 2300) { /* halfway between two: near-ties */
+            lat = 0.5 * (pc4_lat[k1] + pc4_lat[k2]);
+            lon = 0.5 * (pc4_lon[k1] + pc4_lon[k2]);
+        }
         vw_tt_origin o;
         CHECK(vw_tt_origin_init(&o, s, tm, VW_MODE_CAR, lat, lon, 0, NULL) == 0);
         int best = -1;
