@@ -1,0 +1,100 @@
+/* jsoncache.c -- the per-thread cache of JSON text by msgpack bytes
+ * (jsoncache.h): direct-mapped slots, each holding one msgpack run and its
+ * JSON; a lookup hashes the run, then compares it byte for byte. */
+#include "jsoncache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct slot {
+    uint64_t hash;
+    uint32_t mp_len; /* 0: empty (an empty run is never stored) */
+    uint32_t json_len;
+    uint8_t bytes[VW_JSONCACHE_SLOT - 16]; /* msgpack, then JSON */
+} slot;
+
+struct vw_jsoncache {
+    slot *slots; /* calloc: pages are touched only when a slot is used */
+    uint64_t mask;
+    uint64_t hits, misses;
+};
+
+vw_jsoncache *vw_jsoncache_new(size_t bytes)
+{
+    size_t n = 1;
+    while (n * 2 * sizeof(slot) <= bytes && n < (1u << 24))
+        n *= 2;
+    if (n * sizeof(slot) > bytes)
+        return NULL;
+    vw_jsoncache *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->slots = calloc(n, sizeof(slot));
+    if (c->slots == NULL) {
+        free(c);
+        return NULL;
+    }
+    c->mask = n - 1;
+    return c;
+}
+
+void vw_jsoncache_free(vw_jsoncache *c)
+{
+    if (c == NULL)
+        return;
+    free(c->slots);
+    free(c);
+}
+
+/* 8 bytes a step (multiply and rotate, as in the wyhash/xxh families): the
+ * hash only spreads slots; equality is decided by memcmp. */
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p + i, n - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
+}
+
+bool vw_jsoncache_get(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, const char **json,
+                      size_t *json_len)
+{
+    uint64_t h = hash_bytes(mp, mp_len);
+    slot *s = &c->slots[h & c->mask];
+    if (s->mp_len != mp_len || s->hash != h || mp_len == 0 || memcmp(s->bytes, mp, mp_len) != 0) {
+        c->misses++;
+        return false;
+    }
+    c->hits++;
+    *json = (const char *)s->bytes + mp_len;
+    *json_len = s->json_len;
+    return true;
+}
+
+void vw_jsoncache_put(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, const char *json,
+                      size_t json_len)
+{
+    if (mp_len == 0 || mp_len + json_len > sizeof ((slot *)0)->bytes)
+        return;
+    uint64_t h = hash_bytes(mp, mp_len);
+    slot *s = &c->slots[h & c->mask];
+    s->hash = h;
+    s->mp_len = (uint32_t)mp_len;
+    s->json_len = (uint32_t)json_len;
+    memcpy(s->bytes, mp, mp_len);
+    memcpy(s->bytes + mp_len, json, json_len);
+}
+
+void vw_jsoncache_counts(const vw_jsoncache *c, uint64_t *hits, uint64_t *misses)
+{
+    *hits = c ? c->hits : 0;
+    *misses = c ? c->misses : 0;
+}
