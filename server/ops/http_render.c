@@ -9,9 +9,11 @@
  * the walk over the bytes (no object tree for the whole answer) and, for
  * each provider object (an element of the result's "providers" or "online"
  * array), the members before its per-query "km" taken from the cache by
- * their bytes. Bounded: lengths are checked against the frame, nesting to
- * MAX_DEPTH; anything that does not walk cleanly falls back to
- * vw_http_render before a byte is written. */
+ * their bytes. One walk: each value's length is found once (the members
+ * before "km" twice on a miss). Bounded: every length is checked against
+ * the frame, nesting to MAX_DEPTH; a frame that is not an ok answer with a
+ * map result goes to vw_http_render; one that does not walk (which our own
+ * packer never makes) stops with -1 and status 500. */
 #include <string.h>
 
 #include "http.h"
@@ -211,122 +213,113 @@ static int write_key(out *o, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* The members [from, to) of a map whose members start at p (*at: bytes
- * used so far, advanced), joined by ","; `first`: no "," before the first. */
+/* `count` members of a map starting at p (*at: bytes used so far,
+ * advanced), joined by ","; `first`: no "," before the first. At depth 0
+ * (the result) the arrays of providers are walked, below it every value is
+ * written whole. */
 static int write_members(out *o, const uint8_t *p, size_t n, size_t *at, uint32_t count,
                          bool first, int depth);
 
-static int write_walked(out *o, const uint8_t *p, size_t n, int depth, bool providers);
-
-/* One provider object: the members before "km" from the cache. */
-static int write_provider(out *o, const uint8_t *p, size_t n, uint32_t count, size_t hlen)
+/* One provider object at p (a map of `count` members, header `hlen`): the
+ * members before "km" from the cache (found by one walk over them), the rest
+ * written. Returns the object's length, 0 when it does not walk. */
+static size_t write_provider(out *o, const uint8_t *p, size_t n, uint32_t count, size_t hlen)
 {
-    size_t at = hlen, end_prefix = hlen;
+    size_t at = hlen;
     uint32_t k = 0;
     for (; k < count; k++) { /* find "km" */
         if (is_str(p + at, n - at, "km"))
             break;
-        size_t kl = value_len(p + at, n - at, 1);
-        size_t vl = kl ? value_len(p + at + kl, n - at - kl, 1) : 0;
+        size_t kl = value_len(p + at, n - at, 2);
+        size_t vl = kl ? value_len(p + at + kl, n - at - kl, 2) : 0;
         if (vl == 0)
-            return -1;
+            return 0;
         at += kl + vl;
     }
-    end_prefix = at;
+    const uint8_t *mp = p + hlen;
+    size_t mp_len = at - hlen;
+    const char *json;
+    size_t json_len;
     put(o, "{", 1);
-    at = hlen;
-    if (k > 0) {
-        const char *json;
-        size_t json_len;
-        const uint8_t *mp = p + hlen;
-        size_t mp_len = end_prefix - hlen;
-        if (vw_jsoncache_get(o->cache, mp, mp_len, &json, &json_len)) {
-            put(o, json, json_len);
-            at = end_prefix;
-        } else {
-            char tmp[VW_JSONCACHE_SLOT];
-            bool was = o->capturing;
-            char *ob = o->cap_buf;
-            size_t oc = o->cap, ou = o->cap_used;
-            bool of = o->cap_full;
-            o->capturing = true;
-            o->cap_buf = tmp;
-            o->cap = sizeof tmp;
-            o->cap_used = 0;
-            o->cap_full = false;
-            int rc = write_members(o, p, n, &at, k, true, 1);
-            bool full = o->cap_full;
-            size_t used = o->cap_used;
-            o->capturing = was;
-            o->cap_buf = ob;
-            o->cap = oc;
-            o->cap_used = ou;
-            o->cap_full = of;
-            if (rc != 0)
-                return -1;
-            if (!full) {
-                vw_jsoncache_put(o->cache, mp, mp_len, tmp, used);
-                put(o, tmp, used);
-            } else { /* too long to cache: written straight */
-                at = hlen;
-                if (write_members(o, p, n, &at, k, true, 1) != 0)
-                    return -1;
-            }
+    if (k > 0 && vw_jsoncache_get(o->cache, mp, mp_len, &json, &json_len)) {
+        put(o, json, json_len);
+    } else if (k > 0) { /* a miss: rendered into a capture, stored, then written */
+        char tmp[VW_JSONCACHE_SLOT];
+        out cap = *o;
+        cap.capturing = true;
+        cap.cap_buf = tmp;
+        cap.cap = sizeof tmp;
+        cap.cap_used = 0;
+        cap.cap_full = false;
+        size_t a2 = hlen;
+        if (write_members(&cap, p, n, &a2, k, true, 1) != 0)
+            return 0;
+        if (!cap.cap_full) {
+            vw_jsoncache_put(o->cache, mp, mp_len, tmp, cap.cap_used);
+            put(o, tmp, cap.cap_used);
+        } else { /* too long to cache: written straight */
+            a2 = hlen;
+            if (write_members(o, p, n, &a2, k, true, 1) != 0)
+                return 0;
         }
     }
     if (write_members(o, p, n, &at, count - k, k == 0, 1) != 0)
-        return -1;
+        return 0;
     put(o, "}", 1);
-    return 0;
+    return at;
+}
+
+/* An array of provider objects at p: returns its length, 0 when it does
+ * not walk. */
+static size_t write_providers(out *o, const uint8_t *p, size_t n, uint32_t count, size_t hlen)
+{
+    size_t at = hlen;
+    put(o, "[", 1);
+    for (uint32_t i = 0; i < count; i++) {
+        bool em;
+        uint32_t ec;
+        size_t eh, l;
+        if (i)
+            put(o, ",", 1);
+        if (container(p + at, n - at, &em, &ec, &eh) && em)
+            l = write_provider(o, p + at, n - at, ec, eh);
+        else if ((l = value_len(p + at, n - at, 2)) != 0 && write_value(o, p + at, l) != 0)
+            l = 0;
+        if (l == 0)
+            return 0;
+        at += l;
+    }
+    put(o, "]", 1);
+    return at;
 }
 
 static int write_members(out *o, const uint8_t *p, size_t n, size_t *at, uint32_t count,
                          bool first, int depth)
 {
     for (uint32_t i = 0; i < count; i++) {
-        size_t kl = value_len(p + *at, n - *at, depth);
-        size_t vl = kl ? value_len(p + *at + kl, n - *at - kl, depth) : 0;
-        if (vl == 0)
+        const uint8_t *kp = p + *at;
+        size_t kl = value_len(kp, n - *at, depth + 1), vl = 0;
+        bool is_map;
+        uint32_t ec;
+        size_t eh;
+        if (kl == 0)
             return -1;
         if (!first || i > 0)
             put(o, ",", 1);
-        const uint8_t *kp = p + *at, *vp = kp + kl;
-        bool prov = depth == 0 && (is_str(kp, kl, "providers") || is_str(kp, kl, "online"));
         if (write_key(o, kp, kl) != 0)
             return -1;
         put(o, ":", 1);
-        if (depth == 0 ? write_walked(o, vp, vl, depth + 1, prov) : write_value(o, vp, vl))
+        const uint8_t *vp = kp + kl;
+        size_t left = n - *at - kl;
+        if (depth == 0 && (is_str(kp, kl, "providers") || is_str(kp, kl, "online")) &&
+            container(vp, left, &is_map, &ec, &eh) && !is_map)
+            vl = write_providers(o, vp, left, ec, eh);
+        else if ((vl = value_len(vp, left, depth + 1)) != 0 && write_value(o, vp, vl) != 0)
+            vl = 0;
+        if (vl == 0)
             return -1;
         *at += kl + vl;
     }
-    return 0;
-}
-
-/* A value of the result (depth 1): the arrays of providers are walked. */
-static int write_walked(out *o, const uint8_t *p, size_t n, int depth, bool providers)
-{
-    bool is_map;
-    uint32_t count;
-    size_t hlen;
-    if (!providers || !container(p, n, &is_map, &count, &hlen) || is_map)
-        return write_value(o, p, n);
-    put(o, "[", 1);
-    size_t at = hlen;
-    for (uint32_t i = 0; i < count; i++) {
-        size_t l = value_len(p + at, n - at, depth);
-        bool em;
-        uint32_t ec;
-        size_t eh;
-        if (l == 0)
-            return -1;
-        if (i)
-            put(o, ",", 1);
-        if (container(p + at, l, &em, &ec, &eh) && em ? write_provider(o, p + at, l, ec, eh)
-                                                      : write_value(o, p + at, l))
-            return -1;
-        at += l;
-    }
-    put(o, "]", 1);
     return 0;
 }
 
@@ -336,13 +329,14 @@ int vw_http_render_cached(const uint8_t *body, size_t len, msgpack_zone *zone,
     bool is_map, ok = false;
     uint32_t count;
     size_t hlen, at, result = 0, result_len = 0;
-    if (cache == NULL || !container(body, len, &is_map, &count, &hlen) || !is_map ||
-        value_len(body, len, 0) != len)
+    if (cache == NULL || !container(body, len, &is_map, &count, &hlen) || !is_map)
         return vw_http_render(body, len, zone, sink, ctx, status);
     at = hlen;
     for (uint32_t i = 0; i < count; i++) { /* the envelope: "ok" and "result" */
         size_t kl = value_len(body + at, len - at, 1);
-        size_t vl = value_len(body + at + kl, len - at - kl, 1);
+        size_t vl = kl ? value_len(body + at + kl, len - at - kl, 1) : 0;
+        if (vl == 0)
+            break;
         if (is_str(body + at, kl, "ok"))
             ok = body[at + kl] == 0xc3;
         if (is_str(body + at, kl, "result"))
@@ -369,6 +363,6 @@ int vw_http_render_cached(const uint8_t *body, size_t len, msgpack_zone *zone,
     int rc = write_members(&o, body + result, result_len, &at, count, true, 0);
     put(&o, "}", 1);
     flush(&o);
-    *status = 200;
+    *status = rc != 0 && !o.failed ? 500 : 200; /* 200 and -1: the sink stopped (output limit) */
     return rc != 0 || o.failed ? -1 : 0;
 }

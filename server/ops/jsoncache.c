@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slots.h"
+
 typedef struct slot {
     uint64_t hash;
     uint32_t mp_len; /* 0: empty (an empty run is never stored) */
@@ -21,20 +23,13 @@ struct vw_jsoncache {
 
 vw_jsoncache *vw_jsoncache_new(size_t bytes)
 {
-    size_t n = 1;
-    while (n * 2 * sizeof(slot) <= bytes && n < (1u << 24))
-        n *= 2;
-    if (n * sizeof(slot) > bytes)
-        return NULL;
+    size_t n;
     vw_jsoncache *c = calloc(1, sizeof *c);
-    if (c == NULL)
-        return NULL;
-    c->slots = calloc(n, sizeof(slot));
-    if (c->slots == NULL) {
+    if (c == NULL || (c->slots = vw_slots_new(bytes, sizeof(slot), &n)) == NULL) {
         free(c);
         return NULL;
     }
-    c->mask = n - 1;
+    c->mask = (uint64_t)(n - 1);
     return c;
 }
 
