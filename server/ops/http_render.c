@@ -11,7 +11,7 @@
  * array), the members before its per-query "km" taken from the cache by
  * their bytes. One walk: each value's length is found once (the members
  * before "km" twice on a miss). Bounded: every length is checked against
- * the frame, nesting to MAX_DEPTH; a frame that is not an ok answer with a
+ * the frame (the skip has no recursion to bound); a frame that is not an ok answer with a
  * map result goes to vw_http_render; one that does not walk (which our own
  * packer never makes) stops with -1 and status 500. */
 #include <string.h>
@@ -19,7 +19,6 @@
 #include "http.h"
 #include "jsoncache.h"
 
-#define MAX_DEPTH 64
 #define OUT_BUF 4096
 
 /* ---- msgpack bytes -------------------------------------------------------- */
@@ -53,47 +52,61 @@ static bool container(const uint8_t *p, size_t n, bool *is_map, uint32_t *count,
     return true;
 }
 
-/* Bytes of the value at p[0..n); 0 when it is incomplete or invalid. */
-static size_t value_len(const uint8_t *p, size_t n, int depth)
+/* Bytes of the `items` values at p[0..n); 0 when they are incomplete or
+ * invalid. One loop, no recursion: a container adds its members to the
+ * values still to skip, and as every value takes a byte at least, more
+ * values to skip than bytes left fail at once. */
+static size_t skip(const uint8_t *p, size_t n, uint64_t items)
 {
-    if (n == 0 || depth > MAX_DEPTH)
-        return 0;
-    uint8_t b = p[0];
-    size_t len = 0, k = 0;
-    bool is_map;
-    uint32_t count;
-    if (container(p, n, &is_map, &count, &len)) {
-        uint64_t items = (uint64_t)count * (is_map ? 2 : 1);
-        for (uint64_t i = 0; i < items; i++) {
-            size_t l = value_len(p + len, n - len, depth + 1);
-            if (l == 0)
+    size_t at = 0;
+    while (items > 0) {
+        if (items > n - at)
+            return 0;
+        uint8_t b = p[at];
+        size_t len = 0, k;
+        items--;
+        if ((b & 0xe0) == 0xa0) { /* fixstr: most of an answer */
+            len = 1 + (size_t)(b & 0x1f);
+        } else if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+            len = 1;
+        } else if (b == 0xcb || b == 0xcf || b == 0xd3) {
+            len = 9;
+        } else if ((b & 0xf0) == 0x80) {
+            items += 2 * (uint64_t)(b & 0x0f), len = 1;
+        } else if ((b & 0xf0) == 0x90) {
+            items += b & 0x0f, len = 1;
+        } else if (b >= 0xdc && b <= 0xdf) { /* array 16/32, map 16/32 */
+            k = (b & 1) ? 4 : 2;
+            if (n - at <= k)
                 return 0;
-            len += l;
+            items += (uint64_t)be(p + at + 1, (int)k) * (b >= 0xde ? 2 : 1);
+            len = 1 + k;
+        } else if (b >= 0xd9 && b <= 0xdb) { /* str 8/16/32 */
+            k = (size_t)1 << (b - 0xd9);
+            len = n - at > k ? 1 + k + be(p + at + 1, (int)k) : 0;
+        } else if (b >= 0xc4 && b <= 0xc6) { /* bin 8/16/32 */
+            k = (size_t)1 << (b - 0xc4);
+            len = n - at > k ? 1 + k + be(p + at + 1, (int)k) : 0;
+        } else if (b >= 0xc7 && b <= 0xc9) { /* ext 8/16/32 */
+            k = (size_t)1 << (b - 0xc7);
+            len = n - at > k ? 2 + k + be(p + at + 1, (int)k) : 0;
+        } else if (b == 0xca || b == 0xce || b == 0xd2) {
+            len = 5;
+        } else if (b == 0xcc || b == 0xd0) {
+            len = 2;
+        } else if (b == 0xcd || b == 0xd1) {
+            len = 3;
+        } else if (b >= 0xd4 && b <= 0xd8) { /* fixext 1/2/4/8/16 */
+            len = 2 + ((size_t)1 << (b - 0xd4));
         }
-        return len;
+        if (len == 0 || len > n - at)
+            return 0;
+        at += len;
     }
-    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
-        len = 1;
-    else if ((b & 0xe0) == 0xa0)
-        len = 1 + (size_t)(b & 0x1f);
-    else if (b >= 0xc4 && b <= 0xc6) /* bin 8/16/32 */
-        k = (size_t)1 << (b - 0xc4), len = n > k ? 1 + k + be(p + 1, (int)k) : 0;
-    else if (b >= 0xc7 && b <= 0xc9) /* ext 8/16/32 */
-        k = (size_t)1 << (b - 0xc7), len = n > k ? 2 + k + be(p + 1, (int)k) : 0;
-    else if (b == 0xca || b == 0xce || b == 0xd2)
-        len = 5;
-    else if (b == 0xcb || b == 0xcf || b == 0xd3)
-        len = 9;
-    else if (b == 0xcc || b == 0xd0)
-        len = 2;
-    else if (b == 0xcd || b == 0xd1)
-        len = 3;
-    else if (b >= 0xd4 && b <= 0xd8) /* fixext 1/2/4/8/16 */
-        len = 2 + ((size_t)1 << (b - 0xd4));
-    else if (b >= 0xd9 && b <= 0xdb) /* str 8/16/32 */
-        k = (size_t)1 << (b - 0xd9), len = n > k ? 1 + k + be(p + 1, (int)k) : 0;
-    return len <= n ? len : 0;
+    return at;
 }
+
+static size_t value_len(const uint8_t *p, size_t n) { return skip(p, n, 1); }
 
 /* Is the value at p the string s? */
 static bool is_str(const uint8_t *p, size_t n, const char *s)
@@ -230,11 +243,10 @@ static size_t write_provider(out *o, const uint8_t *p, size_t n, uint32_t count,
     for (; k < count; k++) { /* find "km" */
         if (is_str(p + at, n - at, "km"))
             break;
-        size_t kl = value_len(p + at, n - at, 2);
-        size_t vl = kl ? value_len(p + at + kl, n - at - kl, 2) : 0;
-        if (vl == 0)
+        size_t l = skip(p + at, n - at, 2);
+        if (l == 0)
             return 0;
-        at += kl + vl;
+        at += l;
     }
     const uint8_t *mp = p + hlen;
     size_t mp_len = at - hlen;
@@ -283,7 +295,7 @@ static size_t write_providers(out *o, const uint8_t *p, size_t n, uint32_t count
             put(o, ",", 1);
         if (container(p + at, n - at, &em, &ec, &eh) && em)
             l = write_provider(o, p + at, n - at, ec, eh);
-        else if ((l = value_len(p + at, n - at, 2)) != 0 && write_value(o, p + at, l) != 0)
+        else if ((l = value_len(p + at, n - at)) != 0 && write_value(o, p + at, l) != 0)
             l = 0;
         if (l == 0)
             return 0;
@@ -298,7 +310,7 @@ static int write_members(out *o, const uint8_t *p, size_t n, size_t *at, uint32_
 {
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *kp = p + *at;
-        size_t kl = value_len(kp, n - *at, depth + 1), vl = 0;
+        size_t kl = value_len(kp, n - *at), vl = 0;
         bool is_map;
         uint32_t ec;
         size_t eh;
@@ -314,7 +326,7 @@ static int write_members(out *o, const uint8_t *p, size_t n, size_t *at, uint32_
         if (depth == 0 && (is_str(kp, kl, "providers") || is_str(kp, kl, "online")) &&
             container(vp, left, &is_map, &ec, &eh) && !is_map)
             vl = write_providers(o, vp, left, ec, eh);
-        else if ((vl = value_len(vp, left, depth + 1)) != 0 && write_value(o, vp, vl) != 0)
+        else if ((vl = value_len(vp, left)) != 0 && write_value(o, vp, vl) != 0)
             vl = 0;
         if (vl == 0)
             return -1;
@@ -333,8 +345,8 @@ int vw_http_render_cached(const uint8_t *body, size_t len, msgpack_zone *zone,
         return vw_http_render(body, len, zone, sink, ctx, status);
     at = hlen;
     for (uint32_t i = 0; i < count; i++) { /* the envelope: "ok" and "result" */
-        size_t kl = value_len(body + at, len - at, 1);
-        size_t vl = kl ? value_len(body + at + kl, len - at - kl, 1) : 0;
+        size_t kl = value_len(body + at, len - at);
+        size_t vl = kl ? value_len(body + at + kl, len - at - kl) : 0;
         if (vl == 0)
             break;
         if (is_str(body + at, kl, "ok"))

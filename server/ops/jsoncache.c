@@ -1,6 +1,7 @@
 /* jsoncache.c -- the per-thread cache of JSON text by msgpack bytes
- * (jsoncache.h): direct-mapped slots, each holding one msgpack run and its
- * JSON; a lookup hashes the run, then compares it byte for byte. */
+ * (jsoncache.h): two-way slots (the least recently used of a pair is
+ * replaced), each holding one msgpack run and its JSON; a lookup hashes the
+ * run, then compares it byte for byte. */
 #include "jsoncache.h"
 
 #include <stdlib.h>
@@ -10,14 +11,16 @@
 
 typedef struct slot {
     uint64_t hash;
+    uint64_t used;   /* the cache's clock at the last get or put: the older of a pair goes */
     uint32_t mp_len; /* 0: empty (an empty run is never stored) */
     uint32_t json_len;
-    uint8_t bytes[VW_JSONCACHE_SLOT - 16]; /* msgpack, then JSON */
+    uint8_t bytes[VW_JSONCACHE_SLOT - 24]; /* msgpack, then JSON */
 } slot;
 
 struct vw_jsoncache {
     slot *slots; /* calloc: pages are touched only when a slot is used */
     uint64_t mask;
+    uint64_t clock;
     uint64_t hits, misses;
 };
 
@@ -59,19 +62,32 @@ static uint64_t hash_bytes(const uint8_t *p, size_t n)
     return h ^ (h >> 29);
 }
 
+/* Two ways: a run may live in either slot of its pair (one slot when the
+ * cache has only one). */
+static slot *pair_of(vw_jsoncache *c, uint64_t h, int *ways)
+{
+    *ways = c->mask ? 2 : 1;
+    return &c->slots[h & c->mask & ~(uint64_t)1];
+}
+
 bool vw_jsoncache_get(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, const char **json,
                       size_t *json_len)
 {
     uint64_t h = hash_bytes(mp, mp_len);
-    slot *s = &c->slots[h & c->mask];
-    if (s->mp_len != mp_len || s->hash != h || mp_len == 0 || memcmp(s->bytes, mp, mp_len) != 0) {
-        c->misses++;
-        return false;
+    int ways;
+    slot *pair = pair_of(c, h, &ways);
+    for (int i = 0; i < ways && mp_len > 0; i++) {
+        slot *s = &pair[i];
+        if (s->mp_len == mp_len && s->hash == h && memcmp(s->bytes, mp, mp_len) == 0) {
+            c->hits++;
+            s->used = ++c->clock;
+            *json = (const char *)s->bytes + mp_len;
+            *json_len = s->json_len;
+            return true;
+        }
     }
-    c->hits++;
-    *json = (const char *)s->bytes + mp_len;
-    *json_len = s->json_len;
-    return true;
+    c->misses++;
+    return false;
 }
 
 void vw_jsoncache_put(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, const char *json,
@@ -80,8 +96,13 @@ void vw_jsoncache_put(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, const c
     if (mp_len == 0 || mp_len + json_len > sizeof ((slot *)0)->bytes)
         return;
     uint64_t h = hash_bytes(mp, mp_len);
-    slot *s = &c->slots[h & c->mask];
+    int ways;
+    slot *pair = pair_of(c, h, &ways);
+    slot *s = &pair[0];
+    if (ways == 2 && pair[1].used < pair[0].used) /* the older (or empty: 0) one */
+        s = &pair[1];
     s->hash = h;
+    s->used = ++c->clock;
     s->mp_len = (uint32_t)mp_len;
     s->json_len = (uint32_t)json_len;
     memcpy(s->bytes, mp, mp_len);

@@ -10,7 +10,7 @@
  * object before its per-query `km` (vw_http_render_cached, http.h), so a
  * hit is one hash, one compare and one copy.
  *
- * Direct-mapped, fixed-size slots; a run whose msgpack and JSON together do
+ * Two-way set-associative, fixed-size slots; a run whose msgpack and JSON together do
  * not fit a slot is simply not cached. Not thread-safe by design: each HTTP
  * thread owns one. */
 #ifndef VW_OPS_JSONCACHE_H

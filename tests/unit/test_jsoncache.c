@@ -51,6 +51,36 @@ static void render(const msgpack_sbuffer *frame, vw_jsoncache *c, bool cached, t
     CHECK(rc == 0);
 }
 
+/* A sink that stops at 1,000 bytes (http_max_output). */
+static int small_sink(void *ctx, const char *p, size_t n)
+{
+    text *t = ctx;
+    if (t->n + n > 1000)
+        return -1;
+    return text_sink(ctx, p, n);
+}
+
+/* Over the limit, both renderers stop with -1 and keep status 200 (the
+ * gateway's 413); under it, both write the whole answer. */
+static void limited(const msgpack_sbuffer *frame, vw_jsoncache *c, size_t full)
+{
+    static msgpack_zone zone;
+    static bool init;
+    if (!init) {
+        msgpack_zone_init(&zone, 4096);
+        init = true;
+    }
+    text t = {0};
+    int s1 = 0, s2 = 0;
+    const uint8_t *body = (const uint8_t *)frame->data + 4;
+    int r1 = vw_http_render(body, frame->size - 4, &zone, small_sink, &t, &s1);
+    t.n = 0;
+    int r2 = vw_http_render_cached(body, frame->size - 4, &zone, c, small_sink, &t, &s2);
+    CHECK(r1 == r2 && s1 == s2);
+    CHECK(full > 1000 ? r2 == -1 && s2 == 200 : r2 == 0);
+    free(t.p);
+}
+
 static bool same(const text *a, const text *b)
 {
     return a->n == b->n && memcmp(a->p, b->p, a->n) == 0;
@@ -126,6 +156,8 @@ int main(void)
                         (int)b.n, b.p);
         }
         errors += st0 != 200;
+        if (q % 10 == 0)
+            limited(&frame, big, plain.n);
         for (size_t i = 0; i + 8 < plain.n; i++)
             providers += memcmp(plain.p + i, "\"km\":", 5) == 0;
         msgpack_sbuffer_destroy(&args);
