@@ -234,42 +234,46 @@ static int write_members(out *o, const uint8_t *p, size_t n, size_t *at, uint32_
                          bool first, int depth);
 
 /* One provider object at p (a map of `count` members, header `hlen`): the
- * members before "km" from the cache (found by one walk over them), the rest
- * written. Returns the object's length, 0 when it does not walk. */
+ * members before "km" from the cache, the rest written. A hit is a stored
+ * run of k < count whole members that the object's bytes start with and
+ * that "km" follows (msgpack delimits itself: those bytes are those
+ * members); a miss walks to "km", renders the members before it and stores
+ * them. Returns the object's length, 0 when it does not walk. */
 static size_t write_provider(out *o, const uint8_t *p, size_t n, uint32_t count, size_t hlen)
 {
+    const uint8_t *mp = p + hlen;
     size_t at = hlen;
     uint32_t k = 0;
-    for (; k < count; k++) { /* find "km" */
-        if (is_str(p + at, n - at, "km"))
-            break;
-        size_t l = skip(p + at, n - at, 2);
-        if (l == 0)
-            return 0;
-        at += l;
-    }
-    const uint8_t *mp = p + hlen;
-    size_t mp_len = at - hlen;
-    const char *json;
-    size_t json_len;
+    vw_jsoncache_hit hit;
     put(o, "{", 1);
-    if (k > 0 && vw_jsoncache_get(o->cache, mp, mp_len, &json, &json_len)) {
-        put(o, json, json_len);
-    } else if (k > 0) { /* a miss: rendered into a capture, stored, then written */
+    if (vw_jsoncache_get(o->cache, mp, n - hlen, &hit) && hit.tag < count &&
+        is_str(mp + hit.mp_len, n - hlen - hit.mp_len, "km")) {
+        put(o, hit.json, hit.json_len);
+        k = hit.tag;
+        at = hlen + hit.mp_len;
+    } else {
+        for (; k < count; k++) { /* find "km" */
+            if (is_str(p + at, n - at, "km"))
+                break;
+            size_t l = skip(p + at, n - at, 2);
+            if (l == 0)
+                return 0;
+            at += l;
+        }
+        size_t mp_len = at - hlen, a2 = hlen;
         char tmp[VW_JSONCACHE_SLOT];
-        out cap = *o;
+        out cap = *o; /* rendered into a capture, stored, then written */
         cap.capturing = true;
         cap.cap_buf = tmp;
         cap.cap = sizeof tmp;
         cap.cap_used = 0;
         cap.cap_full = false;
-        size_t a2 = hlen;
-        if (write_members(&cap, p, n, &a2, k, true, 1) != 0)
+        if (k > 0 && write_members(&cap, p, n, &a2, k, true, 1) != 0)
             return 0;
-        if (!cap.cap_full) {
-            vw_jsoncache_put(o->cache, mp, mp_len, tmp, cap.cap_used);
+        if (k > 0 && !cap.cap_full && k < count) {
+            vw_jsoncache_put(o->cache, mp, mp_len, k, tmp, cap.cap_used);
             put(o, tmp, cap.cap_used);
-        } else { /* too long to cache: written straight */
+        } else if (k > 0) { /* too long to cache, or no "km": written straight */
             a2 = hlen;
             if (write_members(o, p, n, &a2, k, true, 1) != 0)
                 return 0;

@@ -14,7 +14,8 @@ typedef struct slot {
     uint64_t used;   /* the cache's clock at the last get or put: the older of a pair goes */
     uint32_t mp_len; /* 0: empty (an empty run is never stored) */
     uint32_t json_len;
-    uint8_t bytes[VW_JSONCACHE_SLOT - 24]; /* msgpack, then JSON */
+    uint32_t tag;
+    uint8_t bytes[VW_JSONCACHE_SLOT - 28]; /* msgpack, then JSON */
 } slot;
 
 struct vw_jsoncache {
@@ -70,19 +71,25 @@ static slot *pair_of(vw_jsoncache *c, uint64_t h, int *ways)
     return &c->slots[h & c->mask & ~(uint64_t)1];
 }
 
-bool vw_jsoncache_get(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, const char **json,
-                      size_t *json_len)
+bool vw_jsoncache_get(vw_jsoncache *c, const uint8_t *p, size_t n, vw_jsoncache_hit *out)
 {
-    uint64_t h = hash_bytes(mp, mp_len);
+    if (n < VW_JSONCACHE_KEY) {
+        c->misses++;
+        return false;
+    }
+    uint64_t h = hash_bytes(p, VW_JSONCACHE_KEY);
     int ways;
     slot *pair = pair_of(c, h, &ways);
-    for (int i = 0; i < ways && mp_len > 0; i++) {
+    for (int i = 0; i < ways; i++) {
         slot *s = &pair[i];
-        if (s->mp_len == mp_len && s->hash == h && memcmp(s->bytes, mp, mp_len) == 0) {
+        if (s->mp_len > 0 && s->hash == h && s->mp_len <= n &&
+            memcmp(s->bytes, p, s->mp_len) == 0) {
             c->hits++;
             s->used = ++c->clock;
-            *json = (const char *)s->bytes + mp_len;
-            *json_len = s->json_len;
+            out->mp_len = s->mp_len;
+            out->tag = s->tag;
+            out->json = (const char *)s->bytes + s->mp_len;
+            out->json_len = s->json_len;
             return true;
         }
     }
@@ -90,12 +97,12 @@ bool vw_jsoncache_get(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, const c
     return false;
 }
 
-void vw_jsoncache_put(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, const char *json,
-                      size_t json_len)
+void vw_jsoncache_put(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, uint32_t tag,
+                      const char *json, size_t json_len)
 {
-    if (mp_len == 0 || mp_len + json_len > sizeof ((slot *)0)->bytes)
+    if (mp_len < VW_JSONCACHE_KEY || mp_len + json_len > sizeof ((slot *)0)->bytes)
         return;
-    uint64_t h = hash_bytes(mp, mp_len);
+    uint64_t h = hash_bytes(mp, VW_JSONCACHE_KEY);
     int ways;
     slot *pair = pair_of(c, h, &ways);
     slot *s = &pair[0];
@@ -105,6 +112,7 @@ void vw_jsoncache_put(vw_jsoncache *c, const uint8_t *mp, size_t mp_len, const c
     s->used = ++c->clock;
     s->mp_len = (uint32_t)mp_len;
     s->json_len = (uint32_t)json_len;
+    s->tag = tag;
     memcpy(s->bytes, mp, mp_len);
     memcpy(s->bytes + mp_len, json, json_len);
 }

@@ -101,27 +101,31 @@ static void some_args(msgpack_sbuffer *args, const char **op)
 static void cache_alone(void)
 {
     vw_jsoncache *c = vw_jsoncache_new(VW_JSONCACHE_SLOT * 4);
-    const char *json;
-    size_t n;
+    vw_jsoncache_hit h;
     CHECK(c != NULL);
     CHECK(vw_jsoncache_new(VW_JSONCACHE_SLOT - 1) == NULL);
-    const uint8_t a[] = {0xa2, 'i', 'd', 0xa3, 'P', '0', '1'};
-    const uint8_t b[] = {0xa2, 'i', 'd', 0xa3, 'P', '0', '2'};
-    CHECK(!vw_jsoncache_get(c, a, sizeof a, &json, &n));
-    vw_jsoncache_put(c, a, sizeof a, "\"id\":\"P01\"", 10);
-    CHECK(vw_jsoncache_get(c, a, sizeof a, &json, &n) && n == 10 &&
-          memcmp(json, "\"id\":\"P01\"", 10) == 0);
-    CHECK(!vw_jsoncache_get(c, b, sizeof b, &json, &n));     /* other bytes */
-    CHECK(!vw_jsoncache_get(c, a, sizeof a - 1, &json, &n)); /* a prefix */
+    uint8_t a[48], b[48];
+    for (int i = 0; i < 48; i++)
+        a[i] = b[i] = (uint8_t)(0xa0 | (i % 20)); /* any bytes: the cache does not parse */
+    b[40] ^= 1; /* the same first 32 bytes, other bytes after */
+    CHECK(!vw_jsoncache_get(c, a, sizeof a, &h));
+    vw_jsoncache_put(c, a, 40, 7, "\"id\":\"P01\"", 10);
+    CHECK(vw_jsoncache_get(c, a, 40, &h) && h.mp_len == 40 && h.tag == 7 && h.json_len == 10 &&
+          memcmp(h.json, "\"id\":\"P01\"", 10) == 0);
+    CHECK(vw_jsoncache_get(c, a, sizeof a, &h) && h.mp_len == 40); /* a prefix of these bytes */
+    CHECK(vw_jsoncache_get(c, b, sizeof b, &h) && h.mp_len == 40); /* differs after the run */
+    b[39] ^= 1;
+    CHECK(!vw_jsoncache_get(c, b, sizeof b, &h)); /* differs inside the run */
+    CHECK(!vw_jsoncache_get(c, a, 39, &h));       /* fewer bytes than the run */
     static uint8_t big[VW_JSONCACHE_SLOT];
     memset(big, 0xc0, sizeof big);
-    vw_jsoncache_put(c, big, sizeof big, "x", 1); /* does not fit: not stored */
-    CHECK(!vw_jsoncache_get(c, big, sizeof big, &json, &n));
-    vw_jsoncache_put(c, a, 0, "", 0); /* empty: not stored */
-    CHECK(!vw_jsoncache_get(c, a, 0, &json, &n));
+    vw_jsoncache_put(c, big, sizeof big, 1, "x", 1); /* does not fit: not stored */
+    CHECK(!vw_jsoncache_get(c, big, sizeof big, &h));
+    vw_jsoncache_put(c, big, VW_JSONCACHE_KEY - 1, 1, "x", 1); /* too short: not stored */
+    CHECK(!vw_jsoncache_get(c, big, VW_JSONCACHE_KEY - 1, &h));
     uint64_t hits, misses;
     vw_jsoncache_counts(c, &hits, &misses);
-    CHECK(hits == 1 && misses == 5);
+    CHECK(hits == 3 && misses == 5);
     vw_jsoncache_free(c);
     vw_jsoncache_free(NULL);
 }
