@@ -575,7 +575,7 @@ static int hworker_init(vw_http *h, hworker *w, int index, vw_err *err)
     msgpack_sbuffer_init(&w->req);
     msgpack_sbuffer_init(&w->resp);
     w->packcache = vw_packcache_new((size_t)cfg->answer_cache);
-    w->jsoncache = vw_jsoncache_new((size_t)cfg->answer_cache);
+    w->jsoncache = vw_jsoncache_new((size_t)cfg->http_json_cache);
     w->base = event_base_new();
     w->http = w->base ? evhttp_new(w->base) : NULL;
     w->adopt = w->base ? event_new(w->base, -1, 0, on_adopt, w) : NULL;
