@@ -72,6 +72,10 @@ static void write_str(jw *w, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t run = 0;
+    if (n == 0) { /* msgpack-c gives an empty string a NULL pointer */
+        put(w, "\"\"", 2);
+        return;
+    }
     put(w, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = u[i];

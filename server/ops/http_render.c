@@ -14,6 +14,7 @@
  * the frame (the skip has no recursion to bound); a frame that is not an ok answer with a
  * map result goes to vw_http_render; one that does not walk (which our own
  * packer never makes) stops with -1 and status 500. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -195,6 +196,29 @@ static int write_value(out *o, const uint8_t *p, size_t n)
     return vw_mpjson_write(&obj, false, out_sink, o);
 }
 
+typedef struct grow {
+    char *p;
+    size_t n, cap;
+} grow;
+
+static int grow_sink(void *ctx, const char *p, size_t n)
+{
+    grow *g = ctx;
+    if (n > (64u << 20) - g->n) /* as the plain writer, unbounded but for this */
+        return -1;
+    if (g->n + n > g->cap) {
+        size_t cap = (g->n + n) * 2;
+        char *q = realloc(g->p, cap);
+        if (q == NULL)
+            return -1;
+        g->p = q;
+        g->cap = cap;
+    }
+    memcpy(g->p + g->n, p, n);
+    g->n += n;
+    return 0;
+}
+
 /* A key as vw_mpjson_write writes it: a string key is the string; any other
  * (never in our answers) is written through a one-member map, the writer's
  * own rule for such keys, less "{" and ":null}". */
@@ -205,6 +229,8 @@ static int write_key(out *o, const uint8_t *p, size_t n)
     msgpack_object key, m;
     msgpack_object_kv kv;
     size_t off = 0;
+    int rc = -1;
+    grow g = {NULL, 0, 0};
     if (msgpack_unpack((const char *)p, n, &off, o->zone, &key) != MSGPACK_UNPACK_SUCCESS)
         return -1;
     kv.key = key;
@@ -212,18 +238,12 @@ static int write_key(out *o, const uint8_t *p, size_t n)
     m.type = MSGPACK_OBJECT_MAP;
     m.via.map.size = 1;
     m.via.map.ptr = &kv;
-    char tmp[1024];
-    size_t used = 0;
-    out cap = {0};
-    cap.capturing = true;
-    cap.cap_buf = tmp;
-    cap.cap = sizeof tmp;
-    vw_mpjson_write(&m, false, out_sink, &cap);
-    used = cap.cap_used;
-    if (cap.cap_full || used < 7)
-        return -1;
-    put(o, tmp + 1, used - 7);
-    return 0;
+    if (vw_mpjson_write(&m, false, grow_sink, &g) == 0 && g.n >= 7) {
+        put(o, g.p + 1, g.n - 7);
+        rc = 0;
+    }
+    free(g.p);
+    return rc;
 }
 
 /* `count` members of a map starting at p (*at: bytes used so far,

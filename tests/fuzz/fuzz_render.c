@@ -5,11 +5,16 @@
  * (vw_http_render: msgpack-c's object tree and vw_mpjson_write) renders a
  * frame, the walk gives the same status and the same bytes, with the cache
  * cold, warm (the same frame again) and shared with every earlier input
- * (a small cache that evicts). Inputs above 64 KiB are skipped. */
+ * (a small cache that evicts). Inputs above 64 KiB, and inputs that
+ * vw_msg_check refuses under the default limits, are skipped: both
+ * renderers are given only vw_ops_handle's own frames, and the plain one
+ * unpacks without bounds of its own (a map claiming 2^32 members is an
+ * allocation of that size in msgpack-c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/msg.h"
 #include "server/ops/http.h"
 #include "server/ops/jsoncache.h"
 
@@ -41,7 +46,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (shared == NULL)
             abort();
     }
-    if (size > 1 << 16)
+    static vw_limits lim;
+    vw_err err;
+    if (lim.max_depth == 0)
+        vw_limits_default(&lim);
+    if (size > 1 << 16 || vw_msg_check(data, size, &lim, &err) != 0)
         return 0;
     vw_jsoncache *fresh = vw_jsoncache_new(VW_JSONCACHE_SLOT * 4);
     int st0 = 0, st = 0;
