@@ -125,7 +125,7 @@ typedef struct out {
     vw_jsoncache *cache;
     int failed;
     size_t used;
-    char *buf, *cap_buf; /* buf: where text goes; cap_buf: a capture (cache miss) */
+    char *cap_buf; /* while capturing (a cache miss): where the text goes */
     size_t cap, cap_used;
     bool capturing, cap_full;
     char main_buf[OUT_BUF];
