@@ -9,9 +9,9 @@
 # package; bench/http_match.lua), pipeline 1 and 16, and the ratios.
 # --callgrind: verwijsd (1 worker) under valgrind, 200 and 1,200 requests of
 # each protocol from bench/seqclient.py; the difference / 1,000 is the
-# instructions one request costs, independent of the machine's load. (Under
-# valgrind OpenSSL's SHA-256 for ETags runs without the CPU's SHA extensions,
-# so answers of 8 KiB or more look dearer there than they are.)
+# instructions one request costs, independent of the machine's load. (Both
+# start cold: the JSON cache of provider objects (http_json_cache) still
+# misses on providers first seen among requests 201..1,200.)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/geodata.sh"

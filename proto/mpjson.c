@@ -72,6 +72,10 @@ static void write_str(jw *w, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t run = 0;
+    if (n == 0) { /* msgpack-c gives an empty string a NULL pointer */
+        put(w, "\"\"", 2);
+        return;
+    }
     put(w, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = u[i];
@@ -267,6 +271,79 @@ static size_t short_decimal(double d, char out[40])
     return 0;
 }
 
+/* The correctly rounded `prec`-digit mantissa of a (> 0) at scale 10^k
+ * (a x 10^k in [10^(prec-1), 10^prec), below 2^53), from the exact product
+ * a x 10^k = hi + lo (10^k exact, so fma gives the product's error
+ * exactly); 0 when the rounding is too close to call (a near-tie: printf
+ * decides) or the scale is off. */
+static uint64_t mantissa(double a, int k, int prec, const double *p10)
+{
+    double hi = a * p10[k], lo = fma(a, p10[k], -hi);
+    if (!(hi >= p10[prec - 1] && hi < p10[prec]) || hi >= 9007199254740992.0)
+        return 0;
+    double m = nearbyint(hi);
+    double f = (hi - m) + lo; /* hi - m is exact: ulp(hi) <= 1 */
+    if (fabs(fabs(f) - 0.5) < 1e-6)
+        return 0;
+    if (f > 0.5)
+        m += 1;
+    else if (f < -0.5)
+        m -= 1;
+    if (m < p10[prec - 1] || m >= p10[prec])
+        return 0;
+    return (uint64_t)m;
+}
+
+/* The shortest-round-trip text of d as the old loop (%.15g, %.16g, %.17g,
+ * the first that reads back) gave it, without printf or strtod, for
+ * 1e-4 <= |d| < 1e9 (computed km and minutes): each candidate mantissa M is
+ * the correctly rounded decimal (mantissa), and it reads back as d exactly
+ * when M / 10^k == |d| in doubles, because M and 10^k are exact and the
+ * division is correctly rounded, as strtod is (Clinger's fast path). The
+ * 17-digit text is the 16-digit mantissa's exact remainder carried one digit
+ * further. 0 when d is outside that range or a rounding is too close to
+ * call: double_text decides. */
+static size_t fast_double(double d, char out[40])
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    double a = fabs(d);
+    if (!(a >= 1e-4 && a < 1e9))
+        return 0;
+    int e10 = -4;
+    while (e10 < 8 && a >= (e10 + 1 >= 0 ? p10[e10 + 1] : 1.0 / p10[-(e10 + 1)]))
+        e10++;
+    char dig[20];
+    for (int prec = 15; prec <= 16; prec++) {
+        int k = prec - 1 - e10; /* 6 .. 19 */
+        uint64_t m = mantissa(a, k, prec, p10);
+        if (m == 0)
+            return 0;
+        if ((double)m / p10[k] == a) {
+            u64_text(m, dig);
+            return g_text(d < 0, dig, prec, e10, out);
+        }
+        if (prec == 16) { /* neither reads back: 17 digits, one more of the remainder */
+            double hi = a * p10[k], lo = fma(a, p10[k], -hi);
+            double fl = floor(hi);
+            double f = ((hi - fl) + lo) * 10; /* the next digit and what follows, x10 */
+            if (f < 0 || f >= 10 || hi >= 9007199254740992.0)
+                return 0;
+            double j = nearbyint(f);
+            if (fabs(fabs(f - floor(f)) - 0.5) < 1e-6)
+                return 0;
+            uint64_t m17 = (uint64_t)fl * 10 + (uint64_t)j;
+            if (m17 >= 100000000000000000ull)
+                return 0; /* rounded up to 18 digits */
+            if (u64_text(m17, dig) != 17)
+                return 0;
+            return g_text(d < 0, dig, 17, e10, out);
+        }
+    }
+    return 0;
+}
+
 static void write_double(jw *w, double d)
 {
     char buf[48];
@@ -284,7 +361,7 @@ static void write_double(jw *w, double d)
         if (v < 0)
             buf[n++] = '-';
         n += u64_text(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, buf + n);
-    } else if ((n = short_decimal(d, buf)) == 0) {
+    } else if ((n = short_decimal(d, buf)) == 0 && (n = fast_double(d, buf)) == 0) {
         n = double_text(d, buf);
         if (n == 0) { /* cannot happen with a finite double; the old way */
             n = (size_t)snprintf(buf, sizeof buf, "%.17g", d);

@@ -36,6 +36,7 @@ void vw_config_defaults(vw_config *c)
     c->http_max_body = 4096;
     c->http_max_params = 64;
     c->http_max_output = 8u << 20;
+    c->http_json_cache = 8388608;
     c->http_timeout = 10;
     c->http_max_connections = 10000;
     snprintf(c->http_ui_leaflet_dir, sizeof c->http_ui_leaflet_dir,
@@ -183,6 +184,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
     NUM("http_max_body", 0, 1 << 20, c->http_max_body)
     NUM("http_max_params", 1, 1024, c->http_max_params)
     NUM("http_max_output", 4096, 1u << 31, c->http_max_output)
+    NUM("http_json_cache", 0, 1073741824.0, c->http_json_cache)
     NUM("http_timeout", 0.1, 3600, c->http_timeout)
     NUM("http_max_connections", 1, 1000000, c->http_max_connections)
     NUM("admin_import_max_bytes", 1, 1099511627776.0, c->admin_import_max_bytes)

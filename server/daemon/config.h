@@ -72,6 +72,7 @@ typedef struct vw_config {
     uint32_t http_max_body;    /* bytes of a request body (GET/HEAD take none) */
     uint32_t http_max_params;  /* query parameters in one request */
     uint32_t http_max_output;  /* bytes of one JSON response */
+    double http_json_cache;    /* bytes per HTTP thread of rendered provider JSON; 0 = off */
     double http_timeout;       /* seconds: read/write of one request, keep-alive idle */
     int http_max_connections;  /* open HTTP connections; over: 503 overloaded */
     char http_cors_origins[1024]; /* origins allowed to call from a browser: "a, b" or "*";

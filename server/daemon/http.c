@@ -41,6 +41,7 @@
 #include "log.h"
 #include "server/ops/http.h"
 #include "server/ops/optable.h"
+#include "server/ops/jsoncache.h"
 #include "server/ops/packcache.h"
 #include "server/ops/qstring.h"
 #include "vwtime.h"
@@ -72,6 +73,7 @@ typedef struct hworker {
     msgpack_sbuffer req;   /* the msgpack request built from the URL */
     msgpack_sbuffer resp;  /* the response frame of vw_ops_handle */
     struct vw_packcache *packcache; /* packed provider parts; NULL: off */
+    struct vw_jsoncache *jsoncache; /* rendered provider parts; NULL: off */
     vw_http *h;
 } hworker;
 
@@ -226,7 +228,8 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
     const uint8_t *body = (const uint8_t *)w->resp.data + 4;
     size_t body_len = w->resp.size - 4;
     int rc = result ? vw_http_answer(body, body_len, &w->zone, result, sink_write, &s, &status)
-                    : vw_http_render(body, body_len, &w->zone, sink_write, &s, &status);
+                    : vw_http_render_cached(body, body_len, &w->zone, w->jsoncache, sink_write,
+                                            &s, &status);
     if (rc == 0 && result && *result) {
         /* as on /v1: the answer's JSON must fit http_max_output (counted, not written) */
         out_sink count = {NULL, 0, cfg->http_max_output};
@@ -572,6 +575,7 @@ static int hworker_init(vw_http *h, hworker *w, int index, vw_err *err)
     msgpack_sbuffer_init(&w->req);
     msgpack_sbuffer_init(&w->resp);
     w->packcache = vw_packcache_new((size_t)cfg->answer_cache);
+    w->jsoncache = vw_jsoncache_new((size_t)cfg->http_json_cache);
     w->base = event_base_new();
     w->http = w->base ? evhttp_new(w->base) : NULL;
     w->adopt = w->base ? event_new(w->base, -1, 0, on_adopt, w) : NULL;
@@ -699,6 +703,7 @@ void vw_http_free(vw_http *h)
         msgpack_sbuffer_destroy(&w->req);
         msgpack_sbuffer_destroy(&w->resp);
         vw_packcache_free(w->packcache);
+        vw_jsoncache_free(w->jsoncache);
     }
     free(h->w);
     free(h);

@@ -1,8 +1,8 @@
 /* http_negotiate.c -- CORS, ETag / If-None-Match and gzip for the HTTP
  * gateway (see http_negotiate.h).
  *
- * ETag: the first 128 bits of SHA-256 over the body (OpenSSL), so equal
- * bodies have equal tags whichever snapshot generation made them; the gzip
+ * ETag: a 128-bit hash of the body (body_tag), so equal bodies have equal
+ * tags whichever snapshot generation made them; the gzip
  * variant is another representation and gets its own tag ("-gz"), as a
  * strong validator must (RFC 9110 8.8.3). gzip: zlib, level 5, only for
  * answers of VW_HTTP_NEGOTIATE_MIN bytes and more, only when Accept-Encoding
@@ -11,7 +11,7 @@
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,19 +129,82 @@ static bool none_match(const char *inm, const char *tag)
     return false;
 }
 
+/* The body's tag: 128 bits of two 64-bit multiply-rotate lanes over its
+ * 8-byte words (the murmur3/xxhash round), each finished with murmur3's
+ * fmix64 and the length. Not a cryptographic digest: a tag only has to
+ * tell this server's own answers apart (a client that forges one fools only
+ * its own cache), and SHA-256 here was the largest single cost of a large
+ * answer (bench/RESULTS.md, "HTTP gateway: where its instructions go"). */
+typedef struct tagh {
+    uint64_t a, b, total;
+    uint8_t tail[8];
+    size_t tail_len;
+} tagh;
+
+static uint64_t rotl(uint64_t x, int r) { return x << r | x >> (64 - r); }
+
+static void tag_word(tagh *h, uint64_t w)
+{
+    h->a = rotl(h->a ^ w * 0x87c37b91114253d5ull, 31) * 0x4cf5ad432745937full;
+    h->b = rotl(h->b ^ w * 0x9e3779b185ebca87ull, 27) * 0xc2b2ae3d27d4eb4full + h->a;
+}
+
+static void tag_update(tagh *h, const uint8_t *p, size_t n)
+{
+    h->total += n;
+    while (n > 0 && (h->tail_len > 0 || n < 8)) { /* finish a word begun in a piece before */
+        h->tail[h->tail_len++] = *p++;
+        n--;
+        if (h->tail_len == 8) {
+            uint64_t w;
+            memcpy(&w, h->tail, 8);
+            tag_word(h, w);
+            h->tail_len = 0;
+        }
+    }
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        tag_word(h, w);
+    }
+    while (n > 0) {
+        h->tail[h->tail_len++] = *p++;
+        n--;
+    }
+}
+
+static uint64_t fmix64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ull;
+    return k ^ (k >> 33);
+}
+
 static int body_tag(struct evbuffer *body, char out[40])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    size_t len = evbuffer_get_length(body);
-    const unsigned char *data = evbuffer_pullup(body, -1);
-    if (data == NULL && len > 0)
-        return -1;
-    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen < 16)
-        return -1;
+    struct evbuffer_iovec v[32];
+    tagh h = {0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0, {0}, 0};
+    int n = evbuffer_peek(body, -1, NULL, v, 32);
+    if (n > 32) { /* in more pieces than that: make it one */
+        if (evbuffer_pullup(body, -1) == NULL)
+            return -1;
+        n = evbuffer_peek(body, -1, NULL, v, 32);
+    }
+    for (int i = 0; i < n && i < 32; i++)
+        tag_update(&h, v[i].iov_base, v[i].iov_len);
+    uint64_t w = 0;
+    memcpy(&w, h.tail, h.tail_len);
+    tag_word(&h, w ^ (uint64_t)h.tail_len << 56);
+    uint64_t a = fmix64(h.a ^ h.total), b = fmix64(h.b + a);
+    static const char hex[] = "0123456789abcdef";
     out[0] = '"';
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 1 + 2 * i, 3, "%02x", md[i]);
+    for (int i = 0; i < 16; i++) {
+        unsigned x = (unsigned)((i < 8 ? a >> (56 - 8 * i) : b >> (56 - 8 * (i - 8))) & 0xff);
+        out[1 + 2 * i] = hex[x >> 4];
+        out[2 + 2 * i] = hex[x & 15];
+    }
     out[33] = '"';
     out[34] = '\0';
     return 0;

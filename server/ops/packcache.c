@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slots.h"
+
 typedef struct slot {
     uint64_t serial; /* 0: empty (serials start at 1) */
     uint32_t provider;
@@ -24,16 +26,9 @@ struct vw_packcache {
 
 vw_packcache *vw_packcache_new(size_t bytes)
 {
-    size_t n = 1;
-    while (n * 2 * sizeof(slot) <= bytes && n < (1u << 24))
-        n *= 2;
-    if (n * sizeof(slot) > bytes)
-        return NULL;
+    size_t n;
     vw_packcache *c = calloc(1, sizeof *c);
-    if (c == NULL)
-        return NULL;
-    c->slots = calloc(n, sizeof(slot));
-    if (c->slots == NULL) {
+    if (c == NULL || (c->slots = vw_slots_new(bytes, sizeof(slot), &n)) == NULL) {
         free(c);
         return NULL;
     }

@@ -207,21 +207,23 @@ static uint64_t rng(void)
 }
 
 /* Byte for byte the printf text, on random bit patterns, coordinates with 6
- * decimals, computed minutes and km, whole numbers, and every decade; and
+ * decimals, computed minutes and km, whole numbers, every decade and every
+ * decade of 1e-4 .. 1e9 (the writer's printf-free path); and
  * every value reads back exactly. */
 static void test_floats_as_printf(void)
 {
     int differ = 0;
-    for (int i = 0; i < 200000; i++) {
+    for (int i = 0; i < 600000; i++) {
         double d;
         uint64_t u = rng();
         double r = (double)(u >> 11) / 9007199254740992.0;
-        switch (i % 6) {
+        switch (i % 7) {
         case 0: memcpy(&d, &u, sizeof d); break;
         case 1: d = r * 300; break;
         case 2: d = round(r * 1e6) / 1e6 + 50; break;
         case 3: d = (double)((int64_t)(u % 2000001) - 1000000); break;
         case 4: d = r * pow(10, (int)(u % 61) - 30); break;
+        case 5: d = -r * pow(10, (int)(u % 14) - 4); break; /* mpjson's fast_double range */
         default: d = -r / 3 * pow(2, (int)(u % 2000) - 1000); break;
         }
         if (!isfinite(d))

@@ -1,0 +1,15 @@
+/* slots.c -- the slot array of the answer caches (see slots.h). */
+#include "slots.h"
+
+#include <stdlib.h>
+
+void *vw_slots_new(size_t bytes, size_t slot_size, size_t *n)
+{
+    size_t k = 1;
+    while (k * 2 * slot_size <= bytes && k < (1u << 24))
+        k *= 2;
+    if (k * slot_size > bytes)
+        return NULL;
+    *n = k;
+    return calloc(k, slot_size);
+}
