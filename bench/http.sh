@@ -4,7 +4,7 @@
 # origins), one verwijsd serving both (issue 18: HTTP >= 0.7x msgpack with
 # keep-alive; pipelined HTTP no slower than without).
 #   bash bench/http.sh [--providers 20000] [--duration 10] [--connections 50]
-#   bash bench/http.sh --callgrind [--providers 20000]
+#   bash bench/http.sh --callgrind [--providers 20000] [--only mp|http]
 # Default: throughput, msgpack by bench/vwload and HTTP by wrk (Debian
 # package; bench/http_match.lua), pipeline 1 and 16, and the ratios.
 # --callgrind: verwijsd (1 worker) under valgrind, 200 and 1,200 requests of
@@ -15,7 +15,7 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/geodata.sh"
-providers=20000; duration=10; conns=50; mode=rate; geodata=""
+providers=20000; duration=10; conns=50; mode=rate; geodata=""; only="mp http"
 while [ $# -gt 0 ]; do
   case "$1" in
     --providers) providers=$2; shift 2 ;;
@@ -23,7 +23,8 @@ while [ $# -gt 0 ]; do
     --connections) conns=$2; shift 2 ;;
     --callgrind) mode=callgrind; shift ;;
     --geodata) geodata=$2; shift 2 ;;
-    *) echo "usage: bench/http.sh [--providers N] [--duration S] [--connections C] [--callgrind]" >&2; exit 2 ;;
+    --only) only=$2; shift 2 ;; # --callgrind: one protocol (mp or http)
+    *) echo "usage: bench/http.sh [--providers N] [--duration S] [--connections C] [--callgrind [--only mp|http]]" >&2; exit 2 ;;
   esac
 done
 [ -n "$geodata" ] || geodata=$(vw_find_geodata "$src")
@@ -61,7 +62,7 @@ if [ "$mode" = callgrind ]; then
     stop
     callgrind_annotate "$W"/cg.* 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1}'
   }
-  for p in mp http; do
+  for p in $only; do
     a=$(ir $p 200); b=$(ir $p 1200)
     echo "$p: $(( (b - a) / 1000 )) instructions per match request"
   done
