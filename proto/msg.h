@@ -115,6 +115,9 @@ void vw_pack_kv_str(msgpack_packer *pk, const char *k, const char *v);
 void vw_pack_kv_int(msgpack_packer *pk, const char *k, int64_t v);
 void vw_pack_kv_double(msgpack_packer *pk, const char *k, double v);
 void vw_pack_kv_bool(msgpack_packer *pk, const char *k, bool v);
+/* A string literal (a key): its length known at compile time, so no strlen
+ * per request on the hot paths (the same bytes as vw_pack_cstr). */
+#define vw_pack_lit(pk, lit) msgpack_pack_str_with_body((pk), "" lit, sizeof(lit) - 1)
 
 /* ---- responses (client side) --------------------------------------------- */
 typedef struct vw_response {

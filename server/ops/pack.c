@@ -38,8 +38,9 @@ void vw_opp_origin(msgpack_packer *pk, const vw_origin *o)
 {
     static const char *const kinds[] = {"pc4", "pc6", "point"};
     msgpack_pack_map(pk, 6);
-    vw_pack_kv_str(pk, "kind", kinds[o->kind]);
-    key(pk, "postcode");
+    vw_pack_lit(pk, "kind");
+    vw_pack_cstr(pk, kinds[o->kind]);
+    vw_pack_lit(pk, "postcode");
     if (o->kind == VW_ORIGIN_POINT) {
         msgpack_pack_nil(pk);
     } else {
@@ -51,14 +52,17 @@ void vw_opp_origin(msgpack_packer *pk, const vw_origin *o)
         memcpy(pc + 4, o->pc.letters, 2);
         vw_opp_str_n(pk, pc, (size_t)n);
     }
-    key(pk, "pc4");
+    vw_pack_lit(pk, "pc4");
     if (o->kind == VW_ORIGIN_POINT)
         msgpack_pack_nil(pk);
     else
         msgpack_pack_int(pk, o->pc.pc4);
-    vw_pack_kv_str(pk, "place", o->place);
-    vw_pack_kv_double(pk, "lat", o->lat);
-    vw_pack_kv_double(pk, "lon", o->lon);
+    vw_pack_lit(pk, "place");
+    vw_pack_cstr(pk, o->place);
+    vw_pack_lit(pk, "lat");
+    msgpack_pack_double(pk, o->lat);
+    vw_pack_lit(pk, "lon");
+    msgpack_pack_double(pk, o->lon);
 }
 
 void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask)
