@@ -34,10 +34,10 @@
  * The snapshot is acquired once per batch, so a reload never pulls it out
  * from under a request. The answers of a batch are packed one after another
  * into the worker's buffer (w->out) and handed to the output in one go when
- * the batch ends (or the buffer passes FLUSH_AT): one copy and one output
- * callback per batch, not per answer; every path out of conn_process
- * flushes, so w->out is empty between connections, and the output limits
- * count what is still in w->out. */
+ * the batch ends (or the buffer passes FLUSH_AT): one output callback per
+ * batch, not per answer, and no copy (conn_flush hands the buffer over).
+ * Every path out of conn_process flushes, so w->out is empty between
+ * connections, and the output limits count what is still in w->out. */
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -94,6 +94,8 @@ static void conn_process(vw_conn *c);
 
 /* Answers of a batch gathered in w->out before they go to the output. */
 #define FLUSH_AT (256u * 1024u)
+/* From this size the gathered answers are handed over, not copied. */
+#define HANDOVER_MIN 2048u
 
 /* The partial frame of `c` is done (answered, or the connection is going):
  * its deadline and its share of input_total end. */
@@ -110,13 +112,44 @@ static void set_timeouts(vw_conn *c, double read_s, double write_s)
     bufferevent_set_timeouts(c->bev, &rt, &wt);
 }
 
-/* The answers gathered in w->out go to the output of `c`. */
+static void out_free(const void *data, size_t len, void *arg)
+{
+    (void)len;
+    (void)arg;
+    free((void *)data);
+}
+
+/* The answers gathered in w->out go to the output of `c`: from HANDOVER_MIN
+ * bytes the buffer itself is handed over (cut to its size, so unsent output
+ * holds no spare capacity; the output frees it once written or when the
+ * connection goes), and w->out starts a fresh one of the next power of two
+ * above this batch (the next is likely alike): the answers are not copied
+ * again. Smaller ones are copied. */
 static void conn_flush(vw_conn *c)
 {
     vw_worker *w = c->w;
+    struct evbuffer *out = bufferevent_get_output(c->bev);
     if (w->out.size == 0)
         return;
-    evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
+    if (w->out.size >= HANDOVER_MIN) {
+        size_t cap = HANDOVER_MIN;
+        while (cap < w->out.size && cap < FLUSH_AT * 2)
+            cap *= 2;
+        char *fresh = malloc(cap);
+        char *sent = fresh ? realloc(w->out.data, w->out.size) : NULL; /* shrinks in place */
+        if (sent)
+            w->out.data = sent;
+        if (sent && evbuffer_add_reference(out, sent, w->out.size, out_free, NULL) == 0) {
+            w->out.data = fresh;
+            w->out.alloc = cap;
+            w->out.size = 0;
+            return;
+        }
+        if (sent)
+            w->out.alloc = w->out.size;
+        free(fresh);
+    }
+    evbuffer_add(out, w->out.data, w->out.size);
     w->out.size = 0;
 }
 
