@@ -189,6 +189,12 @@ const msgpack_object *vw_arg(const msgpack_object *args, const char *key)
 
 int vw_args_only(const msgpack_object *args, const char *const *known, vw_err *err)
 {
+    return vw_args_rows(args, known, NULL, 0, err);
+}
+
+int vw_args_rows(const msgpack_object *args, const char *const *known, int *rows, size_t cap,
+                 vw_err *err)
+{
     if (args == NULL)
         return 0;
     if (args->type != MSGPACK_OBJECT_MAP)
@@ -200,10 +206,13 @@ int vw_args_only(const msgpack_object *args, const char *const *known, vw_err *e
         if (k->type != MSGPACK_OBJECT_STR)
             return vw_err_set(err, VW_E_BAD_REQUEST, "argument names must be strings");
         bool ok = false;
-        for (size_t j = 0; known != NULL && known[j] != NULL && !ok; j++)
-            ok = str_is(k, known[j]);
+        size_t r = 0;
+        for (; known != NULL && known[r] != NULL && !ok; r++)
+            ok = str_is(k, known[r]);
         if (!ok)
             return vw_err_set(err, VW_E_BAD_REQUEST, "unknown argument '%s'", shown(k, buf));
+        if (rows && i < cap)
+            rows[i] = (int)(r - 1);
         /* Every earlier key is known and distinct, so this loop is short. A
          * repeated key would make the value depend on which one is read. */
         for (uint32_t j = 0; j < i; j++)
