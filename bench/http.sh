@@ -4,18 +4,21 @@
 # origins), one verwijsd serving both (issue 18: HTTP >= 0.7x msgpack with
 # keep-alive; pipelined HTTP no slower than without).
 #   bash bench/http.sh [--providers 20000] [--duration 10] [--connections 50]
-#   bash bench/http.sh --callgrind [--providers 20000]
+#   bash bench/http.sh --callgrind [--providers 20000] [--only mp|http] [--warm]
 # Default: throughput, msgpack by bench/vwload and HTTP by wrk (Debian
 # package; bench/http_match.lua), pipeline 1 and 16, and the ratios.
 # --callgrind: verwijsd (1 worker) under valgrind, 200 and 1,200 requests of
 # each protocol from bench/seqclient.py; the difference / 1,000 is the
-# instructions one request costs, independent of the machine's load. (Both
-# start cold: the JSON cache of provider objects (http_json_cache) still
-# misses on providers first seen among requests 201..1,200.)
+# instructions one request costs, independent of the machine's load. (Cold:
+# the answer caches -- packcache, and the JSON cache of provider objects,
+# http_json_cache -- still miss on providers first seen among requests
+# 201..1,200.) --warm: the first 1,000 queries over and over, 1,200 and 2,200
+# requests: the 1,000 counted are all repeats, so the caches are warm as
+# under a steady load.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 . "$src/scripts/geodata.sh"
-providers=20000; duration=10; conns=50; mode=rate; geodata=""
+providers=20000; duration=10; conns=50; mode=rate; geodata=""; only="mp http"; warm=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --providers) providers=$2; shift 2 ;;
@@ -23,7 +26,9 @@ while [ $# -gt 0 ]; do
     --connections) conns=$2; shift 2 ;;
     --callgrind) mode=callgrind; shift ;;
     --geodata) geodata=$2; shift 2 ;;
-    *) echo "usage: bench/http.sh [--providers N] [--duration S] [--connections C] [--callgrind]" >&2; exit 2 ;;
+    --only) only=$2; shift 2 ;; # --callgrind: one protocol (mp or http)
+    --warm) warm=1; shift ;;    # --callgrind: count repeated queries only
+    *) echo "usage: bench/http.sh [--providers N] [--duration S] [--connections C] [--callgrind [--only mp|http] [--warm]]" >&2; exit 2 ;;
   esac
 done
 [ -n "$geodata" ] || geodata=$(vw_find_geodata "$src")
@@ -53,17 +58,17 @@ stop() { kill -TERM "$DPID"; wait "$DPID" || true; DPID=""; }
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $providers providers, $(git -C "$src" rev-parse --short HEAD)"
 if [ "$mode" = callgrind ]; then
-  ir() { # ir PROTO N -> instructions of the whole verwijsd run
+  ir() { # ir PROTO N [CYCLE] -> instructions of the whole verwijsd run
     rm -f "$W"/cg.*
     workers="--workers 1" start valgrind --tool=callgrind --callgrind-out-file="$W/cg.%p"
     local port; if [ "$1" = mp ]; then port=$(cat "$W/port"); else port=$(cat "$W/hport"); fi
-    python3 "$src/bench/seqclient.py" "$1" "$port" "$2" "$W/queries.txt" >&2
+    python3 "$src/bench/seqclient.py" "$1" "$port" "$2" "$W/queries.txt" ${3:-} >&2
     stop
     callgrind_annotate "$W"/cg.* 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1}'
   }
-  for p in mp http; do
-    a=$(ir $p 200); b=$(ir $p 1200)
-    echo "$p: $(( (b - a) / 1000 )) instructions per match request"
+  for p in $only; do
+    if [ "$warm" = 1 ]; then a=$(ir $p 1200 1000); b=$(ir $p 2200 1000); else a=$(ir $p 200); b=$(ir $p 1200); fi
+    echo "$p: $(( (b - a) / 1000 )) instructions per match request$([ "$warm" = 1 ] && echo " (warm)")"
   done
   exit 0
 fi

@@ -52,7 +52,10 @@ for cache in 0 4194304; do
   echo "## answer_cache = $cache: $(sed 's/^verwijs *//' "$W/load")"
   # daemon CPU: samples at 2000 Hz per busy thread over $duration s
   perf script -i "$W/perf.data" -F tid,ip,sym 2>/dev/null | python3 "$src/bench/perf_stages.py"
-  echo "daemon CPU: $(perf script -i "$W/perf.data" -F tid 2>/dev/null | wc -l) samples" \
-       "= $(perf script -i "$W/perf.data" -F tid 2>/dev/null | wc -l | \
-            awk -v d="$duration" '{printf "%.2f", $1 / 2000 / d}') cores"
+  samples=$(perf script -i "$W/perf.data" -F tid 2>/dev/null | wc -l)
+  qps=$(sed -n 's/.* \([0-9][0-9]*\) q\/s.*/\1/p' "$W/load")
+  echo "daemon CPU: $samples samples = $(awk -v s="$samples" -v d="$duration" \
+       '{}END{printf "%.2f", s / 2000 / d}' </dev/null) cores;" \
+       "per answer $(awk -v s="$samples" -v d="$duration" -v q="${qps:-0}" \
+       '{}END{if (q > 0) printf "%.1f", s / 2000 / d / q * 1e6; else printf "?"}' </dev/null) us"
 done

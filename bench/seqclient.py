@@ -2,10 +2,13 @@
 # connection, over msgpack (mp) or HTTP/JSON (http), from a vwload queries
 # file; checks each answer is complete (and HTTP 200). For instruction counts
 # (bench/http.sh --callgrind), where the client's own speed does not matter.
-#   python3 bench/seqclient.py mp|http PORT N QUERIES
+# CYCLE (optional): only the first CYCLE queries, over and over (a warm
+# answer cache: the difference of two runs counts only repeated queries).
+#   python3 bench/seqclient.py mp|http PORT N QUERIES [CYCLE]
 import socket, struct, sys
 proto, port, n, qf = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-qs = [l.strip().split(',') for l in open(qf)][:n]
+cycle = int(sys.argv[5]) if len(sys.argv) > 5 else n
+qs = [l.strip().split(',') for l in open(qf)][:min(n, cycle)]
 while len(qs) < n: qs += qs
 qs = qs[:n]
 s = socket.create_connection(('127.0.0.1', port)); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

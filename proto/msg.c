@@ -35,10 +35,17 @@ int vw_msg_unpack(const uint8_t *buf, size_t len, msgpack_zone *zone, msgpack_ob
 
 /* ---- helpers --------------------------------------------------------------- */
 
+/* Runs for every key of a request against every name looked up (argument
+ * checks and lookups): the first byte settles most mismatches before the
+ * literal's length is taken, and strnlen never reads past its end. */
 static bool str_is(const msgpack_object *o, const char *lit)
 {
-    size_t n = strlen(lit);
-    return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+    if (o->type != MSGPACK_OBJECT_STR)
+        return false;
+    size_t n = o->via.str.size;
+    if (n == 0)
+        return lit[0] == '\0';
+    return o->via.str.ptr[0] == lit[0] && strnlen(lit, n + 1) == n &&
            memcmp(o->via.str.ptr, lit, n) == 0;
 }
 
@@ -182,6 +189,12 @@ const msgpack_object *vw_arg(const msgpack_object *args, const char *key)
 
 int vw_args_only(const msgpack_object *args, const char *const *known, vw_err *err)
 {
+    return vw_args_rows(args, known, NULL, 0, err);
+}
+
+int vw_args_rows(const msgpack_object *args, const char *const *known, int *rows, size_t cap,
+                 vw_err *err)
+{
     if (args == NULL)
         return 0;
     if (args->type != MSGPACK_OBJECT_MAP)
@@ -193,10 +206,13 @@ int vw_args_only(const msgpack_object *args, const char *const *known, vw_err *e
         if (k->type != MSGPACK_OBJECT_STR)
             return vw_err_set(err, VW_E_BAD_REQUEST, "argument names must be strings");
         bool ok = false;
-        for (size_t j = 0; known != NULL && known[j] != NULL && !ok; j++)
-            ok = str_is(k, known[j]);
+        size_t r = 0;
+        for (; known != NULL && known[r] != NULL && !ok; r++)
+            ok = str_is(k, known[r]);
         if (!ok)
             return vw_err_set(err, VW_E_BAD_REQUEST, "unknown argument '%s'", shown(k, buf));
+        if (rows && i < cap)
+            rows[i] = (int)(r - 1);
         /* Every earlier key is known and distinct, so this loop is short. A
          * repeated key would make the value depend on which one is read. */
         for (uint32_t j = 0; j < i; j++)
@@ -385,11 +401,17 @@ static void pack_envelope_head(msgpack_packer *pk, uint64_t id, uint32_t entries
     msgpack_pack_uint64(pk, id);
 }
 
+/* Per answer: the bytes pack_envelope_head(4) and the two keys would write,
+ * in three writes instead of ten. */
 void vw_pack_ok_head(msgpack_packer *pk, uint64_t id)
 {
-    pack_envelope_head(pk, id, 4);
-    vw_pack_kv_bool(pk, "ok", true);
-    vw_pack_cstr(pk, "result");
+    _Static_assert(VW_PROTO_VERSION < 128, "the version packs as a positive fixint");
+    static const char head[] = {(char)0x84, (char)0xa1, 'v', (char)VW_PROTO_VERSION,
+                                (char)0xa2, 'i', 'd'};
+    static const char tail[] = "\xa2" "ok" "\xc3" "\xa6" "result";
+    pk->callback(pk->data, head, sizeof head);
+    msgpack_pack_uint64(pk, id);
+    pk->callback(pk->data, tail, sizeof tail - 1);
 }
 
 void vw_pack_error(msgpack_packer *pk, uint64_t id, const char *code, const char *message)

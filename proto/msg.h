@@ -76,6 +76,10 @@ const msgpack_object *vw_arg(const msgpack_object *args, const char *key);
 bool vw_obj_number(const msgpack_object *o, double *d);
 /* bad_request naming the first key of `args` not in the NULL-terminated `known`. */
 int vw_args_only(const msgpack_object *args, const char *const *known, vw_err *err);
+/* The same check, and rows[i] = the index in `known` of the args map's i-th
+ * key (for i < cap): which names were given, found in the one pass. */
+int vw_args_rows(const msgpack_object *args, const char *const *known, int *rows, size_t cap,
+                 vw_err *err);
 int vw_arg_str(const msgpack_object *args, const char *key, const char **s, size_t *len,
                bool *present, vw_err *err);
 int vw_arg_uint(const msgpack_object *args, const char *key, uint64_t min, uint64_t max,
@@ -115,6 +119,9 @@ void vw_pack_kv_str(msgpack_packer *pk, const char *k, const char *v);
 void vw_pack_kv_int(msgpack_packer *pk, const char *k, int64_t v);
 void vw_pack_kv_double(msgpack_packer *pk, const char *k, double v);
 void vw_pack_kv_bool(msgpack_packer *pk, const char *k, bool v);
+/* A string literal (a key): its length known at compile time, so no strlen
+ * per request on the hot paths (the same bytes as vw_pack_cstr). */
+#define vw_pack_lit(pk, lit) msgpack_pack_str_with_body((pk), "" lit, sizeof(lit) - 1)
 
 /* ---- responses (client side) --------------------------------------------- */
 typedef struct vw_response {

@@ -32,7 +32,12 @@
  * admin_auth_timeout of their accept, or they are closed.
  *
  * The snapshot is acquired once per batch, so a reload never pulls it out
- * from under a request. */
+ * from under a request. The answers of a batch are packed one after another
+ * into the worker's buffer (w->out) and handed to the output in one go when
+ * the batch ends (or the buffer passes FLUSH_AT): one output callback per
+ * batch, not per answer, and no copy (conn_flush hands the buffer over).
+ * Every path out of conn_process flushes, so w->out is empty between
+ * connections, and the output limits count what is still in w->out. */
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -87,6 +92,11 @@ typedef struct vw_conn {
 
 static void conn_process(vw_conn *c);
 
+/* Answers of a batch gathered in w->out before they go to the output. */
+#define FLUSH_AT (256u * 1024u)
+/* From this size the gathered answers are handed over, not copied. */
+#define HANDOVER_MIN 2048u
+
 /* The partial frame of `c` is done (answered, or the connection is going):
  * its deadline and its share of input_total end. */
 static void frame_end(vw_conn *c)
@@ -100,6 +110,47 @@ static void set_timeouts(vw_conn *c, double read_s, double write_s)
 {
     struct timeval rt = vw_time_tv(read_s), wt = vw_time_tv(write_s);
     bufferevent_set_timeouts(c->bev, &rt, &wt);
+}
+
+static void out_free(const void *data, size_t len, void *arg)
+{
+    (void)len;
+    (void)arg;
+    free((void *)data);
+}
+
+/* The answers gathered in w->out go to the output of `c`: from HANDOVER_MIN
+ * bytes the buffer itself is handed over (cut to its size, so unsent output
+ * holds no spare capacity; the output frees it once written or when the
+ * connection goes), and w->out starts a fresh one of the next power of two
+ * above this batch (the next is likely alike): the answers are not copied
+ * again. Smaller ones are copied. */
+static void conn_flush(vw_conn *c)
+{
+    vw_worker *w = c->w;
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    if (w->out.size == 0)
+        return;
+    if (w->out.size >= HANDOVER_MIN) {
+        size_t cap = HANDOVER_MIN;
+        while (cap < w->out.size && cap < FLUSH_AT * 2)
+            cap *= 2;
+        char *fresh = malloc(cap);
+        char *sent = fresh ? realloc(w->out.data, w->out.size) : NULL; /* shrinks in place */
+        if (sent)
+            w->out.data = sent;
+        if (sent && evbuffer_add_reference(out, sent, w->out.size, out_free, NULL) == 0) {
+            w->out.data = fresh;
+            w->out.alloc = cap;
+            w->out.size = 0;
+            return;
+        }
+        if (sent)
+            w->out.alloc = w->out.size;
+        free(fresh);
+    }
+    evbuffer_add(out, w->out.data, w->out.size);
+    w->out.size = 0;
 }
 
 /* The one transition function. Entering CLOSED frees `c`: the caller must
@@ -161,13 +212,11 @@ static void conn_to(vw_conn *c, conn_state next)
     }
 }
 
-/* Queues a last error answer; the connection closes once it is written. */
+/* Queues a last error answer after the batch's answers; the connection
+ * closes once they are written. */
 static void conn_answer_and_close(vw_conn *c, const char *code, const char *msg)
 {
-    vw_worker *w = c->w;
-    w->out.size = 0;
-    vw_ops_error_frame(&w->out, 0, code, msg);
-    evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
+    vw_ops_error_frame(&c->w->out, 0, code, msg);
     conn_to(c, CONN_CLOSING);
 }
 
@@ -305,11 +354,10 @@ static bool conn_offload(vw_conn *c, const uint8_t *body, uint32_t blen, vw_snap
         return true;
     }
     vw_heavy_job_free(j);
-    /* The pool is full: answer this one `overloaded` and serve on. */
-    w->out.size = 0;
+    /* The pool is full: answer this one `overloaded` (after the batch's
+     * answers) and serve on. */
     vw_ops_error_frame(&w->out, id, VW_E_OVERLOADED, "too many heavy requests (coverage) "
                        "are waiting; try again later");
-    evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
     vw_log(VW_LOG_WARN, "heavy-op queue full (heavy_queue %d): answered overloaded",
            srv->cfg->heavy_queue);
     return true;
@@ -331,12 +379,12 @@ static void conn_answer(vw_conn *c, vw_snapshot *snap, vw_ops_server_info *info,
         return;
     }
     vw_ops_ctx ctx = conn_ctx(c, snap, info, &admin);
-    w->out.size = 0;
     /* No log line below debug: the ops layer then formats nothing. */
     bool log_req = vw_log_enabled(VW_LOG_DEBUG) || ctx.admin;
     vw_ops_handle(&ctx, frame + VW_FRAME_HEADER, blen, &w->out, log_req ? logline : NULL,
-                  sizeof logline);
-    evbuffer_add(bufferevent_get_output(c->bev), w->out.data, w->out.size);
+                  sizeof logline); /* appended to the batch's answers */
+    if (w->out.size >= FLUSH_AT)
+        conn_flush(c);
     evbuffer_drain(in, VW_FRAME_HEADER + blen);
     if (log_req)
         vw_log(ctx.admin ? VW_LOG_INFO : VW_LOG_DEBUG, "w%d %s%s", w->index,
@@ -422,7 +470,7 @@ static void conn_process(vw_conn *c)
             conn_to(c, CONN_CLOSING);
             break;
         }
-        size_t pending = evbuffer_get_length(out);
+        size_t pending = evbuffer_get_length(out) + w->out.size;
         if (pending > cfg->max_output) {
             vw_log(VW_LOG_WARN, "closing connection: %zu bytes unsent (max_output)", pending);
             close_now = true;
@@ -431,6 +479,7 @@ static void conn_process(vw_conn *c)
         if (c->state == CONN_READING && pending > cfg->output_high_water)
             conn_to(c, CONN_BACKPRESSURE);
     }
+    conn_flush(c);
     vw_snapholder_release(snap);
     /* The peer has sent all it will: once every complete request is
      * answered, finish (a partial frame can never complete now). */

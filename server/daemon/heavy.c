@@ -60,24 +60,47 @@ static bool past_as_of(const vw_op_def *d, const msgpack_object *root)
            vw_date_parse(v->via.str.ptr, v->via.str.size, &day) == 0 && day < vw_date_today();
 }
 
+/* The heavy ops' names as fixstrs (how every client sends them), made once
+ * from the op table rather than per request. */
+#define MAX_HEAVY 16
+static struct {
+    uint8_t pat[32];
+    size_t n;
+} heavy_pats[MAX_HEAVY];
+static int n_heavy_pats;
+static bool heavy_pats_all; /* every heavy op has a pattern; else parse every request */
+static pthread_once_t heavy_pats_once = PTHREAD_ONCE_INIT;
+
+static void heavy_pats_init(void)
+{
+    heavy_pats_all = true;
+    for (int i = 0; i < vw_optable_count(); i++) {
+        const vw_op_def *d = vw_optable_get(i);
+        size_t n = strlen(d->name);
+        if (!(d->flags & VW_OPF_HEAVY))
+            continue;
+        if (n >= 32 || n_heavy_pats == MAX_HEAVY) {
+            heavy_pats_all = false;
+            continue;
+        }
+        heavy_pats[n_heavy_pats].pat[0] = (uint8_t)(0xa0 | n);
+        memcpy(heavy_pats[n_heavy_pats].pat + 1, d->name, n);
+        heavy_pats[n_heavy_pats].n = n + 1;
+        n_heavy_pats++;
+    }
+}
+
 /* Could `body` name a heavy op or a past as_of? A byte search for each heavy
  * op's name and for the key as_of as a fixstr (how every client sends
  * them): most requests never get parsed twice. */
 static bool maybe_heavy(const uint8_t *body, size_t len)
 {
-    if (memmem(body, len, "\xa5" "as_of", 6) != NULL)
+    pthread_once(&heavy_pats_once, heavy_pats_init);
+    if (!heavy_pats_all || memmem(body, len, "\xa5" "as_of", 6) != NULL)
         return true;
-    for (int i = 0; i < vw_optable_count(); i++) {
-        const vw_op_def *d = vw_optable_get(i);
-        size_t n = strlen(d->name);
-        uint8_t pat[32];
-        if (!(d->flags & VW_OPF_HEAVY) || n >= 32 || n + 1 > sizeof pat)
-            continue;
-        pat[0] = (uint8_t)(0xa0 | n);
-        memcpy(pat + 1, d->name, n);
-        if (memmem(body, len, pat, n + 1) != NULL)
+    for (int i = 0; i < n_heavy_pats; i++)
+        if (memmem(body, len, heavy_pats[i].pat, heavy_pats[i].n) != NULL)
             return true;
-    }
     return false;
 }
 

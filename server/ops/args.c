@@ -37,6 +37,16 @@ static bool numeric_default(const vw_op_arg *a, double *v)
     return true;
 }
 
+const msgpack_object *vw_opa_args(const vw_op_call *c, const vw_op_arg *a)
+{
+    if (c->given == NULL || !c->given->known || a == NULL || c->def == NULL)
+        return c->args;
+    size_t r = (size_t)(a - c->def->args);
+    if (r >= VW_OPS_MAX_ARGS)
+        return c->args;
+    return (c->given->rows >> r) & 1 ? &c->given->view[r] : NULL;
+}
+
 int vw_opa_only(const vw_op_call *c)
 {
     const char *known[VW_OPS_MAX_ARGS + 1];
@@ -48,7 +58,21 @@ int vw_opa_only(const vw_op_call *c)
     if (a->name != NULL) /* the table outgrew the bound: refuse rather than drop arguments */
         return vw_err_set(c->err, VW_E_INTERNAL, "op %s has more than %d arguments",
                           c->def->name, VW_OPS_MAX_ARGS);
-    return vw_args_only(c->args, known, c->err);
+    int rows[VW_OPS_MAX_ARGS];
+    if (vw_args_rows(c->args, known, rows, VW_OPS_MAX_ARGS, c->err) != 0)
+        return -1;
+    if (c->given) { /* every key is a known row, each once: at most n of them */
+        uint32_t given = c->args ? c->args->via.map.size : 0;
+        c->given->rows = 0;
+        for (uint32_t i = 0; i < given && i < VW_OPS_MAX_ARGS; i++) {
+            c->given->rows |= UINT32_C(1) << rows[i];
+            c->given->view[rows[i]] = (msgpack_object){
+                .type = MSGPACK_OBJECT_MAP,
+                .via.map = {.size = 1, .ptr = &c->args->via.map.ptr[i]}};
+        }
+        c->given->known = given <= VW_OPS_MAX_ARGS;
+    }
+    return 0;
 }
 
 int vw_opa_uint(const vw_op_call *c, const char *key, uint64_t *v, bool *present)
@@ -57,7 +81,8 @@ int vw_opa_uint(const vw_op_call *c, const char *key, uint64_t *v, bool *present
     double d;
     if (a == NULL)
         return -1;
-    if (vw_arg_uint(c->args, key, (uint64_t)a->min, (uint64_t)a->max, v, present, c->err) != 0)
+    if (vw_arg_uint(vw_opa_args(c, a), key, (uint64_t)a->min, (uint64_t)a->max, v, present,
+                    c->err) != 0)
         return -1;
     if (!*present && numeric_default(a, &d))
         *v = (uint64_t)d;
@@ -67,7 +92,8 @@ int vw_opa_uint(const vw_op_call *c, const char *key, uint64_t *v, bool *present
 int vw_opa_bool(const vw_op_call *c, const char *key, bool *v)
 {
     bool present;
-    return row(c, key) == NULL ? -1 : vw_arg_bool(c->args, key, v, &present, c->err);
+    const vw_op_arg *a = row(c, key);
+    return a == NULL ? -1 : vw_arg_bool(vw_opa_args(c, a), key, v, &present, c->err);
 }
 
 int vw_opa_enum(const vw_op_call *c, const char *key, int *index)
@@ -78,7 +104,7 @@ int vw_opa_enum(const vw_op_call *c, const char *key, int *index)
     bool present;
     char known[512];
     *index = -1;
-    if (a == NULL || vw_arg_str(c->args, key, &s, &len, &present, c->err) != 0)
+    if (a == NULL || vw_arg_str(vw_opa_args(c, a), key, &s, &len, &present, c->err) != 0)
         return -1;
     if (!present)
         return 0;
@@ -93,7 +119,8 @@ int vw_opa_enum(const vw_op_call *c, const char *key, int *index)
 
 int vw_opa_near(const vw_op_call *c, vw_origin *o)
 {
-    const msgpack_object *v = vw_arg(c->args, "near");
+    const msgpack_object *v =
+        vw_arg(vw_opa_args(c, vw_op_arg_find(c->def, "near")), "near");
     memset(o, 0, sizeof *o);
     if (v == NULL)
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "argument 'near' is required");
@@ -148,9 +175,10 @@ int vw_opa_disciplines(const vw_op_call *c, const char *key, uint32_t *mask)
     *mask = 0;
     if (a == NULL)
         return -1;
-    if (vw_arg(c->args, key) == NULL)
+    const msgpack_object *args = vw_opa_args(c, a);
+    if (vw_arg(args, key) == NULL)
         return 0;
-    if (vw_arg_str_list(c->args, key, s, l, a->max < VW_D_COUNT ? (size_t)a->max : VW_D_COUNT,
+    if (vw_arg_str_list(args, key, s, l, a->max < VW_D_COUNT ? (size_t)a->max : VW_D_COUNT,
                         &n, c->err) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
@@ -176,9 +204,10 @@ int vw_opa_tags(const vw_op_call *c, const char *key, uint64_t *mask)
     *mask = 0;
     if (a == NULL)
         return -1;
-    if (vw_arg(c->args, key) == NULL)
+    const msgpack_object *args = vw_opa_args(c, a);
+    if (vw_arg(args, key) == NULL)
         return 0;
-    if (vw_arg_str_list(c->args, key, s, l, a->max < MAX ? (size_t)a->max : MAX, &n, c->err) != 0)
+    if (vw_arg_str_list(args, key, s, l, a->max < MAX ? (size_t)a->max : MAX, &n, c->err) != 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         int bit = vw_snapshot_tag_bit(c->ctx->snap, s[i], l[i]);
@@ -201,7 +230,7 @@ int vw_opa_mode(const vw_op_call *c, vw_mode *mode)
     bool present;
     const vw_op_arg *a = row(c, "mode");
     *mode = VW_MODE_CAR;
-    if (a == NULL || vw_arg_str(c->args, "mode", &s, &l, &present, c->err) != 0)
+    if (a == NULL || vw_arg_str(vw_opa_args(c, a), "mode", &s, &l, &present, c->err) != 0)
         return -1;
     if (present && vw_mode_parse(s, l, mode) != 0) {
         char known[128];
@@ -220,7 +249,8 @@ int vw_opa_within(const vw_op_call *c, double *within)
     double v;
     bool present;
     const vw_op_arg *a = row(c, "within");
-    if (a == NULL || vw_arg_double(c->args, "within", a->min, a->max, &v, &present, c->err) != 0)
+    if (a == NULL ||
+        vw_arg_double(vw_opa_args(c, a), "within", a->min, a->max, &v, &present, c->err) != 0)
         return -1;
     if (!present) {
         if (numeric_default(a, &v))
@@ -242,7 +272,8 @@ int vw_opa_as_of(const vw_op_call *c, int32_t *as_of)
     size_t l;
     bool present;
     *as_of = c->ctx->today;
-    if (vw_arg_str(c->args, "as_of", &s, &l, &present, c->err) != 0)
+    if (vw_arg_str(vw_opa_args(c, vw_op_arg_find(c->def, "as_of")), "as_of", &s, &l, &present,
+                   c->err) != 0)
         return -1;
     if (present && vw_date_parse(s, l, as_of) != 0)
         return vw_err_set(c->err, VW_E_BAD_REQUEST,
@@ -253,7 +284,8 @@ int vw_opa_as_of(const vw_op_call *c, int32_t *as_of)
 int vw_opa_id(const vw_op_call *c, const char *key, const char **s, size_t *len)
 {
     bool present;
-    if (vw_arg_str(c->args, key, s, len, &present, c->err) != 0)
+    if (vw_arg_str(vw_opa_args(c, vw_op_arg_find(c->def, key)), key, s, len, &present,
+                   c->err) != 0)
         return -1;
     if (!present)
         return vw_err_set(c->err, VW_E_BAD_REQUEST, "argument '%s' is required", key);
@@ -287,9 +319,10 @@ int vw_opa_fields(const vw_op_call *c, uint32_t *fields)
     *fields = VW_PF_ALL;
     if (a == NULL)
         return -1;
-    if (vw_arg(c->args, "fields") == NULL)
+    const msgpack_object *args = vw_opa_args(c, a);
+    if (vw_arg(args, "fields") == NULL)
         return 0;
-    if (vw_arg_str_list(c->args, "fields", s, l,
+    if (vw_arg_str_list(args, "fields", s, l,
                         a->max < VW_PF_COUNT + 1 ? (size_t)a->max : VW_PF_COUNT + 1, &n,
                         c->err) != 0)
         return -1;

@@ -19,8 +19,9 @@ int vw_opa_referrer(const vw_op_call *c, vw_match_query *q)
     size_t l[VW_LANG_MAX], n = 0;
     bool present;
     uint64_t w;
-    if (vw_arg(c->args, "language") != NULL) {
-        if (vw_arg_str_list(c->args, "language", s, l, VW_LANG_MAX, &n, c->err) != 0)
+    const msgpack_object *lang = vw_opa_args(c, vw_op_arg_find(c->def, "language"));
+    if (vw_arg(lang, "language") != NULL) {
+        if (vw_arg_str_list(lang, "language", s, l, VW_LANG_MAX, &n, c->err) != 0)
             return -1;
         for (size_t i = 0; i < n; i++) {
             vw_lang code = vw_lang_parse(s[i], l[i]);
@@ -38,7 +39,8 @@ int vw_opa_referrer(const vw_op_call *c, vw_match_query *q)
         return -1;
     const char *o;
     size_t ol;
-    if (vw_arg_str(c->args, "open_on", &o, &ol, &present, c->err) != 0)
+    if (vw_arg_str(vw_opa_args(c, vw_op_arg_find(c->def, "open_on")), "open_on", &o, &ol,
+                   &present, c->err) != 0)
         return -1;
     if (present) {
         if (vw_open_on_parse(o, ol, &q->open_day, &q->open_minute) != 0)
@@ -76,7 +78,8 @@ int vw_opa_net_kind(const vw_op_call *c, const char *key, char *buf, const char 
     size_t l;
     bool present;
     *kind = VW_NET_KIND_NVPO;
-    if (vw_arg_str(c->args, key, &s, &l, &present, c->err) != 0)
+    if (vw_arg_str(vw_opa_args(c, vw_op_arg_find(c->def, key)), key, &s, &l, &present,
+                   c->err) != 0)
         return -1;
     if (!present)
         return 0;

@@ -49,7 +49,8 @@ int vw_opa_region_code(const vw_op_call *c, int *region)
     *region = -1;
     if (a == NULL)
         return vw_err_set(c->err, VW_E_INTERNAL, "op %s has no region argument", c->def->name);
-    if (vw_arg_str(c->args, "region", &s, &len, &present, c->err) != 0)
+    if (vw_arg_str(vw_opa_args(c, vw_op_arg_find(c->def, "region")), "region", &s, &len,
+                   &present, c->err) != 0)
         return -1;
     if (!present)
         return 0;

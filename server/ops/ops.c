@@ -213,8 +213,10 @@ void vw_ops_handle(const vw_ops_ctx *ctx, const uint8_t *body, size_t len,
         goto fail;
     if (hist)
         ctx = &hctx;
+    vw_op_given given;
+    given.known = false;
     vw_op_call call = {.ctx = ctx, .def = def, .args = req.args, .pk = &pk, .err = &err, .log = log_line,
-                       .log_cap = log_cap};
+                       .log_cap = log_cap, .given = &given};
     vw_op_log(&call, "op=%s", def->name);
     vw_pack_ok_head(&pk, req.id);
     if (def->fn(&call) != 0)

@@ -21,6 +21,15 @@
  * recognised as writing to an sbuffer (pack.c's cache needs the bytes). */
 int vw_ops_sbuffer_write(void *data, const char *buf, size_t len);
 
+/* Which arguments of the op's row were given (vw_opa_only fills it): the
+ * helpers then read a row's value from its own entry, or know it absent,
+ * instead of searching the args map for every name of the row. */
+typedef struct vw_op_given {
+    bool known;                          /* filled; else the helpers search c->args */
+    uint32_t rows;                       /* bit r: row r was given */
+    msgpack_object view[VW_OPS_MAX_ARGS]; /* row r's entry as a one-entry map */
+} vw_op_given;
+
 typedef struct vw_op_call {
     const vw_ops_ctx *ctx;
     const vw_op_def *def;       /* the op's row of the op table */
@@ -29,6 +38,7 @@ typedef struct vw_op_call {
     vw_err *err;
     char *log;                  /* privacy-safe summary, appended to */
     size_t log_cap;
+    vw_op_given *given;         /* NULL: none (the helpers search c->args) */
 } vw_op_call;
 
 int vw_op_ping(const vw_op_call *c);
@@ -56,8 +66,13 @@ int vw_op_history(const vw_op_call *c);
  * of the op table (c->def); an argument a handler reads that its row lacks
  * is `internal` (a bug). */
 
-/* Refuses arguments the op's row does not define (and repeated ones). */
+/* Refuses arguments the op's row does not define (and repeated ones), and
+ * notes in c->given which rows were given. */
 int vw_opa_only(const vw_op_call *c);
+/* Where to look the value of row `a` up: after vw_opa_only, the row's own
+ * one-entry map, or NULL when it was not given (the vw_arg_* helpers then
+ * report it absent); otherwise (or for a NULL row) the whole args map. */
+const msgpack_object *vw_opa_args(const vw_op_call *c, const vw_op_arg *a);
 /* An unsigned integer within the row's bounds; *v is the row's default (when
  * it has a numeric one) or unchanged when absent. */
 int vw_opa_uint(const vw_op_call *c, const char *key, uint64_t *v, bool *present);

@@ -38,8 +38,9 @@ void vw_opp_origin(msgpack_packer *pk, const vw_origin *o)
 {
     static const char *const kinds[] = {"pc4", "pc6", "point"};
     msgpack_pack_map(pk, 6);
-    vw_pack_kv_str(pk, "kind", kinds[o->kind]);
-    key(pk, "postcode");
+    vw_pack_lit(pk, "kind");
+    vw_pack_cstr(pk, kinds[o->kind]);
+    vw_pack_lit(pk, "postcode");
     if (o->kind == VW_ORIGIN_POINT) {
         msgpack_pack_nil(pk);
     } else {
@@ -51,14 +52,17 @@ void vw_opp_origin(msgpack_packer *pk, const vw_origin *o)
         memcpy(pc + 4, o->pc.letters, 2);
         vw_opp_str_n(pk, pc, (size_t)n);
     }
-    key(pk, "pc4");
+    vw_pack_lit(pk, "pc4");
     if (o->kind == VW_ORIGIN_POINT)
         msgpack_pack_nil(pk);
     else
         msgpack_pack_int(pk, o->pc.pc4);
-    vw_pack_kv_str(pk, "place", o->place);
-    vw_pack_kv_double(pk, "lat", o->lat);
-    vw_pack_kv_double(pk, "lon", o->lon);
+    vw_pack_lit(pk, "place");
+    vw_pack_cstr(pk, o->place);
+    vw_pack_lit(pk, "lat");
+    msgpack_pack_double(pk, o->lat);
+    vw_pack_lit(pk, "lon");
+    msgpack_pack_double(pk, o->lon);
 }
 
 void vw_opp_disciplines(msgpack_packer *pk, uint32_t mask)
@@ -122,7 +126,7 @@ const char *vw_opp_provider_field(int f)
 /* Whether field f is among the chosen ones (the packer's only test). */
 #define WANT(f) (fields & VW_PF_BIT(f))
 
-/* id, name, discipline: the head of a provider object (cacheable). */
+/* id, name, discipline: the head of a provider object. */
 static void pack_head(msgpack_packer *pk, const vw_provider *p, const vw_provider_text *t,
                       uint32_t fields)
 {
@@ -135,7 +139,7 @@ static void pack_head(msgpack_packer *pk, const vw_provider *p, const vw_provide
 }
 
 /* lat .. networks: the body of a provider object, fixed for a snapshot
- * (cacheable; nothing here may depend on the day or the query). */
+ * (nothing here may depend on the day or the query). */
 static void pack_body(msgpack_packer *pk, const vw_snapshot *s, uint32_t i,
                       const vw_provider *p, const vw_provider_text *t, uint32_t fields)
 {
@@ -178,52 +182,85 @@ static void pack_body(msgpack_packer *pk, const vw_snapshot *s, uint32_t i,
     }
 }
 
+/* id .. networks: everything of a provider object between its map header
+ * and the hit's keys; fixed for (snapshot, provider, fields, day), which is
+ * what the answer cache keys it by (packcache.h). */
+static void pack_run(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, const vw_provider *p,
+                     int32_t as_of, uint32_t fields)
+{
+    vw_provider_text t;
+    if (fields & (VW_PF_BIT(VW_PF_NAME) | VW_PF_BIT(VW_PF_ADDRESS) | VW_PF_BIT(VW_PF_POSTCODE) |
+                  VW_PF_BIT(VW_PF_PHONE) | VW_PF_BIT(VW_PF_EMAIL) | VW_PF_BIT(VW_PF_WEBSITE)))
+        vw_provider_text_get(p, &t);
+    pack_head(pk, p, &t, fields);
+    if (WANT(VW_PF_EXPERTISE)) { /* on the query's day */
+        key(pk, "expertise");
+        pack_tags(pk, s, vw_provider_tags_on(s, i, as_of));
+    }
+    pack_body(pk, s, i, p, &t, fields);
+}
+
+/* A key of at most 31 bytes and a float 64, as msgpack_pack_str_with_body
+ * and msgpack_pack_double write them (fixstr; 0xcb and 8 big-endian bytes). */
+static size_t put_kv_double(uint8_t *b, const char *k, size_t kl, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    b[0] = (uint8_t)(0xa0 | kl);
+    memcpy(b + 1, k, kl);
+    b[1 + kl] = 0xcb;
+    for (int n = 0; n < 8; n++)
+        b[2 + kl + n] = (uint8_t)(u >> (56 - 8 * n));
+    return 10 + kl;
+}
+
+/* km, minutes, time_source of a hit, handed to the packer's writer in one
+ * call (the same bytes as packing them one by one). */
+static void pack_hit(msgpack_packer *pk, const vw_match_hit *hit, uint32_t fields)
+{
+    uint8_t b[12 + 17 + 13 + 31]; /* km, minutes, time_source of at most 31 bytes */
+    size_t n = 0;
+    if (WANT(VW_PF_KM))
+        n += put_kv_double(b + n, "km", 2, hit->km);
+    if (WANT(VW_PF_MINUTES))
+        n += put_kv_double(b + n, "minutes", 7, hit->minutes);
+    const char *ts = WANT(VW_PF_TIME_SOURCE) ? vw_time_source_name(hit->source) : NULL;
+    size_t tl = ts ? strlen(ts) : 0;
+    if (ts && tl < 32) {
+        memcpy(b + n, "\xab" "time_source", 12);
+        b[n + 12] = (uint8_t)(0xa0 | tl);
+        memcpy(b + n + 13, ts, tl);
+        n += 13 + tl;
+    }
+    if (n)
+        pk->callback(pk->data, (const char *)b, n);
+    if (ts && tl >= 32)
+        vw_pack_kv_str(pk, "time_source", ts);
+}
+
 void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32_t as_of,
                      const vw_match_hit *hit, bool with_regs, uint32_t fields, vw_packcache *pc)
 {
     const vw_provider *p = vw_snapshot_provider(s, i);
-    vw_provider_text t;
 
     fields &= hit ? VW_PF_ALL : VW_PF_ALL & ~VW_PF_HIT;
     msgpack_pack_map(pk, (size_t)__builtin_popcount(fields) + (with_regs ? 2 : 0));
-    /* The cache needs the bytes the packer wrote: only with an sbuffer. */
+    /* Filling the cache needs the bytes the packer wrote: only with an sbuffer. */
     msgpack_sbuffer *sb = pc && pk->callback == vw_ops_sbuffer_write ? pk->data : NULL;
-    uint64_t serial = vw_snapshot_serial(s);
-    vw_packcache_parts cached;
-    bool hit_cache = sb && vw_packcache_get(pc, serial, i, fields, &cached);
-    size_t h0 = 0, h1 = 0, b0 = 0;
-    if (hit_cache) {
-        msgpack_sbuffer_write(sb, (const char *)cached.head, cached.head_len);
+    vw_packcache_key k = {.serial = vw_snapshot_serial(s), .provider = i, .fields = fields,
+                          .day = vw_packcache_day(WANT(VW_PF_EXPERTISE), as_of)};
+    const uint8_t *run;
+    size_t len;
+    if (pc && vw_packcache_get(pc, &k, &run, &len)) {
+        pk->callback(pk->data, (const char *)run, len);
     } else {
-        if (fields & (VW_PF_BIT(VW_PF_NAME) | VW_PF_BIT(VW_PF_ADDRESS) |
-                      VW_PF_BIT(VW_PF_POSTCODE) | VW_PF_BIT(VW_PF_PHONE) |
-                      VW_PF_BIT(VW_PF_EMAIL) | VW_PF_BIT(VW_PF_WEBSITE)))
-            vw_provider_text_get(p, &t);
-        h0 = sb ? sb->size : 0;
-        pack_head(pk, p, &t, fields);
-        h1 = sb ? sb->size : 0;
+        size_t r0 = sb ? sb->size : 0;
+        pack_run(pk, s, i, p, as_of, fields);
+        if (sb)
+            vw_packcache_put(pc, &k, (const uint8_t *)sb->data + r0, sb->size - r0);
     }
-    if (WANT(VW_PF_EXPERTISE)) { /* on the query's day: never cached */
-        key(pk, "expertise");
-        pack_tags(pk, s, vw_provider_tags_on(s, i, as_of));
-    }
-    if (hit_cache) {
-        msgpack_sbuffer_write(sb, (const char *)cached.body, cached.body_len);
-    } else {
-        b0 = sb ? sb->size : 0;
-        pack_body(pk, s, i, p, &t, fields);
-        if (sb) {
-            vw_packcache_parts made = {(const uint8_t *)sb->data + h0, h1 - h0,
-                                       (const uint8_t *)sb->data + b0, sb->size - b0};
-            vw_packcache_put(pc, serial, i, fields, &made);
-        }
-    }
-    if (WANT(VW_PF_KM))
-        vw_pack_kv_double(pk, "km", hit->km);
-    if (WANT(VW_PF_MINUTES))
-        vw_pack_kv_double(pk, "minutes", hit->minutes);
-    if (WANT(VW_PF_TIME_SOURCE))
-        vw_pack_kv_str(pk, "time_source", vw_time_source_name(hit->source));
+    if (hit)
+        pack_hit(pk, hit, fields);
     if (with_regs) {
         key(pk, "as_of"); /* the day expertise and "valid" were checked on */
         vw_opp_date(pk, as_of);

@@ -50,19 +50,22 @@ int vw_op_match(const vw_op_call *c)
 
     msgpack_packer *pk = c->pk;
     msgpack_pack_map(pk, 7 + (include_online ? 1 : 0));
-    vw_pack_cstr(pk, "origin");
+    vw_pack_lit(pk, "origin");
     vw_opp_origin(pk, &o);
-    vw_pack_kv_str(pk, "mode", vw_mode_name(q.mode));
-    vw_pack_kv_str(pk, "travel_times", vw_tt_mode_source(s, q.mode));
-    vw_pack_cstr(pk, "within");
+    vw_pack_lit(pk, "mode");
+    vw_pack_cstr(pk, vw_mode_name(q.mode));
+    vw_pack_lit(pk, "travel_times");
+    vw_pack_cstr(pk, vw_tt_mode_source(s, q.mode));
+    vw_pack_lit(pk, "within");
     if (q.within_min < 0)
         msgpack_pack_nil(pk);
     else
         msgpack_pack_double(pk, q.within_min);
-    vw_pack_cstr(pk, "as_of");
+    vw_pack_lit(pk, "as_of");
     vw_opp_date(pk, q.as_of);
-    vw_pack_kv_int(pk, "count", n);
-    vw_pack_cstr(pk, "providers");
+    vw_pack_lit(pk, "count");
+    msgpack_pack_int64(pk, n);
+    vw_pack_lit(pk, "providers");
     msgpack_pack_array(pk, n);
     for (uint32_t i = 0; i < n; i++)
         vw_opp_provider(pk, s, hits[i].provider, q.as_of, &hits[i], false, fields,

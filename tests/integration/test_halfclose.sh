@@ -8,6 +8,8 @@
 #    while the peer has already half-closed);
 #  - a half-closed connection with a partial frame left is answered up to
 #    it and then closed (the frame can never complete);
+#  - an oversized frame after 100 pipelined pings: the 100 answers of the
+#    batch come first, then the too_large error, then the close;
 #  - a peer that goes away (close without reading) is closed by the server,
 #    and the daemon keeps serving others.
 . "$(dirname "$0")/lib.sh"
@@ -69,6 +71,11 @@ for kind in ("unix", "tcp"):
     n, ok, left = pipelined(kind, "ping", {}, 100, tail=struct.pack('>I', 50) + b'\x84')
     check(f"{kind}: 100 pings + a partial frame then SHUT_WR: {n} answers, then closed",
           n == 100 and ok == 100)
+    # an oversized frame after 100 pings (one batch): the 100 answers go out
+    # first, then the too_large error, then the close
+    n, ok, left = pipelined(kind, "ping", {}, 100, tail=struct.pack('>I', 0xfffffff0))
+    check(f"{kind}: 100 pings + an oversized frame: {n} answers (100 ok + the error)",
+          n == 101 and ok == 100 and left == 0)
 
 # a peer that sends and goes away without reading
 for _ in range(20):
