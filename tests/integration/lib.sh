@@ -11,6 +11,10 @@ T=$(mktemp -d "$VW_TEST_TMP/$(basename "$0" .sh).XXXXXX")
 PASS=0
 FAIL=0
 DPID=""
+# The sqlite3 shell has no busy timeout: a test's write that meets the
+# daemon's read (a publish, a reload) failed at once with "database is
+# locked" on a loaded machine. Wait as a real editing tool would.
+sqlite3() { command sqlite3 -cmd ".timeout 10000" "$@"; }
 
 ok() { PASS=$((PASS + 1)); }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
