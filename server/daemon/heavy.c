@@ -129,6 +129,7 @@ vw_heavy_job *vw_heavy_job_new(vw_worker *w, struct vw_conn *conn, const uint8_t
     vw_heavy_job *j = calloc(1, sizeof *j);
     if (j == NULL || (j->body = malloc(len ? len : 1)) == NULL) {
         free(j);
+        vw_snapholder_release(snap); /* the reference was ours, also on failure */
         return NULL;
     }
     memcpy(j->body, body, len);

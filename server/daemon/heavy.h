@@ -38,7 +38,7 @@ bool vw_heavy_is_heavy(const uint8_t *body, size_t len, const vw_limits *lim, ui
 /* Starts cfg->heavy_workers threads. NULL with err. */
 vw_heavy *vw_heavy_new(vw_server *srv, vw_err *err);
 /* A job for `len` bytes of `body` (copied); NULL when out of memory.
- * Takes the reference `snap`. */
+ * Takes the reference `snap` (released at once when it fails). */
 vw_heavy_job *vw_heavy_job_new(vw_worker *w, struct vw_conn *conn, const uint8_t *body,
                                size_t len, vw_snapshot *snap, const vw_ops_server_info *info);
 void vw_heavy_job_free(vw_heavy_job *j);

@@ -113,10 +113,19 @@ static void count(const vw_ops_ctx *ctx, int op, const char *code, int64_t t0)
     vw_ops_count(ctx->stats, ctx->proto, op >= 0 ? op : VW_OPS_NONE, c, t0);
 }
 
+/* Failed writes on this thread: a packer ignores them, so a run packed
+ * while one failed lacks a piece and must not be cached (pack.c). */
+static _Thread_local unsigned sbuffer_failures;
+
 int vw_ops_sbuffer_write(void *data, const char *buf, size_t len)
 {
-    return msgpack_sbuffer_write(data, buf, len);
+    int rc = msgpack_sbuffer_write(data, buf, len);
+    if (rc != 0)
+        sbuffer_failures++;
+    return rc;
 }
+
+unsigned vw_ops_sbuffer_failures(void) { return sbuffer_failures; }
 
 /* An `as_of` before today with a history hook: *hctx = ctx with the
  * register as it was (*hist a reference the caller releases; NULL when the

@@ -20,6 +20,8 @@
  * static inline: a copy per file), so the packer of vw_ops_handle can be
  * recognised as writing to an sbuffer (pack.c's cache needs the bytes). */
 int vw_ops_sbuffer_write(void *data, const char *buf, size_t len);
+/* How many of this thread's vw_ops_sbuffer_write calls failed so far. */
+unsigned vw_ops_sbuffer_failures(void);
 
 /* Which arguments of the op's row were given (vw_opa_only fills it): the
  * helpers then read a row's value from its own entry, or know it absent,

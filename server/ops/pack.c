@@ -255,8 +255,9 @@ void vw_opp_provider(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, int32
         pk->callback(pk->data, (const char *)run, len);
     } else {
         size_t r0 = sb ? sb->size : 0;
+        unsigned failed = vw_ops_sbuffer_failures();
         pack_run(pk, s, i, p, as_of, fields);
-        if (sb)
+        if (sb && vw_ops_sbuffer_failures() == failed) /* a whole run only */
             vw_packcache_put(pc, &k, (const uint8_t *)sb->data + r0, sb->size - r0);
     }
     if (hit)
