@@ -216,6 +216,16 @@ static inline double lat_gap(double olat, double lo, double hi)
     return (olat < lo ? lo - olat : (olat > hi ? olat - hi : 0.0)) * DEG;
 }
 
+/* The filters on the provider record and its side table, last because they
+ * read beyond the index entry (both walks). */
+static inline bool record_passes(const walk *w, uint32_t i)
+{
+    const vw_match_query *q = w->q;
+    if (q->region >= 0 && vw_snapshot_provider(w->s, i)->region != q->region)
+        return false;
+    return !w->ext || vw_match_ext_passes(w->s, i, q);
+}
+
 /* One candidate; cos_lo is a lower bound of cos(latitude) for the entry. */
 static inline void consider(walk *w, const vw_ient *e, double cos_lo)
 {
@@ -235,10 +245,8 @@ static inline void consider(walk *w, const vw_ient *e, double cos_lo)
     uint32_t i = pf & VW_IENT_INDEX_MASK;
     if (w->o.row && vw_tt_cell(&w->o, i) != VW_TT_NONE)
         return; /* the fallback walk: a provider with a pair was the PC4 walk's */
-    if (q->region >= 0 && vw_snapshot_provider(w->s, i)->region != q->region)
-        return;
     /* The side table is read only for candidates within the prune bound. */
-    if (w->ext && !vw_match_ext_passes(w->s, i, q))
+    if (!record_passes(w, i))
         return;
     double km = vw_geo_km(q->lat, q->lon, e->lat, e->lon);
     uint8_t src;
@@ -350,9 +358,7 @@ static inline void consider_pair(walk *w, const vw_ient *e, double minutes)
         (!(pf & VW_IENT_HAS_REGS) || (vw_ient_tags_on(w->ix, e, q->as_of) & q->tags) != q->tags))
         return;
     uint32_t i = pf & VW_IENT_INDEX_MASK;
-    if (q->region >= 0 && vw_snapshot_provider(w->s, i)->region != q->region)
-        return;
-    if (w->ext && !vw_match_ext_passes(w->s, i, q))
+    if (!record_passes(w, i))
         return;
     heap_offer(&w->hp, i, vw_geo_km(q->lat, q->lon, e->lat, e->lon), minutes, VW_TS_MATRIX);
 }

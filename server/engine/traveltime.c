@@ -364,13 +364,11 @@ static void bounds(vw_tt *tt, vw_tt_matrix *m, const double *xyz)
     }
 }
 
-/* A lower bound of vw_geo_km between two unit vectors: km = 2 R asin(c / 2)
- * >= R c for chord c. */
-static double km_lo(const double *x, const double *y)
+/* A lower bound of the km of a chord (squared, on the unit sphere):
+ * km = 2 R asin(c / 2) >= R c. */
+static double chord_km_lo(double c2)
 {
-    double dx = x[0] - y[0], dy = x[1] - y[1], dz = x[2] - y[2];
-    double k = VW_EARTH_RADIUS_KM * sqrt(dx * dx + dy * dy + dz * dz);
-    return k * (1.0 - SLACK_REL) - SLACK_KM;
+    return VW_EARTH_RADIUS_KM * sqrt(c2) * (1.0 - SLACK_REL) - SLACK_KM;
 }
 
 /* Each row's destinations by (minutes, rank): collected in rank order, then
@@ -421,11 +419,10 @@ static int walk_orders(vw_tt *tt, vw_tt_matrix *m, const uint32_t *count, const 
             }
             if (count[b] == 0)
                 continue; /* no provider there: nothing falls back */
-            const double *y = xyz + 3 * b;
-            double dx = x[0] - y[0], dy = x[1] - y[1], dz = x[2] - y[2];
-            if (dx * dx + dy * dy + dz * dz >= cut2)
+            double c2 = chord2(x, xyz + 3 * b);
+            if (c2 >= cut2)
                 continue;
-            double d = km_lo(x, y) - tt->radius[b];
+            double d = chord_km_lo(c2) - tt->radius[b];
             if (d < miss) {
                 miss = d;
                 double c = (miss + r_max + 1.0) / VW_EARTH_RADIUS_KM; /* generous */
