@@ -15,6 +15,14 @@ typedef struct interner {
     uint32_t mask;
 } interner;
 
+/* Distinct opening-hours runs of `hours` (open addressing): most providers
+ * share their hours with many others (a million providers: 5.6 M intervals,
+ * 9 k distinct runs), so equal runs are stored once. */
+typedef struct runset {
+    uint64_t *slots; /* ((first + 1) << 8) | count; 0 = empty */
+    uint32_t mask, n;
+} runset;
+
 /* ---- the builder --------------------------------------------------------- */
 typedef struct reg_in {
     const char *provider_id; /* first member: vw_sort_ids sorts on it */
@@ -32,6 +40,7 @@ struct vw_snapbuild {
     size_t cap_ext;
     vw_hours_iv *hours;   /* runs named by ext[].hours_first */
     size_t n_hours, cap_hours;
+    runset runs;          /* the distinct runs of `hours` */
     uint32_t *refs;
     size_t n_refs, cap_refs;
     vw_network *nets;
@@ -40,6 +49,7 @@ struct vw_snapbuild {
     size_t n_regs, cap_regs;
     const char *tags[VW_MAX_TAGS];
     int n_tags;
+    uint8_t tag_slot[4 * VW_MAX_TAGS]; /* tag bit + 1 by hash of its name; 0 = empty */
     vw_pc4_slot *pc4;
     uint32_t n_pc4;
     vw_geo_in geo;

@@ -190,6 +190,20 @@ const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s)
 
 const char *vw_provider_name(const vw_provider *p) { return p->id + strlen(p->id) + 1; }
 
+const char *const vw_pt_web_prefix[VW_PT_WEB_PREFIXES] = {"https://", "http://",
+                                                          "https://www.", "http://www."};
+
+char *vw_pt_web_make(const char *email, char code, char *buf)
+{
+    int k = code - '0';
+    const char *d = strrchr(email, '@') + 1;
+    size_t pl = strlen(vw_pt_web_prefix[k / 2]), dl = strlen(d);
+    memcpy(buf, vw_pt_web_prefix[k / 2], pl);
+    memcpy(buf + pl, d, dl);
+    memcpy(buf + pl + dl, k % 2 ? "/" : "", 1 + (k % 2));
+    return buf;
+}
+
 void vw_provider_text_get(const vw_provider *p, vw_provider_text *out)
 {
     const char *f[VW_PT_COUNT];
@@ -208,6 +222,10 @@ void vw_provider_text_get(const vw_provider *p, vw_provider_text *out)
     out->phone = f[VW_PT_PHONE];
     out->email = f[VW_PT_EMAIL];
     out->website = f[VW_PT_WEBSITE];
+    if (out->website && (unsigned char)out->website[0] == VW_PT_WEB_MARK)
+        out->website = vw_pt_web_make(f[VW_PT_EMAIL], out->website[1], out->web_buf);
+    out->agb = f[VW_PT_AGB];
+    out->big = f[VW_PT_BIG];
 }
 
 uint32_t vw_snapshot_network_count(const vw_snapshot *s) { return s->n_networks; }

@@ -37,20 +37,31 @@ typedef struct vw_provider {
     uint8_t accepting, online, geocoded;
     int16_t region;            /* -1 until regions exist */
     uint8_t text_set;          /* bit VW_PT_x: field x is present (else NULL) */
+    /* (AGB and BIG codes: vw_provider_text_get) */
 } vw_provider;
 
-/* The packed text fields, in their order after the id. */
+/* The packed text fields, in their order after the id (the AGB and BIG
+ * codes of the side table too: a pointer each in vw_provider_ext cost 16
+ * bytes a provider). */
 enum { VW_PT_NAME, VW_PT_POSTCODE, VW_PT_ADDRESS, VW_PT_PHONE, VW_PT_EMAIL, VW_PT_WEBSITE,
-       VW_PT_COUNT };
+       VW_PT_AGB, VW_PT_BIG, VW_PT_COUNT };
+
+#define VW_PT_WEB_MAX 128 /* longest web site made from the e-mail domain, with NUL */
 
 typedef struct vw_provider_text {
     const char *name;          /* never NULL ("" when unnamed) */
     const char *postcode, *address, *phone, *email, *website; /* NULL: not set */
+    const char *agb, *big;     /* NULL: not given */
+    /* A web site that is the e-mail address's domain behind http(s)://
+     * (www.), with or without a closing slash, is not stored but written
+     * here: `website` then points into this struct, not the snapshot. */
+    char web_buf[VW_PT_WEB_MAX];
 } vw_provider_text;
 
 /* The provider's name (never NULL); cheap: it directly follows the id. */
 const char *vw_provider_name(const vw_provider *p);
-/* All text fields; pointers into the snapshot, valid while it is held. */
+/* All text fields; pointers into the snapshot, valid while it is held (the
+ * web site may point into *out: valid while both are). */
 void vw_provider_text_get(const vw_provider *p, vw_provider_text *out);
 
 /* What a referrer asks beyond location and expertise (docs/SCHEMA.md):
@@ -58,7 +69,6 @@ void vw_provider_text_get(const vw_provider *p, vw_provider_text *out);
  * candidates that passed the hot filters and for output, so the 64-byte
  * record the match walk reads does not grow. */
 typedef struct vw_provider_ext {
-    const char *agb, *big;        /* NULL: not given */
     uint32_t hours_first;         /* into vw_snapshot_hours() */
     uint8_t hours_count;          /* 0: opening hours unknown */
     uint8_t open_days;            /* bit d: open on weekday d (0 = Monday) */

@@ -14,6 +14,14 @@
 #include "geodata/regions.h"
 #include "snapshot.h"
 
+/* A web site stored as its e-mail's domain (vw_provider_text): the bytes
+ * VW_PT_WEB_MARK (never in UTF-8 text), then '0' + 2 * prefix + slash.
+ * vw_pt_web_make writes it into buf (>= VW_PT_WEB_MAX) and returns buf. */
+#define VW_PT_WEB_MARK 0xFFu
+#define VW_PT_WEB_PREFIXES 4
+extern const char *const vw_pt_web_prefix[VW_PT_WEB_PREFIXES];
+char *vw_pt_web_make(const char *email, char code, char *buf);
+
 /* A bump allocator: strings live in a few big blocks, freed all at once. */
 typedef struct vw_arena_block {
     struct vw_arena_block *next;

@@ -23,11 +23,12 @@ static json_object *ident(const char *system, const char *value)
 
 void vw_fhir_attr_identifiers(json_object *arr, const vw_snapshot *s, uint32_t i, bool big)
 {
-    const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
-    if (x->agb)
-        json_object_array_add(arr, ident(VW_FHIR_SYS_AGB, x->agb));
-    if (big && x->big)
-        json_object_array_add(arr, ident(VW_FHIR_SYS_BIG, x->big));
+    vw_provider_text t;
+    vw_provider_text_get(vw_snapshot_provider(s, i), &t);
+    if (t.agb)
+        json_object_array_add(arr, ident(VW_FHIR_SYS_AGB, t.agb));
+    if (big && t.big)
+        json_object_array_add(arr, ident(VW_FHIR_SYS_BIG, t.big));
 }
 
 void vw_fhir_attr_communication(json_object *r, const vw_snapshot *s, uint32_t i)

@@ -150,8 +150,12 @@ void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, uint32_t
         vw_pack_cstr(pk, "wait_confirmed");
         vw_opp_date(pk, wait ? x->wait_confirmed : VW_DATE_NONE);
     }
-    if (fields & VW_PF_BIT(VW_PF_AGB))
-        vw_pack_kv_str(pk, "agb", x->agb);
-    if (fields & VW_PF_BIT(VW_PF_BIG))
-        vw_pack_kv_str(pk, "big", x->big);
+    if (fields & (VW_PF_BIT(VW_PF_AGB) | VW_PF_BIT(VW_PF_BIG))) {
+        vw_provider_text t;
+        vw_provider_text_get(vw_snapshot_provider(s, i), &t);
+        if (fields & VW_PF_BIT(VW_PF_AGB))
+            vw_pack_kv_str(pk, "agb", t.agb);
+        if (fields & VW_PF_BIT(VW_PF_BIG))
+            vw_pack_kv_str(pk, "big", t.big);
+    }
 }
