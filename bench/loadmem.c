@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 
     /* the arena: the providers' packed text (id, the shown fields, then
      * the AGB and BIG codes), the rest (interned) */
-    double text = 0, ids = 0, codes = 0;
+    double text = 0, ids = 0, codes = 0, refs = 0, webs = 0;
     for (uint32_t i = 0; i < n; i++) {
         const vw_provider *p = &s->providers[i];
         const char *at = p->id;
@@ -96,9 +96,11 @@ int main(int argc, char **argv)
         at += strlen(at) + 1;
         for (int k = 0; k < VW_PT_COUNT; k++)
             if (p->text_set & (1u << k)) {
-                double l = (double)strlen(at) + 1;
-                *(k >= VW_PT_AGB ? &codes : &text) += l;
-                at += strlen(at) + 1;
+                const char *next = vw_pt_skip(at);
+                *(k >= VW_PT_AGB ? &codes : &text) += (double)(next - at);
+                refs += (unsigned char)at[0] == VW_PT_REF_MARK;
+                webs += (unsigned char)at[0] == VW_PT_WEB_MARK;
+                at = next;
             }
     }
     const vw_index *ix = s->index;
@@ -113,6 +115,8 @@ int main(int argc, char **argv)
     row("arena: provider ids", ids, n);
     row("arena: name, postcode, address, phone, email, website", text, n);
     row("arena: agb, big", codes, n);
+    printf("| (of which shared names/addresses: %.0f references; web sites made of the e-mail domain: %.0f) | | |\n",
+           refs, webs);
     row("arena: the rest (interned cities, tags, networks; block slack)",
         arena - ids - text - codes, n);
     row("index: entries (vw_ient)", (double)ient * sizeof(vw_ient), n);

@@ -97,6 +97,7 @@ void vw_snapshot_destroy(vw_snapshot *s)
     free(s->providers);
     free(s->ext);
     free(s->hours);
+    free(s->lang_sets);
     free(s->networks);
     free(s->memberships);
     free(s->members);
@@ -180,6 +181,11 @@ const vw_provider_ext *vw_snapshot_provider_ext(const vw_snapshot *s, uint32_t i
     return i < s->n_providers ? &s->ext[i] : NULL;
 }
 
+const vw_lang *vw_snapshot_langs(const vw_snapshot *s, const vw_provider_ext *x)
+{
+    return s->lang_sets[x->lang_set];
+}
+
 const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s)
 {
     /* Never NULL: callers index it by a provider's hours_first, and NULL +
@@ -188,7 +194,10 @@ const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s)
     return s->hours ? s->hours : none;
 }
 
-const char *vw_provider_name(const vw_provider *p) { return p->id + strlen(p->id) + 1; }
+const char *vw_provider_name(const vw_provider *p)
+{
+    return vw_pt_field(p->id + strlen(p->id) + 1);
+}
 
 const char *const vw_pt_web_prefix[VW_PT_WEB_PREFIXES] = {"https://", "http://",
                                                           "https://www.", "http://www."};
@@ -207,11 +216,11 @@ char *vw_pt_web_make(const char *email, char code, char *buf)
 void vw_provider_text_get(const vw_provider *p, vw_provider_text *out)
 {
     const char *f[VW_PT_COUNT];
-    const char *at = vw_provider_name(p);
+    const char *at = p->id + strlen(p->id) + 1;
     for (int k = 0; k < VW_PT_COUNT; k++) {
         if (p->text_set & (1u << k)) {
-            f[k] = at;
-            at += strlen(at) + 1;
+            f[k] = vw_pt_field(at);
+            at = vw_pt_skip(at);
         } else {
             f[k] = NULL;
         }

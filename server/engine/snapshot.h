@@ -73,15 +73,21 @@ typedef struct vw_provider_ext {
     uint8_t hours_count;          /* 0: opening hours unknown */
     uint8_t open_days;            /* bit d: open on weekday d (0 = Monday) */
     uint8_t wheelchair, direct_access; /* VW_TRI_* */
-    vw_lang lang[VW_LANG_MAX];    /* zero-terminated when fewer */
-    int32_t wait_confirmed;       /* day the wait was confirmed; VW_DATE_NONE: no wait */
+    uint16_t lang_set;            /* its languages: vw_snapshot_langs() */
     uint16_t wait_weeks;
+    int32_t wait_confirmed;       /* day the wait was confirmed; VW_DATE_NONE: no wait */
     uint32_t version;             /* providers.version (issue 15); 0: unknown */
     uint32_t updated;             /* providers.updated_at, epoch seconds UTC; 0: unknown */
 } vw_provider_ext;
 
 const vw_provider_ext *vw_snapshot_provider_ext(const vw_snapshot *s, uint32_t i);
 const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s); /* never NULL */
+/* The languages of a side-table record: VW_LANG_MAX codes, zero-terminated
+ * when fewer (the distinct lists are stored once: 16 bytes a provider
+ * less). */
+const vw_lang *vw_snapshot_langs(const vw_snapshot *s, const vw_provider_ext *x);
+/* Distinct language lists one snapshot holds (lang_set is 16 bits). */
+#define VW_LANG_SETS_MAX 65536u
 
 /* An expertise held through a registration with a validity period. */
 typedef struct vw_registration {

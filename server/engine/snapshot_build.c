@@ -157,6 +157,50 @@ static int64_t hours_run(vw_snapbuild *b, const vw_hours_iv *iv, size_t n)
     return (int64_t)first;
 }
 
+/* ---- language lists, stored once ----------------------------------------- */
+
+static uint32_t lang_slot(const vw_snapbuild *b, const vw_lang *l)
+{
+    uint32_t mask = 2 * b->cap_lang_sets - 1;
+    uint32_t h = (uint32_t)vw_hash_bytes(l, VW_LANG_MAX * sizeof *l) & mask;
+    while (b->lang_slots[h] &&
+           memcmp(b->lang_sets[b->lang_slots[h] - 1], l, VW_LANG_MAX * sizeof *l) != 0)
+        h = (h + 1) & mask;
+    return h;
+}
+
+/* The number of list l (VW_LANG_MAX codes, zero-padded), added when new:
+ * 0.. ; -1 on OOM, -2 when there would be more than VW_LANG_SETS_MAX. */
+static int32_t lang_set(vw_snapbuild *b, const vw_lang *l)
+{
+    if (b->n_lang_sets == b->cap_lang_sets) {
+        if (b->n_lang_sets == VW_LANG_SETS_MAX)
+            return b->lang_slots && b->lang_slots[lang_slot(b, l)]
+                       ? (int32_t)b->lang_slots[lang_slot(b, l)] - 1
+                       : -2;
+        uint32_t cap = b->cap_lang_sets ? 2 * b->cap_lang_sets : 64;
+        void *sets = realloc(b->lang_sets, cap * sizeof *b->lang_sets);
+        uint32_t *slots = calloc(2 * (size_t)cap, sizeof *slots);
+        if (sets)
+            b->lang_sets = sets;
+        if (!sets || !slots) {
+            free(slots);
+            return -1;
+        }
+        free(b->lang_slots);
+        b->lang_slots = slots;
+        b->cap_lang_sets = cap;
+        for (uint32_t k = 0; k < b->n_lang_sets; k++)
+            b->lang_slots[lang_slot(b, b->lang_sets[k])] = k + 1;
+    }
+    uint32_t h = lang_slot(b, l);
+    if (!b->lang_slots[h]) {
+        memcpy(b->lang_sets[b->n_lang_sets], l, sizeof *b->lang_sets);
+        b->lang_slots[h] = ++b->n_lang_sets;
+    }
+    return (int32_t)b->lang_slots[h] - 1;
+}
+
 /* ---- the builder (its layout: snapbuild_int.h) ------------------------------ */
 static uint8_t *tag_slot(vw_snapbuild *b, const char *t, size_t len);
 
@@ -196,6 +240,9 @@ vw_snapbuild *vw_snapbuild_new(void)
         *tag_slot(b, b->tags[i], strlen(b->tags[i])) = (uint8_t)(i + 1);
     }
     b->n_tags = VW_BASE_TAG_COUNT;
+    static const vw_lang none[VW_LANG_MAX];
+    if (lang_set(b, none) != 0) /* set 0: no languages (a zeroed record) */
+        goto fail;
     return b;
 fail:
     vw_snapbuild_free(b);
@@ -237,6 +284,10 @@ void vw_snapbuild_free(vw_snapbuild *b)
     free(b->ext);
     free(b->hours);
     free(b->runs.slots);
+    free(b->lang_sets);
+    free(b->lang_slots);
+    free(b->reps.slots);
+    free(b->reps.ent);
     free(b->refs);
     free(b->nets);
     free(b->regs);
@@ -292,10 +343,50 @@ static char web_code(const char *email, const char *web, size_t web_len)
     return 0;
 }
 
+/* A copy of s[0..len) packed before (a name or an address), or NULL. */
+static const char *rep_find(const reptab *r, const char *s, size_t len, uint32_t h)
+{
+    for (uint32_t i = h & (VW_REP_SLOTS - 1), e; r->slots && (e = r->slots[i]) != 0;
+         i = (i + 1) & (VW_REP_SLOTS - 1))
+        if (r->ent[e - 1].hash == h && r->ent[e - 1].len == len &&
+            memcmp(r->ent[e - 1].s, s, len) == 0)
+            return r->ent[e - 1].s;
+    return NULL;
+}
+
+/* Remembers the packed copy s[0..len) for later providers; nothing when the
+ * table is full or cannot be made (the text is then simply not shared). */
+static void rep_put(reptab *r, const char *s, size_t len, uint32_t h)
+{
+    if (r->n == VW_REP_MAX)
+        return;
+    if (!r->slots) {
+        r->slots = calloc(VW_REP_SLOTS, sizeof *r->slots);
+        r->ent = malloc(VW_REP_MAX * sizeof *r->ent);
+        if (!r->slots || !r->ent) {
+            free(r->slots);
+            free(r->ent);
+            r->slots = NULL;
+            r->ent = NULL;
+            r->n = VW_REP_MAX;
+            return;
+        }
+    }
+    uint32_t i = h & (VW_REP_SLOTS - 1);
+    while (r->slots[i])
+        i = (i + 1) & (VW_REP_SLOTS - 1);
+    r->ent[r->n].hash = h;
+    r->ent[r->n].len = (uint32_t)len;
+    r->ent[r->n].s = s;
+    r->slots[i] = ++r->n;
+}
+
 /* The id and the text fields, packed in one arena run: id NUL, then each
  * present field (VW_PT_* order) NUL-terminated; absent ones take no space
  * and have their bit clear in out->text_set. The name is always present.
- * A web site made of the e-mail's domain takes two bytes (web_code). */
+ * A web site made of the e-mail's domain takes two bytes (web_code); a
+ * name or address that an earlier provider has is a reference to its copy
+ * (VW_PT_REF_LEN bytes; many practices share a building or a chain name). */
 static int pack_text(vw_snapbuild *b, const vw_provider_in *p, vw_provider *out, vw_err *err)
 {
     static const char *const what[VW_PT_COUNT] = {"name",  "postcode", "address", "phone",
@@ -305,6 +396,8 @@ static int pack_text(vw_snapbuild *b, const vw_provider_in *p, vw_provider *out,
                                   p->agb && p->agb[0] ? p->agb : NULL, /* "": not given */
                                   p->big && p->big[0] ? p->big : NULL};
     size_t len[VW_PT_COUNT];
+    const char *ref[VW_PT_COUNT] = {NULL};
+    uint32_t hash[VW_PT_COUNT] = {0};
     size_t id_len = strlen(p->id), total = id_len + 1;
     out->text_set = 0;
     for (int k = 0; k < VW_PT_COUNT; k++) {
@@ -313,13 +406,18 @@ static int pack_text(vw_snapbuild *b, const vw_provider_in *p, vw_provider *out,
         len[k] = strnlen(f[k], MAX_STR + 1);
         if (len[k] > MAX_STR)
             return vw_err_set(err, VW_E_INVALID, "%s longer than %u bytes", what[k], MAX_STR);
-        total += len[k] + 1;
+        unsigned char c0 = (unsigned char)f[k][0];
+        if (c0 == VW_PT_WEB_MARK || c0 == VW_PT_REF_MARK) /* never a UTF-8 lead byte */
+            return vw_err_set(err, VW_E_INVALID, "%s is not valid UTF-8", what[k]);
+        if ((k == VW_PT_NAME || k == VW_PT_ADDRESS) && len[k] >= VW_PT_REF_LEN) {
+            hash[k] = (uint32_t)vw_hash_bytes(f[k], len[k]);
+            ref[k] = rep_find(&b->reps, f[k], len[k], hash[k]);
+        }
+        total += ref[k] ? VW_PT_REF_LEN : len[k] + 1;
         out->text_set |= (uint8_t)(1u << k);
     }
     char web[3] = {0};
     if (f[VW_PT_WEBSITE]) {
-        if ((unsigned char)f[VW_PT_WEBSITE][0] == VW_PT_WEB_MARK)
-            return vw_err_set(err, VW_E_INVALID, "website is not valid UTF-8");
         web[1] = web_code(f[VW_PT_EMAIL], f[VW_PT_WEBSITE], len[VW_PT_WEBSITE]);
         if (web[1]) {
             web[0] = (char)VW_PT_WEB_MARK;
@@ -337,8 +435,17 @@ static int pack_text(vw_snapbuild *b, const vw_provider_in *p, vw_provider *out,
     for (int k = 0; k < VW_PT_COUNT; k++) {
         if (!f[k])
             continue;
+        if (ref[k]) {
+            at[0] = (char)VW_PT_REF_MARK;
+            memcpy(at + 1, &ref[k], sizeof ref[k]);
+            at[VW_PT_REF_LEN - 1] = '\0';
+            at += VW_PT_REF_LEN;
+            continue;
+        }
         memcpy(at, f[k], len[k]);
         at[len[k]] = '\0';
+        if (hash[k])
+            rep_put(&b->reps, at, len[k], hash[k]);
         at += len[k] + 1;
     }
     return 0;
@@ -554,8 +661,16 @@ static int add_ext(vw_snapbuild *b, const vw_provider_in *p, vw_err *err)
         return oom(err);
     x.hours_first = (uint32_t)first;
     x.hours_count = (uint8_t)p->n_hours;
+    vw_lang langs[VW_LANG_MAX] = {0};
     for (size_t k = 0; k < p->n_langs; k++)
-        x.lang[k] = p->langs[k];
+        langs[k] = p->langs[k];
+    int32_t set = lang_set(b, langs);
+    if (set == -2)
+        return vw_err_set(err, VW_E_TOO_LARGE, "provider '%s': more than %u distinct language "
+                          "lists", p->id, VW_LANG_SETS_MAX);
+    if (set < 0)
+        return oom(err);
+    x.lang_set = (uint16_t)set;
     x.wheelchair = (uint8_t)p->wheelchair;
     x.direct_access = (uint8_t)p->direct_access;
     if (p->has_wait) {
@@ -901,6 +1016,9 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     s->hours = b->hours;
     s->n_hours = b->n_hours;
     b->hours = NULL;
+    s->lang_sets = b->lang_sets;
+    s->n_lang_sets = b->n_lang_sets;
+    b->lang_sets = NULL;
     for (uint32_t i = 0; i < s->n_providers; i++)
         s->discipline_counts[s->providers[i].discipline]++;
     memcpy(s->tags, b->tags, sizeof s->tags);
@@ -930,6 +1048,7 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     b->arena.head = NULL;
     s->bytes = sizeof *s + s->arena.bytes + (size_t)s->n_providers * sizeof *s->providers +
                (size_t)s->n_providers * sizeof *s->ext + s->n_hours * sizeof *s->hours +
+               (size_t)s->n_lang_sets * sizeof *s->lang_sets +
                (size_t)s->n_networks * sizeof *s->networks +
                s->n_memberships * 2 * sizeof *s->memberships +
                s->n_registrations * sizeof *s->registrations +

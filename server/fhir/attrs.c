@@ -33,13 +33,13 @@ void vw_fhir_attr_identifiers(json_object *arr, const vw_snapshot *s, uint32_t i
 
 void vw_fhir_attr_communication(json_object *r, const vw_snapshot *s, uint32_t i)
 {
-    const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
-    if (!x->lang[0])
+    const vw_lang *lang = vw_snapshot_langs(s, vw_snapshot_provider_ext(s, i));
+    if (!lang[0])
         return;
     json_object *arr = json_object_new_array();
-    for (int k = 0; k < VW_LANG_MAX && x->lang[k]; k++) {
+    for (int k = 0; k < VW_LANG_MAX && lang[k]; k++) {
         char code[3];
-        vw_lang_format(x->lang[k], code);
+        vw_lang_format(lang[k], code);
         json_object *cc = json_object_new_object(), *codings = json_object_new_array();
         json_object_array_add(codings, vw_fhir_coding(VW_FHIR_SYS_BCP47, code, NULL));
         json_object_object_add(cc, "coding", codings);

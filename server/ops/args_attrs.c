@@ -104,8 +104,9 @@ void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, uint32_t
         return;
     const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
     const vw_hours_iv *h = vw_snapshot_hours(s) + x->hours_first;
+    const vw_lang *lang = vw_snapshot_langs(s, x);
     int nl = 0;
-    while (nl < VW_LANG_MAX && x->lang[nl])
+    while (nl < VW_LANG_MAX && lang[nl])
         nl++;
 
     if (fields & VW_PF_BIT(VW_PF_HOURS)) {
@@ -130,7 +131,7 @@ void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, uint32_t
         msgpack_pack_array(pk, (size_t)nl);
         for (int k = 0; k < nl; k++) {
             char code[3];
-            vw_lang_format(x->lang[k], code);
+            vw_lang_format(lang[k], code);
             vw_pack_cstr(pk, code);
         }
     }

@@ -499,8 +499,8 @@ static void test_attrs(void)
         CHECK(x->wheelchair == VW_TRI_YES && x->direct_access == VW_TRI_YES &&
               x->wait_weeks == 3 && t.agb && strcmp(t.agb, "12345678") == 0 && t.big &&
               strcmp(t.big, "12345678901") == 0);
-        CHECK(x->lang[0] == vw_lang_parse("nl", 2) && x->lang[1] == vw_lang_parse("en", 2) &&
-              x->lang[2] == 0);
+        const vw_lang *xl = vw_snapshot_langs(s, x);
+        CHECK(xl[0] == vw_lang_parse("nl", 2) && xl[1] == vw_lang_parse("en", 2) && xl[2] == 0);
         CHECK(y->hours_count == 3 && y->open_days == 0x5 && h[y->hours_first + 1].close == 1440 &&
               y->wheelchair == VW_TRI_UNKNOWN && y->direct_access == VW_TRI_NO &&
               y->wait_confirmed == VW_DATE_NONE && u.agb == NULL && u.big == NULL);
