@@ -6,6 +6,8 @@
 # memory breakdown of bench/loadmem (what the snapshot holds, malloc's view).
 #
 #   bash bench/load1m.sh WORKDIR [REPEATS] [PROVIDERS]
+#   VERWIJSD=/other/verwijsd bash bench/load1m.sh ...   (another build's daemon,
+#                                   e.g. main's, on the same database; no loadmem)
 #
 # WORKDIR/N/db is built once (bench/lib.sh: verwijs gen --seed 42 + imports)
 # and reused by later runs. Needs a Release build (made in build-bench).
@@ -34,16 +36,18 @@ kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 
 echo "# $(date -u +%FT%TZ)  nproc $(nproc)  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)  providers $n  db $(du -m "$d/db" | cut -f1) MB"
-echo "| run | load ms | CPU user+sys ms | RSS MB | anon MB | file MB | load1 |"
+daemon="${VERWIJSD:-$B/verwijsd}"
+echo "# daemon $daemon"
+echo "| run | load ms | CPU user+sys ms (user, sys) | RSS MB | anon MB | file MB | load1 |"
 echo "|---|---|---|---|---|---|---|"
 for r in $(seq "$reps"); do
   rm -f "$d/port"
-  "$B/verwijsd" --db "$d/db" --listen 127.0.0.1:0 --port-file "$d/port" > "$d/log" 2>&1 &
+  "$daemon" --db "$d/db" --listen 127.0.0.1:0 --port-file "$d/port" > "$d/log" 2>&1 &
   DPID=$!
   for _ in $(seq 1200); do [ -s "$d/port" ] && break; sleep 0.025; done
   [ -s "$d/port" ] || { echo "verwijsd did not start:"; cat "$d/log"; exit 1; }
   # user + sys of the whole process (all threads) so far, in ms
-  cpu=$(awk -v t="$tck" '{printf "%.0f", ($14 + $15) * 1000 / t}' "/proc/$DPID/stat")
+  cpu=$(awk -v t="$tck" '{printf "%.0f (%.0f, %.0f)", ($14 + $15) * 1000 / t, $14 * 1000 / t, $15 * 1000 / t}' "/proc/$DPID/stat")
   sleep 0.2 # the listeners settle; nothing else runs
   rss=$(kb "$DPID" VmRSS); anon=$(kb "$DPID" RssAnon); file=$(kb "$DPID" RssFile)
   ms=$(grep -o 'in [0-9]* ms' "$d/log" | head -1 | grep -o '[0-9]*')
@@ -53,6 +57,7 @@ for r in $(seq "$reps"); do
   kill "$DPID"; wait "$DPID" 2>/dev/null || true
   DPID=
 done
+[ -n "${VERWIJSD:-}" ] && exit 0
 echo
 echo "bench/loadmem (the same load in-process, then what it holds):"
 "$B/loadmem" "$d/db"
