@@ -6,7 +6,11 @@
  * streamed with sqlite3_column_text pointers handed straight to the builder
  * (it copies), and memberships are attached by a merge join -- both the
  * providers table and the memberships primary key are in provider id order,
- * so both scans are sequential and nothing is allocated per row.
+ * so both scans are sequential and nothing is allocated per row. In the
+ * full load a second thread steps those two statements and copies the rows
+ * (load_pipe.h) while this one checks and builds them; opening hours and
+ * languages are parsed once per distinct text (load_memo.h); the file is
+ * read through a mapping for the load's duration.
  *
  * Every value is checked as strictly as an import checks it before it
  * reaches the builder: text must be valid UTF-8 without NUL (NULL only where
