@@ -60,9 +60,10 @@ bool vw_match_ext_passes(const vw_snapshot *s, uint32_t i, const vw_match_query 
         return false;
     if (q->n_languages) {
         uint32_t n = q->n_languages < VW_LANG_MAX ? q->n_languages : VW_LANG_MAX;
-        for (int k = 0; k < VW_LANG_MAX && x->lang[k]; k++)
+        const vw_lang *lang = vw_snapshot_langs(s, x);
+        for (int k = 0; k < VW_LANG_MAX && lang[k]; k++)
             for (uint32_t j = 0; j < n; j++)
-                if (x->lang[k] == q->languages[j])
+                if (lang[k] == q->languages[j])
                     return true;
         return false;
     }

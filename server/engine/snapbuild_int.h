@@ -15,6 +15,27 @@ typedef struct interner {
     uint32_t mask;
 } interner;
 
+/* Distinct opening-hours runs of `hours` (open addressing): most providers
+ * share their hours with many others (a million providers: 5.6 M intervals,
+ * 9 k distinct runs), so equal runs are stored once. */
+typedef struct runset {
+    uint64_t *slots; /* ((first + 1) << 8) | count; 0 = empty */
+    uint32_t mask, n;
+} runset;
+
+/* Names and addresses packed so far, to be referred to by later providers
+ * with the same text (pack_text): bounded, the first VW_REP_MAX kept. */
+#define VW_REP_MAX 65536u
+#define VW_REP_SLOTS (2 * VW_REP_MAX)
+typedef struct reptab {
+    uint32_t *slots; /* entry + 1; 0 = empty; made on first use */
+    struct reptab_ent {
+        uint32_t hash, len;
+        const char *s; /* in the builder's arena */
+    } *ent;
+    uint32_t n;
+} reptab;
+
 /* ---- the builder --------------------------------------------------------- */
 typedef struct reg_in {
     const char *provider_id; /* first member: vw_sort_ids sorts on it */
@@ -32,6 +53,11 @@ struct vw_snapbuild {
     size_t cap_ext;
     vw_hours_iv *hours;   /* runs named by ext[].hours_first */
     size_t n_hours, cap_hours;
+    runset runs;          /* the distinct runs of `hours` */
+    reptab reps;          /* names and addresses to share */
+    vw_lang (*lang_sets)[VW_LANG_MAX]; /* distinct language lists; [0] the empty one */
+    uint32_t n_lang_sets, cap_lang_sets;
+    uint32_t *lang_slots; /* set + 1 by hash of the list; 2 * cap_lang_sets */
     uint32_t *refs;
     size_t n_refs, cap_refs;
     vw_network *nets;
@@ -40,6 +66,7 @@ struct vw_snapbuild {
     size_t n_regs, cap_regs;
     const char *tags[VW_MAX_TAGS];
     int n_tags;
+    uint8_t tag_slot[4 * VW_MAX_TAGS]; /* tag bit + 1 by hash of its name; 0 = empty */
     vw_pc4_slot *pc4;
     uint32_t n_pc4;
     vw_geo_in geo;

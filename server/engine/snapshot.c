@@ -97,6 +97,7 @@ void vw_snapshot_destroy(vw_snapshot *s)
     free(s->providers);
     free(s->ext);
     free(s->hours);
+    free(s->lang_sets);
     free(s->networks);
     free(s->memberships);
     free(s->members);
@@ -180,6 +181,11 @@ const vw_provider_ext *vw_snapshot_provider_ext(const vw_snapshot *s, uint32_t i
     return i < s->n_providers ? &s->ext[i] : NULL;
 }
 
+const vw_lang *vw_snapshot_langs(const vw_snapshot *s, const vw_provider_ext *x)
+{
+    return s->lang_sets[x->lang_set];
+}
+
 const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s)
 {
     /* Never NULL: callers index it by a provider's hours_first, and NULL +
@@ -188,16 +194,33 @@ const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s)
     return s->hours ? s->hours : none;
 }
 
-const char *vw_provider_name(const vw_provider *p) { return p->id + strlen(p->id) + 1; }
+const char *vw_provider_name(const vw_provider *p)
+{
+    return vw_pt_field(p->id + strlen(p->id) + 1);
+}
+
+const char *const vw_pt_web_prefix[VW_PT_WEB_PREFIXES] = {"https://", "http://",
+                                                          "https://www.", "http://www."};
+
+char *vw_pt_web_make(const char *email, char code, char *buf)
+{
+    int k = code - '0';
+    const char *d = strrchr(email, '@') + 1;
+    size_t pl = strlen(vw_pt_web_prefix[k / 2]), dl = strlen(d);
+    memcpy(buf, vw_pt_web_prefix[k / 2], pl);
+    memcpy(buf + pl, d, dl);
+    memcpy(buf + pl + dl, k % 2 ? "/" : "", 1 + (k % 2));
+    return buf;
+}
 
 void vw_provider_text_get(const vw_provider *p, vw_provider_text *out)
 {
     const char *f[VW_PT_COUNT];
-    const char *at = vw_provider_name(p);
+    const char *at = p->id + strlen(p->id) + 1;
     for (int k = 0; k < VW_PT_COUNT; k++) {
         if (p->text_set & (1u << k)) {
-            f[k] = at;
-            at += strlen(at) + 1;
+            f[k] = vw_pt_field(at);
+            at = vw_pt_skip(at);
         } else {
             f[k] = NULL;
         }
@@ -208,6 +231,10 @@ void vw_provider_text_get(const vw_provider *p, vw_provider_text *out)
     out->phone = f[VW_PT_PHONE];
     out->email = f[VW_PT_EMAIL];
     out->website = f[VW_PT_WEBSITE];
+    if (out->website && (unsigned char)out->website[0] == VW_PT_WEB_MARK)
+        out->website = vw_pt_web_make(f[VW_PT_EMAIL], out->website[1], out->web_buf);
+    out->agb = f[VW_PT_AGB];
+    out->big = f[VW_PT_BIG];
 }
 
 uint32_t vw_snapshot_network_count(const vw_snapshot *s) { return s->n_networks; }

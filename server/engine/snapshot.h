@@ -37,20 +37,31 @@ typedef struct vw_provider {
     uint8_t accepting, online, geocoded;
     int16_t region;            /* -1 until regions exist */
     uint8_t text_set;          /* bit VW_PT_x: field x is present (else NULL) */
+    /* (AGB and BIG codes: vw_provider_text_get) */
 } vw_provider;
 
-/* The packed text fields, in their order after the id. */
+/* The packed text fields, in their order after the id (the AGB and BIG
+ * codes of the side table too: a pointer each in vw_provider_ext cost 16
+ * bytes a provider). */
 enum { VW_PT_NAME, VW_PT_POSTCODE, VW_PT_ADDRESS, VW_PT_PHONE, VW_PT_EMAIL, VW_PT_WEBSITE,
-       VW_PT_COUNT };
+       VW_PT_AGB, VW_PT_BIG, VW_PT_COUNT };
+
+#define VW_PT_WEB_MAX 128 /* longest web site made from the e-mail domain, with NUL */
 
 typedef struct vw_provider_text {
     const char *name;          /* never NULL ("" when unnamed) */
     const char *postcode, *address, *phone, *email, *website; /* NULL: not set */
+    const char *agb, *big;     /* NULL: not given */
+    /* A web site that is the e-mail address's domain behind http(s)://
+     * (www.), with or without a closing slash, is not stored but written
+     * here: `website` then points into this struct, not the snapshot. */
+    char web_buf[VW_PT_WEB_MAX];
 } vw_provider_text;
 
 /* The provider's name (never NULL); cheap: it directly follows the id. */
 const char *vw_provider_name(const vw_provider *p);
-/* All text fields; pointers into the snapshot, valid while it is held. */
+/* All text fields; pointers into the snapshot, valid while it is held (the
+ * web site may point into *out: valid while both are). */
 void vw_provider_text_get(const vw_provider *p, vw_provider_text *out);
 
 /* What a referrer asks beyond location and expertise (docs/SCHEMA.md):
@@ -58,20 +69,25 @@ void vw_provider_text_get(const vw_provider *p, vw_provider_text *out);
  * candidates that passed the hot filters and for output, so the 64-byte
  * record the match walk reads does not grow. */
 typedef struct vw_provider_ext {
-    const char *agb, *big;        /* NULL: not given */
     uint32_t hours_first;         /* into vw_snapshot_hours() */
     uint8_t hours_count;          /* 0: opening hours unknown */
     uint8_t open_days;            /* bit d: open on weekday d (0 = Monday) */
     uint8_t wheelchair, direct_access; /* VW_TRI_* */
-    vw_lang lang[VW_LANG_MAX];    /* zero-terminated when fewer */
-    int32_t wait_confirmed;       /* day the wait was confirmed; VW_DATE_NONE: no wait */
+    uint16_t lang_set;            /* its languages: vw_snapshot_langs() */
     uint16_t wait_weeks;
+    int32_t wait_confirmed;       /* day the wait was confirmed; VW_DATE_NONE: no wait */
     uint32_t version;             /* providers.version (issue 15); 0: unknown */
     uint32_t updated;             /* providers.updated_at, epoch seconds UTC; 0: unknown */
 } vw_provider_ext;
 
 const vw_provider_ext *vw_snapshot_provider_ext(const vw_snapshot *s, uint32_t i);
 const vw_hours_iv *vw_snapshot_hours(const vw_snapshot *s); /* never NULL */
+/* The languages of a side-table record: VW_LANG_MAX codes, zero-terminated
+ * when fewer (the distinct lists are stored once: 16 bytes a provider
+ * less). */
+const vw_lang *vw_snapshot_langs(const vw_snapshot *s, const vw_provider_ext *x);
+/* Distinct language lists one snapshot holds (lang_set is 16 bits). */
+#define VW_LANG_SETS_MAX 65536u
 
 /* An expertise held through a registration with a validity period. */
 typedef struct vw_registration {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/hash.h"
 #include "snapbuild_int.h"
 #include "snapshot_int.h"
 #include "traveltime_int.h"
@@ -89,7 +90,120 @@ static void intern_free(interner *in)
     free(in->slots);
 }
 
+/* ---- opening-hours runs, stored once ------------------------------------ */
+
+static int reserve(void **arr, size_t size, size_t n, size_t *cap, size_t max);
+
+static uint32_t hash_run(const vw_hours_iv *iv, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n; /* over the fields, not the padding */
+    for (size_t k = 0; k < n; k++) {
+        uint64_t v = (uint64_t)iv[k].day << 32 | (uint64_t)iv[k].open << 16 | iv[k].close;
+        h = (h ^ v) * 0xff51afd7ed558ccdull; /* every input bit reaches the low bits */
+        h ^= h >> 32;
+    }
+    return (uint32_t)h;
+}
+
+static bool run_equal(const vw_hours_iv *a, const vw_hours_iv *b, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (a[k].day != b[k].day || a[k].open != b[k].open || a[k].close != b[k].close)
+            return false;
+    return true;
+}
+
+static int runs_grow(runset *r, const vw_hours_iv *hours)
+{
+    uint32_t cap = r->mask ? (r->mask + 1) * 2 : 1024;
+    uint64_t *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (uint32_t i = 0; r->mask && i <= r->mask; i++) {
+        uint64_t v = r->slots[i];
+        if (!v)
+            continue;
+        uint32_t h = hash_run(hours + (v >> 8) - 1, v & 0xff) & (cap - 1);
+        while (slots[h])
+            h = (h + 1) & (cap - 1);
+        slots[h] = v;
+    }
+    free(r->slots);
+    r->slots = slots;
+    r->mask = cap - 1;
+    return 0;
+}
+
+/* Where the run iv[0..n) (n >= 1) starts in b->hours: an equal run stored
+ * before, else a copy appended. -1 on OOM. */
+static int64_t hours_run(vw_snapbuild *b, const vw_hours_iv *iv, size_t n)
+{
+    runset *r = &b->runs;
+    if ((r->n + 1) * 2 > r->mask + 1 && runs_grow(r, b->hours) < 0)
+        return -1;
+    uint32_t h = hash_run(iv, n) & r->mask;
+    for (uint64_t v; (v = r->slots[h]) != 0; h = (h + 1) & r->mask)
+        if ((v & 0xff) == n && run_equal(b->hours + (v >> 8) - 1, iv, n))
+            return (int64_t)(v >> 8) - 1;
+    while (b->n_hours + n > b->cap_hours)
+        if (reserve((void **)&b->hours, sizeof *b->hours, b->cap_hours, &b->cap_hours,
+                    (size_t)UINT32_MAX) < 0)
+            return -1;
+    size_t first = b->n_hours;
+    memcpy(b->hours + first, iv, n * sizeof *iv);
+    b->n_hours += n;
+    r->slots[h] = ((uint64_t)(first + 1) << 8) | n;
+    r->n++;
+    return (int64_t)first;
+}
+
+/* ---- language lists, stored once ----------------------------------------- */
+
+static uint32_t lang_slot(const vw_snapbuild *b, const vw_lang *l)
+{
+    uint32_t mask = 2 * b->cap_lang_sets - 1;
+    uint32_t h = (uint32_t)vw_hash_bytes(l, VW_LANG_MAX * sizeof *l) & mask;
+    while (b->lang_slots[h] &&
+           memcmp(b->lang_sets[b->lang_slots[h] - 1], l, VW_LANG_MAX * sizeof *l) != 0)
+        h = (h + 1) & mask;
+    return h;
+}
+
+/* The number of list l (VW_LANG_MAX codes, zero-padded), added when new:
+ * 0.. ; -1 on OOM, -2 when there would be more than VW_LANG_SETS_MAX. */
+static int32_t lang_set(vw_snapbuild *b, const vw_lang *l)
+{
+    if (b->n_lang_sets == b->cap_lang_sets) {
+        if (b->n_lang_sets == VW_LANG_SETS_MAX)
+            return b->lang_slots && b->lang_slots[lang_slot(b, l)]
+                       ? (int32_t)b->lang_slots[lang_slot(b, l)] - 1
+                       : -2;
+        uint32_t cap = b->cap_lang_sets ? 2 * b->cap_lang_sets : 64;
+        void *sets = realloc(b->lang_sets, cap * sizeof *b->lang_sets);
+        uint32_t *slots = calloc(2 * (size_t)cap, sizeof *slots);
+        if (sets)
+            b->lang_sets = sets;
+        if (!sets || !slots) {
+            free(slots);
+            return -1;
+        }
+        free(b->lang_slots);
+        b->lang_slots = slots;
+        b->cap_lang_sets = cap;
+        for (uint32_t k = 0; k < b->n_lang_sets; k++)
+            b->lang_slots[lang_slot(b, b->lang_sets[k])] = k + 1;
+    }
+    uint32_t h = lang_slot(b, l);
+    if (!b->lang_slots[h]) {
+        memcpy(b->lang_sets[b->n_lang_sets], l, sizeof *b->lang_sets);
+        b->lang_slots[h] = ++b->n_lang_sets;
+    }
+    return (int32_t)b->lang_slots[h] - 1;
+}
+
 /* ---- the builder (its layout: snapbuild_int.h) ------------------------------ */
+static uint8_t *tag_slot(vw_snapbuild *b, const char *t, size_t len);
+
 static const char empty_str[] = "";
 
 /* Grows *arr (element size `size`) to hold one more than `n`. */
@@ -123,8 +237,12 @@ vw_snapbuild *vw_snapbuild_new(void)
                             NULL);
         if (!b->tags[i])
             goto fail;
+        *tag_slot(b, b->tags[i], strlen(b->tags[i])) = (uint8_t)(i + 1);
     }
     b->n_tags = VW_BASE_TAG_COUNT;
+    static const vw_lang none[VW_LANG_MAX];
+    if (lang_set(b, none) != 0) /* set 0: no languages (a zeroed record) */
+        goto fail;
     return b;
 fail:
     vw_snapbuild_free(b);
@@ -165,6 +283,11 @@ void vw_snapbuild_free(vw_snapbuild *b)
     free(b->prov);
     free(b->ext);
     free(b->hours);
+    free(b->runs.slots);
+    free(b->lang_sets);
+    free(b->lang_slots);
+    free(b->reps.slots);
+    free(b->reps.ent);
     free(b->refs);
     free(b->nets);
     free(b->regs);
@@ -198,16 +321,83 @@ static int copy_str(vw_snapbuild *b, const char *s, bool share, const char **out
     return *out ? 0 : oom(err);
 }
 
+/* The code of a web site that is the e-mail's domain behind one of the
+ * prefixes (and maybe a slash), as vw_pt_web_make makes it back; 0: not. */
+static char web_code(const char *email, const char *web, size_t web_len)
+{
+    const char *at = email ? strrchr(email, '@') : NULL;
+    if (!at || !at[1] || web_len >= VW_PT_WEB_MAX)
+        return 0;
+    const char *d = at + 1;
+    size_t dl = strlen(d);
+    for (int k = 0; k < VW_PT_WEB_PREFIXES; k++) {
+        size_t pl = strlen(vw_pt_web_prefix[k]);
+        if (web_len < pl + dl || memcmp(web, vw_pt_web_prefix[k], pl) != 0 ||
+            memcmp(web + pl, d, dl) != 0)
+            continue;
+        if (web_len == pl + dl)
+            return (char)('0' + 2 * k);
+        if (web_len == pl + dl + 1 && web[web_len - 1] == '/')
+            return (char)('0' + 2 * k + 1);
+    }
+    return 0;
+}
+
+/* A copy of s[0..len) packed before (a name or an address), or NULL. */
+static const char *rep_find(const reptab *r, const char *s, size_t len, uint32_t h)
+{
+    for (uint32_t i = h & (VW_REP_SLOTS - 1), e; r->slots && (e = r->slots[i]) != 0;
+         i = (i + 1) & (VW_REP_SLOTS - 1))
+        if (r->ent[e - 1].hash == h && r->ent[e - 1].len == len &&
+            memcmp(r->ent[e - 1].s, s, len) == 0)
+            return r->ent[e - 1].s;
+    return NULL;
+}
+
+/* Remembers the packed copy s[0..len) for later providers; nothing when the
+ * table is full or cannot be made (the text is then simply not shared). */
+static void rep_put(reptab *r, const char *s, size_t len, uint32_t h)
+{
+    if (r->n == VW_REP_MAX)
+        return;
+    if (!r->slots) {
+        r->slots = calloc(VW_REP_SLOTS, sizeof *r->slots);
+        r->ent = malloc(VW_REP_MAX * sizeof *r->ent);
+        if (!r->slots || !r->ent) {
+            free(r->slots);
+            free(r->ent);
+            r->slots = NULL;
+            r->ent = NULL;
+            r->n = VW_REP_MAX;
+            return;
+        }
+    }
+    uint32_t i = h & (VW_REP_SLOTS - 1);
+    while (r->slots[i])
+        i = (i + 1) & (VW_REP_SLOTS - 1);
+    r->ent[r->n].hash = h;
+    r->ent[r->n].len = (uint32_t)len;
+    r->ent[r->n].s = s;
+    r->slots[i] = ++r->n;
+}
+
 /* The id and the text fields, packed in one arena run: id NUL, then each
  * present field (VW_PT_* order) NUL-terminated; absent ones take no space
- * and have their bit clear in out->text_set. The name is always present. */
+ * and have their bit clear in out->text_set. The name is always present.
+ * A web site made of the e-mail's domain takes two bytes (web_code); a
+ * name or address that an earlier provider has is a reference to its copy
+ * (VW_PT_REF_LEN bytes; many practices share a building or a chain name). */
 static int pack_text(vw_snapbuild *b, const vw_provider_in *p, vw_provider *out, vw_err *err)
 {
-    static const char *const what[VW_PT_COUNT] = {"name",  "postcode", "address",
-                                                  "phone", "email",    "website"};
+    static const char *const what[VW_PT_COUNT] = {"name",  "postcode", "address", "phone",
+                                                  "email", "website",  "agb",     "big"};
     const char *f[VW_PT_COUNT] = {p->name ? p->name : "", p->postcode, p->address,
-                                  p->phone, p->email, p->website};
+                                  p->phone, p->email, p->website,
+                                  p->agb && p->agb[0] ? p->agb : NULL, /* "": not given */
+                                  p->big && p->big[0] ? p->big : NULL};
     size_t len[VW_PT_COUNT];
+    const char *ref[VW_PT_COUNT] = {NULL};
+    uint32_t hash[VW_PT_COUNT] = {0};
     size_t id_len = strlen(p->id), total = id_len + 1;
     out->text_set = 0;
     for (int k = 0; k < VW_PT_COUNT; k++) {
@@ -216,8 +406,25 @@ static int pack_text(vw_snapbuild *b, const vw_provider_in *p, vw_provider *out,
         len[k] = strnlen(f[k], MAX_STR + 1);
         if (len[k] > MAX_STR)
             return vw_err_set(err, VW_E_INVALID, "%s longer than %u bytes", what[k], MAX_STR);
-        total += len[k] + 1;
+        unsigned char c0 = (unsigned char)f[k][0];
+        if (c0 == VW_PT_WEB_MARK || c0 == VW_PT_REF_MARK) /* never a UTF-8 lead byte */
+            return vw_err_set(err, VW_E_INVALID, "%s is not valid UTF-8", what[k]);
+        if ((k == VW_PT_NAME || k == VW_PT_ADDRESS) && len[k] >= VW_PT_REF_LEN) {
+            hash[k] = (uint32_t)vw_hash_bytes(f[k], len[k]);
+            ref[k] = rep_find(&b->reps, f[k], len[k], hash[k]);
+        }
+        total += ref[k] ? VW_PT_REF_LEN : len[k] + 1;
         out->text_set |= (uint8_t)(1u << k);
+    }
+    char web[3] = {0};
+    if (f[VW_PT_WEBSITE]) {
+        web[1] = web_code(f[VW_PT_EMAIL], f[VW_PT_WEBSITE], len[VW_PT_WEBSITE]);
+        if (web[1]) {
+            web[0] = (char)VW_PT_WEB_MARK;
+            total -= len[VW_PT_WEBSITE] - 2;
+            f[VW_PT_WEBSITE] = web;
+            len[VW_PT_WEBSITE] = 2;
+        }
     }
     char *at = vw_arena_alloc(&b->arena, total);
     if (!at)
@@ -228,11 +435,31 @@ static int pack_text(vw_snapbuild *b, const vw_provider_in *p, vw_provider *out,
     for (int k = 0; k < VW_PT_COUNT; k++) {
         if (!f[k])
             continue;
+        if (ref[k]) {
+            at[0] = (char)VW_PT_REF_MARK;
+            memcpy(at + 1, &ref[k], sizeof ref[k]);
+            at[VW_PT_REF_LEN - 1] = '\0';
+            at += VW_PT_REF_LEN;
+            continue;
+        }
         memcpy(at, f[k], len[k]);
         at[len[k]] = '\0';
+        if (hash[k])
+            rep_put(&b->reps, at, len[k], hash[k]);
         at += len[k] + 1;
     }
     return 0;
+}
+
+/* The slot of tag name t[0..len) in b->tag_slot: its own, or the empty
+ * one it would take (the table is at most a quarter full). */
+static uint8_t *tag_slot(vw_snapbuild *b, const char *t, size_t len)
+{
+    const size_t mask = sizeof b->tag_slot - 1;
+    size_t h = (size_t)vw_hash_bytes(t, len) & mask;
+    while (b->tag_slot[h] && strcmp(b->tags[b->tag_slot[h] - 1], t) != 0)
+        h = (h + 1) & mask;
+    return &b->tag_slot[h];
 }
 
 static bool id_ok(const char *id) { return id && vw_id_valid(id, strnlen(id, 65)); }
@@ -243,9 +470,9 @@ static int tag_bit(vw_snapbuild *b, const char *t, vw_err *err)
     size_t len = t ? strnlen(t, 33) : 0;
     if (!t || !vw_tag_valid(t, len))
         return vw_err_set(err, VW_E_INVALID, "invalid expertise tag '%.40s'", t ? t : "");
-    for (int i = 0; i < b->n_tags; i++)
-        if (strcmp(b->tags[i], t) == 0)
-            return i;
+    uint8_t *slot = tag_slot(b, t, len);
+    if (*slot)
+        return *slot - 1;
     if (b->n_tags == VW_MAX_TAGS)
         return vw_err_set(err, VW_E_INVALID,
                           "more than %d expertise tags (at '%s'); the limit is %d",
@@ -254,6 +481,7 @@ static int tag_bit(vw_snapbuild *b, const char *t, vw_err *err)
     if (!copy)
         return oom(err);
     b->tags[b->n_tags] = copy;
+    *slot = (uint8_t)(b->n_tags + 1);
     return b->n_tags++;
 }
 
@@ -428,20 +656,21 @@ static int add_ext(vw_snapbuild *b, const vw_provider_in *p, vw_err *err)
     if (reserve((void **)&b->ext, sizeof *b->ext, b->n_prov, &b->cap_ext,
                 VW_INDEX_MAX_PROVIDERS) < 0)
         return oom(err);
-    while (b->n_hours + p->n_hours > b->cap_hours)
-        if (reserve((void **)&b->hours, sizeof *b->hours, b->cap_hours, &b->cap_hours,
-                    (size_t)UINT32_MAX) < 0)
-            return oom(err);
-    if ((p->agb && p->agb[0] && copy_str(b, p->agb, false, &x.agb, "agb", err) < 0) ||
-        (p->big && p->big[0] && copy_str(b, p->big, false, &x.big, "big", err) < 0))
-        return -1;
-    x.hours_first = (uint32_t)b->n_hours;
+    int64_t first = p->n_hours ? hours_run(b, p->hours, p->n_hours) : 0;
+    if (first < 0)
+        return oom(err);
+    x.hours_first = (uint32_t)first;
     x.hours_count = (uint8_t)p->n_hours;
-    if (p->n_hours)
-        memcpy(b->hours + b->n_hours, p->hours, p->n_hours * sizeof *p->hours);
-    b->n_hours += p->n_hours;
+    vw_lang langs[VW_LANG_MAX] = {0};
     for (size_t k = 0; k < p->n_langs; k++)
-        x.lang[k] = p->langs[k];
+        langs[k] = p->langs[k];
+    int32_t set = lang_set(b, langs);
+    if (set == -2)
+        return vw_err_set(err, VW_E_TOO_LARGE, "provider '%s': more than %u distinct language "
+                          "lists", p->id, VW_LANG_SETS_MAX);
+    if (set < 0)
+        return oom(err);
+    x.lang_set = (uint16_t)set;
     x.wheelchair = (uint8_t)p->wheelchair;
     x.direct_access = (uint8_t)p->direct_access;
     if (p->has_wait) {
@@ -787,6 +1016,9 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     s->hours = b->hours;
     s->n_hours = b->n_hours;
     b->hours = NULL;
+    s->lang_sets = b->lang_sets;
+    s->n_lang_sets = b->n_lang_sets;
+    b->lang_sets = NULL;
     for (uint32_t i = 0; i < s->n_providers; i++)
         s->discipline_counts[s->providers[i].discipline]++;
     memcpy(s->tags, b->tags, sizeof s->tags);
@@ -815,6 +1047,8 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     s->arena = b->arena;
     b->arena.head = NULL;
     s->bytes = sizeof *s + s->arena.bytes + (size_t)s->n_providers * sizeof *s->providers +
+               (size_t)s->n_providers * sizeof *s->ext + s->n_hours * sizeof *s->hours +
+               (size_t)s->n_lang_sets * sizeof *s->lang_sets +
                (size_t)s->n_networks * sizeof *s->networks +
                s->n_memberships * 2 * sizeof *s->memberships +
                s->n_registrations * sizeof *s->registrations +

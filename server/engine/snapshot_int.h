@@ -8,11 +8,41 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "proto/vocab.h"
 #include "index.h"
 #include "geodata/regions.h"
 #include "snapshot.h"
+
+/* A web site stored as its e-mail's domain (vw_provider_text): the bytes
+ * VW_PT_WEB_MARK (never in UTF-8 text), then '0' + 2 * prefix + slash.
+ * vw_pt_web_make writes it into buf (>= VW_PT_WEB_MAX) and returns buf. */
+#define VW_PT_WEB_MARK 0xFFu
+#define VW_PT_WEB_PREFIXES 4
+extern const char *const vw_pt_web_prefix[VW_PT_WEB_PREFIXES];
+char *vw_pt_web_make(const char *email, char code, char *buf);
+
+/* A text field that repeats an earlier provider's (name, address) is
+ * stored as a reference to that copy: VW_PT_REF_MARK (never in UTF-8 text),
+ * the 8 bytes of the pointer, NUL (VW_PT_REF_LEN bytes in all, NULs inside
+ * too). vw_pt_field reads a field of a packed run; vw_pt_skip steps over it. */
+#define VW_PT_REF_MARK 0xFEu
+#define VW_PT_REF_LEN 10
+
+static inline const char *vw_pt_field(const char *at)
+{
+    if ((unsigned char)at[0] != VW_PT_REF_MARK)
+        return at;
+    const char *to;
+    memcpy(&to, at + 1, sizeof to);
+    return to;
+}
+
+static inline const char *vw_pt_skip(const char *at)
+{
+    return (unsigned char)at[0] == VW_PT_REF_MARK ? at + VW_PT_REF_LEN : at + strlen(at) + 1;
+}
 
 /* A bump allocator: strings live in a few big blocks, freed all at once. */
 typedef struct vw_arena_block {
@@ -94,6 +124,8 @@ struct vw_snapshot {
     vw_provider_ext *ext;        /* parallel to providers (cold) */
     vw_hours_iv *hours;          /* opening intervals, runs named by ext */
     size_t n_hours;
+    vw_lang (*lang_sets)[VW_LANG_MAX]; /* distinct language lists, named by ext; [0] empty */
+    uint32_t n_lang_sets;
     uint32_t n_providers;
     vw_network *networks;        /* id order */
     uint32_t n_networks;

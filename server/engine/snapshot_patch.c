@@ -66,6 +66,7 @@ typedef struct patch {
     uint32_t *regorder;   /* builder registrations in provider id order (stable) */
     size_t reg_at;        /* next of regorder */
     int tagmap[VW_MAX_TAGS]; /* builder tag bit -> new snapshot bit */
+    uint16_t *langmap;    /* builder language list -> new snapshot list */
     uint32_t *netmap;     /* builder network ref -> old network index */
     vw_regionset *rs;
     size_t n_hours, n_mem, n_reg;
@@ -89,6 +90,34 @@ static int tags_merge(patch *P, vw_err *err)
             s->tags[s->n_tags++] = P->b->tags[t]; /* in the builder's arena: shared below */
         }
         P->tagmap[t] = hit;
+    }
+    return 0;
+}
+
+/* The old snapshot's language lists, then the builder's that are new. */
+static int langs_merge(patch *P, vw_err *err)
+{
+    const vw_snapshot *o = P->old;
+    const vw_snapbuild *b = P->b;
+    vw_snapshot *s = P->s;
+    s->lang_sets = malloc(((size_t)o->n_lang_sets + b->n_lang_sets) * sizeof *s->lang_sets);
+    P->langmap = malloc((b->n_lang_sets ? b->n_lang_sets : 1) * sizeof *P->langmap);
+    if (!s->lang_sets || !P->langmap)
+        return oom(err);
+    copy_n(s->lang_sets, o->lang_sets, o->n_lang_sets * sizeof *s->lang_sets);
+    s->n_lang_sets = o->n_lang_sets;
+    for (uint32_t k = 0; k < b->n_lang_sets; k++) {
+        uint32_t hit = 0; /* few changed providers: a linear search */
+        while (hit < s->n_lang_sets &&
+               memcmp(s->lang_sets[hit], b->lang_sets[k], sizeof *s->lang_sets) != 0)
+            hit++;
+        if (hit == s->n_lang_sets) {
+            if (hit == VW_LANG_SETS_MAX)
+                return vw_err_set(err, VW_E_TOO_LARGE, "more than %u distinct language lists",
+                                  VW_LANG_SETS_MAX);
+            memcpy(s->lang_sets[s->n_lang_sets++], b->lang_sets[k], sizeof *s->lang_sets);
+        }
+        P->langmap[k] = (uint16_t)hit;
     }
     return 0;
 }
@@ -222,6 +251,7 @@ static int emit_new(patch *P, uint32_t k, vw_err *err)
         p.reg_count++;
         s->registrations[P->n_reg++] = g;
     }
+    x.lang_set = P->langmap[x.lang_set];
     if (x.hours_count) /* else b->hours may be NULL: not even NULL + 0 */
         memcpy(s->hours + P->n_hours, b->hours + x.hours_first, x.hours_count * sizeof *s->hours);
     x.hours_first = (uint32_t)P->n_hours;
@@ -335,6 +365,7 @@ static void patch_free(patch *P)
     free(P->border);
     free(P->regorder);
     free(P->netmap);
+    free(P->langmap);
     vw_regionset_free(P->rs);
 }
 
@@ -382,7 +413,10 @@ vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *b, const char *co
     s->memberships = big_alloc((old->n_memberships + b->n_refs + 1) * sizeof *s->memberships);
     s->registrations =
         big_alloc((old->n_registrations + b->n_regs + 1) * sizeof *s->registrations);
-    s->hours = big_alloc((old->n_hours + b->n_hours + 1) * sizeof *s->hours);
+    size_t new_hours = 0; /* each changed provider's run (the builder stores equal ones once) */
+    for (uint32_t k = 0; k < b->n_prov; k++)
+        new_hours += b->ext[k].hours_count;
+    s->hours = big_alloc((old->n_hours + new_hours + 1) * sizeof *s->hours);
     s->networks = malloc((old->n_networks ? old->n_networks : 1) * sizeof *s->networks);
     if (!s->providers || !s->ext || !s->memberships || !s->registrations || !s->hours ||
         !s->networks) {
@@ -392,7 +426,7 @@ vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *b, const char *co
     copy_n(s->networks, old->networks, old->n_networks * sizeof *s->networks);
     s->n_networks = old->n_networks;
     P.s = s;
-    if (order_changes(&P, ids, n_ids, err) < 0 || tags_merge(&P, err) < 0 ||
+    if (order_changes(&P, ids, n_ids, err) < 0 || tags_merge(&P, err) < 0 || langs_merge(&P, err) < 0 ||
         nets_map(&P, err) < 0 || geography(&P, err) < 0)
         goto fail;
     if (merge(&P, ids, n_ids, err) < 0 ||
@@ -431,6 +465,7 @@ vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *b, const char *co
                s->n_memberships * 2 * sizeof *s->memberships +
                s->n_registrations * sizeof *s->registrations +
                s->n_hours * sizeof *s->hours + (size_t)VW_PC4_SLOTS * sizeof *s->pc4 +
+               (size_t)s->n_lang_sets * sizeof *s->lang_sets +
                s->index->bytes;
     for (const vw_snapshare *c = node; c; c = c->next)
         s->bytes += c->arena.bytes;

@@ -23,22 +23,23 @@ static json_object *ident(const char *system, const char *value)
 
 void vw_fhir_attr_identifiers(json_object *arr, const vw_snapshot *s, uint32_t i, bool big)
 {
-    const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
-    if (x->agb)
-        json_object_array_add(arr, ident(VW_FHIR_SYS_AGB, x->agb));
-    if (big && x->big)
-        json_object_array_add(arr, ident(VW_FHIR_SYS_BIG, x->big));
+    vw_provider_text t;
+    vw_provider_text_get(vw_snapshot_provider(s, i), &t);
+    if (t.agb)
+        json_object_array_add(arr, ident(VW_FHIR_SYS_AGB, t.agb));
+    if (big && t.big)
+        json_object_array_add(arr, ident(VW_FHIR_SYS_BIG, t.big));
 }
 
 void vw_fhir_attr_communication(json_object *r, const vw_snapshot *s, uint32_t i)
 {
-    const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
-    if (!x->lang[0])
+    const vw_lang *lang = vw_snapshot_langs(s, vw_snapshot_provider_ext(s, i));
+    if (!lang[0])
         return;
     json_object *arr = json_object_new_array();
-    for (int k = 0; k < VW_LANG_MAX && x->lang[k]; k++) {
+    for (int k = 0; k < VW_LANG_MAX && lang[k]; k++) {
         char code[3];
-        vw_lang_format(x->lang[k], code);
+        vw_lang_format(lang[k], code);
         json_object *cc = json_object_new_object(), *codings = json_object_new_array();
         json_object_array_add(codings, vw_fhir_coding(VW_FHIR_SYS_BCP47, code, NULL));
         json_object_object_add(cc, "coding", codings);

@@ -463,14 +463,15 @@ static bool provider_ident_ok(const vw_snapshot *s, const vw_fhir_opts *o, const
     if (kind == VW_FHIR_R_ROLE)
         return false; /* PractitionerRole carries no identifier */
     char own[512];
-    const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
+    vw_provider_text t;
+    vw_provider_text_get(vw_snapshot_provider(s, i), &t);
     const char *sys[3] = {vw_fhir_url(o, "NamingSystem", "provider-id", own, sizeof own),
                           VW_FHIR_SYS_AGB, VW_FHIR_SYS_BIG};
     const char *val[3] = {vw_snapshot_provider(s, i)->id, NULL, NULL};
     if (kind == VW_FHIR_R_PRACTICE || kind == VW_FHIR_R_PRACTITIONER)
-        val[1] = x->agb;
+        val[1] = t.agb;
     if (kind == VW_FHIR_R_PRACTITIONER)
-        val[2] = x->big;
+        val[2] = t.big;
     return ident_ok(q, sys, val, 3);
 }
 

@@ -104,8 +104,9 @@ void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, uint32_t
         return;
     const vw_provider_ext *x = vw_snapshot_provider_ext(s, i);
     const vw_hours_iv *h = vw_snapshot_hours(s) + x->hours_first;
+    const vw_lang *lang = vw_snapshot_langs(s, x);
     int nl = 0;
-    while (nl < VW_LANG_MAX && x->lang[nl])
+    while (nl < VW_LANG_MAX && lang[nl])
         nl++;
 
     if (fields & VW_PF_BIT(VW_PF_HOURS)) {
@@ -130,7 +131,7 @@ void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, uint32_t
         msgpack_pack_array(pk, (size_t)nl);
         for (int k = 0; k < nl; k++) {
             char code[3];
-            vw_lang_format(x->lang[k], code);
+            vw_lang_format(lang[k], code);
             vw_pack_cstr(pk, code);
         }
     }
@@ -150,8 +151,12 @@ void vw_opp_attrs(msgpack_packer *pk, const vw_snapshot *s, uint32_t i, uint32_t
         vw_pack_cstr(pk, "wait_confirmed");
         vw_opp_date(pk, wait ? x->wait_confirmed : VW_DATE_NONE);
     }
-    if (fields & VW_PF_BIT(VW_PF_AGB))
-        vw_pack_kv_str(pk, "agb", x->agb);
-    if (fields & VW_PF_BIT(VW_PF_BIG))
-        vw_pack_kv_str(pk, "big", x->big);
+    if (fields & (VW_PF_BIT(VW_PF_AGB) | VW_PF_BIT(VW_PF_BIG))) {
+        vw_provider_text t;
+        vw_provider_text_get(vw_snapshot_provider(s, i), &t);
+        if (fields & VW_PF_BIT(VW_PF_AGB))
+            vw_pack_kv_str(pk, "agb", t.agb);
+        if (fields & VW_PF_BIT(VW_PF_BIG))
+            vw_pack_kv_str(pk, "big", t.big);
+    }
 }

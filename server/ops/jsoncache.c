@@ -3,6 +3,7 @@
  * replaced), each holding one msgpack run and its JSON; a lookup hashes the
  * run, then compares it byte for byte. */
 #include "jsoncache.h"
+#include "proto/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,23 +46,7 @@ void vw_jsoncache_free(vw_jsoncache *c)
     free(c);
 }
 
-/* 8 bytes a step (multiply and rotate, as in the wyhash/xxh families): the
- * hash only spreads slots; equality is decided by memcmp. */
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    uint64_t w = 0;
-    memcpy(&w, p + i, n - i);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 29);
-}
+static uint64_t hash_bytes(const uint8_t *p, size_t n) { return vw_hash_bytes(p, n); }
 
 /* Two ways: a run may live in either slot of its pair (one slot when the
  * cache has only one). */

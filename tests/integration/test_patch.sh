@@ -132,6 +132,15 @@ commit "INSERT INTO providers SELECT 'P0000000A', 'Another', discipline, experti
   UPDATE providers SET name = 'Renamed again' WHERE id = '$P1';"
 compare "several in one commit"
 
+# a language list and opening hours no provider has yet, a web site made of the
+# e-mail's domain and a name another provider has (the snapshot stores each of
+# these once or derived: the patch must give the same answers as a full load)
+LOG=("provider $P5")
+commit "UPDATE providers SET languages = 'fy;so;tr', hours = 'mo 07:15-07:45; su 10:00-11:00',
+  email = 'praktijk@voorbeeld-fy.example', website = 'https://www.voorbeeld-fy.example/',
+  name = (SELECT name FROM providers WHERE id = '$P1') WHERE id = '$P5';"
+compare "new language list and hours, derived web site, shared name"
+
 # a change the patch cannot take (a network) falls back to a full reload
 LOG=("network N0001")
 commit "UPDATE networks SET name = 'Renamed network' WHERE id = 'N0001';"

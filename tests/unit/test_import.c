@@ -491,16 +491,19 @@ static void test_attrs(void)
         const vw_provider_ext *x = vw_snapshot_provider_ext(s, (uint32_t)a);
         const vw_provider_ext *y = vw_snapshot_provider_ext(s, (uint32_t)b);
         const vw_hours_iv *h = vw_snapshot_hours(s);
+        vw_provider_text t, u;
+        vw_provider_text_get(vw_snapshot_provider(s, (uint32_t)a), &t);
+        vw_provider_text_get(vw_snapshot_provider(s, (uint32_t)b), &u);
         CHECK(x->hours_count == 2 && h[x->hours_first].day == 0 && h[x->hours_first].open == 480 &&
               h[x->hours_first + 1].close == 1020 && x->open_days == 1);
         CHECK(x->wheelchair == VW_TRI_YES && x->direct_access == VW_TRI_YES &&
-              x->wait_weeks == 3 && x->agb && strcmp(x->agb, "12345678") == 0 && x->big &&
-              strcmp(x->big, "12345678901") == 0);
-        CHECK(x->lang[0] == vw_lang_parse("nl", 2) && x->lang[1] == vw_lang_parse("en", 2) &&
-              x->lang[2] == 0);
+              x->wait_weeks == 3 && t.agb && strcmp(t.agb, "12345678") == 0 && t.big &&
+              strcmp(t.big, "12345678901") == 0);
+        const vw_lang *xl = vw_snapshot_langs(s, x);
+        CHECK(xl[0] == vw_lang_parse("nl", 2) && xl[1] == vw_lang_parse("en", 2) && xl[2] == 0);
         CHECK(y->hours_count == 3 && y->open_days == 0x5 && h[y->hours_first + 1].close == 1440 &&
               y->wheelchair == VW_TRI_UNKNOWN && y->direct_access == VW_TRI_NO &&
-              y->wait_confirmed == VW_DATE_NONE && y->agb == NULL);
+              y->wait_confirmed == VW_DATE_NONE && u.agb == NULL && u.big == NULL);
         vw_snapshot_release(s);
     }
     vw_store_close(st);

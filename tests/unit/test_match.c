@@ -514,9 +514,10 @@ static bool test_ext_ok(const vw_snapshot *s, uint32_t i, const vw_match_query *
     }
     if (q->n_languages) {
         bool any = false;
-        for (int k = 0; k < VW_LANG_MAX && x->lang[k]; k++)
+        const vw_lang *lang = vw_snapshot_langs(s, x);
+        for (int k = 0; k < VW_LANG_MAX && lang[k]; k++)
             for (uint32_t j = 0; j < q->n_languages; j++)
-                any = any || x->lang[k] == q->languages[j];
+                any = any || lang[k] == q->languages[j];
         ok = ok && any;
     }
     return ok;
