@@ -24,8 +24,10 @@
 #   redis-lua  vwload, EVALSHA: GEOSEARCH ... WITHDIST + HGETALL of each hit
 #   postgis    pgbench -M prepared -j 2, bench/pgbench_match.sql (pipelined:
 #              16 queries between \startpipeline and \endpipeline)
-# and the ping ceiling, pipelined 16: verwijsd's ping (vwload --op ping),
-# Redis PING with the same client (vwload) and with redis-benchmark -t ping.
+# and the ping ceiling: verwijsd's ping (vwload --op ping) pipelined 16 and
+# not, the same ping padded to match's mean answer size (vwload --pad: the
+# ceiling of any answer path for answers that large), Redis PING with the
+# same client (vwload) and with redis-benchmark -t ping, pipelined 16.
 # Then verwijsd alone in an open loop (vwload --rate) at 5,000 q/s and at
 # half its unpipelined maximum; snapshot load time, RSS, the engine
 # microbenchmark and national coverage (coveragebench); and agree.py checks
@@ -104,7 +106,7 @@ echo "| providers | target | conns | pipeline | q/s | p50 us | p90 us | p99 us |
 echo "|---|---|---|---|---|---|---|---|---|---|"
 json="["
 summary=""
-declare -A Q
+declare -A Q B_ANSWER
 for n in ${sizes//,/ }; do
   d="$W/$n"; mkdir -p "$d"
   loads="$(load1)"
@@ -150,16 +152,21 @@ for n in ${sizes//,/ }; do
     json="$json{\"providers\":$n,$(cut -c2- "$W/r.json" | tr -d '\n'),"
   }
   # one vwload run: target, pipeline depth, open-loop rate (0: closed loop), op
-  load_run() {
-    local target=$1 depth=$2 qrate=$3 op=${4:-match} port=$vport label=$2
+  load_run() { # target depth rate [op [pad]]: pad = ping's padding bytes (op ping-pad)
+    local target=$1 depth=$2 qrate=$3 op=${4:-match} pad=${5:-} port=$vport label=$2
+    local opargs=(--op "$op")
     if [ "$target" != verwijs ]; then port=$rport; fi
     if [ "$qrate" != 0 ]; then label="$depth, open $qrate/s"; fi
+    if [ "$op" = ping-pad ]; then opargs=(--op ping --pad "$pad"); label="$depth, pad $pad B"; fi
     rm -f "$W/r.json"
-    "$B/vwload" --target "$target" --op "$op" --addr "127.0.0.1:$port" --queries "$W/queries.txt" \
+    "$B/vwload" --target "$target" "${opargs[@]}" --addr "127.0.0.1:$port" --queries "$W/queries.txt" \
       --connections 50 --pipeline "$depth" --duration "$duration" --warmup 2 \
       --rate "$qrate" --json "$W/r.json" >/dev/null || true
     [ -s "$W/r.json" ] || echo '{"target":"'"$target"'","qps":0,"errors":1}' > "$W/r.json"
     emit "$target-$op-$depth-$qrate" "$label"
+    if [ "$target-$op-$depth" = verwijs-match-16 ]; then
+      B_ANSWER[$n]=$(python3 -c "import json;print(int(json.load(open('$W/r.json')).get('answer_bytes',0)))")
+    fi
   }
   # one pgbench run: pipeline depth 1 or 16
   pg_run() {
@@ -178,6 +185,12 @@ for n in ${sizes//,/ }; do
     if [ "$postgis" = 1 ]; then pg_run "$depth"; fi
   done
   load_run verwijs 16 0 ping
+  load_run verwijs 1 0 ping
+  # The ceiling for answers as large as match's: ping padded to match's mean
+  # answer size does the same reading, framing, copying and writing and no
+  # work; no answer path can be faster than this on this machine.
+  load_run verwijs 16 0 ping-pad "${B_ANSWER[$n]:-0}"
+  load_run verwijs 1 0 ping-pad "${B_ANSWER[$n]:-0}"
   load_run redis 16 0 ping
   rb=$(timeout $((duration + 60)) redis-benchmark -h 127.0.0.1 -p "$rport" -t ping -P 16 -c 50 -n $((duration * 300000)) -q --csv 2>/dev/null |
        awk -F'"' '/PING_MBULK/{print int($4)}')
@@ -209,19 +222,20 @@ done
 # The summary: q/s per system, the ratios, and the issue-18 targets.
 ratio() { python3 -c "a,b=$1,$2;print('%.2fx'%(a/b) if b else '-')"; }
 echo
-echo "| providers | pipeline | verwijsd match | Redis ids | Redis + records (Lua) | PostGIS | verwijsd ping | Redis PING (vwload / redis-benchmark) | vs Redis ids (target >= 2x) | vs Redis + records | vs PostGIS | match / own ping (target >= 0.5 at 20k, p16) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| providers | pipeline | verwijsd match | Redis ids | Redis + records (Lua) | PostGIS | verwijsd ping | Redis PING (vwload / redis-benchmark) | vs Redis ids (target >= 2x) | vs Redis + records | vs PostGIS | match / own ping (target >= 0.5 at 20k, p16) | ping padded to the answer size | match / padded ping | padded ping / Redis ids (the best ratio any answer path could reach) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 sjson="["
 for s in $summary; do
   IFS=: read -r n lms rss <<< "$s"
   for depth in 16 1; do
     v=${Q[$n:verwijs-match-$depth-0]:-0} r=${Q[$n:redis-match-$depth-0]:-0}
     l=${Q[$n:redis-lua-match-$depth-0]:-0} p=${Q[$n:postgis-match-$depth-0]:-0}
-    vp=${Q[$n:verwijs-ping-16-0]:-0} rp=${Q[$n:redis-ping-16-0]:-0} rb=${Q[$n:redis-benchmark-ping-16]:-0}
-    pingcol="-"; pr="-"
-    if [ "$depth" = 16 ]; then pingcol="$vp"; pr=$(ratio "$v" "$vp"); fi
-    echo "| $n | $depth | $v | $r | $l | $p | $pingcol | $rp / $rb | $(ratio "$v" "$r") | $(ratio "$v" "$l") | $(ratio "$v" "$p") | $pr |"
-    sjson="$sjson{\"providers\":$n,\"pipeline\":$depth,\"verwijs\":$v,\"redis_ids\":$r,\"redis_records\":$l,\"postgis\":$p,\"verwijs_ping\":$vp,\"redis_ping\":$rp,\"redis_benchmark_ping\":$rb},"
+    vp=${Q[$n:verwijs-ping-$depth-0]:-0} rp=${Q[$n:redis-ping-16-0]:-0} rb=${Q[$n:redis-benchmark-ping-16]:-0}
+    pp=${Q[$n:verwijs-ping-pad-$depth-0]:-0}
+    rpcol="$rp / $rb"
+    if [ "$depth" = 1 ]; then rpcol="-"; fi
+    echo "| $n | $depth | $v | $r | $l | $p | $vp | $rpcol | $(ratio "$v" "$r") | $(ratio "$v" "$l") | $(ratio "$v" "$p") | $(ratio "$v" "$vp") | $pp (${B_ANSWER[$n]:-0} B) | $(ratio "$v" "$pp") | $(ratio "$pp" "$r") |"
+    sjson="$sjson{\"providers\":$n,\"pipeline\":$depth,\"verwijs\":$v,\"redis_ids\":$r,\"redis_records\":$l,\"postgis\":$p,\"verwijs_ping\":$vp,\"redis_ping\":$rp,\"redis_benchmark_ping\":$rb,\"verwijs_ping_padded\":$pp,\"answer_bytes\":${B_ANSWER[$n]:-0}},"
   done
   if [ "$n" = 1000000 ]; then
     echo "| 1000000 | targets | load ${lms} ms (target <= 1000) | RSS ${rss} MB (target <= 250) | vs Redis ids p16 $(ratio "${Q[$n:verwijs-match-16-0]:-0}" "${Q[$n:redis-match-16-0]:-0}"), p1 $(ratio "${Q[$n:verwijs-match-1-0]:-0}" "${Q[$n:redis-match-1-0]:-0}") (target >= 20x) ||||||||"

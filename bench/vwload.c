@@ -5,7 +5,7 @@
  *   vwload --redis-load HOST:PORT < rows.txt      (id|discipline|expertise|lat|lon)
  *   vwload --target verwijs|redis|redis-lua --addr HOST:PORT --queries FILE
  *          [--op match|ping] [--connections 50] [--pipeline 1] [--duration 10]
- *          [--warmup 2] [--json FILE] [--rate Q] [--fields F]
+ *          [--warmup 2] [--json FILE] [--rate Q] [--fields F] [--pad N]
  *
  * Query origins are drawn population-weighted: each place of places_nl.csv
  * gives its population to the nearest PC4 centroid, and PC4s are drawn by
@@ -18,7 +18,9 @@
  * [[id, km, [field, value, ...]], ...] (the hashes are loaded by
  * bench/redis_records.py). --op ping sends the protocol's ping instead
  * (verwijs: {"op": "ping"}, redis: PING): the ceiling of a round trip that
- * does no work. Latency is measured per request from write to the
+ * does no work. --pad N (verwijs ping only) asks for N bytes of padding in
+ * each answer: the ceiling of a round trip that does no work but carries an
+ * answer as large as match's. Latency is measured per request from write to the
  * end of its answer, in a log-linear histogram (1% resolution); no allocation
  * per request. One thread, epoll, non-blocking sockets. Bounded: it stops
  * after --duration seconds.
@@ -78,6 +80,7 @@ typedef struct query {
 static query *qs;
 static int nq;
 static const char *fields_arg; /* --fields: NULL = the default answer */
+static long pad_arg = -1;      /* --pad: ping's padding bytes; -1 = none asked */
 
 static double now_s(void)
 {
@@ -156,11 +159,16 @@ static void encode_verwijs(query *q, uint64_t id, int ping)
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     size_t start = vw_frame_begin(&sb);
-    msgpack_pack_map(&pk, ping ? 3 : 4);
+    msgpack_pack_map(&pk, ping && pad_arg < 0 ? 3 : 4);
     vw_pack_kv_int(&pk, "v", 1);
     vw_pack_kv_int(&pk, "id", (int64_t)id);
     vw_pack_kv_str(&pk, "op", ping ? "ping" : "match");
     if (ping) {
+        if (pad_arg >= 0) {
+            vw_pack_cstr(&pk, "args");
+            msgpack_pack_map(&pk, 1);
+            vw_pack_kv_int(&pk, "pad", pad_arg);
+        }
         vw_frame_end(&sb, start);
         q->wire = sb.data;
         q->wire_len = sb.size;
@@ -760,6 +768,7 @@ int main(int argc, char **argv)
         {"warmup", required_argument, NULL, 'W'}, {"json", required_argument, NULL, 'j'},
         {"rate", required_argument, NULL, 'r'},   {"op", required_argument, NULL, 'o'},
         {"fields", required_argument, NULL, 'F'},
+        {"pad", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0}};
     int make = 0, count = 20000, nconn = 50, c;
     unsigned seed = 42;
@@ -785,6 +794,7 @@ int main(int argc, char **argv)
         case 'r': rate = atof(optarg); break;
         case 'o': op = optarg; break;
         case 'F': fields_arg = optarg; break;
+        case 'P': pad_arg = atol(optarg); break;
         default: return 2;
         }
     }
@@ -805,6 +815,10 @@ int main(int argc, char **argv)
     }
     if (fields_arg && (is_redis || ping || strlen(fields_arg) > 512)) {
         fprintf(stderr, "vwload: --fields is for --target verwijs --op match (at most 512 bytes)\n");
+        return 2;
+    }
+    if (pad_arg != -1 && (is_redis || !ping || pad_arg < 0 || pad_arg > 65536)) {
+        fprintf(stderr, "vwload: --pad N (0..65536) is for --target verwijs --op ping\n");
         return 2;
     }
     if (lua && !ping && script_load(addr) != 0)

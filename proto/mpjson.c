@@ -121,15 +121,26 @@ static void write_base64(jw *w, const char *p, size_t n)
 /* Decimal digits of v into out (no terminator); returns their count. */
 static size_t u64_text(unsigned long long v, char out[20])
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
     char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
+    size_t n = sizeof tmp; /* written from the end, two digits at a time */
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        tmp[--n] = pairs[2 * r + 1];
+        tmp[--n] = pairs[2 * r];
+    }
+    if (v >= 10) {
+        tmp[--n] = pairs[2 * v + 1];
+        tmp[--n] = pairs[2 * v];
+    } else {
+        tmp[--n] = (char)('0' + v);
+    }
+    memcpy(out, tmp + n, sizeof tmp - n);
+    return sizeof tmp - n;
 }
 
 /* The text printf's "%.{prec}g" gives for the decimal digits dig[0..prec)
@@ -311,8 +322,10 @@ static size_t fast_double(double d, char out[40])
     double a = fabs(d);
     if (!(a >= 1e-4 && a < 1e9))
         return 0;
-    int e10 = -4;
-    while (e10 < 8 && a >= (e10 + 1 >= 0 ? p10[e10 + 1] : 1.0 / p10[-(e10 + 1)]))
+    static const double lo10[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2,
+                                  1e3,  1e4,  1e5,  1e6,  1e7, 1e8}; /* lo10[i] = 10^(i-4) */
+    int e10 = -4; /* 10^e10 <= a < 10^(e10+1), as the loop over 1.0 / 10^k found it */
+    while (e10 < 8 && a >= lo10[e10 + 5])
         e10++;
     char dig[20];
     for (int prec = 15; prec <= 16; prec++) {
@@ -344,16 +357,19 @@ static size_t fast_double(double d, char out[40])
     return 0;
 }
 
-static void write_double(jw *w, double d)
+/* The text write_double writes for d ("null" when not finite). */
+size_t vw_mpjson_double(double d, char buf[VW_MPJSON_DOUBLE_MAX])
 {
-    char buf[48];
     size_t n;
     if (!isfinite(d)) {
-        puts_(w, "null");
-        return;
+        memcpy(buf, "null", 4);
+        return 4;
     }
     if (d == 0) {
-        n = (size_t)snprintf(buf, sizeof buf, "%s", signbit(d) ? "-0" : "0");
+        n = 0;
+        if (signbit(d))
+            buf[n++] = '-';
+        buf[n++] = '0';
     } else if (fabs(d) < 1e15 && d == (double)(long long)d) {
         /* whole numbers: digits straight from the integer */
         long long v = (long long)d;
@@ -361,15 +377,35 @@ static void write_double(jw *w, double d)
         if (v < 0)
             buf[n++] = '-';
         n += u64_text(v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v, buf + n);
-    } else if ((n = short_decimal(d, buf)) == 0 && (n = fast_double(d, buf)) == 0) {
+    } else if ((n = fast_double(d, buf)) == 0 && (n = short_decimal(d, buf)) == 0) {
+        /* fast_double first: computed km and minutes have 16-17 digits, where
+         * short_decimal's loop only fails; where both give a text it is the
+         * same (they agree on 14 M random doubles of either kind) */
         n = double_text(d, buf);
         if (n == 0) { /* cannot happen with a finite double; the old way */
-            n = (size_t)snprintf(buf, sizeof buf, "%.17g", d);
+            n = (size_t)snprintf(buf, VW_MPJSON_DOUBLE_MAX, "%.17g", d);
         }
     }
-    put(w, buf, n);
-    if (memchr(buf, '.', n) == NULL && memchr(buf, 'e', n) == NULL)
-        put(w, ".0", 2);
+    if (memchr(buf, '.', n) == NULL && memchr(buf, 'e', n) == NULL) {
+        memcpy(buf + n, ".0", 2);
+        n += 2;
+    }
+    return n;
+}
+
+static void write_double(jw *w, double d)
+{
+    char buf[VW_MPJSON_DOUBLE_MAX];
+    put(w, buf, vw_mpjson_double(d, buf));
+}
+
+size_t vw_mpjson_plain(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n && !needs_escape[u[i]])
+        i++;
+    return i;
 }
 
 /* A non-string map key: its own JSON text, as a string. */

@@ -18,4 +18,13 @@ typedef int (*vw_mpjson_sink)(void *ctx, const char *p, size_t n);
  * indents by 2. Returns 0, or -1 when the sink stopped the writing. */
 int vw_mpjson_write(const msgpack_object *o, bool pretty, vw_mpjson_sink sink, void *ctx);
 
+/* Pieces of the same writer, for a caller that walks msgpack bytes itself
+ * (server/ops/http_render.c): the JSON text of a double exactly as
+ * vw_mpjson_write writes it (at most VW_MPJSON_DOUBLE_MAX bytes, not
+ * terminated), and how many bytes at the start of s need no escaping (n:
+ * the string may be written between quotes as it is). */
+#define VW_MPJSON_DOUBLE_MAX 48
+size_t vw_mpjson_double(double d, char buf[VW_MPJSON_DOUBLE_MAX]);
+size_t vw_mpjson_plain(const char *s, size_t n);
+
 #endif

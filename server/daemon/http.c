@@ -131,6 +131,27 @@ static int sink_write(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+/* The Date header's value (RFC 9110 5.6.7 IMF-fixdate) of the current
+ * second, formatted once per second per thread: evhttp would format it with
+ * printf for every answer (a few % of a match answer's instructions). */
+static const char *date_now(void)
+{
+    static _Thread_local time_t last = -1;
+    static _Thread_local char text[32];
+    static const char days[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    time_t now = time(NULL);
+    struct tm tm;
+    if (now != last && gmtime_r(&now, &tm) != NULL && tm.tm_year + 1900 >= 0 &&
+        tm.tm_year + 1900 <= 9999) {
+        snprintf(text, sizeof text, "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
+                 days + 3 * tm.tm_wday, tm.tm_mday, months + 3 * tm.tm_mon,
+                 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        last = now;
+    }
+    return last == -1 ? NULL : text;
+}
+
 void vw_http_send_reply(struct evhttp_request *req, int status, const char *reason_phrase)
 {
     /* Every answer says its length (HTTP/1.0 ones too), and a HEAD answer
@@ -139,7 +160,20 @@ void vw_http_send_reply(struct evhttp_request *req, int status, const char *reas
     struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
     struct evbuffer *body = evhttp_request_get_output_buffer(req);
     char len[24];
-    snprintf(len, sizeof len, "%zu", evbuffer_get_length(body));
+    size_t v = evbuffer_get_length(body), l = 0;
+    do { /* the digits of v, backwards, then turned */
+        len[l++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0 && l < sizeof len - 1);
+    for (size_t i = 0; i < l / 2; i++) {
+        char c = len[i];
+        len[i] = len[l - 1 - i];
+        len[l - 1 - i] = c;
+    }
+    len[l] = '\0';
+    const char *date = date_now();
+    if (date != NULL && evhttp_find_header(oh, "Date") == NULL)
+        evhttp_add_header(oh, "Date", date);
     evhttp_remove_header(oh, "Content-Length");
     if (status != 204 && status != 304) /* neither has a body nor a length of one */
         evhttp_add_header(oh, "Content-Length", len);

@@ -166,12 +166,56 @@ static int out_sink(void *ctx, const char *p, size_t n)
 
 static void put(out *o, const char *p, size_t n) { (void)out_sink(o, p, n); }
 
-/* A value not walked: its object (scalars made in place, the rest unpacked
- * from its bytes into the zone), written by vw_mpjson_write. */
+/* A string of n bytes at s: between quotes as it is when nothing needs
+ * escaping (most of an answer), else by the writer. 1: written here. */
+static bool write_plain_str(out *o, const char *s, size_t n)
+{
+    if (vw_mpjson_plain(s, n) != n)
+        return false;
+    put(o, "\"", 1);
+    put(o, s, n);
+    put(o, "\"", 1);
+    return true;
+}
+
+/* A value not walked: strings without escapes, doubles, small integers,
+ * nil and booleans written here, as vw_mpjson_write would write them;
+ * anything else made an object (scalars in place, the rest unpacked from
+ * its bytes into the zone) and written by vw_mpjson_write. */
 static int write_value(out *o, const uint8_t *p, size_t n)
 {
     msgpack_object obj;
     uint8_t b = p[0];
+    if ((b & 0xe0) == 0xa0 && n == 1 + (size_t)(b & 0x1f) &&
+        write_plain_str(o, (const char *)p + 1, b & 0x1f))
+        return 0;
+    if (b == 0xd9 && n >= 2 && n == 2 + (size_t)p[1] &&
+        write_plain_str(o, (const char *)p + 2, p[1]))
+        return 0;
+    if (b == 0xcb && n == 9) {
+        uint64_t u = (uint64_t)be(p + 1, 4) << 32 | be(p + 5, 4);
+        double d;
+        char t[VW_MPJSON_DOUBLE_MAX];
+        memcpy(&d, &u, 8);
+        put(o, t, vw_mpjson_double(d, t));
+        return 0;
+    }
+    if (b == 0xc0 || b == 0xc2 || b == 0xc3) {
+        static const char *const lit[] = {"null", "", "false", "true"};
+        put(o, lit[b - 0xc0], strlen(lit[b - 0xc0]));
+        return 0;
+    }
+    if (b <= 0x7f) { /* positive fixint */
+        char t[3];
+        size_t l = 0;
+        if (b >= 100)
+            t[l++] = (char)('0' + b / 100);
+        if (b >= 10)
+            t[l++] = (char)('0' + b / 10 % 10);
+        t[l++] = (char)('0' + b % 10);
+        put(o, t, l);
+        return 0;
+    }
     if ((b & 0xe0) == 0xa0) {
         obj.type = MSGPACK_OBJECT_STR;
         obj.via.str.ptr = (const char *)p + 1;
@@ -180,13 +224,6 @@ static int write_value(out *o, const uint8_t *p, size_t n)
         obj.type = MSGPACK_OBJECT_STR;
         obj.via.str.ptr = (const char *)p + 2;
         obj.via.str.size = p[1];
-    } else if (b == 0xcb && n == 9) {
-        uint64_t u = (uint64_t)be(p + 1, 4) << 32 | be(p + 5, 4);
-        obj.type = MSGPACK_OBJECT_FLOAT64;
-        memcpy(&obj.via.f64, &u, 8);
-    } else if (b <= 0x7f) {
-        obj.type = MSGPACK_OBJECT_POSITIVE_INTEGER;
-        obj.via.u64 = b;
     } else {
         size_t off = 0;
         if (msgpack_unpack((const char *)p, n, &off, o->zone, &obj) != MSGPACK_UNPACK_SUCCESS ||
@@ -253,6 +290,48 @@ static int write_key(out *o, const uint8_t *p, size_t n)
 static int write_members(out *o, const uint8_t *p, size_t n, size_t *at, uint32_t count,
                          bool first, int depth);
 
+/* The last three members of a provider object as pack.c writes them, `km`,
+ * `minutes` (doubles) and `time_source` (a short string), at p + *at: written
+ * in one piece, each as write_members would write it (with the "," before
+ * it), and *at advanced. false (nothing written) for any other bytes. */
+static bool write_hit_tail(out *o, const uint8_t *p, size_t n, size_t *at)
+{
+    static const uint8_t km[] = {0xa2, 'k', 'm', 0xcb};
+    static const uint8_t mins[] = {0xa7, 'm', 'i', 'n', 'u', 't', 'e', 's', 0xcb};
+    static const uint8_t ts[] = {0xab, 't', 'i', 'm', 'e', '_', 's', 'o', 'u', 'r', 'c', 'e'};
+    const uint8_t *q = p + *at;
+    size_t left = n - *at, need = sizeof km + 8 + sizeof mins + 8 + sizeof ts + 1;
+    if (left < need || memcmp(q, km, sizeof km) != 0 ||
+        memcmp(q + sizeof km + 8, mins, sizeof mins) != 0 ||
+        memcmp(q + sizeof km + 8 + sizeof mins + 8, ts, sizeof ts) != 0)
+        return false;
+    const uint8_t *sp = q + need - 1;
+    size_t sl = (size_t)(*sp & 0x1f);
+    if ((*sp & 0xe0) != 0xa0 || left - need < sl || vw_mpjson_plain((const char *)sp + 1, sl) != sl)
+        return false;
+    char t[2 * VW_MPJSON_DOUBLE_MAX + 96]; /* 17 + 2 doubles + 16 + 31 + 1 */
+    size_t l = 0;
+    const uint8_t *dp[2] = {q + sizeof km, q + sizeof km + 8 + sizeof mins};
+    static const char *const lead[2] = {",\"km\":", ",\"minutes\":"};
+    for (int i = 0; i < 2; i++) {
+        uint64_t u = (uint64_t)be(dp[i], 4) << 32 | be(dp[i] + 4, 4);
+        double d;
+        memcpy(&d, &u, 8);
+        size_t ll = strlen(lead[i]);
+        memcpy(t + l, lead[i], ll);
+        l += ll;
+        l += vw_mpjson_double(d, t + l);
+    }
+    memcpy(t + l, ",\"time_source\":\"", 16);
+    l += 16;
+    memcpy(t + l, sp + 1, sl);
+    l += sl;
+    t[l++] = '"';
+    put(o, t, l);
+    *at += need + sl;
+    return true;
+}
+
 /* One provider object at p (a map of `count` members, header `hlen`): the
  * members before "km" from the cache, the rest written. A hit is a stored
  * run of k < count whole members that the object's bytes start with and
@@ -299,7 +378,8 @@ static size_t write_provider(out *o, const uint8_t *p, size_t n, uint32_t count,
                 return 0;
         }
     }
-    if (write_members(o, p, n, &at, count - k, k == 0, 1) != 0)
+    if (!(k > 0 && count - k == 3 && write_hit_tail(o, p, n, &at)) &&
+        write_members(o, p, n, &at, count - k, k == 0, 1) != 0)
         return 0;
     put(o, "}", 1);
     return at;
@@ -369,8 +449,12 @@ int vw_http_render_cached(const uint8_t *body, size_t len, msgpack_zone *zone,
         return vw_http_render(body, len, zone, sink, ctx, status);
     at = hlen;
     for (uint32_t i = 0; i < count; i++) { /* the envelope: "ok" and "result" */
-        size_t kl = value_len(body + at, len - at);
-        size_t vl = kl ? value_len(body + at + kl, len - at - kl) : 0;
+        size_t kl = value_len(body + at, len - at), vl;
+        if (kl != 0 && i + 1 == count && at + kl < len)
+            vl = len - at - kl; /* the last member: the rest of the frame, walked
+                                 * below (a walk that does not end there fails) */
+        else
+            vl = kl ? value_len(body + at + kl, len - at - kl) : 0;
         if (vl == 0)
             break;
         if (is_str(body + at, kl, "ok"))

@@ -75,6 +75,13 @@ static const char *const import_encodings[] = {"utf8", "latin1", NULL};
 
 static const vw_op_arg no_args[] = {A_END};
 
+static const vw_op_arg ping_args[] = {
+    {"pad", VW_ARG_UINT, 0, VW_PING_MAX_PAD, NULL, NULL, "0",
+     "bytes of padding (`x`) in the answer: a round trip that does no work but "
+     "carries an answer as large as a real one (bench/run.sh's ceiling)",
+     NULL, NULL},
+    A_END};
+
 static const vw_op_arg match_args[] = {
     A_NEAR,
     A_DISCIPLINE("any", "discipline code(s) of docs/VOCABULARY.md"),
@@ -229,7 +236,7 @@ static const vw_op_arg history_args[] = {
 #define ADMIN (VW_OPF_ADMIN | VW_OPF_NO_SNAPSHOT)
 
 static const vw_op_def table[] = {
-    {"ping", vw_op_ping, VW_OPF_NO_SNAPSHOT, "/v1/ping", NULL, no_args},
+    {"ping", vw_op_ping, VW_OPF_NO_SNAPSHOT, "/v1/ping", NULL, ping_args},
     {"match", vw_op_match, 0, "/v1/match", NULL, match_args},
     {"provider.get", vw_op_provider_get, 0, "/v1/providers/", "id", provider_get_args},
     {"network.get", vw_op_network_get, 0, "/v1/networks/", "id", network_get_args},

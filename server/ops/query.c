@@ -11,11 +11,23 @@
 
 int vw_op_ping(const vw_op_call *c)
 {
-    if (vw_opa_only(c) != 0)
+    uint64_t pad = 0;
+    bool present;
+    if (vw_opa_only(c) != 0 || vw_opa_uint(c, "pad", &pad, &present) != 0)
         return -1;
-    msgpack_pack_map(c->pk, 2);
+    msgpack_pack_map(c->pk, present ? 3 : 2);
     vw_pack_kv_bool(c->pk, "pong", true);
     vw_pack_kv_int(c->pk, "time", (int64_t)time(NULL));
+    if (present) { /* pad <= VW_PING_MAX_PAD: the op table's bound */
+        static const char xs[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+        vw_pack_cstr(c->pk, "pad");
+        msgpack_pack_str(c->pk, (size_t)pad);
+        for (uint64_t left = pad; left > 0;) {
+            size_t k = left < sizeof xs - 1 ? (size_t)left : sizeof xs - 1;
+            msgpack_pack_str_body(c->pk, xs, k);
+            left -= k;
+        }
+    }
     return 0;
 }
 

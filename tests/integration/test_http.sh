@@ -27,6 +27,15 @@ check "readyz 200 with a snapshot" test "$(get /readyz)" = 200
 check "readyz names the snapshot" python3 -c "
 import json; r=json.load(open('$T/body')); assert r['status']=='ready' and r['providers']==2000, r"
 
+# ping's padding (bench/run.sh's ceiling of answers as large as match's)
+check "ping pad=5700: 200" test "$(get '/v1/ping?pad=5700')" = 200
+check "ping pad=5700: 5,700 x" python3 -c "
+import json; r=json.load(open('$T/body')); assert r['pong'] is True and r['pad']=='x'*5700, len(r.get('pad',''))"
+check "ping pad=65536 (the bound): 200" test "$(get '/v1/ping?pad=65536')" = 200
+check "ping pad=65537: 400 bad_arg" test "$(get '/v1/ping?pad=65537')" = 400
+check "ping pad=65537: names the bound" grep -q 'pad' "$T/body"
+check "ping without pad: no pad key" sh -c "test \"\$(curl -s '$H/v1/ping')\" != '' && ! curl -s '$H/v1/ping' | grep -q pad"
+
 unknown_pc4=$(python3 -c "
 import csv
 have={r['pc4'] for r in csv.DictReader(open('$G/pc4_centroids.csv'))}
