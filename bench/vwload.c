@@ -794,7 +794,14 @@ int main(int argc, char **argv)
         case 'r': rate = atof(optarg); break;
         case 'o': op = optarg; break;
         case 'F': fields_arg = optarg; break;
-        case 'P': pad_arg = atol(optarg); break;
+        case 'P': {
+            char *end;
+            errno = 0;
+            pad_arg = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end || pad_arg < 0)
+                pad_arg = -2; /* refused below */
+            break;
+        }
         default: return 2;
         }
     }
@@ -817,7 +824,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "vwload: --fields is for --target verwijs --op match (at most 512 bytes)\n");
         return 2;
     }
-    if (pad_arg != -1 && (is_redis || !ping || pad_arg < 0 || pad_arg > 65536)) {
+    if (pad_arg != -1 && (is_redis || !ping || pad_arg < 0 || pad_arg > 65536)) { /* -2: not a number */
         fprintf(stderr, "vwload: --pad N (0..65536) is for --target verwijs --op ping\n");
         return 2;
     }

@@ -481,6 +481,8 @@ int vw_http_render_cached(const uint8_t *body, size_t len, msgpack_zone *zone,
     at = hlen;
     put(&o, "{", 1);
     int rc = write_members(&o, body + result, result_len, &at, count, true, 0);
+    if (rc == 0 && at != result_len)
+        rc = -1; /* the result ends before the frame does: not one of our frames */
     put(&o, "}", 1);
     flush(&o);
     *status = rc != 0 && !o.failed ? 500 : 200; /* 200 and -1: the sink stopped (output limit) */

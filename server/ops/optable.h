@@ -27,11 +27,11 @@ typedef int (*vw_op_fn)(const struct vw_op_call *c);
  * either flag changes whole tables (reload, import) and is for the national
  * administrator only. */
 #define VW_OPF_READONLY 8u    /* admin op that changes nothing (history, changes): every role */
+#define VW_OPF_PER_RECORD 16u /* admin op of record-level changes (apply): every role but
+                                 auditor, then vw_authz_change_check per change */
 
 /* ping's `pad` argument: at most this many bytes of padding in its answer. */
 #define VW_PING_MAX_PAD 65536u
-#define VW_OPF_PER_RECORD 16u /* admin op of record-level changes (apply): every role but
-                                 auditor, then vw_authz_change_check per change */
 
 /* How an argument is typed, on the wire and in a query string. */
 typedef enum vw_arg_type {
