@@ -553,7 +553,7 @@ static int load_providers_piped(loader *L)
         int mrc;
         L->prow = row.c;
         L->mnext = row.m;
-        L->mend = row.m + 2 * (size_t)row.n_m;
+        L->mend = row.m ? row.m + 2 * (size_t)row.n_m : NULL; /* NULL + 0 is undefined */
         L->m_after = row.mrc;
         mrc = m_step(L, L->pm);
         r = load_provider(L, L->pq, L->pm, &mrc);
