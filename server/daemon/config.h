@@ -67,7 +67,7 @@ typedef struct vw_config {
     /* HTTP/JSON gateway (http.c); off while http_listen is "" */
     char http_listen[256];     /* HOST:PORT */
     char http_port_file[1024]; /* write the bound HTTP port here once ready */
-    int http_workers;          /* threads with an evhttp each; 0 = workers */
+    int http_workers;          /* HTTP threads (event_base each); 0 = workers */
     uint32_t http_max_header;  /* bytes of request line + headers */
     uint32_t http_max_body;    /* bytes of a request body (GET/HEAD take none) */
     uint32_t http_max_params;  /* query parameters in one request */

@@ -1,27 +1,54 @@
-/* http.c -- the HTTP/JSON gateway (see http.h, docs/HTTP.md).
+/* http.c -- the HTTP/JSON gateway (see http.h, docs/HTTP.md): its threads,
+ * its connections, and its routes.
  *
  * Design: http_workers threads (default: as many as the msgpack workers),
- * each with its own event_base and evhttp, all accepting on one listening
- * socket (the kernel hands each connection to one of them). A request is
- * answered synchronously on its thread: the route and the query string become
- * a msgpack request (server/ops/http.c), vw_ops_handle answers it exactly as for a
- * socket client -- same code, same argument checks, same vw_limits -- and the
- * response frame is written out as JSON, bounded by http_max_output.
+ * each with its own event_base and listener, all accepting on one listening
+ * socket (the kernel hands each connection to one of them). A connection
+ * is a bufferevent read by the HTTP/1.1 head parser of http1.c; each
+ * request is answered synchronously on its thread: the route and the query
+ * string become a msgpack request (server/ops/http.c), vw_ops_handle
+ * answers it exactly as for a socket client -- same code, same argument
+ * checks, same vw_limits -- and the response frame is written out as JSON,
+ * bounded by http_max_output (http_reply.c writes status line, headers and
+ * body in one piece).
  *
- * Limits set on evhttp: request line + headers <= http_max_header (larger:
- * libevent answers 400 itself and closes), body <= http_max_body, read/write
- * and keep-alive idle timeout http_timeout. Every method reaches our callback
- * so that anything but GET/HEAD gets a JSON 405 (evhttp's own refusal would be
- * a 501 with an HTML body). Request URIs are never logged: they hold
- * postcodes; the debug line is the ops layer's privacy-safe summary. */
+ * A connection, as a state machine (one transition function, conn_to, and
+ * one close path, conn_to CLOSED):
+ *   READING       requests are parsed and answered in order, at most
+ *                 `batch` per turn (a zero timer resumes the rest after the
+ *                 other connections' I/O: pipelining clients do not starve
+ *                 the others). A head must be complete within http_timeout
+ *                 of its first bytes (a deadline: a client trickling its
+ *                 headers is cut off) and fit http_max_header (over: 431,
+ *                 close); a body over http_max_body answers 413 and closes.
+ *                 Idle keep-alive connections close after http_timeout.
+ *   BACKPRESSURE  unsent answers above output_high_water: nothing more is
+ *                 read or answered until the client has read them all.
+ *   CLOSING       the last answer is queued (Connection: close, HTTP/1.0
+ *                 without keep-alive, a refused request, draining, or the
+ *                 peer half-closed and every request it sent is answered):
+ *                 nothing more is read; once flushed, LINGER.
+ *   LINGER        our side is shut down (FIN after the last answer); what
+ *                 the peer still sends is read and dropped until it closes,
+ *                 at most VW_HTTP_LINGER seconds: closing with unread bytes
+ *                 would send a reset that can destroy the answers in
+ *                 flight (a pipelining client would lose them).
+ *   CLOSED        freed (terminal; the caller returns at once).
+ * Answers that cannot be written within http_timeout close the connection.
+ *
+ * Every method reaches the router, so that anything but GET/HEAD/OPTIONS
+ * gets a JSON 405 (and the connection closes: its body is not read).
+ * Request URIs are never logged: they hold postcodes; the debug line is the
+ * ops layer's privacy-safe summary. */
 #include "http.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/util.h>
-#include <event2/keyvalq_struct.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -36,7 +63,9 @@
 #include "proto/version.h"
 #include "proto/vocab.h"
 #include "fds.h"
+#include "http1.h"
 #include "http_fhir.h"
+#include "http_int.h"
 #include "http_negotiate.h"
 #include "http_ui.h"
 #include "log.h"
@@ -47,12 +76,25 @@
 #include "server/ops/qstring.h"
 #include "vwtime.h"
 
+#define VW_HTTP_LINGER 2.0 /* seconds, at most (less when http_timeout is less) */
 
-/* One open connection of an HTTP thread (from adopt to its close callback). */
+typedef enum {
+    HC_READING,
+    HC_BACKPRESSURE,
+    HC_CLOSING,
+    HC_LINGER,
+    HC_CLOSED,
+} hconn_state;
+
+/* One open connection of an HTTP thread (from accept to conn_to CLOSED). */
 typedef struct hconn {
+    hconn_state state;
     struct hworker *w;
-    struct evhttp_connection *evcon;
-    struct event *deadline;   /* owned: the request being received must be complete by then */
+    struct bufferevent *bev;  /* owned (closes the socket) */
+    struct event *deadline;   /* owned: the head being received must be complete by then */
+    struct event *resume;     /* owned: go on after a full batch */
+    uint64_t discard;         /* body bytes of the last request still to be skipped */
+    bool eof;                 /* the peer shut down its write side */
     LIST_ENTRY(hconn) link;   /* in its worker's conns */
 } hconn;
 
@@ -61,17 +103,15 @@ typedef struct hworker {
     pthread_t thread;
     bool started;
     struct event_base *base;
-    struct evhttp *http;
-    vw_accept_guard *guard;   /* owned; freed before http (which frees the listener) */
-    struct event *adopt;      /* counts the connections of `fresh` */
-    struct bufferevent *fresh[64]; /* created by evhttp since the last adopt */
-    int n_fresh;
-    LIST_HEAD(, hconn) conns; /* this thread's open connections (owned, freed on close) */
-    struct evhttp_bound_socket *bound; /* the accepting socket, NULL once draining */
+    struct evconnlistener *listener; /* owned; NULL once draining */
+    vw_accept_guard *guard;   /* owned; freed before the listener */
+    LIST_HEAD(, hconn) conns; /* this thread's open connections (owned) */
     bool draining;            /* SIGTERM: no accepts, answers close their connection */
     struct event *drain_check; /* while draining: end the loop once conns is empty */
+    char *head;               /* http_max_header bytes: the head being parsed */
+    vw_hreq req;              /* the request being answered (one at a time per thread) */
     msgpack_zone zone;
-    msgpack_sbuffer req;   /* the msgpack request built from the URL */
+    msgpack_sbuffer mreq;  /* the msgpack request built from the URL */
     msgpack_sbuffer resp;  /* the response frame of vw_ops_handle */
     struct vw_packcache *packcache; /* packed provider parts; NULL: off */
     struct vw_jsoncache *jsoncache; /* rendered provider parts; NULL: off */
@@ -85,8 +125,8 @@ struct vw_http {
     int n;
 };
 
-static const int statuses[VW_HTTP_STATUSES - 1] = {200, 400, 403, 404, 405, 413, 500, 501,
-                                                   503, 504};
+static const int statuses[VW_HTTP_STATUSES - 1] = {200, 400, 403, 404, 405, 413, 414, 431,
+                                                   500, 501, 503, 504, 505};
 
 int vw_http_status_index(int status)
 {
@@ -99,21 +139,6 @@ int vw_http_status_index(int status)
 int vw_http_status_of_index(int index)
 {
     return (index >= 0 && index < VW_HTTP_STATUSES - 1) ? statuses[index] : 0;
-}
-
-static const char *reason(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Content Too Large";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Internal Server Error";
-    }
 }
 
 /* ---- replies -------------------------------------------------------------- */
@@ -132,83 +157,38 @@ static int sink_write(void *ctx, const char *p, size_t n)
     return 0;
 }
 
-/* The Date header's value (RFC 9110 5.6.7 IMF-fixdate) of the current
- * second, made by libevent's own formatter once per second per thread:
- * evhttp would run it (and its printf) for every answer (a few % of a match
- * answer's instructions). */
-static const char *date_now(void)
+static void reply(hworker *w, vw_hreq *req, int status, const char *ctype)
 {
-    static _Thread_local time_t last = -1;
-    static _Thread_local char text[50]; /* evhttp's own buffer size */
-    time_t now = time(NULL);
-    struct tm tm;
-    if (now != last && gmtime_r(&now, &tm) != NULL &&
-        evutil_date_rfc1123(text, sizeof text, &tm) > 0)
-        last = now;
-    return last == -1 ? NULL : text;
-}
-
-void vw_http_send_reply(struct evhttp_request *req, int status, const char *reason_phrase)
-{
-    /* Every answer says its length (HTTP/1.0 ones too), and a HEAD answer
-     * is the GET one without its body: evhttp would send the body and no
-     * Content-Length, which desynchronises a keep-alive connection. */
-    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-    struct evbuffer *body = evhttp_request_get_output_buffer(req);
-    char len[24];
-    size_t v = evbuffer_get_length(body), l = 0;
-    do { /* the digits of v, backwards, then turned */
-        len[l++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0 && l < sizeof len - 1);
-    for (size_t i = 0; i < l / 2; i++) {
-        char c = len[i];
-        len[i] = len[l - 1 - i];
-        len[l - 1 - i] = c;
-    }
-    len[l] = '\0';
-    const char *date = date_now();
-    if (date != NULL && evhttp_find_header(oh, "Date") == NULL)
-        evhttp_add_header(oh, "Date", date);
-    evhttp_remove_header(oh, "Content-Length");
-    if (status != 204 && status != 304) /* neither has a body nor a length of one */
-        evhttp_add_header(oh, "Content-Length", len);
-    if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
-        evbuffer_drain(body, evbuffer_get_length(body));
-    evhttp_send_reply(req, status, reason_phrase, NULL);
-}
-
-static void reply(hworker *w, struct evhttp_request *req, int status, const char *ctype)
-{
-    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-    if (w->draining && evhttp_find_header(oh, "Connection") == NULL)
-        evhttp_add_header(oh, "Connection", "close"); /* shutting down: last answer */
-    evhttp_add_header(oh, "Content-Type", ctype);
-    evhttp_add_header(oh, "Cache-Control", "no-cache"); /* revalidate: ETag on large answers */
+    if (w->draining && vw_hreq_out_header(req, "Connection") == NULL)
+        req->close = true; /* shutting down: last answer */
+    vw_hreq_add_header(req, "Content-Type", ctype);
+    vw_hreq_add_header(req, "Cache-Control", "no-cache"); /* revalidate: ETag on large answers */
     status = vw_http_negotiate(req, status);
-    vw_http_send_reply(req, status, reason(status)); /* counted in on_output */
+    vw_hreq_send(req, status);
 }
 
-/* The JSON error body (replacing whatever the output buffer held). */
-static void error_body(struct evhttp_request *req, const char *code, const char *message)
+/* The JSON error body (replacing whatever the body held). */
+static void error_body(vw_hreq *req, const char *code, const char *message)
 {
-    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    struct evbuffer *b = vw_hreq_body(req);
     out_sink s = {b, 0, (size_t)-1};
     evbuffer_drain(b, evbuffer_get_length(b));
     vw_http_error_json(code, message, sink_write, &s);
     evbuffer_add(b, "\n", 1);
 }
 
-static void reply_error(hworker *w, struct evhttp_request *req, int status, const char *code,
+static void reply_error(hworker *w, vw_hreq *req, int status, const char *code,
                         const char *message)
 {
     error_body(req, code, message);
     reply(w, req, status, "application/json");
 }
 
-static void reply_text(hworker *w, struct evhttp_request *req, int status, const char *json)
+static void reply_text(hworker *w, vw_hreq *req, int status, const char *json)
 {
-    evbuffer_add_printf(evhttp_request_get_output_buffer(req), "%s\n", json);
+    struct evbuffer *b = vw_hreq_body(req);
+    evbuffer_add(b, json, strlen(json));
+    evbuffer_add(b, "\n", 1);
     reply(w, req, status, "application/json");
 }
 
@@ -218,7 +198,7 @@ static void reply_text(hworker *w, struct evhttp_request *req, int status, const
  * request's output buffer, and its status returned. With `result`, an ok
  * answer is not written but *result set to it (valid until the worker's next
  * op: it lives in w->zone and w->resp). */
-static int op_answer(hworker *w, struct evhttp_request *req, const char *op, const char *id,
+static int op_answer(hworker *w, vw_hreq *req, const char *op, const char *id,
                      const char *query, const msgpack_object **result)
 {
     const vw_http_env *env = &w->h->env;
@@ -230,8 +210,8 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
     char logline[256];
     int status;
 
-    w->req.size = 0;
-    if (vw_http_build_request(&w->req, op, id, query, cfg->http_max_params, &err) != 0) {
+    w->mreq.size = 0;
+    if (vw_http_build_request(&w->mreq, op, id, query, cfg->http_max_params, &err) != 0) {
         vw_ops_count(env->stats, VW_PROTO_HTTP, outcome.op, vw_code_find(err.code),
                      outcome.t0_ns);
         error_body(req, err.code, err.message);
@@ -251,9 +231,9 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
     w->resp.size = 0;
     /* No log line below debug: the ops layer then formats nothing. */
     bool log_req = vw_log_enabled(VW_LOG_DEBUG);
-    vw_ops_handle(&ctx, (const uint8_t *)w->req.data, w->req.size, &w->resp,
+    vw_ops_handle(&ctx, (const uint8_t *)w->mreq.data, w->mreq.size, &w->resp,
                   log_req ? logline : NULL, sizeof logline);
-    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    struct evbuffer *b = vw_hreq_body(req);
     out_sink s = {b, 0, cfg->http_max_output};
     const uint8_t *body = (const uint8_t *)w->resp.data + 4;
     size_t body_len = w->resp.size - 4;
@@ -291,14 +271,14 @@ static int op_answer(hworker *w, struct evhttp_request *req, const char *op, con
     return status;
 }
 
-static void run_op(hworker *w, struct evhttp_request *req, const char *op, const char *id,
+static void run_op(hworker *w, vw_hreq *req, const char *op, const char *id,
                    const char *query)
 {
     reply(w, req, op_answer(w, req, op, id, query, NULL), "application/json");
 }
 
 /* The web UI's exports run the coverage op through here (http_ui.c). */
-static int ui_op(void *arg, struct evhttp_request *req, const char *op, const char *query,
+static int ui_op(void *arg, vw_hreq *req, const char *op, const char *query,
                  const msgpack_object **result)
 {
     return op_answer(arg, req, op, NULL, query, result);
@@ -306,7 +286,7 @@ static int ui_op(void *arg, struct evhttp_request *req, const char *op, const ch
 
 /* ---- health ------------------------------------------------------------- */
 
-static void readyz(hworker *w, struct evhttp_request *req)
+static void readyz(hworker *w, vw_hreq *req)
 {
     vw_ops_server_info info;
     vw_snapshot *snap = vw_snapholder_acquire(w->h->env.snaps, &info);
@@ -329,20 +309,19 @@ static void readyz(hworker *w, struct evhttp_request *req)
 
 /* ---- FHIR (http_fhir.c) ------------------------------------------------- */
 
-static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
+static void fhir_route(hworker *w, vw_hreq *req, const char *rest,
                        const char *query)
 {
     const vw_config *cfg = w->h->env.cfg;
     vw_ops_server_info info;
     vw_snapshot *snap = vw_snapholder_acquire(w->h->env.snaps, &info);
-    struct evkeyvalq *hdr = evhttp_request_get_input_headers(req);
-    const char *host = evhttp_find_header(hdr, "Host");
+    const char *host = vw_hreq_header(req, "Host");
     /* Behind HAProxy (TLS terminated there) fullUrls say https. */
-    const char *proto = evhttp_find_header(hdr, "X-Forwarded-Proto");
+    const char *proto = vw_hreq_header(req, "X-Forwarded-Proto");
     int64_t t0 = vw_ops_now_ns();
     vw_code code;
     int status = vw_http_fhir_fwd(snap, cfg->db, rest, query, host, proto, cfg->http_max_params,
-                                  cfg->http_max_output, evhttp_request_get_output_buffer(req),
+                                  cfg->http_max_output, vw_hreq_body(req),
                                   &code);
     if (snap)
         vw_snapshot_release(snap);
@@ -353,30 +332,29 @@ static void fhir_route(hworker *w, struct evhttp_request *req, const char *rest,
 
 /* ---- routing ------------------------------------------------------------ */
 
-static void on_request(struct evhttp_request *req, void *arg)
+static void on_request(hworker *w, vw_hreq *req)
 {
-    hworker *w = arg;
-    enum evhttp_cmd_type m = evhttp_request_get_command(req);
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+    vw_http1_method m = req->in.method;
+    const char *path = req->in.path;
+    const char *query = req->in.query;
 
     if (atomic_load_explicit(&w->h->stats.conn_open, memory_order_relaxed) >
         (long long)w->h->env.cfg->http_max_connections) {
         atomic_fetch_add_explicit(&w->h->stats.conn_rejected, 1, memory_order_relaxed);
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        req->close = true;
         reply_error(w, req, 503, VW_E_OVERLOADED,
                     "too many connections (http_max_connections); try again later");
         return;
     }
     vw_http_cors(w->h->env.cfg, req);
-    if (m == EVHTTP_REQ_OPTIONS) { /* CORS preflight, or what may be used here */
-        int status = vw_http_preflight(w->h->env.cfg, req);
-        vw_http_send_reply(req, status, reason(status));
+    if (m == VW_HTTP1_OPTIONS) { /* CORS preflight, or what may be used here */
+        if (w->draining)
+            req->close = true;
+        vw_hreq_send(req, vw_http_preflight(w->h->env.cfg, req));
         return;
     }
-    if (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD, OPTIONS");
+    if (m != VW_HTTP1_GET && m != VW_HTTP1_HEAD) {
+        vw_hreq_add_header(req, "Allow", "GET, HEAD, OPTIONS"); /* (its body is skipped) */
         reply_error(w, req, 405, VW_E_BAD_REQUEST, "method not allowed; use GET or HEAD");
         return;
     }
@@ -393,7 +371,7 @@ static void on_request(struct evhttp_request *req, void *arg)
         return;
     }
     if (strcmp(path, "/metrics") == 0) {
-        vw_metrics_write(evhttp_request_get_output_buffer(req), &w->h->env, &w->h->stats);
+        vw_metrics_write(vw_hreq_body(req), &w->h->env, &w->h->stats);
         reply(w, req, 200, "text/plain; version=0.0.4; charset=utf-8");
         return;
     }
@@ -425,67 +403,220 @@ static void on_request(struct evhttp_request *req, void *arg)
     reply_error(w, req, 404, VW_E_UNKNOWN_OP, "no such route; see docs/openapi.yaml");
 }
 
-/* ---- counting connections ------------------------------------------------
- * libevent 2.1's evhttp has no connection cap and no new-connection hook.
- * evhttp asks us for each connection's bufferevent (on_new_conn) and then
- * builds the connection around it in the same call; the `adopt` event,
- * made active there, runs right after (same loop turn, before any I/O of the
- * new connection) and finds the connection through the bufferevent's
- * callback argument, to count it and be told of its close. (Known limit:
- * should evhttp fail to build a connection around our bufferevent -- out of
- * memory -- it frees it, and the pointer in `fresh` would dangle until
- * adopt; libevent 2.1 offers no hook to learn of it.) */
+/* ---- connections ---------------------------------------------------------- */
 
-static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+static void conn_to(hconn *c, hconn_state next);
+static void conn_process(hconn *c);
+
+/* An answer the connection gives itself (a head it cannot take), then
+ * closes. */
+static void refuse(hconn *c, int status, const char *message)
 {
-    hconn *c = arg;
     hworker *w = c->w;
-    (void)evcon;
-    LIST_REMOVE(c, link);
-    event_free(c->deadline);
-    free(c);
-    atomic_fetch_sub_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
+    vw_hreq *req = &w->req;
+    memset(&req->in, 0, sizeof req->in);
+    req->in.minor = 1;
+    req->in.path = "";
+    req->out = bufferevent_get_output(c->bev);
+    vw_hreq_reset(req);
+    req->close = true;
+    reply_error(w, req, status,
+                status == 413 || status == 414 || status == 431 ? VW_E_TOO_LARGE : VW_E_BAD_REQUEST,
+                message);
+    conn_to(c, HC_CLOSING);
 }
 
-/* Draining: connections idle this long are closed (answers in progress keep
- * their connection as long as they move). */
-static void drain_idle_timeout(hworker *w, struct evhttp_connection *evcon)
+/* The one transition function. CLOSED frees c: the caller returns at once. */
+static void conn_to(hconn *c, hconn_state next)
 {
-    double s = w->h->env.cfg->drain_timeout < 0.5 ? w->h->env.cfg->drain_timeout : 0.5;
-    struct timeval tv = vw_time_tv(s < 0.001 ? 0.001 : s);
-    evhttp_connection_set_timeout_tv(evcon, &tv);
-}
-
-/* Every response starts with its status line, added to an empty output
- * buffer (evhttp answers one request at a time): count it by status here,
- * ours and libevent's own (400, 413, 501) alike. */
-static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
-{
-    hconn *c = arg;
     hworker *w = c->w;
-    char line[16];
-    if (info->orig_size != 0 || info->n_added < 12 ||
-        evbuffer_copyout(buf, line, 12) != 12 || memcmp(line, "HTTP/1.", 7) != 0)
-        return;
-    event_del(c->deadline); /* answered: the request was complete */
-    line[12] = '\0';
-    int status = atoi(line + 9);
-    atomic_fetch_add_explicit(&w->h->stats.by_status[vw_http_status_index(status)], 1,
-                              memory_order_relaxed);
-}
-
-/* The request head deadline (evhttp's own timer is an inactivity timer): a
- * request must be complete within http_timeout of its first bytes, so a
- * client trickling its headers is cut off. Armed by the first bytes after
- * an answer, disarmed when the next answer starts (on_output). */
-static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
-{
-    hconn *c = arg;
-    (void)buf;
-    if (info->n_added > 0 && !event_pending(c->deadline, EV_TIMEOUT, NULL)) {
-        struct timeval tv = vw_time_tv(c->w->h->env.cfg->http_timeout);
-        event_add(c->deadline, &tv);
+    switch (next) {
+    case HC_READING:
+        c->state = HC_READING;
+        bufferevent_enable(c->bev, EV_READ);
+        break;
+    case HC_BACKPRESSURE:
+        c->state = HC_BACKPRESSURE;
+        bufferevent_disable(c->bev, EV_READ);
+        break;
+    case HC_CLOSING:
+        c->state = HC_CLOSING;
+        event_del(c->deadline);
+        event_del(c->resume);
+        bufferevent_disable(c->bev, EV_READ);
+        /* (never freed from here: callers go on using c; on_write, or
+         * on_resume when nothing is queued, moves on to LINGER) */
+        if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+            event_active(c->resume, EV_TIMEOUT, 0);
+        break;
+    case HC_LINGER: {
+        double s = w->h->env.cfg->http_timeout < VW_HTTP_LINGER ? w->h->env.cfg->http_timeout
+                                                                : VW_HTTP_LINGER;
+        struct timeval tv = vw_time_tv(s);
+        struct evbuffer *in = bufferevent_get_input(c->bev);
+        if (c->eof || shutdown(bufferevent_getfd(c->bev), SHUT_WR) != 0) {
+            conn_to(c, HC_CLOSED); /* the peer is done already, or gone */
+            break;
+        }
+        c->state = HC_LINGER;
+        evbuffer_drain(in, evbuffer_get_length(in));
+        bufferevent_set_timeouts(c->bev, &tv, &tv);
+        bufferevent_enable(c->bev, EV_READ);
+        break;
     }
+    case HC_CLOSED:
+        c->state = HC_CLOSED;
+        LIST_REMOVE(c, link);
+        event_free(c->deadline);
+        event_free(c->resume);
+        bufferevent_free(c->bev);
+        free(c);
+        atomic_fetch_sub_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
+        break;
+    }
+}
+
+/* One complete head at the start of the input: parse it, answer it.
+ * Returns false when the connection stops reading (closing). */
+static bool conn_request(hconn *c, const char *p, size_t hl)
+{
+    hworker *w = c->w;
+    const vw_config *cfg = w->h->env.cfg;
+    vw_hreq *req = &w->req;
+    memcpy(w->head, p, hl);
+    evbuffer_drain(bufferevent_get_input(c->bev), hl);
+    if (vw_http1_parse(w->head, hl, &req->in) != 0) {
+        refuse(c, req->in.err_status, req->in.err_message);
+        return false;
+    }
+    req->out = bufferevent_get_output(c->bev);
+    vw_hreq_reset(req);
+    req->close = !req->in.keep_alive;
+    if (req->in.content_length > cfg->http_max_body) {
+        refuse(c, 413, "the request body exceeds http_max_body");
+        return false;
+    }
+    c->discard = req->in.content_length;
+    on_request(w, req);
+    if (!req->sent) { /* every route answers; should one not, say so rather than hang */
+        error_body(req, VW_E_INTERNAL, "no answer");
+        req->close = true;
+        vw_hreq_send(req, 500);
+    }
+    if (req->close) {
+        conn_to(c, HC_CLOSING);
+        return false;
+    }
+    return true;
+}
+
+/* Answers the complete requests in the input, at most `batch` of them. */
+static void conn_process(hconn *c)
+{
+    hworker *w = c->w;
+    const vw_config *cfg = w->h->env.cfg;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    int done = 0;
+    while (c->state == HC_READING) {
+        if (c->discard > 0) {
+            size_t k = evbuffer_get_length(in);
+            k = k < c->discard ? k : (size_t)c->discard;
+            evbuffer_drain(in, k);
+            c->discard -= k;
+            if (c->discard > 0)
+                break;
+        }
+        size_t avail = evbuffer_get_length(in);
+        if (avail == 0) {
+            event_del(c->deadline);
+            break;
+        }
+        if (done == cfg->batch) { /* the others' turn; go on after their I/O */
+            event_active(c->resume, EV_TIMEOUT, 0);
+            return;
+        }
+        size_t look = avail < cfg->http_max_header ? avail : cfg->http_max_header;
+        const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)look);
+        size_t hl = p ? vw_http1_head_end(p, look) : 0;
+        if (p == NULL) {
+            conn_to(c, HC_CLOSED); /* out of memory */
+            return;
+        }
+        if (hl == 0) {
+            if (look == cfg->http_max_header) {
+                if (memchr(p, '\n', look) == NULL)
+                    refuse(c, 414, "the request line exceeds http_max_header");
+                else
+                    refuse(c, 431, "the request head exceeds http_max_header");
+                break;
+            }
+            if (!event_pending(c->deadline, EV_TIMEOUT, NULL)) { /* its first bytes */
+                struct timeval tv = vw_time_tv(cfg->http_timeout);
+                event_add(c->deadline, &tv);
+            }
+            break;
+        }
+        event_del(c->deadline); /* complete */
+        done++;
+        if (!conn_request(c, p, hl))
+            break;
+        if (evbuffer_get_length(bufferevent_get_output(c->bev)) > cfg->output_high_water)
+            conn_to(c, HC_BACKPRESSURE);
+    }
+    if (c->state == HC_READING && c->eof) /* half-closed: all it sent is answered */
+        conn_to(c, HC_CLOSING);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    hconn *c = arg;
+    if (c->state == HC_CLOSING || c->state == HC_LINGER) { /* nothing more is answered */
+        struct evbuffer *in = bufferevent_get_input(bev);
+        evbuffer_drain(in, evbuffer_get_length(in));
+        return;
+    }
+    if (c->state == HC_READING && !event_pending(c->resume, EV_TIMEOUT, NULL))
+        conn_process(c);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    hconn *c = arg;
+    if (c->state == HC_READING)
+        conn_process(c);
+    else if (c->state == HC_CLOSING && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        conn_to(c, HC_LINGER);
+}
+
+/* Everything queued is written. */
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    hconn *c = arg;
+    if (c->state == HC_CLOSING) {
+        conn_to(c, HC_LINGER);
+    } else if (c->state == HC_BACKPRESSURE) {
+        conn_to(c, HC_READING);
+        conn_process(c);
+    }
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    hconn *c = arg;
+    (void)bev;
+    if ((what & BEV_EVENT_EOF) && c->state != HC_LINGER) {
+        c->eof = true;
+        if (c->state == HC_READING && !event_pending(c->resume, EV_TIMEOUT, NULL))
+            conn_process(c); /* closes once its answers are out */
+        return;
+    }
+    /* an error, no progress within http_timeout (idle keep-alive, a stalled
+     * answer), or the end of a linger: gone */
+    conn_to(c, HC_CLOSED);
 }
 
 static void on_head_deadline(evutil_socket_t fd, short what, void *arg)
@@ -495,58 +626,62 @@ static void on_head_deadline(evutil_socket_t fd, short what, void *arg)
     (void)what;
     vw_log(VW_LOG_DEBUG, "http%d: closing a connection: request not complete within "
            "http_timeout of its first bytes", c->w->index);
-    evhttp_connection_free(c->evcon); /* its close callback frees c */
+    conn_to(c, HC_CLOSED);
 }
 
-static void on_adopt(evutil_socket_t fd, short what, void *arg)
+/* Draining: connections idle this long are closed (answers in progress keep
+ * their connection as long as they move). */
+static void drain_idle_timeout(hworker *w, hconn *c)
 {
-    hworker *w = arg;
-    (void)fd;
-    (void)what;
-    for (int i = 0; i < w->n_fresh; i++) {
-        void *cbarg = NULL;
-        bufferevent_getcb(w->fresh[i], NULL, NULL, NULL, &cbarg);
-        hconn *c = cbarg ? calloc(1, sizeof *c) : NULL;
-        if (c)
-            c->deadline = evtimer_new(w->base, on_head_deadline, c);
-        if (c == NULL || c->deadline == NULL) {
-            free(c);
-            continue; /* not counted: out of memory */
-        }
-        c->w = w;
-        c->evcon = cbarg;
-        /* An answer leaves as headers + body: without TCP_NODELAY the body
-         * waits for the client's delayed ACK (~40 ms per keep-alive request). */
-        evutil_socket_t sfd = bufferevent_getfd(w->fresh[i]);
-        int one = 1;
-        if (sfd >= 0)
-            (void)setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        LIST_INSERT_HEAD(&w->conns, c, link);
-        evhttp_connection_set_closecb(cbarg, on_conn_close, c);
-        evbuffer_add_cb(bufferevent_get_output(w->fresh[i]), on_output, c);
-        evbuffer_add_cb(bufferevent_get_input(w->fresh[i]), on_input, c);
-        atomic_fetch_add_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
-        if (w->draining)
-            drain_idle_timeout(w, cbarg);
-    }
-    w->n_fresh = 0;
+    double s = w->h->env.cfg->drain_timeout < 0.5 ? w->h->env.cfg->drain_timeout : 0.5;
+    struct timeval tv = vw_time_tv(s < 0.001 ? 0.001 : s);
+    struct timeval wt = vw_time_tv(w->h->env.cfg->http_timeout);
+    bufferevent_set_timeouts(c->bev, &tv, &wt);
 }
 
-static struct bufferevent *on_new_conn(struct event_base *base, void *arg)
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
 {
     hworker *w = arg;
+    const vw_config *cfg = w->h->env.cfg;
+    (void)l;
+    (void)sa;
+    (void)salen;
     atomic_fetch_add_explicit(&w->h->stats.conn_total, 1, memory_order_relaxed);
-    /* The connections of the earlier bufferevents are complete by now
-     * (evhttp built each before accepting the next): adopt them when the
-     * list is full, so a burst of accepts in one loop turn loses none. */
-    if (w->n_fresh == (int)(sizeof w->fresh / sizeof w->fresh[0]))
-        on_adopt(-1, 0, w);
-    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    if (bev) {
-        w->fresh[w->n_fresh++] = bev;
-        event_active(w->adopt, EV_TIMEOUT, 0);
+    hconn *c = calloc(1, sizeof *c);
+    if (c) {
+        c->w = w;
+        c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+        c->deadline = evtimer_new(w->base, on_head_deadline, c);
+        c->resume = event_new(w->base, -1, 0, on_resume, c);
     }
-    return bev;
+    if (c == NULL || c->bev == NULL || c->deadline == NULL || c->resume == NULL) {
+        if (c && c->bev)
+            bufferevent_free(c->bev);
+        else
+            close(fd);
+        if (c && c->deadline)
+            event_free(c->deadline);
+        if (c && c->resume)
+            event_free(c->resume);
+        free(c);
+        return; /* out of memory: not counted, closed */
+    }
+    /* An answer leaves as one write: without TCP_NODELAY a second segment
+     * waits for the client's delayed ACK (~40 ms per keep-alive request). */
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct timeval tv = vw_time_tv(cfg->http_timeout);
+    bufferevent_set_timeouts(c->bev, &tv, &tv);
+    bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+    /* libevent writes at most 16 KiB per loop turn by default: a pipelined
+     * batch of answers (16 x ~7 KB) would take eight turns */
+    bufferevent_set_max_single_write(c->bev, 256 * 1024);
+    LIST_INSERT_HEAD(&w->conns, c, link);
+    atomic_fetch_add_explicit(&w->h->stats.conn_open, 1, memory_order_relaxed);
+    if (w->draining)
+        drain_idle_timeout(w, c);
+    conn_to(c, HC_READING);
 }
 
 /* ---- draining (SIGTERM) ---------------------------------------------------
@@ -559,7 +694,7 @@ static void on_drain_check(evutil_socket_t fd, short what, void *arg)
     hworker *w = arg;
     (void)fd;
     (void)what;
-    if (LIST_EMPTY(&w->conns) && w->n_fresh == 0)
+    if (LIST_EMPTY(&w->conns))
         event_base_loopbreak(w->base);
 }
 
@@ -574,12 +709,12 @@ static void on_drain_start(evutil_socket_t fd, short what, void *arg)
     w->draining = true;
     vw_accept_guard_free(w->guard); /* (it points at the listener freed next) */
     w->guard = NULL;
-    if (w->bound)
-        evhttp_del_accept_socket(w->http, w->bound);
-    w->bound = NULL;
+    if (w->listener)
+        evconnlistener_free(w->listener);
+    w->listener = NULL;
     hconn *c;
     LIST_FOREACH(c, &w->conns, link)
-        drain_idle_timeout(w, c->evcon);
+        drain_idle_timeout(w, c);
     event_add(w->drain_check, &every);
     event_base_loopexit(w->base, &dl);
     on_drain_check(-1, 0, w);
@@ -597,39 +732,73 @@ static void *hworker_main(void *arg)
 static int hworker_init(vw_http *h, hworker *w, int index, vw_err *err)
 {
     const vw_config *cfg = h->env.cfg;
-    struct timeval tv = vw_time_tv(cfg->http_timeout);
     w->index = index;
     LIST_INIT(&w->conns);
     w->h = h;
     msgpack_zone_init(&w->zone, 8192);
-    msgpack_sbuffer_init(&w->req);
+    msgpack_sbuffer_init(&w->mreq);
     msgpack_sbuffer_init(&w->resp);
     w->packcache = vw_packcache_new((size_t)cfg->answer_cache);
     w->jsoncache = vw_jsoncache_new((size_t)cfg->http_json_cache);
-    w->base = event_base_new();
-    w->http = w->base ? evhttp_new(w->base) : NULL;
-    w->adopt = w->base ? event_new(w->base, -1, 0, on_adopt, w) : NULL;
+    w->head = malloc(cfg->http_max_header);
+    w->req.body = evbuffer_new();
+    w->req.stats = &h->stats;
+    /* The changelist folds a connection's read-off/write-on of one loop
+     * turn into one epoll_ctl. (Safe here: no fd of this base is dup'ed
+     * into another registration of the same base.) */
+    struct event_config *ecfg = event_config_new();
+    if (ecfg)
+        event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    w->base = ecfg ? event_base_new_with_config(ecfg) : NULL;
+    if (ecfg)
+        event_config_free(ecfg);
     w->drain_check = w->base ? event_new(w->base, -1, EV_PERSIST, on_drain_check, w) : NULL;
-    if (w->http == NULL || w->adopt == NULL || w->drain_check == NULL)
+    if (w->drain_check == NULL || w->head == NULL || w->req.body == NULL)
         return vw_err_set(err, VW_E_INTERNAL, "cannot create HTTP worker %d", index);
-    evhttp_set_gencb(w->http, on_request, w);
-    evhttp_set_bevcb(w->http, on_new_conn, w);
-    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-                                            EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-    evhttp_set_max_headers_size(w->http, (ev_ssize_t)cfg->http_max_header);
-    evhttp_set_max_body_size(w->http, (ev_ssize_t)cfg->http_max_body);
-    evhttp_set_timeout_tv(w->http, &tv);
-    evhttp_set_default_content_type(w->http, "application/json");
     return 0;
+}
+
+/* Binds cfg->http_listen; the listening socket (non-blocking), or -1. */
+static int http_bind(const char *addr, vw_err *err)
+{
+    char host[256], port[32];
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    vw_err why;
+    if (vw_hostport_split(addr, host, sizeof host, port, sizeof port, &why) != 0) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen: %s", why.message);
+        return -1;
+    }
+    char *end;
+    long pn = strtol(port, &end, 10);
+    if (*end || pn < 0 || pn > 65535) {
+        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen: bad port '%s'", port);
+        return -1;
+    }
+    int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
+    if (rc != 0) {
+        vw_err_set(err, VW_E_CONNECT, "cannot resolve %s: %s", addr, gai_strerror(rc));
+        return -1;
+    }
+    int one = 1;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        if (fd >= 0)
+            close(fd);
+        fd = -1;
+        vw_err_set(err, VW_E_CONNECT, "cannot listen (HTTP) on %s", addr);
+    }
+    freeaddrinfo(ai);
+    return fd;
 }
 
 vw_http *vw_http_new(const vw_http_env *env, vw_err *err)
 {
     const vw_config *cfg = env->cfg;
-    char host[256], port[32];
     vw_http *h = calloc(1, sizeof *h);
+    int fd = -1;
     if (h == NULL) {
         vw_err_set(err, VW_E_INTERNAL, "out of memory");
         return NULL;
@@ -641,42 +810,23 @@ vw_http *vw_http_new(const vw_http_env *env, vw_err *err)
         vw_err_set(err, VW_E_INTERNAL, "out of memory");
         goto fail;
     }
-    vw_err why;
-    if (vw_hostport_split(cfg->http_listen, host, sizeof host, port, sizeof port, &why) != 0) {
-        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen: %s", why.message);
+    if ((fd = http_bind(cfg->http_listen, err)) < 0)
         goto fail;
-    }
-    char *end;
-    long pn = strtol(port, &end, 10);
-    if (*end || pn < 0 || pn > 65535) {
-        vw_err_set(err, VW_E_BAD_REQUEST, "http_listen: bad port '%s'", port);
-        goto fail;
-    }
-    int fd = -1;
     for (int i = 0; i < h->n; i++) {
-        struct evhttp_bound_socket *bs;
         if (hworker_init(h, &h->w[i], i, err) != 0)
             goto fail;
-        if (i == 0) {
-            bs = evhttp_bind_socket_with_handle(h->w[0].http, host, (ev_uint16_t)pn);
-            if (bs == NULL) {
-                vw_err_set(err, VW_E_CONNECT, "cannot listen (HTTP) on %s", cfg->http_listen);
-                goto fail;
-            }
-            fd = evhttp_bound_socket_get_fd(bs);
-        } else {
-            /* Each evhttp closes its own copy of the listening socket. */
-            int dfd = dup(fd);
-            bs = dfd < 0 ? NULL : evhttp_accept_socket_with_handle(h->w[i].http, dfd);
-            if (bs == NULL) {
-                if (dfd >= 0)
-                    close(dfd);
-                vw_err_set(err, VW_E_INTERNAL, "cannot share the HTTP socket with worker %d", i);
-                goto fail;
-            }
+        /* Each listener closes its own copy of the listening socket. */
+        int lfd = i == 0 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        h->w[i].listener = lfd < 0 ? NULL
+                                   : evconnlistener_new(h->w[i].base, on_accept, &h->w[i],
+                                                        LEV_OPT_CLOSE_ON_FREE, -1, lfd);
+        if (h->w[i].listener == NULL) {
+            if (lfd >= 0 && i > 0)
+                close(lfd);
+            vw_err_set(err, VW_E_INTERNAL, "cannot share the HTTP socket with worker %d", i);
+            goto fail;
         }
-        h->w[i].bound = bs;
-        h->w[i].guard = vw_accept_guard_new(evhttp_bound_socket_get_listener(bs), "HTTP");
+        h->w[i].guard = vw_accept_guard_new(h->w[i].listener, "HTTP");
     }
     if (vw_write_port_file(cfg->http_port_file, fd, "HTTP gateway", err) != 0)
         goto fail;
@@ -691,6 +841,8 @@ vw_http *vw_http_new(const vw_http_env *env, vw_err *err)
     return h;
 
 fail:
+    if (fd >= 0 && (h->w == NULL || h->w[0].listener == NULL))
+        close(fd); /* not yet owned by worker 0's listener */
     vw_http_free(h);
     return NULL;
 }
@@ -720,17 +872,20 @@ void vw_http_free(vw_http *h)
         hworker *w = &h->w[i];
         if (w->h == NULL)
             continue; /* never initialised */
+        while (!LIST_EMPTY(&w->conns)) /* left at drain_timeout */
+            conn_to(LIST_FIRST(&w->conns), HC_CLOSED);
         vw_accept_guard_free(w->guard);
-        if (w->http)
-            evhttp_free(w->http);
-        if (w->adopt)
-            event_free(w->adopt);
+        if (w->listener)
+            evconnlistener_free(w->listener);
         if (w->drain_check)
             event_free(w->drain_check);
         if (w->base)
             event_base_free(w->base);
+        if (w->req.body)
+            evbuffer_free(w->req.body);
+        free(w->head);
         msgpack_zone_destroy(&w->zone);
-        msgpack_sbuffer_destroy(&w->req);
+        msgpack_sbuffer_destroy(&w->mreq);
         msgpack_sbuffer_destroy(&w->resp);
         vw_packcache_free(w->packcache);
         vw_jsoncache_free(w->jsoncache);

@@ -1,7 +1,8 @@
-/* http.h -- verwijsd's HTTP/JSON gateway (libevent evhttp): the ops
- * of PROTOCOL.md as GET routes (docs/openapi.yaml), /healthz, /readyz and
- * /metrics. Threads of its own, each an event_base with an evhttp accepting
- * on the one shared listening socket. Implemented in http.c; the
+/* http.h -- verwijsd's HTTP/JSON gateway: the ops of PROTOCOL.md as GET
+ * routes (docs/openapi.yaml), /healthz, /readyz, /metrics, /fhir/ and /ui/.
+ * Threads of its own, each an event_base with a listener accepting on the
+ * one shared listening socket, and HTTP/1.1 connections of its own
+ * (http1.c parses, http_reply.c answers). Implemented in http.c; the
  * Prometheus text in metrics.c. */
 #ifndef VW_DAEMON_HTTP_H
 #define VW_DAEMON_HTTP_H
@@ -25,14 +26,14 @@ typedef struct vw_http_env {
 
 /* HTTP-level counters (answers the gateway gives itself: routes, methods,
  * limits) -- ops answers are counted in vw_ops_stats. */
-#define VW_HTTP_STATUSES 11
+#define VW_HTTP_STATUSES 14
 typedef struct vw_http_stats {
     atomic_ullong conn_total;                 /* connections accepted */
     /* (FHIR requests are counted in vw_ops_stats, slot VW_OPS_FHIR) */
     atomic_llong conn_open;                   /* open (from their first byte to the close) */
     atomic_ullong conn_rejected;              /* answered 503 over http_max_connections */
-    /* every response written, counted from its status line on the wire (so
-     * libevent's own 400/413/501 answers are in too); index:
+    /* every response written, counted as its status line is written
+     * (refused heads too: 400, 413, 414, 431, 501, 505); index:
      * vw_http_status_index() */
     atomic_ullong by_status[VW_HTTP_STATUSES];
 } vw_http_stats;
@@ -40,12 +41,6 @@ int vw_http_status_index(int status);  /* the last index counts any other status
 int vw_http_status_of_index(int index); /* 0 for "other" */
 
 typedef struct vw_http vw_http;
-
-/* Sends the answer built in req's output buffer: with Content-Length always,
- * and for a HEAD request the headers only (the GET answer's length). Every
- * answer of the gateway (API, FHIR, /ui/) goes out through here. */
-struct evhttp_request;
-void vw_http_send_reply(struct evhttp_request *req, int status, const char *reason_phrase);
 
 /* Binds cfg->http_listen, writes http_port_file, starts the threads. */
 vw_http *vw_http_new(const vw_http_env *env, vw_err *err);

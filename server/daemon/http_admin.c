@@ -82,11 +82,27 @@ static const char *reason(int status)
     }
 }
 
+/* Every answer says its length, and a HEAD answer is the GET one without
+ * its body (evhttp would send the body and no Content-Length, which
+ * desynchronises a keep-alive connection). */
+static void admin_send(struct evhttp_request *req, int status)
+{
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    struct evbuffer *body = evhttp_request_get_output_buffer(req);
+    char len[24];
+    snprintf(len, sizeof len, "%zu", evbuffer_get_length(body));
+    evhttp_remove_header(oh, "Content-Length");
+    evhttp_add_header(oh, "Content-Length", len);
+    if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+        evbuffer_drain(body, evbuffer_get_length(body));
+    evhttp_send_reply(req, status, reason(status), NULL);
+}
+
 static void send_json(struct evhttp_request *req, int status)
 {
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
     evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
-    vw_http_send_reply(req, status, reason(status));
+    admin_send(req, status);
 }
 
 static void send_error(struct evhttp_request *req, int status, const char *code, const char *msg)

@@ -10,7 +10,6 @@
 #include "http_negotiate.h"
 
 #include <event2/buffer.h>
-#include <event2/keyvalq_struct.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,40 +40,37 @@ static bool origin_allowed(const char *list, const char *origin)
     return false;
 }
 
-void vw_http_cors(const vw_config *cfg, struct evhttp_request *req)
+void vw_http_cors(const vw_config *cfg, vw_hreq *req)
 {
-    const char *origin = evhttp_find_header(evhttp_request_get_input_headers(req), "Origin");
-    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    const char *origin = vw_hreq_header(req, "Origin");
     if (cfg->http_cors_origins[0] == '\0')
         return;
-    evhttp_add_header(oh, "Vary", "Origin");
+    vw_hreq_add_header(req, "Vary", "Origin");
     if (!origin_allowed(cfg->http_cors_origins, origin))
         return;
     /* "*" answers "*" (no credentials are ever involved); a list echoes the
      * one origin that matched. */
-    evhttp_add_header(oh, "Access-Control-Allow-Origin",
+    vw_hreq_add_header(req, "Access-Control-Allow-Origin",
                       strcmp(cfg->http_cors_origins, "*") == 0 ? "*" : origin);
-    evhttp_add_header(oh, "Access-Control-Expose-Headers", "ETag, Content-Length");
+    vw_hreq_add_header(req, "Access-Control-Expose-Headers", "ETag, Content-Length");
 }
 
-int vw_http_preflight(const vw_config *cfg, struct evhttp_request *req)
+int vw_http_preflight(const vw_config *cfg, vw_hreq *req)
 {
-    struct evkeyvalq *ih = evhttp_request_get_input_headers(req);
-    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-    const char *origin = evhttp_find_header(ih, "Origin");
-    const char *method = evhttp_find_header(ih, "Access-Control-Request-Method");
-    evhttp_add_header(oh, "Allow", "GET, HEAD, OPTIONS");
+    const char *origin = vw_hreq_header(req, "Origin");
+    const char *method = vw_hreq_header(req, "Access-Control-Request-Method");
+    vw_hreq_add_header(req, "Allow", "GET, HEAD, OPTIONS");
     if (origin == NULL || method == NULL) /* a plain OPTIONS: what may be used here */
         return 204;
     vw_http_cors(cfg, req);
     if (!origin_allowed(cfg->http_cors_origins, origin) ||
         (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
         return 403;
-    evhttp_add_header(oh, "Access-Control-Allow-Methods", "GET, HEAD");
+    vw_hreq_add_header(req, "Access-Control-Allow-Methods", "GET, HEAD");
     /* Only the headers a reading client needs; anything else is not allowed. */
-    evhttp_add_header(oh, "Access-Control-Allow-Headers",
+    vw_hreq_add_header(req, "Access-Control-Allow-Headers",
                       "Accept, Accept-Language, If-None-Match, Content-Type");
-    evhttp_add_header(oh, "Access-Control-Max-Age", "600");
+    vw_hreq_add_header(req, "Access-Control-Max-Age", "600");
     return 204;
 }
 
@@ -237,34 +233,32 @@ out:
     return rc;
 }
 
-int vw_http_negotiate(struct evhttp_request *req, int status)
+int vw_http_negotiate(vw_hreq *req, int status)
 {
-    enum evhttp_cmd_type m = evhttp_request_get_command(req);
-    struct evbuffer *body = evhttp_request_get_output_buffer(req);
-    if (status != 200 || (m != EVHTTP_REQ_GET && m != EVHTTP_REQ_HEAD) ||
+    vw_http1_method m = vw_hreq_method(req);
+    struct evbuffer *body = vw_hreq_body(req);
+    if (status != 200 || (m != VW_HTTP1_GET && m != VW_HTTP1_HEAD) ||
         evbuffer_get_length(body) < VW_HTTP_NEGOTIATE_MIN)
         return status;
-    struct evkeyvalq *ih = evhttp_request_get_input_headers(req);
-    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-    bool gz = accepts_gzip(evhttp_find_header(ih, "Accept-Encoding"));
+    bool gz = accepts_gzip(vw_hreq_header(req, "Accept-Encoding"));
     char tag[40], gztag[48];
     if (body_tag(body, tag) != 0)
         return status;
     snprintf(gztag, sizeof gztag, "%.33s-gz\"", tag);
     /* Which representation this client gets decides its tag. */
-    evhttp_add_header(oh, "Vary", "Accept-Encoding");
-    const char *inm = evhttp_find_header(ih, "If-None-Match");
+    vw_hreq_add_header(req, "Vary", "Accept-Encoding");
+    const char *inm = vw_hreq_header(req, "If-None-Match");
     bool plain_hit = none_match(inm, tag), gz_hit = gz && none_match(inm, gztag);
     if (plain_hit || gz_hit) {
-        evhttp_add_header(oh, "ETag", gz_hit ? gztag : tag);
+        vw_hreq_add_header(req, "ETag", gz_hit ? gztag : tag);
         evbuffer_drain(body, evbuffer_get_length(body));
         return 304;
     }
     if (gz && gzip_body(body) == 0) {
-        evhttp_add_header(oh, "Content-Encoding", "gzip");
-        evhttp_add_header(oh, "ETag", gztag);
+        vw_hreq_add_header(req, "Content-Encoding", "gzip");
+        vw_hreq_add_header(req, "ETag", gztag);
     } else {
-        evhttp_add_header(oh, "ETag", tag);
+        vw_hreq_add_header(req, "ETag", tag);
     }
     return status;
 }

@@ -6,10 +6,10 @@
 #ifndef VW_HTTP_NEGOTIATE_H
 #define VW_HTTP_NEGOTIATE_H
 
-#include <event2/http.h>
 #include <stdbool.h>
 
 #include "config.h"
+#include "http_req.h"
 
 /* Answers at least this large get an ETag and, when accepted, gzip: small
  * answers gain nothing and would pay for the hash. */
@@ -17,12 +17,12 @@
 
 /* Adds Access-Control-Allow-Origin (and Vary: Origin) when the request's
  * Origin is allowed by cfg->http_cors_origins. */
-void vw_http_cors(const vw_config *cfg, struct evhttp_request *req);
+void vw_http_cors(const vw_config *cfg, vw_hreq *req);
 /* A CORS preflight (OPTIONS): fills the headers and returns the status to
  * send with an empty body (204 allowed, 403 for an origin not allowed). */
-int vw_http_preflight(const vw_config *cfg, struct evhttp_request *req);
+int vw_http_preflight(const vw_config *cfg, vw_hreq *req);
 /* For a 200 answer to GET/HEAD: ETag, then 304 when If-None-Match matches
  * (body dropped), else gzip when accepted. Returns the status to send. */
-int vw_http_negotiate(struct evhttp_request *req, int status);
+int vw_http_negotiate(vw_hreq *req, int status);
 
 #endif

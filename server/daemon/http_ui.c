@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
-#include <event2/http.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -64,22 +63,9 @@ static const char *ctype_of(const char *name)
     return NULL;
 }
 
-static const char *reason(int status)
-{
-    switch (status) {
-    case 200: return "OK";
-    case 301: return "Moved Permanently";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 413: return "Content Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Internal Server Error";
-    }
-}
-
 /* ---- replies ---------------------------------------------------------------- */
 
-static void security_headers(const vw_http_ui_ctx *c, struct evkeyvalq *oh)
+static void security_headers(const vw_http_ui_ctx *c, vw_hreq *req)
 {
     /* The tile host's origin: scheme://host[:port] of the template (its
      * characters were checked when the key was set, config.c). */
@@ -96,24 +82,23 @@ static void security_headers(const vw_http_ui_ctx *c, struct evkeyvalq *oh)
              "blob:%s; connect-src 'self'; base-uri 'none'; form-action 'self'; "
              "frame-ancestors 'none'",
              tiles);
-    evhttp_add_header(oh, "Content-Security-Policy", csp);
-    evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
-    evhttp_add_header(oh, "X-Frame-Options", "DENY");
-    evhttp_add_header(oh, "Referrer-Policy", "no-referrer");
+    vw_hreq_add_header(req, "Content-Security-Policy", csp);
+    vw_hreq_add_header(req, "X-Content-Type-Options", "nosniff");
+    vw_hreq_add_header(req, "X-Frame-Options", "DENY");
+    vw_hreq_add_header(req, "Referrer-Policy", "no-referrer");
 }
 
 /* cache: "no-cache" for the page (revalidate: it changes with the package),
  * "public, max-age=86400" for Leaflet, "no-store" for answers to queries. */
-static void ui_send(const vw_http_ui_ctx *c, struct evhttp_request *req, int status,
+static void ui_send(const vw_http_ui_ctx *c, vw_hreq *req, int status,
                     const char *ctype, const char *cache)
 {
-    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
     if (c->draining)
-        evhttp_add_header(oh, "Connection", "close");
-    evhttp_add_header(oh, "Content-Type", ctype);
-    evhttp_add_header(oh, "Cache-Control", cache);
-    security_headers(c, oh);
-    vw_http_send_reply(req, status, reason(status));
+        vw_hreq_add_header(req, "Connection", "close");
+    vw_hreq_add_header(req, "Content-Type", ctype);
+    vw_hreq_add_header(req, "Cache-Control", cache);
+    security_headers(c, req);
+    vw_hreq_send(req, status);
 }
 
 static int sink_add(void *ctx, const char *p, size_t n)
@@ -121,10 +106,10 @@ static int sink_add(void *ctx, const char *p, size_t n)
     return evbuffer_add(ctx, p, n);
 }
 
-static void send_error(const vw_http_ui_ctx *c, struct evhttp_request *req, int status,
+static void send_error(const vw_http_ui_ctx *c, vw_hreq *req, int status,
                        const char *code, const char *message)
 {
-    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    struct evbuffer *b = vw_hreq_body(req);
     evbuffer_drain(b, evbuffer_get_length(b));
     vw_http_error_json(code, message, sink_add, b);
     evbuffer_add(b, "\n", 1);
@@ -173,7 +158,7 @@ static int open_below(const char *dir, const char *rel, bool nofollow)
     return -1;
 }
 
-static void serve_file(const vw_http_ui_ctx *c, struct evhttp_request *req, const char *dir,
+static void serve_file(const vw_http_ui_ctx *c, vw_hreq *req, const char *dir,
                        const char *rel, bool nofollow, const char *cache)
 {
     const char *ctype = ctype_of(rel);
@@ -191,7 +176,7 @@ static void serve_file(const vw_http_ui_ctx *c, struct evhttp_request *req, cons
         return;
     }
     /* evbuffer_add_file owns fd from here (sendfile/mmap where it can). */
-    if (evbuffer_add_file(evhttp_request_get_output_buffer(req), fd, 0, st.st_size) != 0) {
+    if (evbuffer_add_file(vw_hreq_body(req), fd, 0, st.st_size) != 0) {
         send_error(c, req, 500, VW_E_INTERNAL, "cannot read the file");
         return;
     }
@@ -217,7 +202,7 @@ static int add_json(struct evbuffer *b, const msgpack_sbuffer *sb)
 
 /* The tile template, the vocabulary (disciplines, base expertise tags) and
  * the problems of the refer op, so the page's choices are the server's. */
-static void serve_config(const vw_http_ui_ctx *c, struct evhttp_request *req)
+static void serve_config(const vw_http_ui_ctx *c, vw_hreq *req)
 {
     msgpack_sbuffer sb;
     msgpack_packer pk;
@@ -244,7 +229,7 @@ static void serve_config(const vw_http_ui_ctx *c, struct evhttp_request *req)
         vw_pack_kv_str(&pk, "label", pr->label);
         vw_pack_kv_str(&pk, "category", vw_problem_category_name(pr->category));
     }
-    int rc = add_json(evhttp_request_get_output_buffer(req), &sb);
+    int rc = add_json(vw_hreq_body(req), &sb);
     msgpack_sbuffer_destroy(&sb);
     if (rc != 0)
         send_error(c, req, 500, VW_E_INTERNAL, "the settings could not be written");
@@ -336,7 +321,7 @@ static int draw(export_kind kind, bool networks, const msgpack_object *res,
     return rc != 0 ? 500 : 200;
 }
 
-static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, const char *what,
+static void serve_export(const vw_http_ui_ctx *c, vw_hreq *req, const char *what,
                          const char *query)
 {
     size_t kind = 0;
@@ -359,7 +344,7 @@ static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, co
     const msgpack_object *res = NULL;
     int status = c->run(c->run_arg, req, networks ? "networks.map" : "coverage", q, &res);
     free(q);
-    struct evbuffer *b = evhttp_request_get_output_buffer(req);
+    struct evbuffer *b = vw_hreq_body(req);
     if (status != 200 || res == NULL) {
         ui_send(c, req, status, "application/json", "no-store");
         return;
@@ -386,7 +371,7 @@ static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, co
     if (status == 200) {
         evbuffer_drain(b, evbuffer_get_length(b));
         evbuffer_add(b, out, outlen);
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Disposition",
+        vw_hreq_add_header(req, "Content-Disposition",
                           exports[kind].disposition);
         ui_send(c, req, 200, exports[kind].ctype, "no-store");
     } else {
@@ -404,7 +389,7 @@ static void serve_export(const vw_http_ui_ctx *c, struct evhttp_request *req, co
 
 /* ---- routing ------------------------------------------------------------------ */
 
-void vw_http_ui_serve(const vw_http_ui_ctx *c, struct evhttp_request *req, const char *path,
+void vw_http_ui_serve(const vw_http_ui_ctx *c, vw_hreq *req, const char *path,
                       const char *query)
 {
     const vw_config *cfg = c->cfg;
@@ -414,7 +399,7 @@ void vw_http_ui_serve(const vw_http_ui_ctx *c, struct evhttp_request *req, const
         return;
     }
     if (strcmp(path, "/ui") == 0) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Location", "/ui/");
+        vw_hreq_add_header(req, "Location", "/ui/");
         ui_send(c, req, 301, "text/plain; charset=utf-8", "no-cache");
         return;
     }

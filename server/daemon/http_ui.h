@@ -11,15 +11,15 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "http_req.h"
 #include "server/engine/problems.h"
 
-struct evhttp_request;
 
 /* Runs a query op (never an admin op) for the exports and returns its HTTP
  * status (http.c): on 200 *result is the op's result as msgpack (valid until
  * the next op of this gateway worker), otherwise the JSON error answer is
  * left in req's output buffer. */
-typedef int (*vw_http_ui_op_fn)(void *arg, struct evhttp_request *req, const char *op,
+typedef int (*vw_http_ui_op_fn)(void *arg, vw_hreq *req, const char *op,
                                 const char *query, const msgpack_object **result);
 
 typedef struct vw_http_ui_ctx {
@@ -32,7 +32,7 @@ typedef struct vw_http_ui_ctx {
 
 /* Answers a GET/HEAD of `path` ("/ui" or "/ui/..."; raw, not decoded).
  * With http_ui_dir unset every such path is 404. */
-void vw_http_ui_serve(const vw_http_ui_ctx *c, struct evhttp_request *req, const char *path,
+void vw_http_ui_serve(const vw_http_ui_ctx *c, vw_hreq *req, const char *path,
                       const char *query);
 
 #endif

@@ -6,7 +6,7 @@ every documented parameter is known to the server (a valid value is never
 `bad_request`), every typed one rejects garbage with a JSON 400; missing
 required parameters, unknown parameters, unknown ids/postcodes, too many
 parameters and unknown routes answer the protocol's error codes with their
-fixed statuses; libevent's own limits (oversize header, oversize body) answer
+fixed statuses; the HTTP layer's limits (oversize header, oversize body) answer
 and the server keeps serving; /metrics parses as Prometheus text and counts
 exactly the op requests made here.
 
@@ -318,7 +318,7 @@ for target in ("/", "/v1", "/v1/nothing", "/v2/match?near=3511", "/v1/match/extr
     except (ValueError, KeyError, TypeError):
         fail(f"GET {target}: not a JSON error: {status} {data[:200]!r}")
 
-# libevent's own limits: oversize header, oversize body -- answered, server still serves
+# the HTTP layer's limits: oversize header, oversize body -- answered, server still serves
 status, _, _ = request("GET", "/healthz", headers={"X-Big": "a" * 20000})
 check(status in (400, 413, 431), f"oversize header: status {status}")
 status, _, _ = request("GET", "/v1/match?near=" + "1" * 20000)
@@ -329,7 +329,7 @@ s = socket.create_connection((HOST, PORT), timeout=10)
 s.sendall(b"BREW /v1/match HTTP/1.1\r\nHost: x\r\n\r\n")
 reply = s.recv(4096)
 s.close()
-# libevent refuses methods it does not know itself (501), before our callback
+# an unknown method is 405 (or a 4xx/501 from a stricter layer)
 check(reply.startswith(b"HTTP/1.1 4") or reply.startswith(b"HTTP/1.1 501"),
       f"unknown method: {reply[:40]!r}")
 status, _, _ = request("GET", "/healthz")

@@ -115,10 +115,10 @@ check "refused before the op: counted under refer/bad_request" test "$(( ${m1:-0
 check "refused before the op: in refer's latency histogram" test "$(( ${l1:-0} - ${l0:-0} ))" = 1
 check "stats totals count HTTP and FHIR requests (+ the stats call itself)" test "$((t1 - t0))" = 3
 
-# libevent's own answers (a head above http_max_header, a method it does not
+# The gateway's refusals (a head above http_max_header, a method it does not
 # know) are counted by status like ours.
 status_count() { curl -s "$H/metrics" | sed -n "s/^verwijs_http_responses_total{status=\"$1\"} //p"; }
-raw_status() { # REQUEST-BYTES -> the status libevent answered
+raw_status() { # REQUEST-BYTES -> the status answered
   python3 -c "
 import socket,sys
 s=socket.create_connection(('127.0.0.1',$HP)); s.settimeout(5)
@@ -131,7 +131,7 @@ for req in "$big" "FOO /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"; do
   before=$(status_count "$st")
   st2=$(raw_status "$req")
   after=$(status_count "$st")
-  check "libevent's own $st answer is counted ($before -> $after)" \
+  check "the refusal $st is counted ($before -> $after)" \
     test "$st" = "$st2" -a "$st" != 0 -a "$st" != 200 -a "${after:-0}" -gt "${before:-0}"
 done
 
