@@ -37,7 +37,7 @@
  * Answers that cannot be written within http_timeout close the connection.
  *
  * Every method reaches the router, so that anything but GET/HEAD/OPTIONS
- * gets a JSON 405 (and the connection closes: its body is not read).
+ * gets a JSON 405 (its body, within http_max_body, is skipped).
  * Request URIs are never logged: they hold postcodes; the debug line is the
  * ops layer's privacy-safe summary. */
 #include "http.h"
@@ -410,11 +410,12 @@ static void conn_process(hconn *c);
 
 /* An answer the connection gives itself (a head it cannot take), then
  * closes. */
-static void refuse(hconn *c, int status, const char *message)
+static void refuse(hconn *c, int status, const char *message, vw_http1_method m)
 {
     hworker *w = c->w;
     vw_hreq *req = &w->req;
     memset(&req->in, 0, sizeof req->in);
+    req->in.method = m; /* a HEAD is answered without a body */
     req->in.minor = 1;
     req->in.path = "";
     req->out = bufferevent_get_output(c->bev);
@@ -461,6 +462,7 @@ static void conn_to(hconn *c, hconn_state next)
         c->state = HC_LINGER;
         evbuffer_drain(in, evbuffer_get_length(in));
         bufferevent_set_timeouts(c->bev, &tv, &tv);
+        event_add(c->deadline, &tv); /* in all: a trickle does not extend it */
         bufferevent_enable(c->bev, EV_READ);
         break;
     }
@@ -486,17 +488,21 @@ static bool conn_request(hconn *c, const char *p, size_t hl)
     memcpy(w->head, p, hl);
     evbuffer_drain(bufferevent_get_input(c->bev), hl);
     if (vw_http1_parse(w->head, hl, &req->in) != 0) {
-        refuse(c, req->in.err_status, req->in.err_message);
+        refuse(c, req->in.err_status, req->in.err_message, req->in.method);
         return false;
     }
     req->out = bufferevent_get_output(c->bev);
     vw_hreq_reset(req);
     req->close = !req->in.keep_alive;
     if (req->in.content_length > cfg->http_max_body) {
-        refuse(c, 413, "the request body exceeds http_max_body");
+        refuse(c, 413, "the request body exceeds http_max_body", req->in.method);
         return false;
     }
     c->discard = req->in.content_length;
+    /* A client that waits for "100 Continue" before its body would have its
+     * next request taken for the body: end the connection after the answer. */
+    if (c->discard > 0 && vw_hreq_header(req, "Expect") != NULL)
+        req->close = true;
     on_request(w, req);
     if (!req->sent) { /* every route answers; should one not, say so rather than hang */
         error_body(req, VW_E_INTERNAL, "no answer");
@@ -523,8 +529,13 @@ static void conn_process(hconn *c)
             k = k < c->discard ? k : (size_t)c->discard;
             evbuffer_drain(in, k);
             c->discard -= k;
-            if (c->discard > 0)
+            if (c->discard > 0) { /* the body too must come within http_timeout */
+                if (!event_pending(c->deadline, EV_TIMEOUT, NULL)) {
+                    struct timeval tv = vw_time_tv(cfg->http_timeout);
+                    event_add(c->deadline, &tv);
+                }
                 break;
+            }
         }
         size_t avail = evbuffer_get_length(in);
         if (avail == 0) {
@@ -532,7 +543,8 @@ static void conn_process(hconn *c)
             break;
         }
         if (done == cfg->batch) { /* the others' turn; go on after their I/O */
-            event_active(c->resume, EV_TIMEOUT, 0);
+            struct timeval zero = {0, 0};
+            event_add(c->resume, &zero); /* a timer: runs after the next poll */
             return;
         }
         size_t look = avail < cfg->http_max_header ? avail : cfg->http_max_header;
@@ -545,9 +557,9 @@ static void conn_process(hconn *c)
         if (hl == 0) {
             if (look == cfg->http_max_header) {
                 if (memchr(p, '\n', look) == NULL)
-                    refuse(c, 414, "the request line exceeds http_max_header");
+                    refuse(c, 414, "the request line exceeds http_max_header", VW_HTTP1_GET);
                 else
-                    refuse(c, 431, "the request head exceeds http_max_header");
+                    refuse(c, 431, "the request head exceeds http_max_header", VW_HTTP1_GET);
                 break;
             }
             if (!event_pending(c->deadline, EV_TIMEOUT, NULL)) { /* its first bytes */
@@ -614,6 +626,13 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
             conn_process(c); /* closes once its answers are out */
         return;
     }
+    /* Not idle while an answer is still being written (a slow download):
+     * the write timeout watches that. */
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->state == HC_READING &&
+        evbuffer_get_length(bufferevent_get_output(c->bev)) > 0) {
+        bufferevent_enable(c->bev, EV_READ);
+        return;
+    }
     /* an error, no progress within http_timeout (idle keep-alive, a stalled
      * answer), or the end of a linger: gone */
     conn_to(c, HC_CLOSED);
@@ -624,8 +643,9 @@ static void on_head_deadline(evutil_socket_t fd, short what, void *arg)
     hconn *c = arg;
     (void)fd;
     (void)what;
-    vw_log(VW_LOG_DEBUG, "http%d: closing a connection: request not complete within "
-           "http_timeout of its first bytes", c->w->index);
+    if (c->state != HC_LINGER)
+        vw_log(VW_LOG_DEBUG, "http%d: closing a connection: request not complete within "
+               "http_timeout of its first bytes", c->w->index);
     conn_to(c, HC_CLOSED);
 }
 

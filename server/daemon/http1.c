@@ -136,6 +136,8 @@ static int parse_request_line(char *line, size_t l, vw_http1_req *r)
         char *auth = strstr(target, "//") + 2;
         char *slash = strchr(auth, '/');
         char *q = strchr(auth, '?');
+        if (slash == auth)
+            return fail(r, 400, "request target has no host"); /* "http:///p" */
         if (slash == NULL || (q != NULL && q < slash)) {
             /* "http://host" or "http://host?x": the path is "/" (RFC 9112
              * 3.2.2); put a '/' just before the query, over the authority */

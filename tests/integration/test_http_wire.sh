@@ -9,7 +9,8 @@
 #  - refusals: 414, 431, 413, 501, 505, 400 -- each a JSON error, then the
 #    connection ends; answers queued before a refusal all arrive (the
 #    lingering close: no reset destroys them);
-#  - a head trickled past http_timeout is cut off; the daemon still serves.
+#  - a head or a body trickled past http_timeout is cut off; the daemon
+#    still serves.
 . "$(dirname "$0")/lib.sh"
 gen_db 300 2
 printf 'http_timeout = 2\nhttp_max_header = 2048\nhttp_max_body = 1000\n' > "$T/conf"
@@ -147,6 +148,18 @@ try:
 except (BrokenPipeError, ConnectionResetError):
     cut = True
 check("a trickled head is cut off", cut or closed(f))
+s.close()
+# so is a trickled body (its answer comes first: GET ignores it)
+s, f = conn()
+t0 = time.time(); cut = False
+try:
+    s.sendall(b"GET /healthz HTTP/1.1\r\nContent-Length: 900\r\n\r\n")
+    check("a GET with a body: answered", answer(f)[0] == 200)
+    while time.time() - t0 < 8:
+        s.sendall(b"x"); time.sleep(0.2)
+except (BrokenPipeError, ConnectionResetError):
+    cut = True
+check("a trickled body is cut off", cut or closed(f))
 s.close()
 s, f = conn()
 s.sendall(b"GET /healthz HTTP/1.1\r\n\r\n")

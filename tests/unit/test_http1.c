@@ -269,6 +269,7 @@ static void test_target(void)
     BAD("GET http:// HTTP/1.1\r\n\r\n", 400);
     BAD("GET https:// HTTP/1.1\r\n\r\n", 400);
     BAD("GET http://?x HTTP/1.1\r\n\r\n", 400);
+    BAD("GET http:///p HTTP/1.1\r\n\r\n", 400); /* an empty host */
     BAD("GET ftp://h/p HTTP/1.1\r\n\r\n", 400);
     BAD("GET h/p HTTP/1.1\r\n\r\n", 400);
     BAD("GET p HTTP/1.1\r\n\r\n", 400);
