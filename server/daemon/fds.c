@@ -38,8 +38,8 @@ static void on_resume(evutil_socket_t fd, short ev, void *arg)
     evconnlistener_enable(g->l);
 }
 
-/* The error callback gets the listener's own argument (ours for the msgpack
- * listeners, the evhttp's for HTTP), so guards are found by listener here. */
+/* The error callback gets the listener's own argument (a msgpack listener,
+ * an HTTP thread: it differs by kind), so guards are found by listener here. */
 #define MAX_GUARDS 320
 static pthread_mutex_t guards_mu = PTHREAD_MUTEX_INITIALIZER;
 static vw_accept_guard *guards[MAX_GUARDS];
