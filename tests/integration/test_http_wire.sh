@@ -138,29 +138,28 @@ for name, req, want in (
     check(name + ": Connection: close, then closed", h.get('connection') == 'close' and closed(f))
     s.close()
 
+def trickle(start, piece, answered):
+    """Sends start, then piece every 0.2 s for up to 8 s: True when the
+    daemon cut the connection off (http_timeout is 2 s)."""
+    s, f = conn()
+    t0 = time.time(); cut = False
+    try:
+        s.sendall(start)
+        if answered:
+            check("a GET with a body: answered", answer(f)[0] == 200)
+        while time.time() - t0 < 8:
+            s.sendall(piece); time.sleep(0.2)
+    except (BrokenPipeError, ConnectionResetError):
+        cut = True
+    cut = cut or closed(f)
+    s.close()
+    return cut
+
 # a trickled head is cut off at http_timeout (2 s) although bytes keep coming
-s, f = conn()
-t0 = time.time(); cut = False
-try:
-    s.sendall(b"GET /healthz HTTP/1.1\r\n")
-    while time.time() - t0 < 8:
-        s.sendall(b"X: y\r\n"); time.sleep(0.2)
-except (BrokenPipeError, ConnectionResetError):
-    cut = True
-check("a trickled head is cut off", cut or closed(f))
-s.close()
+check("a trickled head is cut off", trickle(b"GET /healthz HTTP/1.1\r\n", b"X: y\r\n", False))
 # so is a trickled body (its answer comes first: GET ignores it)
-s, f = conn()
-t0 = time.time(); cut = False
-try:
-    s.sendall(b"GET /healthz HTTP/1.1\r\nContent-Length: 900\r\n\r\n")
-    check("a GET with a body: answered", answer(f)[0] == 200)
-    while time.time() - t0 < 8:
-        s.sendall(b"x"); time.sleep(0.2)
-except (BrokenPipeError, ConnectionResetError):
-    cut = True
-check("a trickled body is cut off", cut or closed(f))
-s.close()
+check("a trickled body is cut off",
+      trickle(b"GET /healthz HTTP/1.1\r\nContent-Length: 900\r\n\r\n", b"x", True))
 s, f = conn()
 s.sendall(b"GET /healthz HTTP/1.1\r\n\r\n")
 check("the daemon still serves", answer(f)[0] == 200)
