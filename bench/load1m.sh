@@ -9,6 +9,10 @@
 #   VERWIJSD=/other/verwijsd bash bench/load1m.sh ...   (another build's daemon,
 #                                   e.g. main's, on the same database; no loadmem)
 #
+# Then the same starts with --snapshot-image (server/store/image.h): one that
+# finds no image (loads the database, writes the image: its size and write
+# time), then REPEATS that start from the image.
+#
 # WORKDIR/N/db is built once (bench/lib.sh: verwijs gen --seed 42 + imports)
 # and reused by later runs. Needs a Release build (made in build-bench).
 set -euo pipefail
@@ -40,9 +44,11 @@ daemon="${VERWIJSD:-$B/verwijsd}"
 echo "# daemon $daemon"
 echo "| run | load ms | CPU user+sys ms (user, sys) | RSS MB | anon MB | file MB | load1 |"
 echo "|---|---|---|---|---|---|---|"
-for r in $(seq "$reps"); do
+# start_run LABEL [ARGS...]: one daemon start, one table row
+start_run() {
+  local label="$1"; shift
   rm -f "$d/port"
-  "$daemon" --db "$d/db" --listen 127.0.0.1:0 --port-file "$d/port" > "$d/log" 2>&1 &
+  "$daemon" --db "$d/db" --listen 127.0.0.1:0 --port-file "$d/port" "$@" > "$d/log" 2>&1 &
   DPID=$!
   for _ in $(seq 1200); do [ -s "$d/port" ] && break; sleep 0.025; done
   [ -s "$d/port" ] || { echo "verwijsd did not start:"; cat "$d/log"; exit 1; }
@@ -51,12 +57,33 @@ for r in $(seq "$reps"); do
   sleep 0.2 # the listeners settle; nothing else runs
   rss=$(kb "$DPID" VmRSS); anon=$(kb "$DPID" RssAnon); file=$(kb "$DPID" RssFile)
   ms=$(grep -o 'in [0-9]* ms' "$d/log" | head -1 | grep -o '[0-9]*')
-  printf '| %d | %s | %s | %.0f | %.0f | %.0f | %s |\n' "$r" "$ms" "$cpu" \
+  printf '| %s | %s | %s | %.0f | %.0f | %.0f | %s |\n' "$label" "$ms" "$cpu" \
     "$(echo "$rss / 1024" | bc -l)" "$(echo "$anon / 1024" | bc -l)" \
     "$(echo "$file / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
+  # a start that writes the image: wait for it (the log says so)
+  for _ in $(seq 600); do
+    grep -q "snapshot image: used\|snapshot image: off\|wrote the snapshot image\|image was not written" "$d/log" && break
+    sleep 0.1
+  done
   kill "$DPID"; wait "$DPID" 2>/dev/null || true
   DPID=
+}
+for r in $(seq "$reps"); do
+  start_run "$r"
 done
+echo
+echo "With --snapshot-image (the first start writes it, the others read it):"
+echo "| run | load ms | CPU user+sys ms (user, sys) | RSS MB | anon MB | file MB | load1 |"
+echo "|---|---|---|---|---|---|---|"
+img="$d/snapshot.image"
+rm -f "$img"
+start_run "writes" --snapshot-image "$img"
+wrote=$(grep -o 'wrote the snapshot image.*' "$d/log" || grep -o 'image was not written.*' "$d/log")
+for r in $(seq "$reps"); do
+  start_run "image $r" --snapshot-image "$img"
+  grep -q "snapshot image: used" "$d/log" || { echo "the image was not used:"; cat "$d/log"; exit 1; }
+done
+echo "# $wrote; image $(du -m "$img" | cut -f1) MB"
 [ -n "${VERWIJSD:-}" ] && exit 0
 echo
 echo "bench/loadmem (the same load in-process, then what it holds):"

@@ -69,7 +69,8 @@ fi
 say "start verwijsd on 127.0.0.1 and $data/verwijsd.sock, with the web UI"
 nohup "$D" --db "$db" --listen "127.0.0.1:$PORT" --socket "$data/verwijsd.sock" \
       --port-file "$data/verwijsd.port" --http "127.0.0.1:$HTTP_PORT" \
-      --http-port-file "$data/verwijsd.http-port" --ui "$src/ui" >"$data/verwijsd.log" 2>&1 &
+      --http-port-file "$data/verwijsd.http-port" --ui "$src/ui" \
+      --snapshot-image "$data/snapshot.image" >"$data/verwijsd.log" 2>&1 &
 echo $! >"$data/verwijsd.pid"
 for _ in $(seq 100); do
   [ -s "$data/verwijsd.port" ] && [ -s "$data/verwijsd.http-port" ] && break
@@ -84,6 +85,9 @@ fi
 PORT=$(cat "$data/verwijsd.port")
 HTTP_PORT=$(cat "$data/verwijsd.http-port")
 echo "verwijsd listens on 127.0.0.1:$PORT; web UI on http://127.0.0.1:$HTTP_PORT/ui/"
+# the snapshot image (docs/DEPLOY.md): the first start writes it, a restart
+# on the same data reads it instead of the database's rows
+grep -o 'loaded snapshot: .*' "$data/verwijsd.log" || true
 export VERWIJS_SERVER="127.0.0.1:$PORT"
 
 say "example referral queries"

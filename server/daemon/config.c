@@ -123,6 +123,7 @@ int vw_config_set(vw_config *c, const char *key, const char *v, vw_err *err)
         return 0;                                                    \
     }
     STR("db", db)
+    STR("snapshot_image", snapshot_image)
     STR("listen", listen)
     STR("socket", socket)
     STR("port_file", port_file)

@@ -19,6 +19,7 @@
 
 typedef struct vw_config {
     char db[1024];
+    char snapshot_image[1024]; /* "" = none (server/store/image.h) */
     char listen[256];          /* HOST:PORT, "" = no TCP listener */
     char socket[1024];         /* Unix socket path, "" = none */
     unsigned socket_mode;

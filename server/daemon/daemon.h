@@ -33,7 +33,11 @@ typedef struct vw_snapholder vw_snapholder;
 /* Loads the first snapshot. With allow_empty, a failed load is logged and the
  * holder starts empty (ops answer `unavailable`, /readyz 503) until a reload
  * succeeds; otherwise it is an error (NULL). */
-vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err);
+/* image: the snapshot image file ("" = none): a load starts from it when it
+ * holds the database's state, and a full load writes it again (on its own
+ * thread, after the load; server/store/image.h). */
+vw_snapholder *vw_snapholder_new(const char *db, const char *image, bool allow_empty,
+                                 vw_err *err);
 void vw_snapholder_free(vw_snapholder *h);
 /* A reference to the current snapshot (NULL when none) and a copy of its
  * info; give it back with vw_snapholder_release (NULL is fine). */
@@ -41,7 +45,10 @@ vw_snapshot *vw_snapholder_acquire(vw_snapholder *h, vw_ops_server_info *info);
 void vw_snapholder_release(vw_snapshot *s);
 /* Makes `fresh` (owned) current; the old one is freed when its last holder
  * releases it. Returns the new generation. */
-unsigned long long vw_snapholder_swap(vw_snapholder *h, vw_snapshot *fresh, double load_ms);
+/* image: the snapshot image's outcome of the load that made `fresh` (a
+ * static string; NULL for a patch: the last full load's stays). */
+unsigned long long vw_snapholder_swap(vw_snapholder *h, vw_snapshot *fresh, double load_ms,
+                                      const char *image);
 /* Build a new snapshot from `db` and swap it in. On failure the old one keeps
  * serving and the reason is kept for `stats`. One reload at a time. */
 int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err);

@@ -18,6 +18,7 @@ static void usage(FILE *f)
     fputs("usage: verwijsd --db PATH [--listen HOST:PORT] [--socket PATH] [--config FILE]\n"
           "                [--workers N] [--port-file PATH] [--log-level L]\n"
           "                [--http HOST:PORT] [--http-port-file PATH] [--ui DIR]\n"
+          "                [--snapshot-image PATH]\n"
           "\n"
           "Serves the Verwijs referral directory (a snapshot of the SQLite database) over\n"
           "the msgpack protocol of proto/PROTOCOL.md, on TCP and/or a Unix socket, and\n"
@@ -34,6 +35,9 @@ static void usage(FILE *f)
           "  --http-port-file PATH  write the bound HTTP port here once ready\n"
           "  --ui DIR           serve the web UI in DIR under /ui/ of the HTTP gateway\n"
           "                     (config http_ui_dir; e.g. share/verwijs/ui; docs/HTTP.md)\n"
+          "  --snapshot-image PATH  keep the loaded snapshot in this file and start from it\n"
+          "                     while the data is unchanged (config snapshot_image;\n"
+          "                     docs/DEPLOY.md \"Snapshot image\")\n"
           "  --port-file PATH   write the bound TCP port here once ready (the admin and TLS\n"
           "                     ports, when they listen, to PATH.admin and PATH.tls)\n"
           "  --log-level L      error|warn|info|debug (debug logs every request, privacy-safe)\n"
@@ -106,7 +110,7 @@ int main(int argc, char **argv)
         {"workers", required_argument, NULL, 'w'},   {"port-file", required_argument, NULL, 'p'},
         {"log-level", required_argument, NULL, 'v'}, {"no-tcp", no_argument, NULL, 'n'},
         {"http", required_argument, NULL, 'H'},      {"http-port-file", required_argument, NULL, 'P'},
-        {"ui", required_argument, NULL, 'U'},
+        {"ui", required_argument, NULL, 'U'},        {"snapshot-image", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},            {"version", no_argument, NULL, 'V'},
         {"test-clock", no_argument, NULL, 'T'},      {"hash-secret", no_argument, NULL, 'S'},
         {NULL, 0, NULL, 0}};
@@ -130,6 +134,7 @@ int main(int argc, char **argv)
         case 'H': key = "http_listen"; break;
         case 'P': key = "http_port_file"; break;
         case 'U': key = "http_ui_dir"; break;
+        case 'I': key = "snapshot_image"; break;
         case 'n': keys[nset] = "listen"; vals[nset++] = ""; continue;
         case 'c': config_file = optarg; continue;
         case 'T': test_clock = true; continue;

@@ -109,7 +109,8 @@ vw_server *vw_server_new(const vw_config *cfg, vw_err *err)
                                           : vw_problems_builtin(err);
     if (srv->problems == NULL)
         goto fail;
-    srv->snaps = vw_snapholder_new(cfg->db, cfg->start_without_snapshot != 0, err);
+    srv->snaps = vw_snapholder_new(cfg->db, cfg->snapshot_image,
+                                    cfg->start_without_snapshot != 0, err);
     if (srv->snaps == NULL)
         goto fail;
     if ((srv->history = vw_history_new(cfg->db)) == NULL) {

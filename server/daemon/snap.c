@@ -3,6 +3,7 @@
  * snapshot they began with. Its mutexes are its own: callers go through
  * acquire/release/swap and reload_begin/reload_end (daemon.h). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "server/engine/traveltime.h"
+#include "server/store/image.h"
 #include "server/store/store.h"
 #include "vwtime.h"
 
@@ -31,7 +33,65 @@ struct vw_snapholder {
      * middle of a commit (its WAL frames written, the WAL index not yet),
      * so only a second look with the same signature makes it `quiet`. */
     char loaded[160], quiet[160];
+    /* The snapshot image (server/store/image.h): its path ("" = none) and
+     * the thread that writes it after a full load (one at a time). */
+    char image[1024];
+    pthread_t writer;
+    bool writer_started;         /* a writer thread exists (joined by the next one or free) */
+    atomic_bool writer_busy;     /* it is still writing */
+    atomic_bool writer_stop;     /* asks it to give up (free) */
+    const char *image_outcome;   /* of the last load ("off", "used", ...) */
 };
+
+typedef struct image_job {
+    vw_snapholder *h;
+    vw_snapshot *s;              /* one reference, released by the job */
+    vw_store_state state;
+} image_job;
+
+static void *image_writer(void *arg)
+{
+    image_job *j = arg;
+    vw_err err;
+    memset(&err, 0, sizeof err);
+    double t0 = vw_time_mono_ms();
+    if (vw_store_image_write(j->s, &j->state, j->h->image, &j->h->writer_stop, &err) == 0)
+        vw_log(VW_LOG_INFO, "wrote the snapshot image %s (%u providers) in %.0f ms", j->h->image,
+               vw_snapshot_provider_count(j->s), vw_time_mono_ms() - t0);
+    else
+        vw_log(VW_LOG_WARN, "the snapshot image was not written: %s", err.message);
+    vw_snapshot_release(j->s);
+    atomic_store(&j->h->writer_busy, false);
+    free(j);
+    return NULL;
+}
+
+/* Writes s as the image on a thread of its own, unless one still writes
+ * (the next full load writes it then). Caller holds reload_mu or is the
+ * only thread (start). */
+static void image_write_start(vw_snapholder *h, vw_snapshot *s, const vw_store_state *state)
+{
+    if (atomic_load(&h->writer_busy))
+        return;
+    if (h->writer_started)
+        pthread_join(h->writer, NULL);
+    h->writer_started = false;
+    image_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return;
+    j->h = h;
+    j->s = vw_snapshot_retain(s);
+    j->state = *state;
+    atomic_store(&h->writer_busy, true);
+    if (pthread_create(&h->writer, NULL, image_writer, j) != 0) {
+        atomic_store(&h->writer_busy, false);
+        vw_snapshot_release(j->s);
+        free(j);
+        vw_log(VW_LOG_WARN, "the snapshot image was not written: no thread");
+        return;
+    }
+    h->writer_started = true;
+}
 
 /* What changes when the database does: the file the path names (a replica's
  * symlink switched to a new snapshot file), its size and time, those of its
@@ -68,16 +128,33 @@ static void file_sig(const char *db, char *out, size_t cap)
 
 
 
-static vw_snapshot *load(const char *db, double *ms, vw_err *err)
+static vw_snapshot *load(vw_snapholder *h, const char *db, double *ms, vw_err *err)
 {
     double t0 = vw_time_mono_ms();
-    vw_snapshot *s = vw_store_load_path(db, err);
+    vw_snapshot *s = NULL;
+    vw_store_image_use use;
+    memset(&use, 0, sizeof use);
+    if (h->image[0]) {
+        vw_store *st = NULL;
+        if (vw_store_open(db, VW_STORE_READONLY, &st, err) == 0)
+            s = vw_store_load_imaged(st, h->image, &use, err);
+        vw_store_close(st);
+    } else {
+        s = vw_store_load_path(db, err);
+    }
     *ms = vw_time_mono_ms() - t0;
+    h->image_outcome = vw_image_outcome_name(use.outcome);
     if (s && vw_snapshot_pc4_count(s) == 0) {
         vw_err_set(err, VW_E_INVALID, "database %s has no PC4 table (run verwijs import pc4)", db);
         vw_snapshot_release(s);
         return NULL;
     }
+    if (use.outcome == VW_IMAGE_BAD)
+        vw_log(VW_LOG_WARN, "the snapshot image %s was refused, loaded from the database: %s",
+               h->image, use.why);
+    if (s && (use.outcome == VW_IMAGE_MISSING || use.outcome == VW_IMAGE_STALE ||
+              use.outcome == VW_IMAGE_BAD))
+        image_write_start(h, s, &use.state);
     return s;
 }
 
@@ -137,7 +214,8 @@ void vw_snapholder_admin_info(vw_snapholder *h, vw_ops_server_info *info)
     pthread_mutex_unlock(&h->mu);
 }
 
-vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
+vw_snapholder *vw_snapholder_new(const char *db, const char *image, bool allow_empty,
+                                 vw_err *err)
 {
     double ms = 0;
     vw_snapholder *h = calloc(1, sizeof *h);
@@ -147,8 +225,11 @@ vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
     }
     pthread_mutex_init(&h->mu, NULL);
     pthread_mutex_init(&h->reload_mu, NULL);
+    snprintf(h->image, sizeof h->image, "%s", image ? image : "");
+    atomic_init(&h->writer_busy, false);
+    atomic_init(&h->writer_stop, false);
     file_sig(db, h->loaded, sizeof h->loaded);
-    h->current = load(db, &ms, err);
+    h->current = load(h, db, &ms, err);
     if (h->current == NULL) {
         if (!allow_empty) {
             vw_snapholder_free(h);
@@ -161,12 +242,14 @@ vw_snapholder *vw_snapholder_new(const char *db, bool allow_empty, vw_err *err)
     }
     h->info.loaded_at = (int64_t)time(NULL);
     h->info.load_ms = ms;
+    h->info.image = h->image_outcome;
     h->info.generation = 1;
     char tt[128];
     vw_snapshot_matrix_summary(h->current, tt, sizeof tt);
     vw_log(VW_LOG_INFO, "loaded snapshot: %u providers, %u networks, %u pc4 in %.0f ms; "
-           "travel-time matrices (pairs): %s", vw_snapshot_provider_count(h->current),
-           vw_snapshot_network_count(h->current), vw_snapshot_pc4_count(h->current), ms, tt);
+           "travel-time matrices (pairs): %s; snapshot image: %s",
+           vw_snapshot_provider_count(h->current), vw_snapshot_network_count(h->current),
+           vw_snapshot_pc4_count(h->current), ms, tt, h->image_outcome);
     return h;
 }
 
@@ -174,6 +257,9 @@ void vw_snapholder_free(vw_snapholder *h)
 {
     if (h == NULL)
         return;
+    atomic_store(&h->writer_stop, true); /* a half-written image is dropped, the old one kept */
+    if (h->writer_started)
+        pthread_join(h->writer, NULL);
     vw_snapshot_release(h->current);
     pthread_mutex_destroy(&h->mu);
     pthread_mutex_destroy(&h->reload_mu);
@@ -196,11 +282,14 @@ void vw_snapholder_release(vw_snapshot *s)
         vw_snapshot_release(s);
 }
 
-unsigned long long vw_snapholder_swap(vw_snapholder *h, vw_snapshot *fresh, double load_ms)
+unsigned long long vw_snapholder_swap(vw_snapholder *h, vw_snapshot *fresh, double load_ms,
+                                      const char *image)
 {
     pthread_mutex_lock(&h->mu);
     vw_snapshot *old = h->current;
     h->current = fresh;
+    if (image) /* a full load's outcome; a patch (NULL) keeps the last */
+        h->info.image = image;
     h->info.loaded_at = (int64_t)time(NULL);
     h->info.load_ms = load_ms;
     h->info.generation++;
@@ -250,7 +339,7 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
     pthread_mutex_lock(&h->reload_mu);
     file_sig(db, h->loaded, sizeof h->loaded); /* before the load: a later change is seen */
     h->quiet[0] = '\0';
-    vw_snapshot *fresh = load(db, &ms, err);
+    vw_snapshot *fresh = load(h, db, &ms, err);
     if (fresh == NULL) {
         pthread_mutex_lock(&h->mu);
         note_failure(h, db, err);
@@ -262,11 +351,12 @@ int vw_snapholder_reload(vw_snapholder *h, const char *db, vw_err *err)
         pthread_mutex_unlock(&h->reload_mu);
         return -1;
     }
-    unsigned long long gen = vw_snapholder_swap(h, fresh, ms);
+    unsigned long long gen = vw_snapholder_swap(h, fresh, ms, h->image_outcome);
     char tt[128];
     vw_snapshot_matrix_summary(fresh, tt, sizeof tt);
     vw_log(VW_LOG_INFO, "reloaded snapshot generation %llu: %u providers in %.0f ms; "
-           "travel-time matrices (pairs): %s", gen, vw_snapshot_provider_count(fresh), ms, tt);
+           "travel-time matrices (pairs): %s; snapshot image: %s", gen,
+           vw_snapshot_provider_count(fresh), ms, tt, h->image_outcome);
     pthread_mutex_unlock(&h->reload_mu); /* `fresh` stays current until here */
     return 0;
 }
@@ -293,7 +383,7 @@ static int patch_in(vw_snapholder *h, const char *db, const char *sig, vw_err *e
     vw_store_close(st);
     if (rc == 1) {
         double ms = vw_time_mono_ms() - t0;
-        unsigned long long gen = vw_snapholder_swap(h, fresh, ms);
+        unsigned long long gen = vw_snapholder_swap(h, fresh, ms, NULL);
         vw_log(VW_LOG_INFO, "patched snapshot generation %llu: %u providers, change log at %lld, "
                "in %.1f ms", gen, vw_snapshot_provider_count(fresh),
                (long long)vw_snapshot_seq(fresh), ms);

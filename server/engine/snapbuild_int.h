@@ -78,4 +78,12 @@ struct vw_snapbuild {
 };
 
 
+/* The last steps of a build with s's providers and registrations in place
+ * (vw_snapbuild_finish, vw_snapbuild_finish_image): the spatial index, the
+ * travel-time tables, and the geography joined, which gives every provider
+ * (order[k]: the position final provider k was handed over in) and network
+ * its region. 0; -1 before the join (b->snap is still b's, freed with b);
+ * -2 after it (s is the caller's to destroy). */
+int vw_snapbuild_complete(vw_snapbuild *b, vw_snapshot *s, const uint32_t *order, vw_err *err);
+
 #endif

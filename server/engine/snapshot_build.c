@@ -970,6 +970,31 @@ out:
     return rc;
 }
 
+size_t vw_snapshot_count_bytes(const vw_snapshot *s)
+{
+    return sizeof *s + s->arena.bytes + (size_t)s->n_providers * sizeof *s->providers +
+           (size_t)s->n_providers * sizeof *s->ext + s->n_hours * sizeof *s->hours +
+           (size_t)s->n_lang_sets * sizeof *s->lang_sets +
+           (size_t)s->n_networks * sizeof *s->networks +
+           s->n_memberships * 2 * sizeof *s->memberships +
+           s->n_registrations * sizeof *s->registrations + (size_t)VW_PC4_SLOTS * sizeof *s->pc4 +
+           s->index->bytes + (s->tt ? s->tt->bytes : 0);
+}
+
+int vw_snapbuild_complete(vw_snapbuild *b, vw_snapshot *s, const uint32_t *order, vw_err *err)
+{
+    s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
+                              s->n_registrations, err);
+    if (!s->index || vw_tt_finish(s->tt, s->providers, s->n_providers, s->index, err) != 0)
+        return -1;
+    if (!vw_tt_any(s->tt)) {
+        vw_tt_free(s->tt);
+        s->tt = NULL;
+    }
+    b->snap = NULL; /* joined here, one way or the other */
+    return vw_geo_job_finish(&b->job, s, order, err) < 0 ? -2 : 0;
+}
+
 vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
 {
     vw_snapshot *s = NULL;
@@ -1033,27 +1058,14 @@ vw_snapshot *vw_snapbuild_finish(vw_snapbuild *b, vw_err *err)
     }
     s->seq = b->seq;
     memcpy(s->seq_at, b->seq_at, sizeof s->seq_at);
-    s->index = vw_index_build(s->providers, s->n_providers, s->registrations,
-                              s->n_registrations, err);
-    if (!s->index || vw_tt_finish(s->tt, s->providers, s->n_providers, s->index, err) != 0)
+    int done = vw_snapbuild_complete(b, s, order, err);
+    if (done == -1)
         goto fail;
-    if (!vw_tt_any(s->tt)) {
-        vw_tt_free(s->tt);
-        s->tt = NULL;
-    }
-    b->snap = NULL; /* joined below, one way or the other */
-    if (vw_geo_job_finish(&b->job, s, order, err) < 0)
+    if (done == -2)
         goto fail_joined;
     s->arena = b->arena;
     b->arena.head = NULL;
-    s->bytes = sizeof *s + s->arena.bytes + (size_t)s->n_providers * sizeof *s->providers +
-               (size_t)s->n_providers * sizeof *s->ext + s->n_hours * sizeof *s->hours +
-               (size_t)s->n_lang_sets * sizeof *s->lang_sets +
-               (size_t)s->n_networks * sizeof *s->networks +
-               s->n_memberships * 2 * sizeof *s->memberships +
-               s->n_registrations * sizeof *s->registrations +
-               (size_t)VW_PC4_SLOTS * sizeof *s->pc4 + s->index->bytes +
-               (s->tt ? s->tt->bytes : 0);
+    s->bytes = vw_snapshot_count_bytes(s);
     free(order);
     vw_snapbuild_free(b);
     return s;

@@ -158,6 +158,7 @@ struct vw_snapshot {
      * slots, pc4_codes and region outlines above then belong to the chain
      * (one reference), not to this snapshot. */
     vw_snapshare *share;
+    bool patched;                /* made by vw_snapshot_patch (set before it is shared) */
 };
 
 /* The geography of a snapshot, built on a second thread (snapshot_geo.c) in
@@ -210,6 +211,9 @@ int vw_snapshot_link_members(vw_snapshot *s, const vw_provider *prov, uint32_t n
 /* Each network's region (its code, else the region most members are in)
  * and the regions' network counts. */
 void vw_snapshot_network_regions(vw_snapshot *s);
+
+/* vw_snapshot_bytes of a finished snapshot (its index in place). */
+size_t vw_snapshot_count_bytes(const vw_snapshot *s);
 
 /* Frees everything a (possibly half-built) snapshot owns. */
 void vw_snapshot_destroy(vw_snapshot *s);

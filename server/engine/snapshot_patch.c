@@ -460,6 +460,7 @@ vw_snapshot *vw_snapshot_patch(vw_snapshot *old, vw_snapbuild *b, const char *co
     node->next = base;
     node->depth = base->depth + 1;
     s->share = node;
+    s->patched = true;
     s->bytes = sizeof *s + (size_t)s->n_providers * (sizeof *s->providers + sizeof *s->ext) +
                (size_t)s->n_networks * sizeof *s->networks +
                s->n_memberships * 2 * sizeof *s->memberships +

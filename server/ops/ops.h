@@ -57,6 +57,8 @@ typedef struct vw_ops_server_info {
     int workers;
     int64_t loaded_at;    /* unix seconds when the snapshot was loaded */
     double load_ms;
+    const char *image;    /* the snapshot image at that load: "off", "used", "missing",
+                             "stale", "refused", "unkeyed"; NULL: "off" (patches keep it) */
     uint64_t generation;  /* 1 for the first snapshot, +1 per reload */
     uint64_t reloads_failed;
     char last_reload_error[160]; /* "" when the last reload succeeded */

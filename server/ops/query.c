@@ -183,13 +183,14 @@ int vw_op_stats(const vw_op_call *c)
         msgpack_pack_nil(pk);
     } else {
         const uint32_t *dc = vw_snapshot_discipline_counts(s);
-        msgpack_pack_map(pk, 10);
+        msgpack_pack_map(pk, 11);
         vw_pack_kv_int(pk, "providers", vw_snapshot_provider_count(s));
         vw_pack_kv_int(pk, "networks", vw_snapshot_network_count(s));
         vw_pack_kv_int(pk, "pc4", vw_snapshot_pc4_count(s));
         vw_pack_kv_int(pk, "bytes", (int64_t)vw_snapshot_bytes(s));
         vw_pack_kv_int(pk, "loaded_at", info ? info->loaded_at : 0);
         vw_pack_kv_double(pk, "load_ms", info ? info->load_ms : 0);
+        vw_pack_kv_str(pk, "image", info && info->image ? info->image : "off");
         vw_pack_kv_int(pk, "generation", info ? (int64_t)info->generation : 0);
         vw_pack_kv_int(pk, "change_seq", vw_snapshot_seq(s));
         vw_pack_cstr(pk, "disciplines");

@@ -146,7 +146,7 @@ vw_snapshot *vw_store_load_asof(vw_store *st, const char *after, long *undone, v
     }
     sqlite3_backup_finish(bk);
     if (sqlite3_exec(copy, "PRAGMA foreign_keys=OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        undo_after(copy, after, undone, err) != 0 ||
+        undo_after(copy, after, undone, err) != 0 || vw_store_stamp_db(copy, err) != 0 ||
         sqlite3_exec(copy, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         if (!err->code[0])
             vw_store_sqlite_error(copy, err, "as_of: undoing the change log", NULL);

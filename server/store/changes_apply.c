@@ -723,7 +723,7 @@ int vw_store_apply(vw_store *st, vw_change *ch, size_t n, const vw_apply_opts *o
     res->last_seq = a->w.last_seq;
     res->logged = a->w.n;
     a->writing = false;
-    if (chg_set_end(&a->w, err) != 0)
+    if (chg_set_end(&a->w, err) != 0 || vw_store_stamp(st, err) != 0)
         goto out;
     if (vw_store_exec(st, "COMMIT", err) != 0)
         goto out;

@@ -377,6 +377,9 @@ static void log_rejected(driver *d, vw_import_kind kind, const char *message)
             goto fail;
     }
     sqlite3_finalize(s);
+    s = NULL;
+    if (vw_store_stamp_db(im->db, NULL) != 0) /* a write of verwijs: not 'dirty' */
+        goto fail;
     sqlite3_exec(im->db, "COMMIT", NULL, NULL, NULL);
     return;
 fail:
@@ -530,7 +533,7 @@ int vw_store_import(vw_store *st, vw_import_kind kind, const char *path,
         vw_err_set(err, VW_E_INVALID, "%s: %s", path, msg);
         goto out;
     }
-    if (imp_changes_finish(im, kind) != 0 || finish_log(d) != 0 ||
+    if (imp_changes_finish(im, kind) != 0 || finish_log(d) != 0 || vw_store_stamp(st, err) != 0 ||
         vw_store_exec(st, "COMMIT", err) != 0)
         goto out;
     in_txn = false;

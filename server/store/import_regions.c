@@ -91,7 +91,8 @@ int vw_store_import_regions(vw_store *st, const char *boundaries_path, const cha
     snprintf(source, sizeof source, "%.290s + %.290s", boundaries_path, mapping_path);
     if (vw_store_exec(st, "BEGIN IMMEDIATE", err) != 0)
         goto out;
-    if (write_regions(st, &b, source, res, err) != 0 || vw_store_exec(st, "COMMIT", err) != 0) {
+    if (write_regions(st, &b, source, res, err) != 0 || vw_store_stamp(st, err) != 0 ||
+        vw_store_exec(st, "COMMIT", err) != 0) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         goto out;
     }

@@ -36,6 +36,7 @@
 #include "proto/vocab.h"
 #include "load_memo.h"
 #include "load_pipe.h"
+#include "image.h"
 #include "store_priv.h"
 
 /* The most of the database file the full load maps (SQLite caps it at its
@@ -899,11 +900,64 @@ vw_snapshot *vw_store_load_path(const char *path, vw_err *err)
     return s;
 }
 
-vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
+/* The state of the data, read inside the load's transaction (the first
+ * SELECT: it starts the read snapshot). A token that is 'dirty' (a write by
+ * another tool: store.c's triggers), or without all its triggers: "". */
+static int read_state(vw_store *st, vw_store_state *out, vw_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    memset(out, 0, sizeof *out);
+    out->user_version = st->version;
+    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'state'", -1, &q, NULL) !=
+        SQLITE_OK)
+        return vw_store_db_error(st, err, "reading the state token");
+    int step = sqlite3_step(q);
+    if (step == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
+        snprintf(out->token, sizeof out->token, "%s", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    q = NULL;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return vw_store_db_error(st, err, "reading the state token");
+    if (strcmp(out->token, "dirty") == 0) /* written by another tool: no state to name */
+        out->token[0] = '\0';
+    /* and a token only counts while every trigger that would mark such a
+     * write is there (one dropped by hand would let the next edit pass) */
+    if (out->token[0]) {
+        if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master "
+                                       "WHERE type = 'trigger' AND name GLOB 'state_*'",
+                               -1, &q, NULL) != SQLITE_OK)
+            return vw_store_db_error(st, err, "counting the state triggers");
+        if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_int(q, 0) != VW_STORE_STATE_TRIGGERS)
+            out->token[0] = '\0';
+        sqlite3_finalize(q);
+        q = NULL;
+    }
+    if (sqlite3_prepare_v2(st->db, "PRAGMA schema_version", -1, &q, NULL) != SQLITE_OK)
+        return vw_store_db_error(st, err, "reading the schema version");
+    if (sqlite3_step(q) == SQLITE_ROW)
+        out->schema_version = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return 0;
+}
+
+static bool state_same(const vw_store_state *a, const vw_store_state *b)
+{
+    return a->token[0] && strcmp(a->token, b->token) == 0 &&
+           a->schema_version == b->schema_version && a->user_version == b->user_version;
+}
+
+/* The full load (img NULL), or the image's (img: its file, opened, whose
+ * header said `img_state`): both read the state, the PC4 table, places,
+ * regions and travel times in one read transaction; the image's state must
+ * be the transaction's, else *stale is set and nothing is loaded. */
+static vw_snapshot *store_load(vw_store *st, vw_image_in *img, const vw_store_state *img_state,
+                               uint64_t img_len, vw_store_state *state, bool *stale,
+                               vw_err *err)
 {
     loader L;
     vw_snapshot *snap = NULL;
     bool in_txn = false, mapped = false;
+    vw_store_state dummy;
     memset(&L, 0, sizeof L);
     L.st = st;
     L.err = err;
@@ -911,6 +965,8 @@ vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
         vw_err_set(err, VW_E_DB, "no database");
         return NULL;
     }
+    if (!state)
+        state = &dummy;
     L.b = vw_snapbuild_new();
     if (L.b == NULL) {
         vw_err_set(err, VW_E_INTERNAL, "out of memory");
@@ -925,30 +981,45 @@ vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
      * into SQLite's page cache: read() was ~15 % of a million-provider
      * load); unmapped again below, so the file's pages do not stay in the
      * daemon's RSS. Best effort: without it SQLite reads as before. */
-    sqlite3_exec(st->db, "PRAGMA mmap_size = " VW_STORE_LOAD_MMAP, NULL, NULL, NULL);
-    mapped = true;
+    if (!img) {
+        sqlite3_exec(st->db, "PRAGMA mmap_size = " VW_STORE_LOAD_MMAP, NULL, NULL, NULL);
+        mapped = true;
+    }
     /* BEGIN is deferred: the read snapshot starts with the first SELECT and
      * every later SELECT sees the same state */
     if (vw_store_exec(st, "BEGIN", err) != 0)
         goto out;
     in_txn = true;
+    if (read_state(st, state, err) != 0)
+        goto out;
+    if (img && !state_same(img_state, state)) {
+        *stale = true;
+        goto out;
+    }
     /* geography first: it is then built on a second thread while the
      * providers are read */
-    if (load_pc4(&L) != 0 || load_geography(&L) != 0 ||
-        vw_snapbuild_geo_start(L.b, err) != 0 || load_networks(&L) != 0)
+    if (load_pc4(&L) != 0 || load_geography(&L) != 0 || vw_snapbuild_geo_start(L.b, err) != 0)
         goto out;
-    /* the providers are read on a second thread while checked and built
-     * here (NULL: no thread, read here) */
-    L.pipe = vw_lpipe_start(L.q[Q_PROV], L.q[Q_MEM], 25, prov_numeric);
-    if (load_providers(&L) != 0 || load_registrations(&L) != 0 ||
-        vw_load_traveltimes(st, L.b, err) != 0)
-        goto out;
-    load_updated(&L);
+    if (img) { /* the rest comes from the image */
+        if (vw_load_traveltimes(st, L.b, err) != 0)
+            goto out;
+    } else {
+        if (load_networks(&L) != 0)
+            goto out;
+        /* the providers are read on a second thread while checked and built
+         * here (NULL: no thread, read here) */
+        L.pipe = vw_lpipe_start(L.q[Q_PROV], L.q[Q_MEM], 25, prov_numeric);
+        if (load_providers(&L) != 0 || load_registrations(&L) != 0 ||
+            vw_load_traveltimes(st, L.b, err) != 0)
+            goto out;
+        load_updated(&L);
+    }
     for (int i = 0; i < Q_N; i++)
         sqlite3_reset(L.q[i]);
     sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
     in_txn = false;
-    snap = vw_snapbuild_finish(L.b, err); /* consumes the builder */
+    /* both consume the builder */
+    snap = img ? vw_image_finish(img, L.b, img_len, err) : vw_snapbuild_finish(L.b, err);
     L.b = NULL;
 out:
     vw_lpipe_stop(L.pipe); /* (stopped already once the providers are read) */
@@ -972,4 +1043,43 @@ out:
     malloc_trim(0);
 #endif
     return snap;
+}
+
+vw_snapshot *vw_store_load(vw_store *st, vw_err *err)
+{
+    return store_load(st, NULL, NULL, 0, NULL, NULL, err);
+}
+
+vw_snapshot *vw_store_load_imaged(vw_store *st, const char *image, vw_store_image_use *use,
+                                  vw_err *err)
+{
+    vw_image_in *img = NULL;
+    vw_store_state img_state;
+    uint64_t len = 0;
+    vw_err ierr;
+    memset(&ierr, 0, sizeof ierr);
+    memset(use, 0, sizeof *use);
+    use->outcome = VW_IMAGE_OFF;
+    if (image && image[0]) {
+        int got = vw_image_open(image, &img, &img_state, &len, &ierr);
+        use->outcome = got > 0 ? VW_IMAGE_USED : got == 0 ? VW_IMAGE_MISSING : VW_IMAGE_BAD;
+    }
+    if (img) {
+        bool stale = false;
+        vw_snapshot *s = store_load(st, img, &img_state, len, &use->state, &stale, &ierr);
+        vw_image_close(img);
+        if (s)
+            return s;
+        use->outcome = stale ? VW_IMAGE_STALE : VW_IMAGE_BAD;
+        if (!stale && strcmp(ierr.code, VW_E_INVALID) != 0) { /* the database's error */
+            *err = ierr;
+            return NULL;
+        }
+    }
+    if (use->outcome == VW_IMAGE_BAD)
+        snprintf(use->why, sizeof use->why, "%.250s", ierr.message);
+    vw_snapshot *s = store_load(st, NULL, NULL, 0, &use->state, NULL, err);
+    if (s && !use->state.token[0] && use->outcome != VW_IMAGE_OFF)
+        use->outcome = VW_IMAGE_UNKEYED;
+    return s;
 }

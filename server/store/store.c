@@ -151,8 +151,59 @@ static const char schema_v6[] =
     "CREATE TRIGGER change_sets_no_delete BEFORE DELETE ON change_sets\n"
     "  BEGIN SELECT RAISE(ABORT, 'change_sets is append-only'); END;\n";
 
+/* v7: the state of the data (issue 18): a random token every write
+ * transaction of verwijs replaces (vw_store_stamp), and that any other write
+ * to a table a snapshot is loaded from turns into 'dirty' (the triggers), so
+ * a snapshot image (server/store/image.h) built from one state is never
+ * taken for another. */
+#define DIRTY "UPDATE meta SET value = 'dirty' WHERE key = 'state' AND value IS NOT 'dirty';"
+static const char schema_v7[] =
+    "INSERT OR REPLACE INTO meta(key, value) VALUES ('state', lower(hex(randomblob(16))));\n"
+    /* A write that is not verwijs's (the sqlite3 shell) leaves 'dirty': no
+     * image is taken for it (server/store/image.h). One primary-key lookup
+     * per row written, no write once dirty; verwijs's writers stamp a new
+     * token last, just before their COMMIT. */
+    "CREATE TRIGGER IF NOT EXISTS state_pc4_ins AFTER INSERT ON pc4 BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_pc4_upd AFTER UPDATE ON pc4 BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_pc4_del AFTER DELETE ON pc4 BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_places_ins AFTER INSERT ON places BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_places_upd AFTER UPDATE ON places BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_places_del AFTER DELETE ON places BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_regions_ins AFTER INSERT ON regions BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_regions_upd AFTER UPDATE ON regions BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_regions_del AFTER DELETE ON regions BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_networks_ins AFTER INSERT ON networks BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_networks_upd AFTER UPDATE ON networks BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_networks_del AFTER DELETE ON networks BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_providers_ins AFTER INSERT ON providers BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_providers_upd AFTER UPDATE ON providers BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_providers_del AFTER DELETE ON providers BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_memberships_ins AFTER INSERT ON memberships BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_memberships_upd AFTER UPDATE ON memberships BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_memberships_del AFTER DELETE ON memberships BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_registrations_ins AFTER INSERT ON registrations BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_registrations_upd AFTER UPDATE ON registrations BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_registrations_del AFTER DELETE ON registrations BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_traveltimes_ins AFTER INSERT ON traveltimes BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_traveltimes_upd AFTER UPDATE ON traveltimes BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_traveltimes_del AFTER DELETE ON traveltimes BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_traveltime_sets_ins AFTER INSERT ON traveltime_sets BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_traveltime_sets_upd AFTER UPDATE ON traveltime_sets BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_traveltime_sets_del AFTER DELETE ON traveltime_sets BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_pc4_population_ins AFTER INSERT ON pc4_population BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_pc4_population_upd AFTER UPDATE ON pc4_population BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_pc4_population_del AFTER DELETE ON pc4_population BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_import_log_ins AFTER INSERT ON import_log BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_import_log_upd AFTER UPDATE ON import_log BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_import_log_del AFTER DELETE ON import_log BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_change_log_ins AFTER INSERT ON change_log BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_change_log_upd AFTER UPDATE ON change_log BEGIN " DIRTY " END;\n"
+    "CREATE TRIGGER IF NOT EXISTS state_change_log_del AFTER DELETE ON change_log BEGIN " DIRTY " END;\n";
+
+_Static_assert(VW_STORE_STATE_TRIGGERS == 12 * 3, "one trigger per table and write");
+
 static const char *const migrations[] = {schema_v1, schema_v2, schema_v3, schema_v4,
-                                         schema_v5, schema_v6};
+                                         schema_v5, schema_v6, schema_v7};
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == VW_SCHEMA_VERSION, "one migration step per schema version");
 
@@ -178,6 +229,17 @@ int vw_store_db_error(vw_store *st, vw_err *err, const char *what)
 {
     return vw_store_sqlite_error(st ? st->db : NULL, err, what, NULL);
 }
+
+int vw_store_stamp_db(sqlite3 *db, vw_err *err)
+{
+    if (sqlite3_exec(db, "INSERT OR REPLACE INTO meta(key, value) "
+                         "VALUES ('state', lower(hex(randomblob(16))))",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return vw_store_sqlite_error(db, err, "marking the new state", NULL);
+    return 0;
+}
+
+int vw_store_stamp(vw_store *st, vw_err *err) { return vw_store_stamp_db(st->db, err); }
 
 int vw_store_exec(vw_store *st, const char *sql, vw_err *err)
 {
@@ -231,7 +293,7 @@ static int migrate(vw_store *st, vw_err *err)
             goto fail;
     }
     snprintf(sql, sizeof sql, "PRAGMA application_id = %d", VW_APPLICATION_ID);
-    if (vw_store_exec(st, sql, err) != 0 ||
+    if (vw_store_exec(st, sql, err) != 0 || vw_store_stamp(st, err) != 0 ||
         vw_store_exec(st,
                       "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', "
                       "(SELECT user_version FROM pragma_user_version))",

@@ -16,7 +16,7 @@
 #include "proto/vw_err.h"
 #include "server/engine/snapshot.h"
 
-#define VW_SCHEMA_VERSION 6
+#define VW_SCHEMA_VERSION 7
 
 typedef struct vw_store vw_store;
 

@@ -538,6 +538,21 @@ static void test_attrs(void)
     CHECK(vw_store_schema_version(st) == VW_SCHEMA_VERSION);
     CHECK(query_long(db, "SELECT count(*) FROM providers") == 2);
     CHECK(query_long(db, "SELECT count(*) FROM providers WHERE hours IS NULL AND agb IS NULL") == 2);
+    /* v7: a state token (32 hex digits) and the triggers that mark a write
+     * by another tool 'dirty' (12 tables x insert, update, delete) */
+    CHECK(query_long(db, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+                         "AND name LIKE 'state^_%' ESCAPE '^'") == 36);
+    CHECK(query_long(db, "SELECT count(*) FROM meta WHERE key = 'state' AND length(value) = 32 "
+                         "AND value NOT GLOB '*[^0-9a-f]*'") == 1);
+    {
+        sqlite3 *w = NULL;
+        CHECK(sqlite3_open(db, &w) == SQLITE_OK &&
+              sqlite3_exec(w, "UPDATE providers SET name = name || ''", NULL,
+                           NULL, NULL) == SQLITE_OK);
+        sqlite3_close(w);
+        CHECK(query_long(db, "SELECT count(*) FROM meta WHERE key = 'state' AND value = 'dirty'") ==
+              1);
+    }
     s = vw_store_load(st, &err);
     CHECK(s != NULL && vw_snapshot_provider_count(s) == 2);
     if (s)
