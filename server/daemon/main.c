@@ -51,8 +51,9 @@ static void usage(FILE *f)
           "Admin (reload, import, changes): config admin_socket / admin_listen +\n"
           "admin_credentials_file (named credentials) or admin_token_file;\n"
           "the query listeners refuse admin ops.\n"
-          "Signals: SIGHUP reloads the snapshot from the database (the old one keeps serving\n"
-          "if the new one fails); SIGTERM/SIGINT stop accepting, drain, exit 0.\n",
+          "Signals: SIGHUP reloads the snapshot from the database, or from the snapshot\n"
+          "image while the data is unchanged (the old one keeps serving if the new one\n"
+          "fails); SIGTERM/SIGINT stop accepting, drain, exit 0.\n",
           f);
 }
 

@@ -134,14 +134,10 @@ static vw_snapshot *load(vw_snapholder *h, const char *db, double *ms, vw_err *e
     vw_snapshot *s = NULL;
     vw_store_image_use use;
     memset(&use, 0, sizeof use);
-    if (h->image[0]) {
-        vw_store *st = NULL;
-        if (vw_store_open(db, VW_STORE_READONLY, &st, err) == 0)
-            s = vw_store_load_imaged(st, h->image, &use, err);
-        vw_store_close(st);
-    } else {
-        s = vw_store_load_path(db, err);
-    }
+    vw_store *st = NULL; /* (no image path: a plain full load, outcome "off") */
+    if (vw_store_open(db, VW_STORE_READONLY, &st, err) == 0)
+        s = vw_store_load_imaged(st, h->image, &use, err);
+    vw_store_close(st);
     *ms = vw_time_mono_ms() - t0;
     h->image_outcome = vw_image_outcome_name(use.outcome);
     if (s && vw_snapshot_pc4_count(s) == 0) {

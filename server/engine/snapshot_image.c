@@ -438,12 +438,12 @@ static int providers_fix(dec *d, vw_provider *P, const img_head *h)
     for (uint64_t i = 0; i < h->n_providers; i++) {
         vw_provider *p = &P[i];
         bool ok = true;
-        if (run_start(d, p, i, &at) != 0)
-            return -1;
         const char *id = field_str(d, &p->id, false, &ok);
         const char *city = field_str(d, &p->city, true, &ok);
-        if (!ok || !id || !vw_id_valid(id, strlen(id)))
+        size_t id_len = id ? strlen(id) : 0;
+        if (!ok || !id || !vw_id_valid(id, id_len))
             return bad(d, "a provider id or city outside the string area", i);
+        at = (uint64_t)(id - d->area) + id_len + 1; /* where pass 1 found the run */
         if (prev && strcmp(prev, id) >= 0)
             return bad(d, "provider ids not in ascending order", i);
         prev = id;

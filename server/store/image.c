@@ -165,15 +165,6 @@ vw_snapshot *vw_image_finish(vw_image_in *in, vw_snapbuild *b, uint64_t body_len
     return vw_snapbuild_finish_image(b, body_len, image_get, in, err);
 }
 
-int vw_store_image_peek(const char *path, vw_store_state *state, uint64_t *body_len,
-                        vw_err *err)
-{
-    vw_image_in *in = NULL;
-    int rc = vw_image_open(path, &in, state, body_len, err);
-    vw_image_close(in);
-    return rc;
-}
-
 /* ---- writing -------------------------------------------------------------- */
 
 typedef struct writer {
@@ -217,20 +208,6 @@ static int image_put(void *ctx, const void *p, size_t n)
             return -1;
     }
     return 0;
-}
-
-static int fsync_dir(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
 }
 
 int vw_store_image_write(const vw_snapshot *s, const vw_store_state *state, const char *path,
@@ -311,7 +288,11 @@ int vw_store_image_write(const vw_snapshot *s, const vw_store_state *state, cons
         io_err(err, "rename", path);
         goto out;
     }
-    rc = close(w.fd) == 0 && fsync_dir(path) == 0 ? 0 : io_err(err, "fsync of the directory", path);
+    char dir[sizeof tmp];
+    snprintf(dir, sizeof dir, "%s", path);
+    rc = close(w.fd) == 0 && vw_store_fsync_path(dirname(dir), O_RDONLY | O_DIRECTORY) == 0
+             ? 0
+             : io_err(err, "fsync of the directory", path);
     w.fd = -1;
     goto out_renamed;
 out:

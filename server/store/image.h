@@ -64,9 +64,4 @@ vw_snapshot *vw_store_load_imaged(vw_store *st, const char *image, vw_store_imag
 int vw_store_image_write(const vw_snapshot *s, const vw_store_state *state, const char *path,
                          const atomic_bool *stop, vw_err *err);
 
-/* Reads the image file's header only: its state and body length. 1 when
- * it is an image of this format, 0 when no file, -1 when unreadable (err). */
-int vw_store_image_peek(const char *path, vw_store_state *state, uint64_t *body_len,
-                        vw_err *err);
-
 #endif

@@ -19,16 +19,6 @@
 #define PUB_PREFIX "snapshot-"
 #define PUB_SUFFIX ".db"
 
-static int fsync_path(const char *path, int flags)
-{
-    int fd = open(path, flags | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 static int name_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -95,7 +85,7 @@ int vw_store_publish(const char *db, const char *dir, int keep, char *out, size_
         return -1;
     }
     chmod(tmp, 0444);
-    if (fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, fin) != 0) {
+    if (vw_store_fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, fin) != 0) {
         vw_err_set(err, VW_E_IO, "publishing %s: %s", fin, strerror(errno));
         unlink(tmp);
         return -1;
@@ -106,7 +96,7 @@ int vw_store_publish(const char *db, const char *dir, int keep, char *out, size_
         unlink(link_tmp);
         return -1;
     }
-    fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    vw_store_fsync_path(dir, O_RDONLY | O_DIRECTORY);
     prune(dir, keep);
     snprintf(out, cap, "%s", name);
     return 0;

@@ -9,9 +9,11 @@
  * refused rather than guessed at. */
 #include "store_priv.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* 'VWRJ': marks a Verwijs database, so we never migrate someone else's file. */
 #define VW_APPLICATION_ID 0x5657524A
@@ -228,6 +230,16 @@ int vw_store_sqlite_error(sqlite3 *db, vw_err *err, const char *what, const char
 int vw_store_db_error(vw_store *st, vw_err *err, const char *what)
 {
     return vw_store_sqlite_error(st ? st->db : NULL, err, what, NULL);
+}
+
+int vw_store_fsync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
 }
 
 int vw_store_stamp_db(sqlite3 *db, vw_err *err)

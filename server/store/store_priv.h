@@ -25,6 +25,9 @@ int vw_store_stamp(vw_store *st, vw_err *err);
 /* The triggers of schema v7 that mark a write by another tool (store.c). */
 #define VW_STORE_STATE_TRIGGERS 36
 int vw_store_stamp_db(sqlite3 *db, vw_err *err);
+/* fsync of the file or directory at path (open flags: O_RDONLY, with
+ * O_DIRECTORY for a directory); 0 or -1 (errno). */
+int vw_store_fsync_path(const char *path, int flags);
 /* Runs SQL without results; -1 with err set on failure. */
 int vw_store_exec(vw_store *st, const char *sql, vw_err *err);
 
